@@ -1,0 +1,130 @@
+"""The engine's exceptions: one root, structured fields, no personal data in messages.
+
+Exception tree::
+
+    MatchingError                   root of everything the engine raises on purpose
+    ├── ConfigError                 a programme configuration is invalid (names the key)
+    ├── InputError                  participant / score data is invalid (names file, row, column)
+    │   └── InputErrors             several InputError at once (a whole file's report)
+    ├── RuleError                   rules contradict each other (e.g. a locked pair is forbidden)
+    └── SolverError                 the solver failed or returned an inconsistent solution
+
+An unmatched mentee is data (``MatchResult.unmatched``), never an exception. Messages name
+fields, rows and reasons; they never quote a participant's submitted values, so they can be
+logged and returned in HTTP error bodies as they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "ConfigError",
+    "InputError",
+    "InputErrors",
+    "MatchingError",
+    "Problem",
+    "RuleError",
+    "SolverError",
+]
+
+
+class MatchingError(Exception):
+    """Root of every exception the engine raises on purpose."""
+
+
+class ConfigError(MatchingError):
+    """A programme configuration is invalid.
+
+    Parameters
+    ----------
+    key
+        Dotted path of the offending key, e.g. ``criteria.2.weight``.
+    reason
+        What is wrong, in words a coordinator understands.
+    source
+        The file the configuration came from, when there is one.
+    """
+
+    def __init__(self, key: str, reason: str, source: str | None = None) -> None:
+        self.key = key
+        self.reason = reason
+        self.source = source
+        where = f"{source}: " if source else ""
+        super().__init__(f"{where}{key}: {reason}")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One located problem in input data: where it is and why it is refused."""
+
+    file: str | None
+    row: int | None
+    column: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        parts = [p for p in (self.file, _row(self.row), self.column) if p]
+        return f"{', '.join(parts)}: {self.reason}" if parts else self.reason
+
+
+def _row(row: int | None) -> str | None:
+    """Format a 1-based data row number (header is row 1 in a CSV file)."""
+    return None if row is None else f"row {row}"
+
+
+class InputError(MatchingError):
+    """Participant or score data is invalid.
+
+    ``row`` is the line number a person sees in a spreadsheet (the header is row 1), or the
+    0-based position in a JSON list when the data did not come from a file.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        file: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+    ) -> None:
+        self.problem = Problem(file=file, row=row, column=column, reason=reason)
+        super().__init__(str(self.problem))
+
+    @property
+    def file(self) -> str | None:
+        return self.problem.file
+
+    @property
+    def row(self) -> int | None:
+        return self.problem.row
+
+    @property
+    def column(self) -> str | None:
+        return self.problem.column
+
+    @property
+    def reason(self) -> str:
+        return self.problem.reason
+
+
+class InputErrors(InputError):
+    """Several input problems found in one pass, so a user can fix them all at once."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        if not problems:
+            raise ValueError("InputErrors needs at least one problem")
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        first = self.problems[0]
+        super().__init__(first.reason, file=first.file, row=first.row, column=first.column)
+        more = len(self.problems) - 1
+        self.args = (str(first) + (f" (and {more} more problems)" if more else ""),)
+
+
+class RuleError(MatchingError):
+    """Rules or decisions contradict each other (e.g. a locked pair is also forbidden)."""
+
+
+class SolverError(MatchingError):
+    """The solver failed, or returned a solution the validator refuses."""

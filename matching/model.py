@@ -1,0 +1,434 @@
+"""Participants and programme configuration: the engine's typed, frozen inputs.
+
+A :class:`Programme` says *how* to match: the criteria that score a pair, the hard rules
+that allow or forbid it, the objective and the solver options. It is loaded from TOML or
+JSON (:meth:`Programme.from_file`); every validation error names the offending key.
+
+:class:`Mentee` and :class:`Mentor` carry an ``id`` and whatever fields the programme's
+criteria and rules read (``languages``, ``needs``, ``organisation`` ...), so a programme
+can add a field without a code change. Large cohorts are better passed as pandas
+DataFrames (one row a participant, same columns); see :func:`participants_frame`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Annotated, Any, Literal, Self
+
+import pandas as pd
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from matching.errors import ConfigError, InputError
+
+__all__ = [
+    "AvailabilityCriterion",
+    "CategoryCriterion",
+    "Criterion",
+    "DistanceCriterion",
+    "ExcludeSameRule",
+    "GroupQuota",
+    "Mentee",
+    "Mentor",
+    "NeedsCriterion",
+    "NumericCriterion",
+    "Objective",
+    "OverlapCriterion",
+    "Programme",
+    "RequiresRule",
+    "Rule",
+    "SimilarityEntry",
+    "SolverOptions",
+    "TextCriterion",
+    "participants_frame",
+]
+
+Objective = Literal["coverage", "total", "fair"]
+"""``coverage``: most mentees matched, then highest total score (default).
+``total``: highest total score. ``fair``: among the matchings that match as many mentees
+as ``coverage`` does, the one whose lowest pair score is highest, then highest total."""
+
+FieldValue = str | int | float | bool | list[str] | None
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# --------------------------------------------------------------------------- participants
+
+
+class _Participant(BaseModel):
+    """A person: an ``id`` plus the fields the programme's criteria and rules read."""
+
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+    id: str = Field(min_length=1)
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _id_as_text(cls, value: Any) -> Any:
+        # Spreadsheets turn ids into numbers; an id is a label, never arithmetic.
+        return str(value).strip() if isinstance(value, int | str) else value
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        """The fields beyond ``id`` and the capacity/demand numbers."""
+        return dict(self.model_extra or {})
+
+
+class Mentee(_Participant):
+    """A mentee. ``demand`` is how many mentors she should get (default 1)."""
+
+    demand: int = Field(default=1, ge=1, le=20)
+
+
+class Mentor(_Participant):
+    """A mentor. ``capacity`` is how many mentees she takes at most (default 1);
+    ``min_load`` how many she should get at least when the programme can (default 0)."""
+
+    capacity: int = Field(default=1, ge=0, le=1000)
+    min_load: int = Field(default=0, ge=0, le=1000)
+
+    @model_validator(mode="after")
+    def _min_load_within_capacity(self) -> Self:
+        if self.min_load > self.capacity:
+            raise ValueError("min_load must not exceed capacity")
+        return self
+
+
+def participants_frame(
+    people: Sequence[Mentee] | Sequence[Mentor] | pd.DataFrame, side: Literal["mentee", "mentor"]
+) -> pd.DataFrame:
+    """Return participants as a DataFrame: one row a person, ``id`` first, defaults filled.
+
+    Accepts a list of :class:`Mentee` / :class:`Mentor` (or plain dicts) or a DataFrame that
+    already has an ``id`` column. ``demand`` (mentees) or ``capacity`` and ``min_load``
+    (mentors) are always present as integer columns. Ids must be unique.
+    """
+    if isinstance(people, pd.DataFrame):
+        frame = people.copy()
+    else:
+        rows = [
+            {"id": p.id, **_counts(p), **p.fields} if isinstance(p, _Participant) else dict(p)
+            for p in people
+        ]
+        frame = pd.DataFrame.from_records(rows) if rows else pd.DataFrame({"id": []})
+    if "id" not in frame.columns:
+        raise InputError("the participant table has no 'id' column", column="id")
+    frame["id"] = frame["id"].map(lambda v: str(v).strip() if v is not None else "")
+    if (frame["id"] == "").any():
+        row = int((frame["id"] == "").to_numpy().argmax())
+        raise InputError("id is empty", row=row, column="id")
+    duplicated = frame["id"].duplicated()
+    if duplicated.any():
+        row = int(duplicated.to_numpy().argmax())
+        raise InputError(f"duplicate {side} id", row=row, column="id")
+    counts = {"mentee": {"demand": 1}, "mentor": {"capacity": 1, "min_load": 0}}[side]
+    for column, default in counts.items():
+        frame[column] = _count_column(frame, column, default)
+    if side == "mentor" and (frame["min_load"] > frame["capacity"]).any():
+        row = int((frame["min_load"] > frame["capacity"]).to_numpy().argmax())
+        raise InputError("min_load must not exceed capacity", row=row, column="min_load")
+    return frame.reset_index(drop=True)
+
+
+def _counts(person: _Participant) -> dict[str, int]:
+    """The integer counts of a participant model, by column name."""
+    if isinstance(person, Mentee):
+        return {"demand": person.demand}
+    if isinstance(person, Mentor):
+        return {"capacity": person.capacity, "min_load": person.min_load}
+    return {}
+
+
+def _count_column(frame: pd.DataFrame, column: str, default: int) -> pd.Series:
+    """A non-negative integer column with missing cells set to ``default``."""
+    if column not in frame.columns:
+        return pd.Series(default, index=frame.index, dtype="int64")
+    values = pd.to_numeric(frame[column], errors="coerce")
+    missing = frame[column].isna() | (frame[column].astype(str).str.strip() == "")
+    values = values.where(~missing, default)
+    bad = values.isna() | (values < 0) | (values % 1 != 0)
+    if bad.any():
+        row = int(bad.to_numpy().argmax())
+        raise InputError("must be a whole number >= 0", row=row, column=column)
+    return values.astype("int64")
+
+
+# --------------------------------------------------------------------------- criteria
+
+
+class SimilarityEntry(_Frozen):
+    """Partial credit between two values (tags or categories), symmetric, in [0, 1]."""
+
+    a: str
+    b: str
+    similarity: float = Field(ge=0.0, le=1.0)
+
+
+class _CriterionBase(_Frozen):
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    mentee_field: str = Field(min_length=1)
+    mentor_field: str = Field(min_length=1)
+    weight: float = Field(default=1.0, ge=0.0)
+    required: bool = False
+    """Also a hard rule: a pair is allowed only if its similarity is at least
+    ``min_similarity`` (and above 0 when ``min_similarity`` is 0)."""
+    min_similarity: float = Field(default=0.0, ge=0.0, le=1.0)
+
+
+class NeedsCriterion(_CriterionBase):
+    """Mentee needs (tags, optional level 1-5 as ``tag:level``) vs mentor expertise.
+
+    Similarity is the share of the mentee's needs covered. A need at level ``n`` met by a
+    mentor at level ``l`` earns ``clip((l - n + 1) / (full_credit_gap + 1), 0, 1)``: full
+    credit when the mentor is ``full_credit_gap`` levels above. A need the mentor lacks
+    earns ``related`` similarity times the credit of her best related tag.
+    """
+
+    kind: Literal["needs"] = "needs"
+    full_credit_gap: int = Field(default=2, ge=0, le=4)
+    default_mentee_level: int = Field(default=1, ge=1, le=5)
+    default_mentor_level: int = Field(default=4, ge=1, le=5)
+    related: tuple[SimilarityEntry, ...] = ()
+
+
+class OverlapCriterion(_CriterionBase):
+    """Two tag sets (languages, sectors, meeting modes).
+
+    ``any``: 1 if they share a tag; ``jaccard``: |A ∩ B| / |A ∪ B|; ``share``: the share
+    of the mentee's tags the mentor has."""
+
+    kind: Literal["overlap"] = "overlap"
+    mode: Literal["any", "jaccard", "share"] = "share"
+
+
+class CategoryCriterion(_CriterionBase):
+    """One value each (business stage, region): 1 if equal, else the table's similarity."""
+
+    kind: Literal["category"] = "category"
+    table: tuple[SimilarityEntry, ...] = ()
+
+
+class NumericCriterion(_CriterionBase):
+    """Numbers (years of experience, UTC offset).
+
+    ``closeness``: ``1 - |mentor - mentee - gap| / scale``; ``at_least``: 1 when
+    ``mentor - mentee >= gap``, falling to 0 over ``scale`` below it. Clipped to [0, 1];
+    a missing number scores 0."""
+
+    kind: Literal["numeric"] = "numeric"
+    mode: Literal["closeness", "at_least"] = "closeness"
+    scale: float = Field(default=1.0, gt=0.0)
+    gap: float = 0.0
+
+
+class AvailabilityCriterion(_CriterionBase):
+    """Weekly time slots like ``mon 18-20|sat 9-12`` in each person's local time.
+
+    Slots are moved to UTC with each side's ``*_offset_field`` (hours from UTC) when
+    given, and compared hour by hour; similarity is ``min(1, common hours / target_hours)``.
+    """
+
+    kind: Literal["availability"] = "availability"
+    mentee_offset_field: str | None = None
+    mentor_offset_field: str | None = None
+    target_hours: float = Field(default=2.0, gt=0.0)
+
+
+class DistanceCriterion(_CriterionBase):
+    """Coordinates ``lat|lon`` in degrees: ``1 - km / radius_km``, 0 beyond the radius."""
+
+    kind: Literal["distance"] = "distance"
+    radius_km: float = Field(default=50.0, gt=0.0)
+
+
+class TextCriterion(_CriterionBase):
+    """Free text (goals vs bio), any language: cosine of TF-IDF character n-grams."""
+
+    kind: Literal["text"] = "text"
+    ngram_min: int = Field(default=3, ge=1, le=8)
+    ngram_max: int = Field(default=5, ge=1, le=8)
+    max_features: int | None = Field(default=2**16, gt=0)
+
+    @model_validator(mode="after")
+    def _ngram_order(self) -> Self:
+        if self.ngram_min > self.ngram_max:
+            raise ValueError("ngram_min must not exceed ngram_max")
+        return self
+
+
+Criterion = Annotated[
+    NeedsCriterion
+    | OverlapCriterion
+    | CategoryCriterion
+    | NumericCriterion
+    | AvailabilityCriterion
+    | DistanceCriterion
+    | TextCriterion,
+    Field(discriminator="kind"),
+]
+
+
+# --------------------------------------------------------------------------- rules
+
+
+class RequiresRule(_Frozen):
+    """A mentor attribute the mentee requires: when the mentee's ``mentee_field`` is set
+    (e.g. ``mentor_gender = woman``), the mentor's ``mentor_field`` must hold that value."""
+
+    kind: Literal["requires"] = "requires"
+    name: str = Field(default="", pattern=r"^[A-Za-z0-9_]*$")
+    mentee_field: str
+    mentor_field: str
+
+
+class ExcludeSameRule(_Frozen):
+    """Conflict of interest: no pair whose fields share a value (same organisation or
+    cooperative). Empty values never conflict."""
+
+    kind: Literal["exclude_same"] = "exclude_same"
+    name: str = Field(default="", pattern=r"^[A-Za-z0-9_]*$")
+    mentee_field: str
+    mentor_field: str
+
+
+Rule = Annotated[RequiresRule | ExcludeSameRule, Field(discriminator="kind")]
+
+
+class GroupQuota(_Frozen):
+    """At least ``min_share`` of the mentees whose ``field`` equals ``value`` are matched
+    (e.g. 40% of cooperative members). Solved with CP-SAT."""
+
+    field: str
+    value: str
+    min_share: float = Field(ge=0.0, le=1.0)
+
+
+class SolverOptions(_Frozen):
+    """How the assignment is solved; the defaults suit cohorts from 10 to 30,000 mentees."""
+
+    method: Literal["auto", "min_cost_flow", "cp_sat", "stable"] = "auto"
+    top_k: int = Field(default=20, ge=1, le=1000)
+    """Candidate mentors kept per mentee before the certificate adds what is missing."""
+    block_size: int = Field(default=2048, ge=1)
+    """Mentees scored at once against all mentors; bounds memory."""
+    certify: bool = True
+    """Prove optimality over all allowed pairs, not just the candidates."""
+    max_rounds: int = Field(default=100, ge=1)
+    time_limit_seconds: float = Field(default=60.0, gt=0.0)
+    """For CP-SAT only; min-cost flow always finishes."""
+    workers: int = Field(default=2, ge=1, le=64)
+    seed: int = 0
+
+
+# --------------------------------------------------------------------------- programme
+
+
+class Programme(_Frozen):
+    """How a programme matches: criteria, rules, objective and solver options."""
+
+    name: str = "programme"
+    criteria: tuple[Criterion, ...] = Field(min_length=1)
+    rules: tuple[Rule, ...] = ()
+    objective: Objective = "coverage"
+    min_score: float = Field(default=0.0, ge=0.0)
+    """Pairs scoring below this are not allowed (unmatched reason ``below_min_score``)."""
+    allow_repeat_pairs: bool = False
+    """Whether a previous pair (passed to ``match(previous=...)``) may be proposed again."""
+    quotas: tuple[GroupQuota, ...] = ()
+    alternatives: int = Field(default=3, ge=0, le=20)
+    solver: SolverOptions = SolverOptions()
+
+    @model_validator(mode="after")
+    def _unique_criterion_names(self) -> Self:
+        names = [c.name for c in self.criteria]
+        reserved = {"mentee_id", "mentor_id", "score", "why"}
+        for name in names:
+            if names.count(name) > 1:
+                raise ValueError(f"criterion name '{name}' is used twice")
+            if name in reserved:
+                raise ValueError(f"criterion name '{name}' is reserved for an output column")
+        if sum(c.weight for c in self.criteria) <= 0:
+            raise ValueError("at least one criterion needs a weight above 0")
+        return self
+
+    # ----------------------------------------------------------------- loading
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], source: str | None = None) -> Programme:
+        """Validate a configuration mapping; errors name the offending key."""
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            error = exc.errors(include_input=False)[0]
+            key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+            raise ConfigError(key, error["msg"], source) from None
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Programme:
+        """Load a programme from a ``.toml`` or ``.json`` file."""
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except OSError as exc:
+            raise ConfigError("(file)", f"cannot read: {exc.strerror}", str(path)) from None
+        try:
+            if path.suffix.lower() == ".json":
+                data = json.loads(text)
+            else:
+                data = tomllib.loads(text)
+        except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError("(syntax)", str(exc), str(path)) from None
+        if not isinstance(data, dict):
+            raise ConfigError("(top level)", "must be a table / object", str(path))
+        return cls.from_dict(data, source=str(path))
+
+    # ----------------------------------------------------------------- identity
+
+    def canonical_json(self) -> str:
+        """The configuration as canonical JSON (sorted keys), the input of :meth:`sha256`."""
+        return json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+
+    def sha256(self) -> str:
+        """Hash of the canonical configuration: recorded with every result."""
+        return hashlib.sha256(self.canonical_json().encode()).hexdigest()
+
+    @property
+    def criterion_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.criteria)
+
+    def with_weights(self, weights: Mapping[str, float]) -> Programme:
+        """A copy with some criterion weights replaced (unknown names are an error)."""
+        unknown = set(weights) - set(self.criterion_names)
+        if unknown:
+            raise ConfigError("criteria", f"unknown criterion names: {sorted(unknown)}")
+        criteria = tuple(
+            c.model_copy(update={"weight": float(weights[c.name])}) if c.name in weights else c
+            for c in self.criteria
+        )
+        return self.from_dict({**self.model_dump(), "criteria": [c.model_dump() for c in criteria]})
+
+    def fields_read(self, side: Literal["mentee", "mentor"]) -> tuple[str, ...]:
+        """Every participant field the criteria, rules and quotas read on one side."""
+        names: list[str] = []
+        items: Iterable[Any] = (*self.criteria, *self.rules)
+        for item in items:
+            names.append(getattr(item, f"{side}_field"))
+            offset = getattr(item, f"{side}_offset_field", None)
+            if offset:
+                names.append(offset)
+        if side == "mentee":
+            names.extend(q.field for q in self.quotas)
+        return tuple(dict.fromkeys(names))

@@ -1,0 +1,151 @@
+"""The result of a match: pairs with explanations, unmatched mentees with reasons,
+alternatives, recruitment gaps and a summary — the same content as the output files
+(``pairs.csv``, ``unmatched.csv``, ``summary.json``) and the HTTP answer."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+import pandas as pd
+
+__all__ = [
+    "Alternative",
+    "MatchResult",
+    "Pair",
+    "RecruitmentGap",
+    "Summary",
+    "Unmatched",
+    "UnmatchedReason",
+]
+
+UnmatchedReason = Literal["no_allowed_mentor", "capacity_exhausted", "below_min_score"]
+
+
+@dataclass(frozen=True, slots=True)
+class Pair:
+    """A suggested pair. ``contributions`` holds each criterion's weighted contribution,
+    by criterion name in programme order; they add up to ``score``."""
+
+    mentee_id: str
+    mentor_id: str
+    score: float
+    contributions: Mapping[str, float]
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
+class Unmatched:
+    """A mentee left without (all of) the mentors she asked for, and why."""
+
+    mentee_id: str
+    reason: UnmatchedReason
+    detail: str
+    missing: int = 1
+    """How many of her ``demand`` mentors she did not get."""
+
+
+@dataclass(frozen=True, slots=True)
+class Alternative:
+    """Another allowed mentor with spare capacity for a mentee, and the pair's score."""
+
+    mentor_id: str
+    score: float
+    spare_capacity: int
+
+
+@dataclass(frozen=True, slots=True)
+class RecruitmentGap:
+    """What unmatched mentees share that mentors would need to offer: one need in one
+    language, and how many unmatched mentees ask for it."""
+
+    need: str
+    language: str
+    mentees: int
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """The headline numbers of a result (``summary.json``)."""
+
+    objective: str
+    total_score: float
+    upper_bound: float
+    gap: float
+    mentees: int
+    mentors: int
+    matched: int
+    unmatched: int
+    pairs: int
+    criteria: tuple[str, ...]
+    seconds: float
+    config_sha256: str
+    version: str
+    min_score: float | None = None
+    mean_score: float | None = None
+    status: str = "optimal"
+    method: str = "min_cost_flow"
+    rounds: int = 1
+    candidate_arcs: int = 0
+    components: int = 0
+    timings: Mapping[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["criteria"] = list(self.criteria)
+        data["timings"] = dict(self.timings)
+        return data
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """Everything a match produces; see :func:`matching.match`."""
+
+    pairs: tuple[Pair, ...]
+    unmatched: tuple[Unmatched, ...]
+    alternatives: Mapping[str, tuple[Alternative, ...]]
+    gaps: tuple[RecruitmentGap, ...]
+    summary: Summary
+
+    @property
+    def criteria(self) -> tuple[str, ...]:
+        return self.summary.criteria
+
+    def pairs_frame(self) -> pd.DataFrame:
+        """``pairs.csv`` as a DataFrame: ids, score, one column per criterion, ``why``."""
+        columns = ["mentee_id", "mentor_id", "score", *self.criteria, "why"]
+        rows = [
+            (p.mentee_id, p.mentor_id, p.score, *(p.contributions[c] for c in self.criteria), p.why)
+            for p in self.pairs
+        ]
+        return pd.DataFrame.from_records(rows, columns=columns)
+
+    def unmatched_frame(self) -> pd.DataFrame:
+        """``unmatched.csv`` as a DataFrame: ``mentee_id``, ``reason``, ``detail``."""
+        rows = [(u.mentee_id, u.reason, u.detail) for u in self.unmatched]
+        return pd.DataFrame.from_records(rows, columns=["mentee_id", "reason", "detail"])
+
+    def to_dict(self) -> dict[str, Any]:
+        """The HTTP answer's shape: ``pairs``, ``unmatched``, ``summary`` (+ extras)."""
+        return {
+            "pairs": [
+                {
+                    "mentee_id": p.mentee_id,
+                    "mentor_id": p.mentor_id,
+                    "score": p.score,
+                    "contributions": dict(p.contributions),
+                    "why": p.why,
+                }
+                for p in self.pairs
+            ],
+            "unmatched": [
+                {"mentee_id": u.mentee_id, "reason": u.reason, "detail": u.detail}
+                for u in self.unmatched
+            ],
+            "alternatives": {
+                mentee: [asdict(a) for a in alts] for mentee, alts in self.alternatives.items()
+            },
+            "gaps": [asdict(g) for g in self.gaps],
+            "summary": self.summary.to_dict(),
+        }

@@ -1,0 +1,126 @@
+"""The assignment problem, its configuration and its solution: typed, solver-independent.
+
+Indices, not ids: mentees are ``0..n_mentees-1`` and mentors ``0..n_mentors-1`` in the
+order of the participant tables; ``matching._pipeline`` maps ids to indices and back.
+An *arc* is an allowed (mentee, mentor) pair with its score; a pair that is not an arc
+is not allowed (forbidden pairs are simply absent). Every mentee may stay (partly)
+unmatched, so the problem is always feasible unless locked pairs or minimum loads
+contradict capacities.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from matching.model import Objective
+
+__all__ = [
+    "ArcPricer",
+    "AssignmentProblem",
+    "AssignmentSolution",
+    "QuotaConstraint",
+    "SolverConfig",
+]
+
+IntArray = NDArray[np.int64]
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class QuotaConstraint:
+    """At least ``min_matched`` of the mentees in ``mentees`` (indices) get a mentor."""
+
+    name: str
+    mentees: IntArray
+    min_matched: int
+
+
+@dataclass(frozen=True)
+class AssignmentProblem:
+    """Sparse capacity-constrained assignment.
+
+    Arrays of one length (the arcs): ``arc_mentee``, ``arc_mentor``, ``arc_score``
+    (float64 in [0, sum of weights]), ``arc_locked`` (the pair must be in the solution).
+    Per mentee: ``demand`` (mentors wanted). Per mentor: ``capacity`` and ``min_load``.
+    At most one arc per (mentee, mentor) pair.
+    """
+
+    n_mentees: int
+    n_mentors: int
+    arc_mentee: IntArray
+    arc_mentor: IntArray
+    arc_score: FloatArray
+    demand: IntArray
+    capacity: IntArray
+    min_load: IntArray
+    arc_locked: BoolArray
+    quotas: tuple[QuotaConstraint, ...] = ()
+    arc_incumbent: BoolArray | None = None
+    """Pairs of an earlier suggestion: among optimal solutions, keep as many as possible
+    (a rematch changes as few pairs as the objective allows)."""
+
+    @property
+    def n_arcs(self) -> int:
+        return int(self.arc_mentee.shape[0])
+
+
+@dataclass(frozen=True)
+class SolverConfig:
+    """What to optimise and how (built from :class:`matching.model.SolverOptions`)."""
+
+    objective: Objective = "coverage"
+    method: Literal["auto", "min_cost_flow", "cp_sat", "stable"] = "auto"
+    certify: bool = True
+    max_rounds: int = 100
+    time_limit_seconds: float = 60.0
+    workers: int = 2
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class AssignmentSolution:
+    """Chosen pairs and what is known of their optimality.
+
+    ``total_score`` is the sum of the chosen pairs' scores. ``upper_bound`` bounds the
+    total score any solution can reach at the objective's higher priority levels (the
+    same matched count for ``coverage``, the same count and lowest score for ``fair``),
+    over *all* allowed pairs when the result is certified. ``gap`` is
+    ``(upper_bound - total_score) / max(1, |upper_bound|)``; 0 means proven optimal.
+    """
+
+    mentee_idx: IntArray
+    mentor_idx: IntArray
+    score: FloatArray
+    objective: Objective
+    total_score: float
+    upper_bound: float
+    gap: float
+    status: Literal["optimal", "feasible"]
+    method: str
+    rounds: int = 1
+    arcs_used: int = 0
+    stats: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def matched(self) -> int:
+        return int(self.mentee_idx.shape[0])
+
+
+class ArcPricer(Protocol):
+    """Finds allowed pairs missing from the problem that could improve a solution.
+
+    Given dual prices ``mentee_price`` (u_i >= 0) and ``mentor_price`` (v_j >= 0) of the
+    current restricted problem, return the allowed pairs outside ``known`` (a set the
+    pricer tracks) whose score exceeds ``u_i + v_j + tolerance``, as arrays
+    (mentee_idx, mentor_idx, score). Empty arrays certify that the restricted optimum is
+    optimal over all allowed pairs. ``upper_bound_correction`` may be returned as 0.
+    """
+
+    def price(
+        self, mentee_price: FloatArray, mentor_price: FloatArray, tolerance: float
+    ) -> tuple[IntArray, IntArray, FloatArray]: ...
