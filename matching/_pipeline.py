@@ -1,22 +1,59 @@
 """``match()``: the data flow of DESIGN §3 from participant tables to a :class:`MatchResult`.
 
 participants -> features + scoring -> candidates -> solver (+ certificate) -> explanations.
+Participants are sorted by id first, so the result does not depend on row order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import hashlib
+import math
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
-from matching.model import Mentee, Mentor, Objective, Programme
-from matching.result import MatchResult
+from matching import explain
+from matching._version import VERSION
+from matching.candidates import CandidatePricer, build_candidates
+from matching.defaults import default_programme
+from matching.errors import InputError, InputErrors, RuleError
+from matching.features import check_participants
+from matching.model import Mentee, Mentor, Objective, Programme, participants_frame
+from matching.result import (
+    Alternative,
+    MatchResult,
+    Pair,
+    RecruitmentGap,
+    Summary,
+    Unmatched,
+)
+from matching.scoring import PairScorer
+from matching.solver import (
+    AssignmentProblem,
+    AssignmentSolution,
+    QuotaConstraint,
+    SolverConfig,
+    connected_components,
+    solve,
+)
 
 __all__ = ["ProgressCallback", "match"]
 
 ProgressCallback = Callable[[str, float], None]
-"""Called with a step name (``encode``, ``score``, ``solve``, ``certify``, ``explain``) and
+"""Called with a step name (``encode``, ``score``, ``solve``, ``explain``, ``done``) and
 the share of the whole match done so far, in [0, 1]."""
+
+IntArray = NDArray[np.int64]
+PairList = Iterable[tuple[str, str]]
+
+# Share of the progress bar each step owns (measured on synthetic cohorts, roughly).
+_STEPS = {"encode": (0.0, 0.05), "score": (0.05, 0.45), "solve": (0.45, 0.85)}
+_STEPS |= {"explain": (0.85, 1.0)}
 
 
 def match(
@@ -26,10 +63,10 @@ def match(
     *,
     scores: pd.DataFrame | None = None,
     objective: Objective | None = None,
-    locked: Iterable[tuple[str, str]] = (),
-    forbidden: Iterable[tuple[str, str]] = (),
-    previous: Iterable[tuple[str, str]] = (),
-    incumbent: Iterable[tuple[str, str]] = (),
+    locked: PairList = (),
+    forbidden: PairList = (),
+    previous: PairList = (),
+    incumbent: PairList = (),
     progress: ProgressCallback | None = None,
 ) -> MatchResult:
     """Match a cohort of mentees with mentors.
@@ -63,5 +100,375 @@ def match(
     MatchResult
         Pairs with per-criterion contributions and evidence, unmatched mentees with
         reasons, alternatives, recruitment gaps, and a summary with the optimality gap.
+
+    Raises
+    ------
+    InputError
+        A participant table or the scores are invalid (names the row and column).
+    RuleError
+        Locked pairs contradict the rules, the forbidden pairs or the capacities.
     """
-    raise NotImplementedError("match() is being written")
+    clock = _Clock(progress)
+    started = time.perf_counter()
+    explicit_programme = programme is not None
+    programme = programme if programme is not None else default_programme()
+    objective = objective or programme.objective
+
+    with clock.step("encode"):
+        mentee_frame = _sorted(participants_frame(mentees, "mentee"))
+        mentor_frame = _sorted(participants_frame(mentors, "mentor"))
+        ids = _Ids(mentee_frame["id"].tolist(), mentor_frame["id"].tolist())
+        locked_idx = ids.pairs(locked, "locked")
+        excluded_idx = ids.pairs(forbidden, "forbidden")
+        if not programme.allow_repeat_pairs:
+            excluded_idx += ids.pairs(previous, "previous")
+        incumbent_idx = ids.pairs(incumbent, "incumbent")
+        _check_locked(locked_idx, excluded_idx)
+
+    if scores is None:
+        stage = _score_with_programme(
+            programme, mentee_frame, mentor_frame, locked_idx, excluded_idx, clock
+        )
+    else:
+        with clock.step("score"):
+            min_score = programme.min_score if explicit_programme else 0.0
+            stage = _score_from_table(scores, ids, locked_idx, excluded_idx, min_score)
+
+    with clock.step("solve"):
+        problem = AssignmentProblem(
+            n_mentees=len(ids.mentees),
+            n_mentors=len(ids.mentors),
+            arc_mentee=stage.arc_mentee,
+            arc_mentor=stage.arc_mentor,
+            arc_score=stage.arc_score,
+            demand=mentee_frame["demand"].to_numpy(np.int64),
+            capacity=mentor_frame["capacity"].to_numpy(np.int64),
+            min_load=mentor_frame["min_load"].to_numpy(np.int64),
+            arc_locked=_mark(stage, locked_idx, len(ids.mentors)),
+            quotas=_quotas(programme, mentee_frame),
+            arc_incumbent=_mark(stage, incumbent_idx, len(ids.mentors)),
+        )
+        options = programme.solver
+        config = SolverConfig(
+            objective=objective,
+            method=options.method,
+            certify=options.certify,
+            max_rounds=options.max_rounds,
+            time_limit_seconds=options.time_limit_seconds,
+            workers=options.workers,
+            seed=options.seed,
+        )
+        solution = solve(problem, config, stage.pricer if options.certify else None)
+        components = len(connected_components(problem))
+
+    with clock.step("explain"):
+        result = _explain(
+            programme if scores is None else None,
+            programme.alternatives,
+            stage,
+            solution,
+            mentee_frame,
+            mentor_frame,
+            ids,
+        )
+    seconds = time.perf_counter() - started
+    summary = Summary(
+        objective=objective,
+        total_score=solution.total_score,
+        upper_bound=solution.upper_bound,
+        gap=solution.gap,
+        mentees=len(ids.mentees),
+        mentors=len(ids.mentors),
+        matched=len(ids.mentees) - len(result.unmatched),
+        unmatched=len(result.unmatched),
+        pairs=solution.matched,
+        criteria=stage.criteria,
+        seconds=round(seconds, 4),
+        config_sha256=programme.sha256() if scores is None else _scores_sha256(programme, scores),
+        version=VERSION,
+        min_score=float(solution.score.min()) if solution.matched else None,
+        mean_score=float(solution.score.mean()) if solution.matched else None,
+        status=solution.status,
+        method=solution.method,
+        rounds=solution.rounds,
+        candidate_arcs=int(stage.arc_mentee.size),
+        components=components,
+        timings=clock.timings,
+    )
+    clock.report("done", 1.0)
+    return MatchResult(result.pairs, result.unmatched, result.alternatives, result.gaps, summary)
+
+
+# --------------------------------------------------------------------------- stages
+
+
+@dataclass(frozen=True)
+class _Stage:
+    """What scoring hands to the solver and the explanations."""
+
+    criteria: tuple[str, ...]
+    arc_mentee: IntArray
+    arc_mentor: IntArray
+    arc_score: NDArray[np.float64]
+    eligibility: explain.Eligibility
+    min_score: float
+    scorer: PairScorer | None = None
+    pricer: CandidatePricer | None = None
+
+
+def _score_with_programme(
+    programme: Programme,
+    mentees: pd.DataFrame,
+    mentors: pd.DataFrame,
+    locked: list[tuple[int, int]],
+    excluded: list[tuple[int, int]],
+    clock: _Clock,
+) -> _Stage:
+    """Encode, score blockwise and keep the candidate arcs (DESIGN §3)."""
+    with clock.step("encode"):
+        problems = check_participants(mentees, programme, "mentee")
+        problems += check_participants(mentors, programme, "mentor")
+        if problems:
+            raise InputErrors(problems)
+        scorer = PairScorer(programme).fit(mentees, mentors)
+    with clock.step("score"):
+        graph = build_candidates(
+            scorer,
+            top_k=programme.solver.top_k,
+            locked=locked,
+            forbidden=excluded,
+            block_size=programme.solver.block_size,
+            progress=clock.within("score"),
+        )
+    eligibility = explain.Eligibility(
+        exclusion_names=tuple(graph.exclusion_names),
+        allowed=graph.allowed_count,
+        rule_allowed=graph.rule_allowed_count,
+        exclusion_counts=graph.exclusion_counts,
+        best_rule_allowed=graph.best_rule_allowed_score,
+    )
+    pricer = CandidatePricer(scorer, graph, forbidden=excluded)
+    return _Stage(
+        criteria=tuple(scorer.criterion_names_),
+        arc_mentee=graph.arc_mentee,
+        arc_mentor=graph.arc_mentor,
+        arc_score=graph.arc_score,
+        eligibility=eligibility,
+        min_score=programme.min_score,
+        scorer=scorer,
+        pricer=pricer,
+    )
+
+
+def _score_from_table(
+    scores: pd.DataFrame,
+    ids: _Ids,
+    locked: list[tuple[int, int]],
+    excluded: list[tuple[int, int]],
+    min_score: float,
+) -> _Stage:
+    """Arcs from a long ``mentee_id, mentor_id, score`` table: absent pairs are not allowed."""
+    for column in ("mentee_id", "mentor_id", "score"):
+        if column not in scores.columns:
+            raise InputError(f"the scores have no '{column}' column", column=column)
+    mentee = ids.mentee_index.get_indexer(scores["mentee_id"].astype(str).str.strip())
+    mentor = ids.mentor_index.get_indexer(scores["mentor_id"].astype(str).str.strip())
+    score = pd.to_numeric(scores["score"], errors="coerce").to_numpy(np.float64)
+    for name, bad in (
+        ("mentee_id", mentee < 0),
+        ("mentor_id", mentor < 0),
+        ("score", ~np.isfinite(score)),
+    ):
+        if bad.any():
+            reason = "not a finite number" if name == "score" else "unknown id"
+            raise InputError(reason, row=int(np.argmax(bad)), column=name)
+    n_mentors = len(ids.mentors)
+    key = mentee.astype(np.int64) * n_mentors + mentor
+    duplicated = pd.Series(key).duplicated().to_numpy()
+    if duplicated.any():
+        raise InputError("pair listed twice", row=int(np.argmax(duplicated)), column="mentor_id")
+    n_mentees = len(ids.mentees)
+    listed = np.bincount(mentee, minlength=n_mentees)
+    excluded_key = np.array([i * n_mentors + j for i, j in excluded], dtype=np.int64)
+    is_excluded = np.isin(key, excluded_key)
+    passes_min = score >= min_score
+    keep = ~is_excluded & passes_min
+    rule_ok = ~is_excluded
+    best = np.full(n_mentees, np.nan)
+    order = np.argsort(score[rule_ok], kind="stable")
+    best[mentee[rule_ok][order]] = score[rule_ok][order]  # last write wins: the maximum
+    eligibility = explain.Eligibility(
+        exclusion_names=("scores", "forbidden"),
+        allowed=np.bincount(mentee[keep], minlength=n_mentees).astype(np.int64),
+        rule_allowed=np.bincount(mentee[rule_ok], minlength=n_mentees).astype(np.int64),
+        exclusion_counts=np.column_stack(
+            [n_mentors - listed, np.bincount(mentee[is_excluded], minlength=n_mentees)]
+        ).astype(np.int64),
+        best_rule_allowed=best,
+    )
+    locked_key = np.array([i * n_mentors + j for i, j in locked], dtype=np.int64)
+    missing = ~np.isin(locked_key, key[keep])
+    if missing.any():
+        raise RuleError(
+            f"locked pair {int(np.argmax(missing)) + 1} has no allowed score "
+            "(absent from the scores or below the minimum score)"
+        )
+    order = np.lexsort((mentor[keep], mentee[keep]))
+    return _Stage(
+        criteria=(),
+        arc_mentee=mentee[keep][order].astype(np.int64),
+        arc_mentor=mentor[keep][order].astype(np.int64),
+        arc_score=score[keep][order],
+        eligibility=eligibility,
+        min_score=min_score,
+    )
+
+
+@dataclass(frozen=True)
+class _Explained:
+    """The explanation part of a result (the summary is added last)."""
+
+    pairs: tuple[Pair, ...]
+    unmatched: tuple[Unmatched, ...]
+    alternatives: dict[str, tuple[Alternative, ...]]
+    gaps: tuple[RecruitmentGap, ...]
+
+
+def _explain(
+    programme: Programme | None,
+    n_alternatives: int,
+    stage: _Stage,
+    solution: AssignmentSolution,
+    mentees: pd.DataFrame,
+    mentors: pd.DataFrame,
+    ids: _Ids,
+) -> _Explained:
+    """Pairs with contributions and evidence, unmatched reasons, alternatives, gaps."""
+    order = np.lexsort((-solution.score, solution.mentee_idx))
+    mentee_idx, mentor_idx = solution.mentee_idx[order], solution.mentor_idx[order]
+    if stage.scorer is not None:
+        contributions = stage.scorer.pair_contributions(mentee_idx, mentor_idx)
+        why = stage.scorer.evidence_many(mentee_idx, mentor_idx)
+    else:
+        contributions = np.zeros((mentee_idx.size, 0))
+        why = ["score given in the scores table"] * int(mentee_idx.size)
+    pairs = explain.pairs(
+        ids.mentees,
+        ids.mentors,
+        mentee_idx,
+        mentor_idx,
+        solution.score[order],
+        contributions,
+        stage.criteria,
+        why,
+    )
+    demand = mentees["demand"].to_numpy(np.int64)
+    unmatched = explain.unmatched(
+        ids.mentees, demand, mentee_idx, stage.eligibility, len(ids.mentors), stage.min_score
+    )
+    unmatched_idx = ids.mentee_index.get_indexer([u.mentee_id for u in unmatched])
+    arcs = (stage.arc_mentee, stage.arc_mentor, stage.arc_score)
+    alternatives = explain.alternatives(
+        ids.mentors,
+        *arcs,
+        mentee_idx,
+        mentor_idx,
+        mentors["capacity"].to_numpy(np.int64),
+        n_alternatives,
+        ids.mentees,
+    )
+    gaps = explain.recruitment_gaps(programme, mentees, unmatched_idx.astype(np.int64))
+    return _Explained(pairs, unmatched, alternatives, gaps)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+class _Ids:
+    """Ids <-> indices for both sides (sorted by id)."""
+
+    def __init__(self, mentees: list[str], mentors: list[str]) -> None:
+        self.mentees = mentees
+        self.mentors = mentors
+        self.mentee_index = pd.Index(mentees)
+        self.mentor_index = pd.Index(mentors)
+
+    def pairs(self, pairs: PairList, what: str) -> list[tuple[int, int]]:
+        """Index pairs; an unknown id is named by its position, never quoted."""
+        result: list[tuple[int, int]] = []
+        for position, (mentee_id, mentor_id) in enumerate(pairs, start=1):
+            i = self.mentee_index.get_indexer([str(mentee_id)])[0]
+            j = self.mentor_index.get_indexer([str(mentor_id)])[0]
+            if i < 0 or j < 0:
+                side = "mentee_id" if i < 0 else "mentor_id"
+                raise InputError(f"{what} pair {position}: unknown {side}", column=side)
+            result.append((int(i), int(j)))
+        return list(dict.fromkeys(result))
+
+
+def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
+    """Participants in id order, so results do not depend on row order."""
+    return frame.sort_values("id", kind="stable").reset_index(drop=True)
+
+
+def _check_locked(locked: list[tuple[int, int]], excluded: list[tuple[int, int]]) -> None:
+    """A pair cannot be both locked and forbidden (or a forbidden repeat)."""
+    clash = set(locked) & set(excluded)
+    if clash:
+        raise RuleError(f"{len(clash)} locked pair(s) are also forbidden or previous pairs")
+
+
+def _mark(stage: _Stage, pairs: list[tuple[int, int]], n_mentors: int) -> NDArray[np.bool_]:
+    """Boolean mask over the stage's arcs of the given index pairs."""
+    key = stage.arc_mentee * n_mentors + stage.arc_mentor
+    wanted = np.array([i * n_mentors + j for i, j in pairs], dtype=np.int64)
+    return np.isin(key, wanted)
+
+
+def _quotas(programme: Programme, mentees: pd.DataFrame) -> tuple[QuotaConstraint, ...]:
+    """Group quotas as index sets: at least ceil(share x group size) matched."""
+    quotas = []
+    for quota in programme.quotas:
+        if quota.field not in mentees.columns:
+            raise InputError("quota field is missing from the mentees", column=quota.field)
+        values = mentees[quota.field].astype(str).str.strip().str.lower()
+        members = np.flatnonzero(values.to_numpy() == quota.value.strip().lower())
+        needed = math.ceil(quota.min_share * members.size - 1e-9)
+        name = f"{quota.field}={quota.value}"
+        quotas.append(QuotaConstraint(name, members.astype(np.int64), needed))
+    return tuple(quotas)
+
+
+def _scores_sha256(programme: Programme, scores: pd.DataFrame) -> str:
+    """Hash identifying a scores-based run: the solver options plus the score table."""
+    digest = hashlib.sha256(programme.solver.model_dump_json().encode())
+    hashed = pd.util.hash_pandas_object(scores[["mentee_id", "mentor_id", "score"]], index=False)
+    digest.update(hashed.to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+class _Clock:
+    """Times the steps and reports progress as a share of the whole match."""
+
+    def __init__(self, progress: ProgressCallback | None) -> None:
+        self._progress = progress
+        self.timings: dict[str, float] = {}
+
+    def report(self, step: str, done: float) -> None:
+        if self._progress is not None:
+            self._progress(step, min(1.0, max(0.0, done)))
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        begin, _ = _STEPS[name]
+        self.report(name, begin)
+        started = time.perf_counter()
+        yield
+        elapsed = time.perf_counter() - started
+        self.timings[name] = round(self.timings.get(name, 0.0) + elapsed, 4)
+        self.report(name, _STEPS[name][1])
+
+    def within(self, name: str) -> Callable[[float], None]:
+        """A callback mapping a step's own progress (0..1) onto the whole match."""
+        begin, end = _STEPS[name]
+        return lambda share: self.report(name, begin + (end - begin) * share)

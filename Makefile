@@ -1,0 +1,53 @@
+# Marraine — the two commands: `make demo` and `make test`. Both build .venv from nothing.
+# Nothing is assumed but Python 3.11, make, git and apt-get (system packages the tests need,
+# PostgreSQL and Chromium, are installed by scripts/ when missing).
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+PYTEST_WORKERS ?= 2
+
+.PHONY: demo test lint format serve bench system-deps clean help
+
+help:
+	@echo "make demo    set up and match a synthetic programme (writes ./marraine-demo/)"
+	@echo "make test    set up and run every test (lint, types, unit, service, browser, notebooks)"
+	@echo "make serve   start the HTTP service and the review page on http://127.0.0.1:8000"
+	@echo "make bench   run the benchmarks (writes benchmarks/results/)"
+	@echo "make lint    ruff check, ruff format --check, mypy --strict"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/marraine demo
+
+system-deps:
+	@bash scripts/install-postgres.sh
+	@bash scripts/install-chromium.sh
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy --strict matching service
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test: $(STAMP) system-deps lint
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
+
+serve: $(STAMP)
+	$(BIN)/marraine serve
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache marraine-demo

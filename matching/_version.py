@@ -1,0 +1,3 @@
+"""The package version, in one place (read by the CLI, summaries and the service)."""
+
+VERSION = "0.1.0"

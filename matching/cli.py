@@ -1,0 +1,262 @@
+"""The ``marraine`` command: ``demo``, ``match``, and the service's ``serve``, ``worker`` and
+``keys`` (DESIGN §5). Bad input ends with the file, row, column and reason and exit code 1,
+never a traceback, and nothing is written."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from matching._version import VERSION
+from matching.errors import InputErrors, MatchingError
+from matching.model import Objective
+from matching.result import MatchResult
+
+app = typer.Typer(
+    name="marraine",
+    help="Match mentees with mentors: whole cohorts, explained pair by pair.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+errors = Console(stderr=True)
+
+PROBLEMS_SHOWN = 20
+"""Input problems printed before "... and N more": enough to fix a file in one go."""
+
+ObjectiveOption = Annotated[
+    Objective | None,
+    typer.Option(
+        "--objective",
+        help="coverage: as many mentees matched as rules and seats allow, then the best "
+        "total score (default) | total: best total score | fair: as many matched as "
+        "coverage, with the lowest pair score as high as possible.",
+        show_default=False,
+    ),
+]
+OutOption = Annotated[
+    Path, typer.Option("--out", help="Folder for pairs.csv, unmatched.csv and summary.json.")
+]
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool, typer.Option("--version", help="Print the version and exit.", is_eager=True)
+    ] = False,
+) -> None:
+    """Marraine matches mentees with mentors and explains every pair."""
+    if version:
+        console.print(f"marraine {VERSION}")
+        raise typer.Exit()
+
+
+@app.command()
+def demo(
+    mentees: Annotated[int, typer.Option("--mentees", min=1, help="Synthetic mentees.")] = 300,
+    mentors: Annotated[
+        int | None,
+        typer.Option("--mentors", min=1, help="Synthetic mentors (default: mentees / 10)."),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the synthetic programme.")] = 0,
+    objective: ObjectiveOption = None,
+    out: OutOption = Path("marraine-demo"),
+) -> None:
+    """Generate a seeded synthetic programme, match it and write the output files."""
+    from matching import match
+    from matching.io import write_result
+    from matching.synthetic import generate_cohort
+
+    with _refusing_bad_input():
+        with _progress() as report:
+            report("generate", 0.0)
+            cohort = generate_cohort(mentees, mentors, seed=seed)
+            result = match(
+                cohort.mentees, cohort.mentors, cohort.programme, objective=objective,
+                progress=report,
+            )
+            written = write_result(result, out)
+    _print_summary(result, written)
+
+
+@app.command(name="match")
+def match_files(
+    mentees: Annotated[
+        Path, typer.Option("--mentees", help="Mentees: CSV (, ; or tab), .xlsx, .parquet, .json.")
+    ],
+    mentors: Annotated[Path, typer.Option("--mentors", help="Mentors, same formats.")],
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help="Programme configuration (.toml or .json). Default: the digital-business "
+            "example's criteria.",
+        ),
+    ] = None,
+    scores: Annotated[
+        Path | None,
+        typer.Option(
+            "--scores",
+            help="Precomputed scores instead of criteria: columns mentee_id, mentor_id, "
+            "score (CSV or .parquet). A pair absent from it is not allowed.",
+        ),
+    ] = None,
+    objective: ObjectiveOption = None,
+    locked: Annotated[
+        Path | None, typer.Option("--locked", help="Pairs that must be kept (mentee_id, mentor_id).")
+    ] = None,
+    forbidden: Annotated[
+        Path | None, typer.Option("--forbidden", help="Pairs that must not be proposed.")
+    ] = None,
+    previous: Annotated[
+        Path | None, typer.Option("--previous", help="Earlier pairs, not to be repeated.")
+    ] = None,
+    out: OutOption = Path("marraine-output"),
+) -> None:
+    """Match participant files under a programme configuration, or from precomputed scores."""
+    from matching import match
+    from matching.defaults import default_programme
+    from matching.io import read_pairs, read_participants, read_scores, write_result
+    from matching.model import Programme
+
+    with _refusing_bad_input():
+        programme = Programme.from_file(config) if config else default_programme()
+        criteria = None if scores else programme
+        mentee_frame = read_participants(mentees, "mentee", criteria)
+        mentor_frame = read_participants(mentors, "mentor", criteria)
+        score_frame = (
+            read_scores(scores, mentee_frame["id"].tolist(), mentor_frame["id"].tolist())
+            if scores
+            else None
+        )
+        pairs = {
+            name: read_pairs(path) if path else []
+            for name, path in (("locked", locked), ("forbidden", forbidden), ("previous", previous))
+        }
+        with _progress() as report:
+            result = match(
+                mentee_frame,
+                mentor_frame,
+                programme if config or not scores else None,
+                scores=score_frame,
+                objective=objective,
+                progress=report,
+                **pairs,
+            )
+            written = write_result(result, out)
+    _print_summary(result, written)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="TCP port.")] = 8000,
+) -> None:
+    """Start the HTTP service, its worker and the review page (embedded SQLite by default)."""
+    from service.cli import serve as run_service
+
+    run_service(host, port)
+
+
+@app.command()
+def worker() -> None:
+    """Run a match-run worker against the configured database (``marraine serve`` starts one)."""
+    from service.cli import run_worker
+
+    run_worker()
+
+
+def _mount_keys() -> None:
+    """``marraine keys ...`` comes from the service; the engine works without it."""
+    try:
+        from service.cli import keys_app
+    except ImportError:  # the service package is optional for engine-only installs
+        return
+    app.add_typer(keys_app, name="keys", help="Create and revoke API keys.")
+
+
+# --------------------------------------------------------------------------- output
+
+
+@contextmanager
+def _refusing_bad_input() -> Iterator[None]:
+    """Turn engine errors into a clear message and exit code 1 (no traceback)."""
+    try:
+        yield
+    except InputErrors as exc:
+        for problem in exc.problems[:PROBLEMS_SHOWN]:
+            errors.print(f"[red]error:[/red] {problem}", highlight=False)
+        if len(exc.problems) > PROBLEMS_SHOWN:
+            errors.print(f"... and {len(exc.problems) - PROBLEMS_SHOWN} more problems")
+        errors.print("Nothing was written.")
+        raise typer.Exit(1) from None
+    except MatchingError as exc:
+        errors.print(f"[red]error:[/red] {exc}", highlight=False)
+        errors.print("Nothing was written.")
+        raise typer.Exit(1) from None
+
+
+@contextmanager
+def _progress() -> Iterator[Callable[[str, float], None]]:
+    """A progress bar fed by ``match(progress=...)``; silent when not on a terminal."""
+    columns = (
+        TextColumn("{task.description:<10}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=errors, transient=True, disable=not sys.stderr.isatty()) as bar:
+        task = bar.add_task("start", total=1.0)
+
+        def report(step: str, done: float) -> None:
+            bar.update(task, description=step, completed=done)
+
+        yield report
+
+
+def _print_summary(result: MatchResult, written: list[Path]) -> None:
+    """The summary table a coordinator reads first."""
+    s = result.summary
+    table = Table(title=f"Marraine {VERSION} — {s.objective} objective", show_header=False)
+    table.add_column("", style="bold")
+    table.add_column("", justify="right")
+    rows = [
+        ("mentees", f"{s.mentees:,}"),
+        ("mentors", f"{s.mentors:,}"),
+        ("matched", f"{s.matched:,} ({s.matched / max(1, s.mentees):.1%})"),
+        ("unmatched", f"{s.unmatched:,}"),
+        ("pairs", f"{s.pairs:,}"),
+        ("total score", f"{s.total_score:,.4f}"),
+        ("upper bound", f"{s.upper_bound:,.4f}"),
+        ("gap", f"{s.gap:.2e}" + (" (proven optimal)" if s.status == "optimal" else "")),
+        ("lowest pair score", "-" if s.min_score is None else f"{s.min_score:.4f}"),
+        ("seconds", f"{s.seconds:.2f}"),
+    ]
+    for name, value in rows:
+        table.add_row(name, value)
+    console.print(table)
+    reasons = Counter(u.reason for u in result.unmatched)
+    if reasons:
+        console.print(
+            "unmatched: " + ", ".join(f"{n} {r}" for r, n in sorted(reasons.items())),
+            highlight=False,
+        )
+    for gap in result.gaps[:3]:
+        console.print(
+            f"recruit: {gap.mentees} unmatched mentee(s) need {gap.need} in {gap.language}",
+            highlight=False,
+        )
+    console.print("wrote " + ", ".join(str(path) for path in written), highlight=False)
+
+
+_mount_keys()

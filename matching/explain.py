@@ -1,0 +1,222 @@
+"""Explanations of a solved match: per-pair contributions and evidence, the reason each
+unmatched mentee has, alternative mentors with spare capacity, and recruitment gaps.
+
+Everything here is computed from arrays the pipeline already has (the candidate arcs,
+the solution, per-mentee eligibility counts); nothing loops over mentee x mentor pairs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from matching.model import NeedsCriterion, OverlapCriterion, Programme
+from matching.result import Alternative, Pair, RecruitmentGap, Unmatched, UnmatchedReason
+
+__all__ = [
+    "Eligibility",
+    "alternatives",
+    "pairs",
+    "recruitment_gaps",
+    "unmatched",
+]
+
+IntArray = NDArray[np.int64]
+FloatArray = NDArray[np.float64]
+
+GAPS_LISTED = 20
+"""Recruitment gaps reported, largest first; the long tail helps nobody recruit."""
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    """Per mentee, how many mentors the rules allow and which rule excluded the most.
+
+    ``allowed``: mentors allowed by every rule, explicit pair and the minimum score;
+    ``rule_allowed``: the same before the minimum score; ``exclusion_counts[i, r]``: how many
+    mentors rule ``exclusion_names[r]`` excludes for mentee ``i``; ``best_rule_allowed``:
+    her best score among rule-allowed mentors (NaN when there is none).
+    """
+
+    exclusion_names: tuple[str, ...]
+    allowed: IntArray
+    rule_allowed: IntArray
+    exclusion_counts: IntArray
+    best_rule_allowed: FloatArray
+
+
+def pairs(
+    mentee_ids: Sequence[str],
+    mentor_ids: Sequence[str],
+    mentee_idx: IntArray,
+    mentor_idx: IntArray,
+    scores: FloatArray,
+    contributions: FloatArray,
+    criteria: Sequence[str],
+    why: Sequence[str],
+) -> tuple[Pair, ...]:
+    """Build :class:`Pair` records (with criteria, ``scores`` are the contributions' sums)."""
+    return tuple(
+        Pair(
+            mentee_id=mentee_ids[i],
+            mentor_id=mentor_ids[j],
+            score=score,
+            contributions=dict(zip(criteria, map(float, row), strict=True)),
+            why=reason,
+        )
+        for i, j, score, row, reason in zip(
+            mentee_idx.tolist(),
+            mentor_idx.tolist(),
+            scores.tolist(),
+            contributions,
+            why,
+            strict=True,
+        )
+    )
+
+
+def unmatched(
+    mentee_ids: Sequence[str],
+    demand: IntArray,
+    mentee_idx: IntArray,
+    eligibility: Eligibility,
+    n_mentors: int,
+    min_score: float,
+) -> tuple[Unmatched, ...]:
+    """One :class:`Unmatched` per mentee who got fewer mentors than her demand, with why."""
+    got = np.bincount(mentee_idx, minlength=len(mentee_ids))
+    missing = demand - got
+    records = []
+    for i in np.flatnonzero(missing > 0).tolist():
+        reason, detail = _reason(i, eligibility, n_mentors, min_score, int(got[i]))
+        records.append(Unmatched(mentee_ids[i], reason, detail, int(missing[i])))
+    return tuple(records)
+
+
+def _reason(
+    i: int, eligibility: Eligibility, n_mentors: int, min_score: float, got: int
+) -> tuple[UnmatchedReason, str]:
+    """Why mentee ``i`` is (partly) unmatched, and a detail a coordinator can act on."""
+    allowed = int(eligibility.allowed[i])
+    if allowed > got:
+        return (
+            "capacity_exhausted",
+            f"{allowed} mentor{'s' if allowed != 1 else ''} allowed, all at capacity with "
+            "mentees the objective placed first; more seats with these mentors would help",
+        )
+    rule_allowed = int(eligibility.rule_allowed[i])
+    if rule_allowed > allowed:
+        best = float(eligibility.best_rule_allowed[i])
+        return (
+            "below_min_score",
+            f"{rule_allowed - allowed} mentor(s) pass the rules but score below the minimum "
+            f"{min_score:.2f} (best {best:.2f})",
+        )
+    counts = eligibility.exclusion_counts[i]
+    if counts.size and counts.max() > 0:
+        worst = int(np.argmax(counts))  # first of the largest: rules are in programme order
+        name = eligibility.exclusion_names[worst]
+        return (
+            "no_allowed_mentor",
+            f"rule '{name}' excludes {int(counts[worst])} of {n_mentors} mentors",
+        )
+    return ("no_allowed_mentor", f"none of the {n_mentors} mentors is allowed for her")
+
+
+def alternatives(
+    mentor_ids: Sequence[str],
+    arc_mentee: IntArray,
+    arc_mentor: IntArray,
+    arc_score: FloatArray,
+    mentee_idx: IntArray,
+    mentor_idx: IntArray,
+    capacity: IntArray,
+    per_mentee: int,
+    mentee_ids: Sequence[str],
+) -> dict[str, tuple[Alternative, ...]]:
+    """Up to ``per_mentee`` best candidate mentors with spare seats, per mentee (by id)."""
+    if per_mentee == 0 or arc_mentee.size == 0:
+        return {}
+    load = np.bincount(mentor_idx, minlength=len(mentor_ids))
+    spare = capacity - load
+    n_mentors = len(mentor_ids)
+    key = arc_mentee * n_mentors + arc_mentor
+    keep = (spare[arc_mentor] > 0) & ~np.isin(key, mentee_idx * n_mentors + mentor_idx)
+    # Best first within each mentee, ties by mentor index: deterministic.
+    order = np.lexsort((arc_mentor[keep], -arc_score[keep], arc_mentee[keep]))
+    mentee, mentor, score = (a[keep][order] for a in (arc_mentee, arc_mentor, arc_score))
+    starts = np.r_[0, np.flatnonzero(np.diff(mentee)) + 1] if mentee.size else np.empty(0, int)
+    rank = np.arange(mentee.size) - np.repeat(starts, np.diff(np.r_[starts, mentee.size]))
+    first = rank < per_mentee
+    result: dict[str, list[Alternative]] = {}
+    for i, j, s in zip(
+        mentee[first].tolist(), mentor[first].tolist(), score[first].tolist(), strict=True
+    ):
+        result.setdefault(mentee_ids[i], []).append(Alternative(mentor_ids[j], s, int(spare[j])))
+    return {k: tuple(v) for k, v in result.items()}
+
+
+def recruitment_gaps(
+    programme: Programme | None, mentees: pd.DataFrame, unmatched_idx: IntArray
+) -> tuple[RecruitmentGap, ...]:
+    """The (need, language) combinations unmatched mentees share, most common first."""
+    if programme is None or unmatched_idx.size == 0:
+        return ()
+    need_field = _first_field(programme, NeedsCriterion)
+    language_field = _language_field(programme)
+    if need_field is None and language_field is None:
+        return ()
+    rows = mentees.iloc[unmatched_idx]
+    table = pd.DataFrame({"person": np.arange(len(rows))})
+    table["need"] = _tags(rows, need_field, strip_level=True)
+    table["language"] = _tags(rows, language_field, strip_level=False)
+    table = table.explode("need").explode("language")
+    counts = (
+        table.drop_duplicates()
+        .groupby(["need", "language"], sort=False)
+        .size()
+        .reset_index(name="mentees")
+        .sort_values(["mentees", "need", "language"], ascending=[False, True, True])
+        .head(GAPS_LISTED)
+    )
+    return tuple(
+        RecruitmentGap(str(need), str(language), int(n))
+        for need, language, n in counts.itertuples(index=False)
+    )
+
+
+def _first_field(programme: Programme, kind: type[NeedsCriterion]) -> str | None:
+    """The mentee field of the programme's first criterion of ``kind``."""
+    return next((c.mentee_field for c in programme.criteria if isinstance(c, kind)), None)
+
+
+def _language_field(programme: Programme) -> str | None:
+    """The mentee field compared for a shared language, if the programme has one."""
+    overlaps = [c for c in programme.criteria if isinstance(c, OverlapCriterion)]
+    named = [c for c in overlaps if "lang" in c.name.lower() or "lang" in c.mentee_field.lower()]
+    chosen = named or [c for c in overlaps if c.required]
+    return chosen[0].mentee_field if chosen else None
+
+
+def _tags(rows: pd.DataFrame, column: str | None, *, strip_level: bool) -> list[list[str]]:
+    """Each row's tags (``a|b:3`` text or a list), normalised; ``*`` when none is known."""
+    if column is None or column not in rows.columns:
+        return [["*"] for _ in range(len(rows))]
+    tags: list[list[str]] = []
+    for cell in rows[column].tolist():
+        items = cell if isinstance(cell, list | tuple) else _split(cell)
+        names = [str(t).split(":")[0] if strip_level else str(t) for t in items]
+        cleaned = sorted({n.strip().lower() for n in names if n.strip()})
+        tags.append(cleaned or ["*"])
+    return tags
+
+
+def _split(cell: object) -> list[str]:
+    """Split a ``|``-separated text cell; missing cells give no tags."""
+    if cell is None or (isinstance(cell, float) and np.isnan(cell)):
+        return []
+    return str(cell).split("|")
