@@ -4,7 +4,6 @@
 >>> result = matching.match(mentees, mentors, matching.default_programme())  # doctest: +SKIP
 """
 
-from matching._pipeline import ProgressCallback, match
 from matching.errors import (
     ConfigError,
     InputError,
@@ -24,6 +23,16 @@ from matching.result import (
 )
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> object:
+    # Transitional: the pipeline's parts land one by one; import it on first use.
+    if name in ("match", "ProgressCallback"):
+        from matching import _pipeline
+
+        return getattr(_pipeline, name)
+    raise AttributeError(name)
+
 
 __all__ = [
     "Alternative",
