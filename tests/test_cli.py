@@ -1,0 +1,187 @@
+"""The ``marraine`` command as a user runs it: files in, the three output files out, exact
+optimum on precomputed scores, and bad input refused with file, row and column."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from matching.cli import app
+from tests.oracle import optimum
+
+runner = CliRunner()
+
+SUMMARY_KEYS = {
+    "objective",
+    "total_score",
+    "upper_bound",
+    "gap",
+    "mentees",
+    "mentors",
+    "matched",
+    "unmatched",
+    "criteria",
+    "seconds",
+    "config_sha256",
+    "version",
+}
+
+
+def _write_instance(folder: Path, seed: int, n: int, m: int, density: float) -> pd.DataFrame:
+    """Random mentees/mentors/scores files; returns the scores table."""
+    rng = np.random.default_rng(seed)
+    mentees = pd.DataFrame({"id": [f"e{i:03d}" for i in range(n)]})
+    mentees["demand"] = rng.choice([1, 1, 1, 2], size=n)
+    mentors = pd.DataFrame({"id": [f"r{j:02d}" for j in range(m)]})
+    mentors["capacity"] = rng.integers(0, 4, size=m)
+    pairs = [(i, j) for i in range(n) for j in range(m) if rng.random() < density]
+    scores = pd.DataFrame(
+        {
+            "mentee_id": [mentees.id[i] for i, _ in pairs],
+            "mentor_id": [mentors.id[j] for _, j in pairs],
+            # few distinct values: ties are where determinism and "fair" get tested
+            "score": rng.choice(np.round(rng.random(6), 3), size=len(pairs)),
+        }
+    )
+    mentees.to_csv(folder / "mentees.csv", index=False)
+    mentors.to_csv(folder / "mentors.csv", sep=";", index=False)
+    scores.sample(frac=1.0, random_state=seed).to_csv(folder / "scores.csv", index=False)
+    return scores.assign(mentee_idx=[i for i, _ in pairs], mentor_idx=[j for _, j in pairs]).merge(
+        mentees, left_on="mentee_id", right_on="id"
+    )
+
+
+@pytest.mark.parametrize("objective", ["coverage", "total", "fair"])
+@pytest.mark.parametrize("seed", range(6))
+def test_match_scores_reaches_the_exact_optimum(tmp_path: Path, objective: str, seed: int) -> None:
+    n, m = 8 + seed * 3, 3 + seed
+    scores = _write_instance(tmp_path, seed, n, m, density=0.5)
+    out = tmp_path / "out"
+    args = ["match", "--scores", str(tmp_path / "scores.csv"), "--objective", objective]
+    args += ["--mentees", str(tmp_path / "mentees.csv"), "--mentors", str(tmp_path / "mentors.csv")]
+    result = runner.invoke(app, [*args, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+
+    mentees = pd.read_csv(tmp_path / "mentees.csv")
+    mentors = pd.read_csv(tmp_path / "mentors.csv", sep=";")
+    best = optimum(
+        scores.mentee_idx.to_numpy(),
+        scores.mentor_idx.to_numpy(),
+        scores.score.to_numpy(),
+        mentees.demand.to_numpy(),
+        mentors.capacity.to_numpy(),
+        objective,
+    )
+    summary = json.loads((out / "summary.json").read_text())
+    pairs = pd.read_csv(out / "pairs.csv", dtype={"mentee_id": str, "mentor_id": str})
+    assert SUMMARY_KEYS <= summary.keys()
+    assert summary["objective"] == objective
+    assert len(pairs) == best.matched
+    assert summary["total_score"] == pytest.approx(best.total, rel=1e-6, abs=1e-9)
+    assert pairs.score.sum() == pytest.approx(best.total, rel=1e-6, abs=1e-9)
+    if objective == "fair" and best.min_score is not None:
+        assert pairs.score.min() == pytest.approx(best.min_score, abs=1e-9)
+    assert summary["gap"] <= 1e-6
+    # every pair is allowed, with its given score, within capacities and demands
+    given = scores.set_index(["mentee_id", "mentor_id"]).score
+    assert np.allclose(
+        given.loc[list(zip(pairs.mentee_id, pairs.mentor_id, strict=True))], pairs.score
+    )
+    load = pairs.mentor_id.value_counts()
+    assert (load <= mentors.set_index("id").capacity.loc[load.index]).all()
+    got = pairs.mentee_id.value_counts()
+    assert (got <= mentees.set_index("id").demand.loc[got.index]).all()
+
+
+def test_match_scores_is_identical_for_shuffled_rows(tmp_path: Path) -> None:
+    _write_instance(tmp_path, 11, 30, 6, density=0.6)
+    first = runner.invoke(
+        app,
+        [
+            "match",
+            "--mentees",
+            str(tmp_path / "mentees.csv"),
+            "--mentors",
+            str(tmp_path / "mentors.csv"),
+            "--scores",
+            str(tmp_path / "scores.csv"),
+            "--out",
+            str(tmp_path / "a"),
+        ],
+    )
+    assert first.exit_code == 0, first.output
+    for name, sep in (("mentees.csv", ","), ("mentors.csv", ";"), ("scores.csv", ",")):
+        table = pd.read_csv(tmp_path / name, sep=sep, dtype=str)
+        table.sample(frac=1.0, random_state=3).to_csv(tmp_path / name, sep=sep, index=False)
+    second = runner.invoke(
+        app,
+        [
+            "match",
+            "--mentees",
+            str(tmp_path / "mentees.csv"),
+            "--mentors",
+            str(tmp_path / "mentors.csv"),
+            "--scores",
+            str(tmp_path / "scores.csv"),
+            "--out",
+            str(tmp_path / "b"),
+        ],
+    )
+    assert second.exit_code == 0, second.output
+    assert (tmp_path / "a" / "pairs.csv").read_text() == (tmp_path / "b" / "pairs.csv").read_text()
+
+
+def test_demo_writes_the_three_files_with_the_contract_columns(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    result = runner.invoke(app, ["demo", "--mentees", "80", "--seed", "3", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "total score" in result.output
+    assert "gap" in result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert SUMMARY_KEYS <= summary.keys()
+    pairs = pd.read_csv(out / "pairs.csv")
+    criteria = summary["criteria"]
+    assert list(pairs.columns) == ["mentee_id", "mentor_id", "score", *criteria, "why"]
+    assert np.allclose(pairs[criteria].sum(axis=1), pairs.score, atol=1e-9)
+    unmatched = pd.read_csv(out / "unmatched.csv")
+    assert list(unmatched.columns) == ["mentee_id", "reason", "detail"]
+    assert summary["matched"] + summary["unmatched"] == summary["mentees"] == 80
+    assert set(unmatched.reason) <= {"no_allowed_mentor", "capacity_exhausted", "below_min_score"}
+
+
+def test_bad_file_is_refused_with_location_and_nothing_written(tmp_path: Path) -> None:
+    (tmp_path / "mentees.csv").write_text("id,languages\nA1,fr\nA2,fr\n", encoding="utf-8")
+    (tmp_path / "mentors.csv").write_text(
+        "id;capacity;languages\nM1;2;fr\nM2;deux;fr\n", encoding="utf-8"
+    )
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app,
+        [
+            "match",
+            "--mentees",
+            str(tmp_path / "mentees.csv"),
+            "--mentors",
+            str(tmp_path / "mentors.csv"),
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert "mentors.csv" in result.output
+    assert "row 3" in result.output
+    assert "capacity" in result.output
+    assert "deux" not in result.output  # the submitted value is never echoed
+    assert not out.exists()
+
+
+def test_unknown_objective_is_refused(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["demo", "--objective", "best", "--out", str(tmp_path)])
+    assert result.exit_code != 0
+    assert "objective" in result.output.lower()
