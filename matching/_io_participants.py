@@ -1,0 +1,136 @@
+"""Validation of participant files: ids, counts and the programme's fields, row by row.
+
+Works on a :class:`~matching._io_tables.RawTable` so every problem is reported with the
+file, the row a person sees and the column — all of a file's problems at once, never a
+cell's content.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from matching._io_tables import RawTable, fix_decimal_commas, raise_problems
+from matching.errors import InputError, InputErrors, Problem
+from matching.model import (
+    AvailabilityCriterion,
+    NumericCriterion,
+    Programme,
+    participants_frame,
+)
+
+__all__ = ["NUMERIC_COLUMNS", "numeric_columns", "validate_participants"]
+
+Side = Literal["mentee", "mentor"]
+
+NUMERIC_COLUMNS = frozenset({"capacity", "demand", "min_load", "utc_offset", "years"})
+"""Columns read as numbers whatever the programme (decimal commas allowed in ``;`` files)."""
+
+# Bounds of the count columns, as the Mentee / Mentor models state them.
+_COUNTS: dict[Side, dict[str, tuple[int, int]]] = {
+    "mentee": {"demand": (1, 20)},
+    "mentor": {"capacity": (0, 1000), "min_load": (0, 1000)},
+}
+
+
+def numeric_columns(programme: Programme | None) -> set[str]:
+    """The columns holding numbers: the usual ones plus the programme's numeric fields."""
+    names = set(NUMERIC_COLUMNS)
+    for criterion in programme.criteria if programme is not None else ():
+        if isinstance(criterion, NumericCriterion):
+            names |= {criterion.mentee_field, criterion.mentor_field}
+        if isinstance(criterion, AvailabilityCriterion):
+            names |= {
+                f for f in (criterion.mentee_offset_field, criterion.mentor_offset_field) if f
+            }
+    return names
+
+
+def validate_participants(table: RawTable, side: Side, programme: Programme | None) -> pd.DataFrame:
+    """Check a participant table and return it as :func:`participants_frame` does.
+
+    Raises
+    ------
+    InputError
+        No ``id`` column or no rows; :class:`InputErrors` for row-level problems.
+    """
+    frame = fix_decimal_commas(table, numeric_columns(programme))
+    if "id" not in frame.columns:
+        raise InputError(
+            "there is no 'id' column", file=table.file, row=table.header_row, column="id"
+        )
+    if frame.empty:
+        raise InputError(f"no {side}s: the file has a header but no rows", file=table.file)
+    problems = [*table.problems, *_id_problems(table, frame), *_count_problems(table, frame, side)]
+    problems.sort(key=lambda p: (p.row or 0, p.column or ""))
+    raise_problems(problems)
+    try:
+        people = participants_frame(frame, side)
+    except InputError as exc:
+        # The checks above mirror participants_frame; this keeps its location if they drift.
+        raise InputErrors([table.problem(exc.row, exc.column, exc.reason)]) from None
+    if programme is not None:
+        found = _check_fields(people, programme, side)
+        raise_problems(
+            [table.problem(p.row, p.column, p.reason) if p.row is not None else p for p in found]
+        )
+    return people
+
+
+def _id_problems(table: RawTable, frame: pd.DataFrame) -> list[Problem]:
+    """Empty and repeated ids (a repeat names the row of the first occurrence)."""
+    ids = frame["id"]
+    missing = ids.isna().to_numpy()
+    problems = [table.problem(int(p), "id", "the id is empty") for p in np.flatnonzero(missing)]
+    present = ids[~missing]
+    repeated = present.duplicated(keep="first")
+    first_position = {
+        value: position
+        for position, value in zip(
+            np.flatnonzero(~missing)[::-1], present.to_numpy()[::-1], strict=True
+        )
+    }
+    for position, value in zip(
+        np.flatnonzero(~missing)[repeated.to_numpy()], present[repeated], strict=True
+    ):
+        first = int(table.rows[first_position[value]])
+        label = "row" if table.numbering == "sheet" else "record"
+        problems.append(
+            table.problem(int(position), "id", f"duplicate id (first used in {label} {first})")
+        )
+    return problems
+
+
+def _count_problems(table: RawTable, frame: pd.DataFrame, side: Side) -> list[Problem]:
+    """Demand / capacity / min_load cells that are not whole numbers within bounds."""
+    problems: list[Problem] = []
+    valid: dict[str, pd.Series] = {}
+    for column, (low, high) in _COUNTS[side].items():
+        if column not in frame.columns:
+            continue
+        values = pd.to_numeric(frame[column], errors="coerce")
+        filled = frame[column].notna()
+        bad = filled & (values.isna() | (values < low) | (values > high) | (values % 1 != 0))
+        reason = f"{column} must be a whole number from {low} to {high}"
+        problems += [table.problem(int(p), column, reason) for p in np.flatnonzero(bad)]
+        valid[column] = values.where(filled & ~bad)
+    if "capacity" in valid and "min_load" in valid:
+        over = (valid["min_load"] > valid["capacity"].fillna(1)).to_numpy()
+        problems += [
+            table.problem(int(p), "min_load", "min_load must not exceed capacity")
+            for p in np.flatnonzero(over)
+        ]
+    return problems
+
+
+def _check_fields(frame: pd.DataFrame, programme: Programme, side: Side) -> list[Problem]:
+    """The features package's check of the fields the programme reads (0-based rows)."""
+    try:
+        from matching.features import check_participants  # type: ignore[attr-defined]
+    except ImportError:
+        # matching.features is written in parallel; until it lands only ids and counts
+        # are checked here, and match() checks the fields again anyway.
+        return []
+    return list(check_participants(frame, programme, side))

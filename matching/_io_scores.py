@@ -1,0 +1,204 @@
+"""Precomputed score files (long ``mentee_id, mentor_id, score``), CSV or Parquet.
+
+Built for tens of millions of rows: files are parsed by Arrow, ids are dictionary-encoded
+so only the distinct ids are looked up, and every check is a vectorised array operation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+from numpy.typing import NDArray
+
+from matching._io_tables import (
+    CSV_SUFFIXES,
+    MAX_PROBLEMS,
+    check_utf8_stream,
+    file_label,
+    raise_problems,
+    sniff_delimiter,
+)
+from matching.errors import InputError, Problem
+
+__all__ = ["SCORE_COLUMNS", "read_scores"]
+
+SCORE_COLUMNS = ("mentee_id", "mentor_id", "score")
+
+
+def read_scores(
+    path: str | Path, mentee_ids: Collection[str], mentor_ids: Collection[str]
+) -> pd.DataFrame:
+    """Read a long score table and check it against the participants' ids.
+
+    See :func:`matching.io.read_scores`.
+    """
+    path = Path(path)
+    label = file_label(path)
+    if not path.is_file():
+        raise InputError("file not found", file=label)
+    suffix = path.suffix.lower()
+    if suffix in CSV_SUFFIXES:
+        table, delimiter, first_row = _read_csv(path, label), True, 2
+    elif suffix == ".parquet":
+        table, delimiter, first_row = _read_parquet(path, label), False, 1
+    else:
+        raise InputError("unknown file type for scores: use .csv or .parquet", file=label)
+    return _validate(table, label, first_row, delimiter, mentee_ids, mentor_ids)
+
+
+def _read_csv(path: Path, label: str) -> pa.Table:
+    """Arrow's multithreaded CSV reader, all three columns as text first."""
+    if path.stat().st_size == 0:
+        raise InputError("the file is empty", file=label)
+    with path.open("rb") as stream:
+        head = stream.read(1 << 16)
+        stream.seek(0)
+        delimiter = sniff_delimiter(head.decode("utf-8-sig", errors="replace"))
+        check_utf8_stream(stream, label, delimiter)
+    ragged: list[int | None] = []
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:
+        """Remember ragged rows (their number only: their text is personal data)."""
+        ragged.append(row.number)
+        return "skip"
+
+    def parse(threads: bool) -> pa.Table:
+        """Parse with or without threads (row numbers are only known without)."""
+        return pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(use_threads=threads),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(
+                column_types={c: pa.string() for c in SCORE_COLUMNS},
+                strings_can_be_null=True,
+            ),
+        )
+
+    try:
+        table = parse(threads=True)
+        if ragged and None in ragged:
+            ragged.clear()
+            table = parse(threads=False)
+    except pa.ArrowInvalid:
+        raise InputError("not a readable CSV file (check the header row)", file=label) from None
+    if ragged:
+        raise_problems(
+            [
+                Problem(label, number, None, "the number of cells differs from the header")
+                for number in ragged[:MAX_PROBLEMS]
+            ]
+        )
+    table = table.rename_columns([name.strip().lstrip("\ufeff") for name in table.column_names])
+    if delimiter == ";" and "score" in table.column_names:
+        # French decimal commas: only ';' files use them, and a score holds no list.
+        score = pc.replace_substring(table.column("score"), ",", ".")
+        table = table.set_column(table.column_names.index("score"), "score", score)
+    return table
+
+
+def _read_parquet(path: Path, label: str) -> pa.Table:
+    """The three score columns of a Parquet file."""
+    try:
+        schema = pq.read_schema(path)
+    except (pa.ArrowException, OSError):
+        raise InputError("not a valid Parquet file", file=label) from None
+    columns = [c for c in SCORE_COLUMNS if c in schema.names]
+    try:
+        return pq.read_table(path, columns=columns)
+    except (pa.ArrowException, OSError):
+        raise InputError("not a valid Parquet file", file=label) from None
+
+
+def _validate(
+    table: pa.Table,
+    label: str,
+    first_row: int,
+    from_csv: bool,
+    mentee_ids: Collection[str],
+    mentor_ids: Collection[str],
+) -> pd.DataFrame:
+    """Ids known, pairs unique, scores finite; returns the scores with categorical ids."""
+    for column in SCORE_COLUMNS:
+        if column not in table.column_names:
+            row = 1 if from_csv else None
+            raise InputError(f"there is no '{column}' column", file=label, row=row, column=column)
+    mentees = pd.Index(list(dict.fromkeys(str(i) for i in mentee_ids)))
+    mentors = pd.Index(list(dict.fromkeys(str(i) for i in mentor_ids)))
+    problems: list[Problem] = []
+    mentee_idx = _id_codes(table.column("mentee_id"), mentees, "mentee_id", problems)
+    mentor_idx = _id_codes(table.column("mentor_id"), mentors, "mentor_id", problems)
+    score = _scores(table.column("score"), problems)
+    if not problems:
+        key = mentee_idx.astype(np.int64) * max(len(mentors), 1) + mentor_idx
+        repeated = pd.Series(key).duplicated(keep="first").to_numpy()
+        problems += _rows(repeated, "mentor_id", "this pair is listed twice")
+    problems = [
+        replace(p, file=label, row=None if p.row is None else p.row + first_row) for p in problems
+    ]
+    problems.sort(key=lambda p: (p.row or 0, p.column or ""))
+    raise_problems(problems)
+    return pd.DataFrame(
+        {
+            "mentee_id": pd.Categorical.from_codes(mentee_idx, categories=mentees),
+            "mentor_id": pd.Categorical.from_codes(mentor_idx, categories=mentors),
+            "score": score,
+        }
+    )
+
+
+def _id_codes(
+    column: pa.ChunkedArray, known: pd.Index, name: str, problems: list[Problem]
+) -> NDArray[np.int32]:
+    """Each row's index in ``known`` (-1 if unknown), looking up each distinct id once."""
+    if not pa.types.is_string(column.type):
+        column = pc.cast(column, pa.string())
+    column = pc.utf8_trim_whitespace(column)
+    encoded = pc.dictionary_encode(column).combine_chunks()
+    distinct = encoded.dictionary.to_pylist()
+    lookup = known.get_indexer(pd.Index(distinct, dtype=object)).astype(np.int32)
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    missing = pc.is_null(encoded.indices).to_numpy(zero_copy_only=False)
+    codes = np.where(missing, 0, codes).astype(np.int64)
+    result = lookup[codes] if lookup.size else np.full(codes.size, -1, dtype=np.int32)
+    blank = pc.equal(column, "").to_numpy(zero_copy_only=False)
+    empty = missing | np.asarray(blank, dtype=bool)
+    result = np.where(empty, -1, result).astype(np.int32)
+    problems += _rows(empty, name, "the id is empty")
+    problems += _rows((result < 0) & ~empty, name, "unknown id: not in the participant file")
+    return result
+
+
+def _scores(column: pa.ChunkedArray, problems: list[Problem]) -> NDArray[np.float64]:
+    """Scores as float64; text that is no number, and NaN / infinity, are refused."""
+    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        text = pc.utf8_trim_whitespace(column)
+        try:
+            values = pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False)
+        except pa.ArrowInvalid:
+            # Only on the error path: locate the rows Arrow could not parse.
+            values = pd.to_numeric(
+                pd.Series(text.to_numpy(zero_copy_only=False)), errors="coerce"
+            ).to_numpy(np.float64)
+    else:
+        try:
+            values = pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            problems.append(Problem(None, None, "score", "the score column is not numeric"))
+            return np.zeros(len(column), dtype=np.float64)
+    values = np.asarray(values, dtype=np.float64)
+    problems += _rows(~np.isfinite(values), "score", "the score is missing or not a finite number")
+    return values
+
+
+def _rows(mask: NDArray[np.bool_], column: str, reason: str) -> list[Problem]:
+    """Problems at the first flagged 0-based positions (file and row offset added later)."""
+    positions = np.flatnonzero(mask)[:MAX_PROBLEMS]
+    return [Problem(None, int(p), column, reason) for p in positions]
