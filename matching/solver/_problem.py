@@ -105,6 +105,11 @@ class AssignmentSolution:
     rounds: int = 1
     arcs_used: int = 0
     stats: dict[str, float] = field(default_factory=dict)
+    priced_mentee: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
+    """Pairs a pricer added to the problem's arcs (mentee, mentor, score): allowed pairs
+    that were not candidates; a solution's pairs are among the arcs and these."""
+    priced_mentor: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
+    priced_score: FloatArray = field(default_factory=lambda: np.zeros(0, np.float64))
 
     @property
     def matched(self) -> int:
@@ -114,11 +119,15 @@ class AssignmentSolution:
 class ArcPricer(Protocol):
     """Finds allowed pairs missing from the problem that could improve a solution.
 
-    Given dual prices ``mentee_price`` (u_i >= 0) and ``mentor_price`` (v_j >= 0) of the
-    current restricted problem, return the allowed pairs outside ``known`` (a set the
-    pricer tracks) whose score exceeds ``u_i + v_j + tolerance``, as arrays
-    (mentee_idx, mentor_idx, score). Empty arrays certify that the restricted optimum is
-    optimal over all allowed pairs. ``upper_bound_correction`` may be returned as 0.
+    Given prices ``mentee_price`` (u_i) and ``mentor_price`` (v_j) in score units, return
+    the allowed pairs whose score exceeds ``u_i + v_j + tolerance``, as arrays
+    (mentee_idx, mentor_idx, score). Prices may be negative (under ``coverage`` an
+    unmatched mentee's price is minus the coverage bonus) or very large (a mentee or
+    mentor who can take no new pair); implement exactly the test ``score > u + v + tol``.
+    Returning pairs already in the problem is harmless (the solver drops them); returning
+    all violators of a mentee, or at least her largest, keeps the bound exact when the
+    round limit stops the loop. Empty arrays certify that the restricted optimum is
+    optimal over all allowed pairs.
     """
 
     def price(

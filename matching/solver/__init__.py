@@ -1,0 +1,41 @@
+"""The assignment problem and its solvers (DESIGN §4).
+
+One problem type (:class:`AssignmentProblem`: sparse allowed pairs with scores, demands,
+capacities, minimum loads, locked and incumbent pairs, quotas), one configuration
+(:class:`SolverConfig`) and one answer (:class:`AssignmentSolution`), behind
+:func:`solve`: OR-Tools min-cost flow by default (exact on the arcs, and over all allowed
+pairs with an :class:`ArcPricer`), CP-SAT for quotas, deferred acceptance for ``stable``.
+:func:`validate` checks any solution without trusting the solver.
+"""
+
+from matching.solver._diagnostics import (
+    Bottleneck,
+    allowed_graph,
+    connected_components,
+    find_bottleneck,
+)
+from matching.solver._problem import (
+    ArcPricer,
+    AssignmentProblem,
+    AssignmentSolution,
+    QuotaConstraint,
+    SolverConfig,
+)
+from matching.solver._solve import solve
+from matching.solver._stable import stable_matching
+from matching.solver._validate import validate
+
+__all__ = [
+    "ArcPricer",
+    "AssignmentProblem",
+    "AssignmentSolution",
+    "Bottleneck",
+    "QuotaConstraint",
+    "SolverConfig",
+    "allowed_graph",
+    "connected_components",
+    "find_bottleneck",
+    "solve",
+    "stable_matching",
+    "validate",
+]

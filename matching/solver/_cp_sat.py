@@ -1,0 +1,165 @@
+"""CP-SAT solver for what a flow cannot express: group quotas (and anything added later).
+
+One Boolean per free arc; locked pairs are assigned beforehand. Quotas are hard; the
+other levels are lexicographic, solved one after another with the previous level fixed
+to its value (or to at least the value found, when the time ran out): minimum-load units,
+then matched units (``coverage``, ``fair``), then the lowest matched score (``fair``),
+then the total score on integer scores ``round(score x 1e6)``. Deterministic: fixed seed,
+``interleave_search`` with the configured workers, so the same arrays give the same pairs.
+``optimal`` only when CP-SAT proves every level; the gap comes from its best bound on the
+last level. Quotas that cannot be met raise :class:`RuleError` naming the quotas at fault.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from matching.errors import RuleError, SolverError
+from matching.solver._arcs import WorkArcs
+from matching.solver._prepare import Residual, prepare
+from matching.solver._problem import AssignmentProblem, AssignmentSolution, SolverConfig
+from matching.solver._solve import merge_pairs, relative_gap
+
+SCALE = 1_000_000
+
+
+def solve_cp_sat(problem: AssignmentProblem, config: SolverConfig) -> AssignmentSolution:
+    """Solve with OR-Tools CP-SAT (see module docstring)."""
+    started = time.perf_counter()
+    residual = prepare(problem)
+    arcs = WorkArcs.from_problem(problem, residual)
+    model = cp_model.CpModel()
+    x = [model.new_bool_var(f"x{a}") for a in range(arcs.size)]
+    by_mentee = _groups(arcs.mentee, residual.demand.size)
+    by_mentor = _groups(arcs.mentor, residual.capacity.size)
+    for i, members in enumerate(by_mentee):
+        if members.size and residual.demand[i] < members.size:
+            model.add(sum(x[a] for a in members.tolist()) <= int(residual.demand[i]))
+    loads = []
+    for j, members in enumerate(by_mentor):
+        load = sum(x[a] for a in members.tolist())
+        if members.size > residual.capacity[j]:
+            model.add(load <= int(residual.capacity[j]))
+        if residual.min_load[j] > 0 and members.size:
+            short = model.new_int_var(0, int(residual.min_load[j]), f"met{j}")
+            model.add(short <= load)
+            loads.append(short)
+    _add_quotas(model, problem, residual, arcs, x, by_mentee)
+    values = np.rint(arcs.score * SCALE).astype(np.int64)
+    levels: list[tuple[str, cp_model.LinearExprT]] = []
+    if loads:
+        levels.append(("min_load", sum(loads)))
+    if config.objective in ("coverage", "fair"):
+        levels.append(("matched", sum(x)))
+    if config.objective == "fair" and arcs.size:
+        floor = model.new_int_var(0, int(values.max(initial=0)), "lowest")
+        for a in range(arcs.size):
+            model.add(floor <= int(values[a])).only_enforce_if(x[a])
+        locked_scores = np.asarray(problem.arc_score)[residual.locked]
+        if locked_scores.size:
+            model.add(floor <= int(np.rint(locked_scores.min() * SCALE)))
+        levels.append(("lowest", floor))
+    levels.append(("total", sum(int(v) * x[a] for a, v in enumerate(values.tolist()))))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = max(1, config.workers)
+    solver.parameters.random_seed = config.seed
+    solver.parameters.interleave_search = True
+    proven = True
+    bound = 0.0
+    for name, expression in levels:
+        remaining = config.time_limit_seconds - (time.perf_counter() - started)
+        solver.parameters.max_time_in_seconds = max(remaining, 0.01)
+        model.maximize(expression)
+        status = solver.solve(model)
+        if status == cp_model.INFEASIBLE:
+            raise RuleError(_infeasible_quotas(problem, residual, arcs))
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            raise SolverError(f"CP-SAT found no solution within the time limit ({name})")
+        value = round(solver.objective_value)
+        proven = proven and status == cp_model.OPTIMAL
+        bound = solver.best_objective_bound
+        model.clear_hints()  # type: ignore[no-untyped-call]
+        for a in range(arcs.size):
+            model.add_hint(x[a], bool(solver.value(x[a])))
+        if name != "total":
+            model.add(expression == value if status == cp_model.OPTIMAL else expression >= value)
+    chosen = np.array([a for a in range(arcs.size) if solver.value(x[a])], dtype=np.int64)
+    mentee, mentor, score = merge_pairs(
+        problem, residual, arcs.mentee[chosen], arcs.mentor[chosen], arcs.score[chosen]
+    )
+    total = float(score.sum())
+    chosen_int = int(values[chosen].sum())
+    upper = max(total, total + (bound - chosen_int) / SCALE)
+    return AssignmentSolution(
+        mentee_idx=mentee,
+        mentor_idx=mentor,
+        score=score,
+        objective=config.objective,
+        total_score=total,
+        upper_bound=upper,
+        gap=relative_gap(total, upper),
+        status="optimal" if proven else "feasible",
+        method="cp_sat",
+        rounds=1,
+        arcs_used=arcs.size,
+        stats={"seconds": time.perf_counter() - started, "levels": float(len(levels))},
+    )
+
+
+def _groups(index: np.ndarray, size: int) -> list[np.ndarray]:
+    """Arc positions grouped by ``index`` value (0..size-1)."""
+    order = np.argsort(index, kind="stable")
+    bounds = np.searchsorted(index[order], np.arange(size + 1))
+    return [order[bounds[k] : bounds[k + 1]] for k in range(size)]
+
+
+def _add_quotas(
+    model: cp_model.CpModel,
+    problem: AssignmentProblem,
+    residual: Residual,
+    arcs: WorkArcs,
+    x: list[cp_model.IntVar],
+    by_mentee: list[np.ndarray],
+) -> None:
+    """At least ``min_matched`` mentees of each quota group get a mentor."""
+    already = np.bincount(
+        np.asarray(problem.arc_mentee, np.int64)[residual.locked], minlength=problem.n_mentees
+    )
+    for quota in problem.quotas:
+        members = np.unique(np.asarray(quota.mentees, np.int64))
+        needed = quota.min_matched - int((already[members] > 0).sum())
+        if needed <= 0:
+            continue
+        matched = []
+        for i in members[already[members] == 0].tolist():
+            if by_mentee[i].size:
+                flag = model.new_bool_var(f"m{i}")
+                model.add(flag <= sum(x[a] for a in by_mentee[i].tolist()))
+                matched.append(flag)
+        model.add(sum(matched) >= needed)
+
+
+def _infeasible_quotas(problem: AssignmentProblem, residual: Residual, arcs: WorkArcs) -> str:
+    """Name the quotas that cannot be met, each on its own or only together."""
+    from matching.solver._diagnostics import find_bottleneck
+
+    alone = []
+    for quota in problem.quotas:
+        members = np.isin(arcs.mentee, np.asarray(quota.mentees, np.int64))
+        sub = arcs.subset(members)
+        demand = np.zeros_like(residual.demand)
+        demand[np.unique(sub.mentee)] = 1
+        locked = np.asarray(problem.arc_mentee, np.int64)[residual.locked]
+        done = int(np.isin(np.unique(locked), quota.mentees).sum())
+        reachable = demand.sum()
+        bottleneck = find_bottleneck(sub.mentee, sub.mentor, demand, residual.capacity)
+        reachable -= 0 if bottleneck is None else bottleneck.shortfall
+        if done + reachable < quota.min_matched:
+            alone.append(quota.name)
+    if alone:
+        return "quota(s) cannot be met: " + ", ".join(repr(n) for n in alone)
+    names = ", ".join(repr(q.name) for q in problem.quotas)
+    return f"quotas cannot all be met together (with the locked pairs and capacities): {names}"

@@ -1,0 +1,155 @@
+r"""The ``fair`` objective on the flow: highest lowest score at maximum coverage, then total.
+
+Levels, in priority order: minimum-load units, matched units, the threshold ``t`` (the
+lowest score among matched pairs), then the total score. ``t`` is found by bisection over
+the distinct arc scores: the *count probe* (a min-cost flow whose arcs are all worth 1,
+with the min-load bonus) on the arcs scoring ``>= t`` must reach the same (min-load,
+matched) levels as on all arcs; the count is monotone in ``t``. Locked pairs are matched
+anyway, so the threshold is ``min(t, lowest locked score)``: a lower threshold would not
+raise the lowest score and only the total is left to gain. The final solve is
+``coverage`` on the arcs scoring at least the threshold.
+
+**With a pricer** the three levels are certified over all allowed pairs in turn:
+
+1. the count probe's duals (integers ``u^+ >= 0``, ``w``) price pairs of value 1: a pair
+   can raise the count only if ``u_i + w_j < 1``;
+2. once ``t`` is found, the count probe on the arcs scoring ``> t`` has fewer matched
+   units than the target; it stays so over all pairs unless a pair with score ``> t`` and
+   ``u_i + w_j < 1`` exists. Found pairs are added and ``t`` recomputed (it only rises);
+3. ``coverage`` pricing on the arcs at the threshold; pairs below it never matter.
+
+For 1 and 2 the pricer gets prices ``t + lam u_i`` and ``lam w_j`` with
+``lam = 4 (max score + 1)``: if ``u_i + w_j <= 0`` the test ``score > price`` reduces to
+``score > t`` or weaker (no violator is missed); if ``u_i + w_j >= 1`` it needs a score above
+``t + lam`` (none); returned pairs are re-checked exactly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from matching.solver._arcs import WorkArcs, new_pairs
+from matching.solver._min_cost_flow import (
+    Duals,
+    FlowOutcome,
+    choose_levels,
+    duals_of,
+    network_for,
+    pairs_on_cycle,
+    solve_with_pricing,
+)
+from matching.solver._prepare import Residual
+from matching.solver._problem import ArcPricer, IntArray
+
+
+def solve_fair(
+    arcs: WorkArcs,
+    residual: Residual,
+    *,
+    pricer: ArcPricer | None,
+    max_rounds: int,
+    locked_scores: np.ndarray,
+    locked_keys: IntArray,
+) -> FlowOutcome:
+    """Solve ``fair`` on the flow (see module docstring); certified when a pricer is given."""
+    rounds, certified = 0, True
+    if pricer is not None:  # level 1: the counts over all allowed pairs
+        arcs, used, done = _price_counts(arcs, residual, pricer, -1.0, max_rounds, locked_keys)
+        rounds, certified = rounds + used, certified and done
+    target, _, _ = _probe(arcs, residual)
+    threshold: float | None = None
+    if target[1] > 0:
+        while True:  # level 2: the threshold over all allowed pairs
+            t = _best_threshold(arcs, residual, target)
+            if pricer is None:
+                break
+            above = arcs.subset(arcs.score > t)
+            grown, used, done = _price_counts(above, residual, pricer, t, 1, locked_keys)
+            rounds += used
+            added = grown.size - above.size
+            if added == 0:
+                break
+            fresh = grown.subset(grown.priced & ~np.isin(grown.keys, arcs.keys))
+            arcs = arcs.with_pairs(fresh.mentee, fresh.mentor, fresh.score)
+            if rounds >= max_rounds:
+                certified = False
+                t = _best_threshold(arcs, residual, target)
+                break
+        threshold = t if locked_scores.size == 0 else min(t, float(locked_scores.min()))
+        arcs = arcs.at_least(threshold)
+    outcome = solve_with_pricing(
+        arcs,
+        residual,
+        coverage=True,
+        pricer=pricer,
+        max_rounds=max(1, max_rounds - rounds),
+        threshold=threshold,
+        known_extra=locked_keys,
+    )
+    outcome.rounds += rounds
+    outcome.certified = outcome.certified and certified
+    if threshold is not None:
+        outcome.stats["threshold"] = threshold
+    return outcome
+
+
+def _probe(arcs: WorkArcs, residual: Residual) -> tuple[tuple[int, int], Duals, int]:
+    """(min-load units, matched units) with every arc worth 1, and the probe's duals."""
+    n_nodes = residual.demand.size + residual.capacity.size + 1
+    levels = choose_levels(
+        0.0,
+        pairs_on_cycle(residual),
+        n_nodes,
+        coverage=True,
+        min_loads=bool((residual.min_load > 0).any()),
+        count_only=True,
+    )
+    net = network_for(arcs, residual, levels)
+    flows = net.solve()
+    matched = int(flows[: arcs.size].sum())
+    m = residual.capacity.size
+    min_load_units = int(flows[arcs.size + residual.demand.size :][:m].sum())
+    duals = duals_of(net, net.potentials(flows), residual, levels)
+    return (min_load_units, matched), duals, levels.bonus
+
+
+def _best_threshold(arcs: WorkArcs, residual: Residual, target: tuple[int, int]) -> float:
+    """Largest distinct arc score ``t`` whose arcs ``>= t`` still reach ``target``."""
+    values = np.unique(arcs.score)
+    lo, hi = 0, values.size - 1  # values[lo] always reaches the target (all arcs)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        reached, _, _ = _probe(arcs.at_least(float(values[mid])), residual)
+        if reached == target:
+            lo = mid
+        else:
+            hi = mid - 1
+    return float(values[lo])
+
+
+def _price_counts(
+    arcs: WorkArcs,
+    residual: Residual,
+    pricer: ArcPricer,
+    above: float,
+    max_rounds: int,
+    locked_keys: IntArray,
+) -> tuple[WorkArcs, int, bool]:
+    """Add pairs scoring ``> above`` that could raise the count probe's levels."""
+    rounds = 0
+    while True:
+        rounds += 1
+        _, duals, bonus = _probe(arcs, residual)
+        lam = 4.0 * (float(arcs.score.max(initial=0.0)) + 1.0)
+        mentee_price = (above + lam * duals.mentee).astype(np.float64)
+        found = pricer.price(mentee_price, (lam * duals.mentor).astype(np.float64), 0.0)
+        known = np.concatenate([arcs.keys, locked_keys])
+        mentee, mentor, score = new_pairs(found, known, residual, arcs.n_mentors)
+        slack = duals.mentee[mentee] + duals.mentor[mentor]
+        keep = (score > above) & (slack < bonus)
+        mentee, mentor, score = mentee[keep], mentor[keep], score[keep]
+        if mentee.size == 0:
+            return arcs, rounds, True
+        arcs = arcs.with_pairs(mentee, mentor, score)
+        if rounds >= max_rounds:
+            return arcs, rounds, False

@@ -1,0 +1,285 @@
+r"""Min-cost-flow solver for ``total`` and ``coverage``, with an optimality certificate.
+
+**Integer values.** A pair's value is ``round(score x scale)`` plus, for ``coverage``, a
+uniform bonus ``B``; mentor minimum loads get a bonus ``C`` on the first ``min_load``
+units of the mentor -> sink arc (:mod:`matching.solver._network`). Priorities are
+lexicographic — minimum loads, then matched units (coverage), then total score — and the
+bonuses make one weighted objective equivalent: the difference of two flows splits into
+simple residual cycles, each through the sink at most once, so it changes the min-load
+units and the matched units by at most one each, and the score by at most
+``L x max_score_int`` where ``L = min(mentees, mentors) + 1`` bounds the pairs on a simple
+cycle. With ``B = L x max_int + 1`` and ``C = B + L x max_int + 1`` every lexicographically
+improving cycle has positive weighted value, so a weighted optimum is lexicographically
+optimal. ``scale`` is the largest of 1e8 .. 1e3 for which every cost times
+``nodes + 1`` stays below 2**61 (OR-Tools scales costs by ``nodes + 1`` internally).
+
+**Duals.** From Bellman–Ford distances ``d`` on the optimal residual graph (integer,
+exact) we read, in value units, ``u_i = d_i - d_T`` (mentee) and ``w_j = d_T - d_j``
+(mentor): every unused arc has ``value_ij <= u_i + w_j``. For any ``u >= 0`` and any
+``w`` and any feasible ``x`` over *all* allowed pairs (weak duality / Lagrangian bound)::
+
+    value(x) <= sum_i demand_i (u_i + delta_i)
+                + sum_j [min_load_j (w_j + C)^+ + (capacity_j - min_load_j) w_j^+]
+
+with ``delta_i = max(0, max_j value_ij - u_i - w_j)`` over all allowed pairs of mentee i.
+We use ``u^+`` and raise ``w_j`` to 0 (or ``-C`` for a mentor with a minimum load), which
+keeps the terms and only tightens the prices. At an optimal flow with no violating pair
+the bound equals the optimum (strong duality of the flow LP, whose matrix is totally
+unimodular). The bound on *score* at the solution's levels subtracts ``B x matched +
+C x min-load units``: any solution with the same levels is bounded by it.
+
+**Pricing.** The pricer sees prices in *score* units: mentee ``u_i^+ - B/scale``, mentor
+``w_j/scale``; a missing pair can improve the objective only if ``score_ij > mentee_i +
+mentor_j``. Prices may be negative (an unmatched mentee under ``coverage`` has price
+``-B/scale``: any allowed mentor with a free seat improves coverage). Returned pairs are
+added and the flow re-solved until the pricer returns nothing (certified: ``delta_i`` is
+then at most the tolerance for missing pairs) or ``max_rounds`` is reached (the last
+violators, assumed to include each mentee's largest, enter ``delta_i``; status
+``feasible``). ``delta_i`` over the present arcs is computed with the true float scores,
+so the bound also covers the rounding of scores to integers.
+
+**Incumbents.** With the final duals, complementary slackness characterises *all*
+optimal flows: arcs of positive reduced cost carry nothing, arcs of negative reduced cost
+are full, the rest are free. A second min-cost flow on the zero-reduced-cost arcs, with
+cost -1 on incumbent pairs, therefore keeps as many incumbent pairs as any optimal
+solution can, without changing the optimum (the duals stay optimal).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from matching.errors import SolverError
+from matching.solver._arcs import WorkArcs, new_pairs
+from matching.solver._network import INT64_HEADROOM, FlowNetwork, solve_min_cost_flow
+from matching.solver._prepare import Residual
+from matching.solver._problem import ArcPricer, FloatArray, IntArray
+
+SCALES = (1e8, 1e7, 1e6, 1e5, 1e4, 1e3)
+
+
+@dataclass(frozen=True)
+class Levels:
+    """Integer scale of scores and the bonuses that make priorities lexicographic."""
+
+    scale: float
+    bonus: int
+    min_load_bonus: int
+
+    def values(self, score: FloatArray) -> IntArray:
+        """Integer arc values: the coverage bonus plus the scaled score."""
+        return self.bonus + np.rint(score * self.scale).astype(np.int64)
+
+
+def choose_levels(
+    max_score: float,
+    pairs_on_cycle: int,
+    n_nodes: int,
+    *,
+    coverage: bool,
+    min_loads: bool,
+    count_only: bool = False,
+) -> Levels:
+    """The finest scale whose bonuses and costs fit OR-Tools' int64 headroom."""
+    for scale in (0.0,) if count_only else SCALES:
+        max_int = math.ceil(max_score * scale)
+        bonus = pairs_on_cycle * max_int + 1 if coverage else 0
+        min_load_bonus = bonus + pairs_on_cycle * max_int + 1 if min_loads else 0
+        biggest = min_load_bonus + bonus + max_int
+        if biggest * (n_nodes + 2) < INT64_HEADROOM:
+            return Levels(scale, bonus, min_load_bonus)
+    raise SolverError("scores too large for an exact integer min-cost flow")
+
+
+@dataclass
+class FlowOutcome:
+    """What a flow solve (with its pricing loop) found, on the free arcs."""
+
+    arcs: WorkArcs
+    chosen: IntArray
+    """Indices into ``arcs`` of the chosen pairs."""
+    upper_bound: float
+    certified: bool
+    rounds: int
+    matched_units: int
+    min_load_units: int
+    stats: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Duals:
+    """Prices of one solved network, in integer value units."""
+
+    mentee: IntArray
+    mentor: IntArray
+    distance: IntArray
+
+
+def network_for(
+    arcs: WorkArcs, residual: Residual, levels: Levels, values: IntArray | None = None
+) -> FlowNetwork:
+    """The flow network of ``arcs`` under ``levels`` (or explicit integer ``values``)."""
+    return FlowNetwork(
+        arcs.mentee,
+        arcs.mentor,
+        levels.values(arcs.score) if values is None else values,
+        residual.demand,
+        residual.capacity,
+        residual.min_load,
+        levels.min_load_bonus,
+    )
+
+
+def duals_of(net: FlowNetwork, distance: IntArray, residual: Residual, levels: Levels) -> Duals:
+    """Mentee prices ``u^+`` and mentor prices ``w`` (raised where it is free to)."""
+    n = net.n_mentees
+    sink = distance[net.sink]
+    mentee = np.maximum(distance[:n] - sink, 0)
+    mentor = sink - distance[n : net.sink]
+    floor = np.where(residual.min_load > 0, -levels.min_load_bonus, 0)
+    mentor = np.maximum(mentor, floor)
+    # A mentee without demand or a mentor without seats can take no new pair.
+    big = np.int64(INT64_HEADROOM // 4)
+    mentee = np.where(residual.demand > 0, mentee, big)
+    mentor = np.where(residual.capacity > 0, mentor, big)
+    return Duals(mentee, mentor, distance)
+
+
+def pairs_on_cycle(residual: Residual) -> int:
+    """``L``: a bound on the pairs a simple residual cycle can use, plus one."""
+    return int(min((residual.demand > 0).sum(), (residual.capacity > 0).sum())) + 1
+
+
+def solve_with_pricing(
+    arcs: WorkArcs,
+    residual: Residual,
+    *,
+    coverage: bool,
+    pricer: ArcPricer | None,
+    max_rounds: int,
+    threshold: float | None = None,
+    known_extra: IntArray | None = None,
+) -> FlowOutcome:
+    """Solve on ``arcs``; while the pricer finds improving pairs, add them and re-solve.
+
+    ``threshold``: only pairs scoring at least this may enter (``fair``'s last level).
+    ``known_extra``: keys (``mentee x n_mentors + mentor``) never to add (locked pairs).
+    """
+    started = time.perf_counter()
+    min_loads = bool((residual.min_load > 0).any())
+    cycle = pairs_on_cycle(residual)
+    n_nodes = residual.demand.size + residual.capacity.size + 1
+    extra = np.zeros(0, np.int64) if known_extra is None else known_extra
+    distance: IntArray | None = None
+    last_levels: Levels | None = None
+    rounds, certified = 0, pricer is None
+    stats: dict[str, float] = {"flow_seconds": 0.0, "dual_seconds": 0.0, "price_seconds": 0.0}
+    leftover = np.zeros(residual.demand.size, np.int64)
+    while True:
+        rounds += 1
+        max_score = float(arcs.score.max(initial=0.0))
+        levels = choose_levels(max_score, cycle, n_nodes, coverage=coverage, min_loads=min_loads)
+        net = network_for(arcs, residual, levels)
+        tick = time.perf_counter()
+        flows = net.solve()
+        stats["flow_seconds"] += time.perf_counter() - tick
+        if pricer is None and not arcs.incumbent.any():
+            break  # every allowed arc is present: the flow is optimal, no duals needed
+        tick = time.perf_counter()
+        distance = net.potentials(flows, distance if levels == last_levels else None)
+        last_levels = levels
+        duals = duals_of(net, distance, residual, levels)
+        stats["dual_seconds"] += time.perf_counter() - tick
+        if pricer is None:
+            break
+        tick = time.perf_counter()
+        mentee_price = (duals.mentee - levels.bonus) / levels.scale
+        mentor_price = duals.mentor / levels.scale
+        found = pricer.price(mentee_price, mentor_price, 0.0)
+        known = np.concatenate([arcs.keys, extra])
+        mentee, mentor, score = new_pairs(found, known, residual, arcs.n_mentors)
+        if threshold is not None:
+            keep = score >= threshold
+            mentee, mentor, score = mentee[keep], mentor[keep], score[keep]
+        stats["price_seconds"] += time.perf_counter() - tick
+        stats["priced_arcs"] = stats.get("priced_arcs", 0.0) + mentee.size
+        if mentee.size == 0:
+            certified = True
+            break
+        if rounds >= max_rounds:
+            # The last violators (each mentee's largest among them) widen the bound.
+            value = levels.values(score) - duals.mentee[mentee] - duals.mentor[mentor]
+            np.maximum.at(leftover, mentee, value)
+            break
+        arcs = arcs.with_pairs(mentee, mentor, score)
+    if arcs.incumbent.any() and distance is not None:
+        flows = _keep_incumbents(net, flows, distance, arcs)
+    chosen = np.flatnonzero(flows[: arcs.size] > 0)
+    m = residual.capacity.size
+    min_load_units = int(flows[arcs.size + residual.demand.size :][:m].sum())
+    total = float(arcs.score[chosen].sum())
+    if pricer is None:
+        bound = total
+    else:
+        total_int = int(np.rint(arcs.score[chosen] * levels.scale).astype(np.int64).sum())
+        bound_int = _upper_bound_int(arcs, residual, levels, duals, chosen.size, min_load_units)
+        bound_int += _dot(residual.demand, np.maximum(leftover, 0))
+        bound = total + (bound_int - total_int) / levels.scale
+    stats["seconds"] = time.perf_counter() - started
+    stats["scale"] = levels.scale
+    return FlowOutcome(
+        arcs, chosen, bound, certified, rounds, int(chosen.size), min_load_units, stats
+    )
+
+
+def _upper_bound_int(
+    arcs: WorkArcs,
+    residual: Residual,
+    levels: Levels,
+    duals: Duals,
+    matched: int,
+    min_load_units: int,
+) -> int:
+    """Lagrangian bound on the free arcs' integer score at the solution's levels."""
+    u = np.where(residual.demand > 0, duals.mentee, 0)
+    w = np.where(residual.capacity > 0, duals.mentor, 0)
+    c, ml = residual.capacity, residual.min_load
+    # Exact integer arithmetic (Python ints): the bonus terms are large.
+    value = _dot(residual.demand, u) + _dot(ml, np.maximum(w + levels.min_load_bonus, 0))
+    value += _dot(c - ml, np.maximum(w, 0))
+    value -= levels.bonus * matched + levels.min_load_bonus * min_load_units
+    # delta_i over the present arcs (0 at an optimum; kept for safety).
+    margin = levels.values(arcs.score) - u[arcs.mentee] - w[arcs.mentor]
+    delta = np.zeros(residual.demand.size, np.int64)
+    np.maximum.at(delta, arcs.mentee, margin)
+    return value + _dot(residual.demand, delta)
+
+
+def _dot(a: IntArray, b: IntArray) -> int:
+    """Exact integer dot product (no int64 overflow)."""
+    return sum(x * y for x, y in zip(a.tolist(), b.tolist(), strict=True) if x and y)
+
+
+def _keep_incumbents(
+    net: FlowNetwork, flows: IntArray, distance: IntArray, arcs: WorkArcs
+) -> IntArray:
+    """Among optimal flows, one with the most incumbent pairs (see module docstring)."""
+    reduced = net.reduced_costs(distance)
+    full = reduced < 0
+    free = reduced == 0
+    fixed = np.where(full, net.caps, 0)
+    supplies = net.supplies.copy()
+    np.subtract.at(supplies, net.tails, fixed)
+    np.add.at(supplies, net.heads, fixed)
+    index = np.flatnonzero(free)
+    is_incumbent = np.zeros(net.costs.size, dtype=bool)
+    is_incumbent[: arcs.size] = arcs.incumbent
+    cost = np.where(is_incumbent[index], -1, 0).astype(np.int64)
+    extra = solve_min_cost_flow(net.tails[index], net.heads[index], net.caps[index], cost, supplies)
+    result = fixed.copy()
+    result[index] += extra
+    return result

@@ -1,0 +1,135 @@
+"""The flow network behind the min-cost-flow solver, and its node potentials.
+
+Nodes: mentees ``0..N-1``, mentors ``N..N+M-1`` and one sink ``T = N+M``. Arcs, in
+this order (the *kinds* below index the network's arc arrays):
+
+- ``real``: mentee -> mentor, capacity 1, cost ``-value`` (one per allowed pair);
+- ``bypass``: mentee -> T, capacity ``demand``, cost 0 (leaving a unit unmatched), so
+  every supply can always reach T and the problem is always feasible;
+- ``min_load``: mentor -> T, capacity ``min_load``, cost ``-min_load_bonus``;
+- ``rest``: mentor -> T, capacity ``capacity - min_load``, cost 0.
+
+Mentee ``i`` supplies ``demand_i``; T absorbs it all. OR-Tools' ``SimpleMinCostFlow``
+does not expose node potentials in Python, so :meth:`FlowNetwork.potentials` rebuilds
+them from the residual graph of the optimal flow with a vectorised Bellman–Ford
+(label-correcting, so it accepts a warm start: any finite start converges because an
+optimal flow leaves no negative residual cycle).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from ortools.graph.python import min_cost_flow
+
+from matching.errors import SolverError
+from matching.solver._problem import IntArray
+
+INT64_HEADROOM = 2**61
+"""Largest product of a cost magnitude and ``num_nodes + 1`` we hand to OR-Tools: it
+refuses costs whose scaled magnitude (cost x (nodes + 1)) overflows int64 (measured:
+BAD_COST_RANGE from 1e15 at 33,000 nodes), and we keep a factor 4 of margin."""
+
+
+class FlowNetwork:
+    """A mentee -> mentor -> sink network with a bypass per mentee (see module docstring)."""
+
+    def __init__(
+        self,
+        arc_mentee: IntArray,
+        arc_mentor: IntArray,
+        arc_value: IntArray,
+        demand: IntArray,
+        capacity: IntArray,
+        min_load: IntArray,
+        min_load_bonus: int,
+    ) -> None:
+        n, m = int(demand.size), int(capacity.size)
+        self.n_mentees, self.n_mentors, self.sink = n, m, n + m
+        self.n_real = int(arc_mentee.size)
+        mentors = n + np.arange(m, dtype=np.int64)
+        self.tails = np.concatenate([arc_mentee, np.arange(n, dtype=np.int64), mentors, mentors])
+        sinks = np.full(n + 2 * m, self.sink, dtype=np.int64)
+        self.heads = np.concatenate([n + arc_mentor, sinks])
+        self.caps = np.concatenate([np.ones(self.n_real, np.int64), demand, min_load])
+        self.caps = np.concatenate([self.caps, capacity - min_load])
+        self.costs = np.concatenate(
+            [-arc_value, np.zeros(n, np.int64), np.full(m, -min_load_bonus, np.int64)]
+        )
+        self.costs = np.concatenate([self.costs, np.zeros(m, np.int64)])
+        self.supplies = np.concatenate(
+            [demand, np.zeros(m, np.int64), np.array([-int(demand.sum())], np.int64)]
+        )
+        biggest = int(np.abs(self.costs).max(initial=0))
+        if biggest * (self.sink + 2) >= INT64_HEADROOM:
+            raise SolverError("arc costs too large for an exact integer min-cost flow")
+
+    @property
+    def n_nodes(self) -> int:
+        return self.sink + 1
+
+    def solve(self) -> IntArray:
+        """Solve the min-cost flow; return the flow on every network arc."""
+        return solve_min_cost_flow(self.tails, self.heads, self.caps, self.costs, self.supplies)
+
+    def reduced_costs(self, distance: IntArray) -> IntArray:
+        """Reduced cost ``cost + d(tail) - d(head)`` of every network arc."""
+        reduced: IntArray = self.costs + distance[self.tails] - distance[self.heads]
+        return reduced
+
+    def potentials(self, flows: IntArray, start: IntArray | None = None) -> IntArray:
+        """Shortest-path distances ``d`` in the residual graph of an optimal ``flows``.
+
+        Every residual arc then has ``cost + d(tail) - d(head) >= 0``: ``-d`` are optimal
+        dual prices of the flow LP. ``start`` (e.g. the previous round's ``d``) only
+        changes how many sweeps it takes.
+        """
+        return residual_distances(
+            self.tails, self.heads, self.caps, self.costs, flows, self.n_nodes, start
+        )
+
+
+def solve_min_cost_flow(
+    tails: IntArray, heads: IntArray, caps: IntArray, costs: IntArray, supplies: IntArray
+) -> IntArray:
+    """One OR-Tools ``SimpleMinCostFlow`` solve from arrays; raise unless optimal."""
+    flow = min_cost_flow.SimpleMinCostFlow()
+    arcs = flow.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
+    flow.set_nodes_supplies(np.arange(supplies.size, dtype=np.int64), supplies)
+    status = flow.solve()
+    if status != flow.OPTIMAL:
+        # Infeasible cannot happen with the bypass arcs; anything else is a bug or overflow.
+        raise SolverError(f"min-cost flow ended with status {status.name}")
+    return np.asarray(flow.flows(arcs), dtype=np.int64)
+
+
+def residual_distances(
+    tails: IntArray,
+    heads: IntArray,
+    caps: IntArray,
+    costs: IntArray,
+    flows: IntArray,
+    n_nodes: int,
+    start: IntArray | None = None,
+) -> IntArray:
+    """Vectorised Bellman–Ford over the residual graph (all nodes start as sources)."""
+    forward = flows < caps
+    backward = flows > 0
+    src = np.concatenate([tails[forward], heads[backward]])
+    dst = np.concatenate([heads[forward], tails[backward]])
+    cost = np.concatenate([costs[forward], -costs[backward]])
+    order = np.argsort(dst, kind="stable")
+    src, dst, cost = src[order], dst[order], cost[order]
+    targets, starts = np.unique(dst, return_index=True)
+    distance = np.zeros(n_nodes, np.int64) if start is None else start.astype(np.int64)
+    if src.size == 0:
+        return distance
+    # Jacobi sweeps: each relaxes every residual arc once; a sweep without change proves
+    # the labels are shortest distances. More sweeps than nodes means a negative cycle.
+    for _ in range(n_nodes + 1):
+        best = np.minimum.reduceat(distance[src] + cost, starts)
+        current = distance[targets]
+        improved = best < current
+        if not improved.any():
+            return np.asarray(distance, dtype=np.int64)
+        distance[targets[improved]] = best[improved]
+    raise SolverError("the flow is not optimal: its residual graph has a negative cycle")

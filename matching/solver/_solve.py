@@ -1,0 +1,159 @@
+"""``solve()``: one entry point over the solvers, and the solution it hands back.
+
+``method="auto"`` picks CP-SAT when the problem has quotas (a flow cannot express them)
+and min-cost flow otherwise. Locked pairs are assigned first (:mod:`._prepare`); every
+solver works on the residual problem and the locked pairs are added back here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from matching.solver._arcs import WorkArcs
+from matching.solver._fair import solve_fair
+from matching.solver._min_cost_flow import FlowOutcome, solve_with_pricing
+from matching.solver._prepare import Residual, prepare
+from matching.solver._problem import (
+    ArcPricer,
+    AssignmentProblem,
+    AssignmentSolution,
+    FloatArray,
+    IntArray,
+    SolverConfig,
+)
+
+
+def solve(
+    problem: AssignmentProblem, config: SolverConfig, pricer: ArcPricer | None = None
+) -> AssignmentSolution:
+    """Solve an assignment problem for ``config.objective``.
+
+    Parameters
+    ----------
+    problem
+        Arcs (allowed pairs with scores), demands, capacities, minimum loads, locked and
+        incumbent pairs, quotas.
+    config
+        Objective, method, certificate options, CP-SAT limits.
+    pricer
+        Finds allowed pairs missing from ``problem`` that could improve the result (the
+        candidates were pruned). Without one, the arcs are taken as *all* allowed pairs.
+
+    Returns
+    -------
+    AssignmentSolution
+        Pairs in (mentee, mentor) order, total score, upper bound, gap and status
+        (``optimal`` only when proven over all allowed pairs).
+
+    Raises
+    ------
+    RuleError
+        Locked pairs exceed a demand or a capacity, or quotas cannot be met.
+    SolverError
+        A solver failed (never for a feasible problem within int64 range).
+    """
+    method = config.method
+    if method == "auto":
+        method = "cp_sat" if problem.quotas else "min_cost_flow"
+    if method == "cp_sat":
+        from matching.solver._cp_sat import solve_cp_sat
+
+        return solve_cp_sat(problem, config)
+    if method == "stable":
+        from matching.solver._stable import solve_stable
+
+        return solve_stable(problem, config)
+    return _solve_flow(problem, config, pricer)
+
+
+def _solve_flow(
+    problem: AssignmentProblem, config: SolverConfig, pricer: ArcPricer | None
+) -> AssignmentSolution:
+    """Min-cost flow for every objective, with the pricing loop when ``pricer`` is given."""
+    residual = prepare(problem)
+    arcs = WorkArcs.from_problem(problem, residual)
+    locked_keys = _locked_keys(problem, residual)
+    if not config.certify:
+        pricer = None
+    if config.objective == "fair":
+        locked_scores = np.asarray(problem.arc_score, dtype=np.float64)[residual.locked]
+        outcome = solve_fair(
+            arcs,
+            residual,
+            pricer=pricer,
+            max_rounds=config.max_rounds,
+            locked_scores=locked_scores,
+            locked_keys=locked_keys,
+        )
+    else:
+        outcome = solve_with_pricing(
+            arcs,
+            residual,
+            coverage=config.objective == "coverage",
+            pricer=pricer,
+            max_rounds=config.max_rounds,
+            known_extra=locked_keys,
+        )
+    return _solution(problem, residual, config, outcome)
+
+
+def _locked_keys(problem: AssignmentProblem, residual: Residual) -> IntArray:
+    """Keys (mentee x n_mentors + mentor) of the locked pairs."""
+    mentee = np.asarray(problem.arc_mentee, dtype=np.int64)[residual.locked]
+    mentor = np.asarray(problem.arc_mentor, dtype=np.int64)[residual.locked]
+    return mentee * problem.n_mentors + mentor
+
+
+def _solution(
+    problem: AssignmentProblem, residual: Residual, config: SolverConfig, outcome: FlowOutcome
+) -> AssignmentSolution:
+    """Locked pairs plus the flow's pairs, with bound, gap and status."""
+    arcs = outcome.arcs
+    locked_score = residual.locked_score(problem)
+    mentee, mentor, score = merge_pairs(
+        problem,
+        residual,
+        arcs.mentee[outcome.chosen],
+        arcs.mentor[outcome.chosen],
+        arcs.score[outcome.chosen],
+    )
+    total = float(score.sum())
+    upper = max(outcome.upper_bound + locked_score, total)
+    priced = arcs.priced
+    return AssignmentSolution(
+        mentee_idx=mentee,
+        mentor_idx=mentor,
+        score=score,
+        objective=config.objective,
+        total_score=total,
+        upper_bound=upper,
+        gap=relative_gap(total, upper),
+        status="optimal" if outcome.certified else "feasible",
+        method="min_cost_flow",
+        rounds=outcome.rounds,
+        arcs_used=arcs.size,
+        stats=dict(outcome.stats),
+        priced_mentee=arcs.mentee[priced],
+        priced_mentor=arcs.mentor[priced],
+        priced_score=arcs.score[priced],
+    )
+
+
+def merge_pairs(
+    problem: AssignmentProblem,
+    residual: Residual,
+    mentee: IntArray,
+    mentor: IntArray,
+    score: FloatArray,
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """Locked pairs plus solver pairs, in (mentee, mentor) order."""
+    all_mentee = np.concatenate([np.asarray(problem.arc_mentee, np.int64)[residual.locked], mentee])
+    all_mentor = np.concatenate([np.asarray(problem.arc_mentor, np.int64)[residual.locked], mentor])
+    all_score = np.concatenate([np.asarray(problem.arc_score, np.float64)[residual.locked], score])
+    order = np.lexsort((all_mentor, all_mentee))
+    return all_mentee[order], all_mentor[order], all_score[order]
+
+
+def relative_gap(total: float, upper: float) -> float:
+    """``(upper - total) / max(1, |upper|)``, never negative."""
+    return max(0.0, (upper - total) / max(1.0, abs(upper)))
