@@ -1,0 +1,136 @@
+"""What every criterion's similarity provides to scoring, and the matrix helpers it uses.
+
+A :class:`Similarity` is fitted on a criterion's mentee column and mentor column (the
+encoders inside see both sides, so vocabularies are shared) and then answers three
+questions: a block of mentees against every mentor (fast, in the scorer's dtype), a list
+of (mentee, mentor) pairs (exact, float64) and the evidence in words for pairs.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import Any, Self
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+IntArray = NDArray[np.int64]
+FloatArray = NDArray[np.float64]
+Matrix = NDArray[np.float64] | sp.csr_matrix
+Cells = Sequence[Any] | pd.Series
+
+PAIR_CHUNK = 65_536
+"""Pairs handled at once by the exact pair functions: bounds their temporary memory."""
+
+DENSE_COLUMNS = 4096
+"""Encoded matrices up to this width are kept dense, so block products use BLAS."""
+
+
+class Similarity(ABC):
+    """One criterion's similarity in [0, 1] between mentees and mentors."""
+
+    n_mentees_: int
+    n_mentors_: int
+
+    @abstractmethod
+    def fit(self, mentee_cells: Cells, mentor_cells: Cells) -> Self:
+        """Encode both sides (vocabularies fitted on both) and keep the matrices."""
+
+    @abstractmethod
+    def block(self, rows: IntArray, dtype: type[np.floating[Any]]) -> NDArray[np.floating[Any]]:
+        """Similarity of mentees ``rows`` with every mentor: (len(rows), n_mentors)."""
+
+    @abstractmethod
+    def pairs(self, mentee_idx: IntArray, mentor_idx: IntArray) -> FloatArray:
+        """Exact float64 similarity of each given pair."""
+
+    @abstractmethod
+    def phrases(self, mentee_idx: IntArray, mentor_idx: IntArray) -> list[str | None]:
+        """Evidence in words for each pair, None when the criterion contributes nothing."""
+
+
+def as_matrix(matrix: Any) -> Matrix:
+    """Dense float64 when narrow enough for BLAS, else CSR float64."""
+    if sp.issparse(matrix):
+        if matrix.shape[1] <= DENSE_COLUMNS:
+            return np.asarray(matrix.toarray(), dtype=np.float64)
+        return sp.csr_matrix(matrix, dtype=np.float64)
+    return np.asarray(matrix, dtype=np.float64)
+
+
+class CastCache:
+    """A matrix and its copies in other dtypes, made once (mentor side, reused per block)."""
+
+    def __init__(self, matrix: Matrix) -> None:
+        self.matrix = matrix
+        self._copies: dict[Any, Matrix] = {}
+
+    def get(self, dtype: type[np.floating[Any]]) -> Matrix:
+        """The matrix in ``dtype``."""
+        key = np.dtype(dtype)
+        if key == self.matrix.dtype:
+            return self.matrix
+        if key not in self._copies:
+            self._copies[key] = self.matrix.astype(key)
+        return self._copies[key]
+
+
+def block_product(
+    left: Matrix, rows: IntArray, right: CastCache, dtype: type[np.floating[Any]]
+) -> NDArray[np.floating[Any]]:
+    """``left[rows] @ right.T`` as a dense array: BLAS when both are dense."""
+    right_m = right.get(dtype)
+    part = left[rows]
+    if sp.issparse(part):
+        part = part.astype(dtype)
+        product = part @ right_m.T
+        return np.asarray(product.toarray() if sp.issparse(product) else product, dtype=dtype)
+    part = np.asarray(part, dtype=dtype)
+    if sp.issparse(right_m):
+        return np.asarray((right_m @ part.T).T, dtype=dtype)
+    return np.asarray(part @ right_m.T, dtype=dtype)
+
+
+def rowwise_dot(left: Matrix, right: Matrix, left_idx: IntArray, right_idx: IntArray) -> FloatArray:
+    """``sum(left[i] * right[j])`` for each pair (i, j), exactly in float64, in chunks."""
+    out = np.empty(left_idx.shape[0], dtype=np.float64)
+    for start in range(0, left_idx.shape[0], PAIR_CHUNK):
+        stop = min(start + PAIR_CHUNK, left_idx.shape[0])
+        a = left[left_idx[start:stop]]
+        b = right[right_idx[start:stop]]
+        if sp.issparse(a):
+            product = a.multiply(b)
+            out[start:stop] = np.asarray(product.sum(axis=1)).ravel()
+        elif sp.issparse(b):
+            out[start:stop] = np.asarray(b.multiply(a).sum(axis=1)).ravel()
+        else:
+            out[start:stop] = np.einsum("ij,ij->i", a, b)
+    return out
+
+
+def row_counts(matrix: Matrix) -> FloatArray:
+    """Number of non-zero entries per row."""
+    if sp.issparse(matrix):
+        return np.diff(matrix.indptr).astype(np.float64)
+    return np.count_nonzero(matrix, axis=1).astype(np.float64)
+
+
+def display(tag: str) -> str:
+    """A tag as coordinators read it: underscores as spaces, short acronyms upper case."""
+    text = tag.replace("_", " ").strip()
+    if 2 <= len(text) <= 3 and text.isalpha() and text.islower() and text not in _WORDS:
+        return text.upper()
+    return text
+
+
+_WORDS = frozenset({"art", "tea", "web", "law", "tax", "car", "bio", "spa"})
+
+
+def join_words(items: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]

@@ -1,0 +1,242 @@
+"""Raw cell parsing shared by the encoders: missing values, tag lists, levels, numbers.
+
+A cell comes from CSV (text), Excel or JSON (lists, numbers, None). Parsing happens once
+per *distinct* cell value (:func:`parse_column`), since cohorts repeat values a lot
+(``french|darija`` thousands of times), and every parser raises :class:`CellError` with a
+reason that never quotes the value, so it can go into an error message as it is.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any, TypeVar
+
+import pandas as pd
+
+T = TypeVar("T")
+
+LEVEL_MIN, LEVEL_MAX = 1, 5
+
+
+class CellError(ValueError):
+    """A cell cannot be read; ``reason`` says why without quoting the cell."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+def is_missing(cell: object) -> bool:
+    """None, NaN, pandas NA, a blank string or an empty list: no value given."""
+    if cell is None or cell is pd.NA or cell is pd.NaT:
+        return True
+    if isinstance(cell, float):
+        return math.isnan(cell)
+    if isinstance(cell, str):
+        return not cell.strip()
+    if isinstance(cell, list | tuple):
+        return all(is_missing(item) for item in cell)
+    return False
+
+
+def normalise(text: object) -> str:
+    """Compare labels case-insensitively with surrounding spaces trimmed."""
+    return str(text).strip().casefold()
+
+
+def split_items(cell: object) -> list[str]:
+    """The raw items of a multi-valued cell: a list, or text separated by ``|``."""
+    if is_missing(cell):
+        return []
+    items = cell if isinstance(cell, list | tuple) else str(cell).split("|")
+    return [str(item).strip() for item in items if not is_missing(item)]
+
+
+def parse_tags(cell: object) -> tuple[str, ...]:
+    """Distinct normalised tags of a cell, in first-seen order (levels are kept as text)."""
+    return tuple(dict.fromkeys(normalise(item) for item in split_items(cell)))
+
+
+def parse_levelled(cell: object, default_level: int) -> dict[str, int]:
+    """``tag:level`` items as {tag: level}; a repeated tag keeps its highest level."""
+    result: dict[str, int] = {}
+    for item in split_items(cell):
+        tag, sep, level_text = item.rpartition(":")
+        if not sep:
+            tag, level = item, default_level
+        else:
+            level = _level(level_text)
+        key = normalise(tag)
+        if not key:
+            raise CellError("a tag is empty before ':level'")
+        result[key] = max(level, result.get(key, 0))
+    return result
+
+
+def _level(text: str) -> int:
+    """A level from 1 to 5."""
+    try:
+        value = float(text.strip().replace(",", "."))
+    except ValueError:
+        raise CellError(
+            f"a level after ':' must be a whole number from {LEVEL_MIN} to {LEVEL_MAX}"
+        ) from None
+    if not value.is_integer() or not LEVEL_MIN <= value <= LEVEL_MAX:
+        raise CellError(f"a level after ':' must be a whole number from {LEVEL_MIN} to {LEVEL_MAX}")
+    return int(value)
+
+
+def parse_number(cell: object) -> float:
+    """A finite number; text may use a decimal comma; NaN when missing."""
+    if is_missing(cell):
+        return math.nan
+    if isinstance(cell, bool):
+        raise CellError("must be a number")
+    if isinstance(cell, int | float):
+        value = float(cell)
+    else:
+        text = str(cell).strip().replace("\u2212", "-").replace(" ", "")
+        if text.count(",") == 1 and "." not in text:
+            text = text.replace(",", ".")
+        try:
+            value = float(text)
+        except ValueError:
+            raise CellError("must be a number") from None
+    if not math.isfinite(value):
+        raise CellError("must be a finite number")
+    return value
+
+
+def parse_single(cell: object) -> str | None:
+    """One normalised category value; None when missing."""
+    if is_missing(cell):
+        return None
+    if isinstance(cell, list | tuple):
+        items = split_items(cell)
+        if len(items) != 1:
+            raise CellError("expects one value, not a list")
+        return normalise(items[0])
+    return normalise(cell)
+
+
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_SLOT = re.compile(
+    r"^(?P<day>[a-z]+)\.?\s*(?P<h1>\d{1,2})(?:[:h](?P<m1>\d{2}))?h?\s*[-–]\s*"
+    r"(?P<h2>\d{1,2})(?:[:h](?P<m2>\d{2}))?h?$"
+)
+SLOTS_PER_HOUR = 2
+"""Availability is kept on a half-hour grid: 336 slots a week."""
+WEEK_SLOTS = 7 * 24 * SLOTS_PER_HOUR
+
+
+def parse_slots(cell: object) -> tuple[tuple[int, int], ...]:
+    """Weekly slots as (start, end) half-hour indices from Monday 00:00, local time.
+
+    ``mon 18-20``, ``wed 7:30-9``, ``sat 9h-12h``; minutes not on the half hour are rounded
+    outward (``7:15`` starts at ``7:00``, ``9:40`` ends at ``10:00``); an end before the
+    start runs past midnight into the next day (``fri 22-2``). ``end`` may exceed the week
+    (Sunday night), callers wrap it.
+    """
+    slots: list[tuple[int, int]] = []
+    for item in split_items(cell):
+        match = _SLOT.match(item.casefold())
+        if match is None:
+            raise CellError("a time slot must look like 'mon 18-20' or 'wed 7:30-9'")
+        day_text = match["day"]
+        day = next((i for i, d in enumerate(_DAYS) if day_text.startswith(d)), None)
+        if day is None:
+            raise CellError("a time slot must start with a day, mon to sun")
+        start = _half_hours(match["h1"], match["m1"], round_up=False)
+        end = _half_hours(match["h2"], match["m2"], round_up=True)
+        if start == end:
+            raise CellError("a time slot must not be empty")
+        if end < start:
+            end += 24 * SLOTS_PER_HOUR
+        offset = day * 24 * SLOTS_PER_HOUR
+        slots.append((offset + start, offset + end))
+    return tuple(slots)
+
+
+def _half_hours(hours: str, minutes: str | None, *, round_up: bool) -> int:
+    """Hours and minutes as half-hour steps, rounded outward to the half hour."""
+    h, m = int(hours), int(minutes or 0)
+    if not 0 <= h <= 24 or m >= 60 or (h == 24 and m):
+        raise CellError("hours in a time slot must be from 0 to 24")
+    total = h * 60 + m
+    step = 60 // SLOTS_PER_HOUR
+    return -(-total // step) if round_up else total // step
+
+
+def parse_coordinates(cell: object) -> tuple[float, float] | None:
+    """``lat|lon`` in degrees (or a two-item list); None when missing."""
+    if is_missing(cell):
+        return None
+    items = split_items(cell)
+    if len(items) != 2:
+        raise CellError("coordinates must be 'latitude|longitude'")
+    lat, lon = (parse_number(item) for item in items)
+    if not -90.0 <= lat <= 90.0:
+        raise CellError("latitude must be between -90 and 90")
+    if not -180.0 <= lon <= 180.0:
+        raise CellError("longitude must be between -180 and 180")
+    return lat, lon
+
+
+def _key(cell: object) -> Hashable:
+    """A hashable stand-in for a cell (lists become tuples) so parsing can be memoised."""
+    if isinstance(cell, list):
+        return ("\x00list", *map(str, cell))
+    if isinstance(cell, float) and math.isnan(cell):
+        return "\x00nan"
+    try:
+        hash(cell)
+    except TypeError:
+        return ("\x00repr", repr(cell))
+    return cell  # type: ignore[return-value]
+
+
+def parse_column(cells: Sequence[Any] | pd.Series, parse: Callable[[object], T]) -> list[T]:
+    """Parse every cell, once per distinct value; raises :class:`CellError` with ``row``."""
+    values = cells.tolist() if isinstance(cells, pd.Series) else list(cells)
+    memo: dict[Hashable, T] = {}
+    result: list[T] = []
+    for row, cell in enumerate(values):
+        key = _key(cell)
+        if key not in memo:
+            try:
+                memo[key] = parse(cell)
+            except CellError as exc:
+                raise RowError(row, exc.reason) from None
+        result.append(memo[key])
+    return result
+
+
+def column_problems(
+    cells: Sequence[Any] | pd.Series, parse: Callable[[object], Any]
+) -> list[tuple[int, str]]:
+    """(row, reason) for every cell ``parse`` refuses (memoised per distinct value)."""
+    values = cells.tolist() if isinstance(cells, pd.Series) else list(cells)
+    memo: dict[Hashable, str | None] = {}
+    problems: list[tuple[int, str]] = []
+    for row, cell in enumerate(values):
+        key = _key(cell)
+        if key not in memo:
+            try:
+                parse(cell)
+                memo[key] = None
+            except CellError as exc:
+                memo[key] = exc.reason
+        reason = memo[key]
+        if reason is not None:
+            problems.append((row, reason))
+    return problems
+
+
+class RowError(CellError):
+    """A :class:`CellError` located at a 0-based row of a column."""
+
+    def __init__(self, row: int, reason: str) -> None:
+        super().__init__(reason)
+        self.row = row

@@ -1,0 +1,146 @@
+"""Free text in any language (goals vs bio): the ``text`` criterion.
+
+TF-IDF over character n-grams within word boundaries (scikit-learn's ``TfidfVectorizer``
+with ``analyzer="char_wb"``), fitted on both sides' texts so the vocabulary and the
+document frequencies are shared; rows are L2-normalised, so a pair's similarity is the
+dot product of its rows (cosine). Character n-grams need no tokeniser or stemmer per
+language and survive spelling variants. The encoder is pluggable: any transformer with
+L2-normalised rows can replace :class:`TextEncoder` through :class:`TextSimilarity`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Self
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from matching.features._base import (
+    CastCache,
+    Cells,
+    FloatArray,
+    IntArray,
+    Similarity,
+    block_product,
+    rowwise_dot,
+)
+from matching.features._parse import is_missing
+from matching.model import TextCriterion
+
+
+def _texts(cells: Cells) -> list[str]:
+    """Cells as text; missing cells become empty (a zero row)."""
+    values = cells.tolist() if hasattr(cells, "tolist") else list(cells)
+    return [
+        "" if is_missing(v) else (" ".join(map(str, v)) if isinstance(v, list) else str(v))
+        for v in values
+    ]
+
+
+class TextEncoder(TransformerMixin, BaseEstimator):  # type: ignore[misc]
+    """TF-IDF of character n-grams, rows L2-normalised (cosine = dot product).
+
+    Parameters
+    ----------
+    ngram_min, ngram_max
+        Range of n-gram lengths.
+    max_features
+        Keep the most frequent n-grams only (bounds memory on large cohorts).
+    """
+
+    def __init__(self, ngram_min: int = 3, ngram_max: int = 5, max_features: int | None = None):
+        self.ngram_min = ngram_min
+        self.ngram_max = ngram_max
+        self.max_features = max_features
+
+    def fit(self, X: Cells, y: object = None) -> Self:
+        """Learn n-grams and document frequencies from both sides' texts."""
+        texts = _texts(X)
+        self.vectorizer_ = TfidfVectorizer(
+            analyzer="char_wb",
+            ngram_range=(self.ngram_min, self.ngram_max),
+            max_features=self.max_features,
+            lowercase=True,
+            sublinear_tf=True,
+            dtype=np.float64,
+        )
+        if any(t.strip() for t in texts):
+            self.vectorizer_.fit(texts)
+            self.empty_ = False
+        else:
+            self.empty_ = True  # nobody wrote anything: every similarity is 0
+        return self
+
+    def transform(self, X: Cells) -> sp.csr_matrix:
+        """(n_rows, n_ngrams) CSR float64 with unit (or zero) rows."""
+        texts = _texts(X)
+        if self.empty_:
+            return sp.csr_matrix((len(texts), 0))
+        return sp.csr_matrix(self.vectorizer_.transform(texts))
+
+    def get_feature_names_out(self, input_features: object = None) -> NDArray[np.object_]:
+        """The n-grams."""
+        if self.empty_:
+            return np.asarray([], dtype=object)
+        return np.asarray(self.vectorizer_.get_feature_names_out(), dtype=object)
+
+
+class TextSimilarity(Similarity):
+    """Cosine similarity of two texts' encodings (see :class:`TextCriterion`).
+
+    Parameters
+    ----------
+    criterion
+        The text criterion.
+    encoder
+        Optional replacement encoder (a transformer whose rows are L2-normalised); by
+        default a :class:`TextEncoder` with the criterion's n-gram settings.
+    """
+
+    def __init__(self, criterion: TextCriterion, encoder: Any = None) -> None:
+        self.criterion = criterion
+        self.encoder = encoder
+
+    def fit(self, mentee_cells: Cells, mentor_cells: Cells) -> Self:
+        """Fit the encoder on both sides and encode each."""
+        c = self.criterion
+        encoder = self.encoder or TextEncoder(c.ngram_min, c.ngram_max, c.max_features)
+        mentees, mentors = _texts(mentee_cells), _texts(mentor_cells)
+        encoder.fit(mentees + mentors)
+        self.encoder_ = encoder
+        a, b = encoder.transform(mentees), encoder.transform(mentors)
+        self._a = sp.csr_matrix(a) if sp.issparse(a) else np.asarray(a, dtype=np.float64)
+        self._b = sp.csr_matrix(b) if sp.issparse(b) else np.asarray(b, dtype=np.float64)
+        self._b_cache = CastCache(self._b)
+        self.n_mentees_, self.n_mentors_ = len(mentees), len(mentors)
+        return self
+
+    def block(self, rows: IntArray, dtype: type[np.floating[Any]]) -> NDArray[np.floating[Any]]:
+        """Cosines of the block (clipped to [0, 1] against rounding)."""
+        return np.clip(block_product(self._a, rows, self._b_cache, dtype), 0.0, 1.0)
+
+    def pairs(self, mentee_idx: IntArray, mentor_idx: IntArray) -> FloatArray:
+        """Exact cosines of given pairs."""
+        return np.clip(rowwise_dot(self._a, self._b, mentee_idx, mentor_idx), 0.0, 1.0)
+
+    def phrases(self, mentee_idx: IntArray, mentor_idx: IntArray) -> list[str | None]:
+        """``similar goals and bio`` / ``somewhat similar ...`` by cosine."""
+        c = self.criterion
+        what = (
+            c.mentee_field
+            if c.mentee_field == c.mentor_field
+            else (f"{c.mentee_field} and {c.mentor_field}")
+        )
+        what = what.replace("_", " ")
+        out: list[str | None] = []
+        for s in self.pairs(mentee_idx, mentor_idx).tolist():
+            if s >= 0.3:
+                out.append(f"similar {what}")
+            elif s >= 0.1:
+                out.append(f"somewhat similar {what}")
+            else:
+                out.append(None)
+        return out

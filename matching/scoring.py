@@ -1,0 +1,317 @@
+"""Pair scores: per-criterion similarities, weights and hard rules, block by block.
+
+A pair's score is the weighted sum of its criteria's similarities (each in [0, 1]). A
+pair is *allowed* when every field-based rule allows it, every ``required`` criterion
+reaches its ``min_similarity`` (is above 0 when that is 0) and its score reaches the
+programme's ``min_score``. :class:`PairScorer` scores a block of mentees against every
+mentor at once (matrix products, float32 by default, memory bounded by the block) and
+computes exact float64 contributions for given pairs, which are the numbers every
+output reports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Self
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from matching.features import RuleMask, Similarity, fit_rule, fit_similarity
+from matching.model import Programme
+
+__all__ = ["PairScorer", "ScoreBlock"]
+
+IntArray = NDArray[np.int64]
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+
+MIN_SIMILARITY_TOLERANCE = 1e-6
+"""A required criterion's ``min_similarity`` is met within this tolerance, so the float32
+block and the exact pair computation agree on pairs right at the threshold."""
+
+EVIDENCE_SEPARATOR = "; "
+
+
+@dataclass(frozen=True)
+class ScoreBlock:
+    """Scores of a block of mentees against every mentor.
+
+    Attributes
+    ----------
+    mentee_idx
+        The block's mentees (b,).
+    score
+        (b, n_mentors) weighted sum of the criteria, in the scorer's dtype.
+    allowed
+        (b, n_mentors) allowed by every rule, required criterion and ``min_score``.
+    rule_allowed
+        The same without ``min_score``.
+    exclusion_counts
+        (b, R) how many mentors each hard rule excludes per mentee, columns as
+        :attr:`PairScorer.exclusion_names_`; the ``min_score`` column counts the mentors
+        the rules allow but whose score is below ``min_score``.
+    """
+
+    mentee_idx: IntArray
+    score: NDArray[np.floating[Any]]
+    allowed: BoolArray
+    rule_allowed: BoolArray
+    exclusion_counts: IntArray
+
+
+class PairScorer:
+    """Scores mentee-mentor pairs under a programme (scikit-learn style: fit, then use).
+
+    Parameters
+    ----------
+    programme
+        Criteria, weights, rules and ``min_score``.
+    dtype
+        Floating type of block scores (``np.float32``: twice the BLAS speed, 1e-6
+        precision; exact numbers come from :meth:`pair_contributions`).
+
+    Attributes
+    ----------
+    criterion_names_ : tuple of str
+        Criterion names in programme order (the columns of :meth:`pair_contributions`).
+    exclusion_names_ : tuple of str
+        Hard rules, in order: required criteria (by name), then each rule (its ``name``,
+        or ``<kind>:<mentee_field>``), then ``"min_score"``.
+    n_mentees_, n_mentors_ : int
+    weights_ : ndarray (n_criteria,)
+    similarities_ : tuple of Similarity
+        The fitted per-criterion similarities.
+    """
+
+    def __init__(self, programme: Programme, dtype: type = np.float32) -> None:
+        self.programme = programme
+        self.dtype = dtype
+
+    def fit(self, mentees: pd.DataFrame, mentors: pd.DataFrame) -> Self:
+        """Encode both sides for every criterion and rule.
+
+        Parameters
+        ----------
+        mentees, mentors
+            Participant frames as returned by :func:`matching.model.participants_frame`;
+            the columns the criteria read must exist (see
+            :func:`matching.features.check_participants`).
+
+        Returns
+        -------
+        PairScorer
+            ``self``.
+        """
+        programme = self.programme
+        self.similarities_: tuple[Similarity, ...] = tuple(
+            fit_similarity(c, mentees, mentors) for c in programme.criteria
+        )
+        self.rules_: tuple[RuleMask, ...] = tuple(
+            fit_rule(r, mentees, mentors) for r in programme.rules
+        )
+        self.criterion_names_ = tuple(c.name for c in programme.criteria)
+        self.weights_ = np.array([c.weight for c in programme.criteria], dtype=np.float64)
+        self._required = [k for k, c in enumerate(programme.criteria) if c.required]
+        self._thresholds = np.array([c.min_similarity for c in programme.criteria])
+        self.exclusion_names_ = (
+            *(programme.criteria[k].name for k in self._required),
+            *(rule.name for rule in self.rules_),
+            "min_score",
+        )
+        self.n_mentees_, self.n_mentors_ = len(mentees), len(mentors)
+        return self
+
+    # ----------------------------------------------------------------- blocks
+
+    def _meets(self, k: int, similarity: NDArray[Any]) -> BoolArray:
+        """Whether a required criterion's similarity reaches its threshold."""
+        threshold = float(self._thresholds[k])
+        if threshold <= 0.0:
+            return np.asarray(similarity > 0.0)
+        return np.asarray(similarity >= threshold - MIN_SIMILARITY_TOLERANCE)
+
+    def score_block(self, mentee_idx: IntArray) -> ScoreBlock:
+        """Score mentees ``mentee_idx`` against every mentor.
+
+        Parameters
+        ----------
+        mentee_idx
+            Mentee indices (b,); memory grows with ``b x n_mentors``.
+
+        Returns
+        -------
+        ScoreBlock
+        """
+        rows = np.asarray(mentee_idx, dtype=np.int64)
+        b, m = rows.size, self.n_mentors_
+        dtype = self.dtype
+        score = np.zeros((b, m), dtype=dtype)
+        rule_allowed = np.ones((b, m), dtype=bool)
+        counts = np.zeros((b, len(self.exclusion_names_)), dtype=np.int64)
+        column = 0
+        for k, similarity in enumerate(self.similarities_):
+            weight = self.weights_[k]
+            if weight == 0.0 and k not in self._required:
+                continue
+            values = similarity.block(rows, dtype)
+            if k in self._required:
+                ok = self._meets(k, values)
+                counts[:, column] = m - np.count_nonzero(ok, axis=1)
+                rule_allowed &= ok
+                column += 1
+            if weight != 0.0:
+                values *= dtype(weight)
+                score += values
+        for rule in self.rules_:
+            ok = rule.block(rows)
+            counts[:, column] = m - np.count_nonzero(ok, axis=1)
+            rule_allowed &= ok
+            column += 1
+        min_score = self.programme.min_score
+        if min_score > 0.0:
+            allowed = rule_allowed & (score >= dtype(min_score))
+            counts[:, column] = np.count_nonzero(rule_allowed & ~allowed, axis=1)
+        else:
+            allowed = rule_allowed.copy()
+        return ScoreBlock(rows, score, allowed, rule_allowed, counts)
+
+    # ----------------------------------------------------------------- exact pairs
+
+    def pair_similarities(self, mentee_idx: IntArray, mentor_idx: IntArray) -> FloatArray:
+        """Exact float64 similarity of each criterion for given pairs: (k, n_criteria)."""
+        i = np.asarray(mentee_idx, dtype=np.int64)
+        j = np.asarray(mentor_idx, dtype=np.int64)
+        out = np.zeros((i.size, len(self.similarities_)))
+        for k, similarity in enumerate(self.similarities_):
+            if self.weights_[k] != 0.0 or k in self._required:
+                out[:, k] = similarity.pairs(i, j)
+        return out
+
+    def pair_contributions(self, mentee_idx: IntArray, mentor_idx: IntArray) -> FloatArray:
+        """Each criterion's weighted contribution for given pairs, exactly.
+
+        Parameters
+        ----------
+        mentee_idx, mentor_idx
+            Index arrays of one length k.
+
+        Returns
+        -------
+        ndarray (k, n_criteria) float64
+            Columns as :attr:`criterion_names_`; a row's sum is the pair's score.
+        """
+        return self.pair_similarities(mentee_idx, mentor_idx) * self.weights_
+
+    def _allowed_from(
+        self,
+        similarities: FloatArray,
+        mentee_idx: IntArray,
+        mentor_idx: IntArray,
+        *,
+        with_min_score: bool = True,
+    ) -> BoolArray:
+        """Exact allowed flags from already computed pair similarities."""
+        ok = np.ones(similarities.shape[0], dtype=bool)
+        for k in self._required:
+            ok &= self._meets(k, similarities[:, k])
+        for rule in self.rules_:
+            ok &= rule.pairs(mentee_idx, mentor_idx)
+        if with_min_score and self.programme.min_score > 0.0:
+            ok &= (similarities * self.weights_).sum(axis=1) >= self.programme.min_score
+        return ok
+
+    def pair_allowed(self, mentee_idx: IntArray, mentor_idx: IntArray) -> BoolArray:
+        """Whether each given pair is allowed (rules, required criteria, ``min_score``).
+
+        Parameters
+        ----------
+        mentee_idx, mentor_idx
+            Index arrays of one length k.
+
+        Returns
+        -------
+        ndarray (k,) bool
+        """
+        i = np.asarray(mentee_idx, dtype=np.int64)
+        j = np.asarray(mentor_idx, dtype=np.int64)
+        return self._allowed_from(self.pair_similarities(i, j), i, j)
+
+    def exact_pairs(
+        self, mentee_idx: IntArray, mentor_idx: IntArray
+    ) -> tuple[FloatArray, BoolArray]:
+        """Exact scores and allowed flags of given pairs, in one pass.
+
+        Returns
+        -------
+        score : ndarray (k,) float64
+            Row sums of :meth:`pair_contributions`.
+        allowed : ndarray (k,) bool
+            As :meth:`pair_allowed`.
+        """
+        i = np.asarray(mentee_idx, dtype=np.int64)
+        j = np.asarray(mentor_idx, dtype=np.int64)
+        similarities = self.pair_similarities(i, j)
+        score = (similarities * self.weights_).sum(axis=1)
+        return score, self._allowed_from(similarities, i, j)
+
+    def pair_exclusions(self, mentee_idx: IntArray, mentor_idx: IntArray) -> BoolArray:
+        """(k, R) whether each hard rule excludes each pair, columns as
+        :attr:`exclusion_names_`."""
+        i = np.asarray(mentee_idx, dtype=np.int64)
+        j = np.asarray(mentor_idx, dtype=np.int64)
+        similarities = self.pair_similarities(i, j)
+        columns = [~self._meets(k, similarities[:, k]) for k in self._required]
+        columns += [~rule.pairs(i, j) for rule in self.rules_]
+        score = (similarities * self.weights_).sum(axis=1)
+        columns.append(score < self.programme.min_score)
+        return np.column_stack(columns) if columns else np.zeros((i.size, 0), dtype=bool)
+
+    # ----------------------------------------------------------------- evidence
+
+    def evidence(self, mentee_idx: int, mentor_idx: int) -> list[str]:
+        """Phrases in plain English, one per criterion that contributes to the pair.
+
+        Parameters
+        ----------
+        mentee_idx, mentor_idx
+            One pair.
+
+        Returns
+        -------
+        list of str
+            E.g. ``["covers seo (mentor level 4 for need level 1)", "both speak French"]``.
+            They quote the pair's own data: fine for coordinators' output files, never for
+            error messages or logs.
+        """
+        i = np.array([mentee_idx], dtype=np.int64)
+        j = np.array([mentor_idx], dtype=np.int64)
+        return [p for p in self._phrases(i, j)[0] if p]
+
+    def evidence_many(self, mentee_idx: IntArray, mentor_idx: IntArray) -> list[str]:
+        """:meth:`evidence` for many pairs, each joined with ``"; "``.
+
+        Parameters
+        ----------
+        mentee_idx, mentor_idx
+            Index arrays of one length k.
+
+        Returns
+        -------
+        list of str
+            One text per pair; empty when no criterion contributes.
+        """
+        i = np.asarray(mentee_idx, dtype=np.int64)
+        j = np.asarray(mentor_idx, dtype=np.int64)
+        return [EVIDENCE_SEPARATOR.join(p for p in row if p) for row in self._phrases(i, j)]
+
+    def _phrases(self, i: IntArray, j: IntArray) -> list[tuple[str | None, ...]]:
+        """Per pair, each contributing criterion's phrase (None where it adds nothing)."""
+        columns: list[list[str | None]] = []
+        for k, similarity in enumerate(self.similarities_):
+            if self.weights_[k] > 0.0:
+                columns.append(similarity.phrases(i, j))
+        if not columns:
+            return [() for _ in range(i.size)]
+        return list(zip(*columns, strict=True))
