@@ -63,10 +63,12 @@ MISSING_GROUP = "(missing)"
 
 class BlockScorer(Protocol):
     """Anything that scores a block of mentees against every mentor, like a fitted
-    :class:`matching.scoring.PairScorer`: a ``(len(mentee_idx), n_mentors)`` array where a
-    pair that is not allowed is not finite (``nan`` or ``-inf``)."""
+    :class:`matching.scoring.PairScorer`. ``score_block(mentee_idx)`` returns either an
+    object with ``score`` and ``allowed`` arrays of shape ``(len(mentee_idx), n_mentors)``
+    (a :class:`matching.scoring.ScoreBlock`) or such a score array alone, where a pair that
+    is not allowed is not finite (``nan`` or ``-inf``)."""
 
-    def score_block(self, mentee_idx: NDArray[np.int64]) -> FloatArray: ...
+    def score_block(self, mentee_idx: NDArray[np.int64]) -> Any: ...
 
 
 # --------------------------------------------------------------------------- helpers
@@ -340,7 +342,7 @@ def blocking_pairs(
     mentors: People,
     *,
     block_size: int = 1024,
-    tolerance: float = 1e-9,
+    tolerance: float = 1e-6,
 ) -> pd.DataFrame:
     """Return the pairs that would both rather be together than in their current situation.
 
@@ -369,7 +371,9 @@ def blocking_pairs(
         Mentees compared at once against all mentors; bounds memory to
         ``block_size x n_mentors`` floats.
     tolerance
-        Score differences this small are ties.
+        Score differences this small are ties. The default suits a
+        :class:`~matching.scoring.PairScorer`, whose block scores are float32 (about 1e-7
+        relative precision) while the result's pair scores are exact.
 
     Returns
     -------
@@ -483,6 +487,9 @@ class _ScorerSource:
     def __init__(self, scorer: BlockScorer, n_mentees: int) -> None:
         self._scorer = scorer
         self._n = n_mentees
+        n_fitted = getattr(scorer, "n_mentees_", n_mentees)
+        if n_fitted != n_mentees:
+            raise InputError("the scorer was fitted on another mentee table", column="id")
 
     def pair_scores(
         self, mentee_idx: NDArray[np.int64], mentor_idx: NDArray[np.int64], score: FloatArray
@@ -493,8 +500,12 @@ class _ScorerSource:
     def blocks(self, block_size: int) -> Iterator[tuple[int, FloatArray, FloatArray]]:
         for start in range(0, self._n, block_size):
             idx = np.arange(start, min(start + block_size, self._n), dtype=np.int64)
-            block = np.asarray(self._scorer.score_block(idx), dtype=np.float64)
-            block = np.where(np.isfinite(block), block, np.nan)
+            scored = self._scorer.score_block(idx)
+            if hasattr(scored, "allowed"):
+                block = np.where(scored.allowed, np.asarray(scored.score, np.float64), np.nan)
+            else:
+                block = np.asarray(scored, dtype=np.float64)
+                block = np.where(np.isfinite(block), block, np.nan)
             yield start, block, block
 
 

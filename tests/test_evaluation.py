@@ -295,3 +295,41 @@ def test_evaluate_is_tidy_and_consistent_with_the_parts() -> None:
     assert value["match_rate", "status=student"] == 1.0
     assert value["min_match_rate_ratio", "status"] == 0.0  # the (missing) group
     assert value["min_mean_score_ratio", "status"] == pytest.approx(0.5 / 0.8)
+
+
+def test_blocking_pairs_from_a_pair_scorer_agree_with_its_long_table() -> None:
+    from matching.scoring import PairScorer
+    from matching.synthetic import generate_cohort
+
+    cohort = generate_cohort(40, 6, seed=3)
+    scorer = PairScorer(cohort.programme).fit(cohort.mentees, cohort.mentors)
+    n, m = len(cohort.mentees), len(cohort.mentors)
+    i, j = np.divmod(np.arange(n * m), m)
+    score, allowed = scorer.exact_pairs(i, j)
+    # a greedy matching on the exact scores, best pairs first
+    load = np.zeros(m, int)
+    got = np.zeros(n, int)
+    demand = cohort.mentees["demand"].to_numpy()
+    capacity = cohort.mentors["capacity"].to_numpy()
+    pairs = []
+    for k in np.argsort(-np.where(allowed, score, -1.0), kind="stable"):
+        if allowed[k] and got[i[k]] < demand[i[k]] and load[j[k]] < capacity[j[k]]:
+            got[i[k]] += 1
+            load[j[k]] += 1
+            pairs.append((cohort.mentees["id"][i[k]], cohort.mentors["id"][j[k]], score[k]))
+    result = make_result(pairs[: len(pairs) // 2])  # half the pairs: some must block
+    long = pd.DataFrame(
+        {
+            "mentee_id": cohort.mentees["id"].to_numpy()[i[allowed]],
+            "mentor_id": cohort.mentors["id"].to_numpy()[j[allowed]],
+            "score": score[allowed],
+        }
+    )
+    from_table = blocking_pairs(result, long, cohort.mentees, cohort.mentors)
+    from_scorer = blocking_pairs(result, scorer, cohort.mentees, cohort.mentors, block_size=7)
+    assert len(from_table) > 0
+    assert from_scorer[["mentee_id", "mentor_id"]].equals(from_table[["mentee_id", "mentor_id"]])
+    # the greedy matching on all pairs leaves no mentee with a free seat and a willing mentor
+    complete = make_result(pairs)
+    still = blocking_pairs(complete, scorer, cohort.mentees, cohort.mentors)
+    assert not (still["mentee_current"].isna() & still["mentor_current"].isna()).any()
