@@ -101,15 +101,15 @@ def _block_mask(keys: IntArray, start: int, stop: int, n_mentors: int) -> BoolAr
 
 def _top_per_row(values: NDArray[np.floating], k: int) -> BoolArray:
     """Mask of each row's ``k`` largest finite values; ties go to the lowest column."""
-    n_rows, n_cols = values.shape
+    _n_rows, n_cols = values.shape
     if k >= n_cols:
-        return np.isfinite(values)
+        return np.asarray(np.isfinite(values), dtype=bool)
     threshold = np.partition(values, n_cols - k, axis=1)[:, n_cols - k]
     above = values > threshold[:, None]
     tied = values == threshold[:, None]
     room = k - np.count_nonzero(above, axis=1)
     take_tied = tied & (np.cumsum(tied, axis=1) <= room[:, None])
-    return (above | take_tied) & np.isfinite(values)
+    return np.asarray((above | take_tied) & np.isfinite(values), dtype=bool)
 
 
 def _check_locked(

@@ -147,7 +147,7 @@ class PairScorer:
         rows = np.asarray(mentee_idx, dtype=np.int64)
         b, m = rows.size, self.n_mentors_
         dtype = self.dtype
-        score = np.zeros((b, m), dtype=dtype)
+        score: NDArray[np.floating[Any]] = np.zeros((b, m), dtype=dtype)
         rule_allowed = np.ones((b, m), dtype=bool)
         counts = np.zeros((b, len(self.exclusion_names_)), dtype=np.int64)
         column = 0

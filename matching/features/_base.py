@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from typing import Any, Self
+from typing import Any, Self, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -19,8 +19,9 @@ from numpy.typing import NDArray
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
-Matrix = NDArray[np.float64] | sp.csr_matrix
-Cells = Sequence[Any] | pd.Series
+Matrix: TypeAlias = Any
+"""A dense float ndarray or a scipy CSR matrix (scipy ships no type stubs)."""
+Cells: TypeAlias = Sequence[Any] | pd.Series
 
 PAIR_CHUNK = 65_536
 """Pairs handled at once by the exact pair functions: bounds their temporary memory."""
@@ -113,9 +114,8 @@ def rowwise_dot(left: Matrix, right: Matrix, left_idx: IntArray, right_idx: IntA
 
 def row_counts(matrix: Matrix) -> FloatArray:
     """Number of non-zero entries per row."""
-    if sp.issparse(matrix):
-        return np.diff(matrix.indptr).astype(np.float64)
-    return np.count_nonzero(matrix, axis=1).astype(np.float64)
+    counts = np.diff(matrix.indptr) if sp.issparse(matrix) else np.count_nonzero(matrix, axis=1)
+    return np.asarray(counts, dtype=np.float64)
 
 
 def display(tag: str) -> str:

@@ -34,7 +34,7 @@ class CoordinateEncoder(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         """(n_rows, 2) float64 radians."""
         parsed = parse_column(X, parse_coordinates)
         out = np.array([p if p is not None else (np.nan, np.nan) for p in parsed], dtype=float)
-        return np.radians(out.reshape(-1, 2))
+        return np.asarray(np.radians(out.reshape(-1, 2)), dtype=np.float64)
 
     def get_feature_names_out(self, input_features: object = None) -> NDArray[np.object_]:
         """``lat_rad`` and ``lon_rad``."""
@@ -72,7 +72,8 @@ class DistanceSimilarity(Similarity):
         a, b = self._a[mentee_idx], self._b[mentor_idx]
         dlat, dlon = b[:, 0] - a[:, 0], b[:, 1] - a[:, 1]
         h = np.sin(dlat / 2) ** 2 + np.cos(a[:, 0]) * np.cos(b[:, 0]) * np.sin(dlon / 2) ** 2
-        return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+        km = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+        return np.asarray(km, dtype=np.float64)
 
     def block(self, rows: IntArray, dtype: type[np.floating[Any]]) -> NDArray[np.floating[Any]]:
         """Haversine block in float64, cast at the end."""

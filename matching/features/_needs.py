@@ -111,7 +111,7 @@ class NeedsEncoder(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         return out
 
     def transform(self, X: Cells) -> Matrix:
-        """Needs profile (CSR) or credit profile (dense), columns per :meth:`get_feature_names_out`."""
+        """Needs profile (CSR) or credit profile (dense), columns as the feature names."""
         levels = self.levels(X)
         n_rows, n_tags = levels.shape
         if self.role == "needs":

@@ -47,7 +47,7 @@ def numeric_similarity(
         raw = 1.0 - np.abs(difference - criterion.gap) / criterion.scale
     else:
         raw = 1.0 - (criterion.gap - difference) / criterion.scale
-    return np.nan_to_num(np.clip(raw, 0.0, 1.0), nan=0.0)
+    return np.asarray(np.nan_to_num(np.clip(raw, 0.0, 1.0), nan=0.0), dtype=difference.dtype)
 
 
 class NumericSimilarity(Similarity):
@@ -71,7 +71,8 @@ class NumericSimilarity(Similarity):
 
     def pairs(self, mentee_idx: IntArray, mentor_idx: IntArray) -> FloatArray:
         """Exact similarities of given pairs."""
-        return numeric_similarity(self._y[mentor_idx] - self._x[mentee_idx], self.criterion)
+        difference = self._y[mentor_idx] - self._x[mentee_idx]
+        return np.asarray(numeric_similarity(difference, self.criterion), dtype=np.float64)
 
     def phrases(self, mentee_idx: IntArray, mentor_idx: IntArray) -> list[str | None]:
         """``years of experience: 12 vs 3``."""

@@ -194,7 +194,7 @@ def _key(cell: object) -> Hashable:
         hash(cell)
     except TypeError:
         return ("\x00repr", repr(cell))
-    return cell  # type: ignore[return-value]
+    return cell
 
 
 def parse_column(cells: Sequence[Any] | pd.Series, parse: Callable[[object], T]) -> list[T]:

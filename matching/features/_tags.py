@@ -122,7 +122,8 @@ class OverlapSimilarity(Similarity):
         if self.criterion.mode == "any":
             return (common > 0.5).astype(dtype)
         union = self._na[rows, None].astype(dtype) + self._nb[None, :].astype(dtype) - common
-        return np.divide(common, union, out=np.zeros_like(common), where=union > 0)
+        jaccard = np.divide(common, union, out=np.zeros_like(common), where=union > 0)
+        return np.asarray(jaccard, dtype=dtype)
 
     def pairs(self, mentee_idx: IntArray, mentor_idx: IntArray) -> FloatArray:
         """Exact similarities of given pairs."""
@@ -132,7 +133,8 @@ class OverlapSimilarity(Similarity):
         if self.criterion.mode == "any":
             return (common > 0.5).astype(np.float64)
         union = self._na[mentee_idx] + self._nb[mentor_idx] - common
-        return np.divide(common, union, out=np.zeros_like(common), where=union > 0)
+        jaccard = np.divide(common, union, out=np.zeros_like(common), where=union > 0)
+        return np.asarray(jaccard, dtype=np.float64)
 
     def common_tags(self, i: int, j: int) -> list[str]:
         """Tags mentee ``i`` and mentor ``j`` share, as first written in the data."""

@@ -120,7 +120,8 @@ class TextSimilarity(Similarity):
 
     def block(self, rows: IntArray, dtype: type[np.floating[Any]]) -> NDArray[np.floating[Any]]:
         """Cosines of the block (clipped to [0, 1] against rounding)."""
-        return np.clip(block_product(self._a, rows, self._b_cache, dtype), 0.0, 1.0)
+        cosine = block_product(self._a, rows, self._b_cache, dtype)
+        return np.asarray(np.clip(cosine, 0.0, 1.0), dtype=dtype)
 
     def pairs(self, mentee_idx: IntArray, mentor_idx: IntArray) -> FloatArray:
         """Exact cosines of given pairs."""
