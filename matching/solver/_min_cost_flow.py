@@ -14,29 +14,31 @@ optimal. ``scale`` is the largest of 1e8 .. 1e3 for which every cost times
 ``nodes + 1`` stays below 2**61 (OR-Tools scales costs by ``nodes + 1`` internally).
 
 **Duals.** From Bellman–Ford distances ``d`` on the optimal residual graph (integer,
-exact) we read, in value units, ``u_i = d_i - d_T`` (mentee) and ``w_j = d_T - d_j``
-(mentor): every unused arc has ``value_ij <= u_i + w_j``. For any ``u >= 0`` and any
-``w`` and any feasible ``x`` over *all* allowed pairs (weak duality / Lagrangian bound)::
+exact) we read, in integer value units, ``u_i = d_i - d_T`` (mentee) and ``w_j = d_T - d_j``
+(mentor): every unused arc has ``value_ij <= u_i + w_j``. For any ``u >= 0``, any ``w``
+and any feasible ``x`` over *all* allowed pairs (weak duality, each pair of capacity 1)::
 
-    value(x) <= sum_i demand_i (u_i + delta_i)
+    value(x) <= sum_i demand_i u_i
                 + sum_j [min_load_j (w_j + C)^+ + (capacity_j - min_load_j) w_j^+]
+                + sum_i (sum of the demand_i largest positive margins of mentee i)
 
-with ``delta_i = max(0, max_j value_ij - u_i - w_j)`` over all allowed pairs of mentee i.
-We use ``u^+`` and raise ``w_j`` to 0 (or ``-C`` for a mentor with a minimum load), which
-keeps the terms and only tightens the prices. At an optimal flow with no violating pair
-the bound equals the optimum (strong duality of the flow LP, whose matrix is totally
-unimodular). The bound on *score* at the solution's levels subtracts ``B x matched +
-C x min-load units``: any solution with the same levels is bounded by it.
+where a pair's margin is ``value_ij - u_i - w_j``. We use ``u^+`` and raise ``w_j`` to 0
+(or ``-C`` for a mentor with a minimum load), which keeps the mentor terms and only
+tightens the prices. At an optimal flow with no violating pair the bound equals the
+optimum (strong duality of the flow LP, whose matrix is totally unimodular). The bound
+on *score* at the solution's levels subtracts ``B x matched + C x min-load units``: any
+solution with the same levels is bounded by it.
 
-**Pricing.** The pricer sees prices in *score* units: mentee ``u_i^+ - B/scale``, mentor
-``w_j/scale``; a missing pair can improve the objective only if ``score_ij > mentee_i +
-mentor_j``. Prices may be negative (an unmatched mentee under ``coverage`` has price
-``-B/scale``: any allowed mentor with a free seat improves coverage). Returned pairs are
-added and the flow re-solved until the pricer returns nothing (certified: ``delta_i`` is
-then at most the tolerance for missing pairs) or ``max_rounds`` is reached (the last
-violators, assumed to include each mentee's largest, enter ``delta_i``; status
-``feasible``). ``delta_i`` over the present arcs is computed with the true float scores,
-so the bound also covers the rounding of scores to integers.
+**Pricing.** The pricer sees prices in *score* units: mentee ``(u_i^+ - B) / scale``,
+mentor ``w_j / scale``; a missing pair can improve the objective only if ``score_ij >
+mentee_i + mentor_j``. Prices may be negative (an unmatched mentee under ``coverage`` has
+price ``-B/scale``: any allowed mentor with a free seat improves coverage). Returned pairs
+are added and the flow re-solved until the pricer returns nothing — then every missing
+pair has margin <= 0 (``rint`` of a score at most an integer price stays below it), the
+restricted optimum is optimal over all allowed pairs and the bound equals it: status
+``optimal``, gap 0 — or until ``max_rounds`` (the last violators enter the margins;
+status ``feasible``). Bound and gap are exact for scores rounded to ``1/scale`` (1e-8 at
+the default scale); the reported total uses the true scores.
 
 **Incumbents.** With the final duals, complementary slackness characterises *all*
 optimal flows: arcs of positive reduced cost carry nothing, arcs of negative reduced cost
@@ -178,7 +180,7 @@ def solve_with_pricing(
     last_levels: Levels | None = None
     rounds, certified = 0, pricer is None
     stats: dict[str, float] = {"flow_seconds": 0.0, "dual_seconds": 0.0, "price_seconds": 0.0}
-    leftover = np.zeros(residual.demand.size, np.int64)
+    leftover: tuple[IntArray, IntArray] = (np.zeros(0, np.int64), np.zeros(0, np.int64))
     while True:
         rounds += 1
         max_score = float(arcs.score.max(initial=0.0))
@@ -213,7 +215,7 @@ def solve_with_pricing(
         if rounds >= max_rounds:
             # The last violators (each mentee's largest among them) widen the bound.
             value = levels.values(score) - duals.mentee[mentee] - duals.mentor[mentor]
-            np.maximum.at(leftover, mentee, value)
+            leftover = (mentee, value)
             break
         arcs = arcs.with_pairs(mentee, mentor, score)
     if arcs.incumbent.any() and distance is not None:
@@ -226,8 +228,9 @@ def solve_with_pricing(
         bound = total
     else:
         total_int = int(np.rint(arcs.score[chosen] * levels.scale).astype(np.int64).sum())
-        bound_int = _upper_bound_int(arcs, residual, levels, duals, chosen.size, min_load_units)
-        bound_int += _dot(residual.demand, np.maximum(leftover, 0))
+        bound_int = _upper_bound_int(
+            arcs, residual, levels, duals, chosen.size, min_load_units, leftover
+        )
         bound = total + (bound_int - total_int) / levels.scale
     stats["seconds"] = time.perf_counter() - started
     stats["scale"] = levels.scale
@@ -243,6 +246,7 @@ def _upper_bound_int(
     duals: Duals,
     matched: int,
     min_load_units: int,
+    leftover: tuple[IntArray, IntArray],
 ) -> int:
     """Lagrangian bound on the free arcs' integer score at the solution's levels."""
     u = np.where(residual.demand > 0, duals.mentee, 0)
@@ -252,11 +256,18 @@ def _upper_bound_int(
     value = _dot(residual.demand, u) + _dot(ml, np.maximum(w + levels.min_load_bonus, 0))
     value += _dot(c - ml, np.maximum(w, 0))
     value -= levels.bonus * matched + levels.min_load_bonus * min_load_units
-    # delta_i over the present arcs (0 at an optimum; kept for safety).
+    # Each pair has capacity 1: a pair adds its positive margin value - u - w, and a
+    # mentee at most her ``demand`` largest ones (present arcs and leftover violators).
     margin = levels.values(arcs.score) - u[arcs.mentee] - w[arcs.mentor]
-    delta = np.zeros(residual.demand.size, np.int64)
-    np.maximum.at(delta, arcs.mentee, margin)
-    return value + _dot(residual.demand, delta)
+    mentee = np.concatenate([arcs.mentee, leftover[0]])
+    margin = np.concatenate([margin, leftover[1]])
+    positive = margin > 0
+    mentee, margin = mentee[positive], margin[positive]
+    order = np.lexsort((-margin, mentee))
+    mentee, margin = mentee[order], margin[order]
+    rank = np.arange(mentee.size) - np.searchsorted(mentee, mentee)
+    best = rank < residual.demand[mentee]
+    return value + sum(margin[best].tolist())
 
 
 def _dot(a: IntArray, b: IntArray) -> int:
