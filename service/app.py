@@ -1,0 +1,61 @@
+"""The application factory: settings, database (migrated at start-up), middleware,
+error handlers and routers."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from matching import __version__
+from service.db import make_engine, make_sessionmaker, migrate
+from service.errors import install_handlers
+from service.logs import configure_logging
+from service.middleware import BodyLimitMiddleware, RequestIdMiddleware
+from service.pseudonyms import ensure_secret
+from service.routers import decisions, health, keys, match, participants, programmes, runs
+from service.settings import Settings, get_settings
+
+__all__ = ["create_app"]
+
+DESCRIPTION = """Marraine pairs mentees with mentors. Every route but `/health` and the
+docs needs an API key: `Authorization: Bearer KEY` or `X-API-Key: KEY`
+(create the first one with `marraine keys create --role admin`)."""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; the database is migrated to the latest schema before it serves."""
+    settings = settings or get_settings()
+    configure_logging(settings.log_level)
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    sessions = make_sessionmaker(engine)
+
+    app = FastAPI(title="Marraine", version=__version__, description=DESCRIPTION)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = sessions
+    app.state.secret = ensure_secret(sessions, settings)
+
+    install_handlers(app)
+    for router in (
+        health.router,
+        match.router,
+        programmes.router,
+        participants.router,
+        runs.router,
+        decisions.router,
+        keys.router,
+    ):
+        app.include_router(router)
+
+    # Added last so they run first: the request id wraps everything, then the size limit.
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "DELETE"],
+            allow_headers=["Authorization", "X-API-Key", "Content-Type", "Idempotency-Key"],
+        )
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestIdMiddleware)
+    return app

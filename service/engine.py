@@ -1,0 +1,40 @@
+"""The one door to the matching engine: :func:`match` resolves ``matching.match`` at call
+time, so the service imports quickly and tests can substitute a slow engine."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, cast
+
+import pandas as pd
+
+import matching
+from matching.model import Objective, Programme
+from matching.result import MatchResult
+
+__all__ = ["match"]
+
+
+def match(
+    mentees: pd.DataFrame,
+    mentors: pd.DataFrame,
+    programme: Programme | None,
+    *,
+    scores: pd.DataFrame | None = None,
+    objective: Objective | None = None,
+    locked: Iterable[tuple[str, str]] = (),
+    forbidden: Iterable[tuple[str, str]] = (),
+    incumbent: Iterable[tuple[str, str]] = (),
+    progress: Callable[[str, float], None] | None = None,
+) -> MatchResult:
+    """Call :func:`matching.match` (see there for the parameters)."""
+    engine = cast(Callable[..., MatchResult], matching.match)
+    kwargs: dict[str, Any] = {
+        "scores": scores,
+        "objective": objective,
+        "locked": tuple(locked),
+        "forbidden": tuple(forbidden),
+        "incumbent": tuple(incumbent),
+        "progress": progress,
+    }
+    return engine(mentees, mentors, programme, **kwargs)

@@ -1,0 +1,107 @@
+"""Exception handlers: 422 bodies give field paths and reasons, never submitted values."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from matching.errors import ConfigError, InputError, InputErrors, Problem, RuleError
+
+__all__ = [
+    "UnprocessableError",
+    "config_error_items",
+    "input_error_items",
+    "install_handlers",
+    "unprocessable",
+]
+
+log = logging.getLogger("service.errors")
+
+
+def _loc(parts: Sequence[Any]) -> list[str | int]:
+    return [p if isinstance(p, int) else str(p) for p in parts]
+
+
+def unprocessable(items: list[dict[str, Any]]) -> JSONResponse:
+    return JSONResponse(status_code=422, content={"detail": items})
+
+
+class UnprocessableError(Exception):
+    """Raised by a route to answer 422 with located problems (see :class:`ErrorItem`)."""
+
+    def __init__(self, items: list[dict[str, Any]]) -> None:
+        super().__init__(f"{len(items)} problem(s)")
+        self.items = items
+
+
+async def _unprocessable_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, UnprocessableError)
+    return unprocessable(exc.items)
+
+
+def config_error_items(error: ConfigError, prefix: Sequence[str]) -> list[dict[str, Any]]:
+    path = [int(p) if p.isdigit() else p for p in error.key.split(".")]
+    return [{"loc": _loc([*prefix, *path]), "msg": error.reason, "type": "config_error"}]
+
+
+def input_error_items(error: InputError, prefix: Sequence[str]) -> list[dict[str, Any]]:
+    problems: Sequence[Problem] = (
+        error.problems if isinstance(error, InputErrors) else (error.problem,)
+    )
+    items = []
+    for problem in problems:
+        loc: list[Any] = list(prefix)
+        if problem.row is not None:
+            loc.append(problem.row)
+        if problem.column is not None:
+            loc.append(problem.column)
+        items.append(
+            {
+                "loc": _loc(loc),
+                "msg": problem.reason,
+                "type": "input_error",
+                "file": problem.file,
+                "row": problem.row,
+                "column": problem.column,
+            }
+        )
+    return items
+
+
+async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    # FastAPI echoes the refused value ("input") and its context by default; both can be
+    # personal data, so only the location, message and type are returned.
+    items = [
+        {"loc": _loc(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type"))}
+        for e in exc.errors()
+    ]
+    return unprocessable(items)
+
+
+async def _config_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ConfigError)
+    return unprocessable(config_error_items(exc, ["body", "config"]))
+
+
+async def _input_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, InputError)
+    return unprocessable(input_error_items(exc, ["body"]))
+
+
+async def _rule_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RuleError)
+    return unprocessable([{"loc": ["body"], "msg": str(exc), "type": "rule_error"}])
+
+
+def install_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _validation_handler)
+    app.add_exception_handler(UnprocessableError, _unprocessable_handler)
+    app.add_exception_handler(ConfigError, _config_handler)
+    app.add_exception_handler(InputError, _input_handler)
+    app.add_exception_handler(RuleError, _rule_handler)

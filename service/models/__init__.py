@@ -1,0 +1,28 @@
+"""The database tables (SQLAlchemy 2 typed ORM), one module per resource."""
+
+from service.models.base import Base, UTCDateTime, new_id, utcnow
+from service.models.decisions import Decision, Erasure
+from service.models.keys import ApiKey, InstanceSecret
+from service.models.participants import Participant
+from service.models.programmes import ActivePair, Programme, ProgrammeVersion
+from service.models.runs import Run, RunAlternative, RunGap, RunPair, RunUnmatched
+
+__all__ = [
+    "ActivePair",
+    "ApiKey",
+    "Base",
+    "Decision",
+    "Erasure",
+    "InstanceSecret",
+    "Participant",
+    "Programme",
+    "ProgrammeVersion",
+    "Run",
+    "RunAlternative",
+    "RunGap",
+    "RunPair",
+    "RunUnmatched",
+    "UTCDateTime",
+    "new_id",
+    "utcnow",
+]

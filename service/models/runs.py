@@ -1,0 +1,98 @@
+"""Match runs (the job table the worker claims from) and their stored results."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from service.models.base import Base, UTCDateTime, utcnow
+
+RUN_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
+
+
+class Run(Base):
+    __tablename__ = "runs"
+    __table_args__ = (
+        UniqueConstraint("programme_id", "idempotency_key"),
+        Index("ix_runs_status_created", "status", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    programme_id: Mapped[str] = mapped_column(
+        ForeignKey("programmes.id", ondelete="CASCADE"), index=True
+    )
+    version: Mapped[int]
+    config_sha256: Mapped[str] = mapped_column(String(64))
+    objective: Mapped[str | None] = mapped_column(String(20))
+    rematch_of: Mapped[str | None] = mapped_column(String(40))
+    locked: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
+    forbidden: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
+    incumbent: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    progress: Mapped[float] = mapped_column(default=0.0)
+    step: Mapped[str | None] = mapped_column(String(20))
+    cancel_requested: Mapped[bool] = mapped_column(default=False)
+    error: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    worker_pid: Mapped[int | None]
+    worker_host: Mapped[str | None] = mapped_column(String(255))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    request_sha256: Mapped[str | None] = mapped_column(String(64))
+    created_by: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RunPair(Base):
+    """A suggested pair and the coordinators' current decision on it."""
+
+    __tablename__ = "run_pairs"
+    __table_args__ = (UniqueConstraint("run_id", "mentee_id", "mentor_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    mentee_id: Mapped[str] = mapped_column(String(200))
+    mentor_id: Mapped[str] = mapped_column(String(200))
+    score: Mapped[float]
+    contributions: Mapped[dict[str, float]] = mapped_column(JSON)
+    why: Mapped[str] = mapped_column(Text)
+    decision: Mapped[str] = mapped_column(String(20), default="suggested")
+
+
+class RunUnmatched(Base):
+    __tablename__ = "run_unmatched"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
+    mentee_id: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str] = mapped_column(Text)
+
+
+class RunAlternative(Base):
+    __tablename__ = "run_alternatives"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
+    mentee_id: Mapped[str] = mapped_column(String(200))
+    rank: Mapped[int]
+    mentor_id: Mapped[str] = mapped_column(String(200))
+    score: Mapped[float]
+    spare_capacity: Mapped[int]
+
+
+class RunGap(Base):
+    __tablename__ = "run_gaps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
+    need: Mapped[str] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(200))
+    mentees: Mapped[int]

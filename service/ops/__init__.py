@@ -1,0 +1,5 @@
+"""The service's operations on stored data, shared by the HTTP routers and the review page.
+
+Routers translate HTTP to these calls; these functions hold the rules (who may see what,
+what a decision changes, what an erasure removes) and never commit: the caller does.
+"""

@@ -1,0 +1,231 @@
+"""Participants: validated upsert, the researcher's pseudonymised view, export, erasure."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal
+
+import pandas as pd
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from matching.model import Programme as EngineProgramme
+from matching.model import participants_frame
+from service.models import (
+    ActivePair,
+    Decision,
+    Erasure,
+    Participant,
+    Run,
+    RunAlternative,
+    RunPair,
+    RunUnmatched,
+)
+from service.pseudonyms import pseudonym
+
+__all__ = [
+    "EngineSide",
+    "check_records",
+    "erase",
+    "export",
+    "frame_records",
+    "research_view",
+    "upsert",
+]
+
+EngineSide = Literal["mentee", "mentor"]
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-ready cell: numpy scalars unwrapped, NaN as missing."""
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows of a participant table as records with JSON-ready values."""
+    return [{str(k): _plain(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+
+
+def check_records(
+    records: list[dict[str, Any]], programme: EngineProgramme, side: EngineSide
+) -> list[dict[str, Any]]:
+    """Validate JSON participants as the engine would (raises InputError / InputErrors)."""
+    from matching.errors import InputErrors
+    from matching.features import check_participants
+
+    if not records:
+        return []
+    frame = participants_frame(pd.DataFrame.from_records(records), side)
+    problems = check_participants(frame, programme, side)
+    if problems:
+        raise InputErrors(problems)
+    return frame_records(frame)
+
+
+def upsert(
+    session: Session, programme_id: str, side: EngineSide, records: Iterable[Mapping[str, Any]]
+) -> tuple[int, int]:
+    """Insert or replace participants by id; returns (created, updated)."""
+    by_id = {str(r["id"]): {k: v for k, v in r.items() if k != "id"} for r in records}
+    existing = {
+        p.person_id: p
+        for p in session.scalars(
+            select(Participant).where(
+                Participant.programme_id == programme_id,
+                Participant.side == side,
+                Participant.person_id.in_(list(by_id)),
+            )
+        )
+    }
+    for person_id, data in by_id.items():
+        if person_id in existing:
+            existing[person_id].data = data
+        else:
+            session.add(
+                Participant(programme_id=programme_id, side=side, person_id=person_id, data=data)
+            )
+    session.flush()
+    return len(by_id) - len(existing), len(existing)
+
+
+def research_view(
+    participant: Participant, programme: EngineProgramme, secret: bytes
+) -> tuple[str, dict[str, Any]]:
+    """What a researcher sees of a person: a pseudonym and the fields the programme reads,
+    without free-text fields (goals, bios), which can identify someone."""
+    side: EngineSide = "mentee" if participant.side == "mentee" else "mentor"
+    text_fields = {getattr(c, f"{side}_field") for c in programme.criteria if c.kind == "text"}
+    counts = {"demand"} if side == "mentee" else {"capacity", "min_load"}
+    keep = (set(programme.fields_read(side)) | counts) - text_fields
+    fields = {k: v for k, v in participant.data.items() if k in keep}
+    return pseudonym(secret, participant.programme_id, participant.person_id), fields
+
+
+def export(session: Session, participant: Participant) -> dict[str, Any]:
+    """Everything stored about one person in her programme (right of access)."""
+    side: EngineSide = "mentee" if participant.side == "mentee" else "mentor"
+    person_id = participant.person_id
+    column = RunPair.mentee_id if side == "mentee" else RunPair.mentor_id
+    runs = select(Run.id).where(Run.programme_id == participant.programme_id)
+    pairs = session.scalars(
+        select(RunPair).where(RunPair.run_id.in_(runs), column == person_id)
+    ).all()
+    active_column = ActivePair.mentee_id if side == "mentee" else ActivePair.mentor_id
+    active = session.scalars(
+        select(ActivePair).where(
+            ActivePair.programme_id == participant.programme_id, active_column == person_id
+        )
+    ).all()
+    decisions = [
+        d
+        for d in session.scalars(
+            select(Decision)
+            .where(Decision.programme_id == participant.programme_id)
+            .order_by(Decision.id)
+        )
+        if (side == "mentee" and d.mentee_id == person_id)
+        or (side == "mentor" and person_id in (d.before.get("mentor_id"), d.after.get("mentor_id")))
+    ]
+    return {
+        "programme_id": participant.programme_id,
+        "side": f"{side}s",
+        "id": person_id,
+        "fields": participant.data,
+        "updated_at": participant.updated_at,
+        "suggested_pairs": [
+            {
+                "run_id": p.run_id,
+                "mentee_id": p.mentee_id,
+                "mentor_id": p.mentor_id,
+                "score": p.score,
+                "why": p.why,
+                "decision": p.decision,
+            }
+            for p in pairs
+        ],
+        "active_pairs": [
+            {"mentee_id": a.mentee_id, "mentor_id": a.mentor_id, "run_id": a.run_id} for a in active
+        ],
+        "decisions": [
+            {
+                "run_id": d.run_id,
+                "action": d.action,
+                "before": d.before,
+                "after": d.after,
+                "created_at": d.created_at.isoformat(),
+            }
+            for d in decisions
+        ],
+    }
+
+
+def erase(
+    session: Session, participant: Participant, secret: bytes, key_id: str
+) -> tuple[str, dict[str, int]]:
+    """Remove a person from participants, runs' results, published pairs and run inputs;
+    the audit log keeps her decisions under a pseudonym. Returns (pseudonym, counts)."""
+    side: EngineSide = "mentee" if participant.side == "mentee" else "mentor"
+    programme_id, person_id = participant.programme_id, participant.person_id
+    alias = pseudonym(secret, programme_id, person_id)
+    runs = select(Run.id).where(Run.programme_id == programme_id)
+    removed: dict[str, int] = {}
+
+    pair_column = RunPair.mentee_id if side == "mentee" else RunPair.mentor_id
+    removed["pairs"] = _delete(
+        session, delete(RunPair).where(RunPair.run_id.in_(runs), pair_column == person_id)
+    )
+    alt_column = RunAlternative.mentee_id if side == "mentee" else RunAlternative.mentor_id
+    removed["alternatives"] = _delete(
+        session,
+        delete(RunAlternative).where(RunAlternative.run_id.in_(runs), alt_column == person_id),
+    )
+    removed["unmatched"] = (
+        _delete(
+            session,
+            delete(RunUnmatched).where(
+                RunUnmatched.run_id.in_(runs), RunUnmatched.mentee_id == person_id
+            ),
+        )
+        if side == "mentee"
+        else 0
+    )
+    active_column = ActivePair.mentee_id if side == "mentee" else ActivePair.mentor_id
+    removed["active_pairs"] = _delete(
+        session,
+        delete(ActivePair).where(
+            ActivePair.programme_id == programme_id, active_column == person_id
+        ),
+    )
+    index = 0 if side == "mentee" else 1
+    for run in session.scalars(select(Run).where(Run.programme_id == programme_id)):
+        for name in ("locked", "forbidden", "incumbent"):
+            pairs: list[list[str]] = getattr(run, name) or []
+            kept = [p for p in pairs if p[index] != person_id]
+            if len(kept) != len(pairs):
+                setattr(run, name, kept)
+    for decision in session.scalars(select(Decision).where(Decision.programme_id == programme_id)):
+        if side == "mentee" and decision.mentee_id == person_id:
+            decision.mentee_id = alias
+        if side == "mentor":
+            decision.before = _alias_mentor(decision.before, person_id, alias)
+            decision.after = _alias_mentor(decision.after, person_id, alias)
+    session.delete(participant)
+    session.add(Erasure(programme_id=programme_id, side=side, pseudonym=alias, key_id=key_id))
+    session.flush()
+    return alias, removed
+
+
+def _alias_mentor(state: dict[str, Any], person_id: str, alias: str) -> dict[str, Any]:
+    if state.get("mentor_id") == person_id:
+        return {**state, "mentor_id": alias}
+    return state
+
+
+def _delete(session: Session, statement: Any) -> int:
+    result = session.execute(statement.execution_options(synchronize_session=False))
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,132 @@
+"""Creating runs (plain, rematch, idempotent), cancelling them, and reading results."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from fastapi import HTTPException
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from service.auth import Principal
+from service.models import Programme, ProgrammeVersion, Run, RunPair, new_id, utcnow
+
+__all__ = ["cancel", "create_run", "run_out"]
+
+
+def _request_sha256(programme_id: str, body: dict[str, Any]) -> str:
+    text = json.dumps({"programme": programme_id, **body}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def create_run(
+    session: Session,
+    programme: Programme,
+    principal: Principal,
+    body: dict[str, Any],
+    idempotency_key: str | None,
+) -> tuple[Run, bool]:
+    """Queue a run; returns (run, created). The same Idempotency-Key with the same body
+    returns the first run; with another body it is a conflict (409)."""
+    request_sha = _request_sha256(programme.id, body)
+    if idempotency_key is not None:
+        earlier = _by_key(session, programme.id, idempotency_key)
+        if earlier is not None:
+            return _replay(earlier, request_sha), False
+    version = session.get(ProgrammeVersion, (programme.id, programme.version))
+    if version is None:  # every programme is created with its version 1
+        raise HTTPException(status_code=409, detail="programme has no configuration")
+    run = Run(
+        id=new_id("run"),
+        programme_id=programme.id,
+        version=version.version,
+        config_sha256=version.sha256,
+        objective=body.get("objective"),
+        idempotency_key=idempotency_key,
+        request_sha256=request_sha,
+        created_by=principal.key_id,
+        status="queued",
+        progress=0.0,
+        locked=[],
+        forbidden=[],
+        incumbent=[],
+    )
+    if body.get("rematch_of"):
+        _inherit_decisions(session, run, programme.id, str(body["rematch_of"]))
+    session.add(run)
+    try:
+        session.flush()
+    except IntegrityError:
+        # Another request with the same Idempotency-Key won the race: answer with its run.
+        session.rollback()
+        earlier = _by_key(session, programme.id, idempotency_key or "")
+        if earlier is None:
+            raise
+        return _replay(earlier, request_sha), False
+    return run, True
+
+
+def _by_key(session: Session, programme_id: str, key: str) -> Run | None:
+    return session.scalars(
+        select(Run).where(Run.programme_id == programme_id, Run.idempotency_key == key)
+    ).first()
+
+
+def _replay(run: Run, request_sha: str) -> Run:
+    if run.request_sha256 != request_sha:
+        raise HTTPException(
+            status_code=409, detail="Idempotency-Key already used with a different request"
+        )
+    return run
+
+
+def _inherit_decisions(session: Session, run: Run, programme_id: str, parent_id: str) -> None:
+    """A rematch keeps approved and locked pairs, forbids every rejected pair (this run's
+    and those its parent already forbade), and prefers the parent's other pairs."""
+    parent = session.get(Run, parent_id)
+    if parent is None or parent.programme_id != programme_id:
+        raise HTTPException(status_code=404, detail="run to rematch not found")
+    if parent.status != "succeeded":
+        raise HTTPException(status_code=409, detail="only a succeeded run can be rematched")
+    pairs = session.scalars(select(RunPair).where(RunPair.run_id == parent.id)).all()
+    run.rematch_of = parent.id
+    run.locked = [[p.mentee_id, p.mentor_id] for p in pairs if p.decision in ("approved", "locked")]
+    rejected = [[p.mentee_id, p.mentor_id] for p in pairs if p.decision == "rejected"]
+    forbidden = {tuple(p) for p in (parent.forbidden or [])} | {tuple(p) for p in rejected}
+    run.forbidden = [list(p) for p in sorted(forbidden)]
+    run.incumbent = [[p.mentee_id, p.mentor_id] for p in pairs if p.decision != "rejected"]
+
+
+def cancel(run: Run) -> None:
+    """Cancel a queued run at once; ask a running one to stop (the worker obeys)."""
+    if run.status == "queued":
+        run.status = "cancelled"
+        run.finished_at = utcnow()
+    elif run.status == "running":
+        run.cancel_requested = True
+    else:
+        raise HTTPException(status_code=409, detail=f"run is already {run.status}")
+
+
+def run_out(run: Run) -> dict[str, Any]:
+    return {
+        "id": run.id,
+        "programme_id": run.programme_id,
+        "status": run.status,
+        "progress": min(1.0, max(0.0, run.progress)),
+        "step": run.step,
+        "version": run.version,
+        "config_sha256": run.config_sha256,
+        "objective": run.objective,
+        "rematch_of": run.rematch_of,
+        "error": run.error,
+        "summary": run.summary,
+        "created_at": run.created_at,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+        "heartbeat_at": run.heartbeat_at,
+        "published_at": run.published_at,
+    }

@@ -1,0 +1,89 @@
+"""Coordinator decisions on a run (approve, reject, lock, swap), the audit log, publish."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from sqlalchemy import func, select
+
+from service.deps import PageDep, PrincipalDep, SecretDep, SessionDep, get_programme, get_run
+from service.models import Decision
+from service.ops import decisions as ops
+from service.pseudonyms import pseudonym
+from service.schemas.common import Message, Page, ValidationErrorOut
+from service.schemas.decisions import DecisionIn, DecisionOut, PublishOut
+
+router = APIRouter(prefix="/v1/runs/{run_id}", tags=["decisions"])
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": Message},
+    403: {"model": Message},
+    404: {"model": Message},
+    409: {"model": Message},
+    422: {"model": ValidationErrorOut | Message},
+}
+
+
+def _out(decision: Decision) -> DecisionOut:
+    return DecisionOut.model_validate(decision, from_attributes=True)
+
+
+@router.post("/decisions", status_code=201, responses=ERRORS)
+def decide(
+    run_id: str, body: DecisionIn, principal: PrincipalDep, session: SessionDep
+) -> DecisionOut:
+    """Approve, reject or lock a suggested pair, or swap its mentor for one of the
+    mentee's alternatives. Recorded as an append-only audit row before answering."""
+    run = get_run(session, principal, run_id, write=True)
+    decision = ops.decide(
+        session,
+        run,
+        principal,
+        body.action,
+        body.mentee_id,
+        body.mentor_id,
+        body.new_mentor_id,
+        body.reason,
+    )
+    session.commit()
+    return _out(decision)
+
+
+@router.get("/decisions", responses=ERRORS)
+def list_decisions(
+    run_id: str, principal: PrincipalDep, session: SessionDep, secret: SecretDep, page: PageDep
+) -> Page[DecisionOut]:
+    """The run's decisions, oldest first (researchers see pseudonyms)."""
+    run = get_run(session, principal, run_id)
+    query = select(Decision).where(Decision.run_id == run.id)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(Decision.id).offset(page.offset).limit(page.limit))
+    items = [_out(d) for d in rows]
+    if principal.role == "researcher":
+
+        def alias(value: Any) -> Any:
+            return pseudonym(secret, run.programme_id, value) if isinstance(value, str) else value
+
+        items = [
+            d.model_copy(
+                update={
+                    "mentee_id": alias(d.mentee_id),
+                    "before": {**d.before, "mentor_id": alias(d.before.get("mentor_id"))},
+                    "after": {**d.after, "mentor_id": alias(d.after.get("mentor_id"))},
+                    "reason": "",
+                }
+            )
+            for d in items
+        ]
+    return Page(items=items, total=total, offset=page.offset, limit=page.limit)
+
+
+@router.post("/publish", responses=ERRORS)
+def publish(run_id: str, principal: PrincipalDep, session: SessionDep) -> PublishOut:
+    """Make the run's approved and locked pairs the programme's active pairs."""
+    run = get_run(session, principal, run_id, write=True)
+    programme = get_programme(session, principal, run.programme_id, write=True)
+    count, when = ops.publish(session, run, programme)
+    session.commit()
+    return PublishOut(run_id=run.id, active_pairs=count, published_at=when)

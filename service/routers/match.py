@@ -1,0 +1,95 @@
+"""``POST /v1/match``: stateless matching of a batch sent in the request (DESIGN §5)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from fastapi import APIRouter, HTTPException
+
+from matching.defaults import default_programme
+from matching.errors import ConfigError, InputError
+from matching.model import Programme as EngineProgramme
+from matching.result import MatchResult
+from service import engine
+from service.deps import PrincipalDep, SettingsDep
+from service.errors import UnprocessableError, config_error_items, input_error_items
+from service.ops.participants import check_records
+from service.schemas.common import Message, ValidationErrorOut
+from service.schemas.match import MatchIn, MatchOut
+
+router = APIRouter(prefix="/v1", tags=["match"])
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": Message},
+    413: {"model": Message},
+    422: {"model": ValidationErrorOut},
+}
+
+
+@router.post("/match", responses=ERRORS)
+def match_batch(body: MatchIn, principal: PrincipalDep, settings: SettingsDep) -> MatchOut:
+    """Match the mentees and mentors in the request; nothing is stored."""
+    for side, people, limit in (
+        ("mentees", body.mentees, settings.max_batch_mentees),
+        ("mentors", body.mentors, settings.max_batch_mentors),
+    ):
+        if len(people) > limit:
+            raise HTTPException(
+                status_code=413, detail=f"at most {limit} {side} per request (body.{side})"
+            )
+    try:
+        programme = (
+            EngineProgramme.from_dict(body.programme)
+            if body.programme is not None
+            else default_programme()
+        )
+    except ConfigError as error:
+        raise UnprocessableError(config_error_items(error, ["body", "programme"])) from None
+    sides: dict[str, pd.DataFrame] = {}
+    for side, people in (("mentees", body.mentees), ("mentors", body.mentors)):
+        records = [p.record() for p in people]
+        try:
+            # Checked here, side by side and in request order, so a problem's location
+            # is the position in the request's list.
+            if body.scores is None:
+                records = check_records(
+                    records, programme, "mentee" if side == "mentees" else "mentor"
+                )
+        except InputError as error:
+            raise UnprocessableError(input_error_items(error, ["body", side])) from None
+        sides[side] = _frame(records)
+    mentees, mentors = sides["mentees"], sides["mentors"]
+    scores = (
+        pd.DataFrame.from_records(
+            [(str(s.mentee_id), str(s.mentor_id), s.score) for s in body.scores],
+            columns=["mentee_id", "mentor_id", "score"],
+        )
+        if body.scores is not None
+        else None
+    )
+    try:
+        result = _run(mentees, mentors, programme, body, scores)
+    except InputError as error:
+        raise UnprocessableError(input_error_items(error, ["body"])) from None
+    return MatchOut.model_validate(result.to_dict())
+
+
+def _frame(records: list[dict[str, Any]]) -> pd.DataFrame:
+    return pd.DataFrame.from_records(records) if records else pd.DataFrame({"id": []})
+
+
+def _run(
+    mentees: pd.DataFrame,
+    mentors: pd.DataFrame,
+    programme: EngineProgramme,
+    body: MatchIn,
+    scores: pd.DataFrame | None,
+) -> MatchResult:
+    return engine.match(
+        mentees,
+        mentors,
+        programme if body.programme is not None or scores is None else None,
+        scores=scores,
+        objective=body.objective,
+    )

@@ -1,0 +1,164 @@
+"""``/v1/programmes``: create, list, read, update the configuration (every version kept),
+and the programme's active (published) pairs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException
+from sqlalchemy import func, select
+
+from matching.defaults import default_programme
+from matching.model import Programme as EngineProgramme
+from service.deps import PageDep, PrincipalDep, SecretDep, SessionDep, get_programme
+from service.models import ActivePair, Programme, ProgrammeVersion, new_id
+from service.pseudonyms import pseudonym
+from service.schemas.common import Message, Page, ValidationErrorOut
+from service.schemas.programmes import (
+    ActivePairOut,
+    ConfigIn,
+    ProgrammeIn,
+    ProgrammeOut,
+    VersionOut,
+)
+
+router = APIRouter(prefix="/v1/programmes", tags=["programmes"])
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": Message},
+    403: {"model": Message},
+    404: {"model": Message},
+    422: {"model": ValidationErrorOut},
+}
+
+
+def _out(programme: Programme, version: ProgrammeVersion) -> ProgrammeOut:
+    return ProgrammeOut(
+        id=programme.id,
+        name=programme.name,
+        version=version.version,
+        config_sha256=version.sha256,
+        config=version.config,
+        created_at=programme.created_at,
+        published_run_id=programme.published_run_id,
+    )
+
+
+def _validated(config: dict[str, Any] | None) -> EngineProgramme:
+    """The engine's programme for a configuration (ConfigError -> 422 with its key)."""
+    return default_programme() if config is None else EngineProgramme.from_dict(config)
+
+
+def _current(session: SessionDep, programme: Programme) -> ProgrammeVersion:
+    version = session.get(ProgrammeVersion, (programme.id, programme.version))
+    assert version is not None  # written together with the programme, never deleted
+    return version
+
+
+@router.post("", status_code=201, responses=ERRORS)
+def create_programme(
+    body: ProgrammeIn, principal: PrincipalDep, session: SessionDep
+) -> ProgrammeOut:
+    """Create a programme (global admin keys only) with its first configuration."""
+    if not principal.is_global_admin:
+        raise HTTPException(status_code=403, detail="only a global admin key creates programmes")
+    engine_programme = _validated(body.config)
+    programme = Programme(id=new_id("prg"), name=body.name, version=1)
+    version = ProgrammeVersion(
+        programme_id=programme.id,
+        version=1,
+        config=engine_programme.model_dump(mode="json"),
+        sha256=engine_programme.sha256(),
+        created_by=principal.key_id,
+    )
+    session.add(programme)
+    session.flush()
+    session.add(version)
+    session.commit()
+    return _out(programme, version)
+
+
+@router.get("", responses=ERRORS)
+def list_programmes(
+    principal: PrincipalDep, session: SessionDep, page: PageDep
+) -> Page[ProgrammeOut]:
+    query = select(Programme)
+    if principal.programme_id is not None:
+        query = query.where(Programme.id == principal.programme_id)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(
+        query.order_by(Programme.created_at, Programme.id).offset(page.offset).limit(page.limit)
+    )
+    items = [_out(p, _current(session, p)) for p in rows]
+    return Page(items=items, total=total, offset=page.offset, limit=page.limit)
+
+
+@router.get("/{programme_id}", responses=ERRORS)
+def read_programme(programme_id: str, principal: PrincipalDep, session: SessionDep) -> ProgrammeOut:
+    programme = get_programme(session, principal, programme_id)
+    return _out(programme, _current(session, programme))
+
+
+@router.put("/{programme_id}/config", responses=ERRORS)
+def update_config(
+    programme_id: str, body: ConfigIn, principal: PrincipalDep, session: SessionDep
+) -> ProgrammeOut:
+    """Store a new configuration version; earlier versions (and runs on them) are kept."""
+    programme = get_programme(session, principal, programme_id)
+    if principal.role != "admin":
+        raise HTTPException(status_code=403, detail="only an admin key changes the configuration")
+    engine_programme = _validated(body.config)
+    programme.version += 1
+    version = ProgrammeVersion(
+        programme_id=programme.id,
+        version=programme.version,
+        config=engine_programme.model_dump(mode="json"),
+        sha256=engine_programme.sha256(),
+        created_by=principal.key_id,
+    )
+    session.add(version)
+    session.commit()
+    return _out(programme, version)
+
+
+@router.get("/{programme_id}/versions", responses=ERRORS)
+def list_versions(
+    programme_id: str, principal: PrincipalDep, session: SessionDep, page: PageDep
+) -> Page[VersionOut]:
+    programme = get_programme(session, principal, programme_id)
+    query = select(ProgrammeVersion).where(ProgrammeVersion.programme_id == programme.id)
+    rows = session.scalars(
+        query.order_by(ProgrammeVersion.version).offset(page.offset).limit(page.limit)
+    )
+    items = [
+        VersionOut(version=v.version, sha256=v.sha256, config=v.config, created_at=v.created_at)
+        for v in rows
+    ]
+    return Page(items=items, total=programme.version, offset=page.offset, limit=page.limit)
+
+
+@router.get("/{programme_id}/pairs", responses=ERRORS)
+def active_pairs(
+    programme_id: str,
+    principal: PrincipalDep,
+    session: SessionDep,
+    secret: SecretDep,
+    page: PageDep,
+) -> Page[ActivePairOut]:
+    """The programme's active pairs: the approved and locked pairs of its published run."""
+    programme = get_programme(session, principal, programme_id)
+    query = select(ActivePair).where(ActivePair.programme_id == programme.id)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(ActivePair.id).offset(page.offset).limit(page.limit))
+    hide = principal.role == "researcher"
+    items = [
+        ActivePairOut(
+            mentee_id=pseudonym(secret, programme.id, a.mentee_id) if hide else a.mentee_id,
+            mentor_id=pseudonym(secret, programme.id, a.mentor_id) if hide else a.mentor_id,
+            score=a.score,
+            run_id=a.run_id,
+            published_at=a.published_at,
+        )
+        for a in rows
+    ]
+    return Page(items=items, total=total, offset=page.offset, limit=page.limit)

@@ -1,0 +1,177 @@
+"""Match runs: ``POST /v1/programmes/{id}/runs`` queues one (202) for the worker;
+``/v1/runs/{id}`` gives status and progress, cancel, and paginated results."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Response
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from service.auth import Principal
+from service.deps import PageDep, PrincipalDep, SecretDep, SessionDep, get_programme, get_run
+from service.models import Run, RunAlternative, RunGap, RunPair, RunUnmatched
+from service.ops import runs as ops
+from service.pseudonyms import pseudonym
+from service.schemas.common import Message, Page, ValidationErrorOut
+from service.schemas.match import AlternativeOut, GapOut
+from service.schemas.runs import RunIn, RunOut, RunPairOut, RunUnmatchedOut
+
+router = APIRouter(tags=["runs"])
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": Message},
+    403: {"model": Message},
+    404: {"model": Message},
+    409: {"model": Message},
+    422: {"model": ValidationErrorOut},
+}
+
+
+@router.post("/v1/programmes/{programme_id}/runs", status_code=202, responses=ERRORS)
+def create_run(
+    programme_id: str,
+    principal: PrincipalDep,
+    session: SessionDep,
+    response: Response,
+    body: RunIn | None = None,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> RunOut:
+    """Queue a match run on the programme's current configuration and participants.
+    With ``rematch_of``, the run honours that run's decisions. Answers 202 at once; poll
+    ``GET /v1/runs/{id}``. The same ``Idempotency-Key`` returns the same run."""
+    programme = get_programme(session, principal, programme_id, write=True)
+    run, _created = ops.create_run(
+        session,
+        programme,
+        principal,
+        (body or RunIn()).model_dump(mode="json"),
+        idempotency_key,
+    )
+    session.commit()
+    response.headers["Location"] = f"/v1/runs/{run.id}"
+    return RunOut.model_validate(ops.run_out(run))
+
+
+@router.get("/v1/programmes/{programme_id}/runs", responses=ERRORS)
+def list_runs(
+    programme_id: str, principal: PrincipalDep, session: SessionDep, page: PageDep
+) -> Page[RunOut]:
+    programme = get_programme(session, principal, programme_id)
+    query = select(Run).where(Run.programme_id == programme.id)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(
+        query.order_by(Run.created_at.desc(), Run.id).offset(page.offset).limit(page.limit)
+    )
+    items = [RunOut.model_validate(ops.run_out(r)) for r in rows]
+    return Page(items=items, total=total, offset=page.offset, limit=page.limit)
+
+
+@router.get("/v1/runs/{run_id}", responses=ERRORS)
+def read_run(run_id: str, principal: PrincipalDep, session: SessionDep) -> RunOut:
+    return RunOut.model_validate(ops.run_out(get_run(session, principal, run_id)))
+
+
+@router.post("/v1/runs/{run_id}/cancel", responses=ERRORS)
+def cancel_run(run_id: str, principal: PrincipalDep, session: SessionDep) -> RunOut:
+    """Cancel a queued run, or ask the worker to stop a running one."""
+    run = get_run(session, principal, run_id, write=True)
+    ops.cancel(run)
+    session.commit()
+    return RunOut.model_validate(ops.run_out(run))
+
+
+class _Ids:
+    """Person ids as the caller may see them: as stored, or pseudonyms for researchers."""
+
+    def __init__(self, principal: Principal, secret: bytes, programme_id: str) -> None:
+        self.hide = principal.role == "researcher"
+        self.secret = secret
+        self.programme_id = programme_id
+
+    def __call__(self, person_id: str) -> str:
+        return pseudonym(self.secret, self.programme_id, person_id) if self.hide else person_id
+
+
+def _alternatives(
+    session: Session, run_id: str, mentee_ids: list[str], ids: _Ids
+) -> dict[str, list[AlternativeOut]]:
+    found: dict[str, list[AlternativeOut]] = defaultdict(list)
+    rows = session.scalars(
+        select(RunAlternative)
+        .where(RunAlternative.run_id == run_id, RunAlternative.mentee_id.in_(mentee_ids))
+        .order_by(RunAlternative.mentee_id, RunAlternative.rank)
+    )
+    for row in rows:
+        found[row.mentee_id].append(
+            AlternativeOut(
+                mentor_id=ids(row.mentor_id), score=row.score, spare_capacity=row.spare_capacity
+            )
+        )
+    return found
+
+
+@router.get("/v1/runs/{run_id}/pairs", responses=ERRORS)
+def run_pairs(
+    run_id: str, principal: PrincipalDep, session: SessionDep, secret: SecretDep, page: PageDep
+) -> Page[RunPairOut]:
+    """Suggested pairs with each criterion's contribution, the evidence in words, the
+    coordinators' decision so far, and the mentee's alternatives."""
+    run = get_run(session, principal, run_id)
+    ids = _Ids(principal, secret, run.programme_id)
+    query = select(RunPair).where(RunPair.run_id == run.id)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(
+        query.order_by(RunPair.position, RunPair.id).offset(page.offset).limit(page.limit)
+    ).all()
+    alternatives = _alternatives(session, run.id, [r.mentee_id for r in rows], ids)
+    items = [
+        RunPairOut(
+            mentee_id=ids(r.mentee_id),
+            mentor_id=ids(r.mentor_id),
+            score=r.score,
+            contributions=r.contributions,
+            why=r.why,
+            decision=r.decision,
+            alternatives=alternatives.get(r.mentee_id, []),
+        )
+        for r in rows
+    ]
+    return Page(items=items, total=total, offset=page.offset, limit=page.limit)
+
+
+@router.get("/v1/runs/{run_id}/unmatched", responses=ERRORS)
+def run_unmatched(
+    run_id: str, principal: PrincipalDep, session: SessionDep, secret: SecretDep, page: PageDep
+) -> Page[RunUnmatchedOut]:
+    """Mentees left unmatched, each with the reason and a detail in words."""
+    run = get_run(session, principal, run_id)
+    ids = _Ids(principal, secret, run.programme_id)
+    query = select(RunUnmatched).where(RunUnmatched.run_id == run.id)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(
+        query.order_by(RunUnmatched.mentee_id).offset(page.offset).limit(page.limit)
+    ).all()
+    alternatives = _alternatives(session, run.id, [r.mentee_id for r in rows], ids)
+    items = [
+        RunUnmatchedOut(
+            mentee_id=ids(r.mentee_id),
+            reason=r.reason,
+            detail=r.detail,
+            alternatives=alternatives.get(r.mentee_id, []),
+        )
+        for r in rows
+    ]
+    return Page(items=items, total=total, offset=page.offset, limit=page.limit)
+
+
+@router.get("/v1/runs/{run_id}/gaps", responses=ERRORS)
+def run_gaps(run_id: str, principal: PrincipalDep, session: SessionDep) -> list[GapOut]:
+    """Recruitment gaps: needs and languages that unmatched mentees share, with counts."""
+    run = get_run(session, principal, run_id)
+    rows = session.scalars(
+        select(RunGap).where(RunGap.run_id == run.id).order_by(RunGap.mentees.desc(), RunGap.id)
+    )
+    return [GapOut(need=r.need, language=r.language, mentees=r.mentees) for r in rows]

@@ -1,0 +1,1 @@
+"""Request (``*In``) and response (``*Out``) models, one module per resource."""

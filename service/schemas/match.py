@@ -1,0 +1,96 @@
+"""The stateless ``POST /v1/match`` request and answer (DESIGN §5)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from matching.model import Objective
+from service.schemas.common import FieldValue
+
+__all__ = [
+    "AlternativeOut",
+    "GapOut",
+    "MatchIn",
+    "MatchOut",
+    "PairOut",
+    "ParticipantIn",
+    "ScoreIn",
+    "UnmatchedOut",
+]
+
+
+class ParticipantIn(BaseModel):
+    """A participant: ``id`` plus the fields the programme's criteria and rules read."""
+
+    model_config = ConfigDict(extra="allow", allow_inf_nan=False)
+    __pydantic_extra__: dict[str, FieldValue]
+
+    id: str | int
+
+    def record(self) -> dict[str, Any]:
+        """The participant as a flat record (``id`` as text, lists joined with ``|``)."""
+        fields = {
+            name: "|".join(value) if isinstance(value, list) else value
+            for name, value in (self.__pydantic_extra__ or {}).items()
+        }
+        return {"id": str(self.id).strip(), **fields}
+
+
+class ScoreIn(BaseModel):
+    model_config = ConfigDict(allow_inf_nan=False)
+
+    mentee_id: str | int
+    mentor_id: str | int
+    score: float
+
+
+class MatchIn(BaseModel):
+    """Participants and either a programme configuration or precomputed scores."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mentees: list[ParticipantIn]
+    mentors: list[ParticipantIn]
+    programme: dict[str, Any] | None = Field(
+        default=None, description="A programme configuration; default: the digital-business one"
+    )
+    scores: list[ScoreIn] | None = Field(
+        default=None, description="Precomputed pair scores, replacing the criteria"
+    )
+    objective: Objective | None = None
+
+
+class PairOut(BaseModel):
+    mentee_id: str
+    mentor_id: str
+    score: float
+    contributions: dict[str, float]
+    why: str
+
+
+class UnmatchedOut(BaseModel):
+    mentee_id: str
+    reason: str
+    detail: str
+
+
+class AlternativeOut(BaseModel):
+    mentor_id: str
+    score: float
+    spare_capacity: int
+
+
+class GapOut(BaseModel):
+    need: str
+    language: str
+    mentees: int
+
+
+class MatchOut(BaseModel):
+    pairs: list[PairOut]
+    unmatched: list[UnmatchedOut]
+    alternatives: dict[str, list[AlternativeOut]]
+    gaps: list[GapOut]
+    summary: dict[str, Any]

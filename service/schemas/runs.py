@@ -1,0 +1,65 @@
+"""Match runs: creation (incl. rematch), status, results."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from matching.model import Objective
+from service.schemas.match import AlternativeOut
+
+__all__ = ["RunIn", "RunOut", "RunPairOut", "RunStatus", "RunUnmatchedOut"]
+
+RunStatus = Literal["queued", "running", "succeeded", "failed", "cancelled"]
+Decided = Literal["suggested", "approved", "rejected", "locked"]
+
+
+class RunIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    objective: Objective | None = None
+    rematch_of: str | None = Field(
+        default=None,
+        max_length=40,
+        description="A succeeded run whose decisions the new run honours: approved and "
+        "locked pairs kept, rejected pairs never proposed, other pairs changed as little "
+        "as the objective allows",
+    )
+
+
+class RunOut(BaseModel):
+    id: str
+    programme_id: str
+    status: RunStatus
+    progress: float = Field(ge=0.0, le=1.0)
+    step: str | None
+    version: int
+    config_sha256: str
+    objective: str | None
+    rematch_of: str | None
+    error: dict[str, Any] | None
+    summary: dict[str, Any] | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    heartbeat_at: datetime | None
+    published_at: datetime | None
+
+
+class RunPairOut(BaseModel):
+    mentee_id: str
+    mentor_id: str
+    score: float
+    contributions: dict[str, float]
+    why: str
+    decision: Decided
+    alternatives: list[AlternativeOut]
+
+
+class RunUnmatchedOut(BaseModel):
+    mentee_id: str
+    reason: str
+    detail: str
+    alternatives: list[AlternativeOut]
