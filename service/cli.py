@@ -1,0 +1,84 @@
+"""Commands the lead mounts on ``marraine``: ``keys create``, ``serve`` and ``worker``.
+
+``serve`` migrates the database once, then starts uvicorn and one worker subprocess and
+stops both together.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from typing import Annotated
+
+import typer
+
+from service.auth import ROLES, Role, create_key
+from service.db import make_engine, make_sessionmaker, migrate, session_scope
+from service.models import Programme
+from service.pseudonyms import ensure_secret
+from service.settings import get_settings
+
+__all__ = ["keys_app", "run_worker", "serve"]
+
+keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
+
+
+@keys_app.command("create")
+def create(
+    role: Annotated[str, typer.Option(help="admin, coordinator or researcher")],
+    programme: Annotated[
+        str | None, typer.Option(help="Programme id; omit for a global key (admin only)")
+    ] = None,
+    label: Annotated[str, typer.Option(help="A note to recognise the key by")] = "",
+) -> None:
+    """Create an API key and print it once (only its hash is stored)."""
+    if role not in ROLES:
+        typer.echo(f"--role must be one of {', '.join(ROLES)}", err=True)
+        raise typer.Exit(2)
+    if programme is None and role != "admin":
+        typer.echo("a key without --programme must have --role admin", err=True)
+        raise typer.Exit(2)
+    engine = make_engine(get_settings().database_url)
+    migrate(engine)
+    with session_scope(make_sessionmaker(engine)) as session:
+        if programme is not None and session.get(Programme, programme) is None:
+            typer.echo("no such programme", err=True)
+            raise typer.Exit(1)
+        checked: Role = next(r for r in ROLES if r == role)
+        _row, key = create_key(session, checked, programme, label)
+    typer.echo(key)
+
+
+def run_worker() -> None:
+    """Run the match-run worker in this process until interrupted."""
+    from service.worker import main
+
+    main()
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve the HTTP API with one worker subprocess; Ctrl-C stops both."""
+    import uvicorn
+
+    from service.app import create_app
+
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    migrate(engine)  # once, before two processes would race to do it
+    ensure_secret(make_sessionmaker(engine), settings)
+    engine.dispose()
+    worker = subprocess.Popen(
+        [sys.executable, "-c", "from service.cli import run_worker; run_worker()"],
+        env=os.environ.copy(),
+    )
+    try:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
