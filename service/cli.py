@@ -25,6 +25,11 @@ __all__ = ["keys_app", "run_worker", "serve"]
 keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 
 
+@keys_app.callback()
+def keys() -> None:
+    """Manage API keys (a group, so `keys create` reads the same standalone and mounted)."""
+
+
 @keys_app.command("create")
 def create(
     role: Annotated[str, typer.Option(help="admin, coordinator or researcher")],
