@@ -128,7 +128,7 @@ def _count_problems(table: RawTable, frame: pd.DataFrame, side: Side) -> list[Pr
 def _check_fields(frame: pd.DataFrame, programme: Programme, side: Side) -> list[Problem]:
     """The features package's check of the fields the programme reads (0-based rows)."""
     try:
-        from matching.features import check_participants  # type: ignore[attr-defined]
+        from matching.features import check_participants
     except ImportError:
         # matching.features is written in parallel; until it lands only ids and counts
         # are checked here, and match() checks the fields again anyway.

@@ -138,8 +138,7 @@ def _validate(
     score = _scores(table.column("score"), problems)
     if not problems:
         key = mentee_idx.astype(np.int64) * max(len(mentors), 1) + mentor_idx
-        repeated = pd.Series(key).duplicated(keep="first").to_numpy()
-        problems += _rows(repeated, "mentor_id", "this pair is listed twice")
+        problems += _rows(_repeated(key), "mentor_id", "this pair is listed twice")
     problems = [
         replace(p, file=label, row=None if p.row is None else p.row + first_row) for p in problems
     ]
@@ -158,22 +157,25 @@ def _id_codes(
     column: pa.ChunkedArray, known: pd.Index, name: str, problems: list[Problem]
 ) -> NDArray[np.int32]:
     """Each row's index in ``known`` (-1 if unknown), looking up each distinct id once."""
-    if not pa.types.is_string(column.type):
-        column = pc.cast(column, pa.string())
-    column = pc.utf8_trim_whitespace(column)
-    encoded = pc.dictionary_encode(column).combine_chunks()
-    distinct = encoded.dictionary.to_pylist()
+    # Work on the dictionary (one entry per distinct id), never on the millions of cells.
+    encoded = column if pa.types.is_dictionary(column.type) else pc.dictionary_encode(column)
+    unified = pa.table({name: encoded}).unify_dictionaries().column(name)
+    if unified.num_chunks == 0:
+        return np.zeros(0, dtype=np.int32)
+    dictionary = unified.chunk(0).dictionary
+    if not pa.types.is_string(dictionary.type):
+        dictionary = pc.cast(dictionary, pa.string())
+    distinct = pc.utf8_trim_whitespace(dictionary).to_pylist()
     lookup = known.get_indexer(pd.Index(distinct, dtype=object)).astype(np.int32)
-    codes = encoded.indices.to_numpy(zero_copy_only=False)
-    missing = pc.is_null(encoded.indices).to_numpy(zero_copy_only=False)
-    codes = np.where(missing, 0, codes).astype(np.int64)
-    result = lookup[codes] if lookup.size else np.full(codes.size, -1, dtype=np.int32)
-    blank = pc.equal(column, "").to_numpy(zero_copy_only=False)
-    empty = missing | np.asarray(blank, dtype=bool)
-    result = np.where(empty, -1, result).astype(np.int32)
-    problems += _rows(empty, name, "the id is empty")
-    problems += _rows((result < 0) & ~empty, name, "unknown id: not in the participant file")
-    return result
+    blank = np.asarray([not value for value in distinct], dtype=bool)
+    lookup[blank] = -2  # -2: empty id, -1: unknown id
+    codes = np.concatenate(
+        [pc.fill_null(chunk.indices, -1).to_numpy(zero_copy_only=False) for chunk in unified.chunks]
+    ).astype(np.int64)
+    result = np.where(codes < 0, -2, lookup[np.maximum(codes, 0)] if lookup.size else -1)
+    problems += _rows(result == -2, name, "the id is empty")
+    problems += _rows(result == -1, name, "unknown id: not in the participant file")
+    return np.maximum(result, -1).astype(np.int32)
 
 
 def _scores(column: pa.ChunkedArray, problems: list[Problem]) -> NDArray[np.float64]:
@@ -196,6 +198,17 @@ def _scores(column: pa.ChunkedArray, problems: list[Problem]) -> NDArray[np.floa
     values = np.asarray(values, dtype=np.float64)
     problems += _rows(~np.isfinite(values), "score", "the score is missing or not a finite number")
     return values
+
+
+def _repeated(key: NDArray[np.int64]) -> NDArray[np.bool_]:
+    """Rows whose key appeared in an earlier row (sort-based: faster than hashing here)."""
+    repeated = np.zeros(key.size, dtype=bool)
+    if key.size < 2 or bool(np.all(key[1:] > key[:-1])):
+        return repeated  # files written in pair order need no sort
+    order = np.argsort(key, kind="stable")
+    ordered = key[order]
+    repeated[order[1:][ordered[1:] == ordered[:-1]]] = True
+    return repeated
 
 
 def _rows(mask: NDArray[np.bool_], column: str, reason: str) -> list[Problem]:
