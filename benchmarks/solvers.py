@@ -132,12 +132,14 @@ def linear_sum_assignment_expanded(
     n, _ = scores.shape
     bonus = float(_bonus(scores, objective)) / SCALE
     seat_mentor = np.repeat(np.arange(scores.shape[1]), capacity)
-    weights = np.empty((n, seat_mentor.size), dtype=np.float64)
+    # Costs are written negated, so scipy need not copy the matrix to maximise: one dense
+    # float64 N x seats matrix is the whole memory (7.9 GB at 30,000 x 3,000).
+    costs = np.empty((n, seat_mentor.size), dtype=np.float64)
     for start in range(0, n, _BLOCK):
         block = np.asarray(scores[start : start + _BLOCK], dtype=np.float64)[:, seat_mentor]
-        weights[start : start + _BLOCK] = np.nan_to_num(block + bonus, nan=0.0)
-    rows, seats = linear_sum_assignment(weights, maximize=True)
-    del weights
+        costs[start : start + _BLOCK] = -np.nan_to_num(block + bonus, nan=0.0)
+    rows, seats = linear_sum_assignment(costs)
+    del costs
     cols = seat_mentor[seats]
     allowed = ~np.isnan(np.asarray(scores[rows, cols]))
     return rows[allowed].astype(np.int64), cols[allowed].astype(np.int64)
