@@ -4,6 +4,9 @@
 >>> result = matching.match(mentees, mentors, matching.default_programme())  # doctest: +SKIP
 """
 
+from matching._pipeline import ProgressCallback, match
+from matching._version import VERSION
+from matching.defaults import default_programme
 from matching.errors import (
     ConfigError,
     InputError,
@@ -22,16 +25,7 @@ from matching.result import (
     Unmatched,
 )
 
-__version__ = "0.1.0"
-
-
-def __getattr__(name: str) -> object:
-    # Transitional: the pipeline's parts land one by one; import it on first use.
-    if name in ("match", "ProgressCallback"):
-        from matching import _pipeline
-
-        return getattr(_pipeline, name)
-    raise AttributeError(name)
+__version__ = VERSION
 
 
 __all__ = [
@@ -53,5 +47,6 @@ __all__ = [
     "Summary",
     "Unmatched",
     "__version__",
+    "default_programme",
     "match",
 ]

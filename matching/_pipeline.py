@@ -271,8 +271,8 @@ def _score_from_table(
     for column in ("mentee_id", "mentor_id", "score"):
         if column not in scores.columns:
             raise InputError(f"the scores have no '{column}' column", column=column)
-    mentee = ids.mentee_index.get_indexer(scores["mentee_id"].astype(str).str.strip())
-    mentor = ids.mentor_index.get_indexer(scores["mentor_id"].astype(str).str.strip())
+    mentee = ids.mentee_index.get_indexer(pd.Index(scores["mentee_id"].astype(str).str.strip()))
+    mentor = ids.mentor_index.get_indexer(pd.Index(scores["mentor_id"].astype(str).str.strip()))
     score = pd.to_numeric(scores["score"], errors="coerce").to_numpy(np.float64)
     for name, bad in (
         ("mentee_id", mentee < 0),
@@ -366,7 +366,7 @@ def _explain(
     unmatched = explain.unmatched(
         ids.mentees, demand, mentee_idx, stage.eligibility, len(ids.mentors), stage.min_score
     )
-    unmatched_idx = ids.mentee_index.get_indexer([u.mentee_id for u in unmatched])
+    unmatched_idx = ids.mentee_index.get_indexer(pd.Index([u.mentee_id for u in unmatched]))
     arcs = (stage.arc_mentee, stage.arc_mentor, stage.arc_score)
     alternatives = explain.alternatives(
         ids.mentors,
@@ -395,15 +395,16 @@ class _Ids:
 
     def pairs(self, pairs: PairList, what: str) -> list[tuple[int, int]]:
         """Index pairs; an unknown id is named by its position, never quoted."""
-        result: list[tuple[int, int]] = []
-        for position, (mentee_id, mentor_id) in enumerate(pairs, start=1):
-            i = self.mentee_index.get_indexer([str(mentee_id)])[0]
-            j = self.mentor_index.get_indexer([str(mentor_id)])[0]
-            if i < 0 or j < 0:
-                side = "mentee_id" if i < 0 else "mentor_id"
+        listed = [(str(a).strip(), str(b).strip()) for a, b in pairs]
+        if not listed:
+            return []
+        mentee = self.mentee_index.get_indexer(pd.Index([a for a, _ in listed]))
+        mentor = self.mentor_index.get_indexer(pd.Index([b for _, b in listed]))
+        for side, found in (("mentee_id", mentee), ("mentor_id", mentor)):
+            if (found < 0).any():
+                position = int(np.argmax(found < 0)) + 1
                 raise InputError(f"{what} pair {position}: unknown {side}", column=side)
-            result.append((int(i), int(j)))
-        return list(dict.fromkeys(result))
+        return list(dict.fromkeys(zip(mentee.tolist(), mentor.tolist(), strict=True)))
 
 
 def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
@@ -452,11 +453,14 @@ class _Clock:
 
     def __init__(self, progress: ProgressCallback | None) -> None:
         self._progress = progress
+        self._done = 0.0
         self.timings: dict[str, float] = {}
 
     def report(self, step: str, done: float) -> None:
+        # Never backwards: a step may be entered twice (encoding continues after checks).
+        self._done = min(1.0, max(self._done, done))
         if self._progress is not None:
-            self._progress(step, min(1.0, max(0.0, done)))
+            self._progress(step, self._done)
 
     @contextmanager
     def step(self, name: str) -> Iterator[None]:

@@ -77,15 +77,17 @@ def demo(
     from matching.io import write_result
     from matching.synthetic import generate_cohort
 
-    with _refusing_bad_input():
-        with _progress() as report:
-            report("generate", 0.0)
-            cohort = generate_cohort(mentees, mentors, seed=seed)
-            result = match(
-                cohort.mentees, cohort.mentors, cohort.programme, objective=objective,
-                progress=report,
-            )
-            written = write_result(result, out)
+    with _refusing_bad_input(), _progress() as report:
+        report("generate", 0.0)
+        cohort = generate_cohort(mentees, mentors, seed=seed)
+        result = match(
+            cohort.mentees,
+            cohort.mentors,
+            cohort.programme,
+            objective=objective,
+            progress=report,
+        )
+        written = write_result(result, out)
     _print_summary(result, written)
 
 
@@ -113,7 +115,8 @@ def match_files(
     ] = None,
     objective: ObjectiveOption = None,
     locked: Annotated[
-        Path | None, typer.Option("--locked", help="Pairs that must be kept (mentee_id, mentor_id).")
+        Path | None,
+        typer.Option("--locked", help="Pairs that must be kept (mentee_id, mentor_id)."),
     ] = None,
     forbidden: Annotated[
         Path | None, typer.Option("--forbidden", help="Pairs that must not be proposed.")

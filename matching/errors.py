@@ -109,7 +109,7 @@ class InputError(MatchingError):
         return self.problem.reason
 
 
-class InputErrors(InputError):
+class InputErrors(InputError):  # noqa: N818  (several InputError at once)
     """Several input problems found in one pass, so a user can fix them all at once."""
 
     def __init__(self, problems: Sequence[Problem]) -> None:

@@ -385,10 +385,8 @@ class Programme(_Frozen):
         except OSError as exc:
             raise ConfigError("(file)", f"cannot read: {exc.strerror}", str(path)) from None
         try:
-            if path.suffix.lower() == ".json":
-                data = json.loads(text)
-            else:
-                data = tomllib.loads(text)
+            is_json = path.suffix.lower() == ".json"
+            data = json.loads(text) if is_json else tomllib.loads(text)
         except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError("(syntax)", str(exc), str(path)) from None
         if not isinstance(data, dict):

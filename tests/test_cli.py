@@ -159,6 +159,11 @@ def test_bad_file_is_refused_with_location_and_nothing_written(tmp_path: Path) -
     (tmp_path / "mentors.csv").write_text(
         "id;capacity;languages\nM1;2;fr\nM2;deux;fr\n", encoding="utf-8"
     )
+    (tmp_path / "programme.toml").write_text(
+        '[[criteria]]\nname = "language"\nkind = "overlap"\n'
+        'mentee_field = "languages"\nmentor_field = "languages"\n',
+        encoding="utf-8",
+    )
     out = tmp_path / "out"
     result = runner.invoke(
         app,
@@ -168,6 +173,8 @@ def test_bad_file_is_refused_with_location_and_nothing_written(tmp_path: Path) -
             str(tmp_path / "mentees.csv"),
             "--mentors",
             str(tmp_path / "mentors.csv"),
+            "--config",
+            str(tmp_path / "programme.toml"),
             "--out",
             str(out),
         ],
@@ -179,6 +186,20 @@ def test_bad_file_is_refused_with_location_and_nothing_written(tmp_path: Path) -
     assert "capacity" in result.output
     assert "deux" not in result.output  # the submitted value is never echoed
     assert not out.exists()
+
+
+def test_missing_column_names_the_file(tmp_path: Path) -> None:
+    (tmp_path / "mentees.csv").write_text("id,languages\nA1,fr\n", encoding="utf-8")
+    (tmp_path / "mentors.csv").write_text("id,capacity\nM1,2\n", encoding="utf-8")
+    result = runner.invoke(
+        app,
+        ["match", "--mentees", str(tmp_path / "mentees.csv"), "--mentors",
+         str(tmp_path / "mentors.csv"), "--out", str(tmp_path / "out")],
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert "mentees.csv" in result.output
+    assert "needs" in result.output
+    assert not (tmp_path / "out").exists()
 
 
 def test_unknown_objective_is_refused(tmp_path: Path) -> None:
