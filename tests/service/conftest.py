@@ -60,6 +60,7 @@ def settings(database_url: str) -> Settings:
         max_batch_mentees=200,
         max_batch_mentors=100,
         max_body_bytes=2_000_000,
+        log_level="WARNING",
     )
 
 

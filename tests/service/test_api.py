@@ -1,0 +1,291 @@
+"""The programme API through the ASGI app, on SQLite and PostgreSQL: programmes and
+versions, participants (upload report, upsert, pages, export, erasure), runs
+(idempotency, cancel, results), decisions, rematch and publish."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.service.conftest import Api
+
+
+def _get(api: Api, path: str, key: str | None = None) -> Any:
+    response = api.client.get(path, headers=api.auth(key))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def _decide(api: Api, run_id: str, action: str, pair: dict[str, Any], **extra: Any) -> Any:
+    body = {"action": action, "mentee_id": pair["mentee_id"], "mentor_id": pair["mentor_id"]}
+    response = api.client.post(
+        f"/v1/runs/{run_id}/decisions", json={**body, **extra}, headers=api.auth()
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def test_config_versions_are_kept_and_runs_record_theirs(api: Api) -> None:
+    programme_id = api.programme()
+    first = _get(api, f"/v1/programmes/{programme_id}")
+    config = dict(first["config"])
+    config["min_score"] = 0.05
+    response = api.client.put(
+        f"/v1/programmes/{programme_id}/config", json={"config": config}, headers=api.auth()
+    )
+    assert response.status_code == 200
+    second = response.json()
+    assert second["version"] == 2
+    assert second["config_sha256"] != first["config_sha256"]
+    versions = _get(api, f"/v1/programmes/{programme_id}/versions")["items"]
+    assert [v["sha256"] for v in versions] == [first["config_sha256"], second["config_sha256"]]
+    api.upload_examples(programme_id)
+    run = _get(api, f"/v1/runs/{api.finished_run(programme_id)}")
+    assert (run["version"], run["config_sha256"]) == (2, second["config_sha256"])
+
+
+def test_bad_config_is_refused_with_its_key(api: Api) -> None:
+    response = api.client.post(
+        "/v1/programmes",
+        json={"name": "x", "config": {"criteria": [{"kind": "needs", "name": "n"}]}},
+        headers=api.auth(),
+    )
+    assert response.status_code == 422
+    item = response.json()["detail"][0]
+    assert item["loc"][:2] == ["body", "config"]
+    assert item["type"] == "config_error"
+
+
+def test_bad_csv_is_refused_row_by_row_and_nothing_is_stored(api: Api) -> None:
+    programme_id = api.programme()
+    content = (
+        "id,languages,needs,capacity\n"
+        "mo01,french,seo:4,2\n"
+        "mo02,french,seo:4,many\n"
+        "mo01,french,seo:4,1\n"
+    )
+    response = api.client.post(
+        f"/v1/programmes/{programme_id}/participants/mentors/file",
+        files={"file": ("mentors.csv", content.encode(), "text/csv")},
+        headers=api.auth(),
+    )
+    assert response.status_code == 422
+    problems = response.json()["detail"]
+    assert {(p["row"], p["column"]) for p in problems} >= {(3, "capacity"), (4, "id")}
+    assert all(p["file"] == "mentors.csv" for p in problems)
+    assert "many" not in response.text  # the refused value is never echoed
+    listed = _get(api, f"/v1/programmes/{programme_id}/participants/mentors")
+    assert listed["total"] == 0
+
+
+LANGUAGE_ONLY = {
+    "criteria": [
+        {
+            "kind": "overlap",
+            "name": "language",
+            "mentee_field": "languages",
+            "mentor_field": "languages",
+        }
+    ]
+}
+
+
+def test_json_upsert_pages_and_validation(api: Api) -> None:
+    response = api.client.post(
+        "/v1/programmes", json={"name": "lang", "config": LANGUAGE_ONLY}, headers=api.auth()
+    )
+    programme_id = response.json()["id"]
+    people = [
+        {"id": f"m{i:02d}", "languages": ["french"], "needs": "seo:1", "demand": 1}
+        for i in range(7)
+    ]
+    url = f"/v1/programmes/{programme_id}/participants/mentees"
+    response = api.client.post(url, json={"participants": people}, headers=api.auth())
+    assert response.json() == {"created": 7, "updated": 0}
+    response = api.client.post(url, json={"participants": people[:2]}, headers=api.auth())
+    assert response.json() == {"created": 0, "updated": 2}
+    page = _get(api, f"{url}?offset=5&limit=5")
+    assert page["total"] == 7
+    assert [p["id"] for p in page["items"]] == ["m05", "m06"]
+    bad = [{"id": "x1", "demand": -3, "secret_note": "Fatima"}, {"id": "x1"}]
+    response = api.client.post(url, json={"participants": bad}, headers=api.auth())
+    assert response.status_code == 422
+    assert "Fatima" not in response.text
+    assert _get(api, url)["total"] == 7
+
+
+def test_request_validation_errors_do_not_echo_values(api: Api) -> None:
+    programme_id = api.programme()  # default configuration
+    response = api.client.post(
+        f"/v1/programmes/{programme_id}/participants/mentees",
+        json={"participants": [{"id": {"name": "Aïcha Benali"}}]},
+        headers=api.auth(),
+    )
+    assert response.status_code == 422
+    assert "Aïcha" not in response.text
+    assert all("input" not in item for item in response.json()["detail"])
+    assert response.json()["detail"][0]["loc"][:3] == ["body", "participants", 0]
+
+
+def test_body_and_batch_limits(api: Api) -> None:
+    huge = b"x" * 2_100_000
+    response = api.client.post(
+        "/v1/match", content=huge, headers={**api.auth(), "Content-Type": "application/json"}
+    )
+    assert response.status_code == 413
+    mentees = [{"id": f"e{i}"} for i in range(201)]
+    response = api.client.post(
+        "/v1/match", json={"mentees": mentees, "mentors": [{"id": "m"}]}, headers=api.auth()
+    )
+    assert response.status_code == 413
+    assert "mentees" in response.json()["detail"]
+
+
+def test_stateless_match_answers_like_the_engine(api: Api) -> None:
+    mentees = [
+        {"id": "a", "languages": ["french"], "needs": ["seo:1"]},
+        {"id": "b", "languages": ["english"], "needs": ["website:2"]},
+    ]
+    mentors = [
+        {"id": "x", "languages": ["french"], "expertise": ["seo:5"], "capacity": 1},
+        {"id": "y", "languages": ["english"], "expertise": ["website:5"], "capacity": 1},
+    ]
+    scores = [
+        {"mentee_id": "a", "mentor_id": "x", "score": 0.9},
+        {"mentee_id": "a", "mentor_id": "y", "score": 0.2},
+        {"mentee_id": "b", "mentor_id": "y", "score": 0.7},
+    ]
+    response = api.client.post(
+        "/v1/match",
+        json={"mentees": mentees, "mentors": mentors, "scores": scores, "objective": "total"},
+        headers=api.auth(),
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert {(p["mentee_id"], p["mentor_id"]) for p in body["pairs"]} == {("a", "x"), ("b", "y")}
+    assert body["summary"]["matched"] == 2
+    assert body["summary"]["total_score"] == 1.6
+    bad_scores = [*scores, {"mentee_id": "nobody", "mentor_id": "x", "score": 0.5}]
+    response = api.client.post(
+        "/v1/match",
+        json={"mentees": mentees, "mentors": mentors, "scores": bad_scores},
+        headers=api.auth(),
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["type"] == "input_error"
+
+
+def test_idempotency_key_returns_the_same_run(api: Api) -> None:
+    programme_id = api.programme()
+    url = f"/v1/programmes/{programme_id}/runs"
+    headers = {**api.auth(), "Idempotency-Key": "batch-42"}
+    first = api.client.post(url, json={"objective": "total"}, headers=headers)
+    again = api.client.post(url, json={"objective": "total"}, headers=headers)
+    assert first.status_code == again.status_code == 202
+    assert first.json()["id"] == again.json()["id"]
+    other = api.client.post(url, json={"objective": "fair"}, headers=headers)
+    assert other.status_code == 409
+    assert _get(api, url)["total"] == 1
+
+
+def test_cancel_a_queued_run(api: Api) -> None:
+    programme_id = api.programme()
+    run = api.client.post(f"/v1/programmes/{programme_id}/runs", headers=api.auth()).json()
+    response = api.client.post(f"/v1/runs/{run['id']}/cancel", headers=api.auth())
+    assert response.json()["status"] == "cancelled"
+    assert api.worker.run_once() is None  # nothing left to claim
+
+
+def test_decisions_rematch_and_publish(api: Api) -> None:
+    programme_id = api.programme()
+    api.upload_examples(programme_id)
+    run_id = api.finished_run(programme_id)
+    pairs = _get(api, f"/v1/runs/{run_id}/pairs?limit=500")["items"]
+    assert len(pairs) == 40
+    approved, rejected, locked = pairs[0], pairs[1], pairs[2]
+    swappable = next(
+        p for p in pairs[3:] if any(a["spare_capacity"] > 0 for a in p["alternatives"])
+    )
+    _decide(api, run_id, "approve", approved, reason="good fit")
+    _decide(api, run_id, "reject", rejected, reason="they know each other")
+    _decide(api, run_id, "lock", locked)
+    target = swappable["alternatives"][0]["mentor_id"]
+    swap = _decide(api, run_id, "swap", swappable, new_mentor_id=target)
+    assert swap["before"]["mentor_id"] == swappable["mentor_id"]
+    assert swap["after"] == {**swap["after"], "mentor_id": target, "decision": "approved"}
+    log = _get(api, f"/v1/runs/{run_id}/decisions")["items"]
+    assert [d["action"] for d in log] == ["approve", "reject", "lock", "swap"]
+    assert log[1]["reason"] == "they know each other"
+
+    rematch_id = api.finished_run(programme_id, {"rematch_of": run_id})
+    after = {
+        (p["mentee_id"], p["mentor_id"]): p
+        for p in _get(api, f"/v1/runs/{rematch_id}/pairs?limit=500")["items"]
+    }
+    keep = [
+        (approved["mentee_id"], approved["mentor_id"]),
+        (locked["mentee_id"], locked["mentor_id"]),
+        (swappable["mentee_id"], target),
+    ]
+    for pair in keep:
+        assert pair in after
+        assert after[pair]["decision"] in ("approved", "locked")
+    assert (rejected["mentee_id"], rejected["mentor_id"]) not in after
+    before = {(p["mentee_id"], p["mentor_id"]) for p in pairs}
+    assert len(before & set(after)) >= len(pairs) - 10  # few pairs change
+
+    response = api.client.post(f"/v1/runs/{rematch_id}/publish", headers=api.auth())
+    assert response.status_code == 200
+    assert response.json()["active_pairs"] == 3
+    active = _get(api, f"/v1/programmes/{programme_id}/pairs")["items"]
+    assert {(a["mentee_id"], a["mentor_id"]) for a in active} == set(keep)
+
+
+def test_export_and_erasure(api: Api) -> None:
+    programme_id = api.programme()
+    api.upload_examples(programme_id)
+    run_id = api.finished_run(programme_id)
+    pair = _get(api, f"/v1/runs/{run_id}/pairs")["items"][0]
+    _decide(api, run_id, "approve", pair)
+    api.client.post(f"/v1/runs/{run_id}/publish", headers=api.auth())
+    person = pair["mentee_id"]
+    url = f"/v1/programmes/{programme_id}/participants/mentees/{person}"
+    exported = _get(api, url)
+    assert exported["id"] == person
+    assert exported["fields"]["name"]
+    assert exported["suggested_pairs"][0]["run_id"] == run_id
+    assert exported["decisions"][0]["action"] == "approve"
+
+    response = api.client.delete(url, headers=api.auth())
+    assert response.status_code == 200
+    alias = response.json()["pseudonym"]
+    assert api.client.get(url, headers=api.auth()).status_code == 404
+    names = lambda path: person in api.client.get(path, headers=api.auth()).text  # noqa: E731
+    assert not names(f"/v1/runs/{run_id}/pairs?limit=500")
+    assert not names(f"/v1/programmes/{programme_id}/participants/mentees?limit=500")
+    assert not names(f"/v1/programmes/{programme_id}/pairs")
+    log = _get(api, f"/v1/runs/{run_id}/decisions")["items"]
+    assert log[0]["mentee_id"] == alias
+    # Later runs go without her.
+    later = api.finished_run(programme_id)
+    assert not names(f"/v1/runs/{later}/pairs?limit=500")
+
+
+def test_researchers_see_pseudonyms_and_cannot_write(api: Api) -> None:
+    programme_id = api.programme()
+    api.upload_examples(programme_id)
+    run_id = api.finished_run(programme_id)
+    researcher = api.key("researcher", programme_id)
+    listed = _get(api, f"/v1/programmes/{programme_id}/participants/mentees", researcher)
+    assert all(p["id"].startswith("p_") for p in listed["items"])
+    assert all("name" not in p["fields"] and "goals" not in p["fields"] for p in listed["items"])
+    pairs = _get(api, f"/v1/runs/{run_id}/pairs", researcher)["items"]
+    assert all(p["mentee_id"].startswith("p_") for p in pairs)
+    response = api.client.post(f"/v1/programmes/{programme_id}/runs", headers=api.auth(researcher))
+    assert response.status_code == 403
+
+
+def test_request_id_is_returned(api: Api) -> None:
+    response = api.client.get("/health", headers={"X-Request-ID": "abc-123"})
+    assert response.status_code == 200
+    assert response.headers["x-request-id"] == "abc-123"
+    assert api.client.get("/v1/programmes").status_code == 401
