@@ -101,15 +101,24 @@ def _block_mask(keys: IntArray, start: int, stop: int, n_mentors: int) -> BoolAr
 
 def _top_per_row(values: NDArray[np.floating], k: int) -> BoolArray:
     """Mask of each row's ``k`` largest finite values; ties go to the lowest column."""
-    _n_rows, n_cols = values.shape
+    n_rows, n_cols = values.shape
     if k >= n_cols:
         return np.asarray(np.isfinite(values), dtype=bool)
     threshold = np.partition(values, n_cols - k, axis=1)[:, n_cols - k]
-    above = values > threshold[:, None]
+    keep = values > threshold[:, None]
     tied = values == threshold[:, None]
-    room = k - np.count_nonzero(above, axis=1)
-    take_tied = tied & (np.cumsum(tied, axis=1) <= room[:, None])
-    return np.asarray((above | take_tied) & np.isfinite(values), dtype=bool)
+    room = k - np.count_nonzero(keep, axis=1)
+    # Rows whose ties at the threshold exceed the room left: lowest columns first. Only
+    # those rows pay for the cumulative count (ties are rare among distinct profiles).
+    crowded = np.flatnonzero(np.count_nonzero(tied, axis=1) > room)
+    easy = np.ones(n_rows, dtype=bool)
+    easy[crowded] = False
+    keep[easy] |= tied[easy]
+    if crowded.size:
+        sub = tied[crowded]
+        keep[crowded] |= sub & (np.cumsum(sub, axis=1) <= room[crowded, None])
+    keep &= np.isfinite(values)
+    return keep
 
 
 def _check_locked(
@@ -245,7 +254,7 @@ def _merge_mentor_best(
     best: FloatArray, best_idx: IntArray, masked: NDArray[np.floating], start: int, r: int
 ) -> tuple[FloatArray, IntArray]:
     """Merge a block's best ``r`` mentees per mentor into the running best (ties: lower idx)."""
-    columns = masked.T  # (m, b)
+    columns = np.ascontiguousarray(masked.T)  # (m, b): partition along contiguous rows
     top = _top_per_row(columns, r)
     mentor, local = np.nonzero(top)
     # At most r per mentor: scatter into (r, m) slots by rank within the mentor.

@@ -162,8 +162,8 @@ class PairScorer:
                 rule_allowed &= ok
                 column += 1
             if weight != 0.0:
-                values *= dtype(weight)
-                score += values
+                np.multiply(values, dtype(weight), out=values)
+                np.add(score, values, out=score)
         for rule in self.rules_:
             ok = rule.block(rows)
             counts[:, column] = m - np.count_nonzero(ok, axis=1)

@@ -22,6 +22,7 @@ from matching.features._availability import AvailabilityEncoder, AvailabilitySim
 from matching.features._base import Similarity
 from matching.features._category import CategoryEncoder, CategorySimilarity
 from matching.features._check import check_participants
+from matching.features._dedup import Deduplicated
 from matching.features._distance import CoordinateEncoder, DistanceSimilarity
 from matching.features._needs import NeedsEncoder, NeedsSimilarity
 from matching.features._numeric import NumberEncoder, NumericSimilarity
@@ -45,6 +46,7 @@ __all__ = [
     "CategoryEncoder",
     "CategorySimilarity",
     "CoordinateEncoder",
+    "Deduplicated",
     "DistanceSimilarity",
     "NeedsEncoder",
     "NeedsSimilarity",
@@ -119,7 +121,7 @@ def fit_similarity(
     -------
     Similarity
     """
-    similarity = make_similarity(criterion)
+    similarity = Deduplicated(make_similarity(criterion))
     return similarity.fit(
         _cells(mentees, criterion, "mentee"), _cells(mentors, criterion, "mentor")
     )

@@ -184,7 +184,7 @@ def parse_coordinates(cell: object) -> tuple[float, float] | None:
     return lat, lon
 
 
-def _key(cell: object) -> Hashable:
+def cell_key(cell: object) -> Hashable:
     """A hashable stand-in for a cell (lists become tuples) so parsing can be memoised."""
     if isinstance(cell, list):
         return ("\x00list", *map(str, cell))
@@ -203,7 +203,7 @@ def parse_column(cells: Sequence[Any] | pd.Series, parse: Callable[[object], T])
     memo: dict[Hashable, T] = {}
     result: list[T] = []
     for row, cell in enumerate(values):
-        key = _key(cell)
+        key = cell_key(cell)
         if key not in memo:
             try:
                 memo[key] = parse(cell)
@@ -221,7 +221,7 @@ def column_problems(
     memo: dict[Hashable, str | None] = {}
     problems: list[tuple[int, str]] = []
     for row, cell in enumerate(values):
-        key = _key(cell)
+        key = cell_key(cell)
         if key not in memo:
             try:
                 parse(cell)

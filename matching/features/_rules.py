@@ -25,6 +25,7 @@ from matching.features._base import (
     row_counts,
     rowwise_dot,
 )
+from matching.features._dedup import TABLE_LIMIT, factorize
 from matching.features._tags import TagSetEncoder
 from matching.model import ExcludeSameRule, RequiresRule
 
@@ -48,27 +49,46 @@ class RuleMask:
         """Encode both sides; ``None`` for a column that does not exist."""
         mentees = list(mentee_cells) if mentee_cells is not None else [None] * n_mentees
         mentors = list(mentor_cells) if mentor_cells is not None else [None] * n_mentors
-        encoder = TagSetEncoder().fit(mentees + mentors)
-        self._a: Matrix = as_matrix(encoder.transform(mentees))
-        self._b: Matrix = as_matrix(encoder.transform(mentors))
+        # Work on distinct values (a few hundred organisations, not 30,000 people).
+        self._codes_a, distinct_a = factorize(mentees)
+        self._codes_b, distinct_b = factorize(mentors)
+        encoder = TagSetEncoder().fit(distinct_a + distinct_b)
+        self._a: Matrix = as_matrix(encoder.transform(distinct_a))
+        self._b: Matrix = as_matrix(encoder.transform(distinct_b))
         self._b_cache = CastCache(self._b)
         self._asks = row_counts(self._a) > 0
+        self._table: BoolArray | None = None
+        if len(distinct_a) * len(distinct_b) <= TABLE_LIMIT:
+            self._table = self._distinct_block(np.arange(len(distinct_a), dtype=np.int64))
         self.n_mentees_, self.n_mentors_ = n_mentees, n_mentors
         return self
 
+    def _distinct_block(self, codes: IntArray) -> BoolArray:
+        """Allowed flags of distinct mentee values x distinct mentor values."""
+        shared = block_product(self._a, codes, self._b_cache, np.float32) > 0.5
+        if self.rule.kind == "requires":
+            return np.asarray(shared | ~self._asks[codes, None], dtype=bool)
+        return np.asarray(~shared, dtype=bool)
+
     def block(self, rows: IntArray) -> BoolArray:
         """Allowed pairs of the block (counts of shared values are exact in float32)."""
-        shared = block_product(self._a, rows, self._b_cache, np.float32) > 0.5
-        if self.rule.kind == "requires":
-            return shared | ~self._asks[rows, None]
-        return ~shared
+        codes = self._codes_a[rows]
+        if self._table is not None:
+            part = self._table[codes]
+        else:
+            distinct, inverse = np.unique(codes, return_inverse=True)
+            part = self._distinct_block(distinct.astype(np.int64))[inverse]
+        return np.asarray(np.take(part, self._codes_b, axis=1), dtype=bool)
 
     def pairs(self, mentee_idx: IntArray, mentor_idx: IntArray) -> BoolArray:
         """Allowed flag of each given pair."""
-        shared = rowwise_dot(self._a, self._b, mentee_idx, mentor_idx) > 0.5
+        a, b = self._codes_a[mentee_idx], self._codes_b[mentor_idx]
+        if self._table is not None:
+            return np.asarray(self._table[a, b], dtype=bool)
+        shared = rowwise_dot(self._a, self._b, a, b) > 0.5
         if self.rule.kind == "requires":
-            return shared | ~self._asks[mentee_idx]
-        return ~shared
+            return np.asarray(shared | ~self._asks[a], dtype=bool)
+        return np.asarray(~shared, dtype=bool)
 
 
 def fit_rule(rule: RequiresRule | ExcludeSameRule, mentees: Any, mentors: Any) -> RuleMask:

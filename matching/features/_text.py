@@ -56,10 +56,9 @@ class TextEncoder(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         self.ngram_max = ngram_max
         self.max_features = max_features
 
-    def fit(self, X: Cells, y: object = None) -> Self:
-        """Learn n-grams and document frequencies from both sides' texts."""
-        texts = _texts(X)
-        self.vectorizer_ = TfidfVectorizer(
+    def _vectorizer(self) -> TfidfVectorizer:
+        """A fresh scikit-learn vectoriser with this encoder's parameters."""
+        return TfidfVectorizer(
             analyzer="char_wb",
             ngram_range=(self.ngram_min, self.ngram_max),
             max_features=self.max_features,
@@ -67,12 +66,26 @@ class TextEncoder(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             sublinear_tf=True,
             dtype=np.float64,
         )
+
+    def fit(self, X: Cells, y: object = None) -> Self:
+        """Learn n-grams and document frequencies from both sides' texts."""
+        texts = _texts(X)
+        self.vectorizer_ = self._vectorizer()
         if any(t.strip() for t in texts):
             self.vectorizer_.fit(texts)
             self.empty_ = False
         else:
             self.empty_ = True  # nobody wrote anything: every similarity is 0
         return self
+
+    def fit_transform(self, X: Cells, y: object = None, **fit_params: Any) -> sp.csr_matrix:
+        """Fit and encode in one pass of the n-gram analyser."""
+        texts = _texts(X)
+        self.vectorizer_ = self._vectorizer()
+        self.empty_ = not any(t.strip() for t in texts)
+        if self.empty_:
+            return sp.csr_matrix((len(texts), 0))
+        return sp.csr_matrix(self.vectorizer_.fit_transform(texts))
 
     def transform(self, X: Cells) -> sp.csr_matrix:
         """(n_rows, n_ngrams) CSR float64 with unit (or zero) rows."""
@@ -109,9 +122,10 @@ class TextSimilarity(Similarity):
         c = self.criterion
         encoder = self.encoder or TextEncoder(c.ngram_min, c.ngram_max, c.max_features)
         mentees, mentors = _texts(mentee_cells), _texts(mentor_cells)
-        encoder.fit(mentees + mentors)
+        # One pass of the (slow, pure Python) n-gram analyser over both sides.
+        both = encoder.fit_transform(mentees + mentors)
         self.encoder_ = encoder
-        a, b = encoder.transform(mentees), encoder.transform(mentors)
+        a, b = both[: len(mentees)], both[len(mentees) :]
         self._a = sp.csr_matrix(a) if sp.issparse(a) else np.asarray(a, dtype=np.float64)
         self._b = sp.csr_matrix(b) if sp.issparse(b) else np.asarray(b, dtype=np.float64)
         self._b_cache = CastCache(self._b)

@@ -1,0 +1,127 @@
+"""Similarities computed once per distinct pair of cell values, not per pair of people.
+
+Cohorts repeat values: 30,000 mentees share a few dozen language sets, a few thousand
+need profiles, a few thousand goal texts. :class:`Deduplicated` fits a similarity on
+the distinct values of each side only and maps people to them; when the table of
+distinct mentee values x distinct mentor values is small enough it is computed once
+(float64, plus a float32 copy), and every block is a gather from it, so rounds of
+pricing cost almost nothing. Otherwise each block computes the distinct values it
+contains and gathers. Results are the same as the wrapped similarity's, except that a
+text criterion's document frequencies count distinct texts (a template repeated by
+thousands does not swamp the vocabulary weights).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from typing import Any, Self
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from matching.features._base import Cells, FloatArray, IntArray, Similarity
+from matching.features._parse import cell_key
+
+TABLE_LIMIT = 2**24
+"""Largest distinct-values table (entries) kept whole: 128 MiB in float64."""
+TABLE_ROWS = 1024
+"""Distinct mentee values computed at once when building the table."""
+
+
+def factorize(cells: Any) -> tuple[IntArray, Any]:
+    """(code per row, distinct cells in first-seen order); frames factorize whole rows."""
+    if isinstance(cells, pd.DataFrame):
+        columns = [cells[c].tolist() for c in cells.columns]
+        keys: list[Hashable] = [tuple(map(cell_key, row)) for row in zip(*columns, strict=True)]
+    else:
+        values = cells.tolist() if hasattr(cells, "tolist") else list(cells)
+        keys = [cell_key(v) for v in values]
+    index: dict[Hashable, int] = {}
+    codes = np.fromiter((index.setdefault(k, len(index)) for k in keys), np.int64, len(keys))
+    first = np.zeros(len(index), dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(keys) - 1, -1, -1)  # last write wins: first seen
+    if isinstance(cells, pd.DataFrame):
+        return codes, cells.iloc[first].reset_index(drop=True)
+    return codes, [values[k] for k in first.tolist()]
+
+
+class Deduplicated(Similarity):
+    """Wraps a :class:`Similarity` so it works on distinct cell values.
+
+    Parameters
+    ----------
+    inner
+        The similarity to wrap (unfitted).
+    table_limit
+        Largest (distinct mentee values x distinct mentor values) computed whole.
+    """
+
+    def __init__(self, inner: Similarity, table_limit: int = TABLE_LIMIT) -> None:
+        self.inner = inner
+        self.table_limit = table_limit
+
+    def fit(self, mentee_cells: Cells, mentor_cells: Cells) -> Self:
+        """Fit the inner similarity on distinct values; build the table when it fits."""
+        self._codes_a, distinct_a = factorize(mentee_cells)
+        self._codes_b, distinct_b = factorize(mentor_cells)
+        self.inner.fit(distinct_a, distinct_b)
+        n_a, n_b = len(distinct_a), len(distinct_b)
+        self.n_mentees_, self.n_mentors_ = self._codes_a.size, self._codes_b.size
+        self._table: FloatArray | None = None
+        self._expanded: dict[Any, NDArray[np.floating[Any]]] = {}
+        if n_a * n_b <= self.table_limit:
+            table = np.empty((n_a, n_b))
+            for start in range(0, n_a, TABLE_ROWS):
+                rows = np.arange(start, min(start + TABLE_ROWS, n_a), dtype=np.int64)
+                table[rows] = self.inner.block(rows, np.float64)
+            self._table = table
+        return self
+
+    def _expanded_table(self, dtype: type[np.floating[Any]]) -> NDArray[np.floating[Any]] | None:
+        """Distinct mentee values x every mentor in ``dtype``, made on first use when it
+        fits: a block is then one row gather (contiguous copies), the cheapest there is."""
+        key = np.dtype(dtype)
+        if key not in self._expanded:
+            if self._table is None or self._table.shape[0] * self.n_mentors_ > self.table_limit:
+                return None
+            self._expanded[key] = np.ascontiguousarray(
+                np.take(self._table, self._codes_b, axis=1), dtype=key
+            )
+        return self._expanded[key]
+
+    @property
+    def distinct(self) -> tuple[int, int]:
+        """Number of distinct mentee and mentor values."""
+        return int(self._codes_a.max(initial=-1)) + 1, int(self._codes_b.max(initial=-1)) + 1
+
+    def block(self, rows: IntArray, dtype: type[np.floating[Any]]) -> NDArray[np.floating[Any]]:
+        """Gather the block from the table, or from the block's distinct values."""
+        codes = self._codes_a[rows]
+        expanded = self._expanded_table(dtype)
+        if expanded is not None:
+            return np.asarray(expanded[codes], dtype=dtype)
+        if self._table is not None:
+            part = self._table[codes].astype(dtype)
+        else:
+            distinct, inverse = np.unique(codes, return_inverse=True)
+            part = self.inner.block(distinct.astype(np.int64), dtype)[inverse]
+        return np.asarray(np.take(part, self._codes_b, axis=1), dtype=dtype)
+
+    def pairs(self, mentee_idx: IntArray, mentor_idx: IntArray) -> FloatArray:
+        """Exact similarities, computed once per distinct pair of values."""
+        a, b = self._codes_a[mentee_idx], self._codes_b[mentor_idx]
+        if self._table is not None:
+            return np.asarray(self._table[a, b], dtype=np.float64)
+        n_b = self.distinct[1]
+        keys, inverse = np.unique(a * n_b + b, return_inverse=True)
+        values = self.inner.pairs(keys // n_b, keys % n_b)
+        return np.asarray(values[inverse], dtype=np.float64)
+
+    def phrases(self, mentee_idx: IntArray, mentor_idx: IntArray) -> list[str | None]:
+        """The inner similarity's phrases, once per distinct pair of values."""
+        a, b = self._codes_a[mentee_idx], self._codes_b[mentor_idx]
+        n_b = max(self.distinct[1], 1)
+        keys, inverse = np.unique(a * n_b + b, return_inverse=True)
+        phrases = self.inner.phrases(keys // n_b, keys % n_b)
+        return [phrases[k] for k in inverse.tolist()]
