@@ -15,6 +15,7 @@ quoting the value (the io module turns positions into file rows).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Literal
 
@@ -52,7 +53,7 @@ def _offset(cell: object) -> float:
     """A UTC offset in hours, -12 to +14."""
     value = parse_number(cell)
     low, high = UTC_OFFSET_RANGE
-    if not low <= value <= high:
+    if not math.isnan(value) and not low <= value <= high:
         raise CellError("a UTC offset must be a number of hours from -12 to 14")
     return value
 
