@@ -1,0 +1,60 @@
+"""Starting the service and its worker as real processes, and waiting on conditions."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+ROOT = Path(__file__).resolve().parents[2]
+T = TypeVar("T")
+
+
+def wait_for(condition: Callable[[], T | None], what: str, deadline: float = 60.0) -> T:
+    """Poll ``condition`` until it returns a truthy value or the deadline passes."""
+    end = time.monotonic() + deadline
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > end:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def service_env(database_url: str, **extra: str) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "MARRAINE_SECRET_KEY": "test-secret",
+        "MARRAINE_HEARTBEAT_SECONDS": "0.05",
+        "MARRAINE_WORKER_POLL_SECONDS": "0.05",
+        "MARRAINE_LOG_LEVEL": "WARNING",
+    }
+    env.update(extra)
+    return env
+
+
+def python(code: str, env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
+    """``python -c code`` from the repository root (so ``tests`` is importable)."""
+    return subprocess.Popen(
+        [sys.executable, "-c", code, *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
