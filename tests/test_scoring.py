@@ -1,0 +1,156 @@
+"""PairScorer: blocks agree with exact pairs, rules are hard, evidence is in words."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from matching.model import Programme, participants_frame
+from matching.scoring import PairScorer
+from matching.synthetic import generate_cohort
+
+PROGRAMME = Programme.from_dict(
+    {
+        "criteria": [
+            {"name": "needs", "kind": "needs", "mentee_field": "needs",
+             "mentor_field": "expertise", "weight": 0.6},
+            {"name": "language", "kind": "overlap", "mentee_field": "languages",
+             "mentor_field": "languages", "weight": 0.4, "required": True, "mode": "any"},
+        ],
+        "rules": [
+            {"kind": "requires", "name": "woman_mentor", "mentee_field": "mentor_gender",
+             "mentor_field": "gender"},
+            {"kind": "exclude_same", "mentee_field": "organisation",
+             "mentor_field": "organisation"},
+        ],
+    }
+)  # fmt: skip
+
+
+def _small() -> PairScorer:
+    mentees = pd.DataFrame(
+        {
+            "id": ["a", "b", "c"],
+            "needs": ["seo:1|social_media", "bookkeeping:2", "export"],
+            "languages": ["French|Darija", "fr", "rw"],
+            "mentor_gender": ["woman", None, None],
+            "organisation": ["coop1", None, None],
+        }
+    )
+    mentors = pd.DataFrame(
+        {
+            "id": ["m1", "m2", "m3"],
+            "expertise": ["seo:4|social_media:5", "bookkeeping:4", "export:5"],
+            "languages": ["french|darija", "fr|en", "en"],
+            "gender": ["woman", "man", "Woman"],
+            "organisation": [None, None, "COOP1"],
+        }
+    )
+    return PairScorer(PROGRAMME).fit(
+        participants_frame(mentees, "mentee"), participants_frame(mentors, "mentor")
+    )
+
+
+@cache
+def _cohort_scorer(min_score: float = 0.0) -> PairScorer:
+    cohort = generate_cohort(150, 25, seed=3)
+    programme = cohort.programme.model_copy(update={"min_score": min_score})
+    return PairScorer(programme).fit(cohort.mentees, cohort.mentors)
+
+
+def _all_pairs(scorer: PairScorer) -> tuple[np.ndarray, np.ndarray]:
+    n, m = scorer.n_mentees_, scorer.n_mentors_
+    return np.repeat(np.arange(n), m), np.tile(np.arange(m), n)
+
+
+def test_names_and_hand_computed_scores() -> None:
+    scorer = _small()
+    assert scorer.criterion_names_ == ("needs", "language")
+    assert scorer.exclusion_names_ == (
+        "language", "woman_mentor", "exclude_same:organisation", "min_score",
+    )  # fmt: skip
+    contributions = scorer.pair_contributions(np.array([0, 1, 0]), np.array([0, 1, 2]))
+    # a-m1: both needs fully covered (level 4-5 for need 1), language shared
+    np.testing.assert_allclose(contributions[0], [0.6, 0.4])
+    # b-m2: bookkeeping level 4 for need 2 -> credit (4 - 2 + 1) / 3 = 1
+    np.testing.assert_allclose(contributions[1], [0.6, 0.4])
+    # a-m3: no shared need, no shared language
+    np.testing.assert_allclose(contributions[2], [0.0, 0.0])
+
+
+def test_rules_and_exclusion_counts() -> None:
+    scorer = _small()
+    block = scorer.score_block(np.arange(3))
+    # a needs a woman mentor, shares coop1 with m3 (case-insensitive), speaks fr/darija
+    assert block.allowed[0].tolist() == [True, False, False]
+    assert block.allowed[1].tolist() == [False, True, False]  # "fr" is not "french"
+    assert block.allowed[2].tolist() == [False, False, False]  # nobody speaks Kinyarwanda
+    assert block.exclusion_counts[0].tolist() == [2, 1, 1, 0]
+    assert block.exclusion_counts[2].tolist() == [3, 0, 0, 0]
+    i, j = _all_pairs(scorer)
+    assert scorer.pair_allowed(i, j).reshape(3, 3).tolist() == block.allowed.tolist()
+
+
+def test_blocks_agree_with_exact_contributions() -> None:
+    scorer = _cohort_scorer()
+    i, j = _all_pairs(scorer)
+    contributions = scorer.pair_contributions(i, j)
+    exact = contributions.sum(axis=1).reshape(scorer.n_mentees_, scorer.n_mentors_)
+    blocks = [scorer.score_block(np.arange(s, min(s + 64, 150))) for s in range(0, 150, 64)]
+    score = np.vstack([b.score for b in blocks])
+    assert score.dtype == np.float32
+    np.testing.assert_allclose(score, exact, atol=1e-5)
+    exact_scores, allowed = scorer.exact_pairs(i, j)
+    np.testing.assert_allclose(exact_scores, contributions.sum(axis=1), atol=1e-12)
+    block_allowed = np.vstack([b.allowed for b in blocks]).ravel()
+    assert (block_allowed == allowed).all()
+    assert (contributions >= 0).all()
+    assert (contributions <= scorer.weights_ + 1e-12).all()
+
+
+def test_min_score_is_a_separate_exclusion() -> None:
+    scorer = _cohort_scorer(0.5)
+    block = scorer.score_block(np.arange(150))
+    below = block.rule_allowed & ~block.allowed
+    assert (block.score[below] < 0.5).all()
+    assert (block.score[block.allowed] >= 0.5 - 1e-6).all()
+    assert block.exclusion_counts[:, -1].tolist() == below.sum(axis=1).tolist()
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.integers(0, 149), min_size=1, max_size=40))
+def test_any_block_matches_the_exact_scores(rows: list[int]) -> None:
+    scorer = _cohort_scorer()
+    mentee = np.asarray(rows, dtype=np.int64)
+    block = scorer.score_block(mentee)
+    m = scorer.n_mentors_
+    exact, allowed = scorer.exact_pairs(np.repeat(mentee, m), np.tile(np.arange(m), mentee.size))
+    np.testing.assert_allclose(block.score.ravel(), exact, atol=1e-5)
+    assert (block.allowed.ravel() == allowed).all()
+
+
+def test_evidence_in_words() -> None:
+    scorer = _small()
+    phrases = scorer.evidence(0, 0)
+    assert phrases[0].startswith("covers SEO (mentor level 4 for need level 1)")
+    assert "social media" in phrases[0]
+    assert phrases[1] == "both speak Darija and French"
+    assert scorer.evidence(0, 2) == []
+    many = scorer.evidence_many(np.array([0, 0]), np.array([0, 2]))
+    assert many == ["; ".join(phrases), ""]
+
+
+def test_weights_change_the_score_linearly() -> None:
+    cohort = generate_cohort(40, 8, seed=5)
+    base = PairScorer(cohort.programme).fit(cohort.mentees, cohort.mentors)
+    doubled_names = {c.name: c.weight * 2 for c in cohort.programme.criteria}
+    doubled = PairScorer(cohort.programme.with_weights(doubled_names)).fit(
+        cohort.mentees, cohort.mentors
+    )
+    i, j = _all_pairs(base)
+    assert doubled.pair_contributions(i, j) == pytest.approx(2 * base.pair_contributions(i, j))
