@@ -78,6 +78,13 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
         [sys.executable, "-c", "from service.cli import run_worker; run_worker()"],
         env=os.environ.copy(),
     )
+
+    def leave(signum: int, frame: object) -> None:
+        raise SystemExit(0)
+
+    # uvicorn re-raises the SIGTERM it caught once it has shut down; with the default
+    # handler that would end this process before the worker is stopped below.
+    signal.signal(signal.SIGTERM, leave)
     try:
         uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
     finally:
