@@ -14,6 +14,7 @@ import pandas as pd
 
 from matching._io_tables import RawTable, fix_decimal_commas, raise_problems
 from matching.errors import InputError, InputErrors, Problem
+from matching.features import check_participants
 from matching.model import (
     AvailabilityCriterion,
     NumericCriterion,
@@ -73,9 +74,7 @@ def validate_participants(table: RawTable, side: Side, programme: Programme | No
         raise InputErrors([table.problem(exc.row, exc.column, exc.reason)]) from None
     if programme is not None:
         found = _check_fields(people, programme, side)
-        raise_problems(
-            [table.problem(p.row, p.column, p.reason) if p.row is not None else p for p in found]
-        )
+        raise_problems([table.problem(p.row, p.column, p.reason) for p in found])
     return people
 
 
@@ -127,10 +126,4 @@ def _count_problems(table: RawTable, frame: pd.DataFrame, side: Side) -> list[Pr
 
 def _check_fields(frame: pd.DataFrame, programme: Programme, side: Side) -> list[Problem]:
     """The features package's check of the fields the programme reads (0-based rows)."""
-    try:
-        from matching.features import check_participants
-    except ImportError:
-        # matching.features is written in parallel; until it lands only ids and counts
-        # are checked here, and match() checks the fields again anyway.
-        return []
     return list(check_participants(frame, programme, side))
