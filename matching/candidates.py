@@ -25,6 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from matching.errors import RuleError
+from matching.features._base import is_member, sorted_unique
 from matching.scoring import PairScorer
 
 __all__ = ["CandidateGraph", "CandidatePricer", "build_candidates"]
@@ -87,7 +88,7 @@ def _keys(pairs: Sequence[tuple[int, int]], n_mentors: int) -> IntArray:
     if not pairs:
         return np.empty(0, dtype=np.int64)
     array = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-    return np.unique(array[:, 0] * n_mentors + array[:, 1])
+    return sorted_unique(array[:, 0] * n_mentors + array[:, 1])
 
 
 def _block_mask(keys: IntArray, start: int, stop: int, n_mentors: int) -> BoolArray:
@@ -129,7 +130,7 @@ def _check_locked(
         return
     array = np.asarray(locked, dtype=np.int64).reshape(-1, 2)
     keys = array[:, 0] * scorer.n_mentors_ + array[:, 1]
-    clash = np.isin(keys, forbidden_keys)
+    clash = is_member(keys, forbidden_keys)
     if clash.any():
         position = int(np.argmax(clash)) + 1
         raise RuleError(f"locked pair {position} is also a forbidden (or previous) pair")
@@ -226,12 +227,12 @@ def build_candidates(
         ]
     )
     locked_keys = _keys(locked, m)
-    keys = np.union1d(keys, locked_keys)
+    keys = sorted_unique(np.concatenate([keys, locked_keys]))
     arc_mentee, arc_mentor = np.divmod(keys, m) if m else (keys, keys)
     arc_score, arc_ok = scorer.exact_pairs(arc_mentee, arc_mentor)
     # Float32 could let a pair right at min_score or a threshold through: exact check wins
     # (locked pairs were checked exactly above, so they always stay).
-    keep = arc_ok | np.isin(keys, locked_keys)
+    keep = arc_ok | is_member(keys, locked_keys)
     best = np.full(n, np.nan)
     has_best = best_mentor >= 0
     if has_best.any():
@@ -304,7 +305,7 @@ class CandidatePricer:
         self.per_mentee = per_mentee
         m = scorer.n_mentors_
         self._forbidden = _keys(forbidden, m)
-        self._known = np.unique(graph.arc_mentee * m + graph.arc_mentor)
+        self._known = sorted_unique(graph.arc_mentee * m + graph.arc_mentor)
         self._slack = BLOCK_TOLERANCE * max(1.0, float(np.sum(scorer.weights_)))
         self.rounds_ = 0
 
@@ -359,5 +360,5 @@ class CandidatePricer:
         score, ok = scorer.exact_pairs(mentee, mentor)
         ok &= score - u[mentee] - v[mentor] > tolerance
         keys, mentee, mentor, score = keys[ok], mentee[ok], mentor[ok], score[ok]
-        self._known = np.union1d(self._known, keys)
+        self._known = sorted_unique(np.concatenate([self._known, keys]))
         return mentee.astype(np.int64), mentor.astype(np.int64), score

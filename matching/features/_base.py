@@ -112,6 +112,34 @@ def rowwise_dot(left: Matrix, right: Matrix, left_idx: IntArray, right_idx: IntA
     return out
 
 
+def unique_inverse(values: IntArray) -> tuple[IntArray, IntArray]:
+    """Sorted distinct values and each value's position among them (``np.unique`` with
+    ``return_inverse``, by sorting: numpy 2's hashing path is far slower on large arrays)."""
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    first = np.ones(ordered.size, dtype=bool)
+    first[1:] = ordered[1:] != ordered[:-1]
+    inverse = np.empty(values.size, dtype=np.int64)
+    inverse[order] = np.cumsum(first) - 1
+    return ordered[first], inverse
+
+
+def sorted_unique(values: IntArray) -> IntArray:
+    """Sorted distinct values (see :func:`unique_inverse`)."""
+    ordered = np.sort(values)
+    keep = np.ones(ordered.size, dtype=bool)
+    keep[1:] = ordered[1:] != ordered[:-1]
+    return ordered[keep]
+
+
+def is_member(values: IntArray, ordered: IntArray) -> NDArray[np.bool_]:
+    """``np.isin(values, ordered)`` for a sorted ``ordered``, by binary search."""
+    if ordered.size == 0:
+        return np.zeros(values.size, dtype=bool)
+    position = np.minimum(np.searchsorted(ordered, values), ordered.size - 1)
+    return np.asarray(ordered[position] == values, dtype=bool)
+
+
 def row_counts(matrix: Matrix) -> FloatArray:
     """Number of non-zero entries per row."""
     counts = np.diff(matrix.indptr) if sp.issparse(matrix) else np.count_nonzero(matrix, axis=1)

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from matching.features._base import Cells, FloatArray, IntArray, Similarity
+from matching.features._base import Cells, FloatArray, IntArray, Similarity, unique_inverse
 from matching.features._parse import cell_key
 
 TABLE_LIMIT = 2**24
@@ -104,7 +104,7 @@ class Deduplicated(Similarity):
         if self._table is not None:
             part = self._table[codes].astype(dtype)
         else:
-            distinct, inverse = np.unique(codes, return_inverse=True)
+            distinct, inverse = unique_inverse(codes)
             part = self.inner.block(distinct.astype(np.int64), dtype)[inverse]
         return np.asarray(np.take(part, self._codes_b, axis=1), dtype=dtype)
 
@@ -114,7 +114,7 @@ class Deduplicated(Similarity):
         if self._table is not None:
             return np.asarray(self._table[a, b], dtype=np.float64)
         n_b = self.distinct[1]
-        keys, inverse = np.unique(a * n_b + b, return_inverse=True)
+        keys, inverse = unique_inverse(a * n_b + b)
         values = self.inner.pairs(keys // n_b, keys % n_b)
         return np.asarray(values[inverse], dtype=np.float64)
 
@@ -122,6 +122,6 @@ class Deduplicated(Similarity):
         """The inner similarity's phrases, once per distinct pair of values."""
         a, b = self._codes_a[mentee_idx], self._codes_b[mentor_idx]
         n_b = max(self.distinct[1], 1)
-        keys, inverse = np.unique(a * n_b + b, return_inverse=True)
+        keys, inverse = unique_inverse(a * n_b + b)
         phrases = self.inner.phrases(keys // n_b, keys % n_b)
         return [phrases[k] for k in inverse.tolist()]

@@ -24,6 +24,7 @@ from matching.features._base import (
     block_product,
     row_counts,
     rowwise_dot,
+    unique_inverse,
 )
 from matching.features._dedup import TABLE_LIMIT, factorize
 from matching.features._tags import TagSetEncoder
@@ -76,7 +77,7 @@ class RuleMask:
         if self._table is not None:
             part = self._table[codes]
         else:
-            distinct, inverse = np.unique(codes, return_inverse=True)
+            distinct, inverse = unique_inverse(codes)
             part = self._distinct_block(distinct.astype(np.int64))[inverse]
         return np.asarray(np.take(part, self._codes_b, axis=1), dtype=bool)
 
