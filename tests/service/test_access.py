@@ -1,0 +1,274 @@
+"""Access matrix: every route x {no key, another programme's key, researcher,
+coordinator, admin}. Another programme's key gets 404 and changes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from service.models import ActivePair, Decision, Participant, ProgrammeVersion, Run, RunPair
+from tests.service.conftest import Api
+
+ROLES = ("none", "other", "researcher", "coordinator", "admin")
+
+
+@dataclass
+class World:
+    a: str
+    b: str
+    run: str
+    pairs: list[dict[str, Any]]
+    mentees: list[str]
+    queued: list[str]
+    revocable: list[str]
+    keys: dict[str, str | None]
+
+
+@dataclass
+class Case:
+    method: str
+    route: str
+    build: Callable[[World, int], tuple[str, dict[str, Any] | None]]
+    expect: dict[str, set[int]]
+
+
+OK = {200, 201, 202}
+READ = {"none": {401}, "other": {404}, "researcher": OK, "coordinator": OK, "admin": OK}
+WRITE = {"none": {401}, "other": {404}, "researcher": {403}, "coordinator": OK, "admin": OK}
+ADMIN = {**WRITE, "coordinator": {403}}
+
+
+def _decision(action: str) -> Callable[[World, int], tuple[str, dict[str, Any]]]:
+    def build(w: World, i: int) -> tuple[str, dict[str, Any]]:
+        pair = w.pairs[i]
+        body = {"action": action, "mentee_id": pair["mentee_id"], "mentor_id": pair["mentor_id"]}
+        return f"/v1/runs/{w.run}/decisions", body
+
+    return build
+
+
+CASES = [
+    Case("GET", "/health", lambda w, i: ("/health", None), dict.fromkeys(ROLES, {200})),
+    Case(
+        "POST",
+        "/v1/match",
+        lambda w, i: (
+            "/v1/match",
+            {
+                "mentees": [{"id": "a"}],
+                "mentors": [{"id": "x"}],
+                "scores": [{"mentee_id": "a", "mentor_id": "x", "score": 1}],
+            },
+        ),
+        {**dict.fromkeys(ROLES, {200}), "none": {401}},
+    ),
+    Case(
+        "POST",
+        "/v1/programmes",
+        lambda w, i: ("/v1/programmes", {"name": "new"}),
+        {**dict.fromkeys(ROLES, {403}), "none": {401}},
+    ),
+    Case(
+        "GET",
+        "/v1/programmes",
+        lambda w, i: ("/v1/programmes", None),
+        {**dict.fromkeys(ROLES, {200}), "none": {401}},
+    ),
+    Case(
+        "GET", "/v1/programmes/{programme_id}", lambda w, i: (f"/v1/programmes/{w.a}", None), READ
+    ),
+    Case(
+        "PUT",
+        "/v1/programmes/{programme_id}/config",
+        lambda w, i: (
+            f"/v1/programmes/{w.a}/config",
+            {
+                "config": {
+                    "criteria": [
+                        {
+                            "kind": "overlap",
+                            "name": "l",
+                            "mentee_field": "languages",
+                            "mentor_field": "languages",
+                        }
+                    ]
+                }
+            },
+        ),
+        ADMIN,
+    ),
+    Case(
+        "GET",
+        "/v1/programmes/{programme_id}/versions",
+        lambda w, i: (f"/v1/programmes/{w.a}/versions", None),
+        READ,
+    ),
+    Case(
+        "GET",
+        "/v1/programmes/{programme_id}/pairs",
+        lambda w, i: (f"/v1/programmes/{w.a}/pairs", None),
+        READ,
+    ),
+    Case(
+        "POST",
+        "/v1/programmes/{programme_id}/participants/{side}",
+        lambda w, i: (f"/v1/programmes/{w.a}/participants/mentees", {"participants": []}),
+        WRITE,
+    ),
+    Case(
+        "POST",
+        "/v1/programmes/{programme_id}/participants/{side}/file",
+        lambda w, i: (f"/v1/programmes/{w.a}/participants/mentees/file", {"_file": b"id\n"}),
+        {**WRITE, "coordinator": {422}, "admin": {422}},  # an empty file is refused
+    ),
+    Case(
+        "GET",
+        "/v1/programmes/{programme_id}/participants/{side}",
+        lambda w, i: (f"/v1/programmes/{w.a}/participants/mentees", None),
+        READ,
+    ),
+    Case(
+        "GET",
+        "/v1/programmes/{programme_id}/participants/{side}/{person_id}",
+        lambda w, i: (f"/v1/programmes/{w.a}/participants/mentees/{w.mentees[i]}", None),
+        WRITE,  # an export holds everything about a person: not for read-only keys
+    ),
+    Case(
+        "DELETE",
+        "/v1/programmes/{programme_id}/participants/{side}/{person_id}",
+        lambda w, i: (f"/v1/programmes/{w.a}/participants/mentees/{w.mentees[i]}", None),
+        WRITE,
+    ),
+    Case(
+        "POST",
+        "/v1/programmes/{programme_id}/runs",
+        lambda w, i: (f"/v1/programmes/{w.a}/runs", {}),
+        WRITE,
+    ),
+    Case(
+        "GET",
+        "/v1/programmes/{programme_id}/runs",
+        lambda w, i: (f"/v1/programmes/{w.a}/runs", None),
+        READ,
+    ),
+    Case("GET", "/v1/runs/{run_id}", lambda w, i: (f"/v1/runs/{w.run}", None), READ),
+    Case(
+        "POST",
+        "/v1/runs/{run_id}/cancel",
+        lambda w, i: (f"/v1/runs/{w.queued[i]}/cancel", None),
+        WRITE,
+    ),
+    Case("GET", "/v1/runs/{run_id}/pairs", lambda w, i: (f"/v1/runs/{w.run}/pairs", None), READ),
+    Case(
+        "GET",
+        "/v1/runs/{run_id}/unmatched",
+        lambda w, i: (f"/v1/runs/{w.run}/unmatched", None),
+        READ,
+    ),
+    Case("GET", "/v1/runs/{run_id}/gaps", lambda w, i: (f"/v1/runs/{w.run}/gaps", None), READ),
+    Case(
+        "POST", "/v1/runs/{run_id}/decisions", _decision("approve"), {**WRITE, "coordinator": {201}}
+    ),
+    Case(
+        "GET",
+        "/v1/runs/{run_id}/decisions",
+        lambda w, i: (f"/v1/runs/{w.run}/decisions", None),
+        READ,
+    ),
+    Case(
+        "POST", "/v1/runs/{run_id}/publish", lambda w, i: (f"/v1/runs/{w.run}/publish", None), WRITE
+    ),
+    Case(
+        "POST",
+        "/v1/keys",
+        lambda w, i: ("/v1/keys", {"role": "researcher", "programme_id": w.a}),
+        {**ADMIN, "researcher": {403}},
+    ),
+    Case(
+        "GET",
+        "/v1/keys",
+        lambda w, i: ("/v1/keys", None),
+        {"none": {401}, "other": {200}, "researcher": {403}, "coordinator": {403}, "admin": {200}},
+    ),
+    Case("DELETE", "/v1/keys/{key_id}", lambda w, i: (f"/v1/keys/{w.revocable[i]}", None), ADMIN),
+]
+
+
+def _world(api: Api) -> World:
+    a, b = api.programme("A"), api.programme("B")
+    api.upload_examples(a)
+    api.upload_examples(b)
+    run = api.finished_run(a)
+    pairs = api.client.get(f"/v1/runs/{run}/pairs?limit=100", headers=api.auth()).json()["items"]
+    keys: dict[str, str | None] = {
+        "none": None,
+        "other": api.key("admin", b),
+        "researcher": api.key("researcher", a),
+        "coordinator": api.key("coordinator", a),
+        "admin": api.key("admin", a),
+    }
+    queued = [
+        api.client.post(f"/v1/programmes/{a}/runs", json={}, headers=api.auth()).json()["id"]
+        for _ in ROLES
+    ]
+    revocable = [
+        api.client.post(
+            "/v1/keys", json={"role": "researcher", "programme_id": a}, headers=api.auth()
+        ).json()["id"]
+        for _ in ROLES
+    ]
+    # Each role erases and decides on different people, so one role's success does not
+    # change what the next one finds.
+    mentees = [p["mentee_id"] for p in pairs[10 : 10 + len(ROLES)]]
+    return World(a, b, run, pairs, mentees, queued, revocable, keys)
+
+
+def _snapshot(api: Api, programme_id: str) -> dict[str, int]:
+    with api.worker.sessions() as session:
+        runs = select(Run.id).where(Run.programme_id == programme_id)
+        return {
+            model.__name__: session.scalar(select(func.count()).select_from(model).where(where))
+            or 0
+            for model, where in (
+                (Participant, Participant.programme_id == programme_id),
+                (Run, Run.programme_id == programme_id),
+                (RunPair, RunPair.run_id.in_(runs)),
+                (Decision, Decision.programme_id == programme_id),
+                (ActivePair, ActivePair.programme_id == programme_id),
+                (ProgrammeVersion, ProgrammeVersion.programme_id == programme_id),
+            )
+        }
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_access_matrix(api: Api) -> None:
+    paths = api.client.app.openapi()["paths"]  # type: ignore[attr-defined]
+    routes = {(method.upper(), path) for path, item in paths.items() for method in item}
+    assert routes == {(c.method, c.route) for c in CASES}, "every route is in the matrix"
+    world = _world(api)
+    failures = []
+    for index, role in enumerate(ROLES):
+        before = _snapshot(api, world.a) if role == "other" else None
+        for case in CASES:
+            path, body = case.build(world, index)
+            key = world.keys[role]
+            headers = {"X-API-Key": key} if key else {}
+            if body is not None and "_file" in body:
+                response = api.client.request(
+                    case.method, path, files={"file": ("x.csv", body["_file"])}, headers=headers
+                )
+            else:
+                response = api.client.request(case.method, path, json=body, headers=headers)
+            if response.status_code not in case.expect[role]:
+                failures.append((role, case.method, case.route, response.status_code))
+            if role == "other":
+                # Nothing of programme A leaks into another programme's answers.
+                assert world.a not in response.text or case.route == "/v1/keys", case.route
+                assert world.run not in response.text, case.route
+        if before is not None:
+            assert _snapshot(api, world.a) == before, "another programme's key changed data"
+    assert not failures, failures
