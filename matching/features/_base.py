@@ -52,6 +52,13 @@ class Similarity(ABC):
     def phrases(self, mentee_idx: IntArray, mentor_idx: IntArray) -> list[str | None]:
         """Evidence in words for each pair, None when the criterion contributes nothing."""
 
+    def phrases_given(
+        self, mentee_idx: IntArray, mentor_idx: IntArray, similarity: FloatArray
+    ) -> list[str | None]:
+        """:meth:`phrases` when the pairs' similarities are already known (override to
+        skip recomputing them)."""
+        return self.phrases(mentee_idx, mentor_idx)
+
 
 def as_matrix(matrix: Any) -> Matrix:
     """Dense float64 when narrow enough for BLAS, else CSR float64."""

@@ -123,5 +123,10 @@ class Deduplicated(Similarity):
         a, b = self._codes_a[mentee_idx], self._codes_b[mentor_idx]
         n_b = max(self.distinct[1], 1)
         keys, inverse = unique_inverse(a * n_b + b)
-        phrases = self.inner.phrases(keys // n_b, keys % n_b)
+        distinct_a, distinct_b = keys // n_b, keys % n_b
+        if self._table is not None:
+            values = np.asarray(self._table[distinct_a, distinct_b], dtype=np.float64)
+            phrases = self.inner.phrases_given(distinct_a, distinct_b, values)
+        else:
+            phrases = self.inner.phrases(distinct_a, distinct_b)
         return [phrases[k] for k in inverse.tolist()]

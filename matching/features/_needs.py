@@ -178,26 +178,49 @@ class NeedsSimilarity(Similarity):
         """Row-wise ``F[i] . G[j]`` in float64."""
         return rowwise_dot(self._f, self._g, mentee_idx, mentor_idx)
 
+    def _lookups(self) -> tuple[list[list[tuple[int, int]]], list[dict[int, int]]]:
+        """Per mentee (tag, need level) lists and per mentor {tag: level}, made once."""
+        if not hasattr(self, "_needs_list"):
+            self._needs_list = [
+                [(t, int(row[t])) for t in np.flatnonzero(row).tolist()]
+                for row in self._need_levels
+            ]
+            self._have = [
+                {t: int(row[t]) for t in np.flatnonzero(row).tolist()}
+                for row in self._mentor_levels
+            ]
+            sim = self.needs_encoder_.tag_similarity_
+            self._partners = [
+                [(k, float(sim[t, k])) for k in np.flatnonzero(sim[t]).tolist() if k != t]
+                for t in range(sim.shape[0])
+            ]
+        return self._needs_list, self._have
+
+    def _credit(self, level: int, need: int) -> float:
+        """Scalar :func:`credit` (pure Python: called per pair in explanations)."""
+        gap = self.criterion.full_credit_gap
+        return min(1.0, max(0.0, (level - need + 1) / (gap + 1))) if level else 0.0
+
     def phrases(self, mentee_idx: IntArray, mentor_idx: IntArray) -> list[str | None]:
         """``covers SEO (mentor level 4 for need level 1) and social media``."""
-        tags = self.needs_encoder_.tags_
-        sim = self.needs_encoder_.tag_similarity_
-        gap = self.criterion.full_credit_gap
+        tags = [display(t) for t in self.needs_encoder_.tags_]
+        needs_list, have_list = self._lookups()
         out: list[str | None] = []
         for i, j in zip(mentee_idx.tolist(), mentor_idx.tolist(), strict=True):
-            need = self._need_levels[i]
-            have = self._mentor_levels[j]
+            have = have_list[j]
             covered, related = [], []
-            for t in np.flatnonzero(need).tolist():
-                n, level = int(need[t]), int(have[t])
-                if level and float(credit(np.asarray(level), n, gap)) > 0:
-                    covered.append(f"{display(tags[t])} (mentor level {level} for need level {n})")
+            for t, n in needs_list[i]:
+                level = have.get(t, 0)
+                if self._credit(level, n) > 0:
+                    covered.append(f"{tags[t]} (mentor level {level} for need level {n})")
                     continue
-                scores = sim[t] * credit(have, n, gap)
-                scores[t] = 0.0
-                if scores.max() > 0:
-                    k = int(np.argmax(scores))
-                    related.append(f"{display(tags[t])} through {display(tags[k])}")
+                best, via = 0.0, -1
+                for k, similarity in self._partners[t]:
+                    value = similarity * self._credit(have.get(k, 0), n)
+                    if value > best:
+                        best, via = value, k
+                if via >= 0:
+                    related.append(f"{tags[t]} through {tags[via]}")
             parts = []
             if covered:
                 parts.append("covers " + join_words(covered))

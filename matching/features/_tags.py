@@ -138,9 +138,12 @@ class OverlapSimilarity(Similarity):
 
     def common_tags(self, i: int, j: int) -> list[str]:
         """Tags mentee ``i`` and mentor ``j`` share, as first written in the data."""
-        a, b = _row_set(self._a, i), _row_set(self._b, j)
-        names = self.encoder_.classes_
-        return [self.encoder_.labels_.get(names[k], names[k]) for k in sorted(a & b)]
+        if not hasattr(self, "_sets_a"):
+            self._sets_a = [_row_set(self._a, r) for r in range(self._a.shape[0])]
+            self._sets_b = [_row_set(self._b, r) for r in range(self._b.shape[0])]
+            names = self.encoder_.classes_.tolist()
+            self._labels = [self.encoder_.labels_.get(t, t) for t in names]
+        return [self._labels[k] for k in sorted(self._sets_a[i] & self._sets_b[j])]
 
     def phrases(self, mentee_idx: IntArray, mentor_idx: IntArray) -> list[str | None]:
         """``both speak French and Darija`` / ``sectors in common: agrifood``."""

@@ -143,6 +143,12 @@ class TextSimilarity(Similarity):
 
     def phrases(self, mentee_idx: IntArray, mentor_idx: IntArray) -> list[str | None]:
         """``similar goals and bio`` / ``somewhat similar ...`` by cosine."""
+        return self.phrases_given(mentee_idx, mentor_idx, self.pairs(mentee_idx, mentor_idx))
+
+    def phrases_given(
+        self, mentee_idx: IntArray, mentor_idx: IntArray, similarity: FloatArray
+    ) -> list[str | None]:
+        """Phrases from known cosines."""
         c = self.criterion
         what = (
             c.mentee_field
@@ -151,7 +157,7 @@ class TextSimilarity(Similarity):
         )
         what = what.replace("_", " ")
         out: list[str | None] = []
-        for s in self.pairs(mentee_idx, mentor_idx).tolist():
+        for s in similarity.tolist():
             if s >= 0.3:
                 out.append(f"similar {what}")
             elif s >= 0.1:
