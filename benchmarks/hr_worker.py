@@ -82,9 +82,12 @@ def main() -> None:
 
     def run() -> None:
         _hwm_reset()
+        cpu = time.process_time()
         started = time.perf_counter()
         rows, cols = _solve(scores, capacity)
-        done.update(rows=rows, cols=cols, seconds=time.perf_counter() - started, peak=_hwm())
+        seconds = time.perf_counter() - started
+        cpu = time.process_time() - cpu
+        done.update(rows=rows, cols=cols, seconds=seconds, cpu=cpu, peak=_hwm())
 
     thread = threading.Thread(target=run)
     thread.start()
@@ -95,7 +98,9 @@ def main() -> None:
         out,
         rows=np.asarray(done["rows"], dtype=np.int64),
         cols=np.asarray(done["cols"], dtype=np.int64),
-        meta=json.dumps({"seconds": done["seconds"], "peak_rss_bytes": done["peak"]})
+        meta=json.dumps(
+            {"seconds": done["seconds"], "cpu_seconds": done["cpu"], "peak_rss_bytes": done["peak"]}
+        )
         + "\n"
         + json.dumps({}),
     )

@@ -102,6 +102,8 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         help="skip a method predicted over this many budgets (default 3; quick 1)",
     )
     parser.add_argument("--no-plot", action="store_true")
+    parser.add_argument("--out-dir", type=Path, default=RESULTS, help="results directory")
+    parser.add_argument("--cache-dir", type=Path, default=CACHE, help="instances directory")
     parser.add_argument(
         "--plot-copy",
         help="also write the plot here (default docs/img/benchmark.png unless --quick)",
@@ -189,6 +191,7 @@ def _run_method(
         meta_line, extra_line = str(done["meta"]).split("\n", 1)
         meta = json.loads(meta_line)
         record["seconds"] = round(float(meta["seconds"]), 4)
+        record["cpu_seconds"] = round(float(meta.get("cpu_seconds", float("nan"))), 4)
         record["peak_rss_bytes"] = int(meta["peak_rss_bytes"])
         record["rows"] = done["rows"]
         record["cols"] = done["cols"]
@@ -333,6 +336,7 @@ def _analyse(results: dict[str, Any]) -> None:
         entry: dict[str, Any] = {"mcf_status": mcf.get("status", "not run")}
         if mcf.get("status") == "ok":
             entry["speed"] = round(mcf["seconds"] / ours_r["seconds"], 2)
+            entry["speed_cpu"] = round(mcf["cpu_seconds"] / ours_r["cpu_seconds"], 2)
             entry["memory"] = round(mcf["peak_rss_bytes"] / ours_r["peak_rss_bytes"], 2)
             scale = max(1.0, abs(mcf["total_score"]))
             entry["objective_difference"] = (mcf["total_score"] - ours_r["total_score"]) / scale
@@ -400,7 +404,17 @@ def _print_tables(results: dict[str, Any]) -> None:
 
     console = Console(width=max(150, shutil.get_terminal_size((150, 40)).columns))
     table = Table(title=f"Marraine benchmark ({results['name']}, objective {results['objective']})")
-    for column in ("N x M", "method", "status", "seconds", "peak GiB", "matched", "total score"):
+    columns = (
+        "N x M",
+        "method",
+        "status",
+        "seconds",
+        "CPU s",
+        "peak GiB",
+        "matched",
+        "total score",
+    )
+    for column in columns:
         table.add_column(column, justify="left" if column in ("method", "status") else "right")
     table.add_column("gap to best", justify="right")
     table.add_column("note")
@@ -413,6 +427,7 @@ def _print_tables(results: dict[str, Any]) -> None:
                 LABELS[method],
                 record.get("status", ""),
                 _fmt_seconds(record),
+                f"{record['cpu_seconds']:.2f}" if "cpu_seconds" in record else "—",
                 _fmt_memory(record.get("peak_rss_bytes")),
                 str(record.get("matched", "—")),
                 f"{record['total_score']:.3f}" if "total_score" in record else "—",
@@ -427,6 +442,7 @@ def _print_tables(results: dict[str, Any]) -> None:
                 "ours: marraine demo (process)",
                 cli.get("status", ""),
                 f"{cli['process_seconds']:.2f}",
+                "—",
                 _fmt_memory(cli.get("peak_rss_bytes")),
                 str(cli.get("matched", "—")),
                 f"{cli['total_score']:.3f}" if "total_score" in cli else "—",
@@ -459,7 +475,8 @@ def _print_tables(results: dict[str, Any]) -> None:
         if "speed" in entry:
             targets.add_row(
                 f"{size}: full-graph MCF / ours",
-                f"time x{entry['speed']:.2f}, peak RSS x{entry['memory']:.2f}",
+                f"wall x{entry['speed']:.2f}, CPU x{entry['speed_cpu']:.2f}, "
+                f"peak RSS x{entry['memory']:.2f}",
                 "",
                 "",
             )
@@ -639,7 +656,7 @@ def _machine() -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = _arguments(argv)
-    RESULTS.mkdir(parents=True, exist_ok=True)
+    args.out_dir.mkdir(parents=True, exist_ok=True)
     hr_python = _ensure_baseline_venv() if "hr" in args.methods else None
     results: dict[str, Any] = {
         "name": args.name,
@@ -655,8 +672,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "budget_memory_gib": args.budget_memory_gib,
         },
         "notes": [
-            "seconds: the solve alone, timed inside each method's own process (start-up and "
-            "reading the instance excluded); ours: the whole match() including scoring, "
+            "seconds: wall time; CPU s: user + system time of all the process's threads "
+            "(less sensitive to other load on a shared machine). Both for the solve alone, "
+            "timed inside each method's own process (start-up and reading the instance "
+            "excluded); ours: the whole match() including scoring, "
             "while baselines get the dense score matrix for free.",
             "peak RSS: the method's process high-water mark during the solve (its input "
             "resident: the participants for ours, the float32 score matrix for baselines).",
@@ -672,7 +691,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         size = f"{n}x{m}"
         print(f"== {size}: building the instance", flush=True)
         started = time.perf_counter()
-        instance = build_instance(args.kind, n, m, args.seed, CACHE)
+        instance = build_instance(args.kind, n, m, args.seed, args.cache_dir)
         info = json.loads((instance.path / "info.json").read_text())
         row: dict[str, Any] = {
             "size": size,
@@ -706,16 +725,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         results["rows"].append(row)
     results["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     _analyse(results)
-    json_path = RESULTS / f"{args.name}.json"
+    json_path = args.out_dir / f"{args.name}.json"
     json_path.write_text(json.dumps(results, indent=1, default=_json_default) + "\n")
-    (RESULTS / f"{args.name}.md").write_text(_markdown(results))
+    (args.out_dir / f"{args.name}.md").write_text(_markdown(results))
     if not args.no_plot:
-        paths = [RESULTS / f"{args.name}.png"]
+        paths = [args.out_dir / f"{args.name}.png"]
         if args.plot_copy:
             paths.append(Path(args.plot_copy))
         _plot(results, paths)
     _print_tables(results)
-    print(f"wrote {json_path.relative_to(ROOT)}", flush=True)
+    print(f"wrote {json_path}", flush=True)
     return results
 
 

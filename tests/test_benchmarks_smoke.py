@@ -1,0 +1,56 @@
+"""The benchmark harness runs end to end on a tiny programme and writes valid JSON.
+
+No timing assertions (speed lives in ``benchmarks/``): this only checks that every method
+runs in its subprocess, that the results file has the documented shape, and that the exact
+methods agree on the objective. The hospital–residents baseline needs its own venv (made by
+``benchmarks/setup.sh`` from the registry), so it is left out here.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from benchmarks import run
+
+
+@pytest.mark.xdist_group("benchmarks")
+def test_harness_runs_50_by_5_and_writes_json(tmp_path: Path) -> None:
+    run.main(
+        [
+            "--sizes",
+            "50x5",
+            "--methods",
+            "ours,mcf_full,scipy_lsa,networkx,greedy",
+            "--no-cli",
+            "--no-plot",
+            "--name",
+            "smoke",
+            "--out-dir",
+            str(tmp_path / "results"),
+            "--cache-dir",
+            str(tmp_path / "cache"),
+        ]
+    )
+    data = json.loads((tmp_path / "results" / "smoke.json").read_text())
+    assert data["config"]["sizes"] == ["50x5"]
+    (row,) = data["rows"]
+    assert row["n"] == 50
+    assert row["m"] == 5
+    methods = row["methods"]
+    assert set(methods) == {"ours", "mcf_full", "scipy_lsa", "networkx", "greedy"}
+    for name, record in methods.items():
+        assert record["status"] == "ok", (name, record.get("note"))
+        assert record["valid"], name
+        assert record["peak_rss_bytes"] > 0
+    exact = [methods[m] for m in ("ours", "mcf_full", "scipy_lsa", "networkx")]
+    best = row["best"]
+    for record in exact:
+        assert record["matched"] == best["matched"]
+        assert record["total_score"] == pytest.approx(best["total_score"], rel=1e-6)
+    assert methods["greedy"]["total_score"] <= best["total_score"] + 1e-6
+    assert methods["ours"]["certified_gap"] <= 1e-6
+    assert "ours" in data["exponents"]
+    assert (tmp_path / "results" / "smoke.md").exists()
