@@ -95,7 +95,17 @@ def new_pairs(
         return mentee, mentor, score
     key = mentee * n_mentors + mentor
     usable = (residual.demand[mentee] > 0) & (residual.capacity[mentor] > 0)
-    keep = usable & ~np.isin(key, known)
+    keep = usable & ~_member(key, known)
     _, first = np.unique(key[keep], return_index=True)
     index = np.flatnonzero(keep)[first]
     return mentee[index], mentor[index], score[index]
+
+
+def _member(key: IntArray, known: IntArray) -> BoolArray:
+    """``np.isin(key, known)`` by sort and binary search (isin's table path is slow here)."""
+    if known.size == 0:
+        return np.zeros(key.size, dtype=bool)
+    ordered = np.sort(known)
+    position = np.minimum(np.searchsorted(ordered, key), ordered.size - 1)
+    found: BoolArray = ordered[position] == key
+    return found

@@ -267,7 +267,8 @@ def _upper_bound_int(
     mentee, margin = mentee[order], margin[order]
     rank = np.arange(mentee.size) - np.searchsorted(mentee, mentee)
     best = rank < residual.demand[mentee]
-    return value + sum(margin[best].tolist())
+    extra: int = sum(margin[best].tolist())
+    return value + extra
 
 
 def _dot(a: IntArray, b: IntArray) -> int:

@@ -109,7 +109,6 @@ def _solution(
 ) -> AssignmentSolution:
     """Locked pairs plus the flow's pairs, with bound, gap and status."""
     arcs = outcome.arcs
-    locked_score = residual.locked_score(problem)
     mentee, mentor, score = merge_pairs(
         problem,
         residual,
@@ -118,7 +117,9 @@ def _solution(
         arcs.score[outcome.chosen],
     )
     total = float(score.sum())
-    upper = max(outcome.upper_bound + locked_score, total)
+    free_total = float(arcs.score[outcome.chosen].sum())
+    # The bound's excess over the free pairs, added to the exact total (no float drift).
+    upper = total + max(0.0, outcome.upper_bound - free_total)
     priced = arcs.priced
     return AssignmentSolution(
         mentee_idx=mentee,

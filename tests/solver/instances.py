@@ -27,7 +27,8 @@ def random_problem(
     mentee, mentor = np.nonzero(mask)
     mentee, mentor = mentee.astype(np.int64), mentor.astype(np.int64)
     if distinct:
-        score = rng.permutation(mentee.size).astype(float) / max(mentee.size, 1) + 0.01
+        # Generic reals: no two sets of pairs share a total, so the optimum is unique.
+        score = rng.random(mentee.size) + 0.01
     elif score_levels:
         score = rng.integers(0, score_levels, mentee.size) / score_levels
     else:

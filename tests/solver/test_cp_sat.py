@@ -1,0 +1,99 @@
+"""CP-SAT: quotas against the MILP oracle, infeasible quotas named, same objectives."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from matching.errors import RuleError
+from matching.solver import AssignmentProblem, QuotaConstraint, SolverConfig, solve, validate
+from tests.solver.helpers import assert_same_levels, solution_levels
+from tests.solver.instances import random_problem
+from tests.solver.oracles import milp_optimum
+
+
+def _with_quota(seed: int) -> AssignmentProblem:
+    rng = np.random.default_rng(2000 + seed)
+    problem = random_problem(
+        rng,
+        int(rng.integers(6, 25)),
+        int(rng.integers(2, 8)),
+        density=0.4,
+        max_demand=1 + seed % 2,
+        max_capacity=3,
+        min_loads=seed % 3 == 0,
+        locked=seed % 2,
+    )
+    # A quota the total objective would not meet on its own: low scores for the group.
+    members = np.flatnonzero(rng.random(problem.n_mentees) < 0.4).astype(np.int64)
+    score = problem.arc_score.copy()
+    score[np.isin(problem.arc_mentee, members)] *= 0.2
+    reachable = np.unique(problem.arc_mentee[np.isin(problem.arc_mentee, members)]).size
+    problem = dataclasses.replace(problem, arc_score=np.round(score, 4))
+    # The largest quota up to half the reachable group that the MILP oracle can meet.
+    for needed in range(reachable // 2, -1, -1):
+        candidate = dataclasses.replace(
+            problem, quotas=(QuotaConstraint("group", members, needed),)
+        )
+        try:
+            milp_optimum(candidate, "total")
+        except AssertionError:
+            continue
+        return candidate
+    raise AssertionError("unreachable: a quota of 0 is always feasible")
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_quotas_are_met_and_objectives_equal_the_milp(seed: int) -> None:
+    problem = _with_quota(seed)
+    for objective in ("total", "coverage", "fair"):
+        config = SolverConfig(objective=objective, time_limit_seconds=20)  # type: ignore[arg-type]
+        solution = solve(problem, config)
+        assert solution.method == "cp_sat"  # auto: the problem has a quota
+        validate(problem, solution)
+        assert solution.status == "optimal"
+        assert solution.gap == pytest.approx(0.0, abs=1e-9)
+        assert_same_levels(
+            solution_levels(problem, solution, objective), milp_optimum(problem, objective)
+        )
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_cp_sat_without_quotas_equals_the_flow(seed: int) -> None:
+    problem = dataclasses.replace(_with_quota(seed), quotas=())
+    for objective in ("total", "coverage", "fair"):
+        flow = solve(problem, SolverConfig(objective=objective))  # type: ignore[arg-type]
+        sat = solve(problem, SolverConfig(objective=objective, method="cp_sat"))  # type: ignore[arg-type]
+        assert sat.matched == flow.matched
+        assert sat.total_score == pytest.approx(flow.total_score, rel=1e-6)
+
+
+def test_cp_sat_is_deterministic() -> None:
+    problem = _with_quota(3)
+    config = SolverConfig(objective="coverage")
+    first, second = solve(problem, config), solve(problem, config)
+    assert np.array_equal(first.mentee_idx, second.mentee_idx)
+    assert np.array_equal(first.mentor_idx, second.mentor_idx)
+
+
+def test_an_impossible_quota_is_named() -> None:
+    problem = AssignmentProblem(
+        n_mentees=3,
+        n_mentors=1,
+        arc_mentee=np.array([0, 1, 2]),
+        arc_mentor=np.array([0, 0, 0]),
+        arc_score=np.array([0.5, 0.4, 0.3]),
+        demand=np.ones(3, np.int64),
+        capacity=np.array([1]),
+        min_load=np.array([0]),
+        arc_locked=np.zeros(3, dtype=bool),
+        quotas=(
+            QuotaConstraint("cooperative=yes", np.array([1, 2]), 2),
+            QuotaConstraint("fine", np.array([0]), 0),
+        ),
+    )
+    with pytest.raises(RuleError, match="cooperative=yes") as info:
+        solve(problem, SolverConfig())
+    assert "'fine'" not in str(info.value)
