@@ -193,8 +193,11 @@ class NeedsCriterion(_CriterionBase):
 
     Similarity is the share of the mentee's needs covered. A need at level ``n`` met by a
     mentor at level ``l`` earns ``clip((l - n + 1) / (full_credit_gap + 1), 0, 1)``: full
-    credit when the mentor is ``full_credit_gap`` levels above. A need the mentor lacks
-    earns ``related`` similarity times the credit of her best related tag.
+    credit when the mentor is ``full_credit_gap`` levels above. Related tags give partial
+    credit: a need earns the best, over the mentor's tags ``t'``, of
+    ``similarity(need tag, t') * credit(level of t', need level)`` with similarity 1 for the
+    tag itself and the ``related`` table's value otherwise (so a mentor whose own level is
+    too low for the need can still earn credit through a strong related tag).
     """
 
     kind: Literal["needs"] = "needs"
