@@ -343,14 +343,18 @@ class CandidatePricer:
             block = scorer.score_block(rows)
             usable = block.rule_allowed & ~_block_mask(self._forbidden, start, stop, m)
             usable &= ~_block_mask(self._known, start, stop, m)
-            reduced = block.score.astype(np.float64) - u[start:stop, None] - v[None, :]
+            dtype = block.score.dtype.type
+            reduced = block.score - u[start:stop, None].astype(dtype)
+            reduced -= v[None, :].astype(dtype)
             # Loosened by the float32 error, then checked exactly below.
-            candidate = usable & (reduced > tolerance - self._slack)
-            if not candidate.any():
-                continue
-            masked = np.where(candidate, reduced, -np.inf)
-            top = _top_per_row(masked, self.per_mentee)
-            found.append(np.flatnonzero(top) + start * m)
+            candidate = usable & (reduced > dtype(tolerance - self._slack))
+            counts = np.count_nonzero(candidate, axis=1)
+            # Mentees with few violators give them all; only the others need a partition.
+            many = np.flatnonzero(counts > self.per_mentee)
+            if many.size:
+                masked = np.where(candidate[many], reduced[many], -np.inf)
+                candidate[many] = _top_per_row(masked, self.per_mentee)
+            found.append(np.flatnonzero(candidate) + start * m)
         self.rounds_ += 1
         if not found:
             empty = np.empty(0, dtype=np.int64)
