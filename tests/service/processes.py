@@ -39,15 +39,23 @@ def service_env(database_url: str, **extra: str) -> dict[str, str]:
     return env
 
 
-def python(code: str, env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
-    """``python -c code`` from the repository root (so ``tests`` is importable)."""
-    return subprocess.Popen(
-        [sys.executable, "-c", code, *args],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+def python(
+    code: str, env: dict[str, str], *args: str, log: Path | None = None
+) -> subprocess.Popen[bytes]:
+    """``python -c code`` from the repository root (so ``tests`` is importable); its
+    stderr goes to ``log`` when given (a file: a pipe nobody reads could fill up)."""
+    stderr = log.open("ab") if log is not None else subprocess.DEVNULL
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-c", code, *args],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+    finally:
+        if log is not None:
+            stderr.close()  # type: ignore[union-attr]
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:

@@ -52,7 +52,7 @@ def _decision(action: str) -> Callable[[World, int], tuple[str, dict[str, Any]]]
 
 
 CASES = [
-    Case("GET", "/health", lambda w, i: ("/health", None), dict.fromkeys(ROLES, {200})),
+    Case("GET", "/health", lambda w, i: ("/health", None), {key: {200} for key in ROLES}),
     Case(
         "POST",
         "/v1/match",
@@ -64,19 +64,19 @@ CASES = [
                 "scores": [{"mentee_id": "a", "mentor_id": "x", "score": 1}],
             },
         ),
-        {**dict.fromkeys(ROLES, {200}), "none": {401}},
+        {**{key: {200} for key in ROLES}, "none": {401}},
     ),
     Case(
         "POST",
         "/v1/programmes",
         lambda w, i: ("/v1/programmes", {"name": "new"}),
-        {**dict.fromkeys(ROLES, {403}), "none": {401}},
+        {**{key: {403} for key in ROLES}, "none": {401}},
     ),
     Case(
         "GET",
         "/v1/programmes",
         lambda w, i: ("/v1/programmes", None),
-        {**dict.fromkeys(ROLES, {200}), "none": {401}},
+        {**{key: {200} for key in ROLES}, "none": {401}},
     ),
     Case(
         "GET", "/v1/programmes/{programme_id}", lambda w, i: (f"/v1/programmes/{w.a}", None), READ

@@ -289,3 +289,13 @@ def test_request_id_is_returned(api: Api) -> None:
     assert response.status_code == 200
     assert response.headers["x-request-id"] == "abc-123"
     assert api.client.get("/v1/programmes").status_code == 401
+
+
+def test_cors_is_closed_by_default(api: Api) -> None:
+    response = api.client.options(
+        "/v1/programmes",
+        headers={"Origin": "https://elsewhere.example", "Access-Control-Request-Method": "GET"},
+    )
+    assert "access-control-allow-origin" not in response.headers
+    response = api.client.get("/health", headers={"Origin": "https://elsewhere.example"})
+    assert "access-control-allow-origin" not in response.headers

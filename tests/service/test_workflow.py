@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -35,8 +36,9 @@ def _children(pid: int) -> list[int]:
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[httpx.Client, str, int]]:
-    env = service_env(f"sqlite:///{tmp_path / 'marraine.db'}")
+def server(tmp_path: Path) -> Iterator[tuple[httpx.Client, str, int, Path]]:
+    env = service_env(f"sqlite:///{tmp_path / 'marraine.db'}", MARRAINE_LOG_LEVEL="INFO")
+    log = tmp_path / "server.log"
     created = subprocess.run(
         [sys.executable, "-c", KEYS, "create", "--role", "admin"],
         cwd=ROOT,
@@ -47,7 +49,7 @@ def server(tmp_path: Path) -> Iterator[tuple[httpx.Client, str, int]]:
     )
     key = created.stdout.strip()
     port = free_port()
-    process = python(SERVE, env, str(port))
+    process = python(SERVE, env, str(port), log=log)
     client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
 
     def healthy() -> bool:
@@ -59,7 +61,7 @@ def server(tmp_path: Path) -> Iterator[tuple[httpx.Client, str, int]]:
 
     try:
         wait_for(healthy, "the server to start")
-        yield client, key, process.pid
+        yield client, key, process.pid, log
     finally:
         client.close()
         stop(process)
@@ -70,8 +72,8 @@ def _ok(response: httpx.Response, status: int = 200) -> Any:
     return response.json()
 
 
-def test_coordinator_workflow_over_http(server: tuple[httpx.Client, str, int]) -> None:
-    client, admin_key, server_pid = server
+def test_coordinator_workflow_over_http(server: tuple[httpx.Client, str, int, Path]) -> None:
+    client, admin_key, server_pid, log = server
     assert _children(server_pid), "serve starts a worker subprocess"
     admin = {"Authorization": f"Bearer {admin_key}"}
     programme = _ok(client.post("/v1/programmes", json={"name": "Digital"}, headers=admin), 201)
@@ -105,7 +107,8 @@ def test_coordinator_workflow_over_http(server: tuple[httpx.Client, str, int]) -
             return bool(state["status"] == "succeeded")
 
         wait_for(finished, "the run to finish")
-        assert seen == sorted(seen) and seen[-1] == 1.0
+        assert seen == sorted(seen)
+        assert seen[-1] == 1.0
         return str(run["id"])
 
     run_id = run_to_end({})
@@ -139,7 +142,8 @@ def test_coordinator_workflow_over_http(server: tuple[httpx.Client, str, int]) -
     person = pairs[0]["mentee_id"]
     url = f"/v1/programmes/{pid}/participants/mentees/{person}"
     exported = _ok(client.get(url, headers=me))
-    assert exported["id"] == person and exported["active_pairs"]
+    assert exported["id"] == person
+    assert exported["active_pairs"]
     _ok(client.delete(url, headers=me))
     assert client.get(url, headers=me).status_code == 404
     for path in (f"/v1/runs/{rematch_id}/pairs?limit=100", f"/v1/programmes/{pid}/pairs"):
@@ -148,3 +152,12 @@ def test_coordinator_workflow_over_http(server: tuple[httpx.Client, str, int]) -
     children = _children(server_pid)
     os.kill(server_pid, signal.SIGTERM)
     wait_for(lambda: not any(Path(f"/proc/{c}").exists() for c in children), "the worker to stop")
+
+    # Logs: one JSON object a line, requests tagged with an id, no personal values.
+    lines = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+    requests = [line for line in lines if line["message"] == "request"]
+    assert requests
+    assert all(line["request_id"] for line in requests)
+    text = log.read_text()
+    assert person not in text
+    assert exported["fields"]["name"] not in text
