@@ -6,7 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.service.conftest import Api
+
+
+# For behaviour that does not touch the database, one backend is enough.
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 def _get(api: Api, path: str, key: str | None = None) -> Any:
@@ -43,6 +49,7 @@ def test_config_versions_are_kept_and_runs_record_theirs(api: Api) -> None:
     assert (run["version"], run["config_sha256"]) == (2, second["config_sha256"])
 
 
+@SQLITE_ONLY
 def test_bad_config_is_refused_with_its_key(api: Api) -> None:
     response = api.client.post(
         "/v1/programmes",
@@ -126,6 +133,7 @@ def test_request_validation_errors_do_not_echo_values(api: Api) -> None:
     assert response.json()["detail"][0]["loc"][:3] == ["body", "participants", 0]
 
 
+@SQLITE_ONLY
 def test_body_and_batch_limits(api: Api) -> None:
     huge = b"x" * 2_100_000
     response = api.client.post(
@@ -140,6 +148,7 @@ def test_body_and_batch_limits(api: Api) -> None:
     assert "mentees" in response.json()["detail"]
 
 
+@SQLITE_ONLY
 def test_stateless_match_answers_like_the_engine(api: Api) -> None:
     mentees = [
         {"id": "a", "languages": ["french"], "needs": ["seo:1"]},
@@ -284,6 +293,7 @@ def test_researchers_see_pseudonyms_and_cannot_write(api: Api) -> None:
     assert response.status_code == 403
 
 
+@SQLITE_ONLY
 def test_request_id_is_returned(api: Api) -> None:
     response = api.client.get("/health", headers={"X-Request-ID": "abc-123"})
     assert response.status_code == 200
@@ -291,6 +301,7 @@ def test_request_id_is_returned(api: Api) -> None:
     assert api.client.get("/v1/programmes").status_code == 401
 
 
+@SQLITE_ONLY
 def test_cors_is_closed_by_default(api: Api) -> None:
     response = api.client.options(
         "/v1/programmes",
@@ -299,3 +310,31 @@ def test_cors_is_closed_by_default(api: Api) -> None:
     assert "access-control-allow-origin" not in response.headers
     response = api.client.get("/health", headers={"Origin": "https://elsewhere.example"})
     assert "access-control-allow-origin" not in response.headers
+
+
+@SQLITE_ONLY
+def test_stateless_match_gives_the_engines_result_for_the_example(api: Api) -> None:
+    import csv
+
+    import matching
+    from matching.io import read_participants
+    from tests.service.conftest import EXAMPLES
+
+    def people(side: str) -> list[dict[str, Any]]:
+        with (EXAMPLES / f"{side}.csv").open(encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+        return [{k: v for k, v in row.items() if v != ""} for row in rows]
+
+    body = {"mentees": people("mentees"), "mentors": people("mentors")}
+    response = api.client.post("/v1/match", json=body, headers=api.auth())
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    expected = matching.match(
+        read_participants(EXAMPLES / "mentees.csv", "mentee"),
+        read_participants(EXAMPLES / "mentors.csv", "mentor"),
+    )
+    assert [(p["mentee_id"], p["mentor_id"]) for p in answer["pairs"]] == [
+        (p.mentee_id, p.mentor_id) for p in expected.pairs
+    ]
+    assert answer["summary"]["total_score"] == pytest.approx(expected.summary.total_score)
+    assert answer["summary"]["config_sha256"] == expected.summary.config_sha256
