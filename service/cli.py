@@ -75,7 +75,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     ensure_secret(make_sessionmaker(engine), settings)
     engine.dispose()
     worker = subprocess.Popen(
-        [sys.executable, "-c", "from service.cli import run_worker; run_worker()"],
+        # The worker watches this pid, so it stops even if this process is killed.
+        [sys.executable, "-c", f"from service.worker import main; main(parent_pid={os.getpid()})"],
         env=os.environ.copy(),
     )
 

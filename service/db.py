@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from alembic import command
@@ -51,8 +51,10 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
 
 def migrate(engine: Engine) -> None:
     """Apply the alembic migrations packaged in ``service/migrations`` up to head."""
-    config = Config(str(resources.files("service").joinpath("alembic.ini")))
-    config.set_main_option("script_location", str(resources.files("service") / "migrations"))
+    # Next to this module: works for an installed, an editable and a namespace package.
+    here = Path(__file__).resolve().parent
+    config = Config(str(here / "alembic.ini"))
+    config.set_main_option("script_location", str(here / "migrations"))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

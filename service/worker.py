@@ -66,13 +66,17 @@ def pid_alive(pid: int) -> bool:
 class Worker:
     """Executes queued runs one at a time. ``run_once`` is what tests drive directly."""
 
-    def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
+    def __init__(
+        self, settings: Settings, engine: Engine | None = None, parent_pid: int | None = None
+    ) -> None:
         self.settings = settings
         self.engine = engine or make_engine(settings.database_url)
         self.sessions: sessionmaker[Session] = make_sessionmaker(self.engine)
         self.pid = os.getpid()
         self.host = socket.gethostname()
         self.stopping = threading.Event()
+        self.parent_pid = parent_pid
+        """When set (by ``serve``), the worker stops once that parent process is gone."""
 
     # ----------------------------------------------------------------- recovery
 
@@ -283,6 +287,9 @@ class Worker:
         self.recover()
         last_recovery = time.monotonic()
         while not self.stopping.is_set():
+            if self.parent_pid is not None and os.getppid() != self.parent_pid:
+                log.warning("server gone; worker stopping")
+                break
             try:
                 if time.monotonic() - last_recovery > self.settings.heartbeat_seconds * 5:
                     self.recover()
@@ -382,15 +389,16 @@ class _Progress:
             raise CancelledError
 
 
-def main(settings: Settings | None = None) -> None:
-    """Run a worker in this process until SIGTERM / SIGINT."""
+def main(settings: Settings | None = None, parent_pid: int | None = None) -> None:
+    """Run a worker in this process until SIGTERM / SIGINT (or, with ``parent_pid``,
+    until that parent process is gone)."""
     import signal
 
     settings = settings or get_settings()
     configure_logging(settings.log_level)
     engine = make_engine(settings.database_url)
     migrate(engine)
-    worker = Worker(settings, engine)
+    worker = Worker(settings, engine, parent_pid)
 
     def stop(signum: int, frame: object) -> None:
         worker.stopping.set()

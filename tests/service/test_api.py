@@ -10,7 +10,6 @@ import pytest
 
 from tests.service.conftest import Api
 
-
 # For behaviour that does not touch the database, one backend is enough.
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
