@@ -19,6 +19,7 @@ workers) and ``meta.npz`` (capacities, demands, ids).
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,9 +106,24 @@ def _score_block(scorer: Any, rows: np.ndarray) -> np.ndarray:
     return values
 
 
+def engine_fingerprint() -> str:
+    """Hash of the engine sources that decide an instance's scores (the cache key)."""
+    import matching
+
+    package = Path(matching.__file__).parent
+    digest = hashlib.sha256()
+    names = ("scoring.py", "synthetic.py", "_synthetic_data.py", "defaults.py", "model.py")
+    files = [package / name for name in names]
+    files += sorted((package / "features").glob("*.py")) + sorted((package / "data").glob("*"))
+    for file in files:
+        if file.is_file():
+            digest.update(file.name.encode() + b"\0" + file.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def build_instance(kind: str, n: int, m: int, seed: int, root: Path) -> Instance:
-    """Materialise an instance under ``root`` (reused when already there)."""
-    path = root / f"{kind}-{n}x{m}-s{seed}"
+    """Materialise an instance under ``root`` (reused while the engine's scoring is unchanged)."""
+    path = root / f"{kind}-{n}x{m}-s{seed}-{engine_fingerprint()}"
     if (path / "info.json").exists():
         return load_instance(path)
     path.mkdir(parents=True, exist_ok=True)

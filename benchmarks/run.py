@@ -289,6 +289,12 @@ def _score_row(row: dict[str, Any], instance: Any) -> None:
             record["note"] = evaluation.problem
         record["matched"] = evaluation.matched
         record["total_score"] = round(evaluation.total_score, 6)
+        reported = record.get("reported_total_score")
+        if reported is not None:  # ours: its own summary against the common evaluator
+            difference = abs(reported - evaluation.total_score) / max(1.0, abs(reported))
+            record["reported_vs_evaluated"] = difference
+            if difference > 1e-6:
+                record["note"] = f"summary total differs from the evaluator by {difference:.1e}"
     del scores
     solved = [r for r in row["methods"].values() if r.get("valid")]
     if not solved:
