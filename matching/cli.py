@@ -179,13 +179,23 @@ def worker() -> None:
     run_worker()
 
 
-def _mount_keys() -> None:
-    """``marraine keys ...`` comes from the service; the engine works without it."""
-    try:
-        from service.cli import keys_app
-    except ImportError:  # the service package is optional for engine-only installs
-        return
-    app.add_typer(keys_app, name="keys", help="Create and revoke API keys.")
+keys_app = typer.Typer(help="Create API keys for the HTTP service.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("create")
+def keys_create(
+    role: Annotated[str, typer.Option("--role", help="admin, coordinator or researcher.")],
+    programme: Annotated[
+        str | None,
+        typer.Option("--programme", help="Programme id; omit for a global admin key."),
+    ] = None,
+    label: Annotated[str, typer.Option("--label", help="A note to recognise the key by.")] = "",
+) -> None:
+    """Create an API key and print it once (only its hash is stored)."""
+    from service.cli import create
+
+    create(role=role, programme=programme, label=label)
 
 
 # --------------------------------------------------------------------------- output
@@ -260,6 +270,3 @@ def _print_summary(result: MatchResult, written: list[Path]) -> None:
             highlight=False,
         )
     console.print("wrote " + ", ".join(str(path) for path in written), highlight=False)
-
-
-_mount_keys()
