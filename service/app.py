@@ -14,6 +14,7 @@ from service.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from service.pseudonyms import ensure_secret
 from service.routers import decisions, health, keys, match, participants, programmes, runs
 from service.settings import Settings, get_settings
+from service.web import install as install_web
 
 __all__ = ["create_app"]
 
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         keys.router,
     ):
         app.include_router(router)
+    install_web(app)  # the coordinator review page at / and its /static files
 
     # Added last so they run first: the request id wraps everything, then the size limit.
     if settings.cors_origins:

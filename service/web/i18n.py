@@ -1,0 +1,464 @@
+"""The review page's French and English message catalogues, and the choice of language:
+the ``lang`` cookie when set (the switch link), else the browser's ``Accept-Language``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal
+
+__all__ = ["LANGUAGES", "Lang", "Translator", "choose_language", "translator"]
+
+Lang = Literal["en", "fr"]
+LANGUAGES: tuple[Lang, ...] = ("en", "fr")
+LANG_COOKIE = "marraine_lang"
+
+Translator = Callable[..., str]
+
+EN: dict[str, str] = {
+    "app.name": "Marraine",
+    "app.tagline": "Mentor–mentee matching, reviewed by people",
+    "nav.skip": "Skip to content",
+    "nav.programmes": "Programmes",
+    "nav.signout": "Sign out",
+    "nav.language": "Language",
+    "nav.switch": "Français",
+    "signin.title": "Coordinator sign-in",
+    "signin.intro": "Sign in with the coordinator key your programme gave you.",
+    "signin.key": "Coordinator key",
+    "signin.key_help": "It looks like key_… followed by a long secret. It is never shown again.",
+    "signin.submit": "Sign in",
+    "signin.invalid": "This key is unknown, revoked or mistyped.",
+    "signin.researcher": (
+        "This key is read-only (researcher). The review page is for coordinators; "
+        "researchers use the API."
+    ),
+    "programmes.title": "Programmes",
+    "programmes.none": "No programme yet.",
+    "programmes.open": "Open",
+    "dashboard.title": "Programme dashboard",
+    "dashboard.participants": "Participants",
+    "dashboard.mentees": "Mentees",
+    "dashboard.mentors": "Mentors",
+    "dashboard.capacity": "Mentor seats",
+    "dashboard.active": "Active pairs",
+    "dashboard.runs": "Match runs",
+    "dashboard.no_runs": "No run yet: start one below once participants are loaded.",
+    "dashboard.start": "Start a match run",
+    "dashboard.objective": "Objective",
+    "dashboard.objective.default": "Programme default",
+    "dashboard.no_active": "No pairs are active yet: publish a reviewed run.",
+    "dashboard.published_note": "Published from run",
+    "dashboard.more_active": "{count} more active pairs are not listed.",
+    "objective.coverage": "Coverage — as many mentees matched as possible",
+    "objective.total": "Total — highest total score",
+    "objective.fair": "Fair — highest lowest score",
+    "runs.created": "Created",
+    "runs.status": "Status",
+    "runs.progress": "Progress",
+    "runs.result": "Result",
+    "runs.open": "Review",
+    "runs.rematch_of": "rematch of",
+    "runs.published": "published",
+    "runs.matched_of": "{matched} of {mentees} mentees matched",
+    "status.queued": "queued",
+    "status.running": "running",
+    "status.succeeded": "succeeded",
+    "status.failed": "failed",
+    "status.cancelled": "cancelled",
+    "run.title": "Run review",
+    "run.back": "Back to the programme",
+    "run.waiting": "The run is {status}. This page updates by itself.",
+    "run.failed": "The run did not finish: {reason}",
+    "run.summary": "Summary",
+    "run.matched": "Matched",
+    "run.unmatched": "Unmatched",
+    "run.mean_score": "Mean score",
+    "run.min_score": "Lowest score",
+    "run.gap": "Optimality gap",
+    "run.objective": "Objective",
+    "run.decisions": "Decisions",
+    "run.pairs": "Suggested pairs",
+    "run.legend": "Score bar legend: each colour is one criterion's share of the score",
+    "run.no_breakdown": "no breakdown (chosen by a coordinator)",
+    "run.filters": "Filter and sort",
+    "run.filter.decision": "Decision",
+    "run.filter.region": "Region",
+    "run.filter.group": "Group",
+    "run.filter.criterion_unmet": "Criterion not met",
+    "run.filter.min_score": "Score at least",
+    "run.filter.max_score": "Score at most",
+    "run.filter.sort": "Sort by",
+    "run.filter.any": "Any",
+    "run.filter.apply": "Apply",
+    "run.filter.reset": "Reset",
+    "run.sort.score_desc": "Score, highest first",
+    "run.sort.score_asc": "Score, lowest first",
+    "run.sort.mentee": "Mentee",
+    "run.sort.criterion": "{criterion}, lowest first",
+    "run.shown": "{shown} of {total} pairs shown",
+    "run.none_shown": "No pair matches these filters.",
+    "run.page": "Page {page} of {pages}",
+    "run.prev": "Previous page",
+    "run.next": "Next page",
+    "col.select": "Select",
+    "col.mentee": "Mentee",
+    "col.mentor": "Mentor",
+    "col.score": "Score",
+    "col.why": "Why",
+    "col.alternatives": "Alternatives",
+    "col.decision": "Decision",
+    "col.actions": "Actions",
+    "select.pair": "Select the pair {mentee} – {mentor}",
+    "decision.suggested": "suggested",
+    "decision.approved": "approved",
+    "decision.rejected": "rejected",
+    "decision.locked": "locked",
+    "action.approve": "Approve",
+    "action.reject": "Reject",
+    "action.lock": "Lock",
+    "action.swap": "Swap",
+    "action.label": "{action} {mentee} – {mentor}",
+    "swap.label": "Other mentor for {mentee}",
+    "swap.none": "no alternative",
+    "swap.option": "{mentor} — score {score}, {spare} free",
+    "decided.ok": "Saved: {decision}.",
+    "bulk.title": "Bulk decision",
+    "bulk.action": "Decision for the selected pairs",
+    "bulk.selected": "Apply to selected",
+    "bulk.shown": "Apply to every suggested pair shown",
+    "bulk.done": "{count} pairs: {decision}.",
+    "bulk.nothing": "No pair selected.",
+    "unmatched.title": "Unmatched mentees",
+    "unmatched.none": "Every mentee has a mentor.",
+    "unmatched.reason": "Reason",
+    "unmatched.detail": "Detail",
+    "unmatched.help": "What would help",
+    "reason.no_allowed_mentor": "no mentor passes the rules",
+    "reason.capacity_exhausted": "the mentors who fit her are full",
+    "reason.below_min_score": "every fitting mentor scores below the minimum",
+    "help.no_allowed_mentor": "Recruit a mentor speaking {languages} who offers {needs}.",
+    "help.capacity_exhausted": (
+        "Give a fitting mentor one more seat, or reject a weaker pair of hers; "
+        "best alternatives: {alternatives}."
+    ),
+    "help.below_min_score": "Recruit a mentor who offers {needs}, or lower the minimum score.",
+    "help.nothing_known": "her needs and languages are not recorded",
+    "gaps.title": "Recruitment gaps",
+    "gaps.intro": "Mentors to recruit: unmatched mentees by need and language.",
+    "gaps.none": "No gap: no mentee is left out for want of a mentor.",
+    "gaps.need": "Need",
+    "rematch.title": "Rematch",
+    "rematch.intro": (
+        "Run the matching again: approved and locked pairs are kept, rejected pairs "
+        "are never proposed again, and other pairs change as little as possible."
+    ),
+    "rematch.submit": "Rematch honouring decisions",
+    "diff.title": "What changed",
+    "diff.link": "What changed since the previous run",
+    "diff.before": "Before",
+    "diff.after": "After",
+    "diff.kept": "Unchanged",
+    "diff.changed": "Changed mentor",
+    "diff.new": "Newly matched",
+    "diff.lost": "No longer matched",
+    "diff.none": "Nothing changed.",
+    "diff.previous": "Previous run",
+    "diff.honoured": (
+        "{kept} approved or locked pairs kept; {rejected} rejected pairs not proposed again."
+    ),
+    "publish.title": "Publish",
+    "publish.intro": "Make this run's approved and locked pairs the programme's active pairs.",
+    "publish.submit": "Publish approved pairs",
+    "publish.done": "Published: {count} active pairs.",
+    "publish.already": "This run was published on {when}.",
+    "export.title": "Export",
+    "export.csv": "Pairs as CSV",
+    "export.xlsx": "Pairs as Excel (XLSX)",
+    "charts.title": "Charts",
+    "charts.table": "The numbers behind this chart",
+    "chart.scores": "Score distribution",
+    "chart.scores.x": "Score",
+    "chart.scores.y": "Pairs",
+    "chart.load": "Mentor load",
+    "chart.load.x": "Share of seats used",
+    "chart.load.y": "Mentors",
+    "chart.group_rate": "Match rate by group",
+    "chart.group_score": "Mean score by group",
+    "chart.region_rate": "Match rate by region",
+    "chart.region_score": "Mean score by region",
+    "chart.match_rate": "Match rate",
+    "chart.mean_score": "Mean score",
+    "chart.group": "Group",
+    "chart.value": "Value",
+    "chart.empty": "No data yet.",
+    "group.cooperative": "cooperative member",
+    "group.self_employed": "self-employed",
+    "group.student": "student",
+    "group.(missing)": "(not given)",
+    "criterion.needs": "needs",
+    "criterion.language": "language",
+    "criterion.availability": "availability",
+    "criterion.region": "region",
+    "criterion.sector": "sector",
+    "criterion.goals": "goals",
+    "error.title": "Something is not right",
+    "error.403": (
+        "This form has expired or was not sent by this page. Reload the page and try again."
+    ),
+    "error.404": "There is nothing here, or it belongs to another programme.",
+    "error.409": "This cannot be done now: {detail}",
+    "error.422": "This request was not understood: {detail}",
+    "error.other": "The request failed ({status}).",
+    "error.home": "Back to the start",
+}
+
+FR: dict[str, str] = {
+    "app.name": "Marraine",
+    "app.tagline": "Mise en relation mentor·es–mentorées, revue par des personnes",
+    "nav.skip": "Aller au contenu",
+    "nav.programmes": "Programmes",
+    "nav.signout": "Se déconnecter",
+    "nav.language": "Langue",
+    "nav.switch": "English",
+    "signin.title": "Connexion coordinatrice",
+    "signin.intro": "Connectez-vous avec la clé de coordination remise par votre programme.",
+    "signin.key": "Clé de coordination",
+    "signin.key_help": (
+        "Elle commence par key_… suivi d'un long secret. Elle n'est jamais réaffichée."
+    ),
+    "signin.submit": "Se connecter",
+    "signin.invalid": "Cette clé est inconnue, révoquée ou mal saisie.",
+    "signin.researcher": (
+        "Cette clé est en lecture seule (recherche). La page de revue est réservée aux "
+        "coordinatrices ; la recherche passe par l'API."
+    ),
+    "programmes.title": "Programmes",
+    "programmes.none": "Aucun programme pour l'instant.",
+    "programmes.open": "Ouvrir",
+    "dashboard.title": "Tableau de bord du programme",
+    "dashboard.participants": "Participantes",
+    "dashboard.mentees": "Mentorées",
+    "dashboard.mentors": "Mentor·es",
+    "dashboard.capacity": "Places de mentorat",
+    "dashboard.active": "Binômes actifs",
+    "dashboard.runs": "Calculs d'appariement",
+    "dashboard.no_runs": (
+        "Aucun calcul pour l'instant : lancez-en un ci-dessous une fois les participantes chargées."
+    ),
+    "dashboard.start": "Lancer un calcul d'appariement",
+    "dashboard.objective": "Objectif",
+    "dashboard.objective.default": "Par défaut du programme",
+    "dashboard.no_active": "Aucun binôme actif : publiez un calcul revu.",
+    "dashboard.published_note": "Publiés depuis le calcul",
+    "dashboard.more_active": "{count} autres binômes actifs ne sont pas listés.",
+    "objective.coverage": "Couverture — le plus de mentorées appariées",
+    "objective.total": "Total — le score total le plus haut",
+    "objective.fair": "Équité — le plus bas score le plus haut",
+    "runs.created": "Créé",
+    "runs.status": "État",
+    "runs.progress": "Avancement",
+    "runs.result": "Résultat",
+    "runs.open": "Revoir",
+    "runs.rematch_of": "recalcul de",
+    "runs.published": "publié",
+    "runs.matched_of": "{matched} mentorées appariées sur {mentees}",
+    "status.queued": "en attente",
+    "status.running": "en cours",
+    "status.succeeded": "terminé",
+    "status.failed": "échoué",
+    "status.cancelled": "annulé",
+    "run.title": "Revue du calcul",
+    "run.back": "Retour au programme",
+    "run.waiting": "Le calcul est {status}. Cette page se met à jour toute seule.",
+    "run.failed": "Le calcul n'a pas abouti : {reason}",
+    "run.summary": "Résumé",
+    "run.matched": "Appariées",
+    "run.unmatched": "Sans mentor·e",
+    "run.mean_score": "Score moyen",
+    "run.min_score": "Score le plus bas",
+    "run.gap": "Écart à l'optimum",
+    "run.objective": "Objectif",
+    "run.decisions": "Décisions",
+    "run.pairs": "Binômes proposés",
+    "run.legend": "Légende des barres : chaque couleur est la part d'un critère dans le score",
+    "run.no_breakdown": "pas de détail (choisi par une coordinatrice)",
+    "run.filters": "Filtrer et trier",
+    "run.filter.decision": "Décision",
+    "run.filter.region": "Région",
+    "run.filter.group": "Groupe",
+    "run.filter.criterion_unmet": "Critère non rempli",
+    "run.filter.min_score": "Score au moins",
+    "run.filter.max_score": "Score au plus",
+    "run.filter.sort": "Trier par",
+    "run.filter.any": "Tous",
+    "run.filter.apply": "Appliquer",
+    "run.filter.reset": "Réinitialiser",
+    "run.sort.score_desc": "Score, du plus haut",
+    "run.sort.score_asc": "Score, du plus bas",
+    "run.sort.mentee": "Mentorée",
+    "run.sort.criterion": "{criterion}, du plus bas",
+    "run.shown": "{shown} binômes affichés sur {total}",
+    "run.none_shown": "Aucun binôme ne correspond à ces filtres.",
+    "run.page": "Page {page} sur {pages}",
+    "run.prev": "Page précédente",
+    "run.next": "Page suivante",
+    "col.select": "Choisir",
+    "col.mentee": "Mentorée",
+    "col.mentor": "Mentor·e",
+    "col.score": "Score",
+    "col.why": "Pourquoi",
+    "col.alternatives": "Autres choix",
+    "col.decision": "Décision",
+    "col.actions": "Actions",
+    "select.pair": "Choisir le binôme {mentee} – {mentor}",
+    "decision.suggested": "proposé",
+    "decision.approved": "approuvé",
+    "decision.rejected": "refusé",
+    "decision.locked": "verrouillé",
+    "action.approve": "Approuver",
+    "action.reject": "Refuser",
+    "action.lock": "Verrouiller",
+    "action.swap": "Échanger",
+    "action.label": "{action} {mentee} – {mentor}",
+    "swap.label": "Autre mentor·e pour {mentee}",
+    "swap.none": "aucun autre choix",
+    "swap.option": "{mentor} — score {score}, {spare} place(s)",
+    "decided.ok": "Enregistré : {decision}.",
+    "bulk.title": "Décision groupée",
+    "bulk.action": "Décision pour les binômes choisis",
+    "bulk.selected": "Appliquer aux binômes choisis",
+    "bulk.shown": "Appliquer à tous les binômes proposés affichés",
+    "bulk.done": "{count} binômes : {decision}.",
+    "bulk.nothing": "Aucun binôme choisi.",
+    "unmatched.title": "Mentorées sans mentor·e",
+    "unmatched.none": "Chaque mentorée a un·e mentor·e.",
+    "unmatched.reason": "Raison",
+    "unmatched.detail": "Détail",
+    "unmatched.help": "Ce qui aiderait",
+    "reason.no_allowed_mentor": "aucun·e mentor·e ne respecte les règles",
+    "reason.capacity_exhausted": "les mentor·es qui lui conviennent sont complètes",
+    "reason.below_min_score": "toutes les mentor·es possibles sont sous le score minimum",
+    "help.no_allowed_mentor": "Recruter un·e mentor·e parlant {languages} qui propose {needs}.",
+    "help.capacity_exhausted": (
+        "Donner une place de plus à un·e mentor·e qui convient, ou refuser un binôme plus "
+        "faible ; meilleurs autres choix : {alternatives}."
+    ),
+    "help.below_min_score": (
+        "Recruter un·e mentor·e qui propose {needs}, ou baisser le score minimum."
+    ),
+    "help.nothing_known": "ses besoins et langues ne sont pas renseignés",
+    "gaps.title": "Besoins de recrutement",
+    "gaps.intro": "Mentor·es à recruter : mentorées sans mentor·e par besoin et par langue.",
+    "gaps.none": "Aucun manque : aucune mentorée n'est laissée de côté faute de mentor·e.",
+    "gaps.need": "Besoin",
+    "rematch.title": "Recalculer",
+    "rematch.intro": (
+        "Relancer l'appariement : les binômes approuvés et verrouillés sont gardés, les "
+        "binômes refusés ne sont plus proposés, les autres changent le moins possible."
+    ),
+    "rematch.submit": "Recalculer en respectant les décisions",
+    "diff.title": "Ce qui a changé",
+    "diff.link": "Ce qui a changé depuis le calcul précédent",
+    "diff.before": "Avant",
+    "diff.after": "Après",
+    "diff.kept": "Inchangés",
+    "diff.changed": "Mentor·e changé·e",
+    "diff.new": "Nouvellement appariées",
+    "diff.lost": "Plus appariées",
+    "diff.none": "Rien n'a changé.",
+    "diff.previous": "Calcul précédent",
+    "diff.honoured": (
+        "{kept} binômes approuvés ou verrouillés gardés ; {rejected} binômes refusés non "
+        "reproposés."
+    ),
+    "publish.title": "Publier",
+    "publish.intro": (
+        "Faire des binômes approuvés et verrouillés de ce calcul les binômes actifs du programme."
+    ),
+    "publish.submit": "Publier les binômes approuvés",
+    "publish.done": "Publié : {count} binômes actifs.",
+    "publish.already": "Ce calcul a été publié le {when}.",
+    "export.title": "Exporter",
+    "export.csv": "Binômes en CSV",
+    "export.xlsx": "Binômes en Excel (XLSX)",
+    "charts.title": "Graphiques",
+    "charts.table": "Les chiffres de ce graphique",
+    "chart.scores": "Répartition des scores",
+    "chart.scores.x": "Score",
+    "chart.scores.y": "Binômes",
+    "chart.load": "Charge des mentor·es",
+    "chart.load.x": "Part des places occupées",
+    "chart.load.y": "Mentor·es",
+    "chart.group_rate": "Taux d'appariement par groupe",
+    "chart.group_score": "Score moyen par groupe",
+    "chart.region_rate": "Taux d'appariement par région",
+    "chart.region_score": "Score moyen par région",
+    "chart.match_rate": "Taux d'appariement",
+    "chart.mean_score": "Score moyen",
+    "chart.group": "Groupe",
+    "chart.value": "Valeur",
+    "chart.empty": "Pas encore de données.",
+    "group.cooperative": "membre de coopérative",
+    "group.self_employed": "auto-entrepreneuse",
+    "group.student": "étudiante",
+    "group.(missing)": "(non renseigné)",
+    "criterion.needs": "besoins",
+    "criterion.language": "langue",
+    "criterion.availability": "disponibilités",
+    "criterion.region": "région",
+    "criterion.sector": "secteur",
+    "criterion.goals": "objectifs",
+    "error.title": "Quelque chose ne va pas",
+    "error.403": (
+        "Ce formulaire a expiré ou ne vient pas de cette page. Rechargez la page et recommencez."
+    ),
+    "error.404": "Il n'y a rien ici, ou cela appartient à un autre programme.",
+    "error.409": "Impossible pour l'instant : {detail}",
+    "error.422": "Cette demande n'a pas été comprise : {detail}",
+    "error.other": "La demande a échoué ({status}).",
+    "error.home": "Retour à l'accueil",
+}
+
+CATALOGUES: dict[Lang, dict[str, str]] = {"en": EN, "fr": FR}
+
+
+def translator(lang: Lang) -> Translator:
+    """``t(key, **values)``: the message in ``lang`` (English, then the key, as fallbacks)."""
+    catalogue = CATALOGUES[lang]
+
+    def t(key: str, /, **values: object) -> str:
+        text = catalogue.get(key) or EN.get(key) or key
+        return text.format(**values) if values else text
+
+    return t
+
+
+def _parse_accept_language(header: str) -> list[tuple[float, str]]:
+    ranked = []
+    for part in header.split(","):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        if tag:
+            ranked.append((quality, tag.strip().lower()))
+    return sorted(ranked, key=lambda item: -item[0])
+
+
+def choose_language(cookie: str | None, accept_language: str | None) -> Lang:
+    """The cookie's language when valid, else the best match of ``Accept-Language``,
+    else English."""
+    for lang in LANGUAGES:
+        if cookie == lang:
+            return lang
+    for quality, tag in _parse_accept_language(accept_language or ""):
+        if quality <= 0:
+            continue
+        primary = tag.split("-")[0]
+        for lang in LANGUAGES:
+            if primary == lang:
+                return lang
+    return "en"

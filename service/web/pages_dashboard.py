@@ -1,0 +1,69 @@
+"""The programme dashboard: participant counts, runs with live status and progress
+(htmx polling until a run ends), the active pairs, and starting a run — through
+:func:`service.ops.runs.create_run`, as the API does."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
+from pydantic import ValidationError
+
+from service.deps import SessionDep, get_programme, get_run
+from service.ops import runs as run_ops
+from service.schemas.runs import RunIn
+from service.web import _queries as queries
+from service.web.rendering import PageDep
+from service.web.routing import WebRoute, see_other
+from service.web.security import WebPrincipalDep, check_csrf
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+
+OBJECTIVES = ("coverage", "total", "fair")
+
+
+@router.get("/programmes/{programme_id}")
+def dashboard(
+    programme_id: str, principal: WebPrincipalDep, page: PageDep, session: SessionDep
+) -> Response:
+    programme = get_programme(session, principal, programme_id)
+    total_active, active = queries.active_pairs(session, programme.id)
+    return page.render(
+        "dashboard.html",
+        principal=principal,
+        programme=programme,
+        counts=queries.participant_counts(session, programme.id),
+        runs=queries.programme_runs(session, programme.id),
+        total_active=total_active,
+        active=active,
+        objectives=OBJECTIVES,
+    )
+
+
+@router.post("/programmes/{programme_id}/runs", dependencies=[Depends(check_csrf)])
+def start_run(
+    programme_id: str,
+    request: Request,
+    principal: WebPrincipalDep,
+    session: SessionDep,
+    objective: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    programme = get_programme(session, principal, programme_id, write=True)
+    try:
+        body = RunIn(objective=objective or None)  # checked here
+    except ValidationError:
+        raise HTTPException(status_code=422, detail="objective") from None
+    run, _created = run_ops.create_run(
+        session, programme, principal, body.model_dump(mode="json"), None
+    )
+    session.commit()
+    return see_other(request, f"/runs/{run.id}")
+
+
+@router.get("/runs/{run_id}/row")
+def run_row(
+    run_id: str, principal: WebPrincipalDep, page: PageDep, session: SessionDep
+) -> Response:
+    """One run's row of the dashboard table; it polls itself while the run is going."""
+    run = get_run(session, principal, run_id)
+    return page.render("_run_row.html", run=run)

@@ -1,0 +1,345 @@
+"""The run review: suggested pairs with score bars, evidence and alternatives; filters and
+sorting; approve / reject / lock / swap per row (htmx swaps the row) and in bulk;
+unmatched mentees and recruitment gaps; charts; rematch and its diff; publish; exports.
+
+Every write goes through :mod:`service.ops` (the API's operations, with its audit rows)
+and every read through :func:`service.deps.get_run` / ``get_programme``, so a coordinator
+of another programme gets 404.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, Response
+from pydantic import ValidationError
+
+from service.auth import Principal
+from service.deps import SessionDep, get_programme, get_run, not_found
+from service.models import Programme, Run
+from service.ops import decisions as decision_ops
+from service.ops import runs as run_ops
+from service.schemas.decisions import DecisionIn
+from service.schemas.runs import RunIn
+from service.web import _queries as queries
+from service.web.export import to_csv, to_xlsx
+from service.web.figures import compare_charts, run_charts
+from service.web.rendering import Page, PageDep
+from service.web.routing import WebRoute, is_htmx, see_other
+from service.web.security import WebPrincipalDep, check_csrf
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+
+BULK_ACTIONS = ("approve", "reject", "lock")
+NOTICES = ("bulk", "published", "rematch")
+TERMINAL = ("succeeded", "failed", "cancelled")
+
+
+def _score(text: str) -> float | None:
+    try:
+        value = float(text.replace(",", "."))
+    except ValueError:
+        return None
+    return value if 0.0 <= value <= 1.0 else None
+
+
+def get_filters(
+    decision: Annotated[str, Query(max_length=20)] = "",
+    region: Annotated[str, Query(max_length=200)] = "",
+    group: Annotated[str, Query(max_length=200)] = "",
+    unmet: Annotated[str, Query(max_length=200)] = "",
+    min_score: Annotated[str, Query(max_length=20)] = "",
+    max_score: Annotated[str, Query(max_length=20)] = "",
+    sort: Annotated[str, Query(max_length=210)] = "",
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+) -> queries.Filters:
+    return queries.Filters(
+        decision=decision if decision in queries.DECISIONS else "",
+        region=region,
+        group=group,
+        unmet=unmet,
+        min_score=_score(min_score),
+        max_score=_score(max_score),
+        sort=sort or "score_desc",
+        page=page,
+    )
+
+
+FiltersDep = Annotated[queries.Filters, Depends(get_filters)]
+
+
+def _programme(session: SessionDep, principal: Principal, run: Run) -> Programme:
+    return get_programme(session, principal, run.programme_id)
+
+
+def _notice(page: Page, request: Request) -> str | None:
+    kind = request.query_params.get("notice", "")
+    count = request.query_params.get("n", "0")
+    count = count if count.isdigit() else "0"
+    if kind == "bulk":
+        decision = request.query_params.get("d", "")
+        if decision in queries.DECISIONS:
+            return page.t("bulk.done", count=count, decision=page.t(f"decision.{decision}"))
+    if kind == "published":
+        return page.t("publish.done", count=count)
+    return None
+
+
+@router.get("/runs/{run_id}")
+def review_page(
+    run_id: str,
+    request: Request,
+    principal: WebPrincipalDep,
+    page: PageDep,
+    session: SessionDep,
+    filters: FiltersDep,
+) -> Response:
+    run = get_run(session, principal, run_id)
+    programme = _programme(session, principal, run)
+    context: dict[str, Any] = {
+        "principal": principal,
+        "programme": programme,
+        "run": run,
+        "notice": _notice(page, request),
+        "criteria": queries.run_criteria(run),
+        "filters": filters,
+    }
+    if run.status != "succeeded":
+        return page.render("run.html", ready=False, **context)
+    stats = queries.run_stats(session, run)
+    return page.render(
+        "run.html",
+        ready=True,
+        review=queries.review(session, run, filters),
+        counts=queries.decision_counts(session, run),
+        decisions_made=queries.decisions_made(session, run),
+        unmatched=queries.unmatched(session, run),
+        gaps=queries.gap_matrix(session, run),
+        charts=run_charts(page, stats),
+        **context,
+    )
+
+
+@router.get("/runs/{run_id}/progress")
+def progress(
+    run_id: str, principal: WebPrincipalDep, page: PageDep, session: SessionDep
+) -> Response:
+    """The waiting run's status block; once the run has ended, the page reloads itself."""
+    run = get_run(session, principal, run_id)
+    headers = {"HX-Refresh": "true"} if run.status in TERMINAL else None
+    return page.render("_progress.html", run=run, headers=headers)
+
+
+def _decide_one(
+    session: SessionDep, run: Run, principal: Principal, pair_id: int, action: str, **extra: str
+) -> None:
+    pair = next(iter(queries.pairs_by_ids(session, run, [pair_id])), None)
+    if pair is None:
+        raise not_found("no such pair in this run")
+    try:
+        body = DecisionIn(
+            action=action,  # validated by DecisionIn
+            mentee_id=pair.mentee_id,
+            mentor_id=pair.mentor_id,
+            new_mentor_id=extra.get("new_mentor_id") or None,
+            reason=extra.get("reason", ""),
+        )
+    except ValidationError:
+        raise HTTPException(status_code=422, detail="action") from None
+    decision_ops.decide(
+        session,
+        run,
+        principal,
+        body.action,
+        body.mentee_id,
+        body.mentor_id,
+        body.new_mentor_id,
+        body.reason,
+    )
+
+
+@router.post("/runs/{run_id}/decide", dependencies=[Depends(check_csrf)])
+def decide(
+    run_id: str,
+    request: Request,
+    principal: WebPrincipalDep,
+    page: PageDep,
+    session: SessionDep,
+    pair_id: Annotated[int, Form()],
+    action: Annotated[str, Form(max_length=20)],
+    new_mentor_id: Annotated[str, Form(max_length=200)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Approve, reject, lock or swap one pair; htmx gets the row back, re-rendered."""
+    run = get_run(session, principal, run_id, write=True)
+    error: str | None = None
+    try:
+        _decide_one(
+            session, run, principal, pair_id, action, new_mentor_id=new_mentor_id, reason=reason
+        )
+        session.commit()
+    except HTTPException as problem:
+        session.rollback()
+        if not is_htmx(request) or problem.status_code == 404:
+            raise
+        key = "error.409" if problem.status_code == 409 else "error.422"
+        error = page.t(key, detail=str(problem.detail))
+    if not is_htmx(request):
+        return see_other(request, f"/runs/{run.id}#pair-{pair_id}")
+    row = queries.review_row(session, run, pair_id)
+    if row is None:
+        raise not_found("no such pair in this run")
+    notice = (
+        None if error else page.t("decided.ok", decision=page.t(f"decision.{row.pair.decision}"))
+    )
+    return page.render(
+        "_pair_row.html",
+        run=run,
+        row=row,
+        criteria=queries.run_criteria(run),
+        notice=notice,
+        error=error,
+    )
+
+
+@router.post("/runs/{run_id}/bulk", dependencies=[Depends(check_csrf)])
+def bulk(
+    run_id: str,
+    request: Request,
+    principal: WebPrincipalDep,
+    session: SessionDep,
+    filters: FiltersDep,
+    action: Annotated[str, Form(max_length=20)],
+    scope: Annotated[str, Form(max_length=20)] = "selected",
+    pair: Annotated[list[int] | None, Form()] = None,
+) -> Response:
+    """One decision for many pairs: the ones ticked, or every suggested pair the current
+    filters show. All are saved, or none."""
+    run = get_run(session, principal, run_id, write=True)
+    if action not in BULK_ACTIONS:
+        raise HTTPException(status_code=422, detail="action")
+    if scope == "shown":
+        ids = [
+            r.pair.id
+            for r in queries.filtered_pairs(session, run, filters)
+            if r.pair.decision == "suggested"
+        ]
+    else:
+        ids = [p.id for p in queries.pairs_by_ids(session, run, pair or [])]
+    for pair_id in ids:
+        _decide_one(session, run, principal, pair_id, action)
+    session.commit()
+    outcome = {"approve": "approved", "reject": "rejected", "lock": "locked"}[action]
+    params = {**filters.as_params(), "notice": "bulk", "n": str(len(ids)), "d": outcome}
+    query = "&".join(f"{k}={_quote(v)}" for k, v in params.items())
+    return see_other(request, f"/runs/{run.id}?{query}#pairs")
+
+
+def _quote(value: str) -> str:
+    from urllib.parse import quote
+
+    return quote(value, safe="")
+
+
+@router.post("/runs/{run_id}/rematch", dependencies=[Depends(check_csrf)])
+def rematch(
+    run_id: str, request: Request, principal: WebPrincipalDep, session: SessionDep
+) -> Response:
+    """Queue a run that honours this run's decisions (the API's ``rematch_of``)."""
+    run = get_run(session, principal, run_id, write=True)
+    programme = get_programme(session, principal, run.programme_id, write=True)
+    body = RunIn(objective=run.objective, rematch_of=run.id)
+    new_run, _created = run_ops.create_run(
+        session, programme, principal, body.model_dump(mode="json"), None
+    )
+    session.commit()
+    return see_other(request, f"/runs/{new_run.id}")
+
+
+@router.get("/runs/{run_id}/diff")
+def diff_page(
+    run_id: str, principal: WebPrincipalDep, page: PageDep, session: SessionDep
+) -> Response:
+    """What a rematch changed compared with the run it rematched, with charts."""
+    run = get_run(session, principal, run_id)
+    if run.rematch_of is None:
+        raise not_found("this run is not a rematch")
+    before = get_run(session, principal, run.rematch_of)
+    if run.status != "succeeded" or before.status != "succeeded":
+        raise HTTPException(status_code=409, detail=run.status)
+    return page.render(
+        "diff.html",
+        principal=principal,
+        programme=_programme(session, principal, run),
+        run=run,
+        before=before,
+        diff=queries.diff(session, before, run),
+        charts=compare_charts(
+            page, queries.run_stats(session, before), queries.run_stats(session, run)
+        ),
+    )
+
+
+@router.post("/runs/{run_id}/publish", dependencies=[Depends(check_csrf)])
+def publish(
+    run_id: str, request: Request, principal: WebPrincipalDep, session: SessionDep
+) -> Response:
+    run = get_run(session, principal, run_id, write=True)
+    programme = get_programme(session, principal, run.programme_id, write=True)
+    count, _when = decision_ops.publish(session, run, programme)
+    session.commit()
+    return see_other(request, f"/runs/{run.id}?notice=published&n={count}")
+
+
+@router.get("/runs/{run_id}/export.{fmt}")
+def export(
+    run_id: str, fmt: str, principal: WebPrincipalDep, session: SessionDep, filters: FiltersDep
+) -> Response:
+    """The pairs the filters show (all by default) as CSV or XLSX, formula-safe."""
+    if fmt not in ("csv", "xlsx"):
+        raise not_found()
+    run = get_run(session, principal, run_id)
+    if run.status != "succeeded":
+        raise HTTPException(status_code=409, detail=run.status)
+    criteria = queries.run_criteria(run)
+    header = [
+        "mentee_id",
+        "mentee_name",
+        "mentor_id",
+        "mentor_name",
+        "score",
+        *criteria,
+        "why",
+        "decision",
+        "mentee_region",
+        "mentee_group",
+    ]
+    rows = [
+        [
+            r.pair.mentee_id,
+            r.mentee_name,
+            r.pair.mentor_id,
+            r.mentor_name,
+            round(r.pair.score, 6),
+            *(
+                round(r.pair.contributions[c], 6) if c in r.pair.contributions else None
+                for c in criteria
+            ),
+            r.pair.why,
+            r.pair.decision,
+            r.region,
+            r.group,
+        ]
+        for r in queries.filtered_pairs(session, run, filters)
+    ]
+    name = f"marraine-{run.id}-pairs.{fmt}"
+    disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if fmt == "csv":
+        return Response(
+            to_csv(header, rows), media_type="text/csv; charset=utf-8", headers=disposition
+        )
+    return Response(
+        to_xlsx(header, rows, "pairs"),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers=disposition,
+    )

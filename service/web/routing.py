@@ -1,0 +1,67 @@
+"""The route class every page router uses: it turns errors into HTML pages (404 for
+anything outside the coordinator's programme, 403 for a missing CSRF token), sends
+signed-out visitors to the sign-in page, writes the session cookie and adds the security
+headers (CSP, nosniff, frame-ancestors, Referrer-Policy) to every answer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from fastapi import HTTPException, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse
+from fastapi.routing import APIRoute
+
+from service.web.rendering import get_page
+from service.web.security import SECURITY_HEADERS, SignInRequiredError, store_session
+
+__all__ = ["WebRoute", "is_htmx", "see_other"]
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def see_other(request: Request, url: str) -> Response:
+    """Redirect after a form: a 303 for plain forms, ``HX-Redirect`` for htmx requests."""
+    if is_htmx(request):
+        return Response(status_code=204, headers={"HX-Redirect": url})
+    return RedirectResponse(url, status_code=303)
+
+
+def _error_page(request: Request, status: int, detail: str) -> Response:
+    page = get_page(request)
+    key = f"error.{status}" if status in (403, 404, 409, 422) else "error.other"
+    message = page.t(key, detail=detail, status=status)
+    template = "_error_fragment.html" if is_htmx(request) else "error.html"
+    return page.render(template, status_code=status, message=message, status=status)
+
+
+def _validation_detail(error: RequestValidationError) -> str:
+    # Field locations only: the refused values may be personal data.
+    places = [".".join(str(p) for p in e.get("loc", ())[1:]) for e in error.errors()]
+    return ", ".join(p for p in places if p) or "form"
+
+
+class WebRoute(APIRoute):
+    """An APIRoute whose answers are HTML pages with the security headers."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def page_handler(request: Request) -> Response:
+            try:
+                response = await handler(request)
+            except SignInRequiredError:
+                response = see_other(request, "/")
+            except HTTPException as error:
+                response = _error_page(request, error.status_code, str(error.detail))
+            except RequestValidationError as error:
+                response = _error_page(request, 422, _validation_detail(error))
+            store_session(request, response)
+            for name, value in SECURITY_HEADERS.items():
+                response.headers.setdefault(name, value)
+            return response
+
+        return page_handler
