@@ -197,8 +197,8 @@ def decide(
         run=run,
         row=row,
         criteria=queries.run_criteria(run),
-        notice=notice,
-        error=error,
+        row_notice=notice,
+        row_error=error,
     )
 
 

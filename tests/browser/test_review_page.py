@@ -109,6 +109,12 @@ def test_coordinator_reviews_rematches_publishes_exports(page: Page, site: Site)
     for i in bulk:
         expect(row(i).locator(".decision-badge")).to_have_text("approved")
 
+    # The README's picture: the table with its decisions, at laptop width.
+    page.locator("#pairs-h").evaluate(
+        "h => window.scrollTo(0, h.getBoundingClientRect().top + window.scrollY - 8)"
+    )
+    screenshot(page, "review-viewport", full_page=False)
+
     # Filter and sort: only the approved pairs, lowest score first.
     page.get_by_label("Decision", exact=True).select_option("approved")
     page.get_by_label("Sort by").select_option("score_asc")
@@ -238,7 +244,10 @@ def test_french_at_phone_width(browser: Any, site: Site) -> None:
         first = page.locator("#pairs-body > tr").first
         first.get_by_role("button", name=re.compile("^Approuver")).click()
         expect(first.locator(".decision-badge")).to_have_text("approuvé")
-        screenshot(page, "review-phone-fr")
+        first.evaluate(
+            "r => window.scrollTo(0, r.getBoundingClientRect().top + window.scrollY - 8)"
+        )
+        screenshot(page, "review-phone-fr", full_page=False)
         # Switch to English with the link; the choice sticks.
         page.get_by_role("link", name="English").click()
         expect(page.get_by_role("heading", name="Suggested pairs")).to_be_visible()
