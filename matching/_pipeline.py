@@ -18,6 +18,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from matching import explain
+from matching._table_scores import TablePricer, candidate_mask, table_arcs
 from matching._version import VERSION
 from matching.candidates import CandidatePricer, build_candidates
 from matching.defaults import default_programme
@@ -34,6 +35,7 @@ from matching.result import (
 )
 from matching.scoring import PairScorer
 from matching.solver import (
+    ArcPricer,
     AssignmentProblem,
     AssignmentSolution,
     QuotaConstraint,
@@ -132,7 +134,9 @@ def match(
     else:
         with clock.step("score"):
             min_score = programme.min_score if explicit_programme else 0.0
-            stage = _score_from_table(scores, ids, locked_idx, excluded_idx, min_score)
+            stage = _score_from_table(
+                scores, ids, locked_idx, excluded_idx, min_score, programme.solver.top_k
+            )
 
     with clock.step("solve"):
         problem = AssignmentProblem(
@@ -213,7 +217,7 @@ class _Stage:
     eligibility: explain.Eligibility
     min_score: float
     scorer: PairScorer | None = None
-    pricer: CandidatePricer | None = None
+    pricer: ArcPricer | None = None
 
 
 def _score_with_programme(
@@ -266,61 +270,24 @@ def _score_from_table(
     locked: list[tuple[int, int]],
     excluded: list[tuple[int, int]],
     min_score: float,
+    top_k: int,
 ) -> _Stage:
-    """Arcs from a long ``mentee_id, mentor_id, score`` table: absent pairs are not allowed."""
-    for column in ("mentee_id", "mentor_id", "score"):
-        if column not in scores.columns:
-            raise InputError(f"the scores have no '{column}' column", column=column)
-    mentee = ids.mentee_index.get_indexer(pd.Index(scores["mentee_id"].astype(str).str.strip()))
-    mentor = ids.mentor_index.get_indexer(pd.Index(scores["mentor_id"].astype(str).str.strip()))
-    score = pd.to_numeric(scores["score"], errors="coerce").to_numpy(np.float64)
-    for name, bad in (
-        ("mentee_id", mentee < 0),
-        ("mentor_id", mentor < 0),
-        ("score", ~np.isfinite(score)),
-    ):
-        if bad.any():
-            reason = "not a finite number" if name == "score" else "unknown id"
-            raise InputError(reason, row=int(np.argmax(bad)), column=name)
-    n_mentors = len(ids.mentors)
-    key = mentee.astype(np.int64) * n_mentors + mentor
-    duplicated = pd.Series(key).duplicated().to_numpy()
-    if duplicated.any():
-        raise InputError("pair listed twice", row=int(np.argmax(duplicated)), column="mentor_id")
-    n_mentees = len(ids.mentees)
-    listed = np.bincount(mentee, minlength=n_mentees)
-    excluded_key = np.array([i * n_mentors + j for i, j in excluded], dtype=np.int64)
-    is_excluded = np.isin(key, excluded_key)
-    passes_min = score >= min_score
-    keep = ~is_excluded & passes_min
-    rule_ok = ~is_excluded
-    best = np.full(n_mentees, np.nan)
-    order = np.argsort(score[rule_ok], kind="stable")
-    best[mentee[rule_ok][order]] = score[rule_ok][order]  # last write wins: the maximum
-    eligibility = explain.Eligibility(
-        exclusion_names=("scores", "forbidden"),
-        allowed=np.bincount(mentee[keep], minlength=n_mentees).astype(np.int64),
-        rule_allowed=np.bincount(mentee[rule_ok], minlength=n_mentees).astype(np.int64),
-        exclusion_counts=np.column_stack(
-            [n_mentors - listed, np.bincount(mentee[is_excluded], minlength=n_mentees)]
-        ).astype(np.int64),
-        best_rule_allowed=best,
-    )
-    locked_key = np.array([i * n_mentors + j for i, j in locked], dtype=np.int64)
-    missing = ~np.isin(locked_key, key[keep])
-    if missing.any():
-        raise RuleError(
-            f"locked pair {int(np.argmax(missing)) + 1} has no allowed score "
-            "(absent from the scores or below the minimum score)"
-        )
-    order = np.lexsort((mentor[keep], mentee[keep]))
+    """Arcs from a long ``mentee_id, mentor_id, score`` table: absent pairs are not allowed.
+
+    A large table is pruned to candidates and priced in by the certificate, like criteria.
+    """
+    arcs = table_arcs(scores, ids.mentee_index, ids.mentor_index, locked, excluded, min_score)
+    candidates = candidate_mask(arcs, top_k, locked, len(ids.mentors))
+    if candidates is None:
+        return _Stage((), arcs.mentee, arcs.mentor, arcs.score, arcs.eligibility, min_score)
     return _Stage(
         criteria=(),
-        arc_mentee=mentee[keep][order].astype(np.int64),
-        arc_mentor=mentor[keep][order].astype(np.int64),
-        arc_score=score[keep][order],
-        eligibility=eligibility,
+        arc_mentee=arcs.mentee[candidates],
+        arc_mentor=arcs.mentor[candidates],
+        arc_score=arcs.score[candidates],
+        eligibility=arcs.eligibility,
         min_score=min_score,
+        pricer=TablePricer(arcs, candidates),
     )
 
 

@@ -1,0 +1,170 @@
+"""Precomputed scores (``match(scores=...)``, ``marraine match --scores``): the long table
+``mentee_id, mentor_id, score`` as solver arcs, per-mentee eligibility, and — for large
+tables — a candidate subset with a pricer that scans the whole table, so the certificate
+proves optimality over every listed pair exactly as it does for criteria-based scores."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from matching.errors import InputError, RuleError
+from matching.explain import Eligibility
+
+__all__ = ["TableArcs", "TablePricer", "table_arcs"]
+
+IntArray = NDArray[np.int64]
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+
+PRUNE_FACTOR = 4
+"""Prune only when the table has more than this many times the candidate arcs: below
+that, the pricing rounds cost more than solving every listed pair at once."""
+PER_MENTOR = 3
+"""Each mentor's best mentees kept as candidates, so popular mentors do not starve."""
+
+
+@dataclass(frozen=True)
+class TableArcs:
+    """Allowed pairs of a score table, in (mentee, mentor) order, and who may match whom."""
+
+    mentee: IntArray
+    mentor: IntArray
+    score: FloatArray
+    eligibility: Eligibility
+
+
+def table_arcs(
+    scores: pd.DataFrame,
+    mentee_index: pd.Index,
+    mentor_index: pd.Index,
+    locked: list[tuple[int, int]],
+    excluded: list[tuple[int, int]],
+    min_score: float,
+) -> TableArcs:
+    """Validate the table (ids known, scores finite, no pair twice) and keep allowed pairs.
+
+    Rows are 0-based positions in ``scores``; files are validated with their own row
+    numbers before this by :func:`matching.io.read_scores`.
+    """
+    for column in ("mentee_id", "mentor_id", "score"):
+        if column not in scores.columns:
+            raise InputError(f"the scores have no '{column}' column", column=column)
+    mentee = _positions(scores["mentee_id"], mentee_index)
+    mentor = _positions(scores["mentor_id"], mentor_index)
+    score = pd.to_numeric(scores["score"], errors="coerce").to_numpy(np.float64)
+    for name, bad in (
+        ("mentee_id", mentee < 0),
+        ("mentor_id", mentor < 0),
+        ("score", ~np.isfinite(score)),
+    ):
+        if bad.any():
+            reason = "not a finite number" if name == "score" else "unknown id"
+            raise InputError(reason, row=int(np.argmax(bad)), column=name)
+    n_mentees, n_mentors = len(mentee_index), len(mentor_index)
+    key = mentee * n_mentors + mentor
+    order = np.argsort(key, kind="stable")
+    repeated = np.flatnonzero(np.diff(key[order]) == 0)
+    if repeated.size:
+        raise InputError("pair listed twice", row=int(order[repeated[0] + 1]), column="mentor_id")
+    mentee, mentor, score, key = mentee[order], mentor[order], score[order], key[order]
+
+    is_excluded = np.isin(key, _keys(excluded, n_mentors))
+    rule_ok = ~is_excluded
+    keep = rule_ok & (score >= min_score)
+    best = np.full(n_mentees, np.nan)
+    by_score = np.argsort(score[rule_ok], kind="stable")
+    best[mentee[rule_ok][by_score]] = score[rule_ok][by_score]  # last write wins: the maximum
+    listed = np.bincount(mentee, minlength=n_mentees)
+    eligibility = Eligibility(
+        exclusion_names=("scores", "forbidden"),
+        allowed=np.bincount(mentee[keep], minlength=n_mentees).astype(np.int64),
+        rule_allowed=np.bincount(mentee[rule_ok], minlength=n_mentees).astype(np.int64),
+        exclusion_counts=np.column_stack(
+            [n_mentors - listed, np.bincount(mentee[is_excluded], minlength=n_mentees)]
+        ).astype(np.int64),
+        best_rule_allowed=best,
+    )
+    missing = ~np.isin(_keys(locked, n_mentors), key[keep])
+    if missing.any():
+        raise RuleError(
+            f"locked pair {int(np.argmax(missing)) + 1} has no allowed score "
+            "(absent from the scores, forbidden, or below the minimum score)"
+        )
+    return TableArcs(mentee[keep], mentor[keep], score[keep], eligibility)
+
+
+def candidate_mask(
+    arcs: TableArcs, top_k: int, locked: list[tuple[int, int]], n_mentors: int
+) -> BoolArray | None:
+    """Which arcs start the solve: each mentee's ``top_k`` best, each mentor's best few,
+    and the locked pairs; ``None`` when the table is small enough to solve whole."""
+    n_mentees = arcs.eligibility.allowed.size
+    if arcs.score.size <= PRUNE_FACTOR * top_k * max(1, n_mentees):
+        return None
+    keep = _best_per_group(arcs.mentee, arcs.score, top_k)
+    keep |= _best_per_group(arcs.mentor, arcs.score, PER_MENTOR)
+    keep |= np.isin(arcs.mentee * n_mentors + arcs.mentor, _keys(locked, n_mentors))
+    return keep
+
+
+class TablePricer:
+    """Finds listed pairs missing from the restricted problem whose score beats the prices.
+
+    Implements :class:`matching.solver.ArcPricer` over the whole table, vectorised: a
+    round costs a few passes over the table's arrays.
+    """
+
+    def __init__(self, arcs: TableArcs, known: BoolArray, per_mentee: int = 10) -> None:
+        self._arcs = arcs
+        self._known = known.copy()
+        self._per_mentee = per_mentee
+
+    def price(
+        self, mentee_price: FloatArray, mentor_price: FloatArray, tolerance: float
+    ) -> tuple[IntArray, IntArray, FloatArray]:
+        """Unknown pairs with ``score > u_i + v_j + tolerance``, the best few per mentee."""
+        arcs = self._arcs
+        unknown = np.flatnonzero(~self._known)
+        mentee, mentor = arcs.mentee[unknown], arcs.mentor[unknown]
+        reduced = arcs.score[unknown] - mentee_price[mentee] - mentor_price[mentor]
+        improving = reduced > tolerance
+        violating = unknown[improving]
+        chosen = violating[_best_per_group(mentee[improving], reduced[improving], self._per_mentee)]
+        self._known[chosen] = True
+        return arcs.mentee[chosen], arcs.mentor[chosen], arcs.score[chosen]
+
+
+def _best_per_group(group: IntArray, value: FloatArray, k: int) -> BoolArray:
+    """Mask of the ``k`` largest values within each group.
+
+    Arrays must come in (mentee, mentor) order: ties then fall to the smaller other index,
+    because one stable sort on ``group + (1 - normalised value) / 2`` (a float key that
+    keeps groups apart) orders by group, then value, then input position.
+    """
+    if group.size == 0:
+        return np.zeros(0, dtype=bool)
+    low, high = float(value.min()), float(value.max())
+    fraction = (high - value) / (high - low) if high > low else np.zeros_like(value)
+    order = np.argsort(group + 0.5 * fraction, kind="stable")
+    sorted_group = group[order]
+    starts = np.flatnonzero(np.r_[True, sorted_group[1:] != sorted_group[:-1]])
+    rank = np.arange(order.size) - np.repeat(starts, np.diff(np.r_[starts, order.size]))
+    mask = np.zeros(order.size, dtype=bool)
+    mask[order[rank < k]] = True
+    return mask
+
+
+def _positions(column: pd.Series, index: pd.Index) -> IntArray:
+    """Index of each id in ``index`` (-1 when unknown), hashing each distinct id once."""
+    codes, uniques = pd.factorize(column, sort=False)
+    found = index.get_indexer(pd.Index([str(u).strip() for u in uniques]))
+    return np.where(codes >= 0, found[codes], -1).astype(np.int64)
+
+
+def _keys(pairs: list[tuple[int, int]], n_mentors: int) -> IntArray:
+    """Pairs as single int64 keys ``mentee * n_mentors + mentor``."""
+    return np.array([i * n_mentors + j for i, j in pairs], dtype=np.int64)
