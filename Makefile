@@ -8,13 +8,15 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_WORKERS ?= 2
 
-.PHONY: demo test lint format serve bench system-deps clean help
+.PHONY: demo test lint format serve bench bench-quick system-deps clean help
 
 help:
 	@echo "make demo    set up and match a synthetic programme (writes ./marraine-demo/)"
 	@echo "make test    set up and run every test (lint, types, unit, service, browser, notebooks)"
 	@echo "make serve   start the HTTP service and the review page on http://127.0.0.1:8000"
-	@echo "make bench   run the benchmarks (writes benchmarks/results/)"
+	@echo "make bench   run the benchmarks against baselines (writes benchmarks/results/;"
+	@echo "             the first run creates benchmarks/.venv-baselines from PyPI)"
+	@echo "make bench-quick  the same on small sizes"
 	@echo "make lint    ruff check, ruff format --check, mypy --strict"
 
 $(STAMP): pyproject.toml
@@ -49,5 +51,9 @@ serve: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
 
+bench-quick: $(STAMP)
+	$(BIN)/python -m benchmarks.run --quick
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache marraine-demo
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache marraine-demo \
+		benchmarks/.venv-baselines benchmarks/.cache
