@@ -306,28 +306,31 @@ def _rows(
     return rows
 
 
-def filtered_pairs(session: Session, run: Run, filters: Filters) -> list[ReviewRow]:
-    """Every pair that passes the filters, sorted (without alternatives)."""
+def _all_rows(session: Session, run: Run) -> list[ReviewRow]:
     pairs = list(
         session.scalars(select(RunPair).where(RunPair.run_id == run.id).order_by(RunPair.position))
     )
-    rows = _rows(session, run, pairs, with_alternatives=False)
+    return _rows(session, run, pairs, with_alternatives=False)
+
+
+def _select(rows: list[ReviewRow], filters: Filters) -> list[ReviewRow]:
     return sorted((r for r in rows if _keep(r, filters)), key=_sort_key(filters.sort))
+
+
+def filtered_pairs(session: Session, run: Run, filters: Filters) -> list[ReviewRow]:
+    """Every pair that passes the filters, sorted (without alternatives)."""
+    return _select(_all_rows(session, run), filters)
 
 
 def review(session: Session, run: Run, filters: Filters) -> Review:
     """One page of the review table under ``filters``, with the filter choices."""
-    pairs = list(
-        session.scalars(select(RunPair).where(RunPair.run_id == run.id).order_by(RunPair.position))
-    )
-    everyone = _rows(session, run, pairs, with_alternatives=False)
-    kept = sorted((r for r in everyone if _keep(r, filters)), key=_sort_key(filters.sort))
+    everyone = _all_rows(session, run)
+    kept = _select(everyone, filters)
     pages = max(1, math.ceil(len(kept) / PAGE_SIZE))
     page = min(max(1, filters.page), pages)
     shown = [r.pair for r in kept[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]]
-    rows = _rows(session, run, shown)
     return Review(
-        rows=rows,
+        rows=_rows(session, run, shown),
         total=len(everyone),
         matching=len(kept),
         pages=pages,

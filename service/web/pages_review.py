@@ -10,6 +10,7 @@ of another programme gets 404.
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, Response
 from pydantic import ValidationError
@@ -231,14 +232,8 @@ def bulk(
     session.commit()
     outcome = {"approve": "approved", "reject": "rejected", "lock": "locked"}[action]
     params = {**filters.as_params(), "notice": "bulk", "n": str(len(ids)), "d": outcome}
-    query = "&".join(f"{k}={_quote(v)}" for k, v in params.items())
+    query = urlencode(params)
     return see_other(request, f"/runs/{run.id}?{query}#pairs")
-
-
-def _quote(value: str) -> str:
-    from urllib.parse import quote
-
-    return quote(value, safe="")
 
 
 @router.post("/runs/{run_id}/rematch", dependencies=[Depends(check_csrf)])

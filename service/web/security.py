@@ -16,8 +16,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass, field
-from typing import Annotated, Any
+from dataclasses import dataclass
+from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -75,7 +75,6 @@ class WebSession:
     dirty: bool = False
     fresh: bool = False
     """Created by this request: no earlier page can hold its CSRF token."""
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def sign_in(self, key_id: str) -> None:
         # A new token at sign-in: a token seen before signing in is worth nothing after.
