@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 
 from matching.errors import RuleError
 from matching.features._base import is_member, sorted_unique
-from matching.scoring import PairScorer
+from matching.scoring import SCORE_CHUNK_ENTRIES, PairScorer
 
 __all__ = ["CandidateGraph", "CandidatePricer", "build_candidates"]
 
@@ -65,6 +65,15 @@ class CandidateGraph:
         Best exact score among rule-allowed mentors; NaN when there is none.
     exclusion_names : tuple of str
         The scorer's ``exclusion_names_`` followed by ``"forbidden"``.
+    pool_mentor, pool_score : ndarray (n_mentees, P) int32 / float32, optional
+        Each mentee's best rule-allowed, non-forbidden mentors by block score (at most
+        ``P``: every one scoring above ``pool_bound``), in mentor order; -inf scores pad.
+    pool_bound : ndarray (n_mentees,) float32, optional
+        The best block score of a rule-allowed, non-forbidden mentor left out of the pool
+        (-inf when none is): :class:`CandidatePricer` rescans a mentee's row only when
+        this could beat her prices.
+    forbidden_keys : ndarray int64, optional
+        Sorted keys ``mentee x n_mentors + mentor`` of the forbidden pairs the pool excludes.
     """
 
     arc_mentee: IntArray
@@ -76,6 +85,10 @@ class CandidateGraph:
     below_min_score_count: IntArray
     best_rule_allowed_score: FloatArray
     exclusion_names: tuple[str, ...]
+    pool_mentor: NDArray[np.int32] | None = None
+    pool_score: NDArray[np.float32] | None = None
+    pool_bound: NDArray[np.float32] | None = None
+    forbidden_keys: IntArray | None = None
 
     @property
     def n_arcs(self) -> int:
@@ -149,6 +162,7 @@ def build_candidates(
     forbidden: Sequence[tuple[int, int]] = (),
     block_size: int = 2048,
     per_mentor: int = 3,
+    pool: int = 128,
     progress: Callable[[float], None] | None = None,
 ) -> CandidateGraph:
     """Score blocks of mentees and keep the candidate arcs.
@@ -168,6 +182,10 @@ def build_candidates(
         Mentees scored at once; memory grows with ``block_size x n_mentors``.
     per_mentor
         Best allowed mentees kept per mentor, over all blocks.
+    pool
+        Further best mentors remembered per mentee (beyond ``top_k``) for
+        :class:`CandidatePricer`, which then rescans a mentee's row only when a mentor
+        outside her pool could beat her prices; 0 keeps no pool.
     progress
         Called with the share of blocks done, in [0, 1].
 
@@ -190,17 +208,25 @@ def build_candidates(
     exclusion_counts = np.zeros((n, len(names)), dtype=np.int64)
     best_mentor = np.full(n, -1, dtype=np.int64)
     chosen: list[IntArray] = []
+    width = min(top_k + pool, m) if pool > 0 else 0
+    pool_mentor = np.zeros((n, width), dtype=np.int32)
+    pool_score = np.full((n, width), -np.inf, dtype=np.float32)
+    pool_bound = np.full(n, -np.inf, dtype=np.float32)
+    min_score = scorer.programme.min_score
     # Running best mentees per mentor: scores and mentee indices, (per_mentor, m).
     per_mentor = max(0, min(per_mentor, n))
     mentor_best = np.full((per_mentor, m), -np.inf)
     mentor_best_idx = np.full((per_mentor, m), -1, dtype=np.int64)
-    for start in range(0, n, block_size):
-        stop = min(start + block_size, n)
+    # Within the memory bound of ``block_size``, cache-sized steps run fastest.
+    step = max(1, min(block_size, SCORE_CHUNK_ENTRIES // max(m, 1)))
+    for start in range(0, n, step):
+        stop = min(start + step, n)
         rows = np.arange(start, stop, dtype=np.int64)
         block = scorer.score_block(rows)
         banned = _block_mask(forbidden_keys, start, stop, m)
-        allowed = block.allowed & ~banned
-        rule_allowed = block.rule_allowed & ~banned
+        has_banned = bool(banned.any())
+        allowed = block.allowed & ~banned if has_banned else block.allowed
+        rule_allowed = block.rule_allowed & ~banned if has_banned else block.rule_allowed
         allowed_count[start:stop] = np.count_nonzero(allowed, axis=1)
         rule_allowed_count[start:stop] = np.count_nonzero(rule_allowed, axis=1)
         below_count[start:stop] = rule_allowed_count[start:stop] - allowed_count[start:stop]
@@ -209,15 +235,34 @@ def build_candidates(
         score = block.score
         ruled = np.where(rule_allowed, score, -np.inf)
         has_rule_allowed = rule_allowed_count[start:stop] > 0
-        best_mentor[start:stop] = np.where(has_rule_allowed, np.argmax(ruled, axis=1), -1)
-        masked = np.where(allowed, score, -np.inf)
-        del ruled
-        top = _top_per_row(masked, top_k)
-        chosen.append(np.flatnonzero(top) + start * m)
+        if width:
+            cols, vals, bound = _pool_of(ruled, width)
+            # The best is in the pool (ties: lowest column) unless the pool is empty.
+            first = np.argmax(vals, axis=1)
+            top_mentor = np.take_along_axis(cols, first[:, None], axis=1)[:, 0].astype(np.int64)
+            empty = np.flatnonzero(~np.isfinite(vals[:, 0]) & has_rule_allowed)
+            top_mentor[empty] = np.argmax(ruled[empty], axis=1)
+            best_mentor[start:stop] = np.where(has_rule_allowed, top_mentor, -1)
+            pool_mentor[start:stop], pool_score[start:stop] = cols, vals
+            pool_bound[start:stop] = bound
+            row, col, unsure = _top_from_pool(cols, vals, bound, top_k, min_score)
+            local = [row * m + col]
+            if unsure.size:  # ties at the k-th score may reach past the pool: decide densely
+                masked = np.where(allowed[unsure], score[unsure], -np.inf)
+                sub = np.flatnonzero(_top_per_row(masked, top_k))
+                local.append(unsure[sub // m] * m + sub % m)
+            chosen.append(np.concatenate(local) + start * m)
+        else:
+            best_mentor[start:stop] = np.where(has_rule_allowed, np.argmax(ruled, axis=1), -1)
+            masked = np.where(allowed, score, -np.inf)
+            chosen.append(np.flatnonzero(_top_per_row(masked, top_k)) + start * m)
         if per_mentor:
+            # ``ruled`` is not needed any more: the merge may overwrite it.
+            source = ruled if min_score <= 0.0 else np.where(allowed, score, -np.inf)
             mentor_best, mentor_best_idx = _merge_mentor_best(
-                mentor_best, mentor_best_idx, masked, start, per_mentor
+                mentor_best, mentor_best_idx, source, start, per_mentor
             )
+        del ruled
         if progress is not None:
             progress(stop / n)
     keys = np.concatenate(
@@ -248,22 +293,80 @@ def build_candidates(
         below_min_score_count=below_count,
         best_rule_allowed_score=best,
         exclusion_names=names,
+        pool_mentor=pool_mentor if width else None,
+        pool_score=pool_score if width else None,
+        pool_bound=pool_bound if width else None,
+        forbidden_keys=forbidden_keys,
     )
+
+
+def _pool_of(
+    ruled: NDArray[np.floating], width: int
+) -> tuple[NDArray[np.int32], NDArray[np.float32], NDArray[np.float32]]:
+    """Each row's values above its ``width + 1``-th largest, in column order and padded
+    with -inf to ``width``; and that ``width + 1``-th largest value (-inf when the row is
+    shorter), which no value left out exceeds."""
+    b, m = ruled.shape
+    if width < m:
+        bound = np.partition(ruled, m - width - 1, axis=1)[:, m - width - 1]
+    else:
+        bound = np.full(b, -np.inf, dtype=ruled.dtype)
+    row, col = _nonzero(ruled > bound[:, None])
+    slot = np.arange(row.size) - np.searchsorted(row, row)
+    cols = np.zeros((b, width), dtype=np.int32)
+    vals = np.full((b, width), -np.inf, dtype=np.float32)
+    cols[row, slot] = col
+    vals[row, slot] = ruled[row, col]
+    return cols, vals, bound.astype(np.float32)
+
+
+def _top_from_pool(
+    cols: NDArray[np.int32],
+    vals: NDArray[np.float32],
+    bound: NDArray[np.float32],
+    k: int,
+    min_score: float,
+) -> tuple[IntArray, IntArray, IntArray]:
+    """(row, column) of each row's ``k`` best allowed columns, as :func:`_top_per_row`
+    chooses them, read from the pool; and the rows where a value left out of the pool
+    may be among them (to be decided densely)."""
+    passes = np.isfinite(vals)
+    if min_score > 0.0:
+        passes &= vals >= vals.dtype.type(min_score)
+    # Slots are in column order, so ties go to the lowest column as in the dense choice.
+    taken = _top_per_row(np.where(passes, vals, -np.inf), k)
+    # Pool values all exceed ``bound``, which nothing left out exceeds: with k allowed
+    # values in the pool the row is decided; with fewer, an allowed value left out
+    # (finite, and not below min_score) would belong to the k best.
+    outside = np.isfinite(bound)
+    if min_score > 0.0:
+        outside &= bound >= vals.dtype.type(min_score)
+    unsure = np.flatnonzero(outside & (np.count_nonzero(passes, axis=1) < k))
+    taken[unsure] = False
+    row, slot = _nonzero(taken)
+    return row, cols[row, slot].astype(np.int64), unsure.astype(np.int64)
 
 
 def _merge_mentor_best(
     best: FloatArray, best_idx: IntArray, masked: NDArray[np.floating], start: int, r: int
 ) -> tuple[FloatArray, IntArray]:
-    """Merge a block's best ``r`` mentees per mentor into the running best (ties: lower idx)."""
-    columns = np.ascontiguousarray(masked.T)  # (m, b): partition along contiguous rows
-    top = _top_per_row(columns, r)
-    mentor, local = np.nonzero(top)
-    # At most r per mentor: scatter into (r, m) slots by rank within the mentor.
-    rank = np.arange(mentor.size) - np.searchsorted(mentor, mentor)
-    block_best = np.full((r, masked.shape[1]), -np.inf)
-    block_idx = np.full((r, masked.shape[1]), -1, dtype=np.int64)
-    block_best[rank, mentor] = columns[mentor, local]
-    block_idx[rank, mentor] = local + start
+    """Merge a block's best ``r`` mentees per mentor into the running best (ties: lower
+    idx). Overwrites ``masked``."""
+    b, m = masked.shape
+    block_best = np.full((r, m), -np.inf)
+    block_idx = np.full((r, m), -1, dtype=np.int64)
+    columns = np.arange(m)
+    for t in range(min(r, b)):
+        # Column maxima are a fast reduction, and the first row reaching each is found on
+        # a boolean array (argmax of floats along axis 0 is several times slower).
+        top = masked.max(axis=0)
+        row = np.argmax(masked == top[None, :], axis=0)
+        live = np.isfinite(top)
+        if not live.any():
+            break
+        block_best[t, live] = top[live]
+        block_idx[t, live] = row[live] + start
+        masked[row, columns] = -np.inf
     scores = np.vstack([best, block_best])
     idx = np.vstack([best_idx, block_idx])
     # Best first, ties by the lower mentee index (-1 for empty slots sorts last: -inf).
@@ -272,10 +375,54 @@ def _merge_mentor_best(
     return np.take_along_axis(scores, order, axis=0), np.take_along_axis(idx, order, axis=0)
 
 
+def _nonzero(mask: BoolArray) -> tuple[IntArray, IntArray]:
+    """``np.nonzero`` of a 2-D mask (row-major), via the much faster flat version."""
+    flat = np.flatnonzero(mask)
+    row, col = np.divmod(flat, mask.shape[1]) if mask.shape[1] else (flat, flat)
+    return row.astype(np.int64), col.astype(np.int64)
+
+
+def _rows_mask(keys: IntArray, rows: IntArray, n_mentors: int) -> BoolArray:
+    """(len(rows), n_mentors) mask of the sorted ``keys`` falling in the given mentee rows."""
+    mask = np.zeros((rows.size, n_mentors), dtype=bool)
+    if keys.size == 0 or rows.size == 0:
+        return mask
+    lo = np.searchsorted(keys, rows * n_mentors)
+    hi = np.searchsorted(keys, (rows + 1) * n_mentors)
+    counts = hi - lo
+    total = int(counts.sum())
+    if total == 0:
+        return mask
+    local = np.repeat(np.arange(rows.size), counts)
+    offset = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+    position = np.repeat(lo, counts) + offset
+    mask[local, keys[position] - rows[local] * n_mentors] = True
+    return mask
+
+
+def _keep_best(reduced: FloatArray, candidate: BoolArray, k: int, sure: float) -> BoolArray:
+    """Candidates among each row's ``k`` largest reduced values (all ties at the k-th
+    kept, so the final choice breaks them by mentor) or within the float32 error band."""
+    counts = np.count_nonzero(candidate, axis=1)
+    many = np.flatnonzero(counts > k)
+    if many.size:
+        masked = np.where(candidate[many], reduced[many], -np.inf)
+        kth = np.partition(masked, masked.shape[1] - k, axis=1)[:, masked.shape[1] - k]
+        candidate[many] &= (masked >= kth[:, None]) | (masked <= sure)
+    return candidate
+
+
 class CandidatePricer:
     """Finds allowed pairs missing from the problem whose score beats the dual prices.
 
     Implements :class:`matching.solver._problem.ArcPricer`.
+
+    When the graph carries each mentee's pool (her best mentors by block score, see
+    :func:`build_candidates`), a round reads the pools and rescans only the rows of the
+    mentees for whom a mentor outside the pool could beat the prices: her pool bound
+    (the best score left out) exceeds ``u_i + min_j v_j + tolerance`` (less the float32
+    error). Every other mentee's violators are all in her pool, so the answer is the one
+    a scan of every row gives.
 
     Parameters
     ----------
@@ -288,7 +435,11 @@ class CandidatePricer:
     block_size
         Mentees scanned at once.
     per_mentee
-        At most this many pairs returned per mentee per round (the most violating).
+        At most this many pairs returned per mentee per round (the most violating, ties
+        by lower mentor), plus any whose violation is within the float32 error of the
+        tolerance (so no violator is hidden behind false positives).
+    use_pool
+        Read the graph's pools (when it has them); ``False`` scans every row each round.
     """
 
     def __init__(
@@ -299,6 +450,7 @@ class CandidatePricer:
         forbidden: Sequence[tuple[int, int]] = (),
         block_size: int = 2048,
         per_mentee: int = 5,
+        use_pool: bool = True,
     ) -> None:
         self.scorer = scorer
         self.block_size = block_size
@@ -307,7 +459,18 @@ class CandidatePricer:
         self._forbidden = _keys(forbidden, m)
         self._known = sorted_unique(graph.arc_mentee * m + graph.arc_mentor)
         self._slack = BLOCK_TOLERANCE * max(1.0, float(np.sum(scorer.weights_)))
+        self._pool: tuple[NDArray[np.int32], NDArray[np.float32], NDArray[np.float32]] | None
+        self._pool = None
+        pools = (graph.pool_mentor, graph.pool_score, graph.pool_bound)
+        if use_pool and pools[0] is not None and pools[1] is not None and pools[2] is not None:
+            left_out = graph.forbidden_keys
+            # The pools leave out the graph's forbidden pairs: usable only if those are
+            # forbidden here too.
+            if left_out is None or is_member(left_out, self._forbidden).all():
+                self._pool = (pools[0], pools[1], pools[2])
         self.rounds_ = 0
+        self.rescanned_ = 0
+        """Mentee rows scanned densely so far (all of them each round without pools)."""
 
     @property
     def n_known(self) -> int:
@@ -322,47 +485,76 @@ class CandidatePricer:
         Parameters
         ----------
         mentee_price, mentor_price
-            Dual prices u (n_mentees,) and v (n_mentors,).
+            Dual prices u (n_mentees,) and v (n_mentors,); any finite values.
         tolerance
             Violation below which a pair is not returned.
 
         Returns
         -------
         (mentee_idx, mentor_idx, score)
-            Sorted by (mentee, mentor), at most ``per_mentee`` per mentee, exact scores;
-            empty arrays certify the current solution. Returned pairs become known.
+            Sorted by (mentee, mentor), at most ``per_mentee`` per mentee (plus pairs
+            within the float32 error band), exact scores; empty arrays certify the
+            current solution. Returned pairs become known.
         """
         scorer = self.scorer
         n, m = scorer.n_mentees_, scorer.n_mentors_
         u = np.asarray(mentee_price, dtype=np.float64)
         v = np.asarray(mentor_price, dtype=np.float64)
-        found: list[IntArray] = []
-        for start in range(0, n, self.block_size):
-            stop = min(start + self.block_size, n)
-            rows = np.arange(start, stop, dtype=np.int64)
+        # Loosened by the float32 error of block scores, then checked exactly below.
+        loose, sure = tolerance - self._slack, tolerance + self._slack
+        keys: list[IntArray] = []
+        values: list[FloatArray] = []
+        dense = np.arange(n, dtype=np.int64)
+        if self._pool is not None and m:
+            pool_mentor, pool_score, pool_bound = self._pool
+            dense = np.flatnonzero(pool_bound.astype(np.float64) - u - v.min() > loose)
+            pooled = np.ones(n, dtype=bool)
+            pooled[dense] = False
+            step = max(self.block_size, 1) * 8
+            for start in range(0, n, step):
+                stop = min(start + step, n)
+                slots = pool_mentor[start:stop]
+                reduced = pool_score[start:stop] - u[start:stop, None] - v[slots]
+                candidate = (reduced > loose) & pooled[start:stop, None]
+                # Known and forbidden pairs leave before the per-mentee cap.
+                row, slot = _nonzero(candidate)
+                key = (row + start) * m + slots[row, slot].astype(np.int64)
+                gone = is_member(key, self._known) | is_member(key, self._forbidden)
+                candidate[row[gone], slot[gone]] = False
+                candidate = _keep_best(reduced, candidate, self.per_mentee, sure)
+                row, slot = _nonzero(candidate)
+                keys.append((row + start) * m + slots[row, slot].astype(np.int64))
+                values.append(reduced[row, slot])
+        self.rescanned_ += int(dense.size)
+        step = max(1, min(self.block_size, SCORE_CHUNK_ENTRIES // max(m, 1)))
+        for start in range(0, dense.size, step):
+            rows = dense[start : start + step]
             block = scorer.score_block(rows)
-            usable = block.rule_allowed & ~_block_mask(self._forbidden, start, stop, m)
-            usable &= ~_block_mask(self._known, start, stop, m)
-            dtype = block.score.dtype.type
-            reduced = block.score - u[start:stop, None].astype(dtype)
-            reduced -= v[None, :].astype(dtype)
-            # Loosened by the float32 error, then checked exactly below.
-            candidate = usable & (reduced > dtype(tolerance - self._slack))
-            counts = np.count_nonzero(candidate, axis=1)
-            # Mentees with few violators give them all; only the others need a partition.
-            many = np.flatnonzero(counts > self.per_mentee)
-            if many.size:
-                masked = np.where(candidate[many], reduced[many], -np.inf)
-                candidate[many] = _top_per_row(masked, self.per_mentee)
-            found.append(np.flatnonzero(candidate) + start * m)
+            usable = block.rule_allowed & ~_rows_mask(self._forbidden, rows, m)
+            usable &= ~_rows_mask(self._known, rows, m)
+            reduced = block.score.astype(np.float64)
+            reduced -= u[rows, None]
+            reduced -= v[None, :]
+            candidate = _keep_best(reduced, usable & (reduced > loose), self.per_mentee, sure)
+            row, col = _nonzero(candidate)
+            keys.append(rows[row] * m + col)
+            values.append(reduced[row, col])
         self.rounds_ += 1
-        if not found:
-            empty = np.empty(0, dtype=np.int64)
-            return empty, empty.copy(), np.empty(0, dtype=np.float64)
-        keys = np.concatenate(found)
-        mentee, mentor = np.divmod(keys, m)
+        key = np.concatenate(keys) if keys else np.empty(0, dtype=np.int64)
+        value = np.concatenate(values) if values else np.empty(0, dtype=np.float64)
+        fresh = ~is_member(key, self._known) & ~is_member(key, self._forbidden)
+        key, value = key[fresh], value[fresh]
+        mentee, mentor = np.divmod(key, m) if m else (key, key)
+        # Each mentee's per_mentee most violating (ties: lower mentor), plus the band.
+        order = np.lexsort((mentor, -value, mentee))
+        mentee, mentor, key, value = mentee[order], mentor[order], key[order], value[order]
+        rank = np.arange(mentee.size) - np.searchsorted(mentee, mentee)
+        pick = (rank < self.per_mentee) | (value <= sure)
+        mentee, mentor, key = mentee[pick], mentor[pick], key[pick]
         score, ok = scorer.exact_pairs(mentee, mentor)
         ok &= score - u[mentee] - v[mentor] > tolerance
-        keys, mentee, mentor, score = keys[ok], mentee[ok], mentor[ok], score[ok]
-        self._known = sorted_unique(np.concatenate([self._known, keys]))
+        key, mentee, mentor, score = key[ok], mentee[ok], mentor[ok], score[ok]
+        order = np.argsort(key, kind="stable")
+        key, mentee, mentor, score = key[order], mentee[order], mentor[order], score[order]
+        self._known = sorted_unique(np.concatenate([self._known, key]))
         return mentee.astype(np.int64), mentor.astype(np.int64), score

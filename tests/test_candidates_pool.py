@@ -1,0 +1,102 @@
+"""The pricer's pools: the same answer as scanning every row, and as dense brute force."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+import pytest
+
+from matching.candidates import CandidatePricer, build_candidates
+from matching.scoring import PairScorer
+from matching.synthetic import generate_cohort
+
+N, M = 150, 40
+
+
+@cache
+def _scorer(seed: int) -> PairScorer:
+    cohort = generate_cohort(N, M, seed=seed)
+    return PairScorer(cohort.programme).fit(cohort.mentees, cohort.mentors)
+
+
+def _dense(scorer: PairScorer) -> tuple[np.ndarray, np.ndarray]:
+    """Exact scores and allowed flags of every pair, (N, M)."""
+    n, m = scorer.n_mentees_, scorer.n_mentors_
+    score, allowed = scorer.exact_pairs(np.repeat(np.arange(n), m), np.tile(np.arange(m), n))
+    return score.reshape(n, m), allowed.reshape(n, m)
+
+
+def _prices(rng: np.random.Generator, regime: str) -> tuple[np.ndarray, np.ndarray]:
+    u = rng.uniform(0.0, 0.6, N)
+    v = rng.uniform(0.0, 0.3, M)
+    if regime == "coverage":  # unmatched mentees at minus the bonus, full mentors above it
+        u[rng.random(N) < 0.2] = -3.0
+        v[rng.random(M) < 0.3] += 3.0
+    elif regime == "huge":  # mentees and mentors that can take no new pair
+        u[rng.random(N) < 0.2] = 5e9
+        v[rng.random(M) < 0.2] = 5e9
+    elif regime == "negative":
+        v -= 0.2
+    return u, v
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("regime", ["plain", "coverage", "huge", "negative"])
+@pytest.mark.parametrize("pool", [0, 3, 10])
+def test_pool_pricer_returns_what_scanning_every_row_returns(
+    seed: int, regime: str, pool: int
+) -> None:
+    scorer = _scorer(seed)
+    forbidden = [(0, 0), (1, 1), (2, 5)]
+    graph = build_candidates(scorer, top_k=2, per_mentor=1, forbidden=forbidden, pool=pool)
+    rng = np.random.default_rng(seed)
+    pooled = CandidatePricer(scorer, graph, forbidden=forbidden, per_mentee=2, block_size=32)
+    scanned = CandidatePricer(scorer, graph, forbidden=forbidden, per_mentee=2, use_pool=False)
+    for _ in range(3):  # known pairs grow round by round, identically
+        u, v = _prices(rng, regime)
+        got = pooled.price(u, v, 1e-9)
+        want = scanned.price(u, v, 1e-9)
+        for a, b in zip(got, want, strict=True):
+            np.testing.assert_array_equal(a, b)
+    assert scanned.rescanned_ == 3 * N
+
+
+@pytest.mark.parametrize("seed", [2, 3])
+@pytest.mark.parametrize("regime", ["plain", "coverage", "huge", "negative"])
+def test_pool_pricer_returns_every_violator(seed: int, regime: str) -> None:
+    scorer = _scorer(seed)
+    score, allowed = _dense(scorer)
+    graph = build_candidates(scorer, top_k=3, per_mentor=0, pool=4)
+    u, v = _prices(np.random.default_rng(seed), regime)
+    pricer = CandidatePricer(scorer, graph, per_mentee=M)
+    mentee, mentor, found = pricer.price(u, v, 1e-9)
+    known = np.zeros((N, M), dtype=bool)
+    known[graph.arc_mentee, graph.arc_mentor] = True
+    violating = allowed & ~known & (score - u[:, None] - v[None, :] > 1e-9)
+    got = set(zip(mentee.tolist(), mentor.tolist(), strict=True))
+    assert got == set(map(tuple, np.argwhere(violating).tolist()))
+    np.testing.assert_allclose(found, score[mentee, mentor])
+    assert pricer.rescanned_ < N or regime == "coverage"
+
+
+def test_pool_holds_each_mentees_best_mentors_and_bound() -> None:
+    scorer = _scorer(0)
+    score, allowed = _dense(scorer)
+    graph = build_candidates(scorer, top_k=2, per_mentor=0, pool=5)
+    plain = build_candidates(scorer, top_k=2, per_mentor=0, pool=0)
+    np.testing.assert_array_equal(graph.arc_mentor, plain.arc_mentor)  # same top-k
+    np.testing.assert_array_equal(graph.arc_mentee, plain.arc_mentee)
+    np.testing.assert_array_equal(graph.best_rule_allowed_score, plain.best_rule_allowed_score)
+    assert graph.pool_mentor is not None
+    assert graph.pool_score is not None
+    assert graph.pool_bound is not None
+    for i in range(N):
+        finite = np.isfinite(graph.pool_score[i])
+        inside = graph.pool_mentor[i][finite]
+        assert (np.diff(inside) > 0).all()  # mentor order, no repeats
+        outside = np.setdiff1d(np.flatnonzero(allowed[i]), inside)
+        if outside.size:
+            # nothing left out beats the bound (float32 block scores vs exact: 1e-5)
+            assert score[i, outside].max() <= graph.pool_bound[i] + 1e-5
+            assert graph.pool_score[i][finite].min() >= graph.pool_bound[i]
