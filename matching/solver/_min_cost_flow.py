@@ -40,6 +40,17 @@ restricted optimum is optimal over all allowed pairs and the bound equals it: st
 status ``feasible``). Bound and gap are exact for scores rounded to ``1/scale`` (1e-8 at
 the default scale); the reported total uses the true scores.
 
+**Quick bonuses.** The bonuses above are worst-case sizes: ``B`` outweighs the score of
+``L`` pairs. The loop first runs with bonuses worth ``QUICK_PAIRS`` pairs (same formulas,
+``L`` replaced), which makes every flow about twice as fast. Its result optimises the
+quick weighted objective over all allowed pairs (same certificate). If its min-load and
+matched units are the highest possible — trivially (every minimum load met; every
+demand or every seat used), or by the count probe of :mod:`._fair` certified over all
+allowed pairs — then any solution at those levels has a quick-weighted value at most the
+bound, so the score bound at the solution's levels holds and the result is
+lexicographically optimal. Otherwise the loop goes on from the same arcs with the full
+bonuses.
+
 **Incumbents.** With the final duals, complementary slackness characterises *all*
 optimal flows: arcs of positive reduced cost carry nothing, arcs of negative reduced cost
 are full, the rest are free. A second min-cost flow on the zero-reduced-cost arcs, with
@@ -62,6 +73,9 @@ from matching.solver._prepare import Residual
 from matching.solver._problem import ArcPricer, FloatArray, IntArray
 
 SCALES = (1e8, 1e7, 1e6, 1e5, 1e4, 1e3)
+
+QUICK_PAIRS = 2
+"""Pairs' worth of the quick bonuses tried first (see :func:`solve_with_pricing`)."""
 
 
 @dataclass(frozen=True)
@@ -170,10 +184,95 @@ def solve_with_pricing(
 
     ``threshold``: only pairs scoring at least this may enter (``fair``'s last level).
     ``known_extra``: keys (``mentee x n_mentors + mentor``) never to add (locked pairs).
+
+    With bonuses (coverage, minimum loads) it first solves with *small* ones (worth
+    ``QUICK_PAIRS`` pairs): the cost range is then far smaller and each flow about twice
+    as fast. The result is kept when its levels are provably the highest (module
+    docstring, "Quick bonuses"); otherwise the loop continues from its arcs with the
+    full bonuses.
     """
+    min_loads = bool((residual.min_load > 0).any())
+    full = pairs_on_cycle(residual)
+    if not (coverage or min_loads) or full <= QUICK_PAIRS:
+        return _pricing_loop(
+            arcs, residual, full, coverage, pricer, max_rounds, threshold, known_extra
+        )
+    quick = _pricing_loop(
+        arcs, residual, QUICK_PAIRS, coverage, pricer, max_rounds, threshold, known_extra
+    )
+    quick.stats["quick_bonus"] = 1.0
+    proven, arcs, used = _levels_are_highest(
+        quick, residual, coverage, pricer, threshold, known_extra
+    )
+    quick.rounds += used
+    if proven or quick.rounds >= max_rounds:
+        # Out of rounds: the bound still holds at the solution's levels (status feasible).
+        quick.certified = quick.certified and proven
+        return quick
+    outcome = _pricing_loop(
+        arcs,
+        residual,
+        full,
+        coverage,
+        pricer,
+        max(1, max_rounds - quick.rounds),
+        threshold,
+        known_extra,
+    )
+    outcome.rounds += quick.rounds
+    for key in ("flow_seconds", "dual_seconds", "price_seconds", "priced_arcs", "seconds"):
+        outcome.stats[key] = outcome.stats.get(key, 0.0) + quick.stats.get(key, 0.0)
+    outcome.stats["quick_bonus"] = 0.0
+    return outcome
+
+
+def _levels_are_highest(
+    outcome: FlowOutcome,
+    residual: Residual,
+    coverage: bool,
+    pricer: ArcPricer | None,
+    threshold: float | None,
+    known_extra: IntArray | None,
+) -> tuple[bool, WorkArcs, int]:
+    """Whether the outcome's min-load and matched units are the highest over all allowed
+    pairs; also the arcs to continue from and the pricing rounds used."""
+    min_load_total = int(residual.min_load.sum())
+    enough_min_load = outcome.min_load_units >= min_load_total
+    if coverage:
+        most = min(int(residual.demand.sum()), int(residual.capacity.sum()))
+        if enough_min_load and outcome.matched_units >= most:
+            return True, outcome.arcs, 0
+    elif enough_min_load:
+        return True, outcome.arcs, 0
+    if threshold is not None:
+        return False, outcome.arcs, 0
+    # Not trivially highest: the count probe (every pair worth 1) over all allowed pairs.
+    from matching.solver._fair import _price_counts, _probe
+
+    arcs, rounds, certified = outcome.arcs, 0, True
+    if pricer is not None:
+        locked = np.zeros(0, dtype=np.int64) if known_extra is None else known_extra
+        arcs, rounds, certified = _price_counts(arcs, residual, pricer, -1.0, 1, locked)
+    (min_load_units, matched), _, _ = _probe(arcs, residual)
+    if not coverage:
+        matched = outcome.matched_units  # only the minimum loads rank above the score
+    highest = (outcome.min_load_units, outcome.matched_units) == (min_load_units, matched)
+    return certified and highest, arcs, rounds
+
+
+def _pricing_loop(
+    arcs: WorkArcs,
+    residual: Residual,
+    cycle: int,
+    coverage: bool,
+    pricer: ArcPricer | None,
+    max_rounds: int,
+    threshold: float | None,
+    known_extra: IntArray | None,
+) -> FlowOutcome:
+    """The pricing loop of :func:`solve_with_pricing` with bonuses worth ``cycle`` pairs."""
     started = time.perf_counter()
     min_loads = bool((residual.min_load > 0).any())
-    cycle = pairs_on_cycle(residual)
     n_nodes = residual.demand.size + residual.capacity.size + 1
     extra = np.zeros(0, np.int64) if known_extra is None else known_extra
     distance: IntArray | None = None

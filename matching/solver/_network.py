@@ -18,6 +18,8 @@ optimal flow leaves no negative residual cycle).
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
@@ -84,7 +86,14 @@ class FlowNetwork:
         changes how many sweeps it takes.
         """
         return residual_distances(
-            self.tails, self.heads, self.caps, self.costs, flows, self.n_nodes, start
+            self.tails,
+            self.heads,
+            self.caps,
+            self.costs,
+            flows,
+            self.n_nodes,
+            start,
+            bounds=(self.n_mentees, self.sink),
         )
 
 
@@ -110,8 +119,15 @@ def residual_distances(
     flows: IntArray,
     n_nodes: int,
     start: IntArray | None = None,
+    bounds: tuple[int, ...] = (),
 ) -> IntArray:
-    """Vectorised Bellman–Ford over the residual graph (all nodes start as sources)."""
+    """Bellman–Ford over the residual graph (all nodes start as sources), vectorised.
+
+    ``bounds`` splits the nodes into consecutive ranges (e.g. mentees, mentors, sink):
+    a sweep relaxes the arcs into each range in turn, reading the labels just updated
+    (Gauss–Seidel by range), so a label crosses the bipartite graph in one sweep rather
+    than one hop per sweep. Any order converges to the same shortest distances.
+    """
     forward = flows < caps
     backward = flows > 0
     src = np.concatenate([tails[forward], heads[backward]])
@@ -119,17 +135,36 @@ def residual_distances(
     cost = np.concatenate([costs[forward], -costs[backward]])
     order = np.argsort(dst, kind="stable")
     src, dst, cost = src[order], dst[order], cost[order]
-    targets, starts = np.unique(dst, return_index=True)
     distance = np.zeros(n_nodes, np.int64) if start is None else start.astype(np.int64)
     if src.size == 0:
         return distance
-    # Jacobi sweeps: each relaxes every residual arc once; a sweep without change proves
-    # the labels are shortest distances. More sweeps than nodes means a negative cycle.
+    edges = [0, *sorted(b for b in bounds if 0 < b < n_nodes), n_nodes]
+    groups = []
+    for lo, hi in pairwise(edges):
+        a, b = np.searchsorted(dst, [lo, hi])
+        if a == b:
+            continue
+        targets, starts = _runs(dst[a:b])
+        groups.append((src[a:b], cost[a:b], targets, starts))
+    # Sweeps without change prove the labels are shortest distances; more sweeps than
+    # nodes mean a negative cycle.
     for _ in range(n_nodes + 1):
-        best = np.minimum.reduceat(distance[src] + cost, starts)
-        current = distance[targets]
-        improved = best < current
-        if not improved.any():
+        changed = False
+        for g_src, g_cost, targets, starts in groups:
+            best = np.minimum.reduceat(distance[g_src] + g_cost, starts)
+            current = distance[targets]
+            improved = best < current
+            if improved.any():
+                distance[targets[improved]] = best[improved]
+                changed = True
+        if not changed:
             return np.asarray(distance, dtype=np.int64)
-        distance[targets[improved]] = best[improved]
     raise SolverError("the flow is not optimal: its residual graph has a negative cycle")
+
+
+def _runs(ordered: IntArray) -> tuple[IntArray, IntArray]:
+    """Distinct values of a sorted array and where each run starts."""
+    first = np.ones(ordered.size, dtype=bool)
+    first[1:] = ordered[1:] != ordered[:-1]
+    starts = np.flatnonzero(first)
+    return ordered[starts], starts
