@@ -79,12 +79,20 @@ class FlowNetwork:
         return reduced
 
     def potentials(self, flows: IntArray, start: IntArray | None = None) -> IntArray:
-        """Shortest-path distances ``d`` in the residual graph of an optimal ``flows``.
+        """Node potentials ``d`` of an optimal ``flows``: every residual arc then has
+        ``cost + d(tail) - d(head) >= 0``, so ``-d`` are optimal dual prices of the flow LP.
 
-        Every residual arc then has ``cost + d(tail) - d(head) >= 0``: ``-d`` are optimal
-        dual prices of the flow LP. ``start`` (e.g. the previous round's ``d``) only
-        changes how many sweeps it takes.
+        Of all optimal prices these favour mentees: ``d`` is the distance *from the sink*
+        in the residual graph, so a mentee's price ``d_i - d_T`` is what the optimum
+        would lose without one of her units (the largest price LP sensitivity allows)
+        and mentor prices are the least that support the flow. Pricing then flags only
+        pairs that beat what a mentee already has, which keeps the rounds few. Nodes the
+        sink does not reach (nobody without demand or seats reaches them either) keep a
+        huge label, which every residual arc out of them satisfies. ``start`` is
+        accepted for compatibility and ignored.
         """
+        labels = np.full(self.n_nodes, np.int64(INT64_HEADROOM), dtype=np.int64)
+        labels[self.sink] = 0
         return residual_distances(
             self.tails,
             self.heads,
@@ -92,10 +100,9 @@ class FlowNetwork:
             self.costs,
             flows,
             self.n_nodes,
-            start,
+            labels,
             bounds=(self.n_mentees, self.sink),
         )
-
 
 def solve_min_cost_flow(
     tails: IntArray, heads: IntArray, caps: IntArray, costs: IntArray, supplies: IntArray
