@@ -136,20 +136,25 @@ class PairScorer:
             return np.asarray(similarity > 0.0)
         return np.asarray(similarity >= threshold - MIN_SIMILARITY_TOLERANCE)
 
-    def score_block(self, mentee_idx: IntArray) -> ScoreBlock:
-        """Score mentees ``mentee_idx`` against every mentor.
+    def score_block(self, mentee_idx: IntArray, mentor_idx: IntArray | None = None) -> ScoreBlock:
+        """Score mentees ``mentee_idx`` against every mentor (or the mentors ``mentor_idx``).
 
         Parameters
         ----------
         mentee_idx
             Mentee indices (b,); memory grows with ``b x n_mentors``.
+        mentor_idx
+            Optional mentor indices (c,): the block's columns are these mentors, with the
+            same values as in the whole block.
 
         Returns
         -------
         ScoreBlock
         """
         rows = np.asarray(mentee_idx, dtype=np.int64)
-        b, m = rows.size, self.n_mentors_
+        columns = None if mentor_idx is None else np.asarray(mentor_idx, dtype=np.int64)
+        b = rows.size
+        m = self.n_mentors_ if columns is None else columns.size
         dtype = self.dtype
         score: NDArray[np.floating[Any]] = np.zeros((b, m), dtype=dtype)
         rule_allowed = np.ones((b, m), dtype=bool)
@@ -159,7 +164,7 @@ class PairScorer:
         step = max(1, SCORE_CHUNK_ENTRIES // max(m, 1))
         for start in range(0, b, step):
             part = slice(start, min(start + step, b))
-            self._score_rows(rows[part], score[part], rule_allowed[part], counts[part])
+            self._score_rows(rows[part], columns, score[part], rule_allowed[part], counts[part])
         min_score = self.programme.min_score
         if min_score > 0.0:
             allowed = rule_allowed & (score >= dtype(min_score))
@@ -171,19 +176,23 @@ class PairScorer:
     def _score_rows(
         self,
         rows: IntArray,
+        columns: IntArray | None,
         score: NDArray[np.floating[Any]],
         rule_allowed: BoolArray,
         counts: IntArray,
     ) -> None:
         """Fill one chunk of a block: weighted sum, rule flags and exclusion counts."""
-        m = self.n_mentors_
+        m = score.shape[1]
         dtype = self.dtype
         column = 0
         for k, similarity in enumerate(self.similarities_):
             weight = self.weights_[k]
             if weight == 0.0 and k not in self._required:
                 continue
-            values = similarity.block(rows, dtype)
+            if columns is None:
+                values = similarity.block(rows, dtype)
+            else:
+                values = similarity.block_columns(rows, columns, dtype)
             if k in self._required:
                 ok = self._meets(k, values)
                 counts[:, column] = m - np.count_nonzero(ok, axis=1)
@@ -193,7 +202,7 @@ class PairScorer:
                 np.multiply(values, dtype(weight), out=values)
                 np.add(score, values, out=score)
         for rule in self.rules_:
-            ok = rule.block(rows)
+            ok = rule.block(rows) if columns is None else rule.block_columns(rows, columns)
             counts[:, column] = m - np.count_nonzero(ok, axis=1)
             rule_allowed &= ok
             column += 1

@@ -38,11 +38,16 @@ def _prices(rng: np.random.Generator, regime: str) -> tuple[np.ndarray, np.ndarr
         v[rng.random(M) < 0.2] = 5e9
     elif regime == "negative":
         v -= 0.2
+    elif regime == "bonus":  # quick coverage bonus: most mentors full, a few free seats
+        u = rng.uniform(-2.6, -2.0, N)
+        u[rng.random(N) < 0.1] = -3.5  # unmatched: every mentor could do
+        v = rng.uniform(3.0, 4.0, M)
+        v[rng.permutation(M)[: M // 8]] = 0.0
     return u, v
 
 
 @pytest.mark.parametrize("seed", [0, 1])
-@pytest.mark.parametrize("regime", ["plain", "coverage", "huge", "negative"])
+@pytest.mark.parametrize("regime", ["plain", "coverage", "huge", "negative", "bonus"])
 @pytest.mark.parametrize("pool", [0, 3, 10])
 def test_pool_pricer_returns_what_scanning_every_row_returns(
     seed: int, regime: str, pool: int
@@ -60,10 +65,12 @@ def test_pool_pricer_returns_what_scanning_every_row_returns(
         for a, b in zip(got, want, strict=True):
             np.testing.assert_array_equal(a, b)
     assert scanned.rescanned_ == 3 * N
+    if regime == "bonus" and pool:
+        assert pooled.narrowed_ > 0  # the cheap-mentor scan ran
 
 
 @pytest.mark.parametrize("seed", [2, 3])
-@pytest.mark.parametrize("regime", ["plain", "coverage", "huge", "negative"])
+@pytest.mark.parametrize("regime", ["plain", "coverage", "huge", "negative", "bonus"])
 def test_pool_pricer_returns_every_violator(seed: int, regime: str) -> None:
     scorer = _scorer(seed)
     score, allowed = _dense(scorer)
@@ -77,7 +84,7 @@ def test_pool_pricer_returns_every_violator(seed: int, regime: str) -> None:
     got = set(zip(mentee.tolist(), mentor.tolist(), strict=True))
     assert got == set(map(tuple, np.argwhere(violating).tolist()))
     np.testing.assert_allclose(found, score[mentee, mentor])
-    assert pricer.rescanned_ < N or regime == "coverage"
+    assert pricer.rescanned_ < N or regime in ("coverage", "bonus")
 
 
 def test_pool_holds_each_mentees_best_mentors_and_bound() -> None:
@@ -100,3 +107,12 @@ def test_pool_holds_each_mentees_best_mentors_and_bound() -> None:
             # nothing left out beats the bound (float32 block scores vs exact: 1e-5)
             assert score[i, outside].max() <= graph.pool_bound[i] + 1e-5
             assert graph.pool_score[i][finite].min() >= graph.pool_bound[i]
+
+
+def test_pool_pricer_with_no_row_to_rescan_finds_nothing_at_high_prices() -> None:
+    scorer = _scorer(0)
+    graph = build_candidates(scorer, top_k=2, per_mentor=0, pool=5)
+    pricer = CandidatePricer(scorer, graph)
+    mentee, mentor, score = pricer.price(np.full(N, 10.0), np.zeros(M), 1e-9)
+    assert mentee.size == mentor.size == score.size == 0
+    assert pricer.rescanned_ == pricer.narrowed_ == 0

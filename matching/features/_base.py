@@ -44,6 +44,13 @@ class Similarity(ABC):
     def block(self, rows: IntArray, dtype: type[np.floating[Any]]) -> NDArray[np.floating[Any]]:
         """Similarity of mentees ``rows`` with every mentor: (len(rows), n_mentors)."""
 
+    def block_columns(
+        self, rows: IntArray, columns: IntArray, dtype: type[np.floating[Any]]
+    ) -> NDArray[np.floating[Any]]:
+        """:meth:`block` restricted to mentors ``columns`` (same values): (rows, columns).
+        Override when the restriction can be computed for less than the whole block."""
+        return np.ascontiguousarray(self.block(rows, dtype)[:, columns])
+
     @abstractmethod
     def pairs(self, mentee_idx: IntArray, mentor_idx: IntArray) -> FloatArray:
         """Exact float64 similarity of each given pair."""

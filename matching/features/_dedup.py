@@ -108,6 +108,15 @@ class Deduplicated(Similarity):
             part = self.inner.block(distinct.astype(np.int64), dtype)[inverse]
         return np.asarray(np.take(part, self._codes_b, axis=1), dtype=dtype)
 
+    def block_columns(
+        self, rows: IntArray, columns: IntArray, dtype: type[np.floating[Any]]
+    ) -> NDArray[np.floating[Any]]:
+        """A gather of just those columns from the table (the values of :meth:`block`)."""
+        if self._table is None:
+            return super().block_columns(rows, columns, dtype)
+        part = self._table[np.ix_(self._codes_a[rows], self._codes_b[columns])]
+        return np.asarray(part, dtype=dtype)
+
     def pairs(self, mentee_idx: IntArray, mentor_idx: IntArray) -> FloatArray:
         """Exact similarities, computed once per distinct pair of values."""
         a, b = self._codes_a[mentee_idx], self._codes_b[mentor_idx]

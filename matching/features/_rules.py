@@ -81,6 +81,13 @@ class RuleMask:
             part = self._distinct_block(distinct.astype(np.int64))[inverse]
         return np.asarray(np.take(part, self._codes_b, axis=1), dtype=bool)
 
+    def block_columns(self, rows: IntArray, columns: IntArray) -> BoolArray:
+        """:meth:`block` restricted to mentors ``columns``."""
+        if self._table is None:
+            return np.ascontiguousarray(self.block(rows)[:, columns])
+        part = self._table[np.ix_(self._codes_a[rows], self._codes_b[columns])]
+        return np.asarray(part, dtype=bool)
+
     def pairs(self, mentee_idx: IntArray, mentor_idx: IntArray) -> BoolArray:
         """Allowed flag of each given pair."""
         a, b = self._codes_a[mentee_idx], self._codes_b[mentor_idx]

@@ -104,6 +104,7 @@ class FlowNetwork:
             bounds=(self.n_mentees, self.sink),
         )
 
+
 def solve_min_cost_flow(
     tails: IntArray, heads: IntArray, caps: IntArray, costs: IntArray, supplies: IntArray
 ) -> IntArray:
