@@ -343,6 +343,8 @@ def _explain(
         mentors["capacity"].to_numpy(np.int64),
         n_alternatives,
         ids.mentees,
+        stage.criteria,
+        stage.scorer.pair_contributions if stage.scorer is not None else None,
     )
     gaps = explain.recruitment_gaps(programme, mentees, unmatched_idx.astype(np.int64))
     return _Explained(pairs, unmatched, alternatives, gaps)

@@ -7,7 +7,7 @@ the solution, per-mentee eligibility counts); nothing loops over mentee x mentor
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -137,8 +137,11 @@ def alternatives(
     capacity: IntArray,
     per_mentee: int,
     mentee_ids: Sequence[str],
+    criteria: Sequence[str] = (),
+    contributions_of: Callable[[IntArray, IntArray], FloatArray] | None = None,
 ) -> dict[str, tuple[Alternative, ...]]:
-    """Up to ``per_mentee`` best candidate mentors with spare seats, per mentee (by id)."""
+    """Up to ``per_mentee`` best candidate mentors with spare seats, per mentee (by id),
+    with each criterion's contribution when ``contributions_of`` can compute them."""
     if per_mentee == 0 or arc_mentee.size == 0:
         return {}
     load = np.bincount(mentor_idx, minlength=len(mentor_ids))
@@ -152,11 +155,18 @@ def alternatives(
     starts = np.r_[0, np.flatnonzero(np.diff(mentee)) + 1] if mentee.size else np.empty(0, int)
     rank = np.arange(mentee.size) - np.repeat(starts, np.diff(np.r_[starts, mentee.size]))
     first = rank < per_mentee
+    mentee, mentor, score = mentee[first], mentor[first], score[first]
+    if contributions_of is not None and criteria:
+        parts = [
+            dict(zip(criteria, row, strict=True))
+            for row in contributions_of(mentee, mentor).tolist()
+        ]
+    else:
+        parts = [{} for _ in range(mentee.size)]
     result: dict[str, list[Alternative]] = {}
-    for i, j, s in zip(
-        mentee[first].tolist(), mentor[first].tolist(), score[first].tolist(), strict=True
-    ):
-        result.setdefault(mentee_ids[i], []).append(Alternative(mentor_ids[j], s, int(spare[j])))
+    for i, j, s, part in zip(mentee.tolist(), mentor.tolist(), score.tolist(), parts, strict=True):
+        alternative = Alternative(mentor_ids[j], s, int(spare[j]), part)
+        result.setdefault(mentee_ids[i], []).append(alternative)
     return {k: tuple(v) for k, v in result.items()}
 
 

@@ -48,11 +48,13 @@ class Unmatched:
 
 @dataclass(frozen=True, slots=True)
 class Alternative:
-    """Another allowed mentor with spare capacity for a mentee, and the pair's score."""
+    """Another allowed mentor with spare capacity for a mentee, the pair's score and each
+    criterion's contribution to it (empty when the scores came from a table)."""
 
     mentor_id: str
     score: float
     spare_capacity: int
+    contributions: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

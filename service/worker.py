@@ -266,6 +266,7 @@ class Worker:
                                 mentor_id=alt.mentor_id,
                                 score=float(alt.score),
                                 spare_capacity=int(alt.spare_capacity),
+                                contributions=dict(alt.contributions),
                             )
                         )
             for gap in result.gaps:

@@ -86,6 +86,8 @@ class RunAlternative(Base):
     mentor_id: Mapped[str] = mapped_column(String(200))
     score: Mapped[float]
     spare_capacity: Mapped[int]
+    contributions: Mapped[dict[str, float] | None] = mapped_column(JSON)
+    """Each criterion's contribution (empty for score tables; NULL in runs made before 0.2)."""
 
 
 class RunGap(Base):

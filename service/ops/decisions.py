@@ -117,8 +117,7 @@ def _swap(session: Session, run: Run, pair: RunPair, new_mentor_id: str | None) 
         raise HTTPException(status_code=409, detail="the mentee already has that mentor")
     pair.mentor_id = new_mentor_id
     pair.score = alternative.score
-    # The engine reports an alternative's total score only, not its breakdown.
-    pair.contributions = {}
+    pair.contributions = dict(alternative.contributions or {})
     pair.why = "chosen by a coordinator among the suggested alternatives"
 
 

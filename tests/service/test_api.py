@@ -220,6 +220,14 @@ def test_decisions_rematch_and_publish(api: Api) -> None:
     swap = _decide(api, run_id, "swap", swappable, new_mentor_id=target)
     assert swap["before"]["mentor_id"] == swappable["mentor_id"]
     assert swap["after"] == {**swap["after"], "mentor_id": target, "decision": "approved"}
+    swapped = next(
+        p
+        for p in _get(api, f"/v1/runs/{run_id}/pairs?limit=500")["items"]
+        if p["mentee_id"] == swappable["mentee_id"]
+    )
+    # the swapped pair keeps an explanation: its criteria still add up to its score
+    assert swapped["contributions"]
+    assert sum(swapped["contributions"].values()) == pytest.approx(swapped["score"])
     log = _get(api, f"/v1/runs/{run_id}/decisions")["items"]
     assert [d["action"] for d in log] == ["approve", "reject", "lock", "swap"]
     assert log[1]["reason"] == "they know each other"
