@@ -206,3 +206,32 @@ def test_unknown_objective_is_refused(tmp_path: Path) -> None:
     result = runner.invoke(app, ["demo", "--objective", "best", "--out", str(tmp_path)])
     assert result.exit_code != 0
     assert "objective" in result.output.lower()
+
+
+def test_locked_and_forbidden_pair_files_are_honoured(tmp_path: Path) -> None:
+    scores = _write_instance(tmp_path, 5, 12, 4, density=1.0)
+    base = ["match", "--mentees", str(tmp_path / "mentees.csv"), "--mentors",
+            str(tmp_path / "mentors.csv"), "--scores", str(tmp_path / "scores.csv")]  # fmt: skip
+    first = runner.invoke(app, [*base, "--out", str(tmp_path / "a")])
+    assert first.exit_code == 0, first.output
+    chosen = pd.read_csv(tmp_path / "a" / "pairs.csv", dtype=str).iloc[0]
+    pair = pd.DataFrame({"mentee_id": [chosen.mentee_id], "mentor_id": [chosen.mentor_id]})
+    pair.to_csv(tmp_path / "pair.csv", index=False)
+    forbidden = runner.invoke(
+        app, [*base, "--forbidden", str(tmp_path / "pair.csv"), "--out", str(tmp_path / "b")]
+    )
+    assert forbidden.exit_code == 0, forbidden.output
+    pairs = pd.read_csv(tmp_path / "b" / "pairs.csv", dtype=str)
+    assert not ((pairs.mentee_id == chosen.mentee_id) & (pairs.mentor_id == chosen.mentor_id)).any()
+    # lock an unattractive but allowed pair (with a mentor who has a seat): it is kept
+    mentors = pd.read_csv(tmp_path / "mentors.csv", sep=";")
+    seated = set(mentors.id[mentors.capacity > 0])
+    worst = scores[scores.mentor_id.isin(seated)].sort_values("score").iloc[0]
+    lock = pd.DataFrame({"mentee_id": [worst.mentee_id], "mentor_id": [worst.mentor_id]})
+    lock.to_csv(tmp_path / "lock.csv", index=False)
+    locked = runner.invoke(
+        app, [*base, "--locked", str(tmp_path / "lock.csv"), "--out", str(tmp_path / "c")]
+    )
+    assert locked.exit_code == 0, locked.output
+    pairs = pd.read_csv(tmp_path / "c" / "pairs.csv", dtype=str)
+    assert ((pairs.mentee_id == worst.mentee_id) & (pairs.mentor_id == worst.mentor_id)).any()
