@@ -40,6 +40,48 @@ def _texts(cells: Cells) -> list[str]:
     ]
 
 
+class WordBoundedGrams:
+    """scikit-learn's ``char_wb`` analyser (lower-cased), remembering each word's n-grams.
+
+    Texts repeat words far more than they repeat themselves: the n-grams of a word are
+    made once, then every text is the concatenation of its words' n-grams — the same
+    list, in the same order, as ``TfidfVectorizer(analyzer="char_wb")`` produces.
+    """
+
+    def __init__(self, ngram_min: int, ngram_max: int) -> None:
+        self.ngram_min = ngram_min
+        self.ngram_max = ngram_max
+        self._words: dict[str, list[str]] = {}
+
+    def _word(self, word: str) -> list[str]:
+        """A word's n-grams, padded with one space each side (short words count once)."""
+        padded = f" {word} "
+        size = len(padded)
+        grams = []
+        for n in range(self.ngram_min, self.ngram_max + 1):
+            if n >= size:
+                grams.append(padded)
+                break
+            grams.extend(padded[i : i + n] for i in range(size - n + 1))
+        return grams
+
+    def __call__(self, text: str) -> list[str]:
+        words = self._words
+        grams: list[str] = []
+        for word in text.lower().split():
+            cached = words.get(word)
+            if cached is None:
+                cached = words[word] = self._word(word)
+            grams.extend(cached)
+        return grams
+
+    def __getstate__(self) -> dict[str, int]:
+        return {"ngram_min": self.ngram_min, "ngram_max": self.ngram_max}
+
+    def __setstate__(self, state: dict[str, int]) -> None:
+        self.__init__(state["ngram_min"], state["ngram_max"])  # type: ignore[misc]
+
+
 class TextEncoder(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     """TF-IDF of character n-grams, rows L2-normalised (cosine = dot product).
 
@@ -57,12 +99,12 @@ class TextEncoder(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         self.max_features = max_features
 
     def _vectorizer(self) -> TfidfVectorizer:
-        """A fresh scikit-learn vectoriser with this encoder's parameters."""
+        """A fresh scikit-learn vectoriser with this encoder's parameters (the analyser is
+        ``char_wb``'s, lower-cased, with each distinct word's n-grams made once)."""
         return TfidfVectorizer(
-            analyzer="char_wb",
-            ngram_range=(self.ngram_min, self.ngram_max),
+            analyzer=WordBoundedGrams(self.ngram_min, self.ngram_max),
             max_features=self.max_features,
-            lowercase=True,
+            lowercase=False,
             sublinear_tf=True,
             dtype=np.float64,
         )
