@@ -94,6 +94,7 @@ def check_shapes(problem: AssignmentProblem) -> None:
     score: FloatArray = np.asarray(problem.arc_score, dtype=np.float64)
     if not np.isfinite(score).all() or (n and score.min() < 0):
         raise RuleError("arc scores must be finite and >= 0")
-    key = mentee.astype(np.int64) * max(problem.n_mentors, 1) + mentor
-    if np.unique(key).size != n:
+    key = np.sort(mentee.astype(np.int64) * max(problem.n_mentors, 1) + mentor)
+    # Sorted neighbours, not np.unique: numpy 2's hashing unique takes ~1 s on 700k keys.
+    if n and bool((key[1:] == key[:-1]).any()):
         raise RuleError("a (mentee, mentor) pair has more than one arc")
