@@ -18,7 +18,9 @@ and output files agree to the last digit.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,6 +39,9 @@ BoolArray = NDArray[np.bool_]
 FORBIDDEN = "forbidden"
 """Exclusion name of explicit forbidden pairs (and previous pairs not to repeat, which
 the pipeline passes as forbidden)."""
+
+SCAN_THREADS = max(1, min(2, os.cpu_count() or 1))
+"""Threads scanning the blocks in :func:`build_candidates`."""
 
 MERGE_ENTRIES = 2**17
 """Entries gathered before merging them into the running best mentees per mentor."""
@@ -216,7 +221,6 @@ def build_candidates(
     below_count = np.zeros(n, dtype=np.int64)
     exclusion_counts = np.zeros((n, len(names)), dtype=np.int64)
     best_mentor = np.full(n, -1, dtype=np.int64)
-    chosen: list[IntArray] = []
     width = min(top_k + pool, m) if pool > 0 else 0
     pool_mentor = np.zeros((n, width), dtype=np.int32)
     pool_score = np.full((n, width), -np.inf, dtype=np.float32)
@@ -226,72 +230,104 @@ def build_candidates(
     if per_mentor is None:
         per_mentor = max(3, 3 * -(-n // max(m, 1)))
     per_mentor = max(0, min(per_mentor, n))
-    mentor_best = np.full((per_mentor, m), -np.inf)
-    mentor_best_idx = np.full((per_mentor, m), -1, dtype=np.int64)
-    pending: list[tuple[IntArray, FloatArray, IntArray]] = []
-    waiting = 0
     floor = _mentor_floor(scorer, forbidden_keys, per_mentor, block_size)
     # Within the memory bound of ``block_size``, cache-sized steps run fastest.
     step = max(1, min(block_size, SCORE_CHUNK_ENTRIES // max(m, 1)))
-    for start in range(0, n, step):
-        stop = min(start + step, n)
-        rows = np.arange(start, stop, dtype=np.int64)
-        block = scorer.score_block(rows)
-        banned = _block_mask(forbidden_keys, start, stop, m)
-        has_banned = bool(banned.any())
-        allowed = block.allowed & ~banned if has_banned else block.allowed
-        rule_allowed = block.rule_allowed & ~banned if has_banned else block.rule_allowed
-        allowed_count[start:stop] = np.count_nonzero(allowed, axis=1)
-        rule_allowed_count[start:stop] = np.count_nonzero(rule_allowed, axis=1)
-        below_count[start:stop] = rule_allowed_count[start:stop] - allowed_count[start:stop]
-        exclusion_counts[start:stop, :-1] = block.exclusion_counts
-        exclusion_counts[start:stop, -1] = np.count_nonzero(banned, axis=1)
-        score = block.score
-        ruled = np.where(rule_allowed, score, -np.inf)
-        has_rule_allowed = rule_allowed_count[start:stop] > 0
-        if width:
-            cols, vals, bound = _pool_of(ruled, width)
-            # The best is in the pool (ties: lowest column) unless the pool is empty.
-            first = np.argmax(vals, axis=1)
-            top_mentor = np.take_along_axis(cols, first[:, None], axis=1)[:, 0].astype(np.int64)
-            empty = np.flatnonzero(~np.isfinite(vals[:, 0]) & has_rule_allowed)
-            top_mentor[empty] = np.argmax(ruled[empty], axis=1)
-            best_mentor[start:stop] = np.where(has_rule_allowed, top_mentor, -1)
-            pool_mentor[start:stop], pool_score[start:stop] = cols, vals
-            pool_bound[start:stop] = bound
-            row, col, unsure = _top_from_pool(cols, vals, bound, top_k, min_score)
-            local = [row * m + col]
-            if unsure.size:  # ties at the k-th score may reach past the pool: decide densely
-                masked = np.where(allowed[unsure], score[unsure], -np.inf)
-                sub = np.flatnonzero(_top_per_row(masked, top_k))
-                local.append(unsure[sub // m] * m + sub % m)
-            chosen.append(np.concatenate(local) + start * m)
-        else:
-            best_mentor[start:stop] = np.where(has_rule_allowed, np.argmax(ruled, axis=1), -1)
-            masked = np.where(allowed, score, -np.inf)
-            chosen.append(np.flatnonzero(_top_per_row(masked, top_k)) + start * m)
+
+    def scan(
+        starts: range, report: Callable[[int], None] | None
+    ) -> tuple[list[IntArray], FloatArray, IntArray]:
+        """Score and select over the chunks starting at ``starts`` (rows written in
+        place); the chosen keys and these rows' best mentees per mentor."""
+        chosen: list[IntArray] = []
+        mentor_best = np.full((per_mentor, m), -np.inf)
+        mentor_best_idx = np.full((per_mentor, m), -1, dtype=np.int64)
+        pending: list[tuple[IntArray, FloatArray, IntArray]] = []
+        waiting = 0
+        for start in starts:
+            stop = min(start + step, n)
+            rows = np.arange(start, stop, dtype=np.int64)
+            block = scorer.score_block(rows)
+            banned = _block_mask(forbidden_keys, start, stop, m)
+            has_banned = bool(banned.any())
+            allowed = block.allowed & ~banned if has_banned else block.allowed
+            rule_allowed = block.rule_allowed & ~banned if has_banned else block.rule_allowed
+            allowed_count[start:stop] = np.count_nonzero(allowed, axis=1)
+            rule_allowed_count[start:stop] = np.count_nonzero(rule_allowed, axis=1)
+            below_count[start:stop] = rule_allowed_count[start:stop] - allowed_count[start:stop]
+            exclusion_counts[start:stop, :-1] = block.exclusion_counts
+            exclusion_counts[start:stop, -1] = np.count_nonzero(banned, axis=1)
+            score = block.score
+            ruled = np.where(rule_allowed, score, -np.inf)
+            has_rule_allowed = rule_allowed_count[start:stop] > 0
+            if width:
+                cols, vals, bound = _pool_of(ruled, width)
+                # The best is in the pool (ties: lowest column) unless the pool is empty.
+                first = np.argmax(vals, axis=1)
+                top_mentor = np.take_along_axis(cols, first[:, None], axis=1)[:, 0].astype(np.int64)
+                empty = np.flatnonzero(~np.isfinite(vals[:, 0]) & has_rule_allowed)
+                top_mentor[empty] = np.argmax(ruled[empty], axis=1)
+                best_mentor[start:stop] = np.where(has_rule_allowed, top_mentor, -1)
+                pool_mentor[start:stop], pool_score[start:stop] = cols, vals
+                pool_bound[start:stop] = bound
+                row, col, unsure = _top_from_pool(cols, vals, bound, top_k, min_score)
+                local = [row * m + col]
+                if unsure.size:  # ties at the k-th score may reach past the pool: decide densely
+                    masked = np.where(allowed[unsure], score[unsure], -np.inf)
+                    sub = np.flatnonzero(_top_per_row(masked, top_k))
+                    local.append(unsure[sub // m] * m + sub % m)
+                chosen.append(np.concatenate(local) + start * m)
+            else:
+                best_mentor[start:stop] = np.where(has_rule_allowed, np.argmax(ruled, axis=1), -1)
+                masked = np.where(allowed, score, -np.inf)
+                chosen.append(np.flatnonzero(_top_per_row(masked, top_k)) + start * m)
+            if per_mentor:
+                source = ruled if min_score <= 0.0 else np.where(allowed, score, -np.inf)
+                # Only entries above a mentor's r-th best so far can enter (ties keep the
+                # earlier, lower mentee); they are merged in batches, after which few pass.
+                # Until the first merge, a sample's r-th best per mentor filters (ties pass).
+                hits = source > mentor_best[-1].astype(source.dtype)[None, :]
+                hits &= source >= floor[None, :].astype(source.dtype)
+                row, col = _nonzero(hits)
+                pending.append((col, source[row, col].astype(np.float64), row + start))
+                waiting += row.size
+                if waiting > MERGE_ENTRIES:
+                    mentor_best, mentor_best_idx = _merge_mentor_best(
+                        mentor_best, mentor_best_idx, pending, per_mentor
+                    )
+                    pending, waiting = [], 0
+            del ruled
+            if report is not None:
+                report(stop)
         if per_mentor:
-            source = ruled if min_score <= 0.0 else np.where(allowed, score, -np.inf)
-            # Only entries above a mentor's r-th best so far can enter (ties keep the
-            # earlier, lower mentee); they are merged in batches, after which few pass.
-            # Until the first merge, a sample's r-th best per mentor filters (ties pass).
-            hits = source > mentor_best[-1].astype(source.dtype)[None, :]
-            hits &= source >= floor[None, :].astype(source.dtype)
-            row, col = _nonzero(hits)
-            pending.append((col, source[row, col].astype(np.float64), row + start))
-            waiting += row.size
-            if waiting > MERGE_ENTRIES:
-                mentor_best, mentor_best_idx = _merge_mentor_best(
-                    mentor_best, mentor_best_idx, pending, per_mentor
-                )
-                pending, waiting = [], 0
-        del ruled
+            mentor_best, mentor_best_idx = _merge_mentor_best(
+                mentor_best, mentor_best_idx, pending, per_mentor
+            )
+        return chosen, mentor_best, mentor_best_idx
+
+    starts = range(0, n, step)
+    half = len(starts) // 2 if SCAN_THREADS > 1 and len(starts) >= 4 else len(starts)
+    first_stop = min(starts[half - 1] + step, n) if half else n
+
+    def report(stop: int) -> None:
         if progress is not None:
-            progress(stop / n)
-    if per_mentor:
-        mentor_best, mentor_best_idx = _merge_mentor_best(
-            mentor_best, mentor_best_idx, pending, per_mentor
-        )
+            progress(min(1.0, stop / max(first_stop, 1)))
+
+    # The later chunks on a second thread (numpy releases the GIL on block-sized work;
+    # each half writes its own rows), the first ones here, reporting progress.
+    with ThreadPoolExecutor(1) as executor:
+        later = executor.submit(scan, starts[half:], None) if half < len(starts) else None
+        chosen, mentor_best, mentor_best_idx = scan(starts[:half], report)
+        if later is not None:
+            more, other_best, other_idx = later.result()
+            chosen += more
+            live = np.isfinite(other_best)
+            mentor_best, mentor_best_idx = _merge_mentor_best(
+                mentor_best,
+                mentor_best_idx,
+                [(np.nonzero(live)[1], other_best[live], other_idx[live])],
+                per_mentor,
+            )
     keys = np.concatenate(
         [
             *chosen,

@@ -116,3 +116,18 @@ def test_pool_pricer_with_no_row_to_rescan_finds_nothing_at_high_prices() -> Non
     mentee, mentor, score = pricer.price(np.full(N, 10.0), np.zeros(M), 1e-9)
     assert mentee.size == mentor.size == score.size == 0
     assert pricer.rescanned_ == pricer.narrowed_ == 0
+
+
+@pytest.mark.parametrize("per_mentor", [None, 0, 4])
+def test_graph_is_the_same_whatever_the_blocks_and_threads(per_mentor: int | None) -> None:
+    scorer = _scorer(1)
+    forbidden = [(3, 4), (7, 0)]
+    one = build_candidates(scorer, top_k=3, forbidden=forbidden, per_mentor=per_mentor)
+    # Small blocks: many chunks, split between two threads (merged per-mentor bests).
+    many = build_candidates(
+        scorer, top_k=3, forbidden=forbidden, per_mentor=per_mentor, block_size=7
+    )
+    for name in ("arc_mentee", "arc_mentor", "arc_score", "allowed_count", "pool_bound"):
+        np.testing.assert_array_equal(getattr(one, name), getattr(many, name))
+    np.testing.assert_array_equal(one.pool_mentor, many.pool_mentor)
+    np.testing.assert_array_equal(one.exclusion_counts, many.exclusion_counts)
