@@ -636,32 +636,36 @@ class CandidatePricer:
                 values.append(reduced[row, slot])
         self.rescanned_ += int(dense.size)
         self.narrowed_ += int(narrow.size)
+
+        def scan(rows: IntArray, columns: IntArray | None) -> tuple[IntArray, FloatArray]:
+            """Candidates of these rows over ``columns`` (every mentor when None)."""
+            block = scorer.score_block(rows, columns)
+            banned = _rows_mask(self._forbidden, rows, m) | _rows_mask(self._known, rows, m)
+            prices = v
+            if columns is not None:
+                banned, prices = banned[:, columns], v[columns]
+            usable = block.rule_allowed & ~banned
+            reduced = block.score.astype(np.float64)
+            reduced -= u[rows, None]
+            reduced -= prices[None, :]
+            candidate = _keep_best(reduced, usable & (reduced > loose), self.per_mentee, sure)
+            row, col = _nonzero(candidate)
+            mentor = col if columns is None else columns[col]
+            return rows[row] * m + mentor, reduced[row, col]
+
+        # Chunks of cache size, on two threads (numpy releases the GIL on this work).
+        jobs: list[tuple[IntArray, IntArray | None]] = []
         step = max(1, SCORE_CHUNK_ENTRIES // max(cheap.size, 1))
-        for start in range(0, narrow.size, step):
-            rows = narrow[start : start + step]
-            block = scorer.score_block(rows, cheap)
-            usable = block.rule_allowed & ~_rows_mask(self._forbidden, rows, m)[:, cheap]
-            usable &= ~_rows_mask(self._known, rows, m)[:, cheap]
-            reduced = block.score.astype(np.float64)
-            reduced -= u[rows, None]
-            reduced -= v[None, cheap]
-            candidate = _keep_best(reduced, usable & (reduced > loose), self.per_mentee, sure)
-            row, col = _nonzero(candidate)
-            keys.append(rows[row] * m + cheap[col])
-            values.append(reduced[row, col])
+        jobs += [(narrow[i : i + step], cheap) for i in range(0, narrow.size, step)]
         step = max(1, min(self.block_size, SCORE_CHUNK_ENTRIES // max(m, 1)))
-        for start in range(0, dense.size, step):
-            rows = dense[start : start + step]
-            block = scorer.score_block(rows)
-            usable = block.rule_allowed & ~_rows_mask(self._forbidden, rows, m)
-            usable &= ~_rows_mask(self._known, rows, m)
-            reduced = block.score.astype(np.float64)
-            reduced -= u[rows, None]
-            reduced -= v[None, :]
-            candidate = _keep_best(reduced, usable & (reduced > loose), self.per_mentee, sure)
-            row, col = _nonzero(candidate)
-            keys.append(rows[row] * m + col)
-            values.append(reduced[row, col])
+        jobs += [(dense[i : i + step], None) for i in range(0, dense.size, step)]
+        if len(jobs) > 1 and SCAN_THREADS > 1:
+            with ThreadPoolExecutor(SCAN_THREADS) as executor:
+                found = list(executor.map(lambda job: scan(*job), jobs))
+        else:
+            found = [scan(*job) for job in jobs]
+        keys += [f[0] for f in found]
+        values += [f[1] for f in found]
         self.rounds_ += 1
         key = np.concatenate(keys) if keys else np.empty(0, dtype=np.int64)
         value = np.concatenate(values) if values else np.empty(0, dtype=np.float64)
