@@ -197,6 +197,8 @@ def _scores(column: pa.ChunkedArray, problems: list[Problem]) -> NDArray[np.floa
             return np.zeros(len(column), dtype=np.float64)
     values = np.asarray(values, dtype=np.float64)
     problems += _rows(~np.isfinite(values), "score", "the score is missing or not a finite number")
+    # The assignment maximises scores: a negative score has no meaning it could keep.
+    problems += _rows(values < 0, "score", "the score must be 0 or more")
     return values
 
 

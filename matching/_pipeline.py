@@ -133,7 +133,9 @@ def match(
         )
     else:
         with clock.step("score"):
-            min_score = programme.min_score if explicit_programme else 0.0
+            # Every listed pair is allowed unless the configuration sets a minimum.
+            chosen = explicit_programme and "min_score" in programme.model_fields_set
+            min_score = programme.min_score if chosen else -math.inf
             stage = _score_from_table(
                 scores, ids, locked_idx, excluded_idx, min_score, programme.solver.top_k
             )

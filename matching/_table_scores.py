@@ -59,10 +59,10 @@ def table_arcs(
     for name, bad in (
         ("mentee_id", mentee < 0),
         ("mentor_id", mentor < 0),
-        ("score", ~np.isfinite(score)),
+        ("score", ~np.isfinite(score) | (score < 0)),
     ):
         if bad.any():
-            reason = "not a finite number" if name == "score" else "unknown id"
+            reason = "must be a finite number, 0 or more" if name == "score" else "unknown id"
             raise InputError(reason, row=int(np.argmax(bad)), column=name)
     n_mentees, n_mentors = len(mentee_index), len(mentor_index)
     key = mentee * n_mentors + mentor

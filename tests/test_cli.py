@@ -235,3 +235,20 @@ def test_locked_and_forbidden_pair_files_are_honoured(tmp_path: Path) -> None:
     assert locked.exit_code == 0, locked.output
     pairs = pd.read_csv(tmp_path / "c" / "pairs.csv", dtype=str)
     assert ((pairs.mentee_id == worst.mentee_id) & (pairs.mentor_id == worst.mentor_id)).any()
+
+
+def test_negative_scores_are_refused_with_their_row(tmp_path: Path) -> None:
+    (tmp_path / "mentees.csv").write_text("id\na0\na1\n", encoding="utf-8")
+    (tmp_path / "mentors.csv").write_text("id,capacity\nb0,1\n", encoding="utf-8")
+    (tmp_path / "scores.csv").write_text(
+        "mentee_id;mentor_id;score\na0;b0;0,5\na1;b0;-0,25\n", encoding="utf-8"
+    )
+    result = runner.invoke(
+        app,
+        ["match", "--mentees", str(tmp_path / "mentees.csv"), "--mentors",
+         str(tmp_path / "mentors.csv"), "--scores", str(tmp_path / "scores.csv"),
+         "--out", str(tmp_path / "out")],
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert "scores.csv, row 3, score" in result.output
+    assert not (tmp_path / "out").exists()
