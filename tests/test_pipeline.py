@@ -69,8 +69,8 @@ def test_rules_are_hard() -> None:
     mentees, mentors = _cohort()
     result = matching.match(mentees, mentors, PROGRAMME)
     by_mentee = {p.mentee_id: p.mentor_id for p in result.pairs}
-    # a asks for a woman mentor and shares an organisation with m1: only m3 could do, but
-    # m3 does not speak French or Arabic... m3 speaks Arabic: allowed
+    # a asks for a woman mentor (not m2) and shares an organisation with m1: only m3,
+    # with whom she shares Arabic, is allowed
     assert by_mentee.get("a") in (None, "m3")
     assert by_mentee.get("e") != "m2"  # e requires a woman mentor
     assert by_mentee.get("d") != "m1"  # same organisation
