@@ -14,16 +14,14 @@ thousands does not swamp the vocabulary weights).
 from __future__ import annotations
 
 import os
-from collections.abc import Hashable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Self
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 
 from matching.features._base import Cells, FloatArray, IntArray, Similarity, unique_inverse
-from matching.features._parse import cell_key
+from matching.features._parse import factorize
 
 TABLE_LIMIT = 2**24
 """Largest distinct-values table (entries) kept whole: 128 MiB in float64."""
@@ -31,23 +29,6 @@ TABLE_ROWS = 512
 """Distinct mentee values computed at once when building the table."""
 TABLE_THREADS = max(1, min(4, os.cpu_count() or 1))
 """Threads building a table (products release the GIL; measured 1.9x on 2 cores)."""
-
-
-def factorize(cells: Any) -> tuple[IntArray, Any]:
-    """(code per row, distinct cells in first-seen order); frames factorize whole rows."""
-    if isinstance(cells, pd.DataFrame):
-        columns = [cells[c].tolist() for c in cells.columns]
-        keys: list[Hashable] = [tuple(map(cell_key, row)) for row in zip(*columns, strict=True)]
-    else:
-        values = cells.tolist() if hasattr(cells, "tolist") else list(cells)
-        keys = [cell_key(v) for v in values]
-    index: dict[Hashable, int] = {}
-    codes = np.fromiter((index.setdefault(k, len(index)) for k in keys), np.int64, len(keys))
-    first = np.zeros(len(index), dtype=np.int64)
-    first[codes[::-1]] = np.arange(len(keys) - 1, -1, -1)  # last write wins: first seen
-    if isinstance(cells, pd.DataFrame):
-        return codes, cells.iloc[first].reset_index(drop=True)
-    return codes, [values[k] for k in first.tolist()]
 
 
 class Deduplicated(Similarity):

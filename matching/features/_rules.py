@@ -26,7 +26,8 @@ from matching.features._base import (
     rowwise_dot,
     unique_inverse,
 )
-from matching.features._dedup import TABLE_LIMIT, factorize
+from matching.features._dedup import TABLE_LIMIT
+from matching.features._parse import factorize
 from matching.features._tags import TagSetEncoder
 from matching.model import ExcludeSameRule, RequiresRule
 
