@@ -33,7 +33,8 @@ solution with the same levels is bounded by it.
 mentor ``w_j / scale``; a missing pair can improve the objective only if ``score_ij >
 mentee_i + mentor_j``. Prices may be negative (an unmatched mentee under ``coverage`` has
 price ``-B/scale``: any allowed mentor with a free seat improves coverage). Returned pairs
-are added and the flow re-solved until the pricer returns nothing — then every missing
+are added and the flow re-optimised (:mod:`._reoptimise`: only the arcs whose flow can
+change are solved again) until the pricer returns nothing — then every missing
 pair has margin <= 0 (``rint`` of a score at most an integer price stays below it), the
 restricted optimum is optimal over all allowed pairs and the bound equals it: status
 ``optimal``, gap 0 — or until ``max_rounds`` (the last violators enter the margins;
@@ -71,6 +72,7 @@ from matching.solver._arcs import WorkArcs, new_pairs
 from matching.solver._network import INT64_HEADROOM, FlowNetwork, solve_min_cost_flow
 from matching.solver._prepare import Residual
 from matching.solver._problem import ArcPricer, FloatArray, IntArray
+from matching.solver._reoptimise import reoptimise
 
 SCALES = (1e8, 1e7, 1e6, 1e5, 1e4, 1e3)
 
@@ -280,19 +282,31 @@ def _pricing_loop(
     rounds, certified = 0, pricer is None
     stats: dict[str, float] = {"flow_seconds": 0.0, "dual_seconds": 0.0, "price_seconds": 0.0}
     leftover: tuple[IntArray, IntArray] = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+    previous: tuple[IntArray, IntArray, IntArray] | None = None  # keys, flows, distance
     while True:
         rounds += 1
         max_score = float(arcs.score.max(initial=0.0))
         levels = choose_levels(max_score, cycle, n_nodes, coverage=coverage, min_loads=min_loads)
         net = network_for(arcs, residual, levels)
         tick = time.perf_counter()
-        flows = net.solve()
+        keys = arcs.keys
+        warm = None
+        if previous is not None and levels == last_levels:
+            # Same costs plus a few priced-in arcs: only what can change is solved.
+            warm = reoptimise(net, keys, *previous)
+        if warm is None:
+            flows = net.solve()
+        else:
+            flows = warm[0]
+            stats["reoptimised_rounds"] = stats.get("reoptimised_rounds", 0.0) + 1
+            stats["reoptimised_free_arcs"] = stats.get("reoptimised_free_arcs", 0.0) + warm[2]
         stats["flow_seconds"] += time.perf_counter() - tick
         if pricer is None and not arcs.incumbent.any():
             break  # every allowed arc is present: the flow is optimal, no duals needed
         tick = time.perf_counter()
-        distance = net.potentials(flows, distance if levels == last_levels else None)
+        distance = net.potentials(flows) if warm is None or warm[1] is None else warm[1]
         last_levels = levels
+        previous = (keys, flows, distance)
         duals = duals_of(net, distance, residual, levels)
         stats["dual_seconds"] += time.perf_counter() - tick
         if pricer is None:

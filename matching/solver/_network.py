@@ -69,6 +69,12 @@ class FlowNetwork:
     def n_nodes(self) -> int:
         return self.sink + 1
 
+    def mentor_capacity(self) -> IntArray:
+        """Seats per mentor: the capacities of his two arcs to the sink."""
+        start, m = self.n_real + self.n_mentees, self.n_mentors
+        seats: IntArray = self.caps[start : start + m] + self.caps[start + m : start + 2 * m]
+        return seats
+
     def solve(self) -> IntArray:
         """Solve the min-cost flow; return the flow on every network arc."""
         return solve_min_cost_flow(self.tails, self.heads, self.caps, self.costs, self.supplies)
@@ -78,7 +84,7 @@ class FlowNetwork:
         reduced: IntArray = self.costs + distance[self.tails] - distance[self.heads]
         return reduced
 
-    def potentials(self, flows: IntArray, start: IntArray | None = None) -> IntArray:
+    def potentials(self, flows: IntArray) -> IntArray:
         """Node potentials ``d`` of an optimal ``flows``: every residual arc then has
         ``cost + d(tail) - d(head) >= 0``, so ``-d`` are optimal dual prices of the flow LP.
 
@@ -88,8 +94,7 @@ class FlowNetwork:
         and mentor prices are the least that support the flow. Pricing then flags only
         pairs that beat what a mentee already has, which keeps the rounds few. Nodes the
         sink does not reach (nobody without demand or seats reaches them either) keep a
-        huge label, which every residual arc out of them satisfies. ``start`` is
-        accepted for compatibility and ignored.
+        huge label, which every residual arc out of them satisfies.
         """
         labels = np.full(self.n_nodes, np.int64(INT64_HEADROOM), dtype=np.int64)
         labels[self.sink] = 0
