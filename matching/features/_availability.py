@@ -50,6 +50,15 @@ def _as_frame(X: Any) -> tuple[list[Any], list[Any]]:
     return values, [None] * len(values)
 
 
+Slots = tuple[tuple[int, int], ...]
+
+
+def _parse(X: Any) -> tuple[list[Slots], list[float]]:
+    """Each row's slots and UTC offset (NaN when missing)."""
+    slots, offsets = _as_frame(X)
+    return parse_column(slots, parse_slots), parse_column(offsets, parse_number)
+
+
 class AvailabilityEncoder(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     """Multi-hot weekly grid in UTC.
 
@@ -64,32 +73,38 @@ class AvailabilityEncoder(TransformerMixin, BaseEstimator):  # type: ignore[misc
 
     def fit(self, X: Any, y: object = None) -> Self:
         """Choose the grid from both sides' slots and offsets (concatenated)."""
-        slots, offsets = _as_frame(X)
-        parsed = parse_column(slots, parse_slots)
-        numbers = parse_column(offsets, parse_number)
+        return self._fit_parsed(*_parse(X))
+
+    def _fit_parsed(self, parsed: list[Slots], offsets: list[float]) -> Self:
+        """:meth:`fit` of parsed cells."""
         hourly = all(
             s % SLOTS_PER_HOUR == 0 and e % SLOTS_PER_HOUR == 0 for row in parsed for s, e in row
         )
-        hourly = hourly and all(math.isnan(o) or float(o).is_integer() for o in numbers)
+        hourly = hourly and all(math.isnan(o) or float(o).is_integer() for o in offsets)
         self.steps_per_hour_ = 1 if hourly else SLOTS_PER_HOUR
         return self
 
     def transform(self, X: Any) -> NDArray[np.float64]:
         """(n_rows, 168 or 336) multi-hot UTC grid, Monday 00:00 UTC first."""
-        slots, offsets = _as_frame(X)
-        parsed = parse_column(slots, parse_slots)
-        numbers = parse_column(offsets, parse_number)
+        return self._grid(*_parse(X))
+
+    def _grid(self, parsed: list[Slots], offsets: list[float]) -> NDArray[np.float64]:
+        """:meth:`transform` of parsed cells: every half hour of every slot, at once."""
         step = SLOTS_PER_HOUR // self.steps_per_hour_
-        width = WEEK_SLOTS // step
-        out = np.zeros((len(parsed), width))
-        for row, (person, offset) in enumerate(zip(parsed, numbers, strict=True)):
-            if not person:
-                continue
+        out = np.zeros((len(parsed), WEEK_SLOTS // step))
+        rows, starts, ends = [], [], []
+        for row, (person, offset) in enumerate(zip(parsed, offsets, strict=True)):
             # local = UTC + offset, so UTC = local - offset (offset rounded to the grid).
             shift = 0 if math.isnan(offset) else round(offset * SLOTS_PER_HOUR)
             for start, end in person:
-                cells = np.arange(start - shift, end - shift) % WEEK_SLOTS
-                out[row, np.unique(cells // step)] = 1.0
+                rows.append(row)
+                starts.append(start - shift)
+                ends.append(end - shift)
+        if rows:
+            lengths = np.subtract(ends, starts)
+            first = np.repeat(np.cumsum(lengths) - lengths, lengths)
+            half_hours = np.repeat(starts, lengths) + (np.arange(first.size) - first)
+            out[np.repeat(rows, lengths), (half_hours % WEEK_SLOTS) // step] = 1.0
         return out
 
     def get_feature_names_out(self, input_features: object = None) -> NDArray[np.object_]:
@@ -112,8 +127,12 @@ class AvailabilitySimilarity(Similarity):
     def fit(self, mentee_cells: Cells, mentor_cells: Cells) -> Self:
         """``*_cells`` are DataFrames (slots, offset) or slot sequences; see the encoder."""
         mentees, mentors = _frame(mentee_cells), _frame(mentor_cells)
-        encoder = AvailabilityEncoder().fit(pd.concat([mentees, mentors], ignore_index=True))
-        a, b = encoder.transform(mentees), encoder.transform(mentors)
+        # Both sides parsed once, together (so a refused cell is numbered as in fit).
+        parsed, offsets = _parse(pd.concat([mentees, mentors], ignore_index=True))
+        encoder = AvailabilityEncoder()._fit_parsed(parsed, offsets)
+        n = len(mentees)
+        a = encoder._grid(parsed[:n], offsets[:n])
+        b = encoder._grid(parsed[n:], offsets[n:])
         # Grid cells where nobody on one side is free cannot be in common: drop them.
         keep = a.any(axis=0) & b.any(axis=0)
         self._a, self._b = a[:, keep], b[:, keep]

@@ -31,7 +31,13 @@ from matching.features._base import (
     join_words,
     rowwise_dot,
 )
-from matching.features._parse import LEVEL_MAX, normalise, parse_column, parse_levelled
+from matching.features._parse import (
+    LEVEL_MAX,
+    RowError,
+    normalise,
+    parse_column,
+    parse_levelled,
+)
 from matching.model import NeedsCriterion, SimilarityEntry
 
 LEVELS = LEVEL_MAX
@@ -41,6 +47,11 @@ def credit(mentor_level: NDArray[Any], need_level: int, full_credit_gap: int) ->
     """Credit a mentor at ``mentor_level`` gives a need at ``need_level`` (0 when absent)."""
     raw = (mentor_level - need_level + 1) / (full_credit_gap + 1)
     return np.where(mentor_level > 0, np.clip(raw, 0.0, 1.0), 0.0)
+
+
+def _tags(parsed: list[dict[str, int]]) -> set[str]:
+    """The tags of parsed cells."""
+    return {tag for person in parsed for tag in person}
 
 
 class NeedsEncoder(TransformerMixin, BaseEstimator):  # type: ignore[misc]
@@ -80,9 +91,17 @@ class NeedsEncoder(TransformerMixin, BaseEstimator):  # type: ignore[misc]
 
     def fit(self, X: Cells, y: object = None) -> Self:
         """Learn the tags of every cell in ``X`` (both sides' cells, concatenated)."""
-        parsed = parse_column(X, lambda c: parse_levelled(c, self.default_level))
-        tags = {t for row in parsed for t in row}
-        tags |= {normalise(e.a) for e in self.related} | {normalise(e.b) for e in self.related}
+        return self._fit_tags(_tags(parse_column(X, self._parse)))
+
+    def _parse(self, cell: object) -> dict[str, int]:
+        """One cell as {tag: level}, with this encoder's default level."""
+        return parse_levelled(cell, self.default_level)
+
+    def _fit_tags(self, tags: set[str]) -> Self:
+        """Learn from the tags of the cells (the default level plays no part in them)."""
+        tags = (
+            tags | {normalise(e.a) for e in self.related} | {normalise(e.b) for e in self.related}
+        )
         self.tags_ = sorted(tags)
         index = {t: k for k, t in enumerate(self.tags_)}
         similarity = np.eye(len(self.tags_))
@@ -97,22 +116,29 @@ class NeedsEncoder(TransformerMixin, BaseEstimator):  # type: ignore[misc]
 
     def levels(self, X: Cells) -> NDArray[np.int64]:
         """Level of each known tag per row (0 when absent): (n_rows, n_tags)."""
-        parsed = parse_column(X, lambda c: parse_levelled(c, self.default_level))
-        rows, cols, vals = [], [], []
-        for r, person in enumerate(parsed):
-            for tag, level in person.items():
-                k = self._index.get(tag)
-                if k is not None:
-                    rows.append(r)
-                    cols.append(k)
-                    vals.append(level)
+        return self._levels(parse_column(X, self._parse))
+
+    def _levels(self, parsed: list[dict[str, int]]) -> NDArray[np.int64]:
+        """:meth:`levels` of parsed cells."""
+        index = self._index
+        entries = [
+            (r, index[tag], level)
+            for r, person in enumerate(parsed)
+            for tag, level in person.items()
+            if tag in index
+        ]
         out = np.zeros((len(parsed), len(self.tags_)), dtype=np.int64)
-        out[rows, cols] = vals
+        if entries:
+            rows, cols, vals = zip(*entries, strict=True)
+            out[list(rows), list(cols)] = vals
         return out
 
     def transform(self, X: Cells) -> Matrix:
         """Needs profile (CSR) or credit profile (dense), columns as the feature names."""
-        levels = self.levels(X)
+        return self._encode(self.levels(X))
+
+    def _encode(self, levels: NDArray[np.int64]) -> Matrix:
+        """:meth:`transform` of known levels."""
         n_rows, n_tags = levels.shape
         if self.role == "needs":
             r, t = np.nonzero(levels)
@@ -150,23 +176,27 @@ class NeedsSimilarity(Similarity):
     def __init__(self, criterion: NeedsCriterion) -> None:
         self.criterion = criterion
 
-    def _encoder(self, role: Literal["needs", "expertise"], both: list[Any]) -> NeedsEncoder:
-        """An encoder for one side, fitted on both sides' cells."""
-        c = self.criterion
-        level = c.default_mentee_level if role == "needs" else c.default_mentor_level
-        return NeedsEncoder(role, level, c.full_credit_gap, c.related).fit(both)
-
     def fit(self, mentee_cells: Cells, mentor_cells: Cells) -> Self:
         """Encode needs (mentees) and credit profiles (mentors) over shared tags."""
-        mentees, mentors = list(mentee_cells), list(mentor_cells)
-        needs = self._encoder("needs", mentees + mentors)
-        expertise = self._encoder("expertise", mentees + mentors)
+        c = self.criterion
+        needs = NeedsEncoder("needs", c.default_mentee_level, c.full_credit_gap, c.related)
+        expertise = NeedsEncoder("expertise", c.default_mentor_level, c.full_credit_gap, c.related)
+        # Each side is parsed once, with its own default level: the tags, and the cells
+        # refused, do not depend on the default level.
+        mentees = parse_column(list(mentee_cells), needs._parse)
+        try:
+            mentors = parse_column(list(mentor_cells), expertise._parse)
+        except RowError as exc:  # numbered as in both sides' cells, concatenated
+            raise RowError(len(mentees) + exc.row, exc.reason) from None
+        tags = _tags(mentees) | _tags(mentors)
+        needs._fit_tags(tags)
+        expertise._fit_tags(tags)
         self.needs_encoder_, self.expertise_encoder_ = needs, expertise
-        self._f: Matrix = as_matrix(needs.transform(mentees))
-        self._g: Matrix = as_matrix(expertise.transform(mentors))
+        self._need_levels = needs._levels(mentees)
+        self._mentor_levels = expertise._levels(mentors)
+        self._f: Matrix = as_matrix(needs._encode(self._need_levels))
+        self._g: Matrix = as_matrix(expertise._encode(self._mentor_levels))
         self._g_cache = CastCache(self._g)
-        self._need_levels = needs.levels(mentees)
-        self._mentor_levels = expertise.levels(mentors)
         self.n_mentees_, self.n_mentors_ = len(mentees), len(mentors)
         return self
 

@@ -49,8 +49,8 @@ class RuleMask:
         self, mentee_cells: Cells | None, mentor_cells: Cells | None, n_mentees: int, n_mentors: int
     ) -> Self:
         """Encode both sides; ``None`` for a column that does not exist."""
-        mentees = list(mentee_cells) if mentee_cells is not None else [None] * n_mentees
-        mentors = list(mentor_cells) if mentor_cells is not None else [None] * n_mentors
+        mentees = mentee_cells if mentee_cells is not None else [None] * n_mentees
+        mentors = mentor_cells if mentor_cells is not None else [None] * n_mentors
         # Work on distinct values (a few hundred organisations, not 30,000 people).
         self._codes_a, distinct_a = factorize(mentees)
         self._codes_b, distinct_b = factorize(mentors)

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from matching.features import AvailabilitySimilarity, NeedsSimilarity
 from matching.features._parse import (
     CellError,
     RowError,
@@ -28,6 +29,7 @@ from matching.features._parse import (
     parse_tags,
     split_items,
 )
+from matching.model import AvailabilityCriterion, NeedsCriterion
 
 
 def _reference_factorize(values: list[Any]) -> tuple[list[int], list[Any]]:
@@ -190,3 +192,14 @@ def test_missing_mask() -> None:
     values = [None, [], [None, ""], ["a"], 0, float("nan"), pd.NA]
     assert missing_mask(values).tolist() == [is_missing(c) for c in values]
     assert missing_mask([]).tolist() == []
+
+
+def test_fit_numbers_a_refused_cell_as_in_both_sides_cells() -> None:
+    needs = NeedsCriterion(name="needs", mentee_field="needs", mentor_field="expertise")
+    with pytest.raises(RowError) as refused:
+        NeedsSimilarity(needs).fit(["seo:1", "web"], ["seo:4", "x:9"])
+    assert refused.value.row == 3
+    slots = AvailabilityCriterion(name="slots", mentee_field="slots", mentor_field="slots")
+    with pytest.raises(RowError) as refused:
+        AvailabilitySimilarity(slots).fit(["mon 9-10", None], ["tue 9-10", "someday"])
+    assert refused.value.row == 3
