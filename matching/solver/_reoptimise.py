@@ -161,7 +161,6 @@ def _unsupported(
         reduced[index],
         flows[index],
         net.n_nodes,
-        bounds=(net.n_mentees, net.sink),
     )
     after = reduced + shift[net.tails] - shift[net.heads]
     wrong = ((flows < net.caps) & (after < 0)) | ((flows > 0) & (after > 0))
