@@ -7,8 +7,10 @@ network — and hence the tie-breaking — depends only on the set of arcs.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from matching.solver._prepare import Residual
 from matching.solver._problem import AssignmentProblem, BoolArray, FloatArray, IntArray
@@ -67,16 +69,25 @@ class WorkArcs:
 
     def with_pairs(self, mentee: IntArray, mentor: IntArray, score: FloatArray) -> WorkArcs:
         """These arcs plus new priced-in pairs, back in (mentee, mentor) order."""
-        all_mentee = np.concatenate([self.mentee, mentee])
-        all_mentor = np.concatenate([self.mentor, mentor])
-        order = np.lexsort((all_mentor, all_mentee))
-        added = np.ones(mentee.size, dtype=bool)
+        # Both sides are in key order (new pairs once sorted): merge, do not re-sort.
+        first = np.lexsort((mentor, mentee))
+        mentee, mentor, score = mentee[first], mentor[first], score[first]
+        slot = np.searchsorted(self.keys, mentee * self.n_mentors + mentor)
+        slot += np.arange(mentee.size)
+        is_new = np.zeros(self.size + mentee.size, dtype=bool)
+        is_new[slot] = True
+
+        def merged(old: NDArray[Any], added: NDArray[Any]) -> NDArray[Any]:
+            out = np.empty(is_new.size, dtype=old.dtype)
+            out[is_new], out[~is_new] = added, old
+            return out
+
         return WorkArcs(
-            all_mentee[order],
-            all_mentor[order],
-            np.concatenate([self.score, score])[order],
-            np.concatenate([self.incumbent, ~added])[order],
-            np.concatenate([self.priced, added])[order],
+            merged(self.mentee, mentee),
+            merged(self.mentor, mentor),
+            merged(self.score, score),
+            merged(self.incumbent, np.zeros(mentee.size, dtype=bool)),
+            merged(self.priced, np.ones(mentee.size, dtype=bool)),
             self.n_mentors,
         )
 
