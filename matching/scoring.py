@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from matching.features import RuleMask, Similarity, fit_rule, fit_similarity
 from matching.model import Programme
 
-__all__ = ["PairScorer", "ScoreBlock"]
+__all__ = ["PairScorer", "ScoreBlock", "count_rows"]
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -36,6 +36,14 @@ EVIDENCE_SEPARATOR = "; "
 SCORE_CHUNK_ENTRIES = 2**19
 """Pairs (rows x mentors) scored at once inside a block, so the per-criterion passes
 work on cache-sized arrays."""
+
+
+def count_rows(mask: BoolArray) -> IntArray:
+    """Per-row counts of a 2-D boolean mask: ``np.count_nonzero(mask, axis=1)``, faster."""
+    # count_nonzero along an axis sums through an int64 copy of the mask; adding the bytes
+    # into a narrow accumulator is about five times faster on a cache-sized chunk.
+    narrow = np.uint16 if mask.shape[1] < 2**16 else np.uint32
+    return np.asarray(np.add.reduce(mask.view(np.uint8), axis=1, dtype=narrow), dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -156,8 +164,9 @@ class PairScorer:
         b = rows.size
         m = self.n_mentors_ if columns is None else columns.size
         dtype = self.dtype
-        score: NDArray[np.floating[Any]] = np.zeros((b, m), dtype=dtype)
-        rule_allowed = np.ones((b, m), dtype=bool)
+        # Every entry is written by _score_rows (no zero-fill pass).
+        score: NDArray[np.floating[Any]] = np.empty((b, m), dtype=dtype)
+        rule_allowed = np.empty((b, m), dtype=bool)
         counts = np.zeros((b, len(self.exclusion_names_)), dtype=np.int64)
         # Rows a few hundred at a time: the per-criterion passes then stay in cache
         # (measured twice as fast as whole 2048-row blocks at 3,000 mentors).
@@ -168,7 +177,7 @@ class PairScorer:
         min_score = self.programme.min_score
         if min_score > 0.0:
             allowed = rule_allowed & (score >= dtype(min_score))
-            counts[:, -1] = np.count_nonzero(rule_allowed & ~allowed, axis=1)
+            counts[:, -1] = count_rows(rule_allowed & ~allowed)
         else:
             allowed = rule_allowed.copy()
         return ScoreBlock(rows, score, allowed, rule_allowed, counts)
@@ -185,6 +194,9 @@ class PairScorer:
         m = score.shape[1]
         dtype = self.dtype
         column = 0
+        # The first weighted term and the first mask are written rather than added to
+        # zeros / and-ed into ones: the same values, two passes fewer.
+        summed = masked = False
         for k, similarity in enumerate(self.similarities_):
             weight = self.weights_[k]
             if weight == 0.0 and k not in self._required:
@@ -195,17 +207,33 @@ class PairScorer:
                 values = similarity.block_columns(rows, columns, dtype)
             if k in self._required:
                 ok = self._meets(k, values)
-                counts[:, column] = m - np.count_nonzero(ok, axis=1)
-                rule_allowed &= ok
+                counts[:, column] = m - count_rows(ok)
+                if masked:
+                    rule_allowed &= ok
+                else:
+                    rule_allowed[...] = ok
+                    masked = True
                 column += 1
             if weight != 0.0:
-                np.multiply(values, dtype(weight), out=values)
-                np.add(score, values, out=score)
+                if summed:
+                    np.multiply(values, dtype(weight), out=values)
+                    np.add(score, values, out=score)
+                else:
+                    np.multiply(values, dtype(weight), out=score)
+                    summed = True
         for rule in self.rules_:
             ok = rule.block(rows) if columns is None else rule.block_columns(rows, columns)
-            counts[:, column] = m - np.count_nonzero(ok, axis=1)
-            rule_allowed &= ok
+            counts[:, column] = m - count_rows(ok)
+            if masked:
+                rule_allowed &= ok
+            else:
+                rule_allowed[...] = ok
+                masked = True
             column += 1
+        if not summed:
+            score.fill(0.0)
+        if not masked:
+            rule_allowed.fill(True)
 
     # ----------------------------------------------------------------- exact pairs
 

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matching.model import Programme, participants_frame
-from matching.scoring import PairScorer
+from matching.scoring import PairScorer, count_rows
 from matching.synthetic import generate_cohort
 
 PROGRAMME = Programme.from_dict(
@@ -32,7 +32,7 @@ PROGRAMME = Programme.from_dict(
 )  # fmt: skip
 
 
-def _small() -> PairScorer:
+def _small_frames() -> tuple[pd.DataFrame, pd.DataFrame]:
     mentees = pd.DataFrame(
         {
             "id": ["a", "b", "c"],
@@ -51,9 +51,11 @@ def _small() -> PairScorer:
             "organisation": [None, None, "COOP1"],
         }
     )
-    return PairScorer(PROGRAMME).fit(
-        participants_frame(mentees, "mentee"), participants_frame(mentors, "mentor")
-    )
+    return participants_frame(mentees, "mentee"), participants_frame(mentors, "mentor")
+
+
+def _small() -> PairScorer:
+    return PairScorer(PROGRAMME).fit(*_small_frames())
 
 
 @cache
@@ -154,3 +156,34 @@ def test_weights_change_the_score_linearly() -> None:
     )
     i, j = _all_pairs(base)
     assert doubled.pair_contributions(i, j) == pytest.approx(2 * base.pair_contributions(i, j))
+
+
+@pytest.mark.parametrize("width", [0, 1, 7, 3000, 2**16 + 3])
+def test_count_rows_counts_like_count_nonzero(width: int) -> None:
+    rng = np.random.default_rng(width)
+    mask = rng.random((5, width)) < rng.random((5, 1))
+    mask[0] = True
+    np.testing.assert_array_equal(count_rows(mask), np.count_nonzero(mask, axis=1))
+    assert count_rows(mask).dtype == np.int64
+    assert count_rows(mask[:, ::2]).tolist() == np.count_nonzero(mask[:, ::2], axis=1).tolist()
+
+
+def test_block_without_rules_or_required_criteria_allows_everyone() -> None:
+    unweighted_first = Programme.from_dict(
+        {
+            "criteria": [
+                {"name": "needs", "kind": "needs", "mentee_field": "needs",
+                 "mentor_field": "expertise", "weight": 0.0},
+                {"name": "language", "kind": "overlap", "mentee_field": "languages",
+                 "mentor_field": "languages", "weight": 0.7, "mode": "any"},
+            ],
+        }
+    )  # fmt: skip
+    scorer = PairScorer(unweighted_first).fit(*_small_frames())
+    block = scorer.score_block(np.arange(3))
+    assert block.rule_allowed.all()
+    assert block.allowed.all()
+    assert block.exclusion_counts.tolist() == [[0], [0], [0]]
+    i, j = _all_pairs(scorer)
+    np.testing.assert_allclose(block.score.ravel(), scorer.exact_pairs(i, j)[0], atol=1e-6)
+    assert block.score[0, 0] == np.float32(0.7)  # French/Darija shared, needs weigh nothing
