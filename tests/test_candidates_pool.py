@@ -7,7 +7,13 @@ from functools import cache
 import numpy as np
 import pytest
 
-from matching.candidates import CandidatePricer, build_candidates
+from matching.candidates import (
+    CandidatePricer,
+    _by_mentor_score_mentee,
+    _mask_in_place,
+    _pool_of,
+    build_candidates,
+)
 from matching.scoring import PairScorer
 from matching.synthetic import generate_cohort
 
@@ -131,3 +137,65 @@ def test_graph_is_the_same_whatever_the_blocks_and_threads(per_mentor: int | Non
         np.testing.assert_array_equal(getattr(one, name), getattr(many, name))
     np.testing.assert_array_equal(one.pool_mentor, many.pool_mentor)
     np.testing.assert_array_equal(one.exclusion_counts, many.exclusion_counts)
+
+
+def _pool_by_sorting(ruled: np.ndarray, width: int) -> tuple[np.ndarray, ...]:
+    """What a pool is, row by row: values above the width + 1-th largest, column order."""
+    b, m = ruled.shape
+    bound = np.full(b, -np.inf, dtype=np.float32)
+    if width < m:
+        bound = np.sort(ruled, axis=1)[:, m - width - 1].astype(np.float32)
+    cols = np.zeros((b, width), dtype=np.int32)
+    vals = np.full((b, width), -np.inf, dtype=np.float32)
+    for i in range(b):
+        inside = np.flatnonzero(ruled[i] > bound[i])
+        cols[i, : inside.size], vals[i, : inside.size] = inside, ruled[i, inside]
+    return cols, vals, bound
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_pool_of_rows_is_the_sorted_answer(seed: int) -> None:
+    # Wide rows take the group-maxima shortcut, narrow ones the plain partition; ties,
+    # -inf (disallowed) entries and rows shorter than the pool must not matter.
+    rng = np.random.default_rng(seed)
+    for m, width in [(3000, 148), (800, 148), (700, 20), (60, 4), (40, 40), (30, 50)]:
+        levels = int(rng.integers(2, 200))
+        ruled = (rng.integers(0, levels, (17, m)) / levels).astype(np.float32)
+        ruled[rng.random((17, m)) < rng.random((17, 1))] = -np.inf
+        ruled[0] = -np.inf
+        ruled[1, : m - width // 2] = -np.inf  # fewer finite values than the pool holds
+        # At 3,000 x 148: 500 finite values, in fewer groups (of columns g, g + 600, ...)
+        # than the pool holds.
+        ruled[2, np.arange(m) % (m // 5) >= m // 30] = -np.inf
+        got = _pool_of(ruled.copy(), width)
+        for have, want in zip(got, _pool_by_sorting(ruled, width), strict=True):
+            assert have.dtype == want.dtype
+            np.testing.assert_array_equal(have, want)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_entries_sort_by_mentor_then_best_score_then_mentee(dtype: type) -> None:
+    rng = np.random.default_rng(4)
+    size = 5000
+    special = np.array([0.0, -0.0, 1.5, -2.0, 1e-30, -1e-30, 3e38, -3e38, 0.25])
+    score = np.where(rng.random(size) < 0.5, rng.choice(special, size), rng.normal(size=size))
+    mentor = rng.integers(0, 300, size)
+    mentee = rng.permutation(4 * size)[:size]
+    for high in (1, 2**40):  # indices too wide for one 64-bit key: the three-key sort
+        order = np.lexsort((mentee, -score.astype(dtype), mentor * high))
+        got = _by_mentor_score_mentee(mentor * high, score.astype(dtype), mentee)
+        np.testing.assert_array_equal(got[0], mentor[order] * high)
+        np.testing.assert_array_equal(got[1], score.astype(dtype)[order])
+        np.testing.assert_array_equal(got[2], mentee[order])
+        assert got[1].dtype == dtype
+
+
+def test_mask_in_place_is_where() -> None:
+    rng = np.random.default_rng(5)
+    values = rng.random((9, 31)).astype(np.float32)
+    values[0, :5] = [0.0, np.inf, -np.inf, 3e38, -1.0]
+    keep = rng.random((9, 31)) < 0.6
+    want = np.where(keep, values, -np.inf)
+    got = _mask_in_place(values, keep)
+    assert got is values
+    np.testing.assert_array_equal(got, want)
