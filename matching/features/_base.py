@@ -8,6 +8,7 @@ of (mentee, mentor) pairs (exact, float64) and the evidence in words for pairs.
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any, Self, TypeAlias
@@ -82,15 +83,28 @@ class CastCache:
     def __init__(self, matrix: Matrix) -> None:
         self.matrix = matrix
         self._copies: dict[Any, Matrix] = {}
+        self._transposed: dict[Any, Matrix] = {}
+        self._lock = threading.Lock()  # blocks are computed on threads: make copies once
 
     def get(self, dtype: type[np.floating[Any]]) -> Matrix:
         """The matrix in ``dtype``."""
         key = np.dtype(dtype)
         if key == self.matrix.dtype:
             return self.matrix
-        if key not in self._copies:
-            self._copies[key] = self.matrix.astype(key)
-        return self._copies[key]
+        with self._lock:
+            if key not in self._copies:
+                self._copies[key] = self.matrix.astype(key)
+            return self._copies[key]
+
+    def transposed(self, dtype: type[np.floating[Any]]) -> Matrix:
+        """The sparse matrix in ``dtype``, transposed, as CSR: what scipy would convert
+        ``matrix.T`` to for every product (the same arrays, so the same products)."""
+        key = np.dtype(dtype)
+        matrix = self.get(dtype)
+        with self._lock:
+            if key not in self._transposed:
+                self._transposed[key] = sp.csr_matrix(matrix.T)
+            return self._transposed[key]
 
 
 def block_product(
@@ -101,7 +115,7 @@ def block_product(
     part = left[rows]
     if sp.issparse(part):
         part = part.astype(dtype)
-        product = part @ right_m.T
+        product = part @ (right.transposed(dtype) if sp.issparse(right_m) else right_m.T)
         return np.asarray(product.toarray() if sp.issparse(product) else product, dtype=dtype)
     part = np.asarray(part, dtype=dtype)
     if sp.issparse(right_m):
