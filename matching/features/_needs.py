@@ -41,6 +41,7 @@ from matching.features._parse import (
 from matching.model import NeedsCriterion, SimilarityEntry
 
 LEVELS = LEVEL_MAX
+BoolArray = NDArray[np.bool_]
 
 
 def credit(mentor_level: NDArray[Any], need_level: int, full_credit_gap: int) -> NDArray[Any]:
@@ -208,53 +209,101 @@ class NeedsSimilarity(Similarity):
         """Row-wise ``F[i] . G[j]`` in float64."""
         return rowwise_dot(self._f, self._g, mentee_idx, mentor_idx)
 
-    def _lookups(self) -> tuple[list[list[tuple[int, int]]], list[dict[int, int]]]:
-        """Per mentee (tag, need level) lists and per mentor {tag: level}, made once."""
-        if not hasattr(self, "_needs_list"):
-            self._needs_list = [
-                [(t, int(row[t])) for t in np.flatnonzero(row).tolist()]
-                for row in self._need_levels
-            ]
-            self._have = [
-                {t: int(row[t]) for t in np.flatnonzero(row).tolist()}
-                for row in self._mentor_levels
-            ]
-            sim = self.needs_encoder_.tag_similarity_
-            self._partners = [
-                [(k, float(sim[t, k])) for k in np.flatnonzero(sim[t]).tolist() if k != t]
-                for t in range(sim.shape[0])
-            ]
-        return self._needs_list, self._have
+    def _lookups(self) -> _Lookups:
+        """The tables :meth:`phrases` reads, made once."""
+        if not hasattr(self, "_phrase_lookups"):
+            self._phrase_lookups = _Lookups(self)
+        return self._phrase_lookups
 
     def _credit(self, level: int, need: int) -> float:
-        """Scalar :func:`credit` (pure Python: called per pair in explanations)."""
+        """Scalar :func:`credit` (the explanations' own arithmetic, tabulated once)."""
         gap = self.criterion.full_credit_gap
         return min(1.0, max(0.0, (level - need + 1) / (gap + 1))) if level else 0.0
 
     def phrases(self, mentee_idx: IntArray, mentor_idx: IntArray) -> list[str | None]:
-        """``covers SEO (mentor level 4 for need level 1) and social media``."""
-        tags = [display(t) for t in self.needs_encoder_.tags_]
-        needs_list, have_list = self._lookups()
-        out: list[str | None] = []
-        for i, j in zip(mentee_idx.tolist(), mentor_idx.tolist(), strict=True):
-            have = have_list[j]
-            covered, related = [], []
-            for t, n in needs_list[i]:
-                level = have.get(t, 0)
-                if self._credit(level, n) > 0:
-                    covered.append(f"{tags[t]} (mentor level {level} for need level {n})")
-                    continue
-                best, via = 0.0, -1
-                for k, similarity in self._partners[t]:
-                    value = similarity * self._credit(have.get(k, 0), n)
-                    if value > best:
-                        best, via = value, k
-                if via >= 0:
-                    related.append(f"{tags[t]} through {tags[via]}")
-            parts = []
-            if covered:
-                parts.append("covers " + join_words(covered))
-            if related:
-                parts.append("related expertise for " + join_words(related))
-            out.append("; ".join(parts) or None)
-        return out
+        """``covers SEO (mentor level 4 for need level 1) and social media``.
+
+        Every need of every pair at once: a need is covered when the mentor's own level
+        earns credit; otherwise the related tag giving the most credit is named (the
+        first one among equals, by tag order), if any gives some."""
+        look = self._lookups()
+        counts = look.need_ptr[mentee_idx + 1] - look.need_ptr[mentee_idx]
+        pair = np.repeat(np.arange(mentee_idx.size), counts)
+        ends = np.cumsum(counts)
+        entry = np.arange(ends[-1] if ends.size else 0) + np.repeat(
+            look.need_ptr[mentee_idx] - (ends - counts), counts
+        )
+        tag, need = look.need_tag[entry], look.need_level[entry]
+        mentor = mentor_idx[pair]
+        level = self._mentor_levels[mentor, tag]
+        covered = np.asarray(look.credit[level, need] > 0, dtype=bool)
+        text = look.covered_text[tag, level, need]
+        related = np.zeros(entry.size, dtype=bool)
+        if look.has_partners:
+            rest = np.flatnonzero(~covered & look.has_partner[tag])
+            # similarity x credit of every tag of the mentor, for each uncovered need
+            credit = look.credit[self._mentor_levels[mentor[rest]], need[rest, None]]
+            value = look.partner_similarity[tag[rest]] * credit
+            via = np.argmax(value, axis=1)
+            found = np.asarray(value[np.arange(rest.size), via] > 0, dtype=bool)
+            related[rest[found]] = True
+            text[rest[found]] = look.related_text[tag[rest[found]], via[found]]
+        return _join_pieces(text, pair, covered, related, mentee_idx.size)
+
+
+class _Lookups:
+    """What :meth:`NeedsSimilarity.phrases` reads: each mentee's needs as flat arrays, the
+    credit of every (mentor level, need level), the related tags' similarities, and the
+    text of every possible piece of a phrase."""
+
+    def __init__(self, similarity: NeedsSimilarity) -> None:
+        levels = similarity._need_levels
+        rows, self.need_tag = np.nonzero(levels)  # each mentee's needs in tag order
+        self.need_level = levels[rows, self.need_tag]
+        self.need_ptr = np.zeros(levels.shape[0] + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=levels.shape[0]), out=self.need_ptr[1:])
+        span = range(LEVELS + 1)
+        self.credit = np.array([[similarity._credit(lv, n) for n in span] for lv in span])
+        partner = similarity.needs_encoder_.tag_similarity_.copy()
+        np.fill_diagonal(partner, 0.0)
+        self.partner_similarity = partner
+        self.has_partner = np.asarray((partner > 0).any(axis=1), dtype=bool)
+        self.has_partners = bool(self.has_partner.any())
+        tags = [display(t) for t in similarity.needs_encoder_.tags_]
+        self.covered_text = np.array(
+            [
+                [[f"{t} (mentor level {lv} for need level {n})" for n in span] for lv in span]
+                for t in tags
+            ],
+            dtype=object,
+        ).reshape(len(tags), LEVELS + 1, LEVELS + 1)
+        self.related_text = np.array(
+            [[f"{t} through {via}" for via in tags] for t in tags], dtype=object
+        ).reshape(len(tags), len(tags))
+
+
+def _join_pieces(
+    text: NDArray[np.object_],
+    pair: IntArray,
+    covered: BoolArray,
+    related: BoolArray,
+    n_pairs: int,
+) -> list[str | None]:
+    """Each pair's phrase from the pieces of its needs (``pair`` numbers them, in order)."""
+    out: list[str | None] = []
+    covers, relates = text[covered].tolist(), text[related].tolist()
+    cover_end = np.cumsum(np.bincount(pair[covered], minlength=n_pairs)).tolist()
+    relate_end = np.cumsum(np.bincount(pair[related], minlength=n_pairs)).tolist()
+    c = r = 0
+    for c_end, r_end in zip(cover_end, relate_end, strict=True):
+        if c_end > c and r_end > r:
+            covered_text = "covers " + join_words(covers[c:c_end])
+            out.append(covered_text + "; related expertise for " + join_words(relates[r:r_end]))
+        elif c_end > c:
+            out.append("covers " + join_words(covers[c:c_end]))
+        elif r_end > r:
+            out.append("related expertise for " + join_words(relates[r:r_end]))
+        else:
+            out.append(None)
+        c, r = c_end, r_end
+    return out

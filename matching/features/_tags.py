@@ -141,25 +141,40 @@ class OverlapSimilarity(Similarity):
         if not hasattr(self, "_sets_a"):
             self._sets_a = [_row_set(self._a, r) for r in range(self._a.shape[0])]
             self._sets_b = [_row_set(self._b, r) for r in range(self._b.shape[0])]
-            names = self.encoder_.classes_.tolist()
-            self._labels = [self.encoder_.labels_.get(t, t) for t in names]
-        return [self._labels[k] for k in sorted(self._sets_a[i] & self._sets_b[j])]
+        labels = self._tag_labels()
+        return [labels[k] for k in sorted(self._sets_a[i] & self._sets_b[j])]
 
     def phrases(self, mentee_idx: IntArray, mentor_idx: IntArray) -> list[str | None]:
-        """``both speak French and Darija`` / ``sectors in common: agrifood``."""
-        language = "lang" in (self.criterion.name + self.criterion.mentee_field).lower()
-        out: list[str | None] = []
-        for i, j in zip(mentee_idx.tolist(), mentor_idx.tolist(), strict=True):
-            common = [display(t) for t in self.common_tags(i, j)]
-            if not common:
-                out.append(None)
-            elif language:
-                out.append("both speak " + join_words([c[:1].upper() + c[1:] for c in common]))
-            else:
-                out.append(
-                    f"{self.criterion.name.replace('_', ' ')} in common: " + join_words(common)
-                )
-        return out
+        """``both speak French and Darija`` / ``sectors in common: agrifood``: one phrase per
+        distinct set of common tags."""
+        if sp.issparse(self._a) or sp.issparse(self._b):
+            pairs = zip(mentee_idx.tolist(), mentor_idx.tolist(), strict=True)
+            return [self._phrase(self.common_tags(i, j)) for i, j in pairs]
+        common = (self._a[mentee_idx] > 0) & (self._b[mentor_idx] > 0)
+        sets, inverse = np.unique(np.packbits(common, axis=1), axis=0, return_inverse=True)
+        labels = self._tag_labels()
+        width = common.shape[1]
+        phrases = [
+            self._phrase([labels[k] for k in np.flatnonzero(np.unpackbits(row)[:width]).tolist()])
+            for row in sets
+        ]
+        return [phrases[k] for k in inverse.ravel().tolist()]
+
+    def _tag_labels(self) -> list[str]:
+        """Each tag as first written in the data, by column."""
+        if not hasattr(self, "_labels"):
+            names = self.encoder_.classes_.tolist()
+            self._labels = [self.encoder_.labels_.get(t, t) for t in names]
+        return self._labels
+
+    def _phrase(self, common_tags: list[str]) -> str | None:
+        """The phrase for a pair's common tags (in tag order), None when there are none."""
+        common = [display(t) for t in common_tags]
+        if not common:
+            return None
+        if "lang" in (self.criterion.name + self.criterion.mentee_field).lower():
+            return "both speak " + join_words([c[:1].upper() + c[1:] for c in common])
+        return f"{self.criterion.name.replace('_', ' ')} in common: " + join_words(common)
 
 
 def _row_set(matrix: Matrix, row: int) -> set[int]:
