@@ -19,13 +19,14 @@ import math
 from collections.abc import Callable
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 from matching.errors import Problem
 from matching.features._parse import (
     CellError,
     column_problems,
-    is_missing,
+    missing_mask,
     parse_coordinates,
     parse_levelled,
     parse_number,
@@ -122,7 +123,7 @@ def check_participants(frame: pd.DataFrame, programme: Programme, side: Side) ->
             continue
         parser = _parser(criterion, side)
         key = (criterion.kind, field)
-        if key not in checked:
+        if key not in checked and parser is not _any_text:  # free text: nothing to refuse
             checked.add(key)
             problems += [
                 Problem(None, row, field, reason)
@@ -156,13 +157,9 @@ def _check_offsets(
         Problem(None, row, offset_field, reason)
         for row, reason in column_problems(frame[offset_field], _offset)
     ]
-    slots = frame[getattr(criterion, f"{side}_field")].tolist()
-    offsets = frame[offset_field].tolist()
-    for row, (slot, offset) in enumerate(zip(slots, offsets, strict=True)):
-        if is_missing(offset) and not is_missing(slot):
-            problems.append(
-                Problem(
-                    None, row, offset_field, "a UTC offset is needed where availability is given"
-                )
-            )
-    return problems
+    slots = frame[getattr(criterion, f"{side}_field")]
+    lacking = missing_mask(frame[offset_field]) & ~missing_mask(slots)
+    reason = "a UTC offset is needed where availability is given"
+    return problems + [
+        Problem(None, row, offset_field, reason) for row in np.flatnonzero(lacking).tolist()
+    ]

@@ -97,3 +97,33 @@ def test_mentor_side_reads_mentor_fields() -> None:
     frame = _good().rename(columns={"needs": "expertise"})
     assert check_participants(frame, PROGRAMME, "mentor") == []
     assert [p.column for p in check_participants(_good(), PROGRAMME, "mentor")] == ["expertise"]
+
+
+def test_string_columns_give_the_same_problems_as_object_columns() -> None:
+    # String columns take pandas' factorize, object columns the general path: the same
+    # rows, columns and reasons, in the same order, for repeated and missing bad cells.
+    rows = 12
+    frame = pd.DataFrame(
+        {
+            "id": [f"p{k}" for k in range(rows)],
+            "needs": ["seo:1", "seo:9", None, "seo:9", "", "web:2|:3"] * 2,
+            "years": ["3,5", "x", None, "x", "7", " "] * 2,
+            "availability": ["mon 18-20", None, "someday", "sat 9-12", "someday", ""] * 2,
+            "utc_offset": [None, "1", "2", None, "+20", "0"] * 2,
+            "location": ["33.57|-7.59", None, "95|10", "1|2|3", "", "0|0"] * 2,
+            "stage": ["idea", None, "growth", "", "idea", "x"] * 2,
+        }
+    )
+    as_text = frame.astype({c: "str" for c in frame.columns if c != "id"})
+    as_objects = frame.astype(object)
+    problems = check_participants(as_text, PROGRAMME, "mentee")
+    assert problems == check_participants(as_objects, PROGRAMME, "mentee")
+    assert [(p.row, p.column) for p in problems[:6]] == [
+        (0, "utc_offset"),
+        (1, "needs"),
+        (1, "years"),
+        (2, "availability"),
+        (2, "location"),
+        (3, "location"),
+    ]
+    assert len(problems) == 2 * 12
