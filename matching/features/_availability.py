@@ -164,8 +164,10 @@ class AvailabilitySimilarity(Similarity):
 
     def phrases(self, mentee_idx: IntArray, mentor_idx: IntArray) -> list[str | None]:
         """``6 h a week in common``."""
-        hours = self.common_hours(mentee_idx, mentor_idx)
-        return [f"{h:g} h a week in common" if h > 0 else None for h in hours.tolist()]
+        hours = self.common_hours(mentee_idx, mentor_idx).tolist()
+        # A few distinct numbers of hours: each is written once.
+        text = {h: f"{h:g} h a week in common" if h > 0 else None for h in set(hours)}
+        return [text[h] for h in hours]
 
 
 def _frame(cells: Any) -> pd.DataFrame:

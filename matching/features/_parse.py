@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Hashable, Sequence
+from functools import lru_cache
 from typing import Any, TypeVar
 
 import numpy as np
@@ -72,17 +73,30 @@ def parse_levelled(cell: object, default_level: int) -> dict[str, int]:
     """``tag:level`` items as {tag: level}; a repeated tag keeps its highest level."""
     result: dict[str, int] = {}
     for item in split_items(cell):
-        tag, sep, level_text = item.rpartition(":")
-        if not sep:
-            tag, level = item, default_level
-        else:
-            level = _LEVELS.get(level_text) or _level(level_text)
-        key = tag.strip().casefold()  # normalise(): items are text already
-        if not key:
-            raise CellError("a tag is empty before ':level'")
+        key, level = _levelled_item(item)
+        level = level or default_level
         if level > result.get(key, 0):
             result[key] = level
     return result
+
+
+ITEM_CACHE = 2**16
+"""Distinct items (``seo:3``, ``mon 18-20``) whose reading is remembered: cells differ,
+their items repeat."""
+
+
+@lru_cache(maxsize=ITEM_CACHE)
+def _levelled_item(item: str) -> tuple[str, int]:
+    """(normalised tag, level) of one ``tag:level`` item; level 0 when not written."""
+    tag, sep, level_text = item.rpartition(":")
+    if not sep:
+        tag, level = item, 0
+    else:
+        level = _LEVELS.get(level_text) or _level(level_text)
+    key = tag.strip().casefold()  # normalise(): items are text already
+    if not key:
+        raise CellError("a tag is empty before ':level'")
+    return key, level
 
 
 _LEVELS = {str(level): level for level in range(LEVEL_MIN, LEVEL_MAX + 1)}
@@ -153,24 +167,27 @@ def parse_slots(cell: object) -> tuple[tuple[int, int], ...]:
     start runs past midnight into the next day (``fri 22-2``). ``end`` may exceed the week
     (Sunday night), callers wrap it.
     """
-    slots: list[tuple[int, int]] = []
-    for item in split_items(cell):
-        match = _SLOT.match(item.casefold())
-        if match is None:
-            raise CellError("a time slot must look like 'mon 18-20' or 'wed 7:30-9'")
-        day_text = match["day"]
-        day = next((i for i, d in enumerate(_DAYS) if day_text.startswith(d)), None)
-        if day is None:
-            raise CellError("a time slot must start with a day, mon to sun")
-        start = _half_hours(match["h1"], match["m1"], round_up=False)
-        end = _half_hours(match["h2"], match["m2"], round_up=True)
-        if start == end:
-            raise CellError("a time slot must not be empty")
-        if end < start:
-            end += 24 * SLOTS_PER_HOUR
-        offset = day * 24 * SLOTS_PER_HOUR
-        slots.append((offset + start, offset + end))
-    return tuple(slots)
+    return tuple(_slot(item) for item in split_items(cell))
+
+
+@lru_cache(maxsize=ITEM_CACHE)
+def _slot(item: str) -> tuple[int, int]:
+    """One ``mon 18-20`` item of :func:`parse_slots`."""
+    match = _SLOT.match(item.casefold())
+    if match is None:
+        raise CellError("a time slot must look like 'mon 18-20' or 'wed 7:30-9'")
+    day_text = match["day"]
+    day = next((i for i, d in enumerate(_DAYS) if day_text.startswith(d)), None)
+    if day is None:
+        raise CellError("a time slot must start with a day, mon to sun")
+    start = _half_hours(match["h1"], match["m1"], round_up=False)
+    end = _half_hours(match["h2"], match["m2"], round_up=True)
+    if start == end:
+        raise CellError("a time slot must not be empty")
+    if end < start:
+        end += 24 * SLOTS_PER_HOUR
+    offset = day * 24 * SLOTS_PER_HOUR
+    return offset + start, offset + end
 
 
 def _half_hours(hours: str, minutes: str | None, *, round_up: bool) -> int:
