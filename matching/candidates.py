@@ -22,6 +22,7 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 from numpy.typing import NDArray
@@ -230,13 +231,7 @@ def build_candidates(
     if per_mentor is None:
         per_mentor = max(3, 3 * -(-n // max(m, 1)))
     per_mentor = max(0, min(per_mentor, n))
-    floor = _mentor_floor(scorer, forbidden_keys, per_mentor, block_size)
-    # In the block dtype, x > lowest is x >= floor (and x >= min_score when it is set):
-    # the float32 just below each bound, so one strict comparison does every filter.
     dtype = np.dtype(scorer.dtype).type
-    lowest = np.nextafter(floor.astype(dtype), dtype(-np.inf))
-    if min_score > 0.0:
-        lowest = np.maximum(lowest, np.nextafter(dtype(min_score), dtype(-np.inf)))
     # Within the memory bound of ``block_size``, cache-sized steps run fastest.
     step = max(1, min(block_size, SCORE_CHUNK_ENTRIES // max(m, 1)))
 
@@ -323,9 +318,18 @@ def build_candidates(
         if progress is not None:
             progress(min(1.0, stop / max(first_stop, 1)))
 
-    # The later chunks on a second thread (numpy releases the GIL on block-sized work;
-    # each half writes its own rows), the first ones here, reporting progress.
-    with ThreadPoolExecutor(1) as executor:
+    # What the similarities build on first use, then the sample floor, each on both
+    # threads; then the later chunks on a second thread (numpy releases the GIL on
+    # block-sized work; each half writes its own rows), the first ones here, reporting
+    # progress.
+    scorer.prepare(SCAN_THREADS)
+    with ThreadPoolExecutor(SCAN_THREADS) as executor:
+        floor = _mentor_floor(scorer, forbidden_keys, per_mentor, block_size, executor)
+        # In the block dtype, x > lowest is x >= floor (and x >= min_score when it is
+        # set): the float just below each bound, so one strict comparison does all.
+        lowest = np.nextafter(floor.astype(dtype), dtype(-np.inf))
+        if min_score > 0.0:
+            lowest = np.maximum(lowest, np.nextafter(dtype(min_score), dtype(-np.inf)))
         later = executor.submit(scan, starts[half:], None) if half < len(starts) else None
         chosen, mentor_best, mentor_best_idx = scan(starts[:half], report)
         if later is not None:
@@ -338,16 +342,25 @@ def build_candidates(
                 [(np.nonzero(live)[1], other_best[live], other_idx[live])],
                 per_mentor,
             )
-    keys = np.concatenate(
-        [
-            *chosen,
-            mentor_best_idx[np.isfinite(mentor_best)] * m + np.nonzero(np.isfinite(mentor_best))[1],
-        ]
-    )
-    locked_keys = _keys(locked, m)
-    keys = sorted_unique(np.concatenate([keys, locked_keys]))
-    arc_mentee, arc_mentor = np.divmod(keys, m) if m else (keys, keys)
-    arc_score, arc_ok = scorer.exact_pairs(arc_mentee, arc_mentor)
+        keys = np.concatenate(
+            [
+                *chosen,
+                mentor_best_idx[np.isfinite(mentor_best)] * m
+                + np.nonzero(np.isfinite(mentor_best))[1],
+            ]
+        )
+        locked_keys = _keys(locked, m)
+        keys = sorted_unique(np.concatenate([keys, locked_keys]))
+        arc_mentee, arc_mentor = np.divmod(keys, m) if m else (keys, keys)
+        # Exact scores are computed pair by pair: in parts on the threads (the table
+        # gathers release the GIL), the same numbers.
+        cuts = np.linspace(0, keys.size, SCAN_THREADS + 1).astype(np.int64).tolist()
+        parts = [slice(a, b) for a, b in pairwise(cuts)]
+        exact = list(
+            executor.map(lambda p: scorer.exact_pairs(arc_mentee[p], arc_mentor[p]), parts)
+        )
+    arc_score = np.concatenate([e[0] for e in exact])
+    arc_ok = np.concatenate([e[1] for e in exact])
     # Float32 could let a pair right at min_score or a threshold through: exact check wins
     # (locked pairs were checked exactly above, so they always stay).
     keep = arc_ok | is_member(keys, locked_keys)
@@ -374,10 +387,15 @@ def build_candidates(
 
 
 def _mentor_floor(
-    scorer: PairScorer, forbidden_keys: IntArray, r: int, block_size: int
+    scorer: PairScorer,
+    forbidden_keys: IntArray,
+    r: int,
+    block_size: int,
+    executor: ThreadPoolExecutor | None = None,
 ) -> FloatArray:
     """Per mentor, the r-th best allowed block score among evenly spaced sample mentees
-    (-inf with fewer than r): no mentee scoring below it is among her r best overall."""
+    (-inf with fewer than r): no mentee scoring below it is among her r best overall.
+    With an ``executor``, each half of the sample on one of its threads."""
     n, m = scorer.n_mentees_, scorer.n_mentors_
     size = min(n, max(block_size, 4 * r))
     if r == 0 or size < r:
@@ -385,10 +403,28 @@ def _mentor_floor(
     rows = np.unique(np.linspace(0, n - 1, size).astype(np.int64))
     if rows.size < r:
         return np.full(m, -np.inf)
-    block = scorer.score_block(rows)
-    allowed = block.allowed & ~_rows_mask(forbidden_keys, rows, m)
-    sample = np.where(allowed, block.score, -np.inf)
-    floor = np.partition(sample, rows.size - r, axis=0)[rows.size - r]
+    step = max(1, SCORE_CHUNK_ENTRIES // max(m, 1))
+
+    def best(part: IntArray) -> NDArray[np.floating]:
+        """(m, at most r): each mentor's r best allowed values over the mentees ``part``."""
+        values: NDArray[np.floating] = np.empty((m, part.size), dtype=scorer.dtype)
+        for start in range(0, part.size, step):
+            chunk = part[start : start + step]
+            block = scorer.score_block(chunk)
+            allowed = block.allowed
+            if forbidden_keys.size:
+                allowed = allowed & ~_rows_mask(forbidden_keys, chunk, m)
+            # Cache-sized chunks, stored mentor-major: the partition then reads each
+            # mentor's values contiguously (along the sample axis it was 2x slower).
+            values[:, start : start + chunk.size] = _mask_in_place(block.score, allowed).T
+        if part.size <= r:
+            return values
+        return np.partition(values, part.size - r, axis=1)[:, part.size - r :]
+
+    # The r best of the union are among the r best of each half.
+    halves = [rows[: rows.size // 2], rows[rows.size // 2 :]]
+    top = np.concatenate(list(executor.map(best, halves)) if executor else [best(rows)], axis=1)
+    floor = np.partition(top, top.shape[1] - r, axis=1)[:, top.shape[1] - r]
     return np.asarray(floor, dtype=np.float64)
 
 

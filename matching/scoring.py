@@ -11,6 +11,7 @@ output reports.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Self
 
@@ -143,6 +144,36 @@ class PairScorer:
         if threshold <= 0.0:
             return np.asarray(similarity > 0.0)
         return np.asarray(similarity >= threshold - MIN_SIMILARITY_TOLERANCE)
+
+    def prepare(self, threads: int = 1) -> None:
+        """Score one mentee, each criterion on one of ``threads`` threads, so whatever a
+        similarity builds on first use (e.g. a table of every mentor to gather blocks
+        from) is built now and side by side, not inside the first block.
+
+        Parameters
+        ----------
+        threads
+            Criteria prepared at once (each by a single thread).
+        """
+        if self.n_mentees_ == 0:
+            return
+        one = np.zeros(1, dtype=np.int64)
+        used = [
+            similarity
+            for k, similarity in enumerate(self.similarities_)
+            if self.weights_[k] != 0.0 or k in self._required
+        ]
+
+        def touch(similarity: Similarity) -> None:
+            similarity.block(one, self.dtype)
+
+        if threads > 1 and len(used) > 1:
+            # Table building is numpy copies and casts, which release the GIL.
+            with ThreadPoolExecutor(min(threads, len(used))) as executor:
+                list(executor.map(touch, used))
+        else:
+            for similarity in used:
+                touch(similarity)
 
     def score_block(self, mentee_idx: IntArray, mentor_idx: IntArray | None = None) -> ScoreBlock:
         """Score mentees ``mentee_idx`` against every mentor (or the mentors ``mentor_idx``).

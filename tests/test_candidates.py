@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 
 import numpy as np
 import pytest
 
-from matching.candidates import CandidatePricer, build_candidates
+from matching.candidates import CandidatePricer, _mentor_floor, build_candidates
 from matching.errors import RuleError
 from matching.model import participants_frame
 from matching.scoring import PairScorer
@@ -157,3 +158,35 @@ def test_same_pairs_by_id_when_mentors_are_shuffled() -> None:
             }
         )
     assert results[0] == results[1]
+
+
+@pytest.mark.parametrize("r", [1, 4, 30])
+def test_mentor_floor_is_the_samples_r_th_best_allowed_score(r: int) -> None:
+    scorer = _scorer()
+    forbidden = [(0, 3), (60, 1), (119, 19)]
+    keys = np.array(sorted(i * M + j for i, j in forbidden), dtype=np.int64)
+    rows = np.unique(np.linspace(0, N - 1, min(N, max(50, 4 * r))).astype(np.int64))
+    block = scorer.score_block(rows)
+    allowed = block.allowed.copy()
+    for i, j in forbidden:
+        allowed[rows == i, j] = False
+    want = np.sort(np.where(allowed, block.score, -np.inf), axis=0)[rows.size - r]
+    with ThreadPoolExecutor(2) as executor:
+        on_threads = _mentor_floor(scorer, keys, r, 50, executor)
+    np.testing.assert_array_equal(on_threads, want.astype(np.float64))
+    np.testing.assert_array_equal(_mentor_floor(scorer, keys, r, 50), on_threads)
+
+
+def test_prepared_scorer_scores_the_same_blocks() -> None:
+    cohort = generate_cohort(N, M, seed=7)
+    prepared = PairScorer(cohort.programme).fit(cohort.mentees, cohort.mentors)
+    prepared.prepare(threads=2)
+    rows = np.arange(0, N, 3)
+    for got, want in zip(
+        (prepared.score_block(rows), prepared.score_block(rows, np.arange(5))),
+        (_scorer().score_block(rows), _scorer().score_block(rows, np.arange(5))),
+        strict=True,
+    ):
+        np.testing.assert_array_equal(got.score, want.score)
+        np.testing.assert_array_equal(got.allowed, want.allowed)
+        np.testing.assert_array_equal(got.exclusion_counts, want.exclusion_counts)
