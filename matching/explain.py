@@ -60,19 +60,14 @@ def pairs(
     why: Sequence[str],
 ) -> tuple[Pair, ...]:
     """Build :class:`Pair` records (with criteria, ``scores`` are the contributions' sums)."""
+    # Plain Python lists first: iterating numpy rows costs more than building the records.
     return tuple(
-        Pair(
-            mentee_id=mentee_ids[i],
-            mentor_id=mentor_ids[j],
-            score=score,
-            contributions=dict(zip(criteria, map(float, row), strict=True)),
-            why=reason,
-        )
+        Pair(mentee_ids[i], mentor_ids[j], score, dict(zip(criteria, row, strict=True)), reason)
         for i, j, score, row, reason in zip(
             mentee_idx.tolist(),
             mentor_idx.tolist(),
             scores.tolist(),
-            contributions,
+            np.asarray(contributions, dtype=np.float64).tolist(),
             why,
             strict=True,
         )
@@ -163,11 +158,21 @@ def alternatives(
         ]
     else:
         parts = [{} for _ in range(mentee.size)]
-    result: dict[str, list[Alternative]] = {}
-    for i, j, s, part in zip(mentee.tolist(), mentor.tolist(), score.tolist(), parts, strict=True):
-        alternative = Alternative(mentor_ids[j], s, int(spare[j]), part)
-        result.setdefault(mentee_ids[i], []).append(alternative)
-    return {k: tuple(v) for k, v in result.items()}
+    records = [
+        Alternative(mentor_ids[j], s, free, part)
+        for j, s, free, part in zip(
+            mentor.tolist(), score.tolist(), spare[mentor].tolist(), parts, strict=True
+        )
+    ]
+    # Each mentee's alternatives are consecutive (sorted by mentee): slice, do not regroup.
+    if not records:
+        return {}
+    cuts = np.flatnonzero(np.diff(mentee)) + 1
+    heads, tails = [0, *cuts.tolist()], [*cuts.tolist(), mentee.size]
+    return {
+        mentee_ids[i]: tuple(records[a:b])
+        for i, a, b in zip(mentee[heads].tolist(), heads, tails, strict=True)
+    }
 
 
 def recruitment_gaps(
