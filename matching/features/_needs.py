@@ -50,7 +50,7 @@ def credit(mentor_level: NDArray[Any], need_level: int, full_credit_gap: int) ->
     return np.where(mentor_level > 0, np.clip(raw, 0.0, 1.0), 0.0)
 
 
-def _tags(parsed: list[dict[str, int]]) -> set[str]:
+def _tag_set(parsed: list[dict[str, int]]) -> set[str]:
     """The tags of parsed cells."""
     return {tag for person in parsed for tag in person}
 
@@ -92,7 +92,7 @@ class NeedsEncoder(TransformerMixin, BaseEstimator):  # type: ignore[misc]
 
     def fit(self, X: Cells, y: object = None) -> Self:
         """Learn the tags of every cell in ``X`` (both sides' cells, concatenated)."""
-        return self._fit_tags(_tags(parse_column(X, self._parse)))
+        return self._fit_tags(_tag_set(parse_column(X, self._parse)))
 
     def _parse(self, cell: object) -> dict[str, int]:
         """One cell as {tag: level}, with this encoder's default level."""
@@ -189,7 +189,7 @@ class NeedsSimilarity(Similarity):
             mentors = parse_column(list(mentor_cells), expertise._parse)
         except RowError as exc:  # numbered as in both sides' cells, concatenated
             raise RowError(len(mentees) + exc.row, exc.reason) from None
-        tags = _tags(mentees) | _tags(mentors)
+        tags = _tag_set(mentees) | _tag_set(mentors)
         needs._fit_tags(tags)
         expertise._fit_tags(tags)
         self.needs_encoder_, self.expertise_encoder_ = needs, expertise
