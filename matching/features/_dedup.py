@@ -59,8 +59,10 @@ class Deduplicated(Similarity):
             table = np.empty((n_a, n_b))
 
             def fill(start: int) -> None:
-                rows = np.arange(start, min(start + TABLE_ROWS, n_a), dtype=np.int64)
-                table[rows] = self.inner.block(rows, np.float64)
+                stop = min(start + TABLE_ROWS, n_a)
+                table[start:stop] = self.inner.block(
+                    np.arange(start, stop, dtype=np.int64), np.float64
+                )
 
             # Row ranges on threads: the products (scipy sparse, BLAS) release the GIL,
             # and each range writes its own rows (same values as in one thread).

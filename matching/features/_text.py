@@ -266,12 +266,6 @@ class TextSimilarity(Similarity):
             else (f"{c.mentee_field} and {c.mentor_field}")
         )
         what = what.replace("_", " ")
-        out: list[str | None] = []
-        for s in similarity.tolist():
-            if s >= 0.3:
-                out.append(f"similar {what}")
-            elif s >= 0.1:
-                out.append(f"somewhat similar {what}")
-            else:
-                out.append(None)
-        return out
+        texts = [None, f"somewhat similar {what}", f"similar {what}"]
+        level = np.where(similarity >= 0.3, 2, np.where(similarity >= 0.1, 1, 0))
+        return [texts[k] for k in level.tolist()]
