@@ -19,10 +19,11 @@ and output files agree to the last digit.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from itertools import pairwise
+from itertools import count, pairwise
 
 import numpy as np
 from numpy.typing import NDArray
@@ -235,17 +236,33 @@ def build_candidates(
     # Within the memory bound of ``block_size``, cache-sized steps run fastest.
     step = max(1, min(block_size, SCORE_CHUNK_ENTRIES // max(m, 1)))
 
+    # Each thread takes the next chunk when it is free (one queue): each sees increasing
+    # rows, as the per-mentor filter needs, and neither waits if the other is slowed.
+    starts = range(0, n, step)
+    queue = iter(starts)
+    finished = count(1)
+    lock = threading.Lock()
+
+    def take() -> int | None:
+        with lock:
+            return next(queue, None)
+
+    def report(done: int) -> None:
+        if progress is not None:
+            progress(min(1.0, done / max(len(starts), 1)))
+
     def scan(
-        starts: range, report: Callable[[int], None] | None
+        report: Callable[[int], None] | None,
     ) -> tuple[list[IntArray], NDArray[np.floating], IntArray]:
-        """Score and select over the chunks starting at ``starts`` (rows written in
-        place); the chosen keys and these rows' best mentees per mentor."""
+        """Score and select over the chunks taken one by one from the shared queue
+        (rows written in place); the chosen keys and these rows' best mentees per
+        mentor."""
         chosen: list[IntArray] = []
         mentor_best: NDArray[np.floating] = np.full((per_mentor, m), -np.inf, dtype=dtype)
         mentor_best_idx = np.full((per_mentor, m), -1, dtype=np.int64)
         pending: list[tuple[IntArray, NDArray[np.floating], IntArray]] = []
         waiting = 0
-        for start in starts:
+        while (start := take()) is not None:
             stop = min(start + step, n)
             rows = np.arange(start, stop, dtype=np.int64)
             block = scorer.score_block(rows)
@@ -302,26 +319,19 @@ def build_candidates(
                     )
                     pending, waiting = [], 0
             del ruled
+            with lock:
+                done = next(finished)
             if report is not None:
-                report(stop)
+                report(done)
         if per_mentor:
             mentor_best, mentor_best_idx = _merge_mentor_best(
                 mentor_best, mentor_best_idx, pending, per_mentor
             )
         return chosen, mentor_best, mentor_best_idx
 
-    starts = range(0, n, step)
-    half = len(starts) // 2 if SCAN_THREADS > 1 and len(starts) >= 4 else len(starts)
-    first_stop = min(starts[half - 1] + step, n) if half else n
-
-    def report(stop: int) -> None:
-        if progress is not None:
-            progress(min(1.0, stop / max(first_stop, 1)))
-
     # What the similarities build on first use, then the sample floor, each on both
-    # threads; then the later chunks on a second thread (numpy releases the GIL on
-    # block-sized work; each half writes its own rows), the first ones here, reporting
-    # progress.
+    # threads; then the chunks on two threads (numpy releases the GIL on block-sized
+    # work; each chunk writes its own rows), this one reporting the chunks done.
     scorer.prepare(SCAN_THREADS)
     with ThreadPoolExecutor(SCAN_THREADS) as executor:
         floor = _mentor_floor(scorer, forbidden_keys, per_mentor, block_size, executor)
@@ -330,8 +340,8 @@ def build_candidates(
         lowest = np.nextafter(floor.astype(dtype), dtype(-np.inf))
         if min_score > 0.0:
             lowest = np.maximum(lowest, np.nextafter(dtype(min_score), dtype(-np.inf)))
-        later = executor.submit(scan, starts[half:], None) if half < len(starts) else None
-        chosen, mentor_best, mentor_best_idx = scan(starts[:half], report)
+        later = executor.submit(scan, None) if SCAN_THREADS > 1 else None
+        chosen, mentor_best, mentor_best_idx = scan(report)
         if later is not None:
             more, other_best, other_idx = later.result()
             chosen += more
