@@ -506,7 +506,8 @@ def _pool_of(
         else:
             bound = np.full(b, -np.inf, dtype=dtype)
         flat = flat[value > bound[row]]
-    row, col = np.divmod(flat, m)
+    row = flat // max(m, 1)  # faster than np.divmod
+    col = flat - row * m
     at = row * width + _slots(np.bincount(row, minlength=b))
     cols = np.zeros(b * width, dtype=np.int32)
     vals = np.full(b * width, -np.inf, dtype=np.float32)
@@ -598,9 +599,12 @@ def _by_mentor_score_mentee(
 
 def _nonzero(mask: BoolArray) -> tuple[IntArray, IntArray]:
     """``np.nonzero`` of a 2-D mask (row-major), via the much faster flat version."""
-    flat = np.flatnonzero(mask)
-    row, col = np.divmod(flat, mask.shape[1]) if mask.shape[1] else (flat, flat)
-    return row.astype(np.int64), col.astype(np.int64)
+    flat = np.flatnonzero(mask).astype(np.int64, copy=False)
+    width = mask.shape[1]
+    if not width:
+        return flat, flat
+    row = flat // width  # faster than np.divmod
+    return row, flat - row * width
 
 
 def _rows_mask(keys: IntArray, rows: IntArray, n_mentors: int) -> BoolArray:
