@@ -13,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from matching.features._text import TextEncoder, WordBoundedGrams
+from matching.features._text import TextEncoder, TextSimilarity, WordBoundedGrams
+from matching.model import TextCriterion
 
 TEXTS = [
     "Mon objectif cette année : animer mes réseaux sociaux",
@@ -122,3 +123,16 @@ def test_nobody_wrote_anything() -> None:
     assert encoder.fit_transform(["", "  ", None]).shape == (3, 0)
     assert encoder.transform(["anything"]).shape == (1, 0)
     assert list(encoder.get_feature_names_out()) == []
+
+
+def test_text_blocks_equal_scipy_products_bit_for_bit() -> None:
+    # The mentor matrix is kept transposed as CSR once; blocks stay scipy's own product.
+    criterion = TextCriterion(name="goals", mentee_field="goals", mentor_field="bio")
+    similarity = TextSimilarity(criterion).fit(AWKWARD, [*AWKWARD[::-1], "vendre en ligne"])
+    rows = np.array([0, 2, 5, 8], dtype=np.int64)
+    for dtype in (np.float64, np.float32):
+        left = similarity._a[rows].astype(dtype)
+        want = np.clip((left @ similarity._b.astype(dtype).T).toarray(), 0.0, 1.0)
+        got = similarity.block(rows, dtype)
+        assert got.dtype == want.dtype
+        assert got.tobytes() == want.tobytes()
