@@ -214,24 +214,31 @@ def _run_method(
         return record
 
 
-def _run_repeated(
-    method: str, instance_dir: Path, args: argparse.Namespace, hr_python: str | None
-) -> dict[str, Any]:
-    """``_run_method`` up to ``args.repeat`` times while runs are short; the median run.
+def _repeat_rounds(
+    runs: dict[str, list[dict[str, Any]]],
+    instance_dir: Path,
+    args: argparse.Namespace,
+    hr_python: str | None,
+) -> None:
+    """Further runs of the short methods, in rounds (each method once per round), until
+    each has ``args.repeat`` runs.
 
     One run of a second or two on a shared machine can be off by half; the median of
-    three is steadier. Runs longer than ``args.repeat_under`` seconds are not repeated
-    (they are steady enough, and repeating them would cost minutes).
+    three is steadier, and rounds expose every method to the same spells of load rather
+    than one method to a quiet minute and the next to a busy one. Runs longer than
+    ``args.repeat_under`` seconds are not repeated (steady enough, and minutes each).
     """
-    runs = [_run_method(method, instance_dir, args, hr_python)]
-    while (
-        len(runs) < args.repeat
-        and runs[-1]["status"] == "ok"
-        and runs[-1]["seconds"] < args.repeat_under
-    ):
-        runs.append(_run_method(method, instance_dir, args, hr_python))
+    for _ in range(args.repeat - 1):
+        for method, done in runs.items():
+            last = done[-1]
+            if last["status"] == "ok" and last["seconds"] < args.repeat_under:
+                done.append(_run_method(method, instance_dir, args, hr_python))
+
+
+def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The median run by seconds, with every run's seconds; a failed last run as it is."""
     if runs[-1]["status"] != "ok":
-        return runs[-1]  # the loop stops at the first run that is not ok: report it
+        return runs[-1]  # repeats stop at the first run that is not ok: report it
     median = sorted(runs, key=lambda r: r["seconds"])[(len(runs) - 1) // 2]
     return median | {"runs_seconds": [r["seconds"] for r in runs]}
 
@@ -730,8 +737,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "while baselines get the dense score matrix for free.",
             "peak RSS: the method's process high-water mark during the solve (its input "
             "resident: the participants for ours, the float32 score matrix for baselines).",
-            "a method whose run took under --repeat-under seconds is run --repeat times "
-            "(each in a fresh process); the median run is reported, all in runs_seconds.",
+            "a method whose run took under --repeat-under seconds runs --repeat times in "
+            "rounds (every method once per round, fresh processes); the median run is "
+            "reported, all in runs_seconds.",
             "every mentee has demand 1 and every mentor min load 0 in these instances.",
             "gap to best: (best total - total) / best total, best = most matched, then "
             "highest total among valid results of the row.",
@@ -756,20 +764,26 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "instance_seconds": round(time.perf_counter() - started, 2),
             "methods": {},
         }
+        runs: dict[str, list[dict[str, Any]]] = {}
         for method in args.methods:
             record = _plan(method, n, m, info, history[method], over_budget, args)
             if record is None:
                 print(f"   {method} ...", end=" ", flush=True)
-                record = _run_repeated(method, instance.path, args, hr_python)
-                shown = record.get("seconds", record.get("note", ""))
-                print(record["status"], shown, flush=True)
-                if record["status"] == "ok":
-                    history[method].append((n * m, record["seconds"], record["peak_rss_bytes"]))
-                elif record["status"] in ("timeout", "memory"):
-                    over_budget[method] = f"{record['status']} at {size}"
+                runs[method] = [_run_method(method, instance.path, args, hr_python)]
+                first = runs[method][0]
+                print(first["status"], first.get("seconds", first.get("note", "")), flush=True)
             else:
                 print(f"   {method} skipped: {record['note']}", flush=True)
             row["methods"][method] = record
+        if args.repeat > 1:
+            print(f"   repeating the short runs ({args.repeat} in all) ...", flush=True)
+            _repeat_rounds(runs, instance.path, args, hr_python)
+        for method, done in runs.items():
+            record = row["methods"][method] = _median_run(done)
+            if record["status"] == "ok":
+                history[method].append((n * m, record["seconds"], record["peak_rss_bytes"]))
+            elif record["status"] in ("timeout", "memory"):
+                over_budget[method] = f"{record['status']} at {size}"
         if "ours" in args.methods and not args.no_cli:
             print("   marraine demo ...", end=" ", flush=True)
             row["cli"] = _run_cli(n, m, args.seed, args)
