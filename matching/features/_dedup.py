@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
+from functools import cache
 from typing import Any, Self
 
 import numpy as np
 from numpy.typing import NDArray
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from matching.features._base import Cells, FloatArray, IntArray, Similarity, unique_inverse
 from matching.features._parse import factorize
@@ -30,6 +31,13 @@ TABLE_ROWS = 512
 """Distinct mentee values computed at once when building the table."""
 TABLE_THREADS = max(1, min(4, os.cpu_count() or 1))
 """Threads building a table (products release the GIL; measured 1.9x on 2 cores)."""
+
+
+@cache
+def _blas() -> ThreadpoolController:
+    """The process's thread pools (BLAS, OpenMP), found once: looking them up scans the
+    loaded libraries (about 8 ms), limiting them afterwards costs microseconds."""
+    return ThreadpoolController()
 
 
 class Deduplicated(Similarity):
@@ -72,7 +80,7 @@ class Deduplicated(Similarity):
             starts = range(0, n_a, TABLE_ROWS)
             if len(starts) > 1:
                 with (
-                    threadpool_limits(limits=1, user_api="blas"),
+                    _blas().limit(limits=1, user_api="blas"),
                     ThreadPoolExecutor(min(len(starts), TABLE_THREADS)) as pool,
                 ):
                     list(pool.map(fill, starts))
