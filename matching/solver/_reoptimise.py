@@ -110,7 +110,8 @@ def reoptimise(
     magnitude = np.abs(reduced)
     may_change = magnitude <= bound
     may_change[gaining] = True
-    free: BoolArray = magnitude <= int(reduced[gaining].min(initial=0)) * -1
+    largest_gain = -int(reduced[gaining].min(initial=0))
+    free: BoolArray = magnitude <= largest_gain
     free[gaining] = True
     for _ in range(MAX_WIDENINGS):
         n_free = int(np.count_nonzero(free))
