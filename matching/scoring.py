@@ -228,6 +228,19 @@ class PairScorer:
         # The first weighted term and the first mask are written rather than added to
         # zeros / and-ed into ones: the same values, two passes fewer.
         summed = masked = False
+
+        def restrict(ok: BoolArray) -> None:
+            """Count what one exclusion removes (next column) and apply it to the mask:
+            the first is written, later ones are and-ed in (no all-True fill)."""
+            nonlocal masked, column
+            counts[:, column] = m - count_rows(ok)
+            if masked:
+                rule_allowed[...] &= ok
+            else:
+                rule_allowed[...] = ok
+                masked = True
+            column += 1
+
         for k, similarity in enumerate(self.similarities_):
             weight = self.weights_[k]
             if weight == 0.0 and k not in self._required:
@@ -237,14 +250,7 @@ class PairScorer:
             else:
                 values = similarity.block_columns(rows, columns, dtype)
             if k in self._required:
-                ok = self._meets(k, values)
-                counts[:, column] = m - count_rows(ok)
-                if masked:
-                    rule_allowed &= ok
-                else:
-                    rule_allowed[...] = ok
-                    masked = True
-                column += 1
+                restrict(self._meets(k, values))
             if weight != 0.0:
                 if summed:
                     np.multiply(values, dtype(weight), out=values)
@@ -253,14 +259,7 @@ class PairScorer:
                     np.multiply(values, dtype(weight), out=score)
                     summed = True
         for rule in self.rules_:
-            ok = rule.block(rows) if columns is None else rule.block_columns(rows, columns)
-            counts[:, column] = m - count_rows(ok)
-            if masked:
-                rule_allowed &= ok
-            else:
-                rule_allowed[...] = ok
-                masked = True
-            column += 1
+            restrict(rule.block(rows) if columns is None else rule.block_columns(rows, columns))
         if not summed:
             score.fill(0.0)
         if not masked:
