@@ -99,17 +99,16 @@ def test_needs_and_overlap_phrases_on_a_synthetic_cohort() -> None:
     j = rng.integers(0, len(mentors), 5000).astype(np.int64)
     for criterion in programme.criteria:
         if isinstance(criterion, NeedsCriterion):
-            fitted = fit_similarity(criterion, mentees, mentors)
-            inner = fitted.inner  # type: ignore[attr-defined]
-            a, b = fitted._codes_a[i], fitted._codes_b[j]  # type: ignore[attr-defined]
-            want = [_needs_reference(inner, x, y) for x, y in zip(a, b, strict=True)]
-            assert fitted.phrases(i, j) == want
-        if isinstance(criterion, OverlapCriterion):
-            fitted = fit_similarity(criterion, mentees, mentors)
-            inner = fitted.inner  # type: ignore[attr-defined]
-            a, b = fitted._codes_a[i], fitted._codes_b[j]  # type: ignore[attr-defined]
-            want = [_overlap_reference(inner, x, y) for x, y in zip(a, b, strict=True)]
-            assert fitted.phrases(i, j) == want
+            reference = _needs_reference
+        elif isinstance(criterion, OverlapCriterion):
+            reference = _overlap_reference  # type: ignore[assignment]
+        else:
+            continue
+        fitted = fit_similarity(criterion, mentees, mentors)
+        inner = fitted.inner  # type: ignore[attr-defined]
+        a, b = fitted._codes_a[i], fitted._codes_b[j]  # type: ignore[attr-defined]
+        want = [reference(inner, x, y) for x, y in zip(a, b, strict=True)]
+        assert fitted.phrases(i, j) == want
 
 
 def _overlap_reference(similarity: OverlapSimilarity, i: int, j: int) -> str | None:
