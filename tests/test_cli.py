@@ -4,6 +4,8 @@ optimum on precomputed scores, and bad input refused with file, row and column."
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -252,3 +254,19 @@ def test_negative_scores_are_refused_with_their_row(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "scores.csv, row 3, score" in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_help_starts_without_loading_the_matching_engine() -> None:
+    """``marraine --help`` and code that only reads programmes must not wait for
+    scikit-learn, SciPy and OR-Tools; ``matching.match`` loads them when first used."""
+    engine = ("sklearn", "ortools", "networkx", "scipy")
+    probe = (
+        "import sys, matching.cli, matching; "
+        f"print([m for m in {engine!r} if m in sys.modules]); "
+        "matching.match; "
+        f"print([m for m in {engine!r} if m not in sys.modules])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert out == ["[]", "[]"]
