@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_WORKERS ?= 2
 
-.PHONY: demo test lint format serve bench bench-quick system-deps clean help
+.PHONY: demo test lint format serve bench bench-quick bench-solve system-deps clean help
 
 help:
 	@echo "make demo    set up and match a synthetic programme (writes ./marraine-demo/)"
@@ -17,6 +17,7 @@ help:
 	@echo "make bench   run the benchmarks against baselines (writes benchmarks/results/;"
 	@echo "             the first run creates benchmarks/.venv-baselines from PyPI)"
 	@echo "make bench-quick  the same on small sizes"
+	@echo "make bench-solve  solve time against candidate arcs at fixed cohort sizes"
 	@echo "make lint    ruff check, ruff format --check, mypy --strict"
 
 $(STAMP): pyproject.toml
@@ -53,6 +54,9 @@ bench: $(STAMP)
 
 bench-quick: $(STAMP)
 	$(BIN)/python -m benchmarks.run --quick
+
+bench-solve: $(STAMP)
+	$(BIN)/python -m benchmarks.solve_scaling
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache marraine-demo \
