@@ -4,10 +4,12 @@ Levels, in priority order: minimum-load units, matched units, the threshold ``t`
 lowest score among matched pairs), then the total score. ``t`` is found by bisection over
 the distinct arc scores: the *count probe* (a min-cost flow whose arcs are all worth 1,
 with the min-load bonus) on the arcs scoring ``>= t`` must reach the same (min-load,
-matched) levels as on all arcs; the count is monotone in ``t``. Locked pairs are matched
-anyway, so the threshold is ``min(t, lowest locked score)``: a lower threshold would not
-raise the lowest score and only the total is left to gain. The final solve is
-``coverage`` on the arcs scoring at least the threshold.
+matched) levels as on all arcs; the count is monotone in ``t``. The bisection needs the
+levels only, not the probe's duals, so it reads them from two maximum flows
+(:func:`count_levels`), about eight times faster than the min-cost probe at 30,000 x 3,000.
+Locked pairs are matched anyway, so the threshold is ``min(t, lowest locked score)``: a
+lower threshold would not raise the lowest score and only the total is left to gain. The
+final solve is ``coverage`` on the arcs scoring at least the threshold.
 
 **With a pricer** the three levels are certified over all allowed pairs in turn:
 
@@ -38,6 +40,7 @@ from matching.solver._min_cost_flow import (
     pairs_on_cycle,
     solve_with_pricing,
 )
+from matching.solver._network import maximum_flow
 from matching.solver._prepare import Residual
 from matching.solver._problem import ArcPricer, IntArray
 
@@ -53,10 +56,12 @@ def solve_fair(
 ) -> FlowOutcome:
     """Solve ``fair`` on the flow (see module docstring); certified when a pricer is given."""
     rounds, certified = 0, True
-    if pricer is not None:  # level 1: the counts over all allowed pairs
+    target = count_levels(arcs, residual)
+    if pricer is not None and target != most_possible_levels(residual):
+        # Level 1: the counts over all allowed pairs (nothing to price when unbeatable).
         arcs, used, done = _price_counts(arcs, residual, pricer, -1.0, max_rounds, locked_keys)
         rounds, certified = rounds + used, certified and done
-    target, _, _ = _probe(arcs, residual)
+        target = count_levels(arcs, residual)
     threshold: float | None = None
     if target[1] > 0:
         while True:  # level 2: the threshold over all allowed pairs
@@ -113,13 +118,63 @@ def _probe(arcs: WorkArcs, residual: Residual) -> tuple[tuple[int, int], Duals, 
     return (min_load_units, matched), duals, levels.bonus
 
 
+def count_levels(arcs: WorkArcs, residual: Residual) -> tuple[int, int]:
+    """The count probe's (min-load units, matched units), by two maximum flows.
+
+    Source -> mentee (demand) -> mentor (one unit per arc) -> sink: with each mentor's
+    sink arc at ``min_load`` the maximum flow is the most min-load units; at ``capacity``,
+    the most matched units. Both are reached at once: augmenting the first flow to a
+    maximum one never takes a unit back from the sink, so no mentor's load falls.
+    """
+    min_loads = residual.min_load.any()
+    min_load_units = _most_units(arcs, residual, residual.min_load)[0] if min_loads else 0
+    return min_load_units, _most_units(arcs, residual, residual.capacity)[0]
+
+
+def most_possible_levels(residual: Residual) -> tuple[int, int]:
+    """Levels no set of pairs can beat: every minimum load met, every demand or seat used."""
+    matched = min(int(residual.demand.sum()), int(residual.capacity.sum()))
+    return int(residual.min_load.sum()), matched
+
+
+def _most_units(arcs: WorkArcs, residual: Residual, seats: IntArray) -> tuple[int, IntArray]:
+    """Maximum flow source -> mentees -> mentors -> sink with ``seats`` per mentor, and
+    the nodes on the source side of a minimum cut (mentees ``0..N-1``, mentors ``N..``)."""
+    n, m = residual.demand.size, residual.capacity.size
+    source, sink = n + m, n + m + 1
+    tails = np.concatenate([np.full(n, source), arcs.mentee, n + np.arange(m)])
+    heads = np.concatenate([np.arange(n), n + arcs.mentor, np.full(m, sink)])
+    caps = np.concatenate([residual.demand, np.ones(arcs.size, np.int64), seats])
+    return maximum_flow(tails, heads, caps, source, sink)
+
+
+def _count_prices(arcs: WorkArcs, residual: Residual) -> tuple[IntArray, IntArray, int]:
+    """Integer prices ``u`` (mentees), ``w`` (mentors) of the count levels, and the slack
+    below which ``u_i + w_j`` lets a new pair raise them.
+
+    Without minimum loads the count is a maximum flow. With ``S`` the source side of a
+    minimum cut, ``u_i = [i not in S]`` and ``w_j = [j in S]``: a new pair crosses the cut,
+    and so can raise the flow, only if ``u_i + w_j < 1``; if none does, the same cut bounds
+    every flow over all pairs. With minimum loads the levels are lexicographic: the
+    min-cost probe's prices, with its bonus as the slack.
+    """
+    if residual.min_load.any():
+        _, duals, bonus = _probe(arcs, residual)
+        return duals.mentee, duals.mentor, bonus
+    n, m = residual.demand.size, residual.capacity.size
+    _, source_side = _most_units(arcs, residual, residual.capacity)
+    reached = np.zeros(n + m + 2, dtype=bool)
+    reached[source_side] = True
+    return (~reached[:n]).astype(np.int64), reached[n : n + m].astype(np.int64), 1
+
+
 def _best_threshold(arcs: WorkArcs, residual: Residual, target: tuple[int, int]) -> float:
     """Largest distinct arc score ``t`` whose arcs ``>= t`` still reach ``target``."""
     values = np.unique(arcs.score)
     lo, hi = 0, values.size - 1  # values[lo] always reaches the target (all arcs)
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        reached, _, _ = _probe(arcs.at_least(float(values[mid])), residual)
+        reached = count_levels(arcs.at_least(float(values[mid])), residual)
         if reached == target:
             lo = mid
         else:
@@ -139,13 +194,13 @@ def _price_counts(
     rounds = 0
     while True:
         rounds += 1
-        _, duals, bonus = _probe(arcs, residual)
+        mentee_dual, mentor_dual, bonus = _count_prices(arcs, residual)
         lam = 4.0 * (float(arcs.score.max(initial=0.0)) + 1.0)
-        mentee_price = (above + lam * duals.mentee).astype(np.float64)
-        found = pricer.price(mentee_price, (lam * duals.mentor).astype(np.float64), 0.0)
+        mentee_price = (above + lam * mentee_dual).astype(np.float64)
+        found = pricer.price(mentee_price, (lam * mentor_dual).astype(np.float64), 0.0)
         known = np.concatenate([arcs.keys, locked_keys])
         mentee, mentor, score = new_pairs(found, known, residual, arcs.n_mentors)
-        slack = duals.mentee[mentee] + duals.mentor[mentor]
+        slack = mentee_dual[mentee] + mentor_dual[mentor]
         keep = (score > above) & (slack < bonus)
         mentee, mentor, score = mentee[keep], mentor[keep], score[keep]
         if mentee.size == 0:

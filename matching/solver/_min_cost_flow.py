@@ -249,13 +249,13 @@ def _levels_are_highest(
     if threshold is not None:
         return False, outcome.arcs, 0
     # Not trivially highest: the count probe (every pair worth 1) over all allowed pairs.
-    from matching.solver._fair import _price_counts, _probe
+    from matching.solver._fair import _price_counts, count_levels
 
     arcs, rounds, certified = outcome.arcs, 0, True
     if pricer is not None:
         locked = np.zeros(0, dtype=np.int64) if known_extra is None else known_extra
         arcs, rounds, certified = _price_counts(arcs, residual, pricer, -1.0, 1, locked)
-    (min_load_units, matched), _, _ = _probe(arcs, residual)
+    min_load_units, matched = count_levels(arcs, residual)
     if not coverage:
         matched = outcome.matched_units  # only the minimum loads rank above the score
     highest = (outcome.min_load_units, outcome.matched_units) == (min_load_units, matched)

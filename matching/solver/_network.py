@@ -19,7 +19,7 @@ negative residual cycle).
 from __future__ import annotations
 
 import numpy as np
-from ortools.graph.python import min_cost_flow
+from ortools.graph.python import max_flow, min_cost_flow
 
 from matching.errors import SolverError
 from matching.solver._problem import IntArray
@@ -119,6 +119,19 @@ def solve_min_cost_flow(
         # Infeasible cannot happen with the bypass arcs; anything else is a bug or overflow.
         raise SolverError(f"min-cost flow ended with status {status.name}")
     return np.asarray(flow.flows(arcs), dtype=np.int64)
+
+
+def maximum_flow(
+    tails: IntArray, heads: IntArray, caps: IntArray, source: int, sink: int
+) -> tuple[int, IntArray]:
+    """Value of a maximum ``source`` -> ``sink`` flow (OR-Tools ``SimpleMaxFlow``) and the
+    source side of a minimum cut: the nodes the source still reaches in its residual graph."""
+    flow = max_flow.SimpleMaxFlow()
+    flow.add_arcs_with_capacity(tails, heads, caps)
+    status = flow.solve(source, sink)
+    if status != flow.OPTIMAL:
+        raise SolverError(f"max flow ended with status {status.name}")
+    return int(flow.optimal_flow()), np.asarray(flow.get_source_side_min_cut(), dtype=np.int64)
 
 
 def residual_distances(

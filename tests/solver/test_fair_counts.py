@@ -1,0 +1,70 @@
+"""``fair``'s bisection reads the count levels from two maximum flows; they must be the
+levels of the min-cost count probe (most min-load units first, then most matched)."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from matching.solver._arcs import WorkArcs
+from matching.solver._fair import _count_prices, _probe, count_levels
+from matching.solver._prepare import prepare
+from tests.solver.instances import random_problem
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    density=st.sampled_from([0.15, 0.4, 0.8]),
+    min_loads=st.booleans(),
+    locked=st.integers(0, 3),
+    threshold=st.sampled_from([0.0, 0.3, 0.7]),
+)
+def test_max_flow_levels_equal_the_count_probe(
+    seed: int, density: float, min_loads: bool, locked: int, threshold: float
+) -> None:
+    rng = np.random.default_rng(seed)
+    n, m = int(rng.integers(1, 14)), int(rng.integers(1, 6))
+    problem = random_problem(
+        rng,
+        n,
+        m,
+        density=density,
+        max_demand=2,
+        max_capacity=3,
+        min_loads=min_loads,
+        locked=locked,
+    )
+    residual = prepare(problem)
+    arcs = WorkArcs.from_problem(problem, residual).at_least(threshold)
+    probe_levels, _, _ = _probe(arcs, residual)
+    assert count_levels(arcs, residual) == probe_levels
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), density=st.sampled_from([0.2, 0.5]))
+def test_min_cut_prices_flag_every_pair_that_raises_the_count(seed: int, density: float) -> None:
+    """Every missing pair that would raise the maximum count is flagged by the min-cut
+    prices, and when none is flagged the count is the highest over all pairs (the
+    certificate ``fair`` relies on)."""
+    rng = np.random.default_rng(seed)
+    n, m = int(rng.integers(1, 12)), int(rng.integers(1, 6))
+    problem = random_problem(rng, n, m, density=1.0, max_demand=2, max_capacity=3)
+    residual = prepare(problem)
+    every = WorkArcs.from_problem(problem, residual)
+    arcs = every.subset(rng.random(every.size) < density)
+    mentee_price, mentor_price, slack = _count_prices(arcs, residual)
+    _, matched = count_levels(arcs, residual)
+    missing = every.subset(~np.isin(every.keys, arcs.keys))
+    flagged_any = False
+    for a in range(missing.size):
+        grown = arcs.with_pairs(
+            missing.mentee[a : a + 1], missing.mentor[a : a + 1], missing.score[a : a + 1]
+        )
+        raises = count_levels(grown, residual)[1] > matched
+        flagged = mentee_price[missing.mentee[a]] + mentor_price[missing.mentor[a]] < slack
+        assert flagged or not raises
+        flagged_any = flagged_any or bool(flagged)
+    if not flagged_any:
+        assert count_levels(every, residual)[1] == matched
