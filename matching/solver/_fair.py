@@ -169,17 +169,59 @@ def _count_prices(arcs: WorkArcs, residual: Residual) -> tuple[IntArray, IntArra
 
 
 def _best_threshold(arcs: WorkArcs, residual: Residual, target: tuple[int, int]) -> float:
-    """Largest distinct arc score ``t`` whose arcs ``>= t`` still reach ``target``."""
+    """Largest distinct arc score ``t`` whose arcs ``>= t`` still reach ``target``.
+
+    The search starts at :func:`_threshold_ceiling`, which is often the answer itself (the
+    mentee whose best pair is the worst sets the lowest score), then steps down in
+    doubling strides until the target is reached and bisects what is left.
+    """
     values = np.unique(arcs.score)
-    lo, hi = 0, values.size - 1  # values[lo] always reaches the target (all arcs)
+
+    def reaches(index: int) -> bool:
+        return count_levels(arcs.at_least(float(values[index])), residual) == target
+
+    lo = 0  # values[lo] always reaches the target (all arcs)
+    hi = int(np.searchsorted(values, _threshold_ceiling(arcs, residual, target), "right")) - 1
+    stride = 1
+    while lo < hi:  # gallop down from the ceiling
+        probe = max(lo + 1, hi - stride + 1)
+        if reaches(probe):
+            lo = probe
+            break
+        hi, stride = probe - 1, 2 * stride
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        reached = count_levels(arcs.at_least(float(values[mid])), residual)
-        if reached == target:
+        if reaches(mid):
             lo = mid
         else:
             hi = mid - 1
     return float(values[lo])
+
+
+def _threshold_ceiling(arcs: WorkArcs, residual: Residual, target: tuple[int, int]) -> float:
+    """An upper bound on the threshold: when the target uses every mentee's demand (every
+    mentor's seats), each mentee (mentor) keeps that many arcs ``>= t``, so ``t`` is at most
+    the lowest, over mentees (mentors), of the demand-th (capacity-th) best arc score."""
+    ceiling = float(arcs.score.max(initial=0.0))
+    matched = target[1]
+    if matched == int(residual.demand.sum()):
+        ceiling = min(ceiling, _lowest_kth_best(arcs.mentee, arcs.score, residual.demand))
+    if matched == int(residual.capacity.sum()):
+        ceiling = min(ceiling, _lowest_kth_best(arcs.mentor, arcs.score, residual.capacity))
+    return ceiling
+
+
+def _lowest_kth_best(group: IntArray, score: np.ndarray, k: IntArray) -> float:
+    """Lowest over groups with ``k > 0`` of the group's ``k``-th best score (+inf, no
+    bound, when a group has fewer than ``k`` arcs)."""
+    order = np.lexsort((-score, group))
+    group, score = group[order], score[order]
+    rank = np.arange(group.size) - np.searchsorted(group, group)
+    kth = rank == k[group] - 1
+    wanting = np.flatnonzero(k > 0)
+    if np.unique(group[kth]).size < wanting.size:
+        return float("inf")
+    return float(score[kth].min(initial=float("inf")))
 
 
 def _price_counts(

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from matching.solver._arcs import WorkArcs
-from matching.solver._fair import _count_prices, _probe, count_levels
+from matching.solver._fair import _best_threshold, _count_prices, _probe, count_levels
 from matching.solver._prepare import prepare
 from tests.solver.instances import random_problem
 
@@ -68,3 +68,39 @@ def test_min_cut_prices_flag_every_pair_that_raises_the_count(seed: int, density
         flagged_any = flagged_any or bool(flagged)
     if not flagged_any:
         assert count_levels(every, residual)[1] == matched
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    density=st.sampled_from([0.3, 0.7, 1.0]),
+    min_loads=st.booleans(),
+    max_capacity=st.sampled_from([1, 3]),
+)
+def test_threshold_search_finds_the_highest_threshold_keeping_the_counts(
+    seed: int, density: float, min_loads: bool, max_capacity: int
+) -> None:
+    """The galloping search from the ceiling agrees with trying every distinct score."""
+    rng = np.random.default_rng(seed)
+    n, m = int(rng.integers(1, 12)), int(rng.integers(1, 6))
+    problem = random_problem(
+        rng,
+        n,
+        m,
+        density=density,
+        max_demand=2,
+        max_capacity=max_capacity,
+        min_loads=min_loads,
+        distinct=bool(rng.integers(0, 2)),
+    )
+    residual = prepare(problem)
+    arcs = WorkArcs.from_problem(problem, residual)
+    if arcs.size == 0:
+        return
+    target = count_levels(arcs, residual)
+    keeping = [
+        value
+        for value in np.unique(arcs.score).tolist()
+        if count_levels(arcs.at_least(value), residual) == target
+    ]
+    assert _best_threshold(arcs, residual, target) == max(keeping)
