@@ -1,7 +1,8 @@
 """``solve()``: one entry point over the solvers, and the solution it hands back.
 
-``method="auto"`` picks CP-SAT when the problem has quotas (a flow cannot express them)
-and min-cost flow otherwise. Locked pairs are assigned first (:mod:`._prepare`); every
+``method="auto"`` solves a problem with quotas by :mod:`._quotas` (the optimum without
+them when it meets them, CP-SAT otherwise: a flow cannot express them) and any other
+by min-cost flow. Locked pairs are assigned first (:mod:`._prepare`); every
 solver works on the residual problem and the locked pairs are added back here.
 """
 
@@ -53,20 +54,22 @@ def solve(
         A solver failed (never for a feasible problem within int64 range).
     """
     method = config.method
-    if method == "auto":
-        method = "cp_sat" if problem.quotas else "min_cost_flow"
-    if method == "cp_sat":
-        from matching.solver._cp_sat import solve_cp_sat
+    if method == "auto" and problem.quotas:
+        from matching.solver._quotas import solve_with_quotas
 
-        return solve_cp_sat(problem, config)
+        return solve_with_quotas(problem, config, pricer)
+    if method == "cp_sat":
+        from matching.solver._quotas import solve_cp_sat_over_all_pairs
+
+        return solve_cp_sat_over_all_pairs(problem, config, pricer)
     if method == "stable":
         from matching.solver._stable import solve_stable
 
         return solve_stable(problem, config)
-    return _solve_flow(problem, config, pricer)
+    return solve_flow(problem, config, pricer)
 
 
-def _solve_flow(
+def solve_flow(
     problem: AssignmentProblem, config: SolverConfig, pricer: ArcPricer | None
 ) -> AssignmentSolution:
     """Min-cost flow for every objective, with the pricing loop when ``pricer`` is given."""

@@ -12,6 +12,7 @@ from matching.solver import AssignmentProblem, QuotaConstraint, SolverConfig, so
 from tests.solver.helpers import assert_same_levels, solution_levels
 from tests.solver.instances import random_problem
 from tests.solver.oracles import milp_optimum
+from tests.solver.pricers import DensePricer, dense_scores, top_k
 
 
 def _with_quota(seed: int) -> AssignmentProblem:
@@ -51,7 +52,9 @@ def test_quotas_are_met_and_objectives_equal_the_milp(seed: int) -> None:
     for objective in ("total", "coverage", "fair"):
         config = SolverConfig(objective=objective, time_limit_seconds=20)  # type: ignore[arg-type]
         solution = solve(problem, config)
-        assert solution.method == "cp_sat"  # auto: the problem has a quota
+        # auto: CP-SAT, unless the optimum without the quota already meets it
+        relaxed_met = solution.stats.get("quotas_met_without_them") == 1.0
+        assert solution.method == ("min_cost_flow" if relaxed_met else "cp_sat")
         validate(problem, solution)
         assert solution.status == "optimal"
         assert solution.gap == pytest.approx(0.0, abs=1e-9)
@@ -97,3 +100,56 @@ def test_an_impossible_quota_is_named() -> None:
     with pytest.raises(RuleError, match="cooperative=yes") as info:
         solve(problem, SolverConfig())
     assert "'fine'" not in str(info.value)
+
+
+def test_a_quota_the_optimum_meets_anyway_costs_one_flow() -> None:
+    problem = _with_quota(1)
+    loose = dataclasses.replace(
+        problem, quotas=(QuotaConstraint("everyone", np.arange(problem.n_mentees), 0),)
+    )
+    for objective in ("total", "coverage", "fair"):
+        config = SolverConfig(objective=objective)  # type: ignore[arg-type]
+        with_quota = solve(loose, config)
+        without = solve(dataclasses.replace(problem, quotas=()), config)
+        assert with_quota.method == "min_cost_flow"
+        assert with_quota.stats["quotas_met_without_them"] == 1.0
+        assert np.array_equal(with_quota.mentee_idx, without.mentee_idx)
+        assert np.array_equal(with_quota.mentor_idx, without.mentor_idx)
+        assert with_quota.status == "optimal"
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("method", ["auto", "cp_sat"])
+def test_quotas_on_pruned_candidates_are_solved_over_every_allowed_pair(
+    seed: int, method: str
+) -> None:
+    """Candidates pruned to each mentee's best two: CP-SAT must still see every allowed
+    pair (through the pricer), or its proof and its quota errors would hold for the
+    candidates only."""
+    problem = _with_quota(seed)
+    pruned = top_k(problem, 2)
+    for objective in ("total", "coverage", "fair"):
+        config = SolverConfig(objective=objective, method=method, time_limit_seconds=20)  # type: ignore[arg-type]
+        solution = solve(pruned, config, DensePricer(dense_scores(problem)))
+        validate(pruned, solution)  # pairs among the candidates and those priced in
+        assert solution.status == "optimal"
+        assert_same_levels(
+            solution_levels(problem, solution, objective), milp_optimum(problem, objective)
+        )
+
+
+def test_past_the_size_limit_cp_sat_is_feasible_with_a_bound_over_every_pair(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from matching.solver import _quotas
+
+    monkeypatch.setattr(_quotas, "CP_SAT_MAX_ARCS", 0)
+    for seed in range(6):
+        problem = _with_quota(seed)
+        solution = solve(top_k(problem, 2), SolverConfig(), DensePricer(dense_scores(problem)))
+        if solution.stats.get("quotas_met_without_them"):
+            continue
+        assert solution.status == "feasible"
+        best_total = milp_optimum(dataclasses.replace(problem, quotas=()), "total")
+        assert solution.upper_bound >= best_total.total - 1e-6
+        assert solution.total_score <= solution.upper_bound

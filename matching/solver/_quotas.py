@@ -1,0 +1,132 @@
+"""Group quotas: the optimum without them first, CP-SAT when they bind, proven over every pair.
+
+Adding constraints never raises an optimum, so when the optimum without quotas (min-cost
+flow, certified over every allowed pair) already meets them, it is the optimum with them:
+every level of the objective included, the bound and the gap unchanged. That is the
+common case (quotas protect a group that is matched anyway) and it takes a flow's time
+instead of a CP-SAT search.
+
+When a quota binds (or ``method="cp_sat"`` is asked for), CP-SAT decides, and its proof
+covers the arcs it is given. With a pricer (candidates pruned from the allowed pairs) it
+is therefore given *every* allowed pair — the pricer returns them all at prices no score
+is below — as long as the cohort has at most :data:`CP_SAT_MAX_ARCS` mentee x mentor
+pairs (checked before asking, so memory stays bounded). Beyond that, CP-SAT gets the
+candidates and the pairs the flow priced in; its result is then only ``feasible``, and
+its bound is replaced by one that holds over every allowed pair: the highest total score
+of any assignment, quotas and minimum loads aside (a certified ``total`` flow). On the
+candidates alone, its proof, its bound and an "impossible quota" error would hold for
+the candidates only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from matching.solver._cp_sat import solve_cp_sat
+from matching.solver._problem import (
+    ArcPricer,
+    AssignmentProblem,
+    AssignmentSolution,
+    FloatArray,
+    IntArray,
+    SolverConfig,
+)
+from matching.solver._solve import relative_gap, solve_flow
+
+CP_SAT_MAX_ARCS = 50_000
+"""Most pairs handed to CP-SAT (one Boolean each); past this, building the model alone
+takes seconds and the search rarely proves anything within the time limit."""
+
+ANY_PAIR = -1e30
+"""A price every score exceeds (finite: pricers do arithmetic on prices, in float32 too)."""
+
+
+def solve_with_quotas(
+    problem: AssignmentProblem, config: SolverConfig, pricer: ArcPricer | None
+) -> AssignmentSolution:
+    """Solve ``problem`` with its quotas (see module docstring)."""
+    relaxed = solve_flow(problem, config, pricer)
+    if quotas_met(problem, relaxed):
+        relaxed.stats["quotas_met_without_them"] = 1.0
+        return relaxed
+    priced = (relaxed.priced_mentee, relaxed.priced_mentor, relaxed.priced_score)
+    return solve_cp_sat_over_all_pairs(problem, config, pricer, priced)
+
+
+def solve_cp_sat_over_all_pairs(
+    problem: AssignmentProblem,
+    config: SolverConfig,
+    pricer: ArcPricer | None,
+    known: tuple[IntArray, IntArray, FloatArray] | None = None,
+) -> AssignmentSolution:
+    """CP-SAT whose proof covers every allowed pair, not only the problem's arcs (see
+    module docstring); ``known``: allowed pairs found already, used past the size limit."""
+    if pricer is None or not config.certify:
+        return solve_cp_sat(problem, config)  # every allowed pair, or no proof asked
+    if problem.n_mentees * problem.n_mentors <= CP_SAT_MAX_ARCS:
+        extra = _missing_pairs(problem, pricer)
+        return _priced(solve_cp_sat(_with_arcs(problem, *extra), config), *extra)
+    if known is None:
+        known = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64))
+    solution = _priced(solve_cp_sat(_with_arcs(problem, *known), config), *known)
+    loose = dataclasses.replace(problem, quotas=(), min_load=np.zeros_like(problem.min_load))
+    bound = solve_flow(loose, dataclasses.replace(config, objective="total"), pricer)
+    upper = max(solution.total_score, bound.upper_bound)
+    return dataclasses.replace(
+        solution,
+        status="feasible",
+        upper_bound=upper,
+        gap=relative_gap(solution.total_score, upper),
+    )
+
+
+def quotas_met(problem: AssignmentProblem, solution: AssignmentSolution) -> bool:
+    """Whether every quota has its ``min_matched`` mentees with at least one pair."""
+    matched = np.bincount(solution.mentee_idx, minlength=problem.n_mentees) > 0
+    return all(
+        int(matched[np.asarray(q.mentees, np.int64)].sum()) >= q.min_matched for q in problem.quotas
+    )
+
+
+def _missing_pairs(
+    problem: AssignmentProblem, pricer: ArcPricer
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """Every allowed pair not among the problem's arcs, in (mentee, mentor) order."""
+    everyone = np.full(problem.n_mentees, ANY_PAIR), np.full(problem.n_mentors, ANY_PAIR)
+    mentee, mentor, score = (np.asarray(a) for a in pricer.price(*everyone, 0.0))
+    mentee, mentor = mentee.astype(np.int64), mentor.astype(np.int64)
+    key = mentee * problem.n_mentors + mentor
+    known = np.asarray(problem.arc_mentee, np.int64) * problem.n_mentors + np.asarray(
+        problem.arc_mentor, np.int64
+    )
+    key, first = np.unique(key, return_index=True)
+    fresh = first[~np.isin(key, known)]
+    return mentee[fresh], mentor[fresh], np.asarray(score, np.float64)[fresh]
+
+
+def _with_arcs(
+    problem: AssignmentProblem, mentee: IntArray, mentor: IntArray, score: FloatArray
+) -> AssignmentProblem:
+    """``problem`` with more (free, not incumbent) arcs."""
+    incumbent = problem.arc_incumbent
+    return dataclasses.replace(
+        problem,
+        arc_mentee=np.concatenate([np.asarray(problem.arc_mentee, np.int64), mentee]),
+        arc_mentor=np.concatenate([np.asarray(problem.arc_mentor, np.int64), mentor]),
+        arc_score=np.concatenate([np.asarray(problem.arc_score, np.float64), score]),
+        arc_locked=np.concatenate([problem.arc_locked, np.zeros(mentee.size, bool)]),
+        arc_incumbent=None
+        if incumbent is None
+        else np.concatenate([incumbent, np.zeros(mentee.size, bool)]),
+    )
+
+
+def _priced(
+    solution: AssignmentSolution, mentee: IntArray, mentor: IntArray, score: FloatArray
+) -> AssignmentSolution:
+    """``solution`` reporting the added arcs as priced in (they were not candidates)."""
+    return dataclasses.replace(
+        solution, priced_mentee=mentee, priced_mentor=mentor, priced_score=score
+    )
