@@ -20,7 +20,8 @@ from ortools.sat.python import cp_model
 from matching.errors import RuleError, SolverError
 from matching.solver._arcs import WorkArcs
 from matching.solver._prepare import Residual, prepare
-from matching.solver._problem import AssignmentProblem, AssignmentSolution, SolverConfig
+from matching.solver._problem import AssignmentProblem, AssignmentSolution, IntArray, SolverConfig
+from matching.solver._reoptimise import sum_of_largest
 from matching.solver._solve import merge_pairs, relative_gap
 
 SCALE = 1_000_000
@@ -68,30 +69,41 @@ def solve_cp_sat(problem: AssignmentProblem, config: SolverConfig) -> Assignment
     solver.parameters.random_seed = config.seed
     solver.parameters.interleave_search = True
     proven = True
-    bound = 0.0
-    for name, expression in levels:
+    bound: float | None = None
+    chosen_flags: list[bool] | None = None
+    for position, (name, expression) in enumerate(levels):
         remaining = config.time_limit_seconds - (time.perf_counter() - started)
-        solver.parameters.max_time_in_seconds = max(remaining, 0.01)
+        # Each level may use its share of what is left, so an early level that cannot be
+        # proven (the matched count, say) does not leave the total no time at all.
+        share = remaining / (len(levels) - position)
+        solver.parameters.max_time_in_seconds = max(share, 0.01)
         model.maximize(expression)
         status = solver.solve(model)
         if status == cp_model.INFEASIBLE:
             raise RuleError(_infeasible_quotas(problem, residual, arcs))
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            raise SolverError(f"CP-SAT found no solution within the time limit ({name})")
+            if chosen_flags is None:
+                raise SolverError(f"CP-SAT found no solution within the time limit ({name})")
+            # Out of time on a later level: the previous level's assignment stands.
+            proven, bound = False, None
+            break
         value = round(solver.objective_value)
         proven = proven and status == cp_model.OPTIMAL
         bound = solver.best_objective_bound
+        chosen_flags = [bool(solver.value(x[a])) for a in range(arcs.size)]
         model.clear_hints()  # type: ignore[no-untyped-call]
-        for a in range(arcs.size):
-            model.add_hint(x[a], bool(solver.value(x[a])))
+        for a, flag in enumerate(chosen_flags):
+            model.add_hint(x[a], flag)
         if name != "total":
             model.add(expression == value if status == cp_model.OPTIMAL else expression >= value)
-    chosen = np.array([a for a in range(arcs.size) if solver.value(x[a])], dtype=np.int64)
+    chosen = np.flatnonzero(np.asarray(chosen_flags, dtype=bool))
     mentee, mentor, score = merge_pairs(
         problem, residual, arcs.mentee[chosen], arcs.mentor[chosen], arcs.score[chosen]
     )
     total = float(score.sum())
     chosen_int = int(values[chosen].sum())
+    if bound is None:
+        bound = float(_total_ceiling(arcs, residual, values))
     upper = max(total, total + (bound - chosen_int) / SCALE)
     return AssignmentSolution(
         mentee_idx=mentee,
@@ -107,6 +119,13 @@ def solve_cp_sat(problem: AssignmentProblem, config: SolverConfig) -> Assignment
         arcs_used=arcs.size,
         stats={"seconds": time.perf_counter() - started, "levels": float(len(levels))},
     )
+
+
+def _total_ceiling(arcs: WorkArcs, residual: Residual, values: IntArray) -> int:
+    """A bound on the free arcs' integer total for any assignment: each mentee takes at
+    most her ``demand`` best arcs, each mentor his ``capacity`` best."""
+    by_mentee = sum_of_largest(arcs.mentee, values, residual.demand)
+    return min(by_mentee, sum_of_largest(arcs.mentor, values, residual.capacity))
 
 
 def _groups(index: np.ndarray, size: int) -> list[np.ndarray]:

@@ -176,13 +176,13 @@ def _gain_bound(net: FlowNetwork, arcs: IntArray, gain: IntArray) -> int:
         return 0
     mentee = net.tails[arcs]
     mentor = net.heads[arcs] - net.n_mentees
-    by_mentee = _sum_of_largest(mentee, gain, net.supplies[: net.n_mentees])
+    by_mentee = sum_of_largest(mentee, gain, net.supplies[: net.n_mentees])
     seats = net.mentor_capacity()
-    by_mentor = _sum_of_largest(mentor, gain, seats)
+    by_mentor = sum_of_largest(mentor, gain, seats)
     return min(by_mentee, by_mentor)
 
 
-def _sum_of_largest(group: IntArray, value: IntArray, allowed: IntArray) -> int:
+def sum_of_largest(group: IntArray, value: IntArray, allowed: IntArray) -> int:
     """Sum over groups of each group's ``allowed[group]`` largest values."""
     order = np.lexsort((-value, group))
     group, value = group[order], value[order]

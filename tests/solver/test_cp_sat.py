@@ -52,9 +52,12 @@ def test_quotas_are_met_and_objectives_equal_the_milp(seed: int) -> None:
     for objective in ("total", "coverage", "fair"):
         config = SolverConfig(objective=objective, time_limit_seconds=20)  # type: ignore[arg-type]
         solution = solve(problem, config)
-        # auto: CP-SAT, unless the optimum without the quota already meets it
-        relaxed_met = solution.stats.get("quotas_met_without_them") == 1.0
-        assert solution.method == ("min_cost_flow" if relaxed_met else "cp_sat")
+        # auto: the optimum without the quota when it meets it; else the Lagrangian flow
+        # when it proves its result (one quota), else CP-SAT
+        if solution.stats.get("quotas_met_without_them") == 1.0:
+            assert solution.method == "min_cost_flow"
+        else:
+            assert solution.method in ("min_cost_flow_lagrangian", "cp_sat")
         validate(problem, solution)
         assert solution.status == "optimal"
         assert solution.gap == pytest.approx(0.0, abs=1e-9)
@@ -141,9 +144,10 @@ def test_quotas_on_pruned_candidates_are_solved_over_every_allowed_pair(
 def test_past_the_size_limit_cp_sat_is_feasible_with_a_bound_over_every_pair(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from matching.solver import _quotas
+    from matching.solver import _lagrangian, _quotas
 
     monkeypatch.setattr(_quotas, "CP_SAT_MAX_ARCS", 0)
+    monkeypatch.setattr(_lagrangian, "applies", lambda problem, config: False)
     for seed in range(6):
         problem = _with_quota(seed)
         solution = solve(top_k(problem, 2), SolverConfig(), DensePricer(dense_scores(problem)))

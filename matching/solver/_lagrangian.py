@@ -1,0 +1,219 @@
+r"""One binding quota, priced into the flow: a Lagrangian bonus on the group's pairs.
+
+A quota "at least ``q`` of the mentees in ``g`` get a mentor" is not a flow constraint,
+but a bonus ``lam >= 0`` (score units) on every free pair of a member of ``g`` is. Let
+``g'`` be the members no locked pair matches yet and ``q' = q -`` (members matched by
+locked pairs). When each member wants one mentor, a solution ``x`` meeting the quota has
+at least ``q'`` pairs of ``g'`` mentees, one per mentee matched, so for any ``lam >= 0``
+(weak duality)::
+
+    score(x) <= score(x) + lam (pairs_g'(x) - q') <= V(lam) - lam q'
+
+where ``V(lam)`` is the best bonus-weighted score, which the certified flow (pricing with
+member prices lowered by ``lam``) bounds over every allowed pair. Every ``lam`` tried
+therefore gives a bound; the best one is kept. The flow at ``lam`` is optimal for the
+quota problem when it meets the quota with exactly ``q'`` group pairs (the inequality is
+then an equality). ``lam`` is searched between one too small (quota missed) and one large
+enough (met) by intersecting the two supporting lines of the convex dual
+``L(lam) = V(lam) - lam q'`` — a breakpoint search that needs few flows — with bisection
+as the safeguard; it stops at a zero gap, after :data:`MAX_FLOWS` flows or at the time
+limit, returning the best solution meeting the quota with the best bound (``feasible``).
+
+Levels: under ``coverage`` the bonus stays below the coverage bonus (the flow chooses its
+levels for the bonus-weighted scores), so every flow matches as many units as any
+solution can; the bound holds for the solutions at that level, and a solution meeting
+the quota at that level beats every one below it. Minimum loads and ``fair`` are left to
+CP-SAT.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import numpy as np
+
+from matching.errors import SolverError
+from matching.solver._problem import (
+    ArcPricer,
+    AssignmentProblem,
+    AssignmentSolution,
+    BoolArray,
+    FloatArray,
+    IntArray,
+    SolverConfig,
+)
+from matching.solver._solve import relative_gap, solve_flow
+
+MAX_FLOWS = 40
+"""Flows tried for the bonus before settling for the best bound found."""
+
+MAX_DOUBLINGS = 20
+"""Doublings of the bonus (from the best score) looking for one that meets the quota."""
+
+
+def applies(problem: AssignmentProblem, config: SolverConfig) -> bool:
+    """Whether the Lagrangian flow can decide ``problem``'s quota (see module docstring)."""
+    if len(problem.quotas) != 1 or config.objective not in ("total", "coverage"):
+        return False
+    members = np.asarray(problem.quotas[0].mentees, np.int64)
+    return not problem.min_load.any() and bool((problem.demand[members] <= 1).all())
+
+
+def solve_with_bonus(
+    problem: AssignmentProblem, config: SolverConfig, pricer: ArcPricer | None
+) -> AssignmentSolution | None:
+    """The quota problem by Lagrangian flows; None when no bonus meets the quota."""
+    started = time.perf_counter()
+    quota = problem.quotas[0]
+    member = np.zeros(problem.n_mentees, dtype=bool)
+    member[np.asarray(quota.mentees, np.int64)] = True
+    locked_mentees = np.asarray(problem.arc_mentee, np.int64)[problem.arc_locked]
+    member_free = member.copy()
+    member_free[locked_mentees] = False  # matched already: the bonus would change nothing
+    needed = quota.min_matched - int(member[np.unique(locked_mentees)].sum())
+    probe = _Probe(problem, config, pricer, member_free, max(needed, 0))
+
+    low, high = probe(0.0), None
+    step = max(1e-6, float(np.max(problem.arc_score, initial=0.0)))
+    for _ in range(MAX_DOUBLINGS):
+        try:
+            result = probe(step)
+        except SolverError:
+            return None  # the bonus outgrew the integer range: leave it to CP-SAT
+        if result.meets:
+            high = result
+            break
+        low, step = result, 2.0 * step
+    if high is None:
+        return None
+    while (
+        not high.exact
+        and probe.best_gap() > 0.0
+        and probe.count < MAX_FLOWS
+        and time.perf_counter() - started < config.time_limit_seconds
+    ):
+        bonus = _next_bonus(low, high)
+        if min(bonus - low.bonus, high.bonus - bonus) <= 1e-12 * max(1.0, high.bonus):
+            break  # at a breakpoint the flows on either side are all there is
+        result = probe(bonus)
+        if result.meets:
+            high = result
+        else:
+            low = result
+    return probe.answer(time.perf_counter() - started)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Point:
+    """One flow: the bonus, the dual value ``L(bonus)`` and its slope (group pairs - q')."""
+
+    bonus: float
+    dual: float
+    slope: int
+    meets: bool
+    exact: bool
+
+
+def _next_bonus(low: _Point, high: _Point) -> float:
+    """Where the dual's supporting lines at ``low`` and ``high`` cross (a breakpoint),
+    or the midpoint when that is not strictly between them."""
+    midpoint = 0.5 * (low.bonus + high.bonus)
+    if high.slope == low.slope:
+        return midpoint
+    cross = (high.dual - low.dual + low.slope * low.bonus - high.slope * high.bonus) / (
+        low.slope - high.slope
+    )
+    inside = low.bonus < cross < high.bonus
+    return cross if inside and np.isfinite(cross) else midpoint
+
+
+class _Probe:
+    """Flows with a bonus on the group's free pairs; keeps the best bound and solution."""
+
+    def __init__(
+        self,
+        problem: AssignmentProblem,
+        config: SolverConfig,
+        pricer: ArcPricer | None,
+        member: BoolArray,
+        needed: int,
+    ) -> None:
+        """``member``: the group's mentees no locked pair matches (no bonus on locked
+        pairs: they are in every solution); ``needed``: q', the quota left for them."""
+        self.problem, self.config, self.pricer = problem, config, pricer
+        self.member, self.needed = member, needed
+        self.arc_member = member[np.asarray(problem.arc_mentee, np.int64)] & ~problem.arc_locked
+        self.count = 0
+        self.bound = float("inf")
+        self.best: AssignmentSolution | None = None
+        self.exact = False
+
+    def __call__(self, bonus: float) -> _Point:
+        self.count += 1
+        problem = dataclasses.replace(
+            self.problem,
+            quotas=(),
+            arc_score=np.asarray(self.problem.arc_score, np.float64) + bonus * self.arc_member,
+        )
+        pricer = None if self.pricer is None else _BonusPricer(self.pricer, self.member, bonus)
+        raw = solve_flow(problem, self.config, pricer)
+        pairs = int(self.member[raw.mentee_idx].sum())  # one per member matched
+        dual = raw.upper_bound - bonus * self.needed
+        self.bound = min(self.bound, dual)
+        meets = pairs >= self.needed
+        exact = meets and pairs == self.needed and raw.status == "optimal"
+        solution = self._true_scores(raw, bonus)
+        better = self.best is None or solution.total_score > self.best.total_score
+        if exact or (meets and better and not self.exact):
+            self.best, self.exact = solution, exact
+        return _Point(bonus, dual, pairs - self.needed, meets, exact)
+
+    def best_gap(self) -> float:
+        if self.best is None:
+            return np.inf
+        return 0.0 if self.exact else relative_gap(self.best.total_score, self.bound)
+
+    def answer(self, seconds: float) -> AssignmentSolution:
+        assert self.best is not None  # a bonus met the quota
+        # Exact: the flow met the quota with exactly q' group pairs, so L(bonus) = total.
+        upper = self.best.total_score if self.exact else max(self.best.total_score, self.bound)
+        stats = dict(self.best.stats)
+        stats.update(lagrangian_flows=float(self.count), seconds=seconds)
+        return dataclasses.replace(
+            self.best,
+            upper_bound=upper,
+            gap=relative_gap(self.best.total_score, upper),
+            status="optimal" if self.exact else "feasible",
+            method="min_cost_flow_lagrangian",
+            stats=stats,
+        )
+
+    def _true_scores(self, solution: AssignmentSolution, bonus: float) -> AssignmentSolution:
+        """The solution with the bonus taken off its pairs' and priced pairs' scores (its
+        bound and gap are set by :meth:`answer`)."""
+        score = solution.score - bonus * self.member[solution.mentee_idx]
+        priced_score = solution.priced_score - bonus * self.member[solution.priced_mentee]
+        return dataclasses.replace(
+            solution, score=score, total_score=float(score.sum()), priced_score=priced_score
+        )
+
+
+class _BonusPricer:
+    """A pricer for the bonus-weighted scores: members' prices lowered by the bonus, and
+    the bonus added to the members' pairs it returns."""
+
+    def __init__(self, pricer: ArcPricer, member: BoolArray, bonus: float) -> None:
+        self.pricer, self.member, self.bonus = pricer, member, bonus
+
+    def price(
+        self, mentee_price: FloatArray, mentor_price: FloatArray, tolerance: float
+    ) -> tuple[IntArray, IntArray, FloatArray]:
+        lowered = mentee_price - self.bonus * self.member
+        mentee, mentor, score = self.pricer.price(lowered, mentor_price, tolerance)
+        mentee = np.asarray(mentee, np.int64)
+        return (
+            mentee,
+            np.asarray(mentor, np.int64),
+            np.asarray(score) + self.bonus * self.member[mentee],
+        )
