@@ -157,3 +157,30 @@ def test_past_the_size_limit_cp_sat_is_feasible_with_a_bound_over_every_pair(
         best_total = milp_optimum(dataclasses.replace(problem, quotas=()), "total")
         assert solution.upper_bound >= best_total.total - 1e-6
         assert solution.total_score <= solution.upper_bound
+
+
+def test_a_level_out_of_time_keeps_the_previous_levels_assignment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """CP-SAT out of time on the total (no solution returned for it): the matched level's
+    assignment stands, as a feasible result whose bound still holds."""
+    from ortools.sat.python import cp_model
+
+    real_solve = cp_model.CpSolver.solve
+    calls = []
+
+    def solve_then_run_out(self: cp_model.CpSolver, model: cp_model.CpModel) -> object:
+        calls.append(1)
+        return real_solve(self, model) if len(calls) == 1 else cp_model.UNKNOWN
+
+    monkeypatch.setattr(cp_model.CpSolver, "solve", solve_then_run_out)
+    problem = dataclasses.replace(
+        _with_quota(3), min_load=np.zeros(_with_quota(3).n_mentors, np.int64)
+    )
+    solution = solve(problem, SolverConfig(objective="coverage", method="cp_sat"))
+    assert len(calls) == 2  # matched, then total
+    validate(problem, solution)
+    assert solution.status == "feasible"
+    best = milp_optimum(problem, "coverage")
+    assert solution.matched == best.matched
+    assert solution.upper_bound >= best.total - 1e-6
