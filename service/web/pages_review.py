@@ -107,11 +107,12 @@ def review_page(
     }
     if run.status != "succeeded":
         return page.render("run.html", ready=False, **context)
-    stats = queries.run_stats(session, run)
+    pairs = queries.run_pairs(session, run, filters.reads_contributions)
+    stats = queries.run_stats(session, run, pairs)
     return page.render(
         "run.html",
         ready=True,
-        review=queries.review(session, run, filters),
+        review=queries.review(session, run, filters, pairs),
         counts=queries.decision_counts(session, run),
         decisions_made=queries.decisions_made(session, run),
         unmatched=queries.unmatched(session, run),

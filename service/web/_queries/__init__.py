@@ -1,0 +1,85 @@
+"""Read-only queries behind the review page, one module per concept:
+
+- :mod:`.fields`: participants' fields (names, regions, groups, tags, capacities) by id;
+- :mod:`.pairs`: a run's pairs as light tuples, shared by the review table and the charts;
+- :mod:`.table`: the review table (filters, sort, pages, rows with alternatives),
+  decision counts and the rows of the exports;
+- :mod:`.gaps`: unmatched mentees with what would help, and recruitment gaps;
+- :mod:`.stats`: the figures behind the charts;
+- :mod:`.rematch`: what a rematch changed (the diff page);
+- :mod:`.dashboard`: the dashboard's programmes, counts, runs and pairs in effect.
+
+Nothing here writes: decisions, runs and publishing go through :mod:`service.ops`.
+Runs can hold 30,000 pairs, so bulk reads are column tuples (never ORM entities), whole
+sides of a programme are read in one query with only the fields needed extracted in SQL
+(never thousands of bound ids), and rows are filtered and sorted in Python, which keeps
+the filters identical on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from service.web._queries.dashboard import (
+    active_pairs,
+    participant_counts,
+    programme_runs,
+    programmes,
+)
+from service.web._queries.fields import GROUP_COLUMN, NAME_COLUMN, REGION_COLUMN, people
+from service.web._queries.gaps import GapMatrix, UnmatchedView, gap_matrix, unmatched
+from service.web._queries.pairs import RunPairs, run_pairs
+from service.web._queries.rematch import Change, Diff, diff
+from service.web._queries.stats import MISSING, GroupStat, RunStats, run_stats
+from service.web._queries.table import (
+    DECISIONS,
+    PAGE_SIZE,
+    AltView,
+    Filters,
+    PairView,
+    Review,
+    ReviewRow,
+    decision_counts,
+    decisions_made,
+    filtered_pairs,
+    pairs_by_ids,
+    review,
+    review_row,
+    run_criteria,
+)
+
+__all__ = [
+    "DECISIONS",
+    "GROUP_COLUMN",
+    "MISSING",
+    "NAME_COLUMN",
+    "PAGE_SIZE",
+    "REGION_COLUMN",
+    "AltView",
+    "Change",
+    "Diff",
+    "Filters",
+    "GapMatrix",
+    "GroupStat",
+    "PairView",
+    "Review",
+    "ReviewRow",
+    "RunPairs",
+    "RunStats",
+    "UnmatchedView",
+    "active_pairs",
+    "decision_counts",
+    "decisions_made",
+    "diff",
+    "filtered_pairs",
+    "gap_matrix",
+    "pairs_by_ids",
+    "participant_counts",
+    "people",
+    "programme_runs",
+    "programmes",
+    "review",
+    "review_row",
+    "run_criteria",
+    "run_pairs",
+    "run_stats",
+    "unmatched",
+]

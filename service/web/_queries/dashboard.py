@@ -1,0 +1,70 @@
+"""The dashboard's reads: programmes, participant and seat counts, recent runs, and the
+pairs in effect (the last published run's approved pairs)."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from service.models import ActivePair, Participant, Programme, Run
+from service.web._queries.fields import NAME_COLUMN, capacity, text, values
+
+__all__ = ["active_pairs", "participant_counts", "programme_runs", "programmes"]
+
+
+def programmes(session: Session, programme_id: str | None) -> list[Programme]:
+    query = select(Programme).order_by(Programme.created_at, Programme.id)
+    if programme_id is not None:
+        query = query.where(Programme.id == programme_id)
+    return list(session.scalars(query))
+
+
+def participant_counts(session: Session, programme_id: str) -> dict[str, int]:
+    counts = dict(
+        session.execute(
+            select(Participant.side, func.count())
+            .where(Participant.programme_id == programme_id)
+            .group_by(Participant.side)
+        ).all()
+    )
+    mentors = values(session, programme_id, "mentor", ("capacity",))
+    return {
+        "mentees": int(counts.get("mentee", 0)),
+        "mentors": int(counts.get("mentor", 0)),
+        "seats": sum(capacity(seats) for (seats,) in mentors.values()),
+    }
+
+
+def programme_runs(session: Session, programme_id: str, limit: int = 20) -> list[Run]:
+    return list(
+        session.scalars(
+            select(Run)
+            .where(Run.programme_id == programme_id)
+            .order_by(Run.created_at.desc(), Run.id)
+            .limit(limit)
+        )
+    )
+
+
+def active_pairs(
+    session: Session, programme_id: str, limit: int = 50
+) -> tuple[int, list[tuple[ActivePair, str, str]]]:
+    """(total, first pairs with the mentee's and mentor's names)."""
+    query = select(ActivePair).where(ActivePair.programme_id == programme_id)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = list(session.scalars(query.order_by(ActivePair.id).limit(limit)))
+    mentees = values(
+        session, programme_id, "mentee", (NAME_COLUMN,), ids={r.mentee_id for r in rows}
+    )
+    mentors = values(
+        session, programme_id, "mentor", (NAME_COLUMN,), ids={r.mentor_id for r in rows}
+    )
+    named = [
+        (
+            r,
+            text(mentees.get(r.mentee_id, (None,))[0]),
+            text(mentors.get(r.mentor_id, (None,))[0]),
+        )
+        for r in rows
+    ]
+    return int(total), named

@@ -1,0 +1,93 @@
+"""Who a run left unmatched, why, and what would help: each mentee's reason, needs,
+languages and alternative mentors; recruitment gaps as a needs x languages table."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service.models import Run, RunAlternative, RunGap, RunUnmatched
+from service.web._queries.fields import NAME_COLUMN, rows, tags, text, values
+from service.web._queries.table import AltView, alternatives
+
+__all__ = ["GapMatrix", "UnmatchedView", "gap_matrix", "unmatched"]
+
+
+@dataclass(frozen=True)
+class UnmatchedView:
+    mentee_id: str
+    name: str
+    reason: str
+    detail: str
+    needs: list[str]
+    languages: list[str]
+    alternatives: list[AltView]
+
+
+def unmatched(session: Session, run: Run) -> list[UnmatchedView]:
+    found = rows(
+        session,
+        select(RunUnmatched.mentee_id, RunUnmatched.reason, RunUnmatched.detail)
+        .where(RunUnmatched.run_id == run.id)
+        .order_by(RunUnmatched.mentee_id),
+    )
+    if not found:
+        return []
+    mentees = values(
+        session,
+        run.programme_id,
+        "mentee",
+        (NAME_COLUMN, "needs", "languages"),
+        ids={mentee_id for mentee_id, _, _ in found},
+    )
+    others = alternatives(
+        session,
+        run,
+        RunAlternative.mentee_id.in_(
+            select(RunUnmatched.mentee_id).where(RunUnmatched.run_id == run.id)
+        ),
+    )
+    views = []
+    for mentee_id, reason, detail in found:
+        name, needs, languages = mentees.get(mentee_id, (None, None, None))
+        views.append(
+            UnmatchedView(
+                mentee_id=mentee_id,
+                name=text(name),
+                reason=reason,
+                detail=detail,
+                needs=tags(needs),
+                languages=tags(languages),
+                alternatives=others.get(mentee_id, []),
+            )
+        )
+    return views
+
+
+@dataclass(frozen=True)
+class GapMatrix:
+    needs: list[str]
+    languages: list[str]
+    counts: dict[tuple[str, str], int]
+
+
+def gap_matrix(session: Session, run: Run) -> GapMatrix:
+    """Recruitment gaps as a needs x languages table of unmatched mentees."""
+    counts: dict[tuple[str, str], int] = {}
+    for need, language, mentees in session.execute(
+        select(RunGap.need, RunGap.language, RunGap.mentees).where(RunGap.run_id == run.id)
+    ).all():
+        counts[(need, language)] = counts.get((need, language), 0) + mentees
+    by_need: Counter[str] = Counter()
+    by_language: Counter[str] = Counter()
+    for (need, language), n in counts.items():
+        by_need[need] += n
+        by_language[language] += n
+    return GapMatrix(
+        needs=sorted(by_need, key=lambda k: (-by_need[k], k)),
+        languages=sorted(by_language, key=lambda k: (-by_language[k], k)),
+        counts=counts,
+    )
