@@ -119,6 +119,24 @@ def test_json_upsert_pages_and_validation(api: Api) -> None:
     assert _get(api, url)["total"] == 7
 
 
+def test_upsert_looks_ids_up_in_batches(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Uploads larger than a lookup batch (SQLite binds at most 32,766 ids at once)
+    still tell new people from known ones."""
+    from service.ops import participants
+
+    monkeypatch.setattr(participants, "LOOKUP_BATCH", 3)
+    response = api.client.post(
+        "/v1/programmes", json={"name": "batches", "config": LANGUAGE_ONLY}, headers=api.auth()
+    )
+    url = f"/v1/programmes/{response.json()['id']}/participants/mentees"
+    people = [{"id": f"m{i:02d}", "languages": ["french"], "demand": 1} for i in range(10)]
+    response = api.client.post(url, json={"participants": people[:7]}, headers=api.auth())
+    assert response.json() == {"created": 7, "updated": 0}
+    response = api.client.post(url, json={"participants": people}, headers=api.auth())
+    assert response.json() == {"created": 3, "updated": 7}
+    assert _get(api, url)["total"] == 10
+
+
 def test_request_validation_errors_do_not_echo_values(api: Api) -> None:
     programme_id = api.programme()  # default configuration
     response = api.client.post(
