@@ -1,9 +1,10 @@
 """``solve()``: one entry point over the solvers, and the solution it hands back.
 
 ``method="auto"`` solves a problem with quotas by :mod:`._quotas` (the optimum without
-them when it meets them, CP-SAT otherwise: a flow cannot express them) and any other
-by min-cost flow. Locked pairs are assigned first (:mod:`._prepare`); every
-solver works on the residual problem and the locked pairs are added back here.
+them when it meets them, else Lagrangian flows for one quota or CP-SAT: a flow alone
+cannot express them) and any other by min-cost flow. Locked pairs are assigned first
+(:mod:`._prepare`); every solver works on the residual problem and the locked pairs are
+added back here.
 """
 
 from __future__ import annotations
