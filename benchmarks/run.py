@@ -73,7 +73,7 @@ GIB = 1024**3
 # --------------------------------------------------------------------------- arguments
 
 
-def _parse_sizes(text: str) -> list[tuple[int, int]]:
+def parse_sizes(text: str) -> list[tuple[int, int]]:
     sizes = []
     for item in text.split(","):
         n, m = item.lower().split("x")
@@ -121,7 +121,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         help="also write the plot here (default docs/img/benchmark.png unless --quick)",
     )
     args = parser.parse_args(argv)
-    args.sizes = _parse_sizes(args.sizes or (QUICK_SIZES if args.quick else FULL_SIZES))
+    args.sizes = parse_sizes(args.sizes or (QUICK_SIZES if args.quick else FULL_SIZES))
     args.methods = [m for m in args.methods.split(",") if m]
     unknown = set(args.methods) - set(METHODS)
     if unknown:
@@ -670,7 +670,8 @@ def _plot(results: dict[str, Any], paths: list[Path]) -> None:
     plt.close(fig)
 
 
-def _machine() -> dict[str, Any]:
+def machine_info() -> dict[str, Any]:
+    """The machine, library versions and commit a result was measured on."""
     import networkx
     import ortools
     import scipy
@@ -721,7 +722,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "kind": args.kind,
         "objective": args.objective,
         "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "machine": _machine(),
+        "machine": machine_info(),
         "config": {
             "sizes": [f"{n}x{m}" for n, m in args.sizes],
             "methods": args.methods,

@@ -32,7 +32,7 @@ from typing import Any, Final
 import numpy as np
 
 from benchmarks.instances import cohort_frames
-from benchmarks.run import _machine
+from benchmarks.run import machine_info, parse_sizes
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
@@ -50,14 +50,6 @@ SCORE_TOLERANCE = 1e-9
 # --------------------------------------------------------------------------- arguments
 
 
-def _parse_sizes(text: str) -> list[tuple[int, int]]:
-    sizes = []
-    for item in text.split(","):
-        n, m = item.lower().split("x")
-        sizes.append((int(n), int(m)))
-    return sorted(sizes, key=lambda s: s[0] * s[1])
-
-
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks.solve_scaling",
@@ -72,7 +64,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--name", help="results file stem (default solve-scaling or -quick)")
     args = parser.parse_args(argv)
-    args.sizes = _parse_sizes(args.sizes or (QUICK_SIZES if args.quick else FULL_SIZES))
+    args.sizes = parse_sizes(args.sizes or (QUICK_SIZES if args.quick else FULL_SIZES))
     args.top_k = sorted({int(k) for k in args.top_k.split(",") if k})
     if not args.top_k or min(args.top_k) < 1:
         parser.error("--top-k needs positive integers")
@@ -397,7 +389,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "name": args.name,
         "objective": OBJECTIVE,
         "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "machine": _machine(),
+        "machine": machine_info(),
         "config": {
             "sizes": [f"{n}x{m}" for n, m in args.sizes],
             "top_k": args.top_k,
