@@ -3,14 +3,26 @@ levels of the min-cost count probe (most min-load units first, then most matched
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from matching.solver._arcs import WorkArcs
 from matching.solver._fair import _best_threshold, _count_prices, _probe, count_levels
-from matching.solver._prepare import prepare
+from matching.solver._prepare import Residual, prepare
 from tests.solver.instances import random_problem
+
+
+def _arcs(seed: int, most_mentees: int, **options: Any) -> tuple[Residual, WorkArcs]:
+    """A random problem's residual and free arcs (mentees want up to two mentors)."""
+    rng = np.random.default_rng(seed)
+    n, m = int(rng.integers(1, most_mentees)), int(rng.integers(1, 6))
+    options = {"max_capacity": 3, **options}
+    problem = random_problem(rng, n, m, max_demand=2, **options)
+    residual = prepare(problem)
+    return residual, WorkArcs.from_problem(problem, residual)
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -24,20 +36,8 @@ from tests.solver.instances import random_problem
 def test_max_flow_levels_equal_the_count_probe(
     seed: int, density: float, min_loads: bool, locked: int, threshold: float
 ) -> None:
-    rng = np.random.default_rng(seed)
-    n, m = int(rng.integers(1, 14)), int(rng.integers(1, 6))
-    problem = random_problem(
-        rng,
-        n,
-        m,
-        density=density,
-        max_demand=2,
-        max_capacity=3,
-        min_loads=min_loads,
-        locked=locked,
-    )
-    residual = prepare(problem)
-    arcs = WorkArcs.from_problem(problem, residual).at_least(threshold)
+    residual, arcs = _arcs(seed, 14, density=density, min_loads=min_loads, locked=locked)
+    arcs = arcs.at_least(threshold)
     probe_levels, _, _ = _probe(arcs, residual)
     assert count_levels(arcs, residual) == probe_levels
 
@@ -76,25 +76,15 @@ def test_min_cut_prices_flag_every_pair_that_raises_the_count(seed: int, density
     density=st.sampled_from([0.3, 0.7, 1.0]),
     min_loads=st.booleans(),
     max_capacity=st.sampled_from([1, 3]),
+    distinct=st.booleans(),
 )
 def test_threshold_search_finds_the_highest_threshold_keeping_the_counts(
-    seed: int, density: float, min_loads: bool, max_capacity: int
+    seed: int, density: float, min_loads: bool, max_capacity: int, distinct: bool
 ) -> None:
     """The galloping search from the ceiling agrees with trying every distinct score."""
-    rng = np.random.default_rng(seed)
-    n, m = int(rng.integers(1, 12)), int(rng.integers(1, 6))
-    problem = random_problem(
-        rng,
-        n,
-        m,
-        density=density,
-        max_demand=2,
-        max_capacity=max_capacity,
-        min_loads=min_loads,
-        distinct=bool(rng.integers(0, 2)),
+    residual, arcs = _arcs(
+        seed, 12, density=density, min_loads=min_loads, max_capacity=max_capacity, distinct=distinct
     )
-    residual = prepare(problem)
-    arcs = WorkArcs.from_problem(problem, residual)
     if arcs.size == 0:
         return
     target = count_levels(arcs, residual)
