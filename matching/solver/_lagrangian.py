@@ -3,9 +3,8 @@ r"""One binding quota, priced into the flow: a Lagrangian bonus on the group's p
 A quota "at least ``q`` of the mentees in ``g`` get a mentor" is not a flow constraint,
 but a bonus ``lam >= 0`` (score units) on every free pair of a member of ``g`` is. Let
 ``g'`` be the members no locked pair matches yet and ``q' = q -`` (members matched by
-locked pairs). When each member wants one mentor, a solution ``x`` meeting the quota has
-at least ``q'`` pairs of ``g'`` mentees, one per mentee matched, so for any ``lam >= 0``
-(weak duality)::
+locked pairs). A solution ``x`` meeting the quota has at least ``q'`` pairs of ``g'``
+mentees (at least one per mentee matched), so for any ``lam >= 0`` (weak duality)::
 
     score(x) <= score(x) + lam (pairs_g'(x) - q') <= V(lam) - lam q'
 
@@ -13,11 +12,15 @@ where ``V(lam)`` is the best bonus-weighted score, which the certified flow (pri
 member prices lowered by ``lam``) bounds over every allowed pair. Every ``lam`` tried
 therefore gives a bound; the best one is kept. The flow at ``lam`` is optimal for the
 quota problem when it meets the quota with exactly ``q'`` group pairs (the inequality is
-then an equality). ``lam`` is searched between one too small (quota missed) and one large
-enough (met) by intersecting the two supporting lines of the convex dual
-``L(lam) = V(lam) - lam q'`` — a breakpoint search that needs few flows — with bisection
-as the safeguard; it stops at a zero gap, after :data:`MAX_FLOWS` flows or at the time
-limit, returning the best solution meeting the quota with the best bound (``feasible``).
+then an equality). When members may want several mentors the bonus counts their pairs,
+not them: the bound still holds, but a flow can take a member's second pair before another
+member's first, so exact results are rarer (a ``feasible`` result with its bound).
+
+``lam`` is searched between one too small (quota missed) and one large enough (met) by
+intersecting the two supporting lines of the convex dual ``L(lam) = V(lam) - lam q'`` — a
+breakpoint search that needs few flows — with bisection as the safeguard; it stops at a
+zero gap, after :data:`MAX_FLOWS` flows or at the time limit, returning the best solution
+meeting the quota with the best bound (``feasible``).
 
 Levels: under ``coverage`` the bonus stays below the coverage bonus (the flow chooses its
 levels for the bonus-weighted scores), so every flow matches as many units as any
@@ -54,10 +57,8 @@ MAX_DOUBLINGS = 20
 
 def applies(problem: AssignmentProblem, config: SolverConfig) -> bool:
     """Whether the Lagrangian flow can decide ``problem``'s quota (see module docstring)."""
-    if len(problem.quotas) != 1 or config.objective not in ("total", "coverage"):
-        return False
-    members = np.asarray(problem.quotas[0].mentees, np.int64)
-    return not problem.min_load.any() and bool((problem.demand[members] <= 1).all())
+    one_quota = len(problem.quotas) == 1 and config.objective in ("total", "coverage")
+    return one_quota and not problem.min_load.any()
 
 
 def solve_with_bonus(
@@ -94,7 +95,7 @@ def solve_with_bonus(
         and time.perf_counter() - started < config.time_limit_seconds
     ):
         bonus = _next_bonus(low, high)
-        if min(bonus - low.bonus, high.bonus - bonus) <= 1e-12 * max(1.0, high.bonus):
+        if min(bonus - low.bonus, high.bonus - bonus) <= 1e-9 * max(1.0, high.bonus):
             break  # at a breakpoint the flows on either side are all there is
         result = probe(bonus)
         if result.meets:
@@ -119,7 +120,7 @@ def _next_bonus(low: _Point, high: _Point) -> float:
     """Where the dual's supporting lines at ``low`` and ``high`` cross (a breakpoint),
     or the midpoint when that is not strictly between them."""
     midpoint = 0.5 * (low.bonus + high.bonus)
-    if high.slope == low.slope:
+    if high.slope <= low.slope:  # members wanting two mentors: slopes need not follow
         return midpoint
     cross = (high.dual - low.dual + low.slope * low.bonus - high.slope * high.bonus) / (
         low.slope - high.slope
@@ -158,10 +159,11 @@ class _Probe:
         )
         pricer = None if self.pricer is None else _BonusPricer(self.pricer, self.member, bonus)
         raw = solve_flow(problem, self.config, pricer)
-        pairs = int(self.member[raw.mentee_idx].sum())  # one per member matched
+        in_group = raw.mentee_idx[self.member[raw.mentee_idx]]
+        pairs = int(in_group.size)
         dual = raw.upper_bound - bonus * self.needed
         self.bound = min(self.bound, dual)
-        meets = pairs >= self.needed
+        meets = np.unique(in_group).size >= self.needed
         exact = meets and pairs == self.needed and raw.status == "optimal"
         solution = self._true_scores(raw, bonus)
         better = self.best is None or solution.total_score > self.best.total_score

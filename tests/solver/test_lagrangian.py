@@ -19,8 +19,9 @@ from tests.solver.pricers import DensePricer, dense_scores, top_k
 
 
 def _binding_quota(seed: int) -> AssignmentProblem | None:
-    """Demand 1, scarce seats, a group whose pairs score low, and a quota the optimum
-    without it misses but some solution meets (None when there is none)."""
+    """Scarce seats, a group whose pairs score low, and a quota the optimum without it
+    misses but some solution meets (None when there is none); every fourth seed lets
+    mentees want two mentors."""
     rng = np.random.default_rng(5000 + seed)
     problem = random_problem(
         rng,
@@ -28,6 +29,7 @@ def _binding_quota(seed: int) -> AssignmentProblem | None:
         int(rng.integers(2, 8)),
         density=float(rng.choice([0.3, 0.6])),
         max_capacity=3,
+        max_demand=2 if seed % 4 == 3 else 1,
         locked=seed % 3,
     )
     members = np.flatnonzero(rng.random(problem.n_mentees) < 0.4).astype(np.int64)
