@@ -36,6 +36,7 @@ from matching.features._parse import (
     RowError,
     normalise,
     parse_column,
+    parse_distinct,
     parse_levelled,
 )
 from matching.model import NeedsCriterion, SimilarityEntry
@@ -184,21 +185,22 @@ class NeedsSimilarity(Similarity):
         expertise = NeedsEncoder("expertise", c.default_mentor_level, c.full_credit_gap, c.related)
         # Each side is parsed once, with its own default level: the tags, and the cells
         # refused, do not depend on the default level.
-        mentees = parse_column(list(mentee_cells), needs._parse)
+        # Levels are worked out once per distinct cell, then spread to the rows.
+        mentee_codes, mentees = parse_distinct(mentee_cells, needs._parse)
         try:
-            mentors = parse_column(list(mentor_cells), expertise._parse)
+            mentor_codes, mentors = parse_distinct(mentor_cells, expertise._parse)
         except RowError as exc:  # numbered as in both sides' cells, concatenated
-            raise RowError(len(mentees) + exc.row, exc.reason) from None
+            raise RowError(mentee_codes.size + exc.row, exc.reason) from None
         tags = _tag_set(mentees) | _tag_set(mentors)
         needs._fit_tags(tags)
         expertise._fit_tags(tags)
         self.needs_encoder_, self.expertise_encoder_ = needs, expertise
-        self._need_levels = needs._levels(mentees)
-        self._mentor_levels = expertise._levels(mentors)
+        self._need_levels = needs._levels(mentees)[mentee_codes]
+        self._mentor_levels = expertise._levels(mentors)[mentor_codes]
         self._f: Matrix = as_matrix(needs._encode(self._need_levels))
         self._g: Matrix = as_matrix(expertise._encode(self._mentor_levels))
         self._g_cache = CastCache(self._g)
-        self.n_mentees_, self.n_mentors_ = len(mentees), len(mentors)
+        self.n_mentees_, self.n_mentors_ = mentee_codes.size, mentor_codes.size
         return self
 
     def block(self, rows: IntArray, dtype: type[np.floating[Any]]) -> NDArray[np.floating[Any]]:
