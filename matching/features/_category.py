@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, Self
 
 import numpy as np
+import pandas as pd
 from numpy.typing import NDArray
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.preprocessing import OneHotEncoder
@@ -93,10 +94,12 @@ class CategorySimilarity(Similarity):
 
     def fit(self, mentee_cells: Cells, mentor_cells: Cells) -> Self:
         """Encode mentees one-hot and mentors as table rows, over shared values."""
-        mentees, mentors = list(mentee_cells), list(mentor_cells)
+        # Series all the way: parsing then goes once per distinct value (pandas' factorize).
+        mentees, mentors = _series(mentee_cells), _series(mentor_cells)
+        both = pd.concat([mentees, mentors], ignore_index=True)
         table = self.criterion.table
-        self.encoder_ = CategoryEncoder(table).fit(mentees + mentors)
-        rows_encoder = CategoryEncoder(table, as_table_rows=True).fit(mentees + mentors)
+        self.encoder_ = CategoryEncoder(table).fit(both)
+        rows_encoder = CategoryEncoder(table, as_table_rows=True).fit(both)
         self._a = self.encoder_.transform(mentees)
         self._b = rows_encoder.transform(mentors)
         self._b_cache = CastCache(self._b)
@@ -127,3 +130,12 @@ class CategorySimilarity(Similarity):
             else:
                 out.append(f"related {name} ({display(a)} / {display(b)})")
         return out
+
+
+def _series(cells: Cells) -> pd.Series:
+    """The cells as a Series (a list becomes an object Series, values untouched)."""
+    return (
+        cells.reset_index(drop=True)
+        if isinstance(cells, pd.Series)
+        else pd.Series(list(cells), dtype=object)
+    )
