@@ -30,7 +30,9 @@ import dataclasses
 import numpy as np
 
 from matching.solver import _lagrangian as lagrangian
+from matching.solver._arcs import new_pairs
 from matching.solver._cp_sat import solve_cp_sat
+from matching.solver._prepare import prepare
 from matching.solver._problem import (
     ArcPricer,
     AssignmentProblem,
@@ -104,17 +106,12 @@ def quotas_met(problem: AssignmentProblem, solution: AssignmentSolution) -> bool
 def _missing_pairs(
     problem: AssignmentProblem, pricer: ArcPricer
 ) -> tuple[IntArray, IntArray, FloatArray]:
-    """Every allowed pair not among the problem's arcs, in (mentee, mentor) order."""
+    """Every usable allowed pair not among the problem's arcs, in (mentee, mentor) order."""
     everyone = np.full(problem.n_mentees, ANY_PAIR), np.full(problem.n_mentors, ANY_PAIR)
-    mentee, mentor, score = (np.asarray(a) for a in pricer.price(*everyone, 0.0))
-    mentee, mentor = mentee.astype(np.int64), mentor.astype(np.int64)
-    key = mentee * problem.n_mentors + mentor
     known = np.asarray(problem.arc_mentee, np.int64) * problem.n_mentors + np.asarray(
         problem.arc_mentor, np.int64
     )
-    key, first = np.unique(key, return_index=True)
-    fresh = first[~np.isin(key, known)]
-    return mentee[fresh], mentor[fresh], np.asarray(score, np.float64)[fresh]
+    return new_pairs(pricer.price(*everyone, 0.0), known, prepare(problem), problem.n_mentors)
 
 
 def _with_arcs(
