@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_WORKERS ?= 2
 
-.PHONY: demo test lint format serve bench bench-quick bench-solve system-deps clean help
+.PHONY: demo test lint format serve bench bench-quick bench-solve bench-objectives system-deps clean help
 
 help:
 	@echo "make demo    set up and match a synthetic programme (writes ./marraine-demo/)"
@@ -18,6 +18,7 @@ help:
 	@echo "             the first run creates benchmarks/.venv-baselines from PyPI)"
 	@echo "make bench-quick  the same on small sizes"
 	@echo "make bench-solve  solve time against candidate arcs at fixed cohort sizes"
+	@echo "make bench-objectives  total, coverage, fair and a binding quota at scale"
 	@echo "make lint    ruff check, ruff format --check, mypy --strict"
 
 $(STAMP): pyproject.toml
@@ -57,6 +58,9 @@ bench-quick: $(STAMP)
 
 bench-solve: $(STAMP)
 	$(BIN)/python -m benchmarks.solve_scaling
+
+bench-objectives: $(STAMP)
+	$(BIN)/python -m benchmarks.objectives
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache marraine-demo \

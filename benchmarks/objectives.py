@@ -1,0 +1,161 @@
+"""Objectives and group quotas at scale: what the README's "Other objectives" lines rest on.
+
+``python -m benchmarks.objectives`` (``make bench-objectives``) times ``matching.match()``
+in-process on seeded synthetic cohorts:
+
+- ``total``, ``coverage`` and ``fair`` on the programme series' cohort
+  (``benchmarks.instances.cohort_frames``: demand 1, no minimum loads);
+- the default programme plus one group quota, "at least ``--share`` of the cooperative
+  members matched", on cohorts with few mentors so that the quota binds: once with one
+  mentor per mentee and once with demands as ``generate_cohort`` draws them (some mentees
+  want two mentors).
+
+Each case runs once after one discarded warm-up match per process; the table gives the
+seconds, the solve step, the method the solver reports, its status and gap, and the
+matched count. A quota case also reports whether the optimum without the quota meets it
+(then the quota costs nothing). Output: a plain table, ``results/<name>.json`` and
+``results/<name>.md``. Nothing is asserted: compare the lines of one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks.instances import cohort_frames
+from benchmarks.run import machine_info, parse_sizes
+from matching.model import Objective
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+OBJECTIVES: tuple[Objective, ...] = ("coverage", "total", "fair")
+FULL_SIZES = "30000x3000"
+FULL_QUOTA_SIZES = "3000x120,30000x1200"
+QUICK_SIZES = "2000x200"
+QUICK_QUOTA_SIZES = "300x12"
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.objectives",
+        description="matching.match() under every objective and with a binding quota.",
+    )
+    parser.add_argument("--sizes", help=f"objective cohorts (default {FULL_SIZES})")
+    parser.add_argument("--quota-sizes", help=f"quota cohorts (default {FULL_QUOTA_SIZES})")
+    parser.add_argument("--share", type=float, default=0.95, help="quota: share of members")
+    parser.add_argument("--quick", action="store_true", help="small sizes")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--name", help="results file stem (default objectives or -quick)")
+    args = parser.parse_args(argv)
+    args.sizes = parse_sizes(args.sizes or (QUICK_SIZES if args.quick else FULL_SIZES))
+    args.quota_sizes = parse_sizes(
+        args.quota_sizes or (QUICK_QUOTA_SIZES if args.quick else FULL_QUOTA_SIZES)
+    )
+    if not 0.0 < args.share <= 1.0:
+        parser.error("--share must be in (0, 1]")
+    args.name = args.name or ("objectives-quick" if args.quick else "objectives")
+    return args
+
+
+def _timed(mentees: Any, mentors: Any, programme: Any, objective: Objective) -> dict[str, Any]:
+    import matching
+
+    load = os.getloadavg()[0]
+    started = time.perf_counter()
+    result = matching.match(mentees, mentors, programme, objective=objective)
+    seconds = time.perf_counter() - started
+    summary = result.summary
+    return {
+        "seconds": round(seconds, 3),
+        "solve_seconds": float(summary.timings.get("solve", float("nan"))),
+        "method": str(summary.method),
+        "status": str(summary.status),
+        "gap": float(summary.gap),
+        "matched": int(summary.matched),
+        "total_score": float(summary.total_score),
+        "load_average_before": round(load, 2),
+    }
+
+
+def _quota_cohort(n: int, m: int, seed: int, share: float, one_each: bool) -> tuple[Any, ...]:
+    """The default programme with one quota on cooperative members, and a cohort."""
+    import matching
+    from matching.model import Programme
+    from matching.synthetic import generate_cohort
+
+    cohort = generate_cohort(n, m, seed=seed)
+    mentees = cohort.mentees.copy()
+    if one_each:
+        mentees["demand"] = 1
+    config = matching.default_programme().model_dump()
+    config["quotas"] = [{"field": "status", "value": "cooperative", "min_share": share}]
+    return Programme.from_dict(config), mentees, cohort.mentors
+
+
+def _quota_met_without(programme: Any, mentees: Any, mentors: Any) -> bool:
+    """Whether the optimum without the quota already matches the share asked for."""
+    import matching
+
+    free = programme.model_copy(update={"quotas": ()})
+    result = matching.match(mentees, mentors, free)
+    members = set(mentees.loc[mentees["status"] == "cooperative", "id"])
+    matched = {p.mentee_id for p in result.pairs} & members
+    needed = float(programme.quotas[0].min_share) * len(members)
+    return len(matched) >= needed - 1e-9
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    args = _arguments(argv)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    rows: list[dict[str, Any]] = []
+    warm = cohort_frames(300, 30, args.seed)
+    _timed(warm[1], warm[2], warm[0], "coverage")  # first-call costs stay out of the table
+    for n, m in args.sizes:
+        programme, mentees, mentors = cohort_frames(n, m, args.seed)
+        for objective in OBJECTIVES:
+            print(f"== {n}x{m} {objective}", flush=True)
+            row: dict[str, Any] = {"case": f"{n}x{m}", "objective": objective, "quota": ""}
+            rows.append(row | _timed(mentees, mentors, programme, objective))
+    for n, m in args.quota_sizes:
+        for one_each in (True, False):
+            demand = "one mentor each" if one_each else "demand as drawn"
+            print(f"== {n}x{m} quota, {demand}", flush=True)
+            programme, mentees, mentors = _quota_cohort(n, m, args.seed, args.share, one_each)
+            quota_row: dict[str, Any] = {
+                "case": f"{n}x{m}",
+                "objective": "coverage",
+                "quota": f"cooperative >= {args.share:g}, {demand}",
+                "met_without_quota": _quota_met_without(programme, mentees, mentors),
+            }
+            rows.append(quota_row | _timed(mentees, mentors, programme, "coverage"))
+    results = {"name": args.name, "machine": machine_info(), "seed": args.seed, "rows": rows}
+    table = _markdown(rows)
+    print(table)
+    (RESULTS / f"{args.name}.json").write_text(json.dumps(results, indent=1) + "\n")
+    (RESULTS / f"{args.name}.md").write_text(table)
+    print(f"wrote {RESULTS / (args.name + '.json')}")
+    return results
+
+
+def _markdown(rows: list[dict[str, Any]]) -> str:
+    lines = [
+        "| N x M | objective | quota | met without it | seconds | solve s | method | status "
+        "| gap | matched |",
+        "|---|---|---|---|---:|---:|---|---|---:|---:|",
+    ]
+    for r in rows:
+        met = {"True": "yes", "False": "no"}.get(str(r.get("met_without_quota")), "—")
+        lines.append(
+            f"| {r['case']} | {r['objective']} | {r['quota'] or '—'} | {met} | {r['seconds']:.2f} "
+            f"| {r['solve_seconds']:.2f} | {r['method']} | {r['status']} | {r['gap']:.1e} "
+            f"| {r['matched']} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()
