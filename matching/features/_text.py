@@ -11,6 +11,10 @@ Fitting counts n-grams per distinct *word*, not per text: the text x n-gram coun
 the product of the text x word counts and the word x n-gram counts, laid out exactly as
 scikit-learn lays them out (same columns, same order inside each row), and scikit-learn's
 ``TfidfTransformer`` weighs them, so the encoding equals ``TfidfVectorizer``'s bit for bit.
+
+Block products split the n-grams by frequency (:class:`_SplitProduct`): n-grams follow
+Zipf's law, and the few hundred that most texts share ("the", " de") make up nine tenths
+of a sparse product's work, which dense BLAS does several times faster.
 """
 
 from __future__ import annotations
@@ -36,6 +40,12 @@ from matching.features._base import (
 )
 from matching.features._parse import is_missing
 from matching.model import TextCriterion
+
+DENSE_SHARE = 1 / 128
+"""An n-gram joins the dense part of block products when the share of (mentee text,
+mentor text) pairs that both contain it reaches this (measured on the synthetic goals
+and bios, 3,106 x 799 and 4,909 x 2,990 distinct texts: from 1/40 to 1/600 the table
+costs within 10% of its best, 2.4-2.9x faster than all sparse)."""
 
 
 def _texts(cells: Cells) -> list[str]:
@@ -211,6 +221,35 @@ class TextEncoder(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         return np.asarray(self.vectorizer_.get_feature_names_out(), dtype=object)
 
 
+class _SplitProduct:
+    """``left[rows] @ right.T`` for CSR ``left`` and ``right``, frequent columns in BLAS.
+
+    A column's cost in a sparse product is (left rows with it) x (right rows with it);
+    the columns where that reaches ``share`` of every pair are multiplied as dense
+    arrays, the rest sparse, and the two parts added: the same sums in another order
+    (results agree to about 1e-15).
+    """
+
+    def __init__(self, left: sp.csr_matrix, right: sp.csr_matrix, share: float) -> None:
+        width = left.shape[1]
+        left_df = np.bincount(left.indices, minlength=width).astype(np.float64)
+        right_df = np.bincount(right.indices, minlength=width).astype(np.float64)
+        frequent = left_df * right_df >= share * left.shape[0] * right.shape[0]
+        dense, rare = np.flatnonzero(frequent), np.flatnonzero(~frequent)
+        self.width = int(dense.size)
+        self._left_dense = sp.csr_matrix(left[:, dense])
+        self._right_dense = CastCache(np.asarray(right[:, dense].toarray(), dtype=np.float64))
+        self._left_rare = sp.csr_matrix(left[:, rare])
+        self._right_rare = CastCache(sp.csr_matrix(right[:, rare]))
+
+    def block(self, rows: IntArray, dtype: type[np.floating[Any]]) -> NDArray[np.floating[Any]]:
+        """The product's rows ``rows`` in ``dtype``."""
+        product = block_product(self._left_rare, rows, self._right_rare, dtype)
+        left = np.asarray(self._left_dense[rows].toarray(), dtype=dtype)
+        product += left @ self._right_dense.get(dtype).T
+        return product
+
+
 class TextSimilarity(Similarity):
     """Cosine similarity of two texts' encodings (see :class:`TextCriterion`).
 
@@ -239,12 +278,19 @@ class TextSimilarity(Similarity):
         self._a = sp.csr_matrix(a) if sp.issparse(a) else np.asarray(a, dtype=np.float64)
         self._b = sp.csr_matrix(b) if sp.issparse(b) else np.asarray(b, dtype=np.float64)
         self._b_cache = CastCache(self._b)
+        self._split: _SplitProduct | None = None
+        if sp.issparse(self._a) and sp.issparse(self._b):
+            split = _SplitProduct(self._a, self._b, DENSE_SHARE)
+            self._split = split if split.width else None
         self.n_mentees_, self.n_mentors_ = len(mentees), len(mentors)
         return self
 
     def block(self, rows: IntArray, dtype: type[np.floating[Any]]) -> NDArray[np.floating[Any]]:
         """Cosines of the block (clipped to [0, 1] against rounding)."""
-        cosine = block_product(self._a, rows, self._b_cache, dtype)
+        if self._split is not None:
+            cosine = self._split.block(rows, dtype)
+        else:
+            cosine = block_product(self._a, rows, self._b_cache, dtype)
         return np.asarray(np.clip(cosine, 0.0, 1.0), dtype=dtype)
 
     def pairs(self, mentee_idx: IntArray, mentor_idx: IntArray) -> FloatArray:

@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from matching.features import _text
 from matching.features._text import TextEncoder, TextSimilarity, WordBoundedGrams
 from matching.model import TextCriterion
 
@@ -125,14 +126,22 @@ def test_nobody_wrote_anything() -> None:
     assert list(encoder.get_feature_names_out()) == []
 
 
-def test_text_blocks_equal_scipy_products_bit_for_bit() -> None:
-    # The mentor matrix is kept transposed as CSR once; blocks stay scipy's own product.
+@pytest.mark.parametrize("share", [0.0, 0.05, float("inf")])
+def test_text_blocks_equal_the_cosine_product(
+    share: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Blocks multiply the frequent n-grams dense and the rest sparse: every split (all
+    # dense, mixed, all sparse) gives the cosines of the whole encodings.
+    monkeypatch.setattr(_text, "DENSE_SHARE", share)
     criterion = TextCriterion(name="goals", mentee_field="goals", mentor_field="bio")
     similarity = TextSimilarity(criterion).fit(AWKWARD, [*AWKWARD[::-1], "vendre en ligne"])
+    dense = similarity._split.width if similarity._split is not None else 0
+    width = similarity._a.shape[1]
+    assert dense == width if share == 0.0 else dense == 0 if share > 1 else 0 < dense < width
     rows = np.array([0, 2, 5, 8], dtype=np.int64)
-    for dtype in (np.float64, np.float32):
-        left = similarity._a[rows].astype(dtype)
-        want = np.clip((left @ similarity._b.astype(dtype).T).toarray(), 0.0, 1.0)
+    want = np.clip((similarity._a[rows] @ similarity._b.T).toarray(), 0.0, 1.0)
+    for dtype, tolerance in ((np.float64, 1e-12), (np.float32, 1e-6)):
         got = similarity.block(rows, dtype)
-        assert got.dtype == want.dtype
-        assert got.tobytes() == want.tobytes()
+        assert got.dtype == dtype
+        np.testing.assert_allclose(got, want, atol=tolerance, rtol=0)
+        np.testing.assert_allclose(got[1], similarity.block(rows[1:2], dtype)[0], atol=tolerance)
