@@ -46,6 +46,7 @@ ROOT = HERE.parent
 RESULTS = HERE / "results"
 CACHE = HERE / ".cache"
 BASELINE_VENV = HERE / ".venv-baselines"
+BASELINE_STAMP = ".installed-v2"  # as benchmarks/setup.sh writes it
 
 METHODS = ("ours", "mcf_full", "scipy_lsa", "networkx", "greedy", "hr")
 LABELS = {
@@ -148,10 +149,11 @@ def _python_env() -> dict[str, str]:
     return env
 
 
-def _ensure_baseline_venv() -> str | None:
-    """Create the hospital–residents venv if needed; None if that fails (reported)."""
+def ensure_baseline_venv() -> str | None:
+    """Create the baseline venv (hospital–residents, LEMON) if needed; the path of its
+    python, or None if that fails (reported)."""
     python = BASELINE_VENV / "bin" / "python"
-    if (BASELINE_VENV / ".installed-stamp").exists():
+    if (BASELINE_VENV / BASELINE_STAMP).exists():
         return str(python)
     done = subprocess.run(["bash", str(HERE / "setup.sh")], capture_output=True, text=True)
     if done.returncode != 0:
@@ -716,7 +718,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             _plot(results, paths)
         _print_tables(results)
         return results
-    hr_python = _ensure_baseline_venv() if "hr" in args.methods else None
+    hr_python = ensure_baseline_venv() if "hr" in args.methods else None
     results: dict[str, Any] = {
         "name": args.name,
         "kind": args.kind,

@@ -13,7 +13,16 @@ is reported with every run. The script owns three fits (least squares on logs): 
 against arcs at each fixed size; ``log solve = a·log arcs + b·log(N + M) + c`` over every
 cell; solve against arcs across sizes at the default ``top_k`` (what ``make bench``
 reports). It also checks that the certified total score is the same for every ``top_k``
-of a size, and flags it when not. It measures; it asserts nothing. Output: a plain table,
+of a size, and flags it when not.
+
+**One flow, three ways.** The warm-up match at the default ``top_k`` records the first
+flow network the solver builds (round 1: the candidate arcs, before any pricing). That
+network is then solved alone, ``--repeat`` times each: by OR-Tools' cost scaling as the
+solver calls it, by the same on the same arcs with their costs shuffled (no contention
+for popular mentors left), and by LEMON's network simplex (``pylmcf``, in the baseline
+venv, :mod:`benchmarks.flow_worker`). Fit (d) gives each one's growth against the
+candidate arcs across sizes, next to the solve step's: what any one library flow costs
+on the same input. It measures; it asserts nothing. Output: a plain table,
 ``benchmarks/results/<name>.json`` and ``benchmarks/results/<name>.md``.
 """
 
@@ -25,14 +34,18 @@ import json
 import math
 import os
 import statistics
+import subprocess
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
 
 from benchmarks.instances import cohort_frames
-from benchmarks.run import machine_info, parse_sizes
+from benchmarks.run import ensure_baseline_venv, machine_info, parse_sizes
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
@@ -62,6 +75,16 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         "--repeat", type=int, default=3, help="runs of every cell, in rounds; the median is kept"
     )
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--flow-reference",
+        choices=("all", "ortools", "none"),
+        default="all",
+        help="solve the round-1 network alone: OR-Tools and LEMON (all, the default; LEMON "
+        "comes from the baseline venv, created on first use), OR-Tools only, or not at all",
+    )
+    parser.add_argument(
+        "--out-dir", type=Path, default=RESULTS, help=f"where results go (default {RESULTS})"
+    )
     parser.add_argument("--name", help="results file stem (default solve-scaling or -quick)")
     args = parser.parse_args(argv)
     args.sizes = parse_sizes(args.sizes or (QUICK_SIZES if args.quick else FULL_SIZES))
@@ -107,6 +130,103 @@ def _run_once(programme: Any, mentees: Any, mentors: Any, k: int) -> dict[str, A
         "total_score": float(summary.total_score),
         "matched": int(summary.matched),
     }
+
+
+@contextmanager
+def _first_network() -> Iterator[dict[str, Any]]:
+    """Record the first flow network the solver solves whole (round 1, on the candidates)."""
+    from matching.solver import _network
+
+    seen: dict[str, Any] = {}
+    original = _network.FlowNetwork.solve
+
+    def recording(net: Any) -> Any:
+        if not seen:
+            seen.update(
+                tails=net.tails.copy(),
+                heads=net.heads.copy(),
+                caps=net.caps.copy(),
+                costs=net.costs.copy(),
+                supplies=net.supplies.copy(),
+                n_mentees=net.n_mentees,
+                n_mentors=net.n_mentors,
+                real_arcs=net.n_real,
+            )
+        return original(net)
+
+    _network.FlowNetwork.solve = recording  # type: ignore[method-assign]
+    try:
+        yield seen
+    finally:
+        _network.FlowNetwork.solve = original  # type: ignore[method-assign]
+
+
+def _timed_flows(network: dict[str, Any], costs: Any, repeat: int) -> tuple[list[float], int]:
+    """Seconds of ``repeat`` OR-Tools solves (as the solver calls it) and the optimal cost."""
+    from matching.solver._network import solve_min_cost_flow
+
+    seconds, cost = [], 0
+    for _ in range(repeat):
+        started = time.perf_counter()
+        flows = solve_min_cost_flow(
+            network["tails"], network["heads"], network["caps"], costs, network["supplies"]
+        )
+        seconds.append(round(time.perf_counter() - started, 4))
+        cost = int((flows * costs).sum())
+    return seconds, cost
+
+
+def _lemon(network: dict[str, Any], optimal_cost: int, repeat: int) -> dict[str, Any]:
+    """LEMON's network simplex on the network, in the baseline venv (flow_worker.py)."""
+    python = ensure_baseline_venv()
+    if python is None:
+        return {"status": "failed", "note": "baseline venv could not be created"}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "network.npz"
+        np.savez(path, **network, optimal_cost=optimal_cost)
+        command = [python, "-I", str(HERE / "flow_worker.py"), str(path), str(repeat)]
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+        except subprocess.TimeoutExpired:
+            return {"status": "timeout", "note": "killed after 600 s"}
+    if done.returncode != 0:
+        tail = done.stderr.strip().splitlines()[-1:] or ["failed"]
+        return {"status": "failed", "note": tail[0][:300]}
+    return {"status": "ok"} | json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _flow_reference(
+    network: dict[str, Any], repeat: int, seed: int, with_lemon: bool
+) -> dict[str, Any]:
+    """The round-1 network solved alone: OR-Tools, OR-Tools on shuffled costs, LEMON."""
+    real = int(network["real_arcs"])
+    ortools, optimal_cost = _timed_flows(network, network["costs"], repeat)
+    shuffled_costs = network["costs"].copy()
+    shuffled_costs[:real] = np.random.default_rng(seed).permutation(shuffled_costs[:real])
+    shuffled, _ = _timed_flows(network, shuffled_costs, repeat)
+    lemon = _lemon(network, optimal_cost, repeat) if with_lemon else {"status": "skipped"}
+    lemon_seconds = lemon.get("seconds") or []
+    return {
+        "candidate_arcs": real,
+        "network_arcs": int(network["tails"].size),
+        "nodes": int(network["supplies"].size),
+        "ortools_seconds": statistics.median(ortools),
+        "ortools_runs_seconds": ortools,
+        "shuffled_costs_seconds": statistics.median(shuffled),
+        "shuffled_costs_runs_seconds": shuffled,
+        "lemon_seconds": statistics.median(lemon_seconds) if lemon_seconds else None,
+        "lemon": lemon,
+    }
+
+
+def _described(flow_reference: dict[str, Any]) -> str:
+    """``OR-Tools / shuffled / LEMON`` seconds of a flow reference, for the progress line."""
+    lemon = flow_reference["lemon"]
+    lemon_text = f"{flow_reference['lemon_seconds']:.3f}" if lemon["status"] == "ok" else "—"
+    return (
+        f"{flow_reference['ortools_seconds']:.3f} / "
+        f"{flow_reference['shuffled_costs_seconds']:.3f} / {lemon_text} s (LEMON {lemon['status']})"
+    )
 
 
 def _solve(run: dict[str, Any]) -> float:
@@ -156,7 +276,8 @@ def _run_size(n: int, m: int, args: argparse.Namespace, flags: list[str]) -> dic
     programme, mentees, mentors = cohort_frames(n, m, args.seed)
     cohort_seconds = time.perf_counter() - started
     print(f"   warm-up match (top_k {programme.solver.top_k}, discarded) ...", end=" ", flush=True)
-    warmup = _run_once(programme, mentees, mentors, programme.solver.top_k)
+    with _first_network() as network:
+        warmup = _run_once(programme, mentees, mentors, programme.solver.top_k)
     print(f"{warmup['match_seconds']:.2f} s", flush=True)
     runs: dict[int, list[dict[str, Any]]] = {k: [] for k in args.top_k}
     for round_index in range(args.repeat):
@@ -170,6 +291,16 @@ def _run_size(n: int, m: int, args: argparse.Namespace, flags: list[str]) -> dic
                 flush=True,
             )
     cells = [_cell(n, m, k, done) for k, done in runs.items()]
+    flow_reference = None
+    if args.flow_reference != "none" and network:
+        print("   round-1 network alone: OR-Tools, shuffled costs, LEMON ...", end=" ", flush=True)
+        flow_reference = _flow_reference(
+            network, args.repeat, args.seed, with_lemon=args.flow_reference == "all"
+        )
+        print(_described(flow_reference), flush=True)
+        lemon = flow_reference["lemon"]
+        if lemon["status"] == "ok" and not lemon["same_optimum"]:
+            flags.append(f"{size}: LEMON's optimum differs from OR-Tools' (BUG?)")
     for cell in cells:
         if cell["gap"] > 0 or cell["status"] != ["optimal"]:
             flags.append(f"{size} top_k {cell['top_k']}: gap {cell['gap']:.2e}, {cell['status']}")
@@ -191,6 +322,7 @@ def _run_size(n: int, m: int, args: argparse.Namespace, flags: list[str]) -> dic
         "m": m,
         "cohort_seconds": round(cohort_seconds, 2),
         "warmup": warmup,
+        "flow_reference": flow_reference,
         "total_score_consistent": consistent,
         "total_score_relative_spread": difference,
         "cells": cells,
@@ -266,6 +398,37 @@ def _fits(cells: list[dict[str, Any]], sizes: list[str]) -> dict[str, Any]:
     }
 
 
+FLOW_SERIES = {
+    "solve_step": "the solve step of match() (all rounds, duals, pricing)",
+    "ortools_seconds": "one OR-Tools flow on the round-1 network",
+    "shuffled_costs_seconds": "the same, candidate costs shuffled",
+    "lemon_seconds": "one LEMON network simplex on the round-1 network",
+}
+
+
+def _flow_fits(sizes: list[dict[str, Any]], cells: list[dict[str, Any]]) -> dict[str, Any]:
+    """(d) each series of FLOW_SERIES against the round-1 candidate arcs, across sizes (the
+    solve step: the median of the default top_k's cell, whose network was recorded)."""
+    step = {c["size"]: c["solve_seconds"] for c in cells if c["top_k"] == DEFAULT_TOP_K}
+    fits: dict[str, Any] = {}
+    with_reference = [s for s in sizes if s.get("flow_reference")]
+    for key in FLOW_SERIES:
+        arcs, seconds = [], []
+        for size in with_reference:
+            reference = size["flow_reference"]
+            value = step.get(size["size"]) if key == "solve_step" else reference.get(key)
+            if value is not None:
+                arcs.append(reference["candidate_arcs"])
+                seconds.append(value)
+        fit = _least_squares([arcs], seconds)
+        fits[key] = {
+            "arcs_exponent": None if fit is None else fit["coefficients"][0],
+            "r2": None if fit is None else fit["r2"],
+            "sizes": len(arcs),
+        }
+    return fits
+
+
 # --------------------------------------------------------------------------- output
 
 
@@ -301,6 +464,52 @@ def _fit_rows(fits: dict[str, Any]) -> list[tuple[str, str, str]]:
             _fmt(across["r2"], ".3f"),
         )
     )
+    for key, fit in fits.get("one_flow_across_sizes", {}).items():
+        rows.append(
+            (
+                f"(d) across sizes: {FLOW_SERIES[key]} ∝ round-1 arcs^k ({fit['sizes']} sizes)",
+                f"k = {_fmt(fit['arcs_exponent'], '.2f')}",
+                _fmt(fit["r2"], ".3f"),
+            )
+        )
+    return rows
+
+
+FLOW_HEADER = (
+    "N x M",
+    "round-1 arcs",
+    "solve step s",
+    "OR-Tools flow s",
+    "shuffled costs s",
+    "LEMON simplex s",
+    "solve step / flow",
+)
+
+
+def _flow_rows(results: dict[str, Any]) -> list[tuple[str, ...]]:
+    """One row per size with a flow reference (FLOW_HEADER), shared by both outputs."""
+    step = {c["size"]: c["solve_seconds"] for c in results["rows"] if c["top_k"] == DEFAULT_TOP_K}
+    rows = []
+    for size in results["sizes"]:
+        reference = size.get("flow_reference")
+        if not reference:
+            continue
+        lemon = reference["lemon"]
+        solve = step.get(size["size"])
+        flow = reference["ortools_seconds"]
+        rows.append(
+            (
+                size["size"],
+                f"{reference['candidate_arcs']:,}",
+                _fmt(solve, ".3f"),
+                f"{flow:.3f}",
+                f"{reference['shuffled_costs_seconds']:.3f}",
+                _fmt(reference["lemon_seconds"], ".3f")
+                if lemon["status"] == "ok"
+                else lemon["status"],
+                _fmt(None if solve is None else solve / flow, ".2f"),
+            )
+        )
     return rows
 
 
@@ -346,6 +555,13 @@ def _print_tables(results: dict[str, Any]) -> None:
             print()
         previous = line[0]
         print("  ".join(v.rjust(w) for v, w in zip(line, widths, strict=True)))
+    flows = _flow_rows(results)
+    if flows:
+        widths = [max(len(h), *(len(r[i]) for r in flows)) for i, h in enumerate(FLOW_HEADER)]
+        print("\nThe round-1 network solved alone (medians)")
+        print("  ".join(h.rjust(w) for h, w in zip(FLOW_HEADER, widths, strict=True)))
+        for row in flows:
+            print("  ".join(v.rjust(w) for v, w in zip(row, widths, strict=True)))
     print("\nFits (least squares on logs; median solve seconds per cell)")
     rows = _fit_rows(results["fits"])
     width = max(len(r[0]) for r in rows)
@@ -372,6 +588,10 @@ def _markdown(results: dict[str, Any]) -> str:
             f"| {cell['solve_seconds']:.3f} | "
             f"{_fmt(cell['solve_seconds_per_100k_arcs'], '.3f')} |"
         )
+    flows = _flow_rows(results)
+    if flows:
+        lines += ["", "| " + " | ".join(FLOW_HEADER) + " |", "|---" + "|---:" * 6 + "|"]
+        lines += ["| " + " | ".join(row) + " |" for row in flows]
     lines += ["", "| fit | exponent | R² |", "|---|---|---:|"]
     lines += [f"| {fit} | {value} | {r2} |" for fit, value, r2 in _fit_rows(results["fits"])]
     if results["flags"]:
@@ -384,7 +604,7 @@ def _markdown(results: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = _arguments(argv)
-    RESULTS.mkdir(parents=True, exist_ok=True)
+    args.out_dir.mkdir(parents=True, exist_ok=True)
     results: dict[str, Any] = {
         "name": args.name,
         "objective": OBJECTIVE,
@@ -408,6 +628,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "round for --repeat rounds; the median run is reported, all in solve_runs_seconds; "
             "load_average_before is os.getloadavg()[0] before each run.",
             "every mentee has demand 1 and every mentor min load 0 (benchmarks.instances).",
+            "flow_reference (per size): the first network the solver solved whole in the "
+            "warm-up match (default top_k: candidate arcs, mentee bypass and mentor -> sink "
+            "arcs), solved alone --repeat times by OR-Tools SimpleMinCostFlow, by the same "
+            "with the candidate arcs' costs permuted at random, and by LEMON's network "
+            "simplex (pylmcf, benchmarks/flow_worker.py); medians, graph building excluded "
+            "for LEMON, included for OR-Tools as the solver pays it.",
         ],
         "sizes": [],
         "rows": [],
@@ -419,9 +645,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         results["sizes"].append(entry)
     results["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     results["fits"] = _fits(results["rows"], results["config"]["sizes"])
-    json_path = RESULTS / f"{args.name}.json"
+    results["fits"]["one_flow_across_sizes"] = _flow_fits(results["sizes"], results["rows"])
+    json_path = args.out_dir / f"{args.name}.json"
     json_path.write_text(json.dumps(results, indent=1) + "\n")
-    (RESULTS / f"{args.name}.md").write_text(_markdown(results))
+    (args.out_dir / f"{args.name}.md").write_text(_markdown(results))
     _print_tables(results)
     print(f"wrote {json_path}", flush=True)
     return results

@@ -1,9 +1,10 @@
-"""The benchmark harness runs end to end on a tiny programme and writes valid JSON.
+"""The benchmark harnesses run end to end on tiny programmes and write valid JSON.
 
 No timing assertions (speed lives in ``benchmarks/``): this only checks that every method
 runs in its subprocess, that the results file has the documented shape, and that the exact
 methods agree on the objective. The hospital–residents baseline needs its own venv (made by
-``benchmarks/setup.sh`` from the registry), so it is left out here.
+``benchmarks/setup.sh`` from the registry), so it is left out here, and so is
+``make bench-solve``'s LEMON reference (same venv).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import run
+from benchmarks import run, solve_scaling
 
 
 @pytest.mark.xdist_group("benchmarks")
@@ -59,3 +60,43 @@ def test_harness_runs_50_by_5_and_writes_json(tmp_path: Path) -> None:
     assert methods["ours"]["certified_gap"] <= 1e-6
     assert "ours" in data["exponents"]
     assert (tmp_path / "results" / "smoke.md").exists()
+
+
+@pytest.mark.xdist_group("benchmarks")
+def test_solve_scaling_runs_and_records_the_round_one_flow(tmp_path: Path) -> None:
+    results = solve_scaling.main(
+        [
+            "--sizes",
+            "200x20,400x40",
+            "--top-k",
+            "10,20",
+            "--repeat",
+            "1",
+            "--flow-reference",
+            "ortools",  # LEMON needs the baseline venv (from the registry)
+            "--name",
+            "smoke",
+            "--out-dir",
+            str(tmp_path),
+        ]
+    )
+    assert json.loads((tmp_path / "smoke.json").read_text())["rows"] == results["rows"]
+    assert (tmp_path / "smoke.md").exists()
+    assert [(c["size"], c["top_k"]) for c in results["rows"]] == [
+        ("200x20", 10), ("200x20", 20), ("400x40", 10), ("400x40", 20)
+    ]  # fmt: skip
+    for cell in results["rows"]:
+        assert cell["status"] == ["optimal"]
+        assert cell["gap"] == 0.0
+    for size in results["sizes"]:
+        # Pruning harder changes the rounds, never the certified optimum.
+        assert size["total_score_consistent"]
+        reference = size["flow_reference"]
+        assert reference["lemon"] == {"status": "skipped"}
+        assert reference["candidate_arcs"] > 0
+        assert reference["network_arcs"] > reference["candidate_arcs"]
+        assert len(reference["ortools_runs_seconds"]) == 1
+    fits = results["fits"]["one_flow_across_sizes"]
+    assert fits["ortools_seconds"]["sizes"] == 2
+    assert fits["lemon_seconds"]["sizes"] == 0
+    assert results["flags"] == []
