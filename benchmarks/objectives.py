@@ -28,6 +28,7 @@ from typing import Any
 
 from benchmarks.instances import cohort_frames
 from benchmarks.run import machine_info, parse_sizes
+from matching.errors import RuleError
 from matching.model import Objective
 
 HERE = Path(__file__).resolve().parent
@@ -37,6 +38,8 @@ FULL_SIZES = "30000x3000"
 FULL_QUOTA_SIZES = "3000x120,30000x1200"
 QUICK_SIZES = "2000x200"
 QUICK_QUOTA_SIZES = "300x12"
+_NOT_MET = {"seconds": None, "solve_seconds": None, "method": "—", "gap": None}
+_NOT_MET |= {"matched": 0, "total_score": None, "load_average_before": None}
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -50,6 +53,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="small sizes")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--name", help="results file stem (default objectives or -quick)")
+    parser.add_argument(
+        "--out-dir", type=Path, default=RESULTS, help=f"where results go (default {RESULTS})"
+    )
     args = parser.parse_args(argv)
     args.sizes = parse_sizes(args.sizes or (QUICK_SIZES if args.quick else FULL_SIZES))
     args.quota_sizes = parse_sizes(
@@ -110,7 +116,7 @@ def _quota_met_without(programme: Any, mentees: Any, mentors: Any) -> bool:
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = _arguments(argv)
-    RESULTS.mkdir(parents=True, exist_ok=True)
+    args.out_dir.mkdir(parents=True, exist_ok=True)
     rows: list[dict[str, Any]] = []
     warm = cohort_frames(300, 30, args.seed)
     _timed(warm[1], warm[2], warm[0], "coverage")  # first-call costs stay out of the table
@@ -131,14 +137,23 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 "quota": f"cooperative >= {args.share:g}, {demand}",
                 "met_without_quota": _quota_met_without(programme, mentees, mentors),
             }
-            rows.append(quota_row | _timed(mentees, mentors, programme, "coverage"))
+            try:
+                rows.append(quota_row | _timed(mentees, mentors, programme, "coverage"))
+            except RuleError as error:  # a cohort too small for the share asked for
+                print(f"   {error}", flush=True)
+                rows.append(quota_row | _NOT_MET | {"status": "quota cannot be met"})
     results = {"name": args.name, "machine": machine_info(), "seed": args.seed, "rows": rows}
     table = _markdown(rows)
     print(table)
-    (RESULTS / f"{args.name}.json").write_text(json.dumps(results, indent=1) + "\n")
-    (RESULTS / f"{args.name}.md").write_text(table)
-    print(f"wrote {RESULTS / (args.name + '.json')}")
+    json_path = args.out_dir / f"{args.name}.json"
+    json_path.write_text(json.dumps(results, indent=1) + "\n")
+    (args.out_dir / f"{args.name}.md").write_text(table)
+    print(f"wrote {json_path}")
     return results
+
+
+def _number(value: float | None, spec: str) -> str:
+    return "—" if value is None else format(value, spec)
 
 
 def _markdown(rows: list[dict[str, Any]]) -> str:
@@ -150,9 +165,9 @@ def _markdown(rows: list[dict[str, Any]]) -> str:
     for r in rows:
         met = {"True": "yes", "False": "no"}.get(str(r.get("met_without_quota")), "—")
         lines.append(
-            f"| {r['case']} | {r['objective']} | {r['quota'] or '—'} | {met} | {r['seconds']:.2f} "
-            f"| {r['solve_seconds']:.2f} | {r['method']} | {r['status']} | {r['gap']:.1e} "
-            f"| {r['matched']} |"
+            f"| {r['case']} | {r['objective']} | {r['quota'] or '—'} | {met} "
+            f"| {_number(r['seconds'], '.2f')} | {_number(r['solve_seconds'], '.2f')} "
+            f"| {r['method']} | {r['status']} | {_number(r['gap'], '.1e')} | {r['matched']} |"
         )
     return "\n".join(lines) + "\n"
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import run, solve_scaling
+from benchmarks import objectives, run, solve_scaling
 
 
 @pytest.mark.xdist_group("benchmarks")
@@ -100,3 +100,42 @@ def test_solve_scaling_runs_and_records_the_round_one_flow(tmp_path: Path) -> No
     assert fits["ortools_seconds"]["sizes"] == 2
     assert fits["lemon_seconds"]["sizes"] == 0
     assert results["flags"] == []
+
+
+@pytest.mark.xdist_group("benchmarks")
+def test_objectives_benchmark_runs_every_objective_and_a_quota(tmp_path: Path) -> None:
+    results = objectives.main(
+        [
+            "--sizes",
+            "200x20",
+            "--quota-sizes",
+            "300x12",
+            "--name",
+            "smoke",
+            "--out-dir",
+            str(tmp_path),
+        ]
+    )
+    assert json.loads((tmp_path / "smoke.json").read_text())["rows"] == results["rows"]
+    assert (tmp_path / "smoke.md").exists()
+    rows = results["rows"]
+    assert [r["objective"] for r in rows] == ["coverage", "total", "fair", "coverage", "coverage"]
+    assert [bool(r["quota"]) for r in rows] == [False, False, False, True, True]
+    for row in rows[:3]:
+        assert row["status"] == "optimal"
+        assert row["gap"] == 0.0
+    # coverage matches the most mentees; total may leave some out for a higher score
+    assert rows[0]["matched"] >= max(r["matched"] for r in rows[1:3])
+    for row in rows[3:]:
+        assert isinstance(row["met_without_quota"], bool)
+        assert row["status"] in {"optimal", "feasible"}
+
+
+@pytest.mark.xdist_group("benchmarks")
+def test_objectives_benchmark_records_a_quota_too_big_for_its_cohort(tmp_path: Path) -> None:
+    # 6 mentors cannot take 95% of the cooperative members: a row says so, the run goes on.
+    arguments = ["--sizes", "100x10", "--quota-sizes", "120x6", "--out-dir", str(tmp_path)]
+    rows = objectives.main(arguments)["rows"]
+    assert [r["status"] for r in rows[3:]] == ["quota cannot be met"] * 2
+    assert "quota cannot be met" in (tmp_path / "objectives.md").read_text()
+    assert "NaN" not in (tmp_path / "objectives.json").read_text()
