@@ -323,7 +323,7 @@ def _score_from_table(
         arc_score=arcs.score[candidates],
         eligibility=arcs.eligibility,
         min_score=min_score,
-        pricer=TablePricer(arcs, candidates),
+        pricer=TablePricer(arcs, len(ids.mentors)),
     )
 
 

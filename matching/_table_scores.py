@@ -115,26 +115,32 @@ class TablePricer:
     """Finds listed pairs missing from the restricted problem whose score beats the prices.
 
     Implements :class:`matching.solver.ArcPricer` over the whole table, vectorised: a
-    round costs a few passes over the table's arrays.
+    round costs a few passes over the table's arrays. Keeps no memory between calls.
     """
 
-    def __init__(self, arcs: TableArcs, known: BoolArray, per_mentee: int = 10) -> None:
+    def __init__(self, arcs: TableArcs, n_mentors: int, per_mentee: int = 10) -> None:
         self._arcs = arcs
-        self._known = known.copy()
+        self._n_mentors = n_mentors
         self._per_mentee = per_mentee
 
     def price(
-        self, mentee_price: FloatArray, mentor_price: FloatArray, tolerance: float
+        self,
+        mentee_price: FloatArray,
+        mentor_price: FloatArray,
+        tolerance: float,
+        known: IntArray | None = None,
     ) -> tuple[IntArray, IntArray, FloatArray]:
-        """Unknown pairs with ``score > u_i + v_j + tolerance``, the best few per mentee."""
+        """Pairs not in ``known`` with ``score > u_i + v_j + tolerance``, the best few per
+        mentee (``known`` leaves first, so the cap never counts them)."""
         arcs = self._arcs
-        unknown = np.flatnonzero(~self._known)
-        mentee, mentor = arcs.mentee[unknown], arcs.mentor[unknown]
-        reduced = arcs.score[unknown] - mentee_price[mentee] - mentor_price[mentor]
-        improving = reduced > tolerance
-        violating = unknown[improving]
-        chosen = violating[_best_per_group(mentee[improving], reduced[improving], self._per_mentee)]
-        self._known[chosen] = True
+        reduced = arcs.score - mentee_price[arcs.mentee] - mentor_price[arcs.mentor]
+        violating = np.flatnonzero(reduced > tolerance)
+        if known is not None and known.size and violating.size:
+            # Few pairs improve: look only theirs up (the table may hold every pair).
+            key = arcs.mentee[violating] * self._n_mentors + arcs.mentor[violating]
+            violating = violating[~np.isin(key, known)]
+        mentee, value = arcs.mentee[violating], reduced[violating]
+        chosen = violating[_best_per_group(mentee, value, self._per_mentee)]
         return arcs.mentee[chosen], arcs.mentor[chosen], arcs.score[chosen]
 
 

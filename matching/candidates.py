@@ -607,6 +607,16 @@ def _nonzero(mask: BoolArray) -> tuple[IntArray, IntArray]:
     return row, flat - row * width
 
 
+def _sorted_keys(keys: IntArray | None) -> IntArray:
+    """``keys`` sorted and distinct (as given when they already are: the solver's arcs)."""
+    if keys is None:
+        return np.empty(0, dtype=np.int64)
+    keys = np.asarray(keys, dtype=np.int64)
+    if keys.size < 2 or bool(np.all(keys[1:] > keys[:-1])):
+        return keys
+    return sorted_unique(keys)
+
+
 def _rows_mask(keys: IntArray, rows: IntArray, n_mentors: int) -> BoolArray:
     """(len(rows), n_mentors) mask of the sorted ``keys`` falling in the given mentee rows."""
     mask = np.zeros((rows.size, n_mentors), dtype=bool)
@@ -654,7 +664,8 @@ class CandidatePricer:
     scorer
         The fitted scorer the candidates came from.
     graph
-        The candidate graph: its arcs start the set of known pairs.
+        The candidate graph: its pools (when it has them) narrow the scan. Its arcs are
+        not assumed known: the caller says which pairs it has (``known`` of :meth:`price`).
     forbidden
         (mentee_idx, mentor_idx) pairs never returned.
     block_size
@@ -682,7 +693,6 @@ class CandidatePricer:
         self.per_mentee = per_mentee
         m = scorer.n_mentors_
         self._forbidden = _keys(forbidden, m)
-        self._known = sorted_unique(graph.arc_mentee * m + graph.arc_mentor)
         self._slack = BLOCK_TOLERANCE * max(1.0, float(np.sum(scorer.weights_)))
         self._pool: tuple[NDArray[np.int32], NDArray[np.float32], NDArray[np.float32]] | None
         self._pool = None
@@ -699,15 +709,14 @@ class CandidatePricer:
         self.narrowed_ = 0
         """Mentee rows scanned on the cheapest mentors only (besides their pools)."""
 
-    @property
-    def n_known(self) -> int:
-        """Pairs already in the problem (candidates plus everything priced in)."""
-        return int(self._known.size)
-
     def price(
-        self, mentee_price: FloatArray, mentor_price: FloatArray, tolerance: float
+        self,
+        mentee_price: FloatArray,
+        mentor_price: FloatArray,
+        tolerance: float,
+        known: IntArray | None = None,
     ) -> tuple[IntArray, IntArray, FloatArray]:
-        """Allowed, non-forbidden, unknown pairs with ``score > u_i + v_j + tolerance``.
+        """Allowed, non-forbidden pairs not in ``known`` with ``score > u_i + v_j + tolerance``.
 
         Parameters
         ----------
@@ -715,14 +724,18 @@ class CandidatePricer:
             Dual prices u (n_mentees,) and v (n_mentors,); any finite values.
         tolerance
             Violation below which a pair is not returned.
+        known
+            Keys (``mentee x n_mentors + mentor``) of pairs the caller has: never
+            returned, and left out before the per-mentee cap.
 
         Returns
         -------
         (mentee_idx, mentor_idx, score)
             Sorted by (mentee, mentor), at most ``per_mentee`` per mentee (plus pairs
             within the float32 error band), exact scores; empty arrays certify the
-            current solution. Returned pairs become known.
+            current solution. Nothing is remembered between calls.
         """
+        known_keys = _sorted_keys(known)
         scorer = self.scorer
         n, m = scorer.n_mentees_, scorer.n_mentors_
         u = np.asarray(mentee_price, dtype=np.float64)
@@ -766,7 +779,7 @@ class CandidatePricer:
                 # Known and forbidden pairs leave before the per-mentee cap.
                 row, slot = _nonzero(candidate)
                 key = (row + start) * m + slots[row, slot].astype(np.int64)
-                gone = is_member(key, self._known) | is_member(key, self._forbidden)
+                gone = is_member(key, known_keys) | is_member(key, self._forbidden)
                 candidate[row[gone], slot[gone]] = False
                 candidate = _keep_best(reduced, candidate, self.per_mentee, sure)
                 row, slot = _nonzero(candidate)
@@ -778,7 +791,7 @@ class CandidatePricer:
         def scan(rows: IntArray, columns: IntArray | None) -> tuple[IntArray, FloatArray]:
             """Candidates of these rows over ``columns`` (every mentor when None)."""
             block = scorer.score_block(rows, columns)
-            banned = _rows_mask(self._forbidden, rows, m) | _rows_mask(self._known, rows, m)
+            banned = _rows_mask(self._forbidden, rows, m) | _rows_mask(known_keys, rows, m)
             prices = v
             if columns is not None:
                 banned, prices = banned[:, columns], v[columns]
@@ -807,7 +820,7 @@ class CandidatePricer:
         self.rounds_ += 1
         key = np.concatenate(keys) if keys else np.empty(0, dtype=np.int64)
         value = np.concatenate(values) if values else np.empty(0, dtype=np.float64)
-        fresh = ~is_member(key, self._known) & ~is_member(key, self._forbidden)
+        fresh = ~is_member(key, known_keys) & ~is_member(key, self._forbidden)
         key, value = key[fresh], value[fresh]
         # A narrow row's pool and its cheap mentors overlap: each pair once.
         order = np.argsort(key, kind="stable")
@@ -826,6 +839,5 @@ class CandidatePricer:
         ok &= score - u[mentee] - v[mentor] > tolerance
         key, mentee, mentor, score = key[ok], mentee[ok], mentor[ok], score[ok]
         order = np.argsort(key, kind="stable")
-        key, mentee, mentor, score = key[order], mentee[order], mentor[order], score[order]
-        self._known = sorted_unique(np.concatenate([self._known, key]))
+        mentee, mentor, score = mentee[order], mentor[order], score[order]
         return mentee.astype(np.int64), mentor.astype(np.int64), score

@@ -115,15 +115,20 @@ def test_pricer_returns_exactly_the_violating_pairs(seed: int) -> None:
     u = rng.uniform(0.0, 0.5, N)
     v = rng.uniform(0.0, 0.3, M)
     pricer = CandidatePricer(scorer, graph, forbidden=[(0, 0), (1, 1)], per_mentee=M)
-    mentee, mentor, found = pricer.price(u, v, 1e-9)
+    arc_keys = graph.arc_mentee * M + graph.arc_mentor
+    mentee, mentor, found = pricer.price(u, v, 1e-9, arc_keys)
     known = np.zeros((N, M), dtype=bool)
     known[graph.arc_mentee, graph.arc_mentor] = True
     known[0, 0] = known[1, 1] = True  # forbidden: never priced in
     violating = allowed & ~known & (score - u[:, None] - v[None, :] > 1e-9)
     assert _pairs(mentee, mentor) == set(map(tuple, np.argwhere(violating).tolist()))
     np.testing.assert_allclose(found, score[mentee, mentor])
-    # returned pairs are now known: a second round with the same prices finds nothing
-    assert pricer.price(u, v, 1e-9)[0].size == 0
+    # The pricer remembers nothing: the same call gives the same answer (a solver that
+    # dropped these pairs sees them again), and with them known it gives nothing.
+    again = pricer.price(u, v, 1e-9, arc_keys)
+    assert _pairs(again[0], again[1]) == _pairs(mentee, mentor)
+    with_found = np.concatenate([arc_keys, mentee * M + mentor])
+    assert pricer.price(u, v, 1e-9, with_found)[0].size == 0
 
 
 def test_pricer_returns_the_most_violating_few_per_mentee() -> None:
@@ -131,7 +136,8 @@ def test_pricer_returns_the_most_violating_few_per_mentee() -> None:
     score, allowed = _dense(scorer)
     graph = build_candidates(scorer, top_k=1, per_mentor=0)
     u, v = np.zeros(N), np.zeros(M)
-    mentee, mentor, _ = CandidatePricer(scorer, graph, per_mentee=2).price(u, v, 1e-9)
+    arc_keys = graph.arc_mentee * M + graph.arc_mentor
+    mentee, mentor, _ = CandidatePricer(scorer, graph, per_mentee=2).price(u, v, 1e-9, arc_keys)
     known = np.zeros((N, M), dtype=bool)
     known[graph.arc_mentee, graph.arc_mentor] = True
     for i in range(N):

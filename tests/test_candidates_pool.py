@@ -64,12 +64,14 @@ def test_pool_pricer_returns_what_scanning_every_row_returns(
     rng = np.random.default_rng(seed)
     pooled = CandidatePricer(scorer, graph, forbidden=forbidden, per_mentee=2, block_size=32)
     scanned = CandidatePricer(scorer, graph, forbidden=forbidden, per_mentee=2, use_pool=False)
+    known = graph.arc_mentee * M + graph.arc_mentor
     for _ in range(3):  # known pairs grow round by round, identically
         u, v = _prices(rng, regime)
-        got = pooled.price(u, v, 1e-9)
-        want = scanned.price(u, v, 1e-9)
+        got = pooled.price(u, v, 1e-9, known)
+        want = scanned.price(u, v, 1e-9, known)
         for a, b in zip(got, want, strict=True):
             np.testing.assert_array_equal(a, b)
+        known = np.concatenate([known, want[0] * M + want[1]])
     assert scanned.rescanned_ == 3 * N
     if regime == "bonus" and pool:
         assert pooled.narrowed_ > 0  # the cheap-mentor scan ran
@@ -83,7 +85,7 @@ def test_pool_pricer_returns_every_violator(seed: int, regime: str) -> None:
     graph = build_candidates(scorer, top_k=3, per_mentor=0, pool=4)
     u, v = _prices(np.random.default_rng(seed), regime)
     pricer = CandidatePricer(scorer, graph, per_mentee=M)
-    mentee, mentor, found = pricer.price(u, v, 1e-9)
+    mentee, mentor, found = pricer.price(u, v, 1e-9, graph.arc_mentee * M + graph.arc_mentor)
     known = np.zeros((N, M), dtype=bool)
     known[graph.arc_mentee, graph.arc_mentor] = True
     violating = allowed & ~known & (score - u[:, None] - v[None, :] > 1e-9)

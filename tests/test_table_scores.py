@@ -73,23 +73,26 @@ def test_pricer_returns_exactly_the_improving_unknown_pairs() -> None:
     assert known is not None
     rng = np.random.default_rng(0)
     u, v = rng.random(len(mentees)) * 0.5, rng.random(len(mentors)) * 0.5
-    pricer = TablePricer(arcs, known, per_mentee=1000)
-    mentee, mentor, score = pricer.price(u, v, 0.0)
+    m = len(mentors)
+    pricer = TablePricer(arcs, m, per_mentee=1000)
+    keys = arcs.mentee[known] * m + arcs.mentor[known]
+    mentee, mentor, score = pricer.price(u, v, 0.0, keys)
     expected = ~known & (arcs.score > u[arcs.mentee] + v[arcs.mentor])
     assert set(zip(mentee.tolist(), mentor.tolist(), strict=True)) == set(
         zip(arcs.mentee[expected].tolist(), arcs.mentor[expected].tolist(), strict=True)
     )
     assert np.all(score > u[mentee] + v[mentor])
-    # once returned, a pair is known: the next round does not return it again
-    assert pricer.price(u, v, 0.0)[0].size == 0
+    # nothing is remembered: only what the caller says it knows is left out
+    assert pricer.price(u, v, 0.0, keys)[0].size == mentee.size
+    assert pricer.price(u, v, 0.0, np.concatenate([keys, mentee * m + mentor]))[0].size == 0
 
 
 def test_pricer_caps_pairs_per_mentee_keeping_the_most_improving() -> None:
     mentees, mentors, scores = _instance(3, 10, 6)
     arcs = table_arcs(scores, pd.Index(mentees.id), pd.Index(mentors.id), [], [], 0.0)
-    known = np.zeros(arcs.score.size, dtype=bool)
     zeros_u, zeros_v = np.zeros(len(mentees)), np.zeros(len(mentors))
-    mentee, _, score = TablePricer(arcs, known, per_mentee=2).price(zeros_u, zeros_v, 0.0)
+    pricer = TablePricer(arcs, len(mentors), per_mentee=2)
+    mentee, _, score = pricer.price(zeros_u, zeros_v, 0.0)
     counts = np.bincount(mentee, minlength=len(mentees))
     assert counts.max() <= 2
     for i in range(len(mentees)):

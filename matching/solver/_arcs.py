@@ -6,6 +6,7 @@ network — and hence the tie-breaking — depends only on the set of arcs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +14,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from matching.solver._prepare import Residual
-from matching.solver._problem import AssignmentProblem, BoolArray, FloatArray, IntArray
+from matching.solver._problem import (
+    ArcPricer,
+    AssignmentProblem,
+    BoolArray,
+    FloatArray,
+    IntArray,
+)
 
 
 @dataclass(frozen=True)
@@ -110,6 +117,51 @@ def new_pairs(
     _, first = np.unique(key[keep], return_index=True)
     index = np.flatnonzero(keep)[first]
     return mentee[index], mentor[index], score[index]
+
+
+Accept = Callable[[IntArray, IntArray, FloatArray], BoolArray]
+"""Which of the pricer's new pairs (mentee, mentor, score) a pricing loop takes."""
+
+
+def price_new_pairs(
+    pricer: ArcPricer,
+    prices: tuple[FloatArray, FloatArray],
+    known: IntArray,
+    residual: Residual,
+    n_mentors: int,
+    accept: Accept | None = None,
+) -> tuple[tuple[IntArray, IntArray, FloatArray], IntArray]:
+    """The new usable pairs that beat ``prices`` and that ``accept`` takes, and the keys
+    of those the pricer returned but were refused.
+
+    A pricer caps the pairs it returns per mentee: when all it returned are refused (an
+    unusable pair, one below ``fair``'s threshold), it is asked again with them known, so
+    they cannot hide the violators behind them. Empty pairs therefore mean that no pair
+    outside ``known`` both beats the prices and would be taken: the certificate. (A
+    pricer that ignores ``known`` and returns only such pairs has nothing new to offer:
+    that answer is taken as final, as it was before pricers were told what is known.)
+    """
+    refused = np.zeros(0, np.int64)
+    while True:
+        asked = np.concatenate([known, refused])
+        found = pricer.price(prices[0], prices[1], 0.0, asked)
+        mentee, mentor, score = new_pairs(found, asked, residual, n_mentors)
+        if accept is not None:
+            keep = accept(mentee, mentor, score)
+            mentee, mentor, score = mentee[keep], mentor[keep], score[keep]
+        returned = (
+            np.asarray(found[0], np.int64).ravel() * n_mentors
+            + np.asarray(found[1], np.int64).ravel()
+        )
+        if mentee.size or returned.size == 0:
+            taken = mentee * n_mentors + mentor
+            return (mentee, mentor, score), np.concatenate(
+                [refused, returned[~_member(returned, taken)]]
+            )
+        fresh = returned[~_member(returned, asked)]
+        if fresh.size == 0:
+            return (mentee, mentor, score), refused
+        refused = np.concatenate([refused, fresh])
 
 
 def _member(key: IntArray, known: IntArray) -> BoolArray:

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from matching.solver._arcs import WorkArcs, new_pairs
+from matching.solver._arcs import Accept, WorkArcs, price_new_pairs
 from matching.solver._min_cost_flow import (
     Duals,
     FlowOutcome,
@@ -42,7 +42,7 @@ from matching.solver._min_cost_flow import (
 )
 from matching.solver._network import maximum_flow
 from matching.solver._prepare import Residual
-from matching.solver._problem import ArcPricer, IntArray
+from matching.solver._problem import ArcPricer, BoolArray, FloatArray, IntArray
 
 
 def solve_fair(
@@ -224,6 +224,18 @@ def _lowest_kth_best(group: IntArray, score: np.ndarray, k: IntArray) -> float:
     return float(score[kth].min(initial=float("inf")))
 
 
+def _raising_counts(
+    above: float, mentee_dual: IntArray, mentor_dual: IntArray, bonus: int
+) -> Accept:
+    """Accept the pairs scoring ``> above`` whose count slack is below ``bonus``."""
+
+    def accept(mentee: IntArray, mentor: IntArray, score: FloatArray) -> BoolArray:
+        slack = mentee_dual[mentee] + mentor_dual[mentor]
+        return np.asarray((score > above) & (slack < bonus))
+
+    return accept
+
+
 def _price_counts(
     arcs: WorkArcs,
     residual: Residual,
@@ -238,13 +250,16 @@ def _price_counts(
         rounds += 1
         mentee_dual, mentor_dual, bonus = _count_prices(arcs, residual)
         lam = 4.0 * (float(arcs.score.max(initial=0.0)) + 1.0)
-        mentee_price = (above + lam * mentee_dual).astype(np.float64)
-        found = pricer.price(mentee_price, (lam * mentor_dual).astype(np.float64), 0.0)
+        prices = (
+            (above + lam * mentee_dual).astype(np.float64),
+            (lam * mentor_dual).astype(np.float64),
+        )
+        accept = _raising_counts(above, mentee_dual, mentor_dual, bonus)
         known = np.concatenate([arcs.keys, locked_keys])
-        mentee, mentor, score = new_pairs(found, known, residual, arcs.n_mentors)
-        slack = mentee_dual[mentee] + mentor_dual[mentor]
-        keep = (score > above) & (slack < bonus)
-        mentee, mentor, score = mentee[keep], mentor[keep], score[keep]
+        # Refusals hold for this round's duals only: each round asks afresh.
+        (mentee, mentor, score), _ = price_new_pairs(
+            pricer, prices, known, residual, arcs.n_mentors, accept
+        )
         if mentee.size == 0:
             return arcs, rounds, True
         arcs = arcs.with_pairs(mentee, mentor, score)

@@ -16,6 +16,10 @@ then an equality). When members may want several mentors the bonus counts their 
 not them: the bound still holds, but a flow can take a member's second pair before another
 member's first, so exact results are rarer (a ``feasible`` result with its bound).
 
+Each flow starts from the candidates plus every pair the pricer added in earlier flows
+(true scores; the bonus is added per flow): successive bonuses differ a little, so the
+pairs one needed are likely what the next needs, and its pricing rounds are fewer.
+
 ``lam`` is searched between one too small (quota missed) and one large enough (met) by
 intersecting the two supporting lines of the convex dual ``L(lam) = V(lam) - lam q'`` — a
 breakpoint search that needs few flows — with bisection as the safeguard; it stops at a
@@ -144,7 +148,9 @@ class _Probe:
         pairs: they are in every solution); ``needed``: q', the quota left for them."""
         self.problem, self.config, self.pricer = problem, config, pricer
         self.member, self.needed = member, needed
-        self.arc_member = member[np.asarray(problem.arc_mentee, np.int64)] & ~problem.arc_locked
+        empty = np.zeros(0, np.int64)
+        self.carried: tuple[IntArray, IntArray, FloatArray] = (empty, empty, np.zeros(0))
+        """Pairs the pricer added in earlier flows (mentee, mentor, true score)."""
         self.count = 0
         self.bound = float("inf")
         self.best: AssignmentSolution | None = None
@@ -152,11 +158,7 @@ class _Probe:
 
     def __call__(self, bonus: float) -> _Point:
         self.count += 1
-        problem = dataclasses.replace(
-            self.problem,
-            quotas=(),
-            arc_score=np.asarray(self.problem.arc_score, np.float64) + bonus * self.arc_member,
-        )
+        problem = self._with_bonus(bonus)
         pricer = None if self.pricer is None else _BonusPricer(self.pricer, self.member, bonus)
         raw = solve_flow(problem, self.config, pricer)
         in_group = raw.mentee_idx[self.member[raw.mentee_idx]]
@@ -191,13 +193,46 @@ class _Probe:
             stats=stats,
         )
 
-    def _true_scores(self, solution: AssignmentSolution, bonus: float) -> AssignmentSolution:
-        """The solution with the bonus taken off its pairs' and priced pairs' scores (its
-        bound and gap are set by :meth:`answer`)."""
-        score = solution.score - bonus * self.member[solution.mentee_idx]
-        priced_score = solution.priced_score - bonus * self.member[solution.priced_mentee]
+    def _with_bonus(self, bonus: float) -> AssignmentProblem:
+        """The problem without its quota, the carried pairs added, the bonus on the free
+        pairs of the group's members."""
+        base = self.problem
+        mentee, mentor, score = self.carried
+        arc_mentee = np.concatenate([np.asarray(base.arc_mentee, np.int64), mentee])
+        locked = np.concatenate([base.arc_locked, np.zeros(mentee.size, dtype=bool)])
+        incumbent = base.arc_incumbent
+        if incumbent is not None:
+            incumbent = np.concatenate([incumbent, np.zeros(mentee.size, dtype=bool)])
+        arc_score = np.concatenate([np.asarray(base.arc_score, np.float64), score])
         return dataclasses.replace(
-            solution, score=score, total_score=float(score.sum()), priced_score=priced_score
+            base,
+            quotas=(),
+            arc_mentee=arc_mentee,
+            arc_mentor=np.concatenate([np.asarray(base.arc_mentor, np.int64), mentor]),
+            arc_score=arc_score + bonus * (self.member[arc_mentee] & ~locked),
+            arc_locked=locked,
+            arc_incumbent=incumbent,
+        )
+
+    def _true_scores(self, solution: AssignmentSolution, bonus: float) -> AssignmentSolution:
+        """The solution with the bonus taken off its pairs' scores and every pair priced so
+        far (carried ones included) as its priced pairs, which are carried on (its bound
+        and gap are set by :meth:`answer`)."""
+        score = solution.score - bonus * self.member[solution.mentee_idx]
+        new_score = solution.priced_score - bonus * self.member[solution.priced_mentee]
+        mentee, mentor, priced_score = self.carried
+        self.carried = (
+            np.concatenate([mentee, solution.priced_mentee]),
+            np.concatenate([mentor, solution.priced_mentor]),
+            np.concatenate([priced_score, new_score]),
+        )
+        return dataclasses.replace(
+            solution,
+            score=score,
+            total_score=float(score.sum()),
+            priced_mentee=self.carried[0],
+            priced_mentor=self.carried[1],
+            priced_score=self.carried[2],
         )
 
 
@@ -209,10 +244,14 @@ class _BonusPricer:
         self.pricer, self.member, self.bonus = pricer, member, bonus
 
     def price(
-        self, mentee_price: FloatArray, mentor_price: FloatArray, tolerance: float
+        self,
+        mentee_price: FloatArray,
+        mentor_price: FloatArray,
+        tolerance: float,
+        known: IntArray | None = None,
     ) -> tuple[IntArray, IntArray, FloatArray]:
         lowered = mentee_price - self.bonus * self.member
-        mentee, mentor, score = self.pricer.price(lowered, mentor_price, tolerance)
+        mentee, mentor, score = self.pricer.price(lowered, mentor_price, tolerance, known)
         mentee = np.asarray(mentee, np.int64)
         return (
             mentee,

@@ -68,10 +68,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from matching.errors import SolverError
-from matching.solver._arcs import WorkArcs, new_pairs
+from matching.solver._arcs import Accept, WorkArcs, price_new_pairs
 from matching.solver._network import INT64_HEADROOM, FlowNetwork, solve_min_cost_flow
 from matching.solver._prepare import Residual
-from matching.solver._problem import ArcPricer, FloatArray, IntArray
+from matching.solver._problem import ArcPricer, BoolArray, FloatArray, IntArray
 from matching.solver._reoptimise import reoptimise
 
 SCALES = (1e8, 1e7, 1e6, 1e5, 1e4, 1e3)
@@ -277,6 +277,7 @@ def _pricing_loop(
     min_loads = bool((residual.min_load > 0).any())
     n_nodes = residual.demand.size + residual.capacity.size + 1
     extra = np.zeros(0, np.int64) if known_extra is None else known_extra
+    refused = np.zeros(0, np.int64)  # returned by the pricer, not taken (below threshold)
     distance: IntArray | None = None
     last_levels: Levels | None = None
     rounds, certified = 0, pricer is None
@@ -314,12 +315,12 @@ def _pricing_loop(
         tick = time.perf_counter()
         mentee_price = (duals.mentee - levels.bonus) / levels.scale
         mentor_price = duals.mentor / levels.scale
-        found = pricer.price(mentee_price, mentor_price, 0.0)
-        known = np.concatenate([arcs.keys, extra])
-        mentee, mentor, score = new_pairs(found, known, residual, arcs.n_mentors)
-        if threshold is not None:
-            keep = score >= threshold
-            mentee, mentor, score = mentee[keep], mentor[keep], score[keep]
+        known = np.concatenate([arcs.keys, extra, refused])
+        accept = None if threshold is None else _at_least(threshold)
+        (mentee, mentor, score), more = price_new_pairs(
+            pricer, (mentee_price, mentor_price), known, residual, arcs.n_mentors, accept
+        )
+        refused = np.concatenate([refused, more])  # refused for good: same residual, threshold
         stats["price_seconds"] += time.perf_counter() - tick
         stats["priced_arcs"] = stats.get("priced_arcs", 0.0) + mentee.size
         if mentee.size == 0:
@@ -350,6 +351,15 @@ def _pricing_loop(
     return FlowOutcome(
         arcs, chosen, bound, certified, rounds, int(chosen.size), min_load_units, stats
     )
+
+
+def _at_least(threshold: float) -> Accept:
+    """Accept the pairs scoring at least ``threshold`` (``fair``'s last level)."""
+
+    def accept(mentee: IntArray, mentor: IntArray, score: FloatArray) -> BoolArray:
+        return np.asarray(score >= threshold)
+
+    return accept
 
 
 def _upper_bound_int(

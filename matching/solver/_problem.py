@@ -124,12 +124,21 @@ class ArcPricer(Protocol):
     (mentee_idx, mentor_idx, score). Prices may be negative (under ``coverage`` an
     unmatched mentee's price is minus the coverage bonus) or very large (a mentee or
     mentor who can take no new pair); implement exactly the test ``score > u + v + tol``.
-    Returning pairs already in the problem is harmless (the solver drops them); returning
-    all violators of a mentee, or at least her largest, keeps the bound exact when the
-    round limit stops the loop. Empty arrays certify that the restricted optimum is
-    optimal over all allowed pairs.
+
+    ``known`` holds the keys (``mentee x n_mentors + mentor``) of the pairs the caller
+    already has: they are never returned, and they leave *before* any per-mentee cap, so
+    a cap never hides a violator behind pairs the caller would drop. A pricer keeps no
+    memory of what it returned: the answer depends on the prices and ``known`` only,
+    which lets one pricer serve several solves on different arc sets. Returning all
+    violators of a mentee, or at least her largest, keeps the bound exact when the round
+    limit stops the loop. Empty arrays certify that the restricted optimum is optimal over
+    all allowed pairs.
     """
 
     def price(
-        self, mentee_price: FloatArray, mentor_price: FloatArray, tolerance: float
+        self,
+        mentee_price: FloatArray,
+        mentor_price: FloatArray,
+        tolerance: float,
+        known: IntArray | None = None,
     ) -> tuple[IntArray, IntArray, FloatArray]: ...

@@ -106,12 +106,34 @@ def quotas_met(problem: AssignmentProblem, solution: AssignmentSolution) -> bool
 def _missing_pairs(
     problem: AssignmentProblem, pricer: ArcPricer
 ) -> tuple[IntArray, IntArray, FloatArray]:
-    """Every usable allowed pair not among the problem's arcs, in (mentee, mentor) order."""
-    everyone = np.full(problem.n_mentees, ANY_PAIR), np.full(problem.n_mentors, ANY_PAIR)
-    known = np.asarray(problem.arc_mentee, np.int64) * problem.n_mentors + np.asarray(
-        problem.arc_mentor, np.int64
+    """Every usable allowed pair not among the problem's arcs, in (mentee, mentor) order.
+
+    At prices every score beats, each pricing returns up to its per-mentee cap of the
+    pairs not yet known; asking again with those known returns the next ones, until
+    none is left (a few calls: the problem has at most ``CP_SAT_MAX_ARCS`` pairs)."""
+    m = problem.n_mentors
+    everyone = np.full(problem.n_mentees, ANY_PAIR), np.full(m, ANY_PAIR)
+    arcs = np.asarray(problem.arc_mentee, np.int64) * m + np.asarray(problem.arc_mentor, np.int64)
+    known, found = arcs, []
+    while True:
+        mentee, mentor, score = pricer.price(*everyone, 0.0, known)
+        if np.asarray(mentee).size == 0:
+            break
+        found.append((np.asarray(mentee, np.int64), np.asarray(mentor, np.int64), score))
+        keys = found[-1][0] * m + found[-1][1]
+        if np.isin(keys, known).all():
+            break  # a pricer ignoring ``known``: it has returned all it has
+        known = np.concatenate([known, keys])
+    if not found:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64)
+    pairs = (
+        np.concatenate([f[0] for f in found]),
+        np.concatenate([f[1] for f in found]),
+        np.concatenate([np.asarray(f[2], np.float64) for f in found]),
     )
-    return new_pairs(pricer.price(*everyone, 0.0), known, prepare(problem), problem.n_mentors)
+    mentee, mentor, score = new_pairs(pairs, arcs, prepare(problem), m)
+    order = np.lexsort((mentor, mentee))
+    return mentee[order], mentor[order], score[order]
 
 
 def _with_arcs(

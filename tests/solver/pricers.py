@@ -9,19 +9,36 @@ from matching.solver import AssignmentProblem
 
 
 class DensePricer:
-    """Prices a full score matrix (``nan`` = pair not allowed)."""
+    """Prices a full score matrix (``nan`` = pair not allowed) as the engine's pricers do:
+    pairs in ``known`` leave first, then, with ``per_mentee``, each mentee keeps only her
+    most violating pairs (ties by lower mentor). A cap of 1 is the harshest test of the
+    solver's side of the contract: every pair it refuses must come back as ``known``."""
 
-    def __init__(self, scores: NDArray[np.float64]) -> None:
+    def __init__(self, scores: NDArray[np.float64], per_mentee: int | None = None) -> None:
         self.scores = scores
+        self.per_mentee = per_mentee
         self.calls = 0
 
     def price(
-        self, mentee_price: NDArray[np.float64], mentor_price: NDArray[np.float64], tolerance: float
+        self,
+        mentee_price: NDArray[np.float64],
+        mentor_price: NDArray[np.float64],
+        tolerance: float,
+        known: NDArray[np.int64] | None = None,
     ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
         self.calls += 1
         with np.errstate(invalid="ignore"):
             violated = self.scores > mentee_price[:, None] + mentor_price[None, :] + tolerance
-        mentee, mentor = np.nonzero(violated & ~np.isnan(self.scores))
+        violated &= ~np.isnan(self.scores)
+        if known is not None and known.size:
+            violated.ravel()[np.asarray(known, np.int64)] = False  # keys = row-major index
+        mentee, mentor = np.nonzero(violated)
+        if self.per_mentee is not None and mentee.size:
+            excess = self.scores[mentee, mentor] - mentee_price[mentee] - mentor_price[mentor]
+            order = np.lexsort((mentor, -excess, mentee))
+            mentee, mentor = mentee[order], mentor[order]
+            rank = np.arange(mentee.size) - np.searchsorted(mentee, mentee)
+            mentee, mentor = mentee[rank < self.per_mentee], mentor[rank < self.per_mentee]
         return mentee.astype(np.int64), mentor.astype(np.int64), self.scores[mentee, mentor]
 
 

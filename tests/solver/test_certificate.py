@@ -34,13 +34,17 @@ def _contended(seed: int):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("seed", range(40))
-def test_certified_result_equals_the_full_graph_optimum(seed: int) -> None:
+@pytest.mark.parametrize("per_mentee", [None, 1])
+def test_certified_result_equals_the_full_graph_optimum(seed: int, per_mentee: int | None) -> None:
+    """With a pricer returning every violator, or one per mentee (the engine's pricers
+    cap them: the solver must pass back every pair it refuses, or a cap hides the rest)."""
     full_problem = _contended(seed)
     pruned = top_k(full_problem, 2)
     for objective in OBJECTIVES:
         config = SolverConfig(objective=objective)  # type: ignore[arg-type]
         full = solve(full_problem, config)
-        certified = solve(pruned, config, DensePricer(dense_scores(full_problem)))
+        pricer = DensePricer(dense_scores(full_problem), per_mentee)
+        certified = solve(pruned, config, pricer)
         validate(pruned, certified)
         assert certified.status == "optimal"
         assert certified.matched == full.matched
@@ -74,9 +78,9 @@ def test_the_pricer_sees_prices_under_which_no_present_arc_improves() -> None:
     seen: list[tuple[np.ndarray, np.ndarray]] = []
 
     class Recording(DensePricer):
-        def price(self, mentee_price, mentor_price, tolerance):  # type: ignore[no-untyped-def]
+        def price(self, mentee_price, mentor_price, tolerance, known=None):  # type: ignore[no-untyped-def]
             seen.append((mentee_price.copy(), mentor_price.copy()))
-            return super().price(mentee_price, mentor_price, tolerance)
+            return super().price(mentee_price, mentor_price, tolerance, known)
 
     solution = solve(problem, SolverConfig(objective="total"), Recording(dense_scores(problem)))
     mentee_price, mentor_price = seen[-1]
@@ -91,3 +95,26 @@ def test_without_certify_the_pricer_is_not_called() -> None:
     pricer = DensePricer(dense_scores(problem))
     solve(top_k(problem, 1), SolverConfig(certify=False), pricer)
     assert pricer.calls == 0
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_pricer_that_ignores_known_pairs_still_ends_at_the_optimum(seed: int) -> None:
+    # Returning pairs the solver has is harmless: they are dropped, and a round whose
+    # pairs are all known ends the loop as a round with none would.
+    class IgnoresKnown(DensePricer):
+        def price(self, mentee_price, mentor_price, tolerance, known=None):  # type: ignore[no-untyped-def]
+            everything = np.full(self.scores.shape, -np.inf)
+            pairs = super().price(everything[:, 0], everything[0], -np.inf)
+            mentee, mentor, score = pairs
+            beats = score > mentee_price[mentee] + mentor_price[mentor] + tolerance
+            return mentee[beats], mentor[beats], score[beats]
+
+    full_problem = _contended(200 + seed)
+    pruned = top_k(full_problem, 2)
+    for objective in OBJECTIVES:
+        config = SolverConfig(objective=objective)  # type: ignore[arg-type]
+        full = solve(full_problem, config)
+        certified = solve(pruned, config, IgnoresKnown(dense_scores(full_problem)))
+        assert certified.status == "optimal"
+        assert certified.matched == full.matched
+        assert certified.total_score == pytest.approx(full.total_score, rel=1e-9, abs=1e-9)

@@ -123,8 +123,9 @@ def test_a_quota_the_optimum_meets_anyway_costs_one_flow() -> None:
 
 @pytest.mark.parametrize("seed", range(8))
 @pytest.mark.parametrize("method", ["auto", "cp_sat"])
+@pytest.mark.parametrize("per_mentee", [None, 1])
 def test_quotas_on_pruned_candidates_are_solved_over_every_allowed_pair(
-    seed: int, method: str
+    seed: int, method: str, per_mentee: int | None
 ) -> None:
     """Candidates pruned to each mentee's best two: CP-SAT must still see every allowed
     pair (through the pricer), or its proof and its quota errors would hold for the
@@ -133,7 +134,7 @@ def test_quotas_on_pruned_candidates_are_solved_over_every_allowed_pair(
     pruned = top_k(problem, 2)
     for objective in ("total", "coverage", "fair"):
         config = SolverConfig(objective=objective, method=method, time_limit_seconds=20)  # type: ignore[arg-type]
-        solution = solve(pruned, config, DensePricer(dense_scores(problem)))
+        solution = solve(pruned, config, DensePricer(dense_scores(problem), per_mentee))
         validate(pruned, solution)  # pairs among the candidates and those priced in
         assert solution.status == "optimal"
         assert_same_levels(

@@ -77,26 +77,23 @@ def _case(index: int) -> tuple[AssignmentProblem, int]:
 
 
 @pytest.mark.parametrize("index", range(CASES))
-@pytest.mark.parametrize("pruned", [False, True])
+@pytest.mark.parametrize("pricing", ["none", "every violator", "one per mentee"])
 @pytest.mark.parametrize("max_flows", [2, lagrangian.MAX_FLOWS])
 def test_lagrangian_flow_meets_the_quota_with_a_valid_bound(
-    index: int, pruned: bool, max_flows: int, monkeypatch: pytest.MonkeyPatch
+    index: int, pricing: str, max_flows: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Stopped early (2 flows) or not, the result meets the quota and its bound holds
-    over every allowed pair; when it says optimal it is the MILP optimum."""
+    over every allowed pair; when it says optimal it is the MILP optimum. Pruned, one
+    pricer serves every flow of the bonus search."""
     monkeypatch.setattr(lagrangian, "MAX_FLOWS", max_flows)
     problem, seed = _case(index)
     objective = "coverage" if seed % 2 else "total"
     config = SolverConfig(objective=objective)  # type: ignore[arg-type]
     assert applies(problem, config)
-    given, pricer = (
-        (top_k(problem, 2), DensePricer(dense_scores(problem)))
-        if pruned
-        else (
-            problem,
-            None,
-        )
-    )
+    given, pricer = problem, None
+    if pricing != "none":
+        cap = 1 if pricing == "one per mentee" else None
+        given, pricer = top_k(problem, 2), DensePricer(dense_scores(problem), cap)
     solution = solve_with_bonus(given, config, pricer)
     assert solution is not None
     validate(given, solution)  # the quota is met, pairs allowed, capacities kept
@@ -112,12 +109,14 @@ def test_lagrangian_flow_meets_the_quota_with_a_valid_bound(
 
 
 @pytest.mark.parametrize("index", range(10))
-def test_auto_solves_a_binding_quota_exactly(index: int) -> None:
+@pytest.mark.parametrize("per_mentee", [None, 1])
+def test_auto_solves_a_binding_quota_exactly(index: int, per_mentee: int | None) -> None:
     """Through ``solve``: the Lagrangian flow when it proves its result, CP-SAT otherwise."""
     problem, seed = _case(index)
     objective = "coverage" if seed % 2 else "total"
     config = SolverConfig(objective=objective)  # type: ignore[arg-type]
-    solution = solve(top_k(problem, 2), config, DensePricer(dense_scores(problem)))
+    pricer = DensePricer(dense_scores(problem), per_mentee)
+    solution = solve(top_k(problem, 2), config, pricer)
     assert solution.status == "optimal"
     assert_same_levels(
         solution_levels(problem, solution, objective), milp_optimum(problem, objective)

@@ -48,13 +48,15 @@ def _dense(problem: AssignmentProblem) -> np.ndarray:
 
 
 @pytest.mark.parametrize("k", [1, 3, 6])
-@pytest.mark.parametrize("priced", [False, True])
-def test_coverage_is_highest_even_when_the_quick_bonus_is_too_small(k: int, priced: bool) -> None:
+@pytest.mark.parametrize("priced", [None, "every violator", "one per mentee"])
+def test_coverage_is_highest_even_when_the_quick_bonus_is_too_small(
+    k: int, priced: str | None
+) -> None:
     problem = _chain(k)
     pricer = None
     if priced:  # start from the good arcs only: the pricer brings the rest back
         keep = problem.arc_score >= 1.0
-        pricer = DensePricer(_dense(problem))
+        pricer = DensePricer(_dense(problem), 1 if priced == "one per mentee" else None)
         problem = AssignmentProblem(
             n_mentees=problem.n_mentees,
             n_mentors=problem.n_mentors,
