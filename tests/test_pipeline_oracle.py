@@ -1,6 +1,9 @@
-"""``match()`` with a binding quota on pruned candidates: the engine's own pricer serves
-every flow of the solver (the relaxed flow, each Lagrangian bonus, CP-SAT's pairs), and
-the result must still be the optimum over *every* allowed pair, checked by a MILP."""
+"""``match()`` end to end on pruned candidates against a MILP over *every* allowed pair.
+
+The engine's own scorer and pricer (float32 blocks, pools, a per-mentee cap) serve every
+flow of the solver — pricing rounds, ``fair``'s levels, the relaxed flow and each
+Lagrangian bonus of a quota, CP-SAT's missing pairs — and a result that says
+``optimal`` must be the optimum over all allowed pairs, not only over the candidates."""
 
 from __future__ import annotations
 
@@ -11,28 +14,31 @@ import pandas as pd
 import pytest
 
 import matching
-from matching.model import Programme, participants_frame
+from matching.model import Objective, Programme, participants_frame
 from matching.scoring import PairScorer
 from matching.solver import AssignmentProblem, QuotaConstraint
 from matching.synthetic import generate_cohort
 from tests.solver.oracles import milp_optimum
 
 
-def _cohort(seed: int, n: int, m: int) -> tuple[Programme, pd.DataFrame, pd.DataFrame]:
-    """A synthetic cohort, one mentor each, candidates pruned to each mentee's best two,
-    and a quota of 95% of the cooperative members."""
+def _cohort(
+    seed: int, n: int, m: int, *, quota: bool = True
+) -> tuple[Programme, pd.DataFrame, pd.DataFrame]:
+    """A synthetic cohort with candidates pruned to each mentee's best two. With
+    ``quota``: one mentor each and 95% of the cooperative members to be matched; without:
+    demands as drawn and a minimum load of one on every fourth mentor."""
     cohort = generate_cohort(n, m, seed=seed)
     mentees = participants_frame(cohort.mentees, "mentee").sort_values("id")
     mentors = participants_frame(cohort.mentors, "mentor").sort_values("id")
-    mentees["demand"] = 1
     config = matching.default_programme().model_dump()
-    config["quotas"] = [{"field": "status", "value": "cooperative", "min_share": 0.95}]
     config["solver"] |= {"top_k": 2}
-    return (
-        Programme.from_dict(config),
-        mentees.reset_index(drop=True),
-        mentors.reset_index(drop=True),
-    )
+    if quota:
+        mentees["demand"] = 1
+        config["quotas"] = [{"field": "status", "value": "cooperative", "min_share": 0.95}]
+    else:
+        mentors["min_load"] = np.where(np.arange(m) % 4 == 0, 1, 0)
+    frames = mentees.reset_index(drop=True), mentors.reset_index(drop=True)
+    return Programme.from_dict(config), *frames
 
 
 def _every_allowed_pair(
@@ -44,6 +50,10 @@ def _every_allowed_pair(
     mentee, mentor = np.nonzero(block.allowed)
     score, ok = scorer.exact_pairs(mentee, mentor)
     members = np.flatnonzero((mentees["status"] == "cooperative").to_numpy())
+    quotas = tuple(
+        QuotaConstraint(q.field, members, int(np.ceil(q.min_share * members.size)))
+        for q in programme.quotas
+    )
     return AssignmentProblem(
         n_mentees=len(mentees),
         n_mentors=len(mentors),
@@ -52,10 +62,35 @@ def _every_allowed_pair(
         arc_score=np.asarray(score[ok], np.float64),
         demand=mentees["demand"].to_numpy(np.int64),
         capacity=mentors["capacity"].to_numpy(np.int64),
-        min_load=np.zeros(len(mentors), np.int64),
+        min_load=mentors["min_load"].to_numpy(np.int64),
         arc_locked=np.zeros(int(ok.sum()), dtype=bool),
-        quotas=(QuotaConstraint("cooperative", members, int(np.ceil(0.95 * members.size))),),
+        quotas=quotas,
     )
+
+
+@pytest.mark.parametrize("objective", ["total", "coverage", "fair"])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_every_objective_on_pruned_candidates_is_the_optimum_over_every_pair(
+    objective: Objective, seed: int
+) -> None:
+    # fair's lowest-score level makes the MILP slow: a smaller cohort (still pruned).
+    size = (100, 8) if objective == "fair" else (200, 16)
+    programme, mentees, mentors = _cohort(seed, *size, quota=False)
+    result = matching.match(mentees, mentors, programme, objective=objective)
+    summary = result.summary
+    full = _every_allowed_pair(programme, mentees, mentors)
+    best = milp_optimum(full, objective)
+    assert summary.status == "optimal"
+    assert summary.gap == 0.0
+    load = pd.Series([p.mentor_id for p in result.pairs]).value_counts()
+    minimum = mentors.set_index("id")["min_load"]
+    met = np.minimum(load.reindex(minimum.index, fill_value=0), minimum).sum()
+    assert met == best.min_load
+    if best.matched is not None:
+        assert summary.pairs == best.matched
+    if best.lowest is not None:
+        assert summary.min_score == pytest.approx(best.lowest, abs=1e-6)
+    assert summary.total_score == pytest.approx(best.total, abs=1e-6)
 
 
 @pytest.mark.parametrize("seed", [0, 3, 4, 5])
