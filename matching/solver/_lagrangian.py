@@ -66,9 +66,15 @@ def applies(problem: AssignmentProblem, config: SolverConfig) -> bool:
 
 
 def solve_with_bonus(
-    problem: AssignmentProblem, config: SolverConfig, pricer: ArcPricer | None
+    problem: AssignmentProblem,
+    config: SolverConfig,
+    pricer: ArcPricer | None,
+    relaxed: AssignmentSolution | None = None,
 ) -> AssignmentSolution | None:
-    """The quota problem by Lagrangian flows; None when no bonus meets the quota."""
+    """The quota problem by Lagrangian flows; None when no bonus meets the quota.
+
+    ``relaxed``: the flow already solved without the quota (the bonus 0), if any: it is
+    taken as the first flow, and the pairs priced for it are carried on."""
     started = time.perf_counter()
     quota = problem.quotas[0]
     member = np.zeros(problem.n_mentees, dtype=bool)
@@ -79,7 +85,8 @@ def solve_with_bonus(
     needed = quota.min_matched - int(member[np.unique(locked_mentees)].sum())
     probe = _Probe(problem, config, pricer, member_free, max(needed, 0))
 
-    low, high = probe(0.0), None
+    low = probe(0.0) if relaxed is None else probe.record(relaxed, 0.0)
+    high: _Point | None = None
     step = max(1e-6, float(np.max(problem.arc_score, initial=0.0)))
     for _ in range(MAX_DOUBLINGS):
         try:
@@ -157,10 +164,13 @@ class _Probe:
         self.exact = False
 
     def __call__(self, bonus: float) -> _Point:
-        self.count += 1
         problem = self._with_bonus(bonus)
         pricer = None if self.pricer is None else _BonusPricer(self.pricer, self.member, bonus)
-        raw = solve_flow(problem, self.config, pricer)
+        return self.record(solve_flow(problem, self.config, pricer), bonus)
+
+    def record(self, raw: AssignmentSolution, bonus: float) -> _Point:
+        """Take the flow solved at ``bonus`` (on :meth:`_with_bonus`'s problem)."""
+        self.count += 1
         in_group = raw.mentee_idx[self.member[raw.mentee_idx]]
         pairs = int(in_group.size)
         dual = raw.upper_bound - bonus * self.needed

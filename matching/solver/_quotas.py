@@ -61,7 +61,7 @@ def solve_with_quotas(
         return relaxed
     small = problem.n_mentees * problem.n_mentors <= CP_SAT_MAX_ARCS
     if lagrangian.applies(problem, config):
-        found = lagrangian.solve_with_bonus(problem, config, pricer)
+        found = lagrangian.solve_with_bonus(problem, config, pricer, relaxed)
         if found is not None and (found.status == "optimal" or not small):
             return found
     priced = (relaxed.priced_mentee, relaxed.priced_mentor, relaxed.priced_score)
