@@ -103,7 +103,10 @@ def _swap(session: Session, run: Run, pair: RunPair, new_mentor_id: str | None) 
             Participant.person_id == new_mentor_id,
         )
     ).first()
-    capacity = int(mentor.data.get("capacity") or 1) if mentor is not None else 0
+    # Stored data passed the engine's validation: a whole number, 1 when not given. A
+    # capacity of 0 (a mentor who stepped back since the run) means no seat at all.
+    seats = mentor.data.get("capacity") if mentor is not None else 0
+    capacity = 1 if seats is None else int(seats)
     if (taken or 0) >= capacity:
         raise HTTPException(status_code=409, detail="that mentor has no capacity left")
     duplicate = session.scalars(

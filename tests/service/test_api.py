@@ -363,3 +363,28 @@ def test_stateless_match_gives_the_engines_result_for_the_example(api: Api) -> N
     ]
     assert answer["summary"]["total_score"] == pytest.approx(expected.summary.total_score)
     assert answer["summary"]["config_sha256"] == expected.summary.config_sha256
+
+
+def test_a_swap_to_a_mentor_whose_capacity_became_zero_is_refused(api: Api) -> None:
+    programme_id = api.programme()
+    api.upload_examples(programme_id)
+    run_id = api.finished_run(programme_id)
+    pairs = _get(api, f"/v1/runs/{run_id}/pairs?limit=500")["items"]
+    pair = next(p for p in pairs if p["alternatives"])
+    target = pair["alternatives"][0]["mentor_id"]
+    for hers in [p for p in pairs if p["mentor_id"] == target]:
+        _decide(api, run_id, "reject", hers)  # none of her seats is taken any more
+    # After the run, the mentor steps back: her capacity is set to 0.
+    url = f"/v1/programmes/{programme_id}/participants/mentors"
+    mentor = api.client.get(f"{url}/{target}", headers=api.auth()).json()["fields"]
+    stepped_back = {**mentor, "id": target, "capacity": 0, "min_load": 0}
+    response = api.client.post(url, json={"participants": [stepped_back]}, headers=api.auth())
+    assert response.status_code == 200, response.text
+    response = api.client.post(
+        f"/v1/runs/{run_id}/decisions",
+        json={"action": "swap", "mentee_id": pair["mentee_id"], "mentor_id": pair["mentor_id"],
+              "new_mentor_id": target},
+        headers=api.auth(),
+    )  # fmt: skip
+    assert response.status_code == 409
+    assert "no capacity left" in response.json()["detail"]
