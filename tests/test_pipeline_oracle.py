@@ -117,3 +117,51 @@ def test_a_quota_no_solution_meets_is_refused_by_name() -> None:
     with pytest.raises(matching.RuleError, match="cooperative") as caught:
         matching.match(mentees, mentors, programme, objective="coverage")
     assert "cannot be met" in str(caught.value)
+
+
+@pytest.mark.parametrize("objective", ["total", "coverage"])
+def test_locked_forbidden_and_previous_pairs_keep_the_optimum_over_every_pair(
+    objective: Objective,
+) -> None:
+    programme, mentees, mentors = _cohort(7, 200, 16, quota=False)
+    full = _every_allowed_pair(programme, mentees, mentors)
+    # By mentee, her arcs from best to worst.
+    order = np.lexsort((-full.arc_score, full.arc_mentee))
+    first = np.searchsorted(full.arc_mentee[order], np.arange(full.n_mentees))
+    last = np.searchsorted(full.arc_mentee[order], np.arange(full.n_mentees), side="right") - 1
+    best_arc, worst_arc = order[first[:8]], order[last[:8]]
+    forbidden, previous, locked = best_arc[:3], best_arc[3:6], worst_arc[6:8]
+    assert full.arc_mentor[locked[0]] != full.arc_mentor[locked[1]]  # one seat each is enough
+
+    def ids(arcs: np.ndarray) -> list[tuple[str, str]]:
+        return [
+            (mentees["id"][full.arc_mentee[a]], mentors["id"][full.arc_mentor[a]]) for a in arcs
+        ]
+
+    result = matching.match(
+        mentees,
+        mentors,
+        programme,
+        objective=objective,
+        locked=ids(locked),
+        forbidden=ids(forbidden),
+        previous=ids(previous),
+    )
+    keep = ~np.isin(np.arange(full.n_arcs), np.concatenate([forbidden, previous]))
+    is_locked = np.isin(np.arange(full.n_arcs), locked)
+    allowed = dataclasses.replace(
+        full,
+        arc_mentee=full.arc_mentee[keep],
+        arc_mentor=full.arc_mentor[keep],
+        arc_score=full.arc_score[keep],
+        arc_locked=is_locked[keep],
+    )
+    best = milp_optimum(allowed, objective)
+    summary = result.summary
+    assert summary.status == "optimal"
+    got = {(p.mentee_id, p.mentor_id) for p in result.pairs}
+    assert set(ids(locked)) <= got
+    assert not got & set(ids(forbidden) + ids(previous))
+    if best.matched is not None:
+        assert summary.pairs == best.matched
+    assert summary.total_score == pytest.approx(best.total, abs=1e-6)
