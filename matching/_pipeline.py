@@ -155,15 +155,15 @@ def match(
         mentor_frame = _sorted(participants_frame(mentors, "mentor"))
         ids = _Ids(mentee_frame["id"].tolist(), mentor_frame["id"].tolist())
         locked_idx = ids.pairs(locked, "locked")
-        excluded_idx = ids.pairs(forbidden, "forbidden")
-        if not programme.allow_repeat_pairs:
-            excluded_idx += ids.pairs(previous, "previous")
+        forbidden_idx = ids.pairs(forbidden, "forbidden")
+        previous_idx = [] if programme.allow_repeat_pairs else ids.pairs(previous, "previous")
+        excluded_idx = forbidden_idx + previous_idx
         incumbent_idx = ids.pairs(incumbent, "incumbent")
         _check_locked(locked_idx, excluded_idx)
 
     if scores is None:
         stage = _score_with_programme(
-            programme, mentee_frame, mentor_frame, locked_idx, excluded_idx, clock
+            programme, mentee_frame, mentor_frame, locked_idx, (forbidden_idx, previous_idx), clock
         )
     else:
         with clock.step("score"):
@@ -261,10 +261,12 @@ def _score_with_programme(
     mentees: pd.DataFrame,
     mentors: pd.DataFrame,
     locked: list[tuple[int, int]],
-    excluded: list[tuple[int, int]],
+    excluded: tuple[list[tuple[int, int]], list[tuple[int, int]]],
     clock: _Clock,
 ) -> _Stage:
-    """Encode, score blockwise and keep the candidate arcs (DESIGN §3)."""
+    """Encode, score blockwise and keep the candidate arcs (DESIGN §3); ``excluded``:
+    the forbidden pairs and the previous ones not to repeat, reported apart."""
+    forbidden, previous = excluded
     with clock.step("encode"):
         problems = check_participants(mentees, programme, "mentee")
         problems += check_participants(mentors, programme, "mentor")
@@ -276,7 +278,8 @@ def _score_with_programme(
             scorer,
             top_k=programme.solver.top_k,
             locked=locked,
-            forbidden=excluded,
+            forbidden=forbidden,
+            previous=previous,
             block_size=programme.solver.block_size,
             progress=clock.within("score"),
         )
@@ -287,7 +290,7 @@ def _score_with_programme(
         exclusion_counts=graph.exclusion_counts,
         best_rule_allowed=graph.best_rule_allowed_score,
     )
-    pricer = CandidatePricer(scorer, graph, forbidden=excluded)
+    pricer = CandidatePricer(scorer, graph, forbidden=forbidden + previous)
     return _Stage(
         criteria=tuple(scorer.criterion_names_),
         arc_mentee=graph.arc_mentee,

@@ -39,8 +39,10 @@ FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 
 FORBIDDEN = "forbidden"
-"""Exclusion name of explicit forbidden pairs (and previous pairs not to repeat, which
-the pipeline passes as forbidden)."""
+"""Exclusion name of explicitly forbidden pairs."""
+PREVIOUS = "previous"
+"""Exclusion name of earlier pairs not to repeat (a pair both forbidden and previous
+counts as forbidden)."""
 
 SCAN_THREADS = max(1, min(2, os.cpu_count() or 1))
 """Threads scanning the blocks in :func:`build_candidates`."""
@@ -74,7 +76,7 @@ class CandidateGraph:
     best_rule_allowed_score : ndarray float64 (n_mentees,)
         Best exact score among rule-allowed mentors; NaN when there is none.
     exclusion_names : tuple of str
-        The scorer's ``exclusion_names_`` followed by ``"forbidden"``.
+        The scorer's ``exclusion_names_`` followed by ``"forbidden"`` and ``"previous"``.
     pool_mentor, pool_score : ndarray (n_mentees, P) int32 / float32, optional
         Each mentee's best rule-allowed, non-forbidden mentors by block score (at most
         ``P``: every one scoring above ``pool_bound``), in mentor order; -inf scores pad.
@@ -170,6 +172,7 @@ def build_candidates(
     top_k: int,
     locked: Sequence[tuple[int, int]] = (),
     forbidden: Sequence[tuple[int, int]] = (),
+    previous: Sequence[tuple[int, int]] = (),
     block_size: int = 2048,
     per_mentor: int | None = None,
     pool: int = 128,
@@ -186,8 +189,11 @@ def build_candidates(
     locked
         (mentee_idx, mentor_idx) pairs always included.
     forbidden
-        (mentee_idx, mentor_idx) pairs never included (explicitly forbidden, or previous
-        pairs not to repeat); counted under the exclusion name ``"forbidden"``.
+        (mentee_idx, mentor_idx) pairs never included, counted under the exclusion name
+        ``"forbidden"``.
+    previous
+        Earlier pairs not to repeat: never included either, counted under ``"previous"``
+        (an unmatched mentee's reason names what kept her mentors away).
     block_size
         Mentees scored at once; memory grows with ``block_size x n_mentors``.
     per_mentor
@@ -212,12 +218,14 @@ def build_candidates(
     Raises
     ------
     RuleError
-        A locked pair is forbidden or not allowed by a rule (named in the message).
+        A locked pair is forbidden, previous or not allowed by a rule (named in the
+        message).
     """
     n, m = scorer.n_mentees_, scorer.n_mentors_
-    forbidden_keys = _keys(forbidden, m)
+    named_keys = _keys(forbidden, m)
+    forbidden_keys = _keys([*forbidden, *previous], m)  # every pair kept out
     _check_locked(scorer, locked, forbidden_keys)
-    names = (*scorer.exclusion_names_, FORBIDDEN)
+    names = (*scorer.exclusion_names_, FORBIDDEN, PREVIOUS)
     allowed_count = np.zeros(n, dtype=np.int64)
     rule_allowed_count = np.zeros(n, dtype=np.int64)
     below_count = np.zeros(n, dtype=np.int64)
@@ -268,17 +276,19 @@ def build_candidates(
             block = scorer.score_block(rows)
             allowed, rule_allowed = block.allowed, block.rule_allowed
             lo, hi = np.searchsorted(forbidden_keys, [start * m, stop * m])
-            if hi > lo:  # the mask only where forbidden pairs fall (the column stays 0)
+            if hi > lo:  # the mask only where forbidden pairs fall (the columns stay 0)
                 banned = _block_mask(forbidden_keys, start, stop, m)
                 allowed, rule_allowed = allowed & ~banned, rule_allowed & ~banned
-                exclusion_counts[start:stop, -1] = count_rows(banned)
+                named = count_rows(_block_mask(named_keys, start, stop, m))
+                exclusion_counts[start:stop, -2] = named
+                exclusion_counts[start:stop, -1] = count_rows(banned) - named
             allowed_count[start:stop] = count_rows(allowed)
             if min_score > 0.0:
                 rule_allowed_count[start:stop] = count_rows(rule_allowed)
             else:  # no minimum score: the same mask
                 rule_allowed_count[start:stop] = allowed_count[start:stop]
             below_count[start:stop] = rule_allowed_count[start:stop] - allowed_count[start:stop]
-            exclusion_counts[start:stop, :-1] = block.exclusion_counts
+            exclusion_counts[start:stop, :-2] = block.exclusion_counts
             # The block's scores become -inf where a rule disallows the pair, in place;
             # allowed entries are then those at least min_score (all finite ones without).
             ruled = _mask_in_place(block.score, rule_allowed)

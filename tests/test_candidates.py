@@ -84,6 +84,22 @@ def test_locked_always_in_forbidden_never() -> None:
     assert graph.allowed_count[i] == allowed[i].sum() - 1
 
 
+def test_previous_pairs_are_kept_out_and_counted_apart_from_forbidden_ones() -> None:
+    scorer = _scorer()
+    _, allowed = _dense(scorer)
+    i = int(np.flatnonzero(allowed.sum(axis=1) > 3)[0])
+    a, b, c = map(int, np.flatnonzero(allowed[i])[:3])
+    # a: forbidden; b: previous; c: both (counted once, as forbidden)
+    graph = build_candidates(
+        scorer, top_k=M, per_mentor=0, forbidden=[(i, a), (i, c)], previous=[(i, b), (i, c)]
+    )
+    arcs = _pairs(graph.arc_mentee, graph.arc_mentor)
+    assert not {(i, a), (i, b), (i, c)} & arcs
+    counts = dict(zip(graph.exclusion_names, graph.exclusion_counts[i].tolist(), strict=True))
+    assert (counts["forbidden"], counts["previous"]) == (2, 1)
+    assert graph.allowed_count[i] == allowed[i].sum() - 3
+
+
 def test_contradicting_locked_pairs_are_refused() -> None:
     scorer = _scorer()
     _, allowed = _dense(scorer)
@@ -101,7 +117,7 @@ def test_best_rule_allowed_score_and_reasons_data() -> None:
     graph = build_candidates(scorer, top_k=2)
     expected = np.where(allowed.any(axis=1), np.where(allowed, score, -np.inf).max(axis=1), np.nan)
     np.testing.assert_allclose(graph.best_rule_allowed_score, expected, atol=1e-5)
-    assert graph.exclusion_names[-2:] == ("min_score", "forbidden")
+    assert graph.exclusion_names[-3:] == ("min_score", "forbidden", "previous")
     excluded = graph.exclusion_counts[:, : len(scorer.exclusion_names_) - 1]
     assert ((excluded.max(axis=1, initial=0) > 0) | (graph.allowed_count == M)).all()
 

@@ -122,6 +122,19 @@ def test_locked_forbidden_and_previous_pairs() -> None:
         matching.match(mentees, mentors, PROGRAMME, locked=[("f", "m3")], forbidden=[("f", "m3")])
 
 
+def test_a_mentee_kept_from_her_mentors_by_earlier_pairs_is_told_so() -> None:
+    mentees, mentors = _cohort()
+    # f speaks Arabic only: m1 and m3 are her mentors, and she has had both before.
+    result = matching.match(mentees, mentors, PROGRAMME, previous=[("f", "m1"), ("f", "m3")])
+    (reason,) = [u for u in result.unmatched if u.mentee_id == "f"]
+    assert reason.reason == "no_allowed_mentor"
+    assert "'previous' excludes 2 of 3 mentors" in reason.detail
+    # A programme that allows repeats pairs her again.
+    again = Programme.from_dict({**PROGRAMME.model_dump(), "allow_repeat_pairs": True})
+    repeated = matching.match(mentees, mentors, again, previous=[("f", "m1"), ("f", "m3")])
+    assert "f" in {p.mentee_id for p in repeated.pairs}
+
+
 def test_unknown_ids_are_refused_without_echoing_them() -> None:
     mentees, mentors = _cohort()
     with pytest.raises(InputError) as caught:
