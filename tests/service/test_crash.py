@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import signal
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from service.models import Run
+from service.models.base import utcnow
 from tests.service.conftest import Api
 from tests.service.processes import python, service_env, stop, wait_for
 
@@ -84,3 +86,31 @@ def test_killed_worker_fails_the_run_and_keeps_decisions(
     assert kept[(pairs[0]["mentee_id"], pairs[0]["mentor_id"])] == "approved"
     assert kept[(pairs[2]["mentee_id"], pairs[2]["mentor_id"])] == "locked"
     assert (pairs[1]["mentee_id"], pairs[1]["mentor_id"]) not in kept
+
+
+def test_a_run_whose_worker_stopped_beating_is_failed_and_a_live_one_is_kept(api: Api) -> None:
+    """A worker on another host cannot be checked by pid: its heartbeat decides. One
+    older than ``stale_after_seconds`` fails the run; a recent one leaves it running."""
+    programme_id = api.programme()
+    url = f"/v1/programmes/{programme_id}/runs"
+    silent, beating = (
+        api.client.post(url, json={"objective": o}, headers=api.auth()).json()["id"]
+        for o in ("total", "fair")
+    )
+    stale = api.worker.settings.stale_after_seconds
+    now = utcnow()
+    with api.worker.sessions() as session, session.begin():
+        for run_id, last_beat in ((silent, stale + 5), (beating, 0)):
+            run = session.get(Run, run_id)
+            assert run is not None
+            run.status, run.worker_host, run.worker_pid = "running", "another-host", 4242
+            run.started_at = now - timedelta(seconds=2 * stale)
+            run.heartbeat_at = now - timedelta(seconds=last_beat)
+
+    assert api.worker.recover() == 1
+    failed = api.client.get(f"/v1/runs/{silent}", headers=api.auth()).json()
+    assert failed["status"] == "failed"
+    assert failed["error"] == {"type": "worker_lost", "reason": "no heartbeat from the worker"}
+    alive = api.client.get(f"/v1/runs/{beating}", headers=api.auth()).json()
+    assert alive["status"] == "running"
+    assert api.worker.recover() == 0  # nothing else to fail; the failed run stays failed
