@@ -177,6 +177,7 @@ class _Probe:
         self.bound = min(self.bound, dual)
         meets = np.unique(in_group).size >= self.needed
         exact = meets and pairs == self.needed and raw.status == "optimal"
+        self._carry(raw, bonus)
         solution = self._true_scores(raw, bonus)
         better = self.best is None or solution.total_score > self.best.total_score
         if exact or (meets and better and not self.exact):
@@ -224,18 +225,21 @@ class _Probe:
             arc_incumbent=incumbent,
         )
 
-    def _true_scores(self, solution: AssignmentSolution, bonus: float) -> AssignmentSolution:
-        """The solution with the bonus taken off its pairs' scores and every pair priced so
-        far (carried ones included) as its priced pairs, which are carried on (its bound
-        and gap are set by :meth:`answer`)."""
-        score = solution.score - bonus * self.member[solution.mentee_idx]
+    def _carry(self, solution: AssignmentSolution, bonus: float) -> None:
+        """Add the pairs priced for ``solution`` (bonus taken off) to the carried ones."""
+        mentee, mentor, score = self.carried
         new_score = solution.priced_score - bonus * self.member[solution.priced_mentee]
-        mentee, mentor, priced_score = self.carried
         self.carried = (
             np.concatenate([mentee, solution.priced_mentee]),
             np.concatenate([mentor, solution.priced_mentor]),
-            np.concatenate([priced_score, new_score]),
+            np.concatenate([score, new_score]),
         )
+
+    def _true_scores(self, solution: AssignmentSolution, bonus: float) -> AssignmentSolution:
+        """The solution with the bonus taken off its pairs' scores, and every pair carried
+        so far as its priced pairs: its flow used them all (its bound and gap are set by
+        :meth:`answer`)."""
+        score = solution.score - bonus * self.member[solution.mentee_idx]
         return dataclasses.replace(
             solution,
             score=score,
