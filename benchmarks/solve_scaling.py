@@ -22,7 +22,14 @@ solver calls it, by the same on the same arcs with their costs shuffled (no cont
 for popular mentors left), and by LEMON's network simplex (``pylmcf``, in the baseline
 venv, :mod:`benchmarks.flow_worker`). Fit (d) gives each one's growth against the
 candidate arcs across sizes, next to the solve step's: what any one library flow costs
-on the same input. It measures; it asserts nothing. Output: a plain table,
+on the same input.
+
+**Linear work, for scale.** The smallest size's round-1 network is also replicated into
+as many disjoint copies as make each larger size's round-1 arcs (rounded) and solved as
+one network by OR-Tools: the work is the same flow repeated, so its growth is what this
+machine and library show for work strictly linear in arcs (caches, allocation), and
+anything above it in the other series is the algorithm on a larger connected network.
+It measures; it asserts nothing. Output: a plain table,
 ``benchmarks/results/<name>.json`` and ``benchmarks/results/<name>.md``.
 """
 
@@ -195,10 +202,38 @@ def _lemon(network: dict[str, Any], optimal_cost: int, repeat: int) -> dict[str,
     return {"status": "ok"} | json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def _disjoint_copies(network: dict[str, Any], copies: int) -> dict[str, Any]:
+    """``copies`` disjoint copies of a flow network as one network (node ids offset)."""
+    nodes = int(network["supplies"].size)
+    offsets = [copy * nodes for copy in range(copies)]
+    return {
+        "tails": np.concatenate([network["tails"] + offset for offset in offsets]),
+        "heads": np.concatenate([network["heads"] + offset for offset in offsets]),
+        "caps": np.tile(network["caps"], copies),
+        "costs": np.tile(network["costs"], copies),
+        "supplies": np.tile(network["supplies"], copies),
+    }
+
+
+def _linear_reference(smallest: dict[str, Any], arcs: int, repeat: int) -> dict[str, Any]:
+    """The smallest size's round-1 network in about ``arcs / its arcs`` disjoint copies,
+    solved as one by OR-Tools: work strictly linear in the arcs (module docstring)."""
+    copies = max(1, round(arcs / int(smallest["real_arcs"])))
+    network = _disjoint_copies(smallest, copies)
+    seconds, _ = _timed_flows(network, network["costs"], repeat)
+    return {
+        "copies": copies,
+        "candidate_arcs": copies * int(smallest["real_arcs"]),
+        "seconds": statistics.median(seconds),
+        "runs_seconds": seconds,
+    }
+
+
 def _flow_reference(
-    network: dict[str, Any], repeat: int, seed: int, with_lemon: bool
+    network: dict[str, Any], repeat: int, seed: int, with_lemon: bool, smallest: dict[str, Any]
 ) -> dict[str, Any]:
-    """The round-1 network solved alone: OR-Tools, OR-Tools on shuffled costs, LEMON."""
+    """The round-1 network solved alone: OR-Tools, OR-Tools on shuffled costs, LEMON; and
+    the linear-work reference of the same size (``smallest``: the first size's network)."""
     real = int(network["real_arcs"])
     ortools, optimal_cost = _timed_flows(network, network["costs"], repeat)
     shuffled_costs = network["costs"].copy()
@@ -216,6 +251,7 @@ def _flow_reference(
         "shuffled_costs_runs_seconds": shuffled,
         "lemon_seconds": statistics.median(lemon_seconds) if lemon_seconds else None,
         "lemon": lemon,
+        "linear_reference": _linear_reference(smallest, real, repeat),
     }
 
 
@@ -223,9 +259,12 @@ def _described(flow_reference: dict[str, Any]) -> str:
     """``OR-Tools / shuffled / LEMON`` seconds of a flow reference, for the progress line."""
     lemon = flow_reference["lemon"]
     lemon_text = f"{flow_reference['lemon_seconds']:.3f}" if lemon["status"] == "ok" else "—"
+    linear = flow_reference["linear_reference"]
     return (
         f"{flow_reference['ortools_seconds']:.3f} / "
-        f"{flow_reference['shuffled_costs_seconds']:.3f} / {lemon_text} s (LEMON {lemon['status']})"
+        f"{flow_reference['shuffled_costs_seconds']:.3f} / {lemon_text} s "
+        f"(LEMON {lemon['status']}); {linear['copies']} disjoint copies of the smallest: "
+        f"{linear['seconds']:.3f} s"
     )
 
 
@@ -268,8 +307,12 @@ def _cell(n: int, m: int, k: int, runs: list[dict[str, Any]]) -> dict[str, Any]:
     return cell
 
 
-def _run_size(n: int, m: int, args: argparse.Namespace, flags: list[str]) -> dict[str, Any]:
-    """Every top_k on one cohort, in rounds after a discarded warm-up; one entry per size."""
+def _run_size(
+    n: int, m: int, args: argparse.Namespace, flags: list[str], smallest: dict[str, Any]
+) -> dict[str, Any]:
+    """Every top_k on one cohort, in rounds after a discarded warm-up; one entry per size.
+
+    ``smallest`` holds the first size's round-1 network (filled here on the first call)."""
     size = f"{n}x{m}"
     print(f"== {size}: building the cohort", flush=True)
     started = time.perf_counter()
@@ -293,9 +336,11 @@ def _run_size(n: int, m: int, args: argparse.Namespace, flags: list[str]) -> dic
     cells = [_cell(n, m, k, done) for k, done in runs.items()]
     flow_reference = None
     if args.flow_reference != "none" and network:
+        if not smallest:
+            smallest.update(network)
         print("   round-1 network alone: OR-Tools, shuffled costs, LEMON ...", end=" ", flush=True)
         flow_reference = _flow_reference(
-            network, args.repeat, args.seed, with_lemon=args.flow_reference == "all"
+            network, args.repeat, args.seed, args.flow_reference == "all", smallest
         )
         print(_described(flow_reference), flush=True)
         lemon = flow_reference["lemon"]
@@ -403,6 +448,8 @@ FLOW_SERIES = {
     "ortools_seconds": "one OR-Tools flow on the round-1 network",
     "shuffled_costs_seconds": "the same, candidate costs shuffled",
     "lemon_seconds": "one LEMON network simplex on the round-1 network",
+    "linear_reference": "one OR-Tools flow on disjoint copies of the smallest round-1 network "
+    "(linear work)",
 }
 
 
@@ -416,9 +463,16 @@ def _flow_fits(sizes: list[dict[str, Any]], cells: list[dict[str, Any]]) -> dict
         arcs, seconds = [], []
         for size in with_reference:
             reference = size["flow_reference"]
-            value = step.get(size["size"]) if key == "solve_step" else reference.get(key)
+            size_arcs = reference["candidate_arcs"]
+            if key == "solve_step":
+                value = step.get(size["size"])
+            elif key == "linear_reference":
+                value = reference[key]["seconds"]
+                size_arcs = reference[key]["candidate_arcs"]  # its own: whole copies
+            else:
+                value = reference.get(key)
             if value is not None:
-                arcs.append(reference["candidate_arcs"])
+                arcs.append(size_arcs)
                 seconds.append(value)
         fit = _least_squares([arcs], seconds)
         fits[key] = {
@@ -482,6 +536,7 @@ FLOW_HEADER = (
     "OR-Tools flow s",
     "shuffled costs s",
     "LEMON simplex s",
+    "disjoint copies (arcs) s",
     "solve step / flow",
 )
 
@@ -507,10 +562,18 @@ def _flow_rows(results: dict[str, Any]) -> list[tuple[str, ...]]:
                 _fmt(reference["lemon_seconds"], ".3f")
                 if lemon["status"] == "ok"
                 else lemon["status"],
+                _linear_cell(reference.get("linear_reference")),
                 _fmt(None if solve is None else solve / flow, ".2f"),
             )
         )
     return rows
+
+
+def _linear_cell(linear: dict[str, Any] | None) -> str:
+    """``seconds (copies x, arcs)`` of a linear-work reference, for the flow table."""
+    if not linear:
+        return "—"
+    return f"{linear['seconds']:.3f} ({linear['copies']}×, {linear['candidate_arcs']:,})"
 
 
 def _print_tables(results: dict[str, Any]) -> None:
@@ -590,7 +653,7 @@ def _markdown(results: dict[str, Any]) -> str:
         )
     flows = _flow_rows(results)
     if flows:
-        lines += ["", "| " + " | ".join(FLOW_HEADER) + " |", "|---" + "|---:" * 6 + "|"]
+        lines += ["", "| " + " | ".join(FLOW_HEADER) + " |", "|---" + "|---:" * 7 + "|"]
         lines += ["| " + " | ".join(row) + " |" for row in flows]
     lines += ["", "| fit | exponent | R² |", "|---|---|---:|"]
     lines += [f"| {fit} | {value} | {r2} |" for fit, value, r2 in _fit_rows(results["fits"])]
@@ -634,13 +697,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "with the candidate arcs' costs permuted at random, and by LEMON's network "
             "simplex (pylmcf, benchmarks/flow_worker.py); medians, graph building excluded "
             "for LEMON, included for OR-Tools as the solver pays it.",
+            "linear_reference (per size): the first size's recorded network replicated into "
+            "round(this size's round-1 arcs / its arcs) disjoint copies (node ids offset) and "
+            "solved as one network by OR-Tools, --repeat times: work strictly linear in the "
+            "arcs, so its growth is this machine's and library's for linear work.",
         ],
         "sizes": [],
         "rows": [],
         "flags": [],
     }
+    smallest: dict[str, Any] = {}  # the first size's round-1 network
     for n, m in args.sizes:
-        entry = _run_size(n, m, args, results["flags"])
+        entry = _run_size(n, m, args, results["flags"], smallest)
         results["rows"].extend(entry.pop("cells"))
         results["sizes"].append(entry)
     results["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from benchmarks import objectives, run, solve_scaling
@@ -96,8 +97,16 @@ def test_solve_scaling_runs_and_records_the_round_one_flow(tmp_path: Path) -> No
         assert reference["candidate_arcs"] > 0
         assert reference["network_arcs"] > reference["candidate_arcs"]
         assert len(reference["ortools_runs_seconds"]) == 1
+    # Linear work for scale: whole copies of the smallest network, about as many arcs.
+    smallest, larger = (size["flow_reference"] for size in results["sizes"])
+    assert smallest["linear_reference"]["copies"] == 1
+    assert smallest["linear_reference"]["candidate_arcs"] == smallest["candidate_arcs"]
+    copies = larger["linear_reference"]["copies"]
+    assert copies == round(larger["candidate_arcs"] / smallest["candidate_arcs"]) >= 2
+    assert larger["linear_reference"]["candidate_arcs"] == copies * smallest["candidate_arcs"]
     fits = results["fits"]["one_flow_across_sizes"]
     assert fits["ortools_seconds"]["sizes"] == 2
+    assert fits["linear_reference"]["sizes"] == 2
     assert fits["lemon_seconds"]["sizes"] == 0
     assert results["flags"] == []
 
@@ -139,3 +148,20 @@ def test_objectives_benchmark_records_a_quota_too_big_for_its_cohort(tmp_path: P
     assert [r["status"] for r in rows[3:]] == ["quota cannot be met"] * 2
     assert "quota cannot be met" in (tmp_path / "objectives.md").read_text()
     assert "NaN" not in (tmp_path / "objectives.json").read_text()
+
+
+def test_disjoint_copies_solve_to_the_same_optimum_per_copy() -> None:
+    # The linear-work reference is only a reference if the copies are independent.
+    network = {
+        "tails": np.array([0, 0, 1, 2, 0, 1, 2, 3], dtype=np.int64),
+        "heads": np.array([2, 3, 3, 4, 4, 4, 4, 4], dtype=np.int64),
+        "caps": np.array([1, 1, 1, 1, 1, 1, 2, 1], dtype=np.int64),
+        "costs": np.array([-5, -3, -4, 0, 0, 0, 0, 0], dtype=np.int64),
+        "supplies": np.array([1, 1, 0, 0, -2], dtype=np.int64),
+    }
+    _, single = solve_scaling._timed_flows(network, network["costs"], 1)
+    copies = solve_scaling._disjoint_copies(network, 3)
+    assert copies["supplies"].size == 15
+    _, tripled = solve_scaling._timed_flows(copies, copies["costs"], 1)
+    assert single == -9
+    assert tripled == 3 * single
