@@ -157,9 +157,8 @@ def match(
         locked_idx = ids.pairs(locked, "locked")
         forbidden_idx = ids.pairs(forbidden, "forbidden")
         previous_idx = [] if programme.allow_repeat_pairs else ids.pairs(previous, "previous")
-        excluded_idx = forbidden_idx + previous_idx
         incumbent_idx = ids.pairs(incumbent, "incumbent")
-        _check_locked(locked_idx, excluded_idx)
+        _check_locked(locked_idx, forbidden_idx + previous_idx)
 
     if scores is None:
         stage = _score_with_programme(
@@ -171,7 +170,12 @@ def match(
             chosen = explicit_programme and "min_score" in programme.model_fields_set
             min_score = programme.min_score if chosen else -math.inf
             stage = _score_from_table(
-                scores, ids, locked_idx, excluded_idx, min_score, programme.solver.top_k
+                scores,
+                ids,
+                locked_idx,
+                (forbidden_idx, previous_idx),
+                min_score,
+                programme.solver.top_k,
             )
 
     with clock.step("solve"):
@@ -307,11 +311,12 @@ def _score_from_table(
     scores: pd.DataFrame,
     ids: _Ids,
     locked: list[tuple[int, int]],
-    excluded: list[tuple[int, int]],
+    excluded: tuple[list[tuple[int, int]], list[tuple[int, int]]],
     min_score: float,
     top_k: int,
 ) -> _Stage:
-    """Arcs from a long ``mentee_id, mentor_id, score`` table: absent pairs are not allowed.
+    """Arcs from a long ``mentee_id, mentor_id, score`` table: absent pairs are not allowed,
+    nor forbidden and previous ones (``excluded``, reported apart).
 
     A large table is pruned to candidates and priced in by the certificate, like criteria.
     """

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from matching.candidates import FORBIDDEN, PREVIOUS
 from matching.errors import InputError, RuleError
 from matching.explain import Eligibility
 
@@ -42,13 +43,16 @@ def table_arcs(
     mentee_index: pd.Index,
     mentor_index: pd.Index,
     locked: list[tuple[int, int]],
-    excluded: list[tuple[int, int]],
+    excluded: tuple[list[tuple[int, int]], list[tuple[int, int]]],
     min_score: float,
 ) -> TableArcs:
     """Validate the table (ids known, scores finite, no pair twice) and keep allowed pairs.
 
-    Rows are 0-based positions in ``scores``; files are validated with their own row
-    numbers before this by :func:`matching.io.read_scores`.
+    ``excluded`` is (forbidden pairs, previous pairs not to repeat): both are left out and
+    counted apart, under the exclusion names ``"forbidden"`` and ``"previous"`` as with
+    criteria (a pair in both counts as forbidden). Rows are 0-based positions in
+    ``scores``; files are validated with their own row numbers before this by
+    :func:`matching.io.read_scores`.
     """
     for column in ("mentee_id", "mentor_id", "score"):
         if column not in scores.columns:
@@ -72,19 +76,25 @@ def table_arcs(
         raise InputError("pair listed twice", row=int(order[repeated[0] + 1]), column="mentor_id")
     mentee, mentor, score, key = mentee[order], mentor[order], score[order], key[order]
 
-    is_excluded = np.isin(key, _keys(excluded, n_mentors))
-    rule_ok = ~is_excluded
+    forbidden, previous = excluded
+    is_forbidden = np.isin(key, _keys(forbidden, n_mentors))
+    is_previous = np.isin(key, _keys(previous, n_mentors)) & ~is_forbidden
+    rule_ok = ~(is_forbidden | is_previous)
     keep = rule_ok & (score >= min_score)
     best = np.full(n_mentees, np.nan)
     by_score = np.argsort(score[rule_ok], kind="stable")
     best[mentee[rule_ok][by_score]] = score[rule_ok][by_score]  # last write wins: the maximum
     listed = np.bincount(mentee, minlength=n_mentees)
     eligibility = Eligibility(
-        exclusion_names=("scores", "forbidden"),
+        exclusion_names=("scores", FORBIDDEN, PREVIOUS),
         allowed=np.bincount(mentee[keep], minlength=n_mentees).astype(np.int64),
         rule_allowed=np.bincount(mentee[rule_ok], minlength=n_mentees).astype(np.int64),
         exclusion_counts=np.column_stack(
-            [n_mentors - listed, np.bincount(mentee[is_excluded], minlength=n_mentees)]
+            [
+                n_mentors - listed,
+                np.bincount(mentee[is_forbidden], minlength=n_mentees),
+                np.bincount(mentee[is_previous], minlength=n_mentees),
+            ]
         ).astype(np.int64),
         best_rule_allowed=best,
     )
@@ -92,7 +102,7 @@ def table_arcs(
     if missing.any():
         raise RuleError(
             f"locked pair {int(np.argmax(missing)) + 1} has no allowed score "
-            "(absent from the scores, forbidden, or below the minimum score)"
+            "(absent from the scores, forbidden, previous, or below the minimum score)"
         )
     return TableArcs(mentee[keep], mentor[keep], score[keep], eligibility)
 

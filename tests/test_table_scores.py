@@ -68,7 +68,7 @@ def test_pruned_table_reaches_the_oracle_optimum(objective: str, seed: int) -> N
 
 def test_pricer_returns_exactly_the_improving_unknown_pairs() -> None:
     mentees, mentors, scores = _instance(7, 20, 6)
-    arcs = table_arcs(scores, pd.Index(mentees.id), pd.Index(mentors.id), [], [], 0.0)
+    arcs = table_arcs(scores, pd.Index(mentees.id), pd.Index(mentors.id), [], ([], []), 0.0)
     known = candidate_mask(arcs, 1, [], len(mentors))
     assert known is not None
     rng = np.random.default_rng(0)
@@ -89,7 +89,7 @@ def test_pricer_returns_exactly_the_improving_unknown_pairs() -> None:
 
 def test_pricer_caps_pairs_per_mentee_keeping_the_most_improving() -> None:
     mentees, mentors, scores = _instance(3, 10, 6)
-    arcs = table_arcs(scores, pd.Index(mentees.id), pd.Index(mentors.id), [], [], 0.0)
+    arcs = table_arcs(scores, pd.Index(mentees.id), pd.Index(mentors.id), [], ([], []), 0.0)
     zeros_u, zeros_v = np.zeros(len(mentees)), np.zeros(len(mentors))
     pricer = TablePricer(arcs, len(mentors), per_mentee=2)
     mentee, _, score = pricer.price(zeros_u, zeros_v, 0.0)
@@ -98,3 +98,27 @@ def test_pricer_caps_pairs_per_mentee_keeping_the_most_improving() -> None:
     for i in range(len(mentees)):
         mine = np.sort(arcs.score[arcs.mentee == i])[::-1][:2]
         assert np.allclose(np.sort(score[mentee == i])[::-1], mine[: counts[i]])
+
+
+def test_a_mentee_kept_from_her_listed_mentors_is_told_which_pairs_did_it() -> None:
+    mentees = pd.DataFrame({"id": ["a", "b"]})
+    mentors = pd.DataFrame({"id": ["m1", "m2", "m3"], "capacity": [1, 1, 1]})
+    scores = pd.DataFrame(
+        {
+            "mentee_id": ["a", "a", "a", "b"],
+            "mentor_id": ["m1", "m2", "m3", "m1"],
+            "score": [0.9, 0.8, 0.7, 0.5],
+        }
+    )
+    result = matching.match(
+        mentees,
+        mentors,
+        scores=scores,
+        forbidden=[("a", "m1")],
+        previous=[("a", "m1"), ("a", "m2"), ("a", "m3")],
+    )
+    (reason,) = [u for u in result.unmatched if u.mentee_id == "a"]
+    assert reason.reason == "no_allowed_mentor"
+    # m1 is both forbidden and previous: it counts once, as forbidden.
+    assert reason.detail == "rule 'previous' excludes 2 of 3 mentors"
+    assert [(p.mentee_id, p.mentor_id) for p in result.pairs] == [("b", "m1")]
