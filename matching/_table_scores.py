@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from matching._arrays import rank_in_runs
 from matching.candidates import FORBIDDEN, PREVIOUS
 from matching.errors import InputError, RuleError
 from matching.explain import Eligibility
@@ -166,11 +167,8 @@ def _best_per_group(group: IntArray, value: FloatArray, k: int) -> BoolArray:
     low, high = float(value.min()), float(value.max())
     fraction = (high - value) / (high - low) if high > low else np.zeros_like(value)
     order = np.argsort(group + 0.5 * fraction, kind="stable")
-    sorted_group = group[order]
-    starts = np.flatnonzero(np.r_[True, sorted_group[1:] != sorted_group[:-1]])
-    rank = np.arange(order.size) - np.repeat(starts, np.diff(np.r_[starts, order.size]))
     mask = np.zeros(order.size, dtype=bool)
-    mask[order[rank < k]] = True
+    mask[order[rank_in_runs(group[order]) < k]] = True
     return mask
 
 

@@ -28,6 +28,7 @@ from itertools import count, pairwise
 import numpy as np
 from numpy.typing import NDArray
 
+from matching._arrays import rank_in_runs
 from matching.errors import RuleError
 from matching.features._base import is_member, sorted_unique
 from matching.scoring import SCORE_CHUNK_ENTRIES, PairScorer, count_rows
@@ -573,7 +574,7 @@ def _merge_mentor_best(
     score = np.concatenate([best[kept], *(p[1] for p in pending)])
     idx = np.concatenate([best_idx[kept], *(p[2] for p in pending)])
     mentor, score, idx = _by_mentor_score_mentee(mentor, score, idx)
-    rank = np.arange(mentor.size) - np.searchsorted(mentor, mentor)
+    rank = rank_in_runs(mentor)
     top = rank < r
     best = np.full_like(best, -np.inf)
     best_idx = np.full_like(best_idx, -1)
@@ -842,8 +843,7 @@ class CandidatePricer:
         # Each mentee's per_mentee most violating (ties: lower mentor), plus the band.
         order = np.lexsort((mentor, -value, mentee))
         mentee, mentor, key, value = mentee[order], mentor[order], key[order], value[order]
-        rank = np.arange(mentee.size) - np.searchsorted(mentee, mentee)
-        pick = (rank < self.per_mentee) | (value <= sure)
+        pick = (rank_in_runs(mentee) < self.per_mentee) | (value <= sure)
         mentee, mentor, key = mentee[pick], mentor[pick], key[pick]
         score, ok = scorer.exact_pairs(mentee, mentor)
         ok &= score - u[mentee] - v[mentor] > tolerance

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from matching._arrays import rank_in_runs
 from matching.model import NeedsCriterion, OverlapCriterion, Programme
 from matching.result import Alternative, Pair, RecruitmentGap, Unmatched, UnmatchedReason
 
@@ -146,10 +147,9 @@ def alternatives(
     keep = (spare[arc_mentor] > 0) & ~np.isin(key, mentee_idx * n_mentors + mentor_idx)
     # Best first within each mentee, ties by mentor index: deterministic.
     order = np.lexsort((arc_mentor[keep], -arc_score[keep], arc_mentee[keep]))
-    mentee, mentor, score = (a[keep][order] for a in (arc_mentee, arc_mentor, arc_score))
-    starts = np.r_[0, np.flatnonzero(np.diff(mentee)) + 1] if mentee.size else np.empty(0, int)
-    rank = np.arange(mentee.size) - np.repeat(starts, np.diff(np.r_[starts, mentee.size]))
-    first = rank < per_mentee
+    mentee, mentor = arc_mentee[keep][order], arc_mentor[keep][order]
+    score = arc_score[keep][order]
+    first = rank_in_runs(mentee) < per_mentee
     mentee, mentor, score = mentee[first], mentor[first], score[first]
     if contributions_of is not None and criteria:
         parts = [

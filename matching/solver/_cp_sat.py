@@ -17,11 +17,11 @@ import time
 import numpy as np
 from ortools.sat.python import cp_model
 
+from matching._arrays import sum_of_largest
 from matching.errors import RuleError, SolverError
 from matching.solver._arcs import WorkArcs
 from matching.solver._prepare import Residual, prepare
 from matching.solver._problem import AssignmentProblem, AssignmentSolution, IntArray, SolverConfig
-from matching.solver._reoptimise import sum_of_largest
 from matching.solver._solve import merge_pairs, relative_gap
 
 SCALE = 1_000_000

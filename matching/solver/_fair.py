@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from matching._arrays import rank_in_runs
 from matching.solver._arcs import Accept, WorkArcs, price_new_pairs
 from matching.solver._min_cost_flow import (
     Duals,
@@ -216,8 +217,7 @@ def _lowest_kth_best(group: IntArray, score: np.ndarray, k: IntArray) -> float:
     bound, when a group has fewer than ``k`` arcs)."""
     order = np.lexsort((-score, group))
     group, score = group[order], score[order]
-    rank = np.arange(group.size) - np.searchsorted(group, group)
-    kth = rank == k[group] - 1
+    kth = rank_in_runs(group) == k[group] - 1
     wanting = np.flatnonzero(k > 0)
     if np.unique(group[kth]).size < wanting.size:
         return float("inf")

@@ -67,6 +67,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from matching._arrays import sum_of_largest
 from matching.errors import SolverError
 from matching.solver._arcs import Accept, WorkArcs, price_new_pairs
 from matching.solver._network import INT64_HEADROOM, FlowNetwork, solve_min_cost_flow
@@ -385,13 +386,7 @@ def _upper_bound_int(
     mentee = np.concatenate([arcs.mentee, leftover[0]])
     margin = np.concatenate([margin, leftover[1]])
     positive = margin > 0
-    mentee, margin = mentee[positive], margin[positive]
-    order = np.lexsort((-margin, mentee))
-    mentee, margin = mentee[order], margin[order]
-    rank = np.arange(mentee.size) - np.searchsorted(mentee, mentee)
-    best = rank < residual.demand[mentee]
-    extra: int = sum(margin[best].tolist())
-    return value + extra
+    return value + sum_of_largest(mentee[positive], margin[positive], residual.demand)
 
 
 def _dot(a: IntArray, b: IntArray) -> int:

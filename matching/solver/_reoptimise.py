@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from matching._arrays import sum_of_largest
 from matching.solver._network import (
     INT64_HEADROOM,
     FlowNetwork,
@@ -180,12 +181,3 @@ def _gain_bound(net: FlowNetwork, arcs: IntArray, gain: IntArray) -> int:
     seats = net.mentor_capacity()
     by_mentor = sum_of_largest(mentor, gain, seats)
     return min(by_mentee, by_mentor)
-
-
-def sum_of_largest(group: IntArray, value: IntArray, allowed: IntArray) -> int:
-    """Sum over groups of each group's ``allowed[group]`` largest values."""
-    order = np.lexsort((-value, group))
-    group, value = group[order], value[order]
-    rank = np.arange(group.size) - np.searchsorted(group, group)
-    keep = rank < allowed[group]
-    return int(sum(value[keep].tolist()))

@@ -16,6 +16,7 @@ import time
 
 import numpy as np
 
+from matching._arrays import rank_in_runs
 from matching.solver._arcs import WorkArcs
 from matching.solver._min_cost_flow import solve_with_pricing
 from matching.solver._prepare import Residual, prepare
@@ -89,9 +90,7 @@ def stable_matching(
         pool = np.flatnonzero(held)
         pool = pool[np.argsort(rank[pool], kind="stable")]  # by mentor, then preference
         owner = mentor[pool]
-        first = np.searchsorted(owner, owner)  # start of each mentor's block
-        place = np.arange(pool.size) - first
-        rejected = pool[place >= cap[owner]]
+        rejected = pool[rank_in_runs(owner) >= cap[owner]]
         held[rejected] = False
         np.add.at(short, mentee[rejected], 1)
 

@@ -1,0 +1,33 @@
+"""Group-wise array helpers shared by candidates, explanations and the solvers.
+
+The pipeline often needs "the best ``k`` of each group" — each mentee's best mentors,
+each mentor's best mentees, a mentee's ``demand`` largest margins — on flat arrays
+sorted by group. These helpers own that one idiom.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+IntArray = NDArray[np.int64]
+
+
+def rank_in_runs(sorted_group: NDArray[np.integer]) -> IntArray:
+    """Each element's position within its run of equal values (0 for the first).
+
+    ``sorted_group`` must be sorted ascending (for instance the primary key of a
+    ``np.lexsort``), so that every group is one contiguous run.
+    """
+    group = np.asarray(sorted_group)
+    rank: IntArray = np.arange(group.size, dtype=np.int64) - np.searchsorted(group, group)
+    return rank
+
+
+def sum_of_largest(group: IntArray, value: IntArray, allowed: IntArray) -> int:
+    """Sum over groups of each group's ``allowed[group]`` largest values, exactly (Python
+    integers: no int64 overflow)."""
+    order = np.lexsort((-value, group))
+    group, value = group[order], value[order]
+    keep = rank_in_runs(group) < allowed[group]
+    return int(sum(value[keep].tolist()))
