@@ -2,17 +2,38 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["is_sqlite", "make_engine", "make_sessionmaker", "migrate", "session_scope"]
+__all__ = [
+    "BIND_LIMIT",
+    "batches",
+    "is_sqlite",
+    "make_engine",
+    "make_sessionmaker",
+    "migrate",
+    "session_scope",
+]
+
+K = TypeVar("K", str, int)
+
+BIND_LIMIT = 500
+"""At most this many ids bound in one query (SQLite refuses more than 32,766 variables;
+PostgreSQL plans long ``IN`` lists slowly)."""
+
+
+def batches(ids: Iterable[K]) -> Iterator[list[K]]:
+    """``ids``, sorted and distinct, in batches of at most ``BIND_LIMIT`` (for IN lists)."""
+    wanted = sorted(set(ids))
+    for start in range(0, len(wanted), BIND_LIMIT):
+        yield wanted[start : start + BIND_LIMIT]
 
 
 def is_sqlite(engine: Engine) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from fastapi import HTTPException
@@ -9,6 +10,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from service.auth import Principal
+from service.db import batches
 from service.models import (
     ActivePair,
     Decision,
@@ -20,9 +22,11 @@ from service.models import (
     utcnow,
 )
 
-__all__ = ["decide", "publish"]
+__all__ = ["BULK_ACTIONS", "decide", "decide_many", "publish"]
 
 _OUTCOME = {"approve": "approved", "reject": "rejected", "lock": "locked", "swap": "approved"}
+BULK_ACTIONS = ("approve", "reject", "lock")
+"""Actions that take one pair's word only (a swap names a new mentor per pair)."""
 
 
 def _state(pair: RunPair) -> dict[str, Any]:
@@ -70,6 +74,52 @@ def decide(
     session.add(decision)
     session.flush()
     return decision
+
+
+def decide_many(
+    session: Session, run: Run, principal: Principal, action: str, pair_ids: Iterable[int]
+) -> int:
+    """Apply one bulk action to the run's pairs among ``pair_ids`` (ids of other runs, or
+    of no pair, are ignored) and append one audit row each, as :func:`decide` would one
+    by one; return how many were decided.
+
+    The pairs are read and locked in bounded batches and the audit rows written in one
+    flush: a coordinator approving 30,000 shown pairs waits for a few queries, not for
+    three per pair. The caller commits (all or nothing).
+    """
+    if action not in BULK_ACTIONS:
+        raise HTTPException(status_code=422, detail="action")
+    if run.status != "succeeded":
+        raise HTTPException(status_code=409, detail="decisions need a succeeded run")
+    pairs: list[RunPair] = []
+    for batch in batches(pair_ids):
+        pairs.extend(
+            session.scalars(
+                select(RunPair)
+                .where(RunPair.run_id == run.id, RunPair.id.in_(batch))
+                .with_for_update()
+            )
+        )
+    pairs.sort(key=lambda pair: (pair.position, pair.id))  # the audit in the page's order
+    audit = []
+    for pair in pairs:
+        before = _state(pair)
+        pair.decision = _OUTCOME[action]
+        audit.append(
+            Decision(
+                programme_id=run.programme_id,
+                run_id=run.id,
+                action=action,
+                mentee_id=pair.mentee_id,
+                before=before,
+                after=_state(pair),
+                reason="",
+                key_id=principal.key_id,
+            )
+        )
+    session.add_all(audit)
+    session.flush()
+    return len(audit)
 
 
 def _swap(session: Session, run: Run, pair: RunPair, new_mentor_id: str | None) -> None:

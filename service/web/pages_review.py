@@ -31,7 +31,6 @@ from service.web.security import WebPrincipalDep, check_csrf
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
-BULK_ACTIONS = ("approve", "reject", "lock")
 NOTICES = ("bulk", "published", "rematch")
 TERMINAL = ("succeeded", "failed", "cancelled")
 
@@ -218,7 +217,7 @@ def bulk(
     """One decision for many pairs: the ones ticked, or every suggested pair the current
     filters show. All are saved, or none."""
     run = get_run(session, principal, run_id, write=True)
-    if action not in BULK_ACTIONS:
+    if action not in decision_ops.BULK_ACTIONS:
         raise HTTPException(status_code=422, detail="action")
     if scope == "shown":
         ids = [
@@ -227,12 +226,11 @@ def bulk(
             if r.pair.decision == "suggested"
         ]
     else:
-        ids = [p.id for p in queries.pairs_by_ids(session, run, pair or [])]
-    for pair_id in ids:
-        _decide_one(session, run, principal, pair_id, action)
+        ids = pair or []
+    decided = decision_ops.decide_many(session, run, principal, action, ids)
     session.commit()
     outcome = {"approve": "approved", "reject": "rejected", "lock": "locked"}[action]
-    params = {**filters.as_params(), "notice": "bulk", "n": str(len(ids)), "d": outcome}
+    params = {**filters.as_params(), "notice": "bulk", "n": str(decided), "d": outcome}
     query = urlencode(params)
     return see_other(request, f"/runs/{run.id}?{query}#pairs")
 

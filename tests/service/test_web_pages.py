@@ -213,6 +213,54 @@ def test_decisions_go_through_the_api_operations(web: Web) -> None:
     assert f"{len(states) - 2} of {len(states)} pairs shown" in page.text
 
 
+def test_bulk_on_ticked_pairs_writes_one_audit_row_each_and_ignores_other_runs(
+    web: Web,
+) -> None:
+    client = web.client
+    csrf = sign_in(client, web.key)
+    ids = pair_ids(web, web.run)
+    ticked = ids[:3]
+    foreign = pair_ids(web, web.other_run)[0]  # another programme's pair, named on the form
+    answer = client.post(
+        f"/runs/{web.run}/bulk",
+        data={
+            "action": "reject",
+            "scope": "selected",
+            "pair": [str(i) for i in [*ticked, foreign]],
+            "csrf_token": csrf,
+        },
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303
+    assert "n=3" in answer.headers["location"]
+    assert decisions(web, web.other_run) == 0
+    with web.api.client.app.state.sessions() as session:  # type: ignore[attr-defined]
+        audit = session.scalars(
+            select(Decision).where(Decision.run_id == web.run).order_by(Decision.id)
+        ).all()
+        pairs = {p.id: p for p in session.scalars(select(RunPair).where(RunPair.id.in_(ids)))}
+        assert [d.mentee_id for d in audit] == [pairs[i].mentee_id for i in ticked]
+        for decision, pair_id in zip(audit, ticked, strict=True):
+            pair = pairs[pair_id]
+            assert decision.action == "reject"
+            assert decision.before == {
+                "mentor_id": pair.mentor_id,
+                "score": pair.score,
+                "decision": "suggested",
+            }
+            assert decision.after == {**decision.before, "decision": "rejected"}
+            assert pair.decision == "rejected"
+        assert {p.decision for i, p in pairs.items() if i not in ticked} == {"suggested"}
+    # An action the bulk form does not offer is refused, and nothing is written.
+    refused = client.post(
+        f"/runs/{web.run}/bulk",
+        data={"action": "swap", "scope": "shown", "csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert refused.status_code == 422
+    assert decisions(web, web.run) == 3
+
+
 def test_swap_rematch_diff_publish(web: Web) -> None:
     client = web.client
     csrf = sign_in(client, web.key)

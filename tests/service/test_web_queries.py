@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from service import db as db_module
 from service.models import Participant, Run, RunAlternative, RunPair, RunUnmatched
 from service.web import _queries as queries
 from service.web._queries import fields as fields_module
@@ -131,6 +132,7 @@ def small_pages(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch)
     that the 60 mentees are read as a whole side)."""
     monkeypatch.setattr(table_module, "PAGE_SIZE", PAGE)
     monkeypatch.setattr(fields_module, "BIND_LIMIT", request.param)
+    monkeypatch.setattr(db_module, "BIND_LIMIT", request.param)  # batches()
     return int(request.param)
 
 
@@ -317,7 +319,9 @@ def statements(setting: Setting) -> Iterator[list[tuple[int, str]]]:
     def count(
         _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, many: bool
     ) -> None:
-        first = parameters[0] if many and parameters else parameters
+        # executemany passes a list of rows; a batched INSERT (insertmanyvalues) one mapping.
+        rows = many and isinstance(parameters, list | tuple) and parameters
+        first = parameters[0] if rows else parameters
         seen.append((len(first) if first else 0, statement))
 
     event.listen(engine, "before_cursor_execute", count)
@@ -429,6 +433,7 @@ def test_no_statement_binds_more_than_a_page_of_ids(
     shows up as 60 bound parameters, whichever page, export or action is asked for."""
     monkeypatch.setattr(table_module, "PAGE_SIZE", PAGE)
     monkeypatch.setattr(fields_module, "BIND_LIMIT", 5)
+    monkeypatch.setattr(db_module, "BIND_LIMIT", 5)  # batches()
     client = setting.api.client
     csrf = sign_in(client, setting.key)
     with setting.session() as session:

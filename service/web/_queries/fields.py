@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any, TypeVar, TypeVarTuple
 
 from sqlalchemy import ColumnElement, Row, Select, Text, cast, select
 from sqlalchemy.orm import Session
 
+from service.db import BIND_LIMIT, batches
 from service.models import Participant
 
 K = TypeVar("K", str, int)
@@ -50,8 +51,6 @@ REGION_COLUMN = "region"
 NAME_COLUMN = "name"
 COUNT_FIELDS = frozenset({"capacity", "demand", "min_load"})
 """Fields read as whole numbers (for these, ``true`` and ``1`` mean the same)."""
-BIND_LIMIT = 500
-"""At most this many ids bound in one query; more ids read the whole side instead."""
 
 
 def text(value: Any) -> str:
@@ -80,13 +79,6 @@ def rows(session: Session, statement: Select[*Ts]) -> Sequence[Row[*Ts]]:
     if session.autoflush:
         session.flush()
     return session.connection().execute(statement).all()
-
-
-def batches(ids: Iterable[K]) -> Iterator[list[K]]:
-    """``ids``, sorted and distinct, in batches of at most ``BIND_LIMIT`` (for IN lists)."""
-    wanted = sorted(set(ids))
-    for start in range(0, len(wanted), BIND_LIMIT):
-        yield wanted[start : start + BIND_LIMIT]
 
 
 def people(
