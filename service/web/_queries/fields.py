@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Collection, Iterable, Sequence
-from typing import Any, TypeVar, TypeVarTuple
+from typing import Any, TypeVarTuple
 
 from sqlalchemy import ColumnElement, Row, Select, Text, cast, select
 from sqlalchemy.orm import Session
@@ -23,7 +23,6 @@ from sqlalchemy.orm import Session
 from service.db import BIND_LIMIT, batches
 from service.models import Participant
 
-K = TypeVar("K", str, int)
 Ts = TypeVarTuple("Ts")
 
 __all__ = [
