@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 from matching import explain
 from matching._table_scores import TablePricer, candidate_mask, table_arcs
 from matching._version import VERSION
-from matching.candidates import CandidatePricer, build_candidates
+from matching.candidates import CandidatePricer, CandidateScan, scan_candidates
 from matching.defaults import default_programme
 from matching.errors import InputError, InputErrors, RuleError
 from matching.features import check_participants
@@ -45,6 +45,7 @@ from matching.solver import (
     connected_components,
     solve,
 )
+from matching.solver._contention import contention_prices, subsample
 
 __all__ = ["ProgressCallback", "match"]
 
@@ -56,7 +57,8 @@ IntArray = NDArray[np.int64]
 PairList = Iterable[tuple[str, str]]
 
 # Share of the progress bar each step owns (measured on synthetic cohorts, roughly).
-_STEPS = {"encode": (0.0, 0.05), "score": (0.05, 0.45), "solve": (0.45, 0.85)}
+_STEPS = {"encode": (0.0, 0.05), "score": (0.05, 0.43), "prices": (0.43, 0.45)}
+_STEPS |= {"solve": (0.45, 0.85)}
 _STEPS |= {"explain": (0.85, 1.0)}
 
 
@@ -278,7 +280,7 @@ def _score_with_programme(
             raise InputErrors(problems)
         scorer = PairScorer(programme).fit(mentees, mentors)
     with clock.step("score"):
-        graph = build_candidates(
+        scan = scan_candidates(
             scorer,
             top_k=programme.solver.top_k,
             locked=locked,
@@ -287,6 +289,10 @@ def _score_with_programme(
             block_size=programme.solver.block_size,
             progress=clock.within("score"),
         )
+    with clock.step("prices"):
+        price = _contention_prices(scan, mentees, mentors)
+    with clock.step("score"):
+        graph = scan.select(price)
     eligibility = explain.Eligibility(
         exclusion_names=tuple(graph.exclusion_names),
         allowed=graph.allowed_count,
@@ -304,6 +310,25 @@ def _score_with_programme(
         min_score=programme.min_score,
         scorer=scorer,
         pricer=pricer,
+    )
+
+
+def _contention_prices(
+    scan: CandidateScan, mentees: pd.DataFrame, mentors: pd.DataFrame
+) -> NDArray[np.float64] | None:
+    """Mentor prices estimated on a subsample, to choose candidates by score less price
+    (:mod:`matching.solver._contention`); None for a cohort too small to need them."""
+    rows = subsample(scan.n_mentees)
+    sample = None if rows is None else scan.sample(rows)
+    if sample is None or sample.mentee.size == 0:
+        return None
+    return contention_prices(
+        sample.mentee,
+        sample.mentor,
+        sample.score,
+        mentees["demand"].to_numpy(np.int64)[sample.rows],
+        mentors["capacity"].to_numpy(np.int64),
+        share=sample.rows.size / scan.n_mentees,
     )
 
 

@@ -33,7 +33,14 @@ from matching.errors import RuleError
 from matching.features._base import is_member, sorted_unique
 from matching.scoring import SCORE_CHUNK_ENTRIES, PairScorer, count_rows
 
-__all__ = ["CandidateGraph", "CandidatePricer", "build_candidates"]
+__all__ = [
+    "CandidateGraph",
+    "CandidatePricer",
+    "CandidateSample",
+    "CandidateScan",
+    "build_candidates",
+    "scan_candidates",
+]
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -109,6 +116,147 @@ class CandidateGraph:
         return int(self.arc_mentee.size)
 
 
+@dataclass(frozen=True)
+class CandidateSample:
+    """Candidate arcs of some mentees, for estimating contention (block scores)."""
+
+    rows: IntArray
+    """The mentees sampled, increasing."""
+    mentee: IntArray
+    """Position of each arc's mentee in ``rows``."""
+    mentor: IntArray
+    score: FloatArray
+
+
+@dataclass(frozen=True)
+class CandidateScan:
+    """What a scan of every block keeps (:func:`scan_candidates`); :meth:`select` turns
+    it into the :class:`CandidateGraph`.
+
+    The arcs are each mentee's ``top_k`` by block score (``by_score``, keys
+    ``mentee x n_mentors + mentor``), each mentor's best mentees (``mentor_side_*``) and
+    the locked pairs; the other fields are those of :class:`CandidateGraph`.
+    """
+
+    scorer: PairScorer
+    top_k: int
+    by_score: IntArray
+    mentor_side_mentee: IntArray
+    mentor_side_mentor: IntArray
+    mentor_side_score: NDArray[np.float32]
+    locked_keys: IntArray
+    allowed_count: IntArray
+    rule_allowed_count: IntArray
+    exclusion_counts: IntArray
+    below_min_score_count: IntArray
+    best_rule_allowed_score: FloatArray
+    exclusion_names: tuple[str, ...]
+    pool_mentor: NDArray[np.int32] | None
+    pool_score: NDArray[np.float32] | None
+    pool_bound: NDArray[np.float32] | None
+    forbidden_keys: IntArray
+
+    @property
+    def n_mentees(self) -> int:
+        return int(self.scorer.n_mentees_)
+
+    @property
+    def n_mentors(self) -> int:
+        return int(self.scorer.n_mentors_)
+
+    def sample(self, rows: IntArray) -> CandidateSample | None:
+        """The candidate arcs of the mentees ``rows`` (increasing): their ``top_k`` from
+        the pools and the mentor-side arcs that reach them; None without pools."""
+        if self.pool_mentor is None or self.pool_score is None or rows.size == 0:
+            return None
+        cols, vals = self.pool_mentor[rows], self.pool_score[rows]
+        row, slot = _nonzero(_top_per_row(np.where(self._passes(vals), vals, -np.inf), self.top_k))
+        position = np.searchsorted(rows, self.mentor_side_mentee)
+        position = np.minimum(position, rows.size - 1)
+        reached = rows[position] == self.mentor_side_mentee
+        mentee = np.concatenate([row, position[reached]])
+        mentor = cols[row, slot].astype(np.int64)
+        mentor = np.concatenate([mentor, self.mentor_side_mentor[reached]])
+        score = np.concatenate([vals[row, slot], self.mentor_side_score[reached]])
+        key = mentee * self.n_mentors + mentor
+        _, first = np.unique(key, return_index=True)
+        return CandidateSample(rows, mentee[first], mentor[first], score[first].astype(np.float64))
+
+    def select(self, mentor_price: FloatArray | None = None) -> CandidateGraph:
+        """The candidate graph: each mentee's ``top_k``, each mentor's best mentees and the
+        locked pairs, with exact scores.
+
+        With ``mentor_price`` (score units, one per mentor) and pools, a mentee's
+        ``top_k`` are her pool's best by *score less price*, plus her best by score:
+        where a few mentors are everyone's favourites, this points each mentee at the
+        mentors she can get (see :mod:`matching.solver._contention`). A mentee whose
+        pool holds fewer than ``top_k`` allowed mentors keeps her choice by score.
+        """
+        m = self.n_mentors
+        mentee_side = self.by_score
+        if mentor_price is not None and self.pool_mentor is not None:
+            assert self.pool_score is not None  # pools come in pairs
+            price = np.asarray(mentor_price, dtype=np.float64)
+            mentee_side = self._by_price(self.pool_mentor, self.pool_score, price)
+        mentor_side = self.mentor_side_mentee * m + self.mentor_side_mentor
+        keys = sorted_unique(np.concatenate([mentee_side, mentor_side, self.locked_keys]))
+        arc_mentee, arc_mentor = np.divmod(keys, m) if m else (keys, keys)
+        # Exact scores are computed pair by pair: in parts on the threads (the table
+        # gathers release the GIL), the same numbers.
+        cuts = np.linspace(0, keys.size, SCAN_THREADS + 1).astype(np.int64).tolist()
+        parts = [slice(a, b) for a, b in pairwise(cuts)]
+        exact_pairs = self.scorer.exact_pairs
+        with ThreadPoolExecutor(SCAN_THREADS) as executor:
+            exact = list(executor.map(lambda p: exact_pairs(arc_mentee[p], arc_mentor[p]), parts))
+        arc_score = np.concatenate([e[0] for e in exact])
+        arc_ok = np.concatenate([e[1] for e in exact])
+        # Float32 could let a pair right at min_score or a threshold through: exact check
+        # wins (locked pairs were checked exactly, so they always stay).
+        keep = arc_ok | is_member(keys, self.locked_keys)
+        return CandidateGraph(
+            arc_mentee=arc_mentee[keep].astype(np.int64),
+            arc_mentor=arc_mentor[keep].astype(np.int64),
+            arc_score=arc_score[keep],
+            allowed_count=self.allowed_count,
+            rule_allowed_count=self.rule_allowed_count,
+            exclusion_counts=self.exclusion_counts,
+            below_min_score_count=self.below_min_score_count,
+            best_rule_allowed_score=self.best_rule_allowed_score,
+            exclusion_names=self.exclusion_names,
+            pool_mentor=self.pool_mentor,
+            pool_score=self.pool_score,
+            pool_bound=self.pool_bound,
+            forbidden_keys=self.forbidden_keys,
+        )
+
+    def _passes(self, vals: NDArray[np.float32]) -> BoolArray:
+        """Pool slots holding an allowed mentor (finite, at least the minimum score)."""
+        passes = np.isfinite(vals)
+        min_score = self.scorer.programme.min_score
+        if min_score > 0.0:
+            passes &= vals >= np.float32(min_score)
+        return passes
+
+    def _by_price(
+        self, cols: NDArray[np.int32], vals: NDArray[np.float32], mentor_price: FloatArray
+    ) -> IntArray:
+        """Each mentee's ``top_k`` pool mentors (``cols``, block scores ``vals``) by score
+        less price, plus her best by score."""
+        m = self.n_mentors
+        passes = self._passes(vals)
+        price = mentor_price.astype(np.float32)[cols]
+        taken = _top_per_row(np.where(passes, vals - price, -np.inf), self.top_k)
+        has_any = np.flatnonzero(passes.any(axis=1))
+        best = np.argmax(np.where(passes[has_any], vals[has_any], -np.inf), axis=1)
+        taken[has_any, best] = True
+        row, slot = _nonzero(taken)
+        keys = row * m + cols[row, slot].astype(np.int64)
+        # Rows whose pool holds fewer than top_k allowed mentors: the scan's choice.
+        short = np.count_nonzero(passes, axis=1) < self.top_k
+        kept = self.by_score[short[self.by_score // max(m, 1)]]
+        return np.concatenate([keys, kept])
+
+
 def _keys(pairs: Sequence[tuple[int, int]], n_mentors: int) -> IntArray:
     """Sorted unique ``mentee * n_mentors + mentor`` keys of index pairs."""
     if not pairs:
@@ -179,7 +327,35 @@ def build_candidates(
     pool: int = 128,
     progress: Callable[[float], None] | None = None,
 ) -> CandidateGraph:
-    """Score blocks of mentees and keep the candidate arcs.
+    """Score blocks of mentees and keep the candidate arcs, each mentee's ``top_k`` by
+    score: :func:`scan_candidates` (same parameters) then :meth:`CandidateScan.select`."""
+    scan = scan_candidates(
+        scorer,
+        top_k=top_k,
+        locked=locked,
+        forbidden=forbidden,
+        previous=previous,
+        block_size=block_size,
+        per_mentor=per_mentor,
+        pool=pool,
+        progress=progress,
+    )
+    return scan.select()
+
+
+def scan_candidates(
+    scorer: PairScorer,
+    *,
+    top_k: int,
+    locked: Sequence[tuple[int, int]] = (),
+    forbidden: Sequence[tuple[int, int]] = (),
+    previous: Sequence[tuple[int, int]] = (),
+    block_size: int = 2048,
+    per_mentor: int | None = None,
+    pool: int = 128,
+    progress: Callable[[float], None] | None = None,
+) -> CandidateScan:
+    """Score blocks of mentees and record what choosing the candidate arcs needs.
 
     Parameters
     ----------
@@ -214,7 +390,9 @@ def build_candidates(
 
     Returns
     -------
-    CandidateGraph
+    CandidateScan
+        Each mentee's ``top_k`` by score, each mentor's best mentees, the locked pairs,
+        the pools and the eligibility counts; :meth:`CandidateScan.select` makes the graph.
 
     Raises
     ------
@@ -363,37 +541,21 @@ def build_candidates(
                 [(np.nonzero(live)[1], other_best[live], other_idx[live])],
                 per_mentor,
             )
-        keys = np.concatenate(
-            [
-                *chosen,
-                mentor_best_idx[np.isfinite(mentor_best)] * m
-                + np.nonzero(np.isfinite(mentor_best))[1],
-            ]
-        )
-        locked_keys = _keys(locked, m)
-        keys = sorted_unique(np.concatenate([keys, locked_keys]))
-        arc_mentee, arc_mentor = np.divmod(keys, m) if m else (keys, keys)
-        # Exact scores are computed pair by pair: in parts on the threads (the table
-        # gathers release the GIL), the same numbers.
-        cuts = np.linspace(0, keys.size, SCAN_THREADS + 1).astype(np.int64).tolist()
-        parts = [slice(a, b) for a, b in pairwise(cuts)]
-        exact = list(
-            executor.map(lambda p: scorer.exact_pairs(arc_mentee[p], arc_mentor[p]), parts)
-        )
-    arc_score = np.concatenate([e[0] for e in exact])
-    arc_ok = np.concatenate([e[1] for e in exact])
-    # Float32 could let a pair right at min_score or a threshold through: exact check wins
-    # (locked pairs were checked exactly above, so they always stay).
-    keep = arc_ok | is_member(keys, locked_keys)
-    best = np.full(n, np.nan)
-    has_best = best_mentor >= 0
-    if has_best.any():
-        best_idx = np.flatnonzero(has_best)
-        best[best_idx] = scorer.pair_contributions(best_idx, best_mentor[has_best]).sum(axis=1)
-    return CandidateGraph(
-        arc_mentee=arc_mentee[keep].astype(np.int64),
-        arc_mentor=arc_mentor[keep].astype(np.int64),
-        arc_score=arc_score[keep],
+        mentee_side = np.concatenate(chosen) if chosen else np.empty(0, dtype=np.int64)
+        live = np.isfinite(mentor_best)
+        best = np.full(n, np.nan)
+        has_best = best_mentor >= 0
+        if has_best.any():
+            best_idx = np.flatnonzero(has_best)
+            best[best_idx] = scorer.pair_contributions(best_idx, best_mentor[has_best]).sum(axis=1)
+    return CandidateScan(
+        scorer=scorer,
+        top_k=top_k,
+        by_score=mentee_side,
+        mentor_side_mentee=mentor_best_idx[live],
+        mentor_side_mentor=np.nonzero(live)[1].astype(np.int64),
+        mentor_side_score=mentor_best[live].astype(np.float32),
+        locked_keys=_keys(locked, m),
         allowed_count=allowed_count,
         rule_allowed_count=rule_allowed_count,
         exclusion_counts=exclusion_counts,

@@ -16,9 +16,18 @@ import pytest
 import matching
 from matching.model import Objective, Programme, participants_frame
 from matching.scoring import PairScorer
-from matching.solver import AssignmentProblem, QuotaConstraint
+from matching.solver import AssignmentProblem, QuotaConstraint, _contention
 from matching.synthetic import generate_cohort
 from tests.solver.oracles import milp_optimum
+
+
+@pytest.fixture(params=["by score", "by contention price"])
+def candidates(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each mentee's top_k chosen by score, or by score less the subsample's mentor
+    prices (which large cohorts use; forced here on small ones)."""
+    if request.param == "by contention price":
+        monkeypatch.setattr(_contention, "MIN_MENTEES", 1)
+    return str(request.param)
 
 
 def _cohort(
@@ -71,7 +80,7 @@ def _every_allowed_pair(
 @pytest.mark.parametrize("objective", ["total", "coverage", "fair"])
 @pytest.mark.parametrize("seed", [0, 1])
 def test_every_objective_on_pruned_candidates_is_the_optimum_over_every_pair(
-    objective: Objective, seed: int
+    objective: Objective, seed: int, candidates: str
 ) -> None:
     # fair's lowest-score level makes the MILP slow: a smaller cohort (still pruned).
     size = (100, 8) if objective == "fair" else (200, 16)
@@ -95,7 +104,7 @@ def test_every_objective_on_pruned_candidates_is_the_optimum_over_every_pair(
 
 @pytest.mark.parametrize("seed", [0, 3, 4, 5])
 def test_a_binding_quota_on_pruned_candidates_gets_the_optimum_over_every_pair(
-    seed: int,
+    seed: int, candidates: str
 ) -> None:
     programme, mentees, mentors = _cohort(seed, 240, 12)
     result = matching.match(mentees, mentors, programme, objective="coverage")
@@ -121,7 +130,7 @@ def test_a_quota_no_solution_meets_is_refused_by_name() -> None:
 
 @pytest.mark.parametrize("objective", ["total", "coverage"])
 def test_locked_forbidden_and_previous_pairs_keep_the_optimum_over_every_pair(
-    objective: Objective,
+    objective: Objective, candidates: str
 ) -> None:
     programme, mentees, mentors = _cohort(7, 200, 16, quota=False)
     full = _every_allowed_pair(programme, mentees, mentors)

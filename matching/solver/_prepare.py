@@ -51,7 +51,7 @@ def prepare(problem: AssignmentProblem) -> Residual:
     check_shapes(problem)
     mentee = np.asarray(problem.arc_mentee, dtype=np.int64)
     mentor = np.asarray(problem.arc_mentor, dtype=np.int64)
-    order = np.lexsort((mentor, mentee))
+    order = _key_order(mentee, mentor, problem.n_mentors)
     locked_mask = np.asarray(problem.arc_locked, dtype=bool)[order]
     locked, free = order[locked_mask], order[~locked_mask]
     per_mentee = np.bincount(mentee[locked], minlength=problem.n_mentees)
@@ -94,7 +94,22 @@ def check_shapes(problem: AssignmentProblem) -> None:
     score: FloatArray = np.asarray(problem.arc_score, dtype=np.float64)
     if not np.isfinite(score).all() or (n and score.min() < 0):
         raise RuleError("arc scores must be finite and >= 0")
-    key = np.sort(mentee.astype(np.int64) * max(problem.n_mentors, 1) + mentor)
+    key = mentee.astype(np.int64) * max(problem.n_mentors, 1) + mentor
+    if _increasing(key):
+        return  # distinct (candidate graphs come sorted: no sort needed)
+    key = np.sort(key)
     # Sorted neighbours, not np.unique: numpy 2's hashing unique takes ~1 s on 700k keys.
     if n and bool((key[1:] == key[:-1]).any()):
         raise RuleError("a (mentee, mentor) pair has more than one arc")
+
+
+def _increasing(key: IntArray) -> bool:
+    """Whether ``key`` is strictly increasing (then it is sorted and distinct)."""
+    return bool(np.all(key[1:] > key[:-1]))
+
+
+def _key_order(mentee: IntArray, mentor: IntArray, n_mentors: int) -> IntArray:
+    """The order sorting arcs by (mentee, mentor); the identity when they already are."""
+    if _increasing(mentee * max(n_mentors, 1) + mentor):
+        return np.arange(mentee.size, dtype=np.int64)
+    return np.lexsort((mentor, mentee))
