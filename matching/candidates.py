@@ -6,6 +6,11 @@ mentees (so popular mentors do not crowd the others out of every list), plus the
 pairs; the full mentee x mentor matrix never exists. It also records, per mentee, what
 the explanations need (allowed counts, exclusions per rule, best score).
 
+It runs in two steps, :func:`scan_candidates` (the blocks) and
+:meth:`CandidateScan.select` (the arcs), so that mentor prices estimated in between
+(:mod:`matching.solver._contention`) can choose each mentee's ``top_k`` by score less
+price, from the best mentors by score each mentee's pool remembers.
+
 :class:`CandidatePricer` is the solver's column generator: given dual prices it scans
 every allowed pair block by block and returns those missing from the problem whose
 score beats the prices; when it returns nothing, the restricted optimum is optimal over

@@ -324,7 +324,9 @@ class SolverOptions(_Frozen):
 
     method: Literal["auto", "min_cost_flow", "cp_sat", "stable"] = "auto"
     top_k: int = Field(default=20, ge=1, le=1000)
-    """Candidate mentors kept per mentee before the certificate adds what is missing."""
+    """Candidate mentors kept per mentee before the certificate adds what is missing: her
+    best by score, or from 2,000 mentees her best by score less each mentor's contention
+    price (estimated on a quarter of the cohort), plus her best by score."""
     block_size: int = Field(default=2048, ge=1)
     """Mentees scored at once against all mentors; bounds memory."""
     certify: bool = True
