@@ -27,8 +27,9 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import count, pairwise
+from typing import TypedDict, Unpack
 
 import numpy as np
 from numpy.typing import NDArray
@@ -140,7 +141,7 @@ class CandidateScan:
 
     The arcs are each mentee's ``top_k`` by block score (``by_score``, keys
     ``mentee x n_mentors + mentor``), each mentor's best mentees (``mentor_side_*``) and
-    the locked pairs; the other fields are those of :class:`CandidateGraph`.
+    the locked pairs; ``records`` is the graph without its arcs (eligibility, pools).
     """
 
     scorer: PairScorer
@@ -150,16 +151,15 @@ class CandidateScan:
     mentor_side_mentor: IntArray
     mentor_side_score: NDArray[np.float32]
     locked_keys: IntArray
-    allowed_count: IntArray
-    rule_allowed_count: IntArray
-    exclusion_counts: IntArray
-    below_min_score_count: IntArray
-    best_rule_allowed_score: FloatArray
-    exclusion_names: tuple[str, ...]
-    pool_mentor: NDArray[np.int32] | None
-    pool_score: NDArray[np.float32] | None
-    pool_bound: NDArray[np.float32] | None
-    forbidden_keys: IntArray
+    records: CandidateGraph
+
+    @property
+    def pool_mentor(self) -> NDArray[np.int32] | None:
+        return self.records.pool_mentor
+
+    @property
+    def pool_score(self) -> NDArray[np.float32] | None:
+        return self.records.pool_score
 
     @property
     def n_mentees(self) -> int:
@@ -218,20 +218,11 @@ class CandidateScan:
         # Float32 could let a pair right at min_score or a threshold through: exact check
         # wins (locked pairs were checked exactly, so they always stay).
         keep = arc_ok | is_member(keys, self.locked_keys)
-        return CandidateGraph(
+        return replace(
+            self.records,
             arc_mentee=arc_mentee[keep].astype(np.int64),
             arc_mentor=arc_mentor[keep].astype(np.int64),
             arc_score=arc_score[keep],
-            allowed_count=self.allowed_count,
-            rule_allowed_count=self.rule_allowed_count,
-            exclusion_counts=self.exclusion_counts,
-            below_min_score_count=self.below_min_score_count,
-            best_rule_allowed_score=self.best_rule_allowed_score,
-            exclusion_names=self.exclusion_names,
-            pool_mentor=self.pool_mentor,
-            pool_score=self.pool_score,
-            pool_bound=self.pool_bound,
-            forbidden_keys=self.forbidden_keys,
         )
 
     def _passes(self, vals: NDArray[np.float32]) -> BoolArray:
@@ -320,32 +311,24 @@ def _check_locked(
         raise RuleError(f"locked pair {row + 1} is not allowed: rule '{name}' excludes it")
 
 
+class ScanOptions(TypedDict, total=False):
+    """Keyword options of :func:`scan_candidates` besides ``top_k`` (documented there)."""
+
+    locked: Sequence[tuple[int, int]]
+    forbidden: Sequence[tuple[int, int]]
+    previous: Sequence[tuple[int, int]]
+    block_size: int
+    per_mentor: int | None
+    pool: int
+    progress: Callable[[float], None] | None
+
+
 def build_candidates(
-    scorer: PairScorer,
-    *,
-    top_k: int,
-    locked: Sequence[tuple[int, int]] = (),
-    forbidden: Sequence[tuple[int, int]] = (),
-    previous: Sequence[tuple[int, int]] = (),
-    block_size: int = 2048,
-    per_mentor: int | None = None,
-    pool: int = 128,
-    progress: Callable[[float], None] | None = None,
+    scorer: PairScorer, *, top_k: int, **options: Unpack[ScanOptions]
 ) -> CandidateGraph:
     """Score blocks of mentees and keep the candidate arcs, each mentee's ``top_k`` by
     score: :func:`scan_candidates` (same parameters) then :meth:`CandidateScan.select`."""
-    scan = scan_candidates(
-        scorer,
-        top_k=top_k,
-        locked=locked,
-        forbidden=forbidden,
-        previous=previous,
-        block_size=block_size,
-        per_mentor=per_mentor,
-        pool=pool,
-        progress=progress,
-    )
-    return scan.select()
+    return scan_candidates(scorer, top_k=top_k, **options).select()
 
 
 def scan_candidates(
@@ -553,14 +536,11 @@ def scan_candidates(
         if has_best.any():
             best_idx = np.flatnonzero(has_best)
             best[best_idx] = scorer.pair_contributions(best_idx, best_mentor[has_best]).sum(axis=1)
-    return CandidateScan(
-        scorer=scorer,
-        top_k=top_k,
-        by_score=mentee_side,
-        mentor_side_mentee=mentor_best_idx[live],
-        mentor_side_mentor=np.nonzero(live)[1].astype(np.int64),
-        mentor_side_score=mentor_best[live].astype(np.float32),
-        locked_keys=_keys(locked, m),
+    no_arcs = np.empty(0, dtype=np.int64)
+    records = CandidateGraph(
+        arc_mentee=no_arcs,
+        arc_mentor=no_arcs,
+        arc_score=np.empty(0, dtype=np.float64),
         allowed_count=allowed_count,
         rule_allowed_count=rule_allowed_count,
         exclusion_counts=exclusion_counts,
@@ -571,6 +551,16 @@ def scan_candidates(
         pool_score=pool_score if width else None,
         pool_bound=pool_bound if width else None,
         forbidden_keys=forbidden_keys,
+    )
+    return CandidateScan(
+        scorer=scorer,
+        top_k=top_k,
+        by_score=mentee_side,
+        mentor_side_mentee=mentor_best_idx[live],
+        mentor_side_mentor=np.nonzero(live)[1].astype(np.int64),
+        mentor_side_score=mentor_best[live].astype(np.float32),
+        locked_keys=_keys(locked, m),
+        records=records,
     )
 
 
