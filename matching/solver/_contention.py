@@ -38,8 +38,10 @@ SUBSAMPLE_STRIDE = 4
 4 leaves 7 improving pairs to the certificate, a stride of 10 leaves 381)."""
 
 MIN_MENTEES = 2000
-"""Smaller cohorts choose by score alone: their subsample would be too small to price
-anyone, and their first certificate finds few pairs anyway."""
+"""Smaller cohorts choose by score alone. Measured on the synthetic cohorts (coverage,
+solve step with the estimate against without): at 500 and 1,000 mentees one round
+certifies either way and the estimate adds about 1 ms; at 2,000, 3,000 and 5,000 it saves
+a round (0.024 s against 0.030 s, 0.047 against 0.053, 0.079 against 0.092)."""
 
 
 def subsample(n_mentees: int) -> IntArray | None:
