@@ -155,6 +155,9 @@ def match(
     with clock.step("encode"):
         mentee_frame = _sorted(participants_frame(mentees, "mentee"))
         mentor_frame = _sorted(participants_frame(mentors, "mentor"))
+        for side, frame in (("mentee", mentee_frame), ("mentor", mentor_frame)):
+            if frame.empty:
+                raise InputError(f"no {side}s: the {side} table has no rows")
         ids = _Ids(mentee_frame["id"].tolist(), mentor_frame["id"].tolist())
         locked_idx = ids.pairs(locked, "locked")
         forbidden_idx = ids.pairs(forbidden, "forbidden")
