@@ -143,7 +143,6 @@ def test_unknown_ids_are_refused_without_echoing_them() -> None:
     assert caught.value.column == "mentee_id"
 
 
-
 @pytest.mark.parametrize("side", ["mentee", "mentor"])
 def test_an_empty_side_is_refused_by_name(side: str) -> None:
     mentees, mentors = _cohort()
@@ -156,6 +155,7 @@ def test_an_empty_side_is_refused_by_name(side: str) -> None:
     scores = pd.DataFrame({"mentee_id": ["a"], "mentor_id": ["m1"], "score": [0.5]})
     with pytest.raises(InputError, match=f"no {side}s"):
         matching.match(mentees, mentors, PROGRAMME, scores=scores)
+
 
 def test_model_objects_and_progress() -> None:
     mentees = [Mentee(id="x", needs="seo", languages=["fr"])]
