@@ -3,20 +3,22 @@
 **Why.** Candidates chosen by score alone (each mentee's ``top_k``, each mentor's best
 mentees) send every mentee to the same favourites when some mentors are everyone's
 favourites. The first restricted optimum then prices those mentors high, and many
-mentees gain by moving to mentors outside their lists: at 30,000 x 3,000 the certificate
-found 17,497 such pairs (median rank 57 in the mentee's list, 305 in the mentor's), and
-re-optimising them cost as much as a second full solve. The gap grew faster than the
-cohort (451 pairs at 8,000 x 800).
+mentees gain by moving to mentors outside their lists: at 30,000 x 3,000 the first
+certificate returned 15,606 such pairs (17,497 in all, at most five per mentee returned;
+median rank 57 in the mentee's list, 305 in the mentor's), and re-optimising them cost as
+much as a second full solve. Their number grew faster than the cohort (451 at 8,000 x
+800).
 
 **What.** Every :data:`SUBSAMPLE_STRIDE`-th mentee, with each mentor's seats divided by
 the stride (rounded up: a mentor with one seat is not priced as full), is a small copy
 of the market. One OR-Tools min-cost flow (total score) on that subsample's candidate
 arcs, and the node potentials of its optimum, give each mentor a price: what the
-subsample's mentees would give up for one more of his seats (the least such price, as
-:meth:`FlowNetwork.potentials` gives them). Choosing each mentee's ``top_k`` by score
-less that price (:meth:`matching.candidates.CandidateScan.select`) points her at the
-mentors she can get. Measured at 30,000 x 3,000: 7 pairs found by the first
-certificate instead of 17,497, for a flow a quarter the size.
+subsample's mentees would give up for one more of his seats (the least price that
+supports the subsample's optimum, as :meth:`FlowNetwork.potentials` gives them). Choosing
+each mentee's ``top_k`` by score less that price
+(:meth:`matching.candidates.CandidateScan.select`) points her at the mentors she can get.
+Measured at 30,000 x 3,000: the first certificate returns 7 pairs instead of 15,606, for
+a flow a quarter the size (0.1 s); at 8,000 and 15,000 it returns none.
 
 **Exactness does not depend on it.** These prices only choose which arcs the first
 restricted solve sees; the certificate (:mod:`._min_cost_flow`) still prices every
@@ -34,8 +36,9 @@ from matching.solver._network import FlowNetwork
 from matching.solver._problem import FloatArray, IntArray
 
 SUBSAMPLE_STRIDE = 4
-"""One mentee in this many is in the subsample (measured at 30,000 x 3,000: a stride of
-4 leaves 7 improving pairs to the certificate, a stride of 10 leaves 381)."""
+"""One mentee in this many is in the subsample. Measured at 30,000 x 3,000: strides 2, 3
+and 4 all leave 6 to 8 improving pairs to the first certificate (two rounds), 4 with the
+smallest flow; a stride of 6 leaves 55 and needs a third round."""
 
 MIN_MENTEES = 2000
 """Smaller cohorts choose by score alone. Measured on the synthetic cohorts (coverage,
