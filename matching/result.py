@@ -92,6 +92,9 @@ class Summary:
     candidate_arcs: int = 0
     components: int = 0
     timings: Mapping[str, float] = field(default_factory=dict)
+    """Seconds per step: ``encode``, ``score`` (blocks and candidates), ``prices`` (the
+    contention estimate that chooses candidates: scored by criteria only, 0 below 2,000
+    mentees), ``solve`` (flows, pricing, certificate) and ``explain``."""
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
