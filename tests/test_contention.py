@@ -7,6 +7,8 @@ from functools import cache
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import matching
 from matching import _pipeline
@@ -20,10 +22,14 @@ N, M = 150, 12
 
 
 @cache
-def _scan(seed: int = 3, top_k: int = 3) -> CandidateScan:
+def _scorer(seed: int) -> PairScorer:
     cohort = generate_cohort(N, M, seed=seed)
-    scorer = PairScorer(cohort.programme).fit(cohort.mentees, cohort.mentors)
-    return scan_candidates(scorer, top_k=top_k, per_mentor=2, pool=6)
+    return PairScorer(cohort.programme).fit(cohort.mentees, cohort.mentors)
+
+
+@cache
+def _scan(seed: int = 3, top_k: int = 3) -> CandidateScan:
+    return scan_candidates(_scorer(seed), top_k=top_k, per_mentor=2, pool=6)
 
 
 def _pairs(graph_mentee: np.ndarray, graph_mentor: np.ndarray) -> set[tuple[int, int]]:
@@ -161,3 +167,45 @@ def test_contention_candidates_are_deterministic(estimate_always: list[int]) -> 
     ]
     assert first.summary.candidate_arcs == again.summary.candidate_arcs
     assert len(estimate_always) == 2
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 2),
+    top_k=st.integers(1, 8),
+    prices=st.lists(st.floats(0.0, 2.0), min_size=M, max_size=M),
+    excluded=st.lists(st.tuples(st.integers(0, N - 1), st.integers(0, M - 1)), max_size=30),
+    n_locked=st.integers(0, 5),
+)
+def test_any_prices_keep_rules_exclusions_locked_pairs_and_the_mentor_side(
+    seed: int,
+    top_k: int,
+    prices: list[float],
+    excluded: list[tuple[int, int]],
+    n_locked: int,
+) -> None:
+    scorer = _scorer(seed)
+    plain = scan_candidates(scorer, top_k=top_k, per_mentor=2, pool=6).select()
+    # Locked pairs: allowed candidate pairs of distinct mentees, none of them excluded.
+    keys = plain.arc_mentee * M + plain.arc_mentor
+    banned = {i * M + j for i, j in excluded}
+    free = [k for k in keys.tolist() if k not in banned]
+    locked = [(k // M, k % M) for k in free[:: max(1, len(free) // max(n_locked, 1))][:n_locked]]
+    scan = scan_candidates(
+        scorer, top_k=top_k, per_mentor=2, pool=6, forbidden=excluded, locked=locked
+    )
+    graph = scan.select(np.asarray(prices))
+    arcs = _pairs(graph.arc_mentee, graph.arc_mentor)
+    score, ok = scorer.exact_pairs(graph.arc_mentee, graph.arc_mentor)
+    assert ok.all()  # every arc allowed by the rules and the minimum score
+    np.testing.assert_array_equal(graph.arc_score, score)
+    assert not arcs & set(excluded)
+    assert set(locked) <= arcs
+    mentor_side = _pairs(scan.mentor_side_mentee, scan.mentor_side_mentor)
+    assert mentor_side <= arcs
+    keys = graph.arc_mentee * M + graph.arc_mentor
+    assert np.all(np.diff(keys) > 0)  # sorted, each pair once
+    assert scan.pool_score is not None
+    allowed_in_pool = np.count_nonzero(scan._passes(scan.pool_score), axis=1)
+    per_mentee = np.bincount(graph.arc_mentee, minlength=N)
+    assert (per_mentee >= np.minimum(top_k, allowed_in_pool)).all()
