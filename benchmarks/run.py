@@ -371,7 +371,7 @@ def _analyse(results: dict[str, Any]) -> None:
         exponents[f"ours.{step}"] = {"time_vs_nm": _fit_exponent(xs, ys), "sizes": len(xs)}
     arcs = [r["methods"]["ours"].get("candidate_arcs", 0) for r in ours]
     # The contention estimate is a flow solve too: counted with the solve step here.
-    solve = [_solve_with_prices(r["methods"]["ours"].get("timings", {})) for r in ours]
+    solve = [solve_with_prices(r["methods"]["ours"].get("timings", {})) for r in ours]
     exponents["ours.solve_vs_candidate_arcs"] = {
         "time_vs_arcs": _fit_exponent([float(a) for a in arcs], solve),
         "sizes": len(ours),
@@ -396,7 +396,7 @@ def _analyse(results: dict[str, Any]) -> None:
     results["targets"] = _targets(results)
 
 
-def _solve_with_prices(timings: dict[str, float]) -> float:
+def solve_with_prices(timings: dict[str, float]) -> float:
     """The solve step plus the contention estimate that chose its candidates."""
     return float(timings.get("solve", 0.0)) + float(timings.get("prices", 0.0))
 

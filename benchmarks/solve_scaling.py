@@ -53,7 +53,7 @@ from typing import Any, Final
 import numpy as np
 
 from benchmarks.instances import cohort_frames
-from benchmarks.run import ensure_baseline_venv, machine_info, parse_sizes
+from benchmarks.run import ensure_baseline_venv, machine_info, parse_sizes, solve_with_prices
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
@@ -273,8 +273,7 @@ def _described(flow_reference: dict[str, Any]) -> str:
 def _solve(run: dict[str, Any]) -> float:
     """The solve step with the contention estimate (a smaller flow that chooses the
     candidates): what the solver costs, wherever the summary books it."""
-    timings = run["timings"]
-    return float(timings.get("solve", math.nan)) + float(timings.get("prices", 0.0))
+    return solve_with_prices(run["timings"])
 
 
 def _cell(n: int, m: int, k: int, runs: list[dict[str, Any]]) -> dict[str, Any]:

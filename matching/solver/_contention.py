@@ -27,8 +27,6 @@ allowed pair. A poor estimate costs pricing rounds, never optimality.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from matching.solver._min_cost_flow import choose_levels
@@ -78,14 +76,8 @@ def contention_prices(
     """
     n, m = int(demand.size), int(capacity.size)
     seats = np.ceil(np.asarray(capacity, dtype=np.float64) * share).astype(np.int64)
-    max_score = float(np.max(score, initial=0.0))
-    levels = choose_levels(
-        max_score if math.isfinite(max_score) else 0.0,
-        1,
-        n + m + 1,
-        coverage=False,
-        min_loads=False,
-    )
+    max_score = float(np.max(score, initial=0.0))  # candidate scores are finite
+    levels = choose_levels(max_score, 1, n + m + 1, coverage=False, min_loads=False)
     values = np.rint(score * levels.scale).astype(np.int64)
     net = FlowNetwork(
         mentee, mentor, values, demand, seats, np.zeros(m, dtype=np.int64), min_load_bonus=0
