@@ -52,7 +52,8 @@ def test_blocks_pairs_and_phrases_agree_with_and_without_tables(criterion: Crite
     n_distinct = whole.distinct[0] * whole.distinct[1]
     # Whole table and its per-mentor copy; the table alone; no table at all.
     regimes = {"table only": _fitted(criterion, n_distinct), "no table": _fitted(criterion, 0)}
-    assert whole._table is not None and regimes["no table"]._table is None
+    assert whole._table is not None
+    assert regimes["no table"]._table is None
     n, m = whole.n_mentees_, whole.n_mentors_
     rng = np.random.default_rng(0)
     rows = rng.choice(n, size=60, replace=True).astype(np.int64)  # repeats on purpose
