@@ -8,7 +8,9 @@ in-process on seeded synthetic cohorts:
 - the default programme plus one group quota, "at least ``--share`` of the cooperative
   members matched", on cohorts with few mentors so that the quota binds: once with one
   mentor per mentee and once with demands as ``generate_cohort`` draws them (some mentees
-  want two mentors).
+  want two mentors);
+- the same cohorts (demands as drawn) with a quota per country, "at least
+  ``--country-share`` of each country's mentees matched": ten quotas at once.
 
 Each case runs once after one discarded warm-up match per process; the table gives the
 seconds, the solve step, the method the solver reports, its status and gap, and the
@@ -45,11 +47,14 @@ _NOT_MET |= {"matched": 0, "total_score": None, "load_average_before": None}
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks.objectives",
-        description="matching.match() under every objective and with a binding quota.",
+        description="matching.match() under every objective and with binding quotas.",
     )
     parser.add_argument("--sizes", help=f"objective cohorts (default {FULL_SIZES})")
     parser.add_argument("--quota-sizes", help=f"quota cohorts (default {FULL_QUOTA_SIZES})")
     parser.add_argument("--share", type=float, default=0.95, help="quota: share of members")
+    parser.add_argument(
+        "--country-share", type=float, default=0.5, help="per-country quotas: share of each"
+    )
     parser.add_argument("--quick", action="store_true", help="small sizes")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--name", help="results file stem (default objectives or -quick)")
@@ -61,8 +66,8 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     args.quota_sizes = parse_sizes(
         args.quota_sizes or (QUICK_QUOTA_SIZES if args.quick else FULL_QUOTA_SIZES)
     )
-    if not 0.0 < args.share <= 1.0:
-        parser.error("--share must be in (0, 1]")
+    if not (0.0 < args.share <= 1.0 and 0.0 < args.country_share <= 1.0):
+        parser.error("--share and --country-share must be in (0, 1]")
     args.name = args.name or ("objectives-quick" if args.quick else "objectives")
     return args
 
@@ -87,8 +92,11 @@ def _timed(mentees: Any, mentors: Any, programme: Any, objective: Objective) -> 
     }
 
 
-def _quota_cohort(n: int, m: int, seed: int, share: float, one_each: bool) -> tuple[Any, ...]:
-    """The default programme with one quota on cooperative members, and a cohort."""
+def _quota_cohort(
+    n: int, m: int, seed: int, quotas: list[dict[str, Any]] | str, one_each: bool
+) -> tuple[Any, ...]:
+    """The default programme with ``quotas`` (or, for ``"country=<share>"``, one per
+    country at that share), and a cohort."""
     import matching
     from matching.model import Programme
     from matching.synthetic import generate_cohort
@@ -97,21 +105,28 @@ def _quota_cohort(n: int, m: int, seed: int, share: float, one_each: bool) -> tu
     mentees = cohort.mentees.copy()
     if one_each:
         mentees["demand"] = 1
+    if isinstance(quotas, str):
+        share = float(quotas.split("=")[1])
+        countries = sorted(mentees["country"].astype(str).unique())
+        quotas = [{"field": "country", "value": c, "min_share": share} for c in countries]
     config = matching.default_programme().model_dump()
-    config["quotas"] = [{"field": "status", "value": "cooperative", "min_share": share}]
+    config["quotas"] = quotas
     return Programme.from_dict(config), mentees, cohort.mentors
 
 
 def _quota_met_without(programme: Any, mentees: Any, mentors: Any) -> bool:
-    """Whether the optimum without the quota already matches the share asked for."""
+    """Whether the optimum without the quotas already matches every share asked for."""
     import matching
 
     free = programme.model_copy(update={"quotas": ()})
     result = matching.match(mentees, mentors, free)
-    members = set(mentees.loc[mentees["status"] == "cooperative", "id"])
-    matched = {p.mentee_id for p in result.pairs} & members
-    needed = float(programme.quotas[0].min_share) * len(members)
-    return len(matched) >= needed - 1e-9
+    matched_ids = {p.mentee_id for p in result.pairs}
+    for quota in programme.quotas:
+        values = mentees[quota.field].astype(str).str.strip().str.lower()
+        members = set(mentees.loc[values == quota.value.strip().lower(), "id"])
+        if len(matched_ids & members) < float(quota.min_share) * len(members) - 1e-9:
+            return False
+    return True
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -126,15 +141,20 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             print(f"== {n}x{m} {objective}", flush=True)
             row: dict[str, Any] = {"case": f"{n}x{m}", "objective": objective, "quota": ""}
             rows.append(row | _timed(mentees, mentors, programme, objective))
+    cooperative = [{"field": "status", "value": "cooperative", "min_share": args.share}]
+    cases = [
+        (cooperative, True, f"cooperative >= {args.share:g}, one mentor each"),
+        (cooperative, False, f"cooperative >= {args.share:g}, demand as drawn"),
+        (f"country={args.country_share}", False, f"each country >= {args.country_share:g}"),
+    ]
     for n, m in args.quota_sizes:
-        for one_each in (True, False):
-            demand = "one mentor each" if one_each else "demand as drawn"
-            print(f"== {n}x{m} quota, {demand}", flush=True)
-            programme, mentees, mentors = _quota_cohort(n, m, args.seed, args.share, one_each)
+        for quotas, one_each, label in cases:
+            print(f"== {n}x{m} quota: {label}", flush=True)
+            programme, mentees, mentors = _quota_cohort(n, m, args.seed, quotas, one_each)
             quota_row: dict[str, Any] = {
                 "case": f"{n}x{m}",
                 "objective": "coverage",
-                "quota": f"cooperative >= {args.share:g}, {demand}",
+                "quota": label,
                 "met_without_quota": _quota_met_without(programme, mentees, mentors),
             }
             try:

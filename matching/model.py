@@ -312,7 +312,9 @@ Rule = Annotated[RequiresRule | ExcludeSameRule, Field(discriminator="kind")]
 
 class GroupQuota(_Frozen):
     """At least ``min_share`` of the mentees whose ``field`` equals ``value`` are matched
-    (e.g. 40% of cooperative members). Solved with CP-SAT."""
+    (e.g. 40% of cooperative members). The min-cost flow enforces quotas whose groups
+    share no mentee (one field, or fields that never overlap) under ``total`` and
+    ``coverage``; CP-SAT the others."""
 
     field: str
     value: str
@@ -367,6 +369,12 @@ class Programme(_Frozen):
                 raise ValueError(f"criterion name '{name}' is reserved for an output column")
         if sum(c.weight for c in self.criteria) <= 0:
             raise ValueError("at least one criterion needs a weight above 0")
+        return self
+
+    @model_validator(mode="after")
+    def _quotas_need_a_method_that_honours_them(self) -> Self:
+        if self.quotas and self.solver.method == "stable":
+            raise ValueError("solver.method 'stable' cannot honour quotas: use 'auto'")
         return self
 
     # ----------------------------------------------------------------- loading

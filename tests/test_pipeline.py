@@ -10,6 +10,7 @@ import pytest
 
 import matching
 from matching import InputError, Mentee, Mentor, Programme, RuleError
+from matching.synthetic import generate_cohort
 
 PROGRAMME = Programme.from_dict(
     {
@@ -213,3 +214,51 @@ def test_objectives_differ_as_documented() -> None:
     assert coverage.summary.pairs == 2
     assert coverage.summary.total_score == pytest.approx(0.6)
     assert np.isclose(coverage.summary.upper_bound, 0.6)
+
+
+def _per_country_quotas(share: float) -> tuple[Programme, pd.DataFrame, pd.DataFrame]:
+    """A synthetic cohort with 120 seats for 400 mentees wanting one mentor each and a
+    quota per country of the three largest (without quotas, 39%, 26% and 18% of their
+    members get a mentor)."""
+    cohort = generate_cohort(400, 20, seed=4)
+    mentees = cohort.mentees.assign(demand=1)
+    mentors = cohort.mentors.assign(capacity=np.minimum(cohort.mentors["capacity"], 6))
+    countries = mentees["country"].value_counts().index[:3]
+    config = cohort.programme.model_dump()
+    config["objective"] = "coverage"
+    config["quotas"] = [{"field": "country", "value": c, "min_share": share} for c in countries]
+    return Programme.from_dict(config), mentees, mentors
+
+
+def test_a_quota_per_country_is_met_with_a_proof() -> None:
+    programme, mentees, mentors = _per_country_quotas(0.4)
+    free = matching.match(mentees, mentors, programme.model_copy(update={"quotas": ()}))
+    result = matching.match(mentees, mentors, programme)
+    matched = {pair.mentee_id for pair in result.pairs}
+    assert result.summary.status == "optimal"
+    assert result.summary.gap == 0.0
+    assert result.summary.method == "min_cost_flow"
+    binding = 0
+    for quota in programme.quotas:
+        members = set(mentees.loc[mentees["country"] == quota.value, "id"])
+        assert len(members & matched) >= 0.4 * len(members) - 1e-9
+        free_matched = {pair.mentee_id for pair in free.pairs}
+        binding += len(members & free_matched) < 0.4 * len(members)
+    assert binding  # the quotas change the answer: they bind
+    assert result.summary.matched == free.summary.matched  # coverage kept: seats are full
+    assert result.summary.total_score <= free.summary.total_score
+
+
+def test_a_quota_no_assignment_can_meet_is_named() -> None:
+    programme, mentees, mentors = _per_country_quotas(1.0)
+    mentors = mentors.assign(capacity=1)  # 20 seats for 400 mentees
+    with pytest.raises(RuleError, match=r"quota\(s\) cannot all be met with the allowed pairs"):
+        matching.match(mentees, mentors, programme)
+
+
+def test_the_stable_method_refuses_quotas() -> None:
+    config = PROGRAMME.model_dump()
+    config["quotas"] = [{"field": "organisation", "value": "coop1", "min_share": 0.5}]
+    config["solver"] = {"method": "stable"}
+    with pytest.raises(matching.ConfigError, match="cannot honour quotas"):
+        Programme.from_dict(config)

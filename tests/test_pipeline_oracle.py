@@ -1,8 +1,8 @@
 """``match()`` end to end on pruned candidates against a MILP over *every* allowed pair.
 
 The engine's own scorer and pricer (float32 blocks, pools, a per-mentee cap) serve every
-flow of the solver — pricing rounds, ``fair``'s levels, the relaxed flow and each
-Lagrangian bonus of a quota, CP-SAT's missing pairs — and a result that says
+flow of the solver — pricing rounds, ``fair``'s levels, the quota groups of the flow,
+CP-SAT's missing pairs — and a result that says
 ``optimal`` must be the optimum over all allowed pairs, not only over the candidates."""
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ One problem type (:class:`AssignmentProblem`: sparse allowed pairs with scores, 
 capacities, minimum loads, locked and incumbent pairs, quotas), one configuration
 (:class:`SolverConfig`) and one answer (:class:`AssignmentSolution`), behind
 :func:`solve`: OR-Tools min-cost flow by default (exact on the arcs, and over all allowed
-pairs with an :class:`ArcPricer`), CP-SAT for quotas, deferred acceptance for ``stable``.
+pairs with an :class:`ArcPricer`; quotas on groups that share no mentee included),
+CP-SAT for the other quotas, deferred acceptance for ``stable``.
 :func:`validate` checks any solution without trusting the solver.
 """
 

@@ -1,4 +1,5 @@
-"""CP-SAT solver for what a flow cannot express: group quotas (and anything added later).
+"""CP-SAT solver for what a flow cannot express: quotas on groups that share mentees, or
+quotas under ``fair`` (and anything added later).
 
 One Boolean per free arc; locked pairs are assigned beforehand. Quotas are hard; the
 other levels are lexicographic, solved one after another with the previous level fixed

@@ -28,6 +28,8 @@ For 1 and 2 the pricer gets prices ``t + lam u_i`` and ``lam w_j`` with
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from matching._arrays import rank_in_runs
@@ -100,7 +102,9 @@ def solve_fair(
 
 
 def _probe(arcs: WorkArcs, residual: Residual) -> tuple[tuple[int, int], Duals, int]:
-    """(min-load units, matched units) with every arc worth 1, and the probe's duals."""
+    """(min-load units, matched units) with every arc worth 1, and the probe's duals.
+    Quotas aside, as in :func:`count_levels`: these levels bound those with quotas."""
+    residual = dataclasses.replace(residual, groups=None)
     n_nodes = residual.demand.size + residual.capacity.size + 1
     levels = choose_levels(
         0.0,

@@ -88,6 +88,8 @@ class Levels:
     scale: float
     bonus: int
     min_load_bonus: int
+    shortfall_cost: int = 0
+    """Cost of a quota member left without a mentor beyond her group's allowance."""
 
     def values(self, score: FloatArray) -> IntArray:
         """Integer arc values: the coverage bonus plus the scaled score."""
@@ -101,6 +103,7 @@ def choose_levels(
     *,
     coverage: bool,
     min_loads: bool,
+    quotas: bool = False,
     count_only: bool = False,
 ) -> Levels:
     """The finest scale whose bonuses and costs fit OR-Tools' int64 headroom."""
@@ -108,9 +111,11 @@ def choose_levels(
         max_int = math.ceil(max_score * scale)
         bonus = pairs_on_cycle * max_int + 1 if coverage else 0
         min_load_bonus = bonus + pairs_on_cycle * max_int + 1 if min_loads else 0
-        biggest = min_load_bonus + bonus + max_int
+        # A cycle changes the shortfall, the min-load and the matched units by one each.
+        shortfall = min_load_bonus + bonus + pairs_on_cycle * max_int + 1 if quotas else 0
+        biggest = shortfall + min_load_bonus + bonus + max_int
         if biggest * (n_nodes + 2) < INT64_HEADROOM:
-            return Levels(scale, bonus, min_load_bonus)
+            return Levels(scale, bonus, min_load_bonus, shortfall)
     raise SolverError("scores too large for an exact integer min-cost flow")
 
 
@@ -127,6 +132,8 @@ class FlowOutcome:
     matched_units: int
     min_load_units: int
     stats: dict[str, float] = field(default_factory=dict)
+    shortfall: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
+    """Per quota group, members left without a mentor beyond its allowance (quota missed)."""
 
 
 @dataclass(frozen=True)
@@ -136,12 +143,15 @@ class Duals:
     mentee: IntArray
     mentor: IntArray
     distance: IntArray
+    group: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
+    """Price of a quota group's allowance (``d_T - d_G``), like a mentor's."""
 
 
 def network_for(
     arcs: WorkArcs, residual: Residual, levels: Levels, values: IntArray | None = None
 ) -> FlowNetwork:
-    """The flow network of ``arcs`` under ``levels`` (or explicit integer ``values``)."""
+    """The flow network of ``arcs`` under ``levels`` (or explicit integer ``values``),
+    with the residual's quota groups."""
     return FlowNetwork(
         arcs.mentee,
         arcs.mentor,
@@ -150,14 +160,25 @@ def network_for(
         residual.capacity,
         residual.min_load,
         levels.min_load_bonus,
+        residual.groups,
+        levels.shortfall_cost,
     )
 
 
 def duals_of(net: FlowNetwork, distance: IntArray, residual: Residual, levels: Levels) -> Duals:
-    """Mentee prices ``u^+`` and mentor prices ``w`` (raised where it is free to)."""
+    """Mentee prices ``u^+`` and mentor prices ``w`` (raised where it is free to).
+
+    A quota member's price stays as it is, negative too: she has no bypass for her first
+    unit, so raising her price to 0 would not be free (the bound would lose tightness)."""
     n = net.n_mentees
     sink = distance[net.sink]
-    mentee = np.maximum(distance[:n] - sink, 0)
+    mentee = distance[:n] - sink
+    clamp = np.ones(n, dtype=bool)
+    group = np.zeros(0, np.int64)
+    if net.groups is not None:
+        clamp[net.groups.members] = False
+        group = sink - distance[net.sink + 1 :]
+    mentee = np.where(clamp, np.maximum(mentee, 0), mentee)
     mentor = sink - distance[n : net.sink]
     floor = np.where(residual.min_load > 0, -levels.min_load_bonus, 0)
     mentor = np.maximum(mentor, floor)
@@ -165,7 +186,7 @@ def duals_of(net: FlowNetwork, distance: IntArray, residual: Residual, levels: L
     big = np.int64(INT64_HEADROOM // 4)
     mentee = np.where(residual.demand > 0, mentee, big)
     mentor = np.where(residual.capacity > 0, mentor, big)
-    return Duals(mentee, mentor, distance)
+    return Duals(mentee, mentor, distance, group)
 
 
 def pairs_on_cycle(residual: Residual) -> int:
@@ -239,6 +260,8 @@ def _levels_are_highest(
 ) -> tuple[bool, WorkArcs, int]:
     """Whether the outcome's min-load and matched units are the highest over all allowed
     pairs; also the arcs to continue from and the pricing rounds used."""
+    if outcome.shortfall.any():
+        return False, outcome.arcs, 0  # a quota missed: only the full levels can tell
     min_load_total = int(residual.min_load.sum())
     enough_min_load = outcome.min_load_units >= min_load_total
     if coverage:
@@ -276,7 +299,9 @@ def _pricing_loop(
     """The pricing loop of :func:`solve_with_pricing` with bonuses worth ``cycle`` pairs."""
     started = time.perf_counter()
     min_loads = bool((residual.min_load > 0).any())
+    quotas = residual.groups is not None
     n_nodes = residual.demand.size + residual.capacity.size + 1
+    n_nodes += 0 if residual.groups is None else residual.groups.size
     extra = np.zeros(0, np.int64) if known_extra is None else known_extra
     refused = np.zeros(0, np.int64)  # returned by the pricer, not taken (below threshold)
     distance: IntArray | None = None
@@ -288,7 +313,9 @@ def _pricing_loop(
     while True:
         rounds += 1
         max_score = float(arcs.score.max(initial=0.0))
-        levels = choose_levels(max_score, cycle, n_nodes, coverage=coverage, min_loads=min_loads)
+        levels = choose_levels(
+            max_score, cycle, n_nodes, coverage=coverage, min_loads=min_loads, quotas=quotas
+        )
         net = network_for(arcs, residual, levels)
         tick = time.perf_counter()
         keys = arcs.keys
@@ -338,19 +365,20 @@ def _pricing_loop(
     chosen = np.flatnonzero(flows[: arcs.size] > 0)
     m = residual.capacity.size
     min_load_units = int(flows[arcs.size + residual.demand.size :][:m].sum())
+    shortfall = net.shortfall(flows)
     total = float(arcs.score[chosen].sum())
     if pricer is None:
         bound = total
     else:
         total_int = int(np.rint(arcs.score[chosen] * levels.scale).astype(np.int64).sum())
         bound_int = _upper_bound_int(
-            arcs, residual, levels, duals, chosen.size, min_load_units, leftover
+            arcs, residual, levels, duals, (chosen.size, min_load_units, shortfall), leftover
         )
         bound = total + (bound_int - total_int) / levels.scale
     stats["seconds"] = time.perf_counter() - started
     stats["scale"] = levels.scale
     return FlowOutcome(
-        arcs, chosen, bound, certified, rounds, int(chosen.size), min_load_units, stats
+        arcs, chosen, bound, certified, rounds, int(chosen.size), min_load_units, stats, shortfall
     )
 
 
@@ -368,11 +396,12 @@ def _upper_bound_int(
     residual: Residual,
     levels: Levels,
     duals: Duals,
-    matched: int,
-    min_load_units: int,
+    reached: tuple[int, int, IntArray],
     leftover: tuple[IntArray, IntArray],
 ) -> int:
-    """Lagrangian bound on the free arcs' integer score at the solution's levels."""
+    """Lagrangian bound on the free arcs' integer score at the solution's levels
+    ``reached``: (matched units, min-load units, shortfall per quota group)."""
+    matched, min_load_units, shortfall = reached
     u = np.where(residual.demand > 0, duals.mentee, 0)
     w = np.where(residual.capacity > 0, duals.mentor, 0)
     c, ml = residual.capacity, residual.min_load
@@ -380,13 +409,41 @@ def _upper_bound_int(
     value = _dot(residual.demand, u) + _dot(ml, np.maximum(w + levels.min_load_bonus, 0))
     value += _dot(c - ml, np.maximum(w, 0))
     value -= levels.bonus * matched + levels.min_load_bonus * min_load_units
+    value += levels.shortfall_cost * int(shortfall.sum())
     # Each pair has capacity 1: a pair adds its positive margin value - u - w, and a
     # mentee at most her ``demand`` largest ones (present arcs and leftover violators).
     margin = levels.values(arcs.score) - u[arcs.mentee] - w[arcs.mentor]
     mentee = np.concatenate([arcs.mentee, leftover[0]])
     margin = np.concatenate([margin, leftover[1]])
+    if residual.groups is not None:
+        value += _dot(residual.groups.allowance, np.maximum(duals.group, 0))
+        extra_mentee, extra_margin = _member_margins(residual, levels, duals.group, u)
+        mentee = np.concatenate([mentee, extra_mentee])
+        margin = np.concatenate([margin, extra_margin])
     positive = margin > 0
     return value + sum_of_largest(mentee[positive], margin[positive], residual.demand)
+
+
+def _member_margins(
+    residual: Residual, levels: Levels, group_price: IntArray, u: IntArray
+) -> tuple[IntArray, IntArray]:
+    """The margins of quota members' other ways out, one entry per unit of capacity: the
+    group's allowance (value 0, price ``w_G``), the shortfall (value ``-shortfall_cost``)
+    and each of the ``demand - 1`` bypass units (value 0). A member's price may be
+    negative (:func:`duals_of`), and then these may be positive."""
+    assert residual.groups is not None
+    members = residual.groups.members
+    own = u[members]
+    bypass = residual.demand[members] - 1
+    mentee = np.concatenate([members, members, np.repeat(members, bypass)])
+    margin = np.concatenate(
+        [
+            -own - group_price[residual.groups.member_group[members]],
+            -levels.shortfall_cost - own,
+            np.repeat(-own, bypass),
+        ]
+    )
+    return mentee, margin
 
 
 def _dot(a: IntArray, b: IntArray) -> int:

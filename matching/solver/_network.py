@@ -1,13 +1,27 @@
 """The flow network behind the min-cost-flow solver, and its node potentials.
 
-Nodes: mentees ``0..N-1``, mentors ``N..N+M-1`` and one sink ``T = N+M``. Arcs, in
-this order (the *kinds* below index the network's arc arrays):
+Nodes: mentees ``0..N-1``, mentors ``N..N+M-1``, one sink ``T = N+M`` and, with quota
+groups, one node ``G_g = N+M+1+g`` per group. Arcs, in this order (the *kinds* below
+index the network's arc arrays):
 
 - ``real``: mentee -> mentor, capacity 1, cost ``-value`` (one per allowed pair);
-- ``bypass``: mentee -> T, capacity ``demand``, cost 0 (leaving a unit unmatched), so
-  every supply can always reach T and the problem is always feasible;
+- ``bypass``: mentee -> T, capacity ``demand`` (``demand - 1`` for a quota member), cost
+  0 (leaving a unit unmatched);
 - ``min_load``: mentor -> T, capacity ``min_load``, cost ``-min_load_bonus``;
-- ``rest``: mentor -> T, capacity ``capacity - min_load``, cost 0.
+- ``rest``: mentor -> T, capacity ``capacity - min_load``, cost 0;
+
+and with quota groups (:class:`QuotaGroups`):
+
+- ``unmatched``: member -> her group's node, capacity 1, cost 0 (her *first* unit left
+  unmatched: she gets no mentor at all);
+- ``allowance``: G_g -> T, capacity: how many members may get no mentor;
+- ``shortfall``: member -> T, capacity 1, cost ``shortfall_cost`` (a member left without
+  a mentor beyond the allowance: the quota missed, at a price above every other level).
+
+Every supply can always reach T, so the problem is always feasible. A quota "at least
+``q`` of group ``g`` get a mentor" is then a capacity: a member whose first unit is
+not matched sends it through ``G_g`` or pays the shortfall, and ``G_g`` passes at most
+``|g| - q`` units. This holds for groups that share no mentee (one node per member).
 
 Mentee ``i`` supplies ``demand_i``; T absorbs it all. OR-Tools' ``SimpleMinCostFlow``
 does not expose node potentials in Python, so :meth:`FlowNetwork.potentials` rebuilds
@@ -17,6 +31,8 @@ negative residual cycle).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 from ortools.graph.python import max_flow, min_cost_flow
@@ -30,8 +46,34 @@ refuses costs whose scaled magnitude (cost x (nodes + 1)) overflows int64 (measu
 BAD_COST_RANGE from 1e15 at 33,000 nodes), and we keep a factor 4 of margin."""
 
 
+@dataclass(frozen=True)
+class QuotaGroups:
+    """Quotas on groups that share no mentee, as the network's group nodes.
+
+    ``member_group[i]`` is mentee ``i``'s group (-1: none, or nothing left to decide: a
+    locked pair matches her already, or she wants no more mentors); ``allowance[g]`` is
+    how many of the group's members may get no mentor, ``required[g]`` how many must get
+    one, and ``names[g]`` the quota's name (for messages).
+    """
+
+    member_group: IntArray
+    allowance: IntArray
+    required: IntArray
+    names: tuple[str, ...]
+
+    @property
+    def size(self) -> int:
+        return len(self.names)
+
+    @property
+    def members(self) -> IntArray:
+        """Mentees in some group, in index order."""
+        return np.flatnonzero(self.member_group >= 0).astype(np.int64)
+
+
 class FlowNetwork:
-    """A mentee -> mentor -> sink network with a bypass per mentee (see module docstring)."""
+    """A mentee -> mentor -> sink network with a bypass per mentee and, with quotas, a node
+    per quota group (see module docstring)."""
 
     def __init__(
         self,
@@ -42,30 +84,55 @@ class FlowNetwork:
         capacity: IntArray,
         min_load: IntArray,
         min_load_bonus: int,
+        groups: QuotaGroups | None = None,
+        shortfall_cost: int = 0,
     ) -> None:
         n, m = int(demand.size), int(capacity.size)
         self.n_mentees, self.n_mentors, self.sink = n, m, n + m
         self.n_real = int(arc_mentee.size)
+        self.groups = groups
+        members = np.zeros(0, np.int64) if groups is None else groups.members
+        n_groups = 0 if groups is None else groups.size
+        self.n_groups = n_groups
+        bypass = demand.copy()
+        bypass[members] -= 1  # a member's first unit leaves through her group or shortfall
+        mentees = np.arange(n, dtype=np.int64)
         mentors = n + np.arange(m, dtype=np.int64)
-        self.tails = np.concatenate([arc_mentee, np.arange(n, dtype=np.int64), mentors, mentors])
-        sinks = np.full(n + 2 * m, self.sink, dtype=np.int64)
-        self.heads = np.concatenate([n + arc_mentor, sinks])
-        self.caps = np.concatenate([np.ones(self.n_real, np.int64), demand, min_load])
-        self.caps = np.concatenate([self.caps, capacity - min_load])
-        self.costs = np.concatenate(
-            [-arc_value, np.zeros(n, np.int64), np.full(m, -min_load_bonus, np.int64)]
+        group_nodes = self.sink + 1 + np.arange(n_groups, dtype=np.int64)
+        to_group = np.zeros(0, np.int64) if groups is None else groups.member_group[members]
+        allowance = np.zeros(0, np.int64) if groups is None else groups.allowance
+        sink = self.sink
+        parts = [
+            (arc_mentee, n + arc_mentor, np.ones(self.n_real, np.int64), -arc_value),
+            _kind(mentees, sink, bypass, 0),
+            _kind(mentors, sink, min_load, -min_load_bonus),
+            _kind(mentors, sink, capacity - min_load, 0),
+            _kind(members, sink + 1 + to_group, 1, 0),
+            _kind(group_nodes, sink, allowance, 0),
+            _kind(members, sink, 1, shortfall_cost),
+        ]
+        self.tails, self.heads, self.caps, self.costs = (
+            np.concatenate([part[column] for part in parts]).astype(np.int64, copy=False)
+            for column in range(4)
         )
-        self.costs = np.concatenate([self.costs, np.zeros(m, np.int64)])
-        self.supplies = np.concatenate(
-            [demand, np.zeros(m, np.int64), np.array([-int(demand.sum())], np.int64)]
-        )
+        supplies = [demand, np.zeros(m, np.int64), np.array([-int(demand.sum())], np.int64)]
+        self.supplies = np.concatenate([*supplies, np.zeros(n_groups, np.int64)])
+        self.n_members = int(members.size)
         biggest = int(np.abs(self.costs).max(initial=0))
-        if biggest * (self.sink + 2) >= INT64_HEADROOM:
+        if biggest * (self.n_nodes + 1) >= INT64_HEADROOM:
             raise SolverError("arc costs too large for an exact integer min-cost flow")
 
     @property
     def n_nodes(self) -> int:
-        return self.sink + 1
+        return self.sink + 1 + self.n_groups
+
+    def shortfall(self, flows: IntArray) -> IntArray:
+        """Per quota group, the members left without a mentor beyond its allowance."""
+        if self.groups is None:
+            return np.zeros(0, np.int64)
+        units = flows[self.costs.size - self.n_members :]
+        group = self.groups.member_group[self.groups.members]
+        return np.bincount(group, weights=units, minlength=self.n_groups).astype(np.int64)
 
     def mentor_capacity(self) -> IntArray:
         """Seats per mentor: the capacities of his two arcs to the sink."""
@@ -105,6 +172,20 @@ class FlowNetwork:
             self.n_nodes,
             labels,
         )
+
+
+def _kind(
+    tails: IntArray, heads: IntArray | int, caps: IntArray | int, cost: int
+) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+    """One kind of arc (module docstring): a tail per arc, heads, capacities and a cost
+    broadcast to them."""
+    size = tails.size
+    return (
+        tails,
+        np.broadcast_to(np.asarray(heads, np.int64), size),
+        np.broadcast_to(np.asarray(caps, np.int64), size),
+        np.full(size, cost, np.int64),
+    )
 
 
 def solve_min_cost_flow(

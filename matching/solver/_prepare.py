@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from matching.errors import RuleError
+from matching.solver._network import QuotaGroups
 from matching.solver._problem import AssignmentProblem, BoolArray, FloatArray, IntArray
 
 
@@ -28,6 +29,9 @@ class Residual:
     demand: IntArray
     capacity: IntArray
     min_load: IntArray
+    groups: QuotaGroups | None = None
+    """Quotas the flow network enforces (:mod:`._quota_flow`); None: quotas are left to
+    the caller (or there are none)."""
 
     def incumbent(self, problem: AssignmentProblem) -> BoolArray:
         """Incumbent flags of the free arcs (all False when the problem has none)."""

@@ -1,26 +1,24 @@
-"""Group quotas: the optimum without them, else a Lagrangian flow or CP-SAT, over every pair.
+"""Group quotas: enforced by the flow when it can, else CP-SAT over every allowed pair.
 
-Adding constraints never raises an optimum, so when the optimum without quotas (min-cost
-flow, certified over every allowed pair) already meets them, it is the optimum with them:
-every level of the objective included, the bound and the gap unchanged. That is the
-common case (quotas protect a group that is matched anyway) and it takes a flow's time
-instead of a CP-SAT search.
+Quotas on groups that share no mentee, under ``total`` or ``coverage``, are enforced by
+the min-cost flow itself (:mod:`._quota_flow`): one certified pricing loop, exact over
+every allowed pair at 30,000 mentees and more, and an unmeetable quota is proven so.
 
-When the one quota of a ``total`` or ``coverage`` problem binds, a Lagrangian bonus on
-the group's pairs often decides it by flows alone (:mod:`._lagrangian`: exact at 30,000
-mentees in some twenty flows, where CP-SAT finds no solution in its time limit). Its
-result is kept when proven optimal, or when the cohort is too large for CP-SAT.
-
-Otherwise (or when ``method="cp_sat"`` is asked for) CP-SAT decides, and its proof
-covers the arcs it is given. With a pricer (candidates pruned from the allowed pairs) it
-is therefore given *every* allowed pair — the pricer returns them all at prices no score
-is below — as long as the cohort has at most :data:`CP_SAT_MAX_ARCS` mentee x mentor
-pairs (checked before asking, so memory stays bounded). Beyond that, CP-SAT gets the
-candidates and the pairs the flow priced in; its result is then only ``feasible``, and
-its bound is replaced by one that holds over every allowed pair: the highest total score
-of any assignment, quotas and minimum loads aside (a certified ``total`` flow). On the
-candidates alone, its proof, its bound and an "impossible quota" error would hold for
-the candidates only.
+The others (groups that overlap, or ``fair``) go first to the flow without them: adding
+constraints never raises an optimum, so when the optimum without quotas (certified over
+every allowed pair) already meets them, it is the optimum with them — every level of
+the objective included, the bound and the gap unchanged. That is the common case
+(quotas protect a group that is matched anyway) and it takes a flow's time instead of a
+CP-SAT search. Otherwise (or when ``method="cp_sat"`` is asked for) CP-SAT decides, and
+its proof covers the arcs it is given. With a pricer (candidates pruned from the allowed
+pairs) it is therefore given *every* allowed pair — the pricer returns them all at
+prices no score is below — as long as the cohort has at most :data:`CP_SAT_MAX_ARCS`
+mentee x mentor pairs (checked before asking, so memory stays bounded). Beyond that,
+CP-SAT gets the candidates and the pairs the flow priced in; its result is then only
+``feasible``, and its bound is replaced by one that holds over every allowed pair: the
+highest total score of any assignment, quotas and minimum loads aside (a certified
+``total`` flow). On the candidates alone, its proof, its bound and an "impossible
+quota" error would hold for the candidates only.
 """
 
 from __future__ import annotations
@@ -29,7 +27,7 @@ import dataclasses
 
 import numpy as np
 
-from matching.solver import _lagrangian as lagrangian
+from matching.errors import RuleError
 from matching.solver._arcs import new_pairs
 from matching.solver._cp_sat import solve_cp_sat
 from matching.solver._prepare import prepare
@@ -41,6 +39,7 @@ from matching.solver._problem import (
     IntArray,
     SolverConfig,
 )
+from matching.solver._quota_flow import flow_enforces_quotas, overlapping_quotas
 from matching.solver._solve import relative_gap, solve_flow
 
 CP_SAT_MAX_ARCS = 50_000
@@ -54,16 +53,25 @@ ANY_PAIR = -1e30
 def solve_with_quotas(
     problem: AssignmentProblem, config: SolverConfig, pricer: ArcPricer | None
 ) -> AssignmentSolution:
-    """Solve ``problem`` with its quotas (see module docstring)."""
+    """Solve ``problem`` with its quotas (see module docstring); ``method`` is ``auto``
+    or ``min_cost_flow`` (which refuses what the flow cannot enforce).
+
+    Raises
+    ------
+    RuleError
+        The quotas cannot all be met; or ``min_cost_flow`` was asked for quotas it cannot
+        enforce.
+    """
+    if flow_enforces_quotas(problem, config):
+        solution = solve_flow(problem, config, pricer, with_quotas=True)
+        solution.stats["quota_groups"] = float(len(problem.quotas))
+        return solution
+    if config.method == "min_cost_flow":
+        raise RuleError(_why_not_the_flow(problem, config))
     relaxed = solve_flow(problem, config, pricer)
     if quotas_met(problem, relaxed):
         relaxed.stats["quotas_met_without_them"] = 1.0
         return relaxed
-    small = problem.n_mentees * problem.n_mentors <= CP_SAT_MAX_ARCS
-    if lagrangian.applies(problem, config):
-        found = lagrangian.solve_with_bonus(problem, config, pricer, relaxed)
-        if found is not None and (found.status == "optimal" or not small):
-            return found
     priced = (relaxed.priced_mentee, relaxed.priced_mentor, relaxed.priced_score)
     return solve_cp_sat_over_all_pairs(problem, config, pricer, priced)
 
@@ -92,6 +100,19 @@ def solve_cp_sat_over_all_pairs(
         status="feasible",
         upper_bound=upper,
         gap=relative_gap(solution.total_score, upper),
+    )
+
+
+def _why_not_the_flow(problem: AssignmentProblem, config: SolverConfig) -> str:
+    """Why the min-cost flow cannot enforce these quotas (for ``method="min_cost_flow"``)."""
+    shared = overlapping_quotas(problem)
+    if shared is not None:
+        reason = f"quotas {shared[0]!r} and {shared[1]!r} share mentees"
+    else:
+        reason = f"it enforces them under 'total' and 'coverage', not {config.objective!r}"
+    return (
+        f"min_cost_flow cannot enforce these quotas ({reason}); "
+        "use method 'auto' (CP-SAT decides them) or 'cp_sat'"
     )
 
 

@@ -1,16 +1,18 @@
 """``solve()``: one entry point over the solvers, and the solution it hands back.
 
-``method="auto"`` solves a problem with quotas by :mod:`._quotas` (the optimum without
-them when it meets them, else Lagrangian flows for one quota or CP-SAT: a flow alone
-cannot express them) and any other by min-cost flow. Locked pairs are assigned first
-(:mod:`._prepare`); every solver works on the residual problem and the locked pairs are
-added back here.
+``method="auto"`` solves a problem with quotas by :mod:`._quotas` (the flow enforces
+quotas on groups that share no mentee; CP-SAT the others) and any other by min-cost
+flow. Locked pairs are assigned first (:mod:`._prepare`); every solver works on the
+residual problem and the locked pairs are added back here.
 """
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
+from matching.errors import RuleError, SolverError
 from matching.solver._arcs import WorkArcs
 from matching.solver._fair import solve_fair
 from matching.solver._min_cost_flow import FlowOutcome, solve_with_pricing
@@ -23,6 +25,7 @@ from matching.solver._problem import (
     IntArray,
     SolverConfig,
 )
+from matching.solver._quota_flow import quota_groups, shortfall_error
 
 
 def solve(
@@ -55,7 +58,7 @@ def solve(
         A solver failed (never for a feasible problem within int64 range).
     """
     method = config.method
-    if method == "auto" and problem.quotas:
+    if method in ("auto", "min_cost_flow") and problem.quotas:
         from matching.solver._quotas import solve_with_quotas
 
         return solve_with_quotas(problem, config, pricer)
@@ -64,6 +67,8 @@ def solve(
 
         return solve_cp_sat_over_all_pairs(problem, config, pricer)
     if method == "stable":
+        if problem.quotas:
+            raise RuleError("the stable method cannot honour quotas: use method 'auto'")
         from matching.solver._stable import solve_stable
 
         return solve_stable(problem, config)
@@ -71,12 +76,29 @@ def solve(
 
 
 def solve_flow(
-    problem: AssignmentProblem, config: SolverConfig, pricer: ArcPricer | None
+    problem: AssignmentProblem,
+    config: SolverConfig,
+    pricer: ArcPricer | None,
+    *,
+    with_quotas: bool = False,
 ) -> AssignmentSolution:
-    """Min-cost flow for every objective, with the pricing loop when ``pricer`` is given."""
+    """Min-cost flow for every objective, with the pricing loop when ``pricer`` is given.
+
+    ``with_quotas``: the network enforces the problem's quotas (:mod:`._quota_flow`:
+    ``total`` and ``coverage``, groups sharing no mentee); otherwise quotas are ignored.
+
+    Raises
+    ------
+    RuleError
+        With quotas: they cannot all be met over every allowed pair (over the candidates
+        when ``certify`` is off).
+    """
     residual = prepare(problem)
+    if with_quotas:
+        residual = dataclasses.replace(residual, groups=quota_groups(problem, residual))
     arcs = WorkArcs.from_problem(problem, residual)
     locked_keys = _locked_keys(problem, residual)
+    complete = pricer is None  # the arcs are every allowed pair
     if not config.certify:
         pricer = None
     if config.objective == "fair":
@@ -97,6 +119,16 @@ def solve_flow(
             pricer=pricer,
             max_rounds=config.max_rounds,
             known_extra=locked_keys,
+        )
+    if residual.groups is not None and outcome.shortfall.any():
+        if not (complete or config.certify):
+            over = "with the candidate pairs (certify is off)"
+            raise shortfall_error(residual.groups, outcome.shortfall, over)
+        if outcome.certified:
+            raise shortfall_error(residual.groups, outcome.shortfall, "with the allowed pairs")
+        raise SolverError(
+            f"quotas still missed after {outcome.rounds} pricing rounds (max_rounds): "
+            "raise max_rounds to decide whether they can be met"
         )
     return _solution(problem, residual, config, outcome)
 

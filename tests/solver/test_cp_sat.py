@@ -1,4 +1,6 @@
-"""CP-SAT: quotas against the MILP oracle, infeasible quotas named, same objectives."""
+"""Quotas under every objective and CP-SAT: the MILP oracle's optimum, infeasible quotas
+named, CP-SAT's objectives equal to the flow's. (The flow's own quota groups are tested
+in depth in ``test_quota_flow.py``.)"""
 
 from __future__ import annotations
 
@@ -47,17 +49,21 @@ def _with_quota(seed: int) -> AssignmentProblem:
 
 
 @pytest.mark.parametrize("seed", range(12))
-def test_quotas_are_met_and_objectives_equal_the_milp(seed: int) -> None:
+@pytest.mark.parametrize("method", ["auto", "cp_sat"])
+def test_quotas_are_met_and_objectives_equal_the_milp(seed: int, method: str) -> None:
     problem = _with_quota(seed)
     for objective in ("total", "coverage", "fair"):
-        config = SolverConfig(objective=objective, time_limit_seconds=20)  # type: ignore[arg-type]
+        config = SolverConfig(objective=objective, method=method, time_limit_seconds=20)  # type: ignore[arg-type]
         solution = solve(problem, config)
-        # auto: the optimum without the quota when it meets it; else the Lagrangian flow
-        # when it proves its result (one quota), else CP-SAT
-        if solution.stats.get("quotas_met_without_them") == 1.0:
+        if method == "cp_sat":
+            assert solution.method == "cp_sat"
+        elif objective != "fair":  # auto: the flow enforces the quota
             assert solution.method == "min_cost_flow"
-        else:
-            assert solution.method in ("min_cost_flow_lagrangian", "cp_sat")
+            assert solution.stats["quota_groups"] == 1.0
+        elif solution.stats.get("quotas_met_without_them") == 1.0:  # fair: the flow without
+            assert solution.method == "min_cost_flow"
+        else:  # ... or CP-SAT
+            assert solution.method == "cp_sat"
         validate(problem, solution)
         assert solution.status == "optimal"
         assert solution.gap == pytest.approx(0.0, abs=1e-9)
@@ -115,7 +121,10 @@ def test_a_quota_the_optimum_meets_anyway_costs_one_flow() -> None:
         with_quota = solve(loose, config)
         without = solve(dataclasses.replace(problem, quotas=()), config)
         assert with_quota.method == "min_cost_flow"
-        assert with_quota.stats["quotas_met_without_them"] == 1.0
+        if objective == "fair":  # the flow without it meets it: no CP-SAT
+            assert with_quota.stats["quotas_met_without_them"] == 1.0
+        else:  # enforced by the flow, at no cost
+            assert with_quota.stats["quota_groups"] == 1.0
         assert np.array_equal(with_quota.mentee_idx, without.mentee_idx)
         assert np.array_equal(with_quota.mentor_idx, without.mentor_idx)
         assert with_quota.status == "optimal"
@@ -145,10 +154,10 @@ def test_quotas_on_pruned_candidates_are_solved_over_every_allowed_pair(
 def test_past_the_size_limit_cp_sat_is_feasible_with_a_bound_over_every_pair(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from matching.solver import _lagrangian, _quotas
+    from matching.solver import _quotas
 
     monkeypatch.setattr(_quotas, "CP_SAT_MAX_ARCS", 0)
-    monkeypatch.setattr(_lagrangian, "applies", lambda problem, config: False)
+    monkeypatch.setattr(_quotas, "flow_enforces_quotas", lambda problem, config: False)
     for seed in range(6):
         problem = _with_quota(seed)
         solution = solve(top_k(problem, 2), SolverConfig(), DensePricer(dense_scores(problem)))
