@@ -10,8 +10,11 @@ units and the matched units by at most one each, and the score by at most
 ``L x max_score_int`` where ``L = min(mentees, mentors) + 1`` bounds the pairs on a simple
 cycle. With ``B = L x max_int + 1`` and ``C = B + L x max_int + 1`` every lexicographically
 improving cycle has positive weighted value, so a weighted optimum is lexicographically
-optimal. ``scale`` is the largest of 1e8 .. 1e3 for which every cost times
-``nodes + 1`` stays below 2**61 (OR-Tools scales costs by ``nodes + 1`` internally).
+optimal. With quota groups (:mod:`._quota_flow`) a member left without a mentor beyond
+her group's allowance costs ``P = C + B + L x max_int + 1``, the top level: a cycle also
+changes the shortfall by at most one. ``scale`` is the largest of 1e8 .. 1e3 for which
+every cost times ``nodes + 1`` stays below 2**61 (OR-Tools scales costs by ``nodes + 1``
+internally).
 
 **Duals.** From Bellman–Ford distances ``d`` on the optimal residual graph (integer,
 exact) we read, in integer value units, ``u_i = d_i - d_T`` (mentee) and ``w_j = d_T - d_j``
@@ -24,10 +27,15 @@ and any feasible ``x`` over *all* allowed pairs (weak duality, each pair of capa
 
 where a pair's margin is ``value_ij - u_i - w_j``. We use ``u^+`` and raise ``w_j`` to 0
 (or ``-C`` for a mentor with a minimum load), which keeps the mentor terms and only
-tightens the prices. At an optimal flow with no violating pair the bound equals the
-optimum (strong duality of the flow LP, whose matrix is totally unimodular). The bound
-on *score* at the solution's levels subtracts ``B x matched + C x min-load units``: any
-solution with the same levels is bounded by it.
+tightens the prices. With quota groups, a group is priced like a mentor without minimum
+load (``w_G = d_T - d_G``, term ``allowance_g w_G^+``) and a member keeps her price ``u_i``
+even when negative (her first unit has no free bypass); her other ways out enter her
+margins like pairs: the group arc (value 0), the shortfall arc (value ``-P``) and her
+``demand - 1`` bypass units (value 0). At an optimal flow with no violating pair the
+bound equals the optimum (strong duality of the flow LP, whose matrix is totally
+unimodular). The bound on *score* at the solution's levels subtracts ``B x matched + C x
+min-load units`` and adds ``P x shortfall units``: any solution with the same levels is
+bounded by it.
 
 **Pricing.** The pricer sees prices in *score* units: mentee ``(u_i^+ - B) / scale``,
 mentor ``w_j / scale``; a missing pair can improve the objective only if ``score_ij >
