@@ -71,3 +71,18 @@ def random_problem(
         quotas=tuple(quota_list),
         arc_incumbent=arc_incumbent,
     )
+
+
+def one_seat_for_three() -> AssignmentProblem:
+    """Mentees 0, 1 and 2 (scores 0.5, 0.4, 0.3) compete for the one seat of one mentor."""
+    return AssignmentProblem(
+        n_mentees=3,
+        n_mentors=1,
+        arc_mentee=np.array([0, 1, 2]),
+        arc_mentor=np.array([0, 0, 0]),
+        arc_score=np.array([0.5, 0.4, 0.3]),
+        demand=np.ones(3, np.int64),
+        capacity=np.array([1]),
+        min_load=np.array([0]),
+        arc_locked=np.zeros(3, dtype=bool),
+    )

@@ -12,7 +12,7 @@ import pytest
 from matching.errors import RuleError
 from matching.solver import AssignmentProblem, QuotaConstraint, SolverConfig, solve, validate
 from tests.solver.helpers import assert_same_levels, solution_levels
-from tests.solver.instances import random_problem
+from tests.solver.instances import one_seat_for_three, random_problem
 from tests.solver.oracles import milp_optimum
 from tests.solver.pricers import DensePricer, dense_scores, top_k
 
@@ -91,23 +91,15 @@ def test_cp_sat_is_deterministic() -> None:
 
 
 def test_an_impossible_quota_is_named() -> None:
-    problem = AssignmentProblem(
-        n_mentees=3,
-        n_mentors=1,
-        arc_mentee=np.array([0, 1, 2]),
-        arc_mentor=np.array([0, 0, 0]),
-        arc_score=np.array([0.5, 0.4, 0.3]),
-        demand=np.ones(3, np.int64),
-        capacity=np.array([1]),
-        min_load=np.array([0]),
-        arc_locked=np.zeros(3, dtype=bool),
+    problem = dataclasses.replace(
+        one_seat_for_three(),
         quotas=(
             QuotaConstraint("cooperative=yes", np.array([1, 2]), 2),
             QuotaConstraint("fine", np.array([0]), 0),
         ),
     )
     with pytest.raises(RuleError, match="cooperative=yes") as info:
-        solve(problem, SolverConfig())
+        solve(problem, SolverConfig(method="cp_sat"))
     assert "'fine'" not in str(info.value)
 
 

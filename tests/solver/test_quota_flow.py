@@ -17,7 +17,7 @@ from matching.solver._min_cost_flow import solve_with_pricing
 from matching.solver._prepare import prepare
 from matching.solver._quota_flow import quota_groups
 from tests.solver.helpers import assert_same_levels, solution_levels
-from tests.solver.instances import random_problem
+from tests.solver.instances import one_seat_for_three, random_problem
 from tests.solver.oracles import milp_optimum
 from tests.solver.pricers import DensePricer, dense_scores, top_k
 
@@ -157,24 +157,9 @@ def test_any_disjoint_quotas_are_met_optimally_or_proven_unmeetable(
     _check(_with_disjoint_quotas(seed, groups), objective, pricing)
 
 
-def _two_members_one_seat() -> AssignmentProblem:
-    """Mentees 1 and 2 (the quota's members) and mentee 0 compete for one seat."""
-    return AssignmentProblem(
-        n_mentees=3,
-        n_mentors=1,
-        arc_mentee=np.array([0, 1, 2]),
-        arc_mentor=np.array([0, 0, 0]),
-        arc_score=np.array([0.5, 0.4, 0.3]),
-        demand=np.ones(3, np.int64),
-        capacity=np.array([1]),
-        min_load=np.array([0]),
-        arc_locked=np.zeros(3, dtype=bool),
-    )
-
-
 def test_a_binding_quota_moves_the_seat_to_a_member() -> None:
     problem = dataclasses.replace(
-        _two_members_one_seat(), quotas=(QuotaConstraint("members", np.array([1, 2]), 1),)
+        one_seat_for_three(), quotas=(QuotaConstraint("members", np.array([1, 2]), 1),)
     )
     for objective in ("total", "coverage"):
         solution = solve(problem, SolverConfig(objective=objective))  # type: ignore[arg-type]
@@ -185,7 +170,7 @@ def test_a_binding_quota_moves_the_seat_to_a_member() -> None:
 
 def test_an_unmeetable_quota_is_named_with_its_shortfall() -> None:
     problem = dataclasses.replace(
-        _two_members_one_seat(),
+        one_seat_for_three(),
         quotas=(
             QuotaConstraint("cooperative=yes", np.array([1, 2]), 2),
             QuotaConstraint("fine", np.array([0]), 0),
@@ -201,7 +186,7 @@ def test_an_unmeetable_quota_is_named_with_its_shortfall() -> None:
 
 def test_a_quota_larger_than_its_group_is_refused_before_solving() -> None:
     problem = dataclasses.replace(
-        _two_members_one_seat(), quotas=(QuotaConstraint("members", np.array([1, 2]), 3),)
+        one_seat_for_three(), quotas=(QuotaConstraint("members", np.array([1, 2]), 3),)
     )
     with pytest.raises(RuleError, match=r"'members'.*still wanting one"):
         solve(problem, SolverConfig())
@@ -210,7 +195,7 @@ def test_a_quota_larger_than_its_group_is_refused_before_solving() -> None:
 def test_a_locked_member_counts_as_matched() -> None:
     """Member 1 is locked to the only seat: the quota of one member is met already."""
     problem = dataclasses.replace(
-        _two_members_one_seat(),
+        one_seat_for_three(),
         arc_locked=np.array([False, True, False]),
         quotas=(QuotaConstraint("members", np.array([1, 2]), 1),),
     )
@@ -256,7 +241,7 @@ def test_without_the_certificate_a_quota_error_names_the_candidates() -> None:
 
 def test_min_cost_flow_refuses_quotas_it_cannot_enforce() -> None:
     problem = dataclasses.replace(
-        _two_members_one_seat(),
+        one_seat_for_three(),
         quotas=(
             QuotaConstraint("a", np.array([0, 1]), 1),
             QuotaConstraint("b", np.array([1, 2]), 1),
