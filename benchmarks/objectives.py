@@ -10,7 +10,8 @@ in-process on seeded synthetic cohorts:
   mentor per mentee and once with demands as ``generate_cohort`` draws them (some mentees
   want two mentors);
 - the same cohorts (demands as drawn) with a quota per country, "at least
-  ``--country-share`` of each country's mentees matched": ten quotas at once.
+  ``--country-share`` of each country's mentees matched": ten quotas at once; then with
+  the cooperative quota as well, which overlaps them.
 
 Each case runs once after one discarded warm-up match per process; the table gives the
 seconds, the solve step, the method the solver reports, its status and gap, and the
@@ -25,6 +26,7 @@ import argparse
 import json
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -93,10 +95,9 @@ def _timed(mentees: Any, mentors: Any, programme: Any, objective: Objective) -> 
 
 
 def _quota_cohort(
-    n: int, m: int, seed: int, quotas: list[dict[str, Any]] | str, one_each: bool
+    n: int, m: int, seed: int, quotas: Callable[[Any], list[dict[str, Any]]], one_each: bool
 ) -> tuple[Any, ...]:
-    """The default programme with ``quotas`` (or, for ``"country=<share>"``, one per
-    country at that share), and a cohort."""
+    """The default programme with the quotas ``quotas(mentees)`` asks for, and a cohort."""
     import matching
     from matching.model import Programme
     from matching.synthetic import generate_cohort
@@ -105,13 +106,29 @@ def _quota_cohort(
     mentees = cohort.mentees.copy()
     if one_each:
         mentees["demand"] = 1
-    if isinstance(quotas, str):
-        share = float(quotas.split("=")[1])
-        countries = sorted(mentees["country"].astype(str).unique())
-        quotas = [{"field": "country", "value": c, "min_share": share} for c in countries]
     config = matching.default_programme().model_dump()
-    config["quotas"] = quotas
+    config["quotas"] = quotas(mentees)
     return Programme.from_dict(config), mentees, cohort.mentors
+
+
+def _cooperative(share: float) -> Callable[[Any], list[dict[str, Any]]]:
+    """At least ``share`` of the cooperative members matched."""
+    return lambda mentees: [{"field": "status", "value": "cooperative", "min_share": share}]
+
+
+def _each_country(share: float) -> Callable[[Any], list[dict[str, Any]]]:
+    """At least ``share`` of each country's mentees matched (one quota per country)."""
+
+    def quotas(mentees: Any) -> list[dict[str, Any]]:
+        countries = sorted(mentees["country"].astype(str).unique())
+        return [{"field": "country", "value": c, "min_share": share} for c in countries]
+
+    return quotas
+
+
+def _together(*parts: Callable[[Any], list[dict[str, Any]]]) -> Callable[[Any], list[Any]]:
+    """Every quota of every part."""
+    return lambda mentees: [quota for part in parts for quota in part(mentees)]
 
 
 def _quota_met_without(programme: Any, mentees: Any, mentors: Any) -> bool:
@@ -141,11 +158,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             print(f"== {n}x{m} {objective}", flush=True)
             row: dict[str, Any] = {"case": f"{n}x{m}", "objective": objective, "quota": ""}
             rows.append(row | _timed(mentees, mentors, programme, objective))
-    cooperative = [{"field": "status", "value": "cooperative", "min_share": args.share}]
+    cooperative, each_country = _cooperative(args.share), _each_country(args.country_share)
+    both = _together(cooperative, each_country)
+    coop, country = f"cooperative >= {args.share:g}", f"each country >= {args.country_share:g}"
     cases = [
-        (cooperative, True, f"cooperative >= {args.share:g}, one mentor each"),
-        (cooperative, False, f"cooperative >= {args.share:g}, demand as drawn"),
-        (f"country={args.country_share}", False, f"each country >= {args.country_share:g}"),
+        (cooperative, True, f"{coop}, one mentor each"),
+        (cooperative, False, f"{coop}, demand as drawn"),
+        (each_country, False, country),
+        (both, False, f"{coop} and {country}"),
     ]
     for n, m in args.quota_sizes:
         for quotas, one_each, label in cases:

@@ -1,15 +1,20 @@
-"""Group quotas: enforced by the flow when it can, else CP-SAT over every allowed pair.
+"""Group quotas: enforced by the flow when it can, else Lagrangian flows or CP-SAT.
 
 Quotas on groups that share no mentee, under ``total`` or ``coverage``, are enforced by
 the min-cost flow itself (:mod:`._quota_flow`): one certified pricing loop, exact over
 every allowed pair at 30,000 mentees and more, and an unmeetable quota is proven so.
 
-The others (groups that overlap, or ``fair``) go first to the flow without them: adding
-constraints never raises an optimum, so when the optimum without quotas (certified over
-every allowed pair) already meets them, it is the optimum with them — every level of
-the objective included, the bound and the gap unchanged. That is the common case
-(quotas protect a group that is matched anyway) and it takes a flow's time instead of a
-CP-SAT search. Otherwise (or when ``method="cp_sat"`` is asked for) CP-SAT decides, and
+When one quota overlaps the others (which share no mentee), :mod:`._lagrangian` relaxes
+it by a bonus on its group's pairs and lets the flow enforce the others; its result is
+kept when proven optimal, or when the cohort is too large for CP-SAT.
+
+The rest (groups overlapping in more ways, minimum loads beside overlapping quotas, or
+``fair``) go first to the flow without them: adding constraints never raises an optimum,
+so when the optimum without quotas (certified over every allowed pair) already meets
+them, it is the optimum with them — every level of the objective included, the bound and
+the gap unchanged. That is the common case (quotas protect a group that is matched
+anyway) and it takes a flow's time instead of a CP-SAT search. Otherwise (or when
+``method="cp_sat"`` is asked for) CP-SAT decides, and
 its proof covers the arcs it is given. With a pricer (candidates pruned from the allowed
 pairs) it is therefore given *every* allowed pair — the pricer returns them all at
 prices no score is below — as long as the cohort has at most :data:`CP_SAT_MAX_ARCS`
@@ -28,6 +33,7 @@ import dataclasses
 import numpy as np
 
 from matching.errors import RuleError
+from matching.solver import _lagrangian as lagrangian
 from matching.solver._arcs import new_pairs
 from matching.solver._cp_sat import solve_cp_sat
 from matching.solver._prepare import prepare
@@ -68,6 +74,12 @@ def solve_with_quotas(
         return solution
     if config.method == "min_cost_flow":
         raise RuleError(_why_not_the_flow(problem, config))
+    small = problem.n_mentees * problem.n_mentors <= CP_SAT_MAX_ARCS
+    relaxable = lagrangian.split(problem, config)
+    if relaxable is not None:
+        found = lagrangian.solve_with_bonus(problem, config, pricer, *relaxable)
+        if found is not None and (found.status == "optimal" or not small):
+            return found
     relaxed = solve_flow(problem, config, pricer)
     if quotas_met(problem, relaxed):
         relaxed.stats["quotas_met_without_them"] = 1.0

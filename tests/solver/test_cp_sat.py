@@ -146,10 +146,11 @@ def test_quotas_on_pruned_candidates_are_solved_over_every_allowed_pair(
 def test_past_the_size_limit_cp_sat_is_feasible_with_a_bound_over_every_pair(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from matching.solver import _quotas
+    from matching.solver import _lagrangian, _quotas
 
     monkeypatch.setattr(_quotas, "CP_SAT_MAX_ARCS", 0)
     monkeypatch.setattr(_quotas, "flow_enforces_quotas", lambda problem, config: False)
+    monkeypatch.setattr(_lagrangian, "split", lambda problem, config: None)
     for seed in range(6):
         problem = _with_quota(seed)
         solution = solve(top_k(problem, 2), SolverConfig(), DensePricer(dense_scores(problem)))
