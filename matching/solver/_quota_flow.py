@@ -11,8 +11,10 @@ included, in one pricing loop — where CP-SAT finds no solution past a few thou
 mentees. A shortfall left in a certified optimum proves the quotas cannot all be met.
 
 This needs each member to be in one group (her first unit has one node to pass). Quotas
-whose groups overlap are left to CP-SAT (:mod:`._quotas`). A member matched by a locked
-pair counts as matched and leaves the group; ``q`` falls by one.
+whose groups overlap are left to Lagrangian flows when one quota overlaps the others
+(:mod:`._lagrangian`, which still has the flow enforce the others), else to CP-SAT
+(:mod:`._quotas`). A member matched by a locked pair counts as matched and leaves the
+group; ``q`` falls by one.
 """
 
 from __future__ import annotations
