@@ -314,7 +314,7 @@ class GroupQuota(_Frozen):
     """At least ``min_share`` of the mentees whose ``field`` equals ``value`` are matched
     (e.g. 40% of cooperative members). The min-cost flow enforces quotas whose groups
     share no mentee (one field, or fields that never overlap) under ``total`` and
-    ``coverage``; CP-SAT the others."""
+    ``coverage``; Lagrangian flows one quota overlapping those; CP-SAT the others."""
 
     field: str
     value: str

@@ -1,9 +1,9 @@
 """``solve()``: one entry point over the solvers, and the solution it hands back.
 
 ``method="auto"`` solves a problem with quotas by :mod:`._quotas` (the flow enforces
-quotas on groups that share no mentee; CP-SAT the others) and any other by min-cost
-flow. Locked pairs are assigned first (:mod:`._prepare`); every solver works on the
-residual problem and the locked pairs are added back here.
+quotas on groups that share no mentee; Lagrangian flows or CP-SAT the others) and any
+other by min-cost flow. Locked pairs are assigned first (:mod:`._prepare`); every solver
+works on the residual problem and the locked pairs are added back here.
 """
 
 from __future__ import annotations
