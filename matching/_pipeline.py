@@ -6,10 +6,8 @@ Participants are sorted by id first, so the result does not depend on row order.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import math
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -20,6 +18,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from matching import explain
+from matching._runtime import match_settings
 from matching._table_scores import TablePricer, candidate_mask, table_arcs
 from matching._version import VERSION
 from matching.candidates import CandidatePricer, CandidateScan, scan_candidates
@@ -62,38 +61,7 @@ _STEPS |= {"solve": (0.45, 0.85)}
 _STEPS |= {"explain": (0.85, 1.0)}
 
 
-_gc_lock = threading.Lock()
-_gc_pauses = 0  # matches in progress (a service may run several on threads)
-_gc_was_enabled = False
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a match runs.
-
-    A match allocates many short-lived, acyclic objects (parsed cells, n-grams,
-    explanation records), and every full pass of the collector walks every live object
-    of the cohort: 0.1-0.15 s each at 8,000 x 800, where a whole match takes about 1 s,
-    and the explain step twice as fast without them. Pauses nest and may overlap on
-    threads: the collector is switched off by the first and back on by the last, and
-    only if it was on before.
-    """
-    global _gc_pauses, _gc_was_enabled
-    with _gc_lock:
-        if _gc_pauses == 0:
-            _gc_was_enabled = gc.isenabled()
-            gc.disable()
-        _gc_pauses += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_pauses -= 1
-            if _gc_pauses == 0 and _gc_was_enabled:
-                gc.enable()
-
-
-@_gc_paused()  # a fresh pause for each call (contextlib's ContextDecorator)
+@match_settings()  # fresh for each call (contextlib's ContextDecorator)
 def match(
     mentees: Sequence[Mentee] | pd.DataFrame,
     mentors: Sequence[Mentor] | pd.DataFrame,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import gc
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -166,27 +164,6 @@ def test_model_objects_and_progress() -> None:
     assert [(p.mentee_id, p.mentor_id) for p in result.pairs] == [("x", "y")]
     assert seen[-1] == 1.0
     assert seen == sorted(seen)
-
-
-@pytest.mark.parametrize("enabled", [True, False])
-def test_the_garbage_collector_is_paused_during_a_match_and_restored(enabled: bool) -> None:
-    mentees = [Mentee(id="x", needs="seo", languages=["fr"])]
-    mentors = [Mentor(id="y", capacity=2, expertise="seo:5", languages="fr")]
-    during: list[bool] = []
-    was = gc.isenabled()
-    try:
-        gc.enable() if enabled else gc.disable()
-        matching.match(
-            mentees, mentors, PROGRAMME, progress=lambda *_: during.append(gc.isenabled())
-        )
-        assert gc.isenabled() is enabled
-        with pytest.raises(InputError):  # a failed match restores it too
-            matching.match(mentees, mentors, PROGRAMME, locked=[("nobody", "y")])
-        assert gc.isenabled() is enabled
-    finally:
-        gc.enable() if was else gc.disable()
-    assert during
-    assert not any(during)
 
 
 def test_scores_table_replaces_the_criteria() -> None:
