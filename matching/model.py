@@ -313,8 +313,9 @@ Rule = Annotated[RequiresRule | ExcludeSameRule, Field(discriminator="kind")]
 class GroupQuota(_Frozen):
     """At least ``min_share`` of the mentees whose ``field`` equals ``value`` are matched
     (e.g. 40% of cooperative members). The min-cost flow enforces quotas whose groups
-    share no mentee (one field, or fields that never overlap) under ``total`` and
-    ``coverage``; Lagrangian flows one quota overlapping those; CP-SAT the others."""
+    share no mentee (one field, or fields that never overlap) under every objective but
+    ``stable`` (which refuses quotas); Lagrangian flows one quota overlapping those under
+    ``total`` and ``coverage``; CP-SAT the others."""
 
     field: str
     value: str

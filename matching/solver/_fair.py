@@ -1,24 +1,28 @@
 r"""The ``fair`` objective on the flow: highest lowest score at maximum coverage, then total.
 
-Levels, in priority order: minimum-load units, matched units, the threshold ``t`` (the
-lowest score among matched pairs), then the total score. ``t`` is found by bisection over
-the distinct arc scores: the *count probe* (a min-cost flow whose arcs are all worth 1,
-with the min-load bonus) on the arcs scoring ``>= t`` must reach the same (min-load,
-matched) levels as on all arcs; the count is monotone in ``t``. The bisection needs the
-levels only, not the probe's duals, so it reads them from two maximum flows
-(:func:`count_levels`), about eight times faster than the min-cost probe at 30,000 x 3,000.
+Levels, in priority order: quotas met, minimum-load units, matched units, the threshold
+``t`` (the lowest score among matched pairs), then the total score. ``t`` is found by
+bisection over the distinct arc scores: the *count probe* (a min-cost flow whose arcs are
+all worth 1, with the min-load bonus and, for quotas on groups that share no mentee, the
+quota network of :mod:`._quota_flow`) on the arcs scoring ``>= t`` must reach the same
+(shortfall, min-load, matched) levels as on all arcs; the levels are monotone in ``t``.
+Without quotas the bisection reads the levels from two maximum flows
+(:func:`count_levels`), about eight times faster than the min-cost probe at 30,000 x 3,000;
+maximum flows know nothing of quota groups, so with quotas each step is the probe.
 Locked pairs are matched anyway, so the threshold is ``min(t, lowest locked score)``: a
 lower threshold would not raise the lowest score and only the total is left to gain. The
 final solve is ``coverage`` on the arcs scoring at least the threshold.
 
 **With a pricer** the three levels are certified over all allowed pairs in turn:
 
-1. the count probe's duals (integers ``u^+ >= 0``, ``w``) price pairs of value 1: a pair
-   can raise the count only if ``u_i + w_j < 1``;
-2. once ``t`` is found, the count probe on the arcs scoring ``> t`` has fewer matched
-   units than the target; it stays so over all pairs unless a pair with score ``> t`` and
+1. the count probe's duals (integers ``u``, ``w``; ``u_i >= 0`` but for quota members)
+   price pairs of value 1: a pair can raise the levels only if ``u_i + w_j < 1``. A
+   shortfall left once none can proves the quotas unmeetable: the final solve reports it;
+2. once ``t`` is found, the count probe on the arcs scoring ``> t`` falls short of the
+   target levels; it stays so over all pairs unless a pair with score ``> t`` and
    ``u_i + w_j < 1`` exists. Found pairs are added and ``t`` recomputed (it only rises);
-3. ``coverage`` pricing on the arcs at the threshold; pairs below it never matter.
+3. ``coverage`` pricing on the arcs at the threshold (quotas enforced); pairs below it
+   never matter.
 
 For 1 and 2 the pricer gets prices ``t + lam u_i`` and ``lam w_j`` with
 ``lam = 4 (max score + 1)``: if ``u_i + w_j <= 0`` the test ``score > price`` reduces to
@@ -27,8 +31,6 @@ For 1 and 2 the pricer gets prices ``t + lam u_i`` and ``lam w_j`` with
 """
 
 from __future__ import annotations
-
-import dataclasses
 
 import numpy as np
 
@@ -47,6 +49,10 @@ from matching.solver._network import maximum_flow
 from matching.solver._prepare import Residual
 from matching.solver._problem import ArcPricer, BoolArray, FloatArray, IntArray
 
+FairLevels = tuple[int, int, int]
+"""(quota shortfall, min-load units, matched units) of the count probe: the levels above
+the threshold, compared for equality only."""
+
 
 def solve_fair(
     arcs: WorkArcs,
@@ -59,14 +65,14 @@ def solve_fair(
 ) -> FlowOutcome:
     """Solve ``fair`` on the flow (see module docstring); certified when a pricer is given."""
     rounds, certified = 0, True
-    target = count_levels(arcs, residual)
+    target = fair_levels(arcs, residual)
     if pricer is not None and target != most_possible_levels(residual):
         # Level 1: the counts over all allowed pairs (nothing to price when unbeatable).
         arcs, used, done = _price_counts(arcs, residual, pricer, -1.0, max_rounds, locked_keys)
         rounds, certified = rounds + used, certified and done
-        target = count_levels(arcs, residual)
+        target = fair_levels(arcs, residual)
     threshold: float | None = None
-    if target[1] > 0:
+    if target[2] > 0 and target[0] == 0:  # a quota short: the final solve reports it
         while True:  # level 2: the threshold over all allowed pairs
             t = _best_threshold(arcs, residual, target)
             if pricer is None:
@@ -101,17 +107,18 @@ def solve_fair(
     return outcome
 
 
-def _probe(arcs: WorkArcs, residual: Residual) -> tuple[tuple[int, int], Duals, int]:
-    """(min-load units, matched units) with every arc worth 1, and the probe's duals.
-    Quotas aside, as in :func:`count_levels`: these levels bound those with quotas."""
-    residual = dataclasses.replace(residual, groups=None)
+def _probe(arcs: WorkArcs, residual: Residual) -> tuple[FairLevels, Duals, int]:
+    """The count levels with every arc worth 1 (quota groups enforced when the residual
+    has them), the probe's duals and its per-pair bonus."""
     n_nodes = residual.demand.size + residual.capacity.size + 1
+    n_nodes += 0 if residual.groups is None else residual.groups.size
     levels = choose_levels(
         0.0,
         pairs_on_cycle(residual),
         n_nodes,
         coverage=True,
         min_loads=bool((residual.min_load > 0).any()),
+        quotas=residual.groups is not None,
         count_only=True,
     )
     net = network_for(arcs, residual, levels)
@@ -119,8 +126,17 @@ def _probe(arcs: WorkArcs, residual: Residual) -> tuple[tuple[int, int], Duals, 
     matched = int(flows[: arcs.size].sum())
     m = residual.capacity.size
     min_load_units = int(flows[arcs.size + residual.demand.size :][:m].sum())
+    shortfall = int(net.shortfall(flows).sum())
     duals = duals_of(net, net.potentials(flows), residual, levels)
-    return (min_load_units, matched), duals, levels.bonus
+    return (shortfall, min_load_units, matched), duals, levels.bonus
+
+
+def fair_levels(arcs: WorkArcs, residual: Residual) -> FairLevels:
+    """(quota shortfall, min-load units, matched units) the arcs can reach: two maximum
+    flows without quota groups (:func:`count_levels`), the min-cost probe with them."""
+    if residual.groups is None:
+        return (0, *count_levels(arcs, residual))
+    return _probe(arcs, residual)[0]
 
 
 def count_levels(arcs: WorkArcs, residual: Residual) -> tuple[int, int]:
@@ -136,10 +152,11 @@ def count_levels(arcs: WorkArcs, residual: Residual) -> tuple[int, int]:
     return min_load_units, _most_units(arcs, residual, residual.capacity)[0]
 
 
-def most_possible_levels(residual: Residual) -> tuple[int, int]:
-    """Levels no set of pairs can beat: every minimum load met, every demand or seat used."""
+def most_possible_levels(residual: Residual) -> FairLevels:
+    """Levels no set of pairs can beat: no quota short, every minimum load met, every
+    demand or seat used."""
     matched = min(int(residual.demand.sum()), int(residual.capacity.sum()))
-    return int(residual.min_load.sum()), matched
+    return 0, int(residual.min_load.sum()), matched
 
 
 def _most_units(arcs: WorkArcs, residual: Residual, seats: IntArray) -> tuple[int, IntArray]:
@@ -160,10 +177,10 @@ def _count_prices(arcs: WorkArcs, residual: Residual) -> tuple[IntArray, IntArra
     Without minimum loads the count is a maximum flow. With ``S`` the source side of a
     minimum cut, ``u_i = [i not in S]`` and ``w_j = [j in S]``: a new pair crosses the cut,
     and so can raise the flow, only if ``u_i + w_j < 1``; if none does, the same cut bounds
-    every flow over all pairs. With minimum loads the levels are lexicographic: the
-    min-cost probe's prices, with its bonus as the slack.
+    every flow over all pairs. With minimum loads or quota groups the levels are
+    lexicographic: the min-cost probe's prices, with its bonus as the slack.
     """
-    if residual.min_load.any():
+    if residual.min_load.any() or residual.groups is not None:
         _, duals, bonus = _probe(arcs, residual)
         return duals.mentee, duals.mentor, bonus
     n, m = residual.demand.size, residual.capacity.size
@@ -173,7 +190,7 @@ def _count_prices(arcs: WorkArcs, residual: Residual) -> tuple[IntArray, IntArra
     return (~reached[:n]).astype(np.int64), reached[n : n + m].astype(np.int64), 1
 
 
-def _best_threshold(arcs: WorkArcs, residual: Residual, target: tuple[int, int]) -> float:
+def _best_threshold(arcs: WorkArcs, residual: Residual, target: FairLevels) -> float:
     """Largest distinct arc score ``t`` whose arcs ``>= t`` still reach ``target``.
 
     The search starts at :func:`_threshold_ceiling`, which is often the answer itself (the
@@ -183,7 +200,7 @@ def _best_threshold(arcs: WorkArcs, residual: Residual, target: tuple[int, int])
     values = np.unique(arcs.score)
 
     def reaches(index: int) -> bool:
-        return count_levels(arcs.at_least(float(values[index])), residual) == target
+        return fair_levels(arcs.at_least(float(values[index])), residual) == target
 
     lo = 0  # values[lo] always reaches the target (all arcs)
     hi = int(np.searchsorted(values, _threshold_ceiling(arcs, residual, target), "right")) - 1
@@ -203,12 +220,12 @@ def _best_threshold(arcs: WorkArcs, residual: Residual, target: tuple[int, int])
     return float(values[lo])
 
 
-def _threshold_ceiling(arcs: WorkArcs, residual: Residual, target: tuple[int, int]) -> float:
+def _threshold_ceiling(arcs: WorkArcs, residual: Residual, target: FairLevels) -> float:
     """An upper bound on the threshold: when the target uses every mentee's demand (every
     mentor's seats), each mentee (mentor) keeps that many arcs ``>= t``, so ``t`` is at most
     the lowest, over mentees (mentors), of the demand-th (capacity-th) best arc score."""
     ceiling = float(arcs.score.max(initial=0.0))
-    matched = target[1]
+    matched = target[2]
     if matched == int(residual.demand.sum()):
         ceiling = min(ceiling, _lowest_kth_best(arcs.mentee, arcs.score, residual.demand))
     if matched == int(residual.capacity.sum()):

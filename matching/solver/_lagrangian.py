@@ -55,8 +55,11 @@ from matching.solver._problem import (
     QuotaConstraint,
     SolverConfig,
 )
-from matching.solver._quota_flow import FLOW_OBJECTIVES, overlapping_quotas
+from matching.solver._quota_flow import overlapping_quotas
 from matching.solver._solve import relative_gap, solve_flow
+
+BONUS_OBJECTIVES = ("total", "coverage")
+"""Objectives a bonus on pair values relaxes (``fair``'s threshold is not a sum of values)."""
 
 MAX_FLOWS = 40
 """Flows tried for the bonus before settling for the best bound found."""
@@ -71,7 +74,7 @@ def split(
     """The quota to relax and the quotas the flow enforces (sharing no mentee), or None
     when no single quota's removal leaves quotas the flow can enforce (or minimum loads,
     or ``fair``)."""
-    if config.objective not in FLOW_OBJECTIVES or problem.min_load.any():
+    if config.objective not in BONUS_OBJECTIVES or problem.min_load.any():
         return None
     for index, quota in enumerate(problem.quotas):
         others = problem.quotas[:index] + problem.quotas[index + 1 :]

@@ -69,6 +69,7 @@ solution can, without changing the optimum (the duals stay optimal).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from dataclasses import dataclass, field
@@ -283,11 +284,13 @@ def _levels_are_highest(
     # Not trivially highest: the count probe (every pair worth 1) over all allowed pairs.
     from matching.solver._fair import _price_counts, count_levels
 
+    # Quota-blind counts (maximum flows) bound those with quotas: reaching them is enough.
+    blind = dataclasses.replace(residual, groups=None)
     arcs, rounds, certified = outcome.arcs, 0, True
     if pricer is not None:
         locked = np.zeros(0, dtype=np.int64) if known_extra is None else known_extra
-        arcs, rounds, certified = _price_counts(arcs, residual, pricer, -1.0, 1, locked)
-    min_load_units, matched = count_levels(arcs, residual)
+        arcs, rounds, certified = _price_counts(arcs, blind, pricer, -1.0, 1, locked)
+    min_load_units, matched = count_levels(arcs, blind)
     if not coverage:
         matched = outcome.matched_units  # only the minimum loads rank above the score
     highest = (outcome.min_load_units, outcome.matched_units) == (min_load_units, matched)

@@ -26,9 +26,9 @@ from matching.solver._network import QuotaGroups
 from matching.solver._prepare import Residual
 from matching.solver._problem import AssignmentProblem, IntArray, SolverConfig
 
-FLOW_OBJECTIVES = ("total", "coverage")
-"""Objectives whose flow takes quota groups (``fair``'s threshold search counts pairs by
-maximum flows that know nothing of them)."""
+FLOW_OBJECTIVES = ("total", "coverage", "fair")
+"""Objectives whose flow takes quota groups (``fair``: its threshold search then probes
+with min-cost flows on the quota network, :mod:`._fair`)."""
 
 
 def flow_enforces_quotas(problem: AssignmentProblem, config: SolverConfig) -> bool:

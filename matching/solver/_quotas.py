@@ -1,15 +1,16 @@
 """Group quotas: enforced by the flow when it can, else Lagrangian flows or CP-SAT.
 
-Quotas on groups that share no mentee, under ``total`` or ``coverage``, are enforced by
-the min-cost flow itself (:mod:`._quota_flow`): one certified pricing loop, exact over
-every allowed pair at 30,000 mentees and more, and an unmeetable quota is proven so.
+Quotas on groups that share no mentee, under every flow objective (``total``,
+``coverage``, ``fair``), are enforced by the min-cost flow itself (:mod:`._quota_flow`):
+certified pricing, exact over every allowed pair at 30,000 mentees and more, and an
+unmeetable quota is proven so.
 
 When one quota overlaps the others (which share no mentee), :mod:`._lagrangian` relaxes
 it by a bonus on its group's pairs and lets the flow enforce the others; its result is
 kept when proven optimal, or when the cohort is too large for CP-SAT.
 
-The rest (groups overlapping in more ways, minimum loads beside overlapping quotas, or
-``fair``) go first to the flow without them: adding constraints never raises an optimum,
+The rest (groups overlapping in more ways, minimum loads or ``fair`` beside overlapping
+quotas) go first to the flow without them: adding constraints never raises an optimum,
 so when the optimum without quotas (certified over every allowed pair) already meets
 them, it is the optimum with them — every level of the objective included, the bound and
 the gap unchanged. That is the common case (quotas protect a group that is matched
@@ -73,7 +74,7 @@ def solve_with_quotas(
         solution.stats["quota_groups"] = float(len(problem.quotas))
         return solution
     if config.method == "min_cost_flow":
-        raise RuleError(_why_not_the_flow(problem, config))
+        raise RuleError(_why_not_the_flow(problem))
     small = problem.n_mentees * problem.n_mentors <= CP_SAT_MAX_ARCS
     relaxable = lagrangian.split(problem, config)
     if relaxable is not None:
@@ -115,15 +116,13 @@ def solve_cp_sat_over_all_pairs(
     )
 
 
-def _why_not_the_flow(problem: AssignmentProblem, config: SolverConfig) -> str:
-    """Why the min-cost flow cannot enforce these quotas (for ``method="min_cost_flow"``)."""
+def _why_not_the_flow(problem: AssignmentProblem) -> str:
+    """Why the min-cost flow cannot enforce these quotas (for ``method="min_cost_flow"``):
+    every flow objective takes quota groups, so two of them share mentees."""
     shared = overlapping_quotas(problem)
-    if shared is not None:
-        reason = f"quotas {shared[0]!r} and {shared[1]!r} share mentees"
-    else:
-        reason = f"it enforces them under 'total' and 'coverage', not {config.objective!r}"
+    which = "two quotas" if shared is None else f"quotas {shared[0]!r} and {shared[1]!r}"
     return (
-        f"min_cost_flow cannot enforce these quotas ({reason}); "
+        f"min_cost_flow cannot enforce these quotas ({which} share mentees); "
         "use method 'auto' (CP-SAT decides them) or 'cp_sat'"
     )
 

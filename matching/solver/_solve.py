@@ -85,7 +85,7 @@ def solve_flow(
     """Min-cost flow for every objective, with the pricing loop when ``pricer`` is given.
 
     ``with_quotas``: the network enforces the problem's quotas (:mod:`._quota_flow`:
-    ``total`` and ``coverage``, groups sharing no mentee); otherwise quotas are ignored.
+    groups sharing no mentee); otherwise quotas are ignored.
 
     Raises
     ------
