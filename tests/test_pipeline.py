@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import matching
-from matching import InputError, Mentee, Mentor, Programme, RuleError
+from matching import InputError, Mentee, Mentor, Objective, Programme, RuleError
 from matching.synthetic import generate_cohort
 
 PROGRAMME = Programme.from_dict(
@@ -207,10 +207,12 @@ def _per_country_quotas(share: float) -> tuple[Programme, pd.DataFrame, pd.DataF
     return Programme.from_dict(config), mentees, mentors
 
 
-def test_a_quota_per_country_is_met_with_a_proof() -> None:
+@pytest.mark.parametrize("objective", ["coverage", "fair"])
+def test_a_quota_per_country_is_met_with_a_proof(objective: Objective) -> None:
     programme, mentees, mentors = _per_country_quotas(0.4)
-    free = matching.match(mentees, mentors, programme.model_copy(update={"quotas": ()}))
-    result = matching.match(mentees, mentors, programme)
+    loose = programme.model_copy(update={"quotas": ()})
+    free = matching.match(mentees, mentors, loose, objective=objective)
+    result = matching.match(mentees, mentors, programme, objective=objective)
     matched = {pair.mentee_id for pair in result.pairs}
     assert result.summary.status == "optimal"
     assert result.summary.gap == 0.0
@@ -224,6 +226,9 @@ def test_a_quota_per_country_is_met_with_a_proof() -> None:
     assert binding  # the quotas change the answer: they bind
     assert result.summary.matched == free.summary.matched  # coverage kept: seats are full
     assert result.summary.total_score <= free.summary.total_score
+    if objective == "fair":  # the quotas may only lower the lowest pair score
+        lowest = min(pair.score for pair in result.pairs)
+        assert lowest <= min(pair.score for pair in free.pairs)
 
 
 def test_a_quota_no_assignment_can_meet_is_named() -> None:
