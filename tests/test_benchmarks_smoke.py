@@ -129,7 +129,7 @@ def test_objectives_benchmark_runs_every_objective_and_a_quota(tmp_path: Path) -
     assert (tmp_path / "smoke.md").exists()
     rows = results["rows"]
     quota_objectives = ["coverage"] * 3 + ["fair", "coverage"]
-    assert [r["objective"] for r in rows] == ["coverage", "total", "fair"] + quota_objectives
+    assert [r["objective"] for r in rows] == ["coverage", "total", "fair", *quota_objectives]
     assert [bool(r["quota"]) for r in rows] == [False] * 3 + [True] * 5
     assert "each country" in rows[5]["quota"]
     assert rows[6]["quota"] == rows[5]["quota"]  # the same quotas under fair
