@@ -39,13 +39,14 @@ from matching.solver._arcs import Accept, WorkArcs, price_new_pairs
 from matching.solver._min_cost_flow import (
     Duals,
     FlowOutcome,
+    Levels,
     choose_levels,
     duals_of,
     network_for,
     pairs_on_cycle,
     solve_with_pricing,
 )
-from matching.solver._network import maximum_flow
+from matching.solver._network import FlowNetwork, maximum_flow
 from matching.solver._prepare import Residual
 from matching.solver._problem import ArcPricer, BoolArray, FloatArray, IntArray
 
@@ -110,6 +111,16 @@ def solve_fair(
 def _probe(arcs: WorkArcs, residual: Residual) -> tuple[FairLevels, Duals, int]:
     """The count levels with every arc worth 1 (quota groups enforced when the residual
     has them), the probe's duals and its per-pair bonus."""
+    net, flows, levels, counts = _probe_flow(arcs, residual)
+    duals = duals_of(net, net.potentials(flows), residual, levels)
+    return counts, duals, levels.bonus
+
+
+def _probe_flow(
+    arcs: WorkArcs, residual: Residual
+) -> tuple[FlowNetwork, IntArray, Levels, FairLevels]:
+    """The count probe's network, optimal flow, levels and count levels (no duals: the
+    threshold search needs the counts only)."""
     n_nodes = residual.demand.size + residual.capacity.size + 1
     n_nodes += 0 if residual.groups is None else residual.groups.size
     levels = choose_levels(
@@ -127,8 +138,7 @@ def _probe(arcs: WorkArcs, residual: Residual) -> tuple[FairLevels, Duals, int]:
     m = residual.capacity.size
     min_load_units = int(flows[arcs.size + residual.demand.size :][:m].sum())
     shortfall = int(net.shortfall(flows).sum())
-    duals = duals_of(net, net.potentials(flows), residual, levels)
-    return (shortfall, min_load_units, matched), duals, levels.bonus
+    return net, flows, levels, (shortfall, min_load_units, matched)
 
 
 def fair_levels(arcs: WorkArcs, residual: Residual) -> FairLevels:
@@ -136,7 +146,7 @@ def fair_levels(arcs: WorkArcs, residual: Residual) -> FairLevels:
     flows without quota groups (:func:`count_levels`), the min-cost probe with them."""
     if residual.groups is None:
         return (0, *count_levels(arcs, residual))
-    return _probe(arcs, residual)[0]
+    return _probe_flow(arcs, residual)[3]
 
 
 def count_levels(arcs: WorkArcs, residual: Residual) -> tuple[int, int]:
