@@ -1,34 +1,50 @@
-# Marraine — the two commands: `make demo` and `make test`. Both build .venv from nothing.
+# Marraine — the two commands: `make demo` and `make test`. Both build .venv from nothing
+# (`make demo` with the engine alone, `make test` with everything).
 # Nothing is assumed but Python 3.11, make, git and apt-get (system packages the tests need,
 # PostgreSQL and Chromium, are installed by scripts/ when missing).
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
+ENGINE := $(VENV)/.engine-stamp
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_WORKERS ?= 2
+# Tests that need more than the venv: a PostgreSQL server, Debian's chromium, a Jupyter
+# kernel, or minutes. `make check` leaves them out; `make test` runs them after it.
+OUTER  := postgres or browser or notebooks or slow
 
-.PHONY: demo test lint format serve bench bench-quick bench-solve bench-objectives system-deps clean help
+.PHONY: demo check test lint format serve bench bench-quick bench-solve bench-objectives \
+	system-deps clean help
 
 help:
-	@echo "make demo    set up and match a synthetic programme (writes ./marraine-demo/)"
-	@echo "make test    set up and run every test (lint, types, unit, service, browser, notebooks)"
+	@echo "make demo    set up the engine alone and match a synthetic programme (./marraine-demo/)"
+	@echo "make check   the inner loop: lint, layers, types and the unit tests"
+	@echo "             (no root, no browser, no PostgreSQL)"
+	@echo "make test    everything: make check, then the system packages (PostgreSQL, chromium)"
+	@echo "             and the service, browser, notebook and slow tests"
 	@echo "make serve   start the HTTP service and the review page on http://127.0.0.1:8000"
 	@echo "make bench   run the benchmarks against baselines (writes benchmarks/results/;"
 	@echo "             the first run creates benchmarks/.venv-baselines from PyPI)"
 	@echo "make bench-quick  the same on small sizes"
 	@echo "make bench-solve  solve time against candidate arcs at fixed cohort sizes"
 	@echo "make bench-objectives  total, coverage, fair and a binding quota at scale"
-	@echo "make lint    ruff check, ruff format --check, mypy --strict"
+	@echo "make lint    ruff check, ruff format --check, the import layers, mypy --strict"
 
+# The engine alone (pyproject's core dependencies): what `make demo` needs.
+$(ENGINE): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+	touch $(ENGINE)
+
+# Everything: the engine with the [dev] extra (service, research, tests, linters).
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
-	touch $(STAMP)
+	touch $(ENGINE) $(STAMP)
 
-demo: $(STAMP)
+demo: $(ENGINE)
 	$(BIN)/marraine demo
 
 system-deps:
@@ -38,14 +54,18 @@ system-deps:
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/mypy --strict matching service
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: $(STAMP) system-deps lint
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
+check: lint
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup -q -m "not ($(OUTER))"
+
+test: check system-deps
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup -m "$(OUTER)"
 
 serve: $(STAMP)
 	$(BIN)/marraine serve

@@ -1,6 +1,12 @@
-"""The ``marraine`` command: ``demo``, ``match``, and the service's ``serve``, ``worker`` and
-``keys`` (DESIGN §5). Bad input ends with the file, row, column and reason and exit code 1,
-never a traceback, and nothing is written."""
+"""The ``marraine`` command: ``demo`` and ``match`` here, and the commands other packages
+add through the ``marraine.commands`` entry-point group: the service's ``serve``, ``worker``
+and ``keys`` when Marraine is installed with its ``[service]`` extra. Bad input ends with the
+file, row, column and reason and exit code 1, never a traceback, and nothing is written.
+
+The engine never imports the service: a plugin command is loaded from its entry point only
+when it is invoked (or listed by ``--help``), and a plugin whose dependencies are missing
+becomes a command that says what to install.
+"""
 
 from __future__ import annotations
 
@@ -8,18 +14,32 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from matching._runtime import process_settings
 from matching._version import VERSION
 from matching.errors import InputErrors, MatchingError
 from matching.model import Objective
 from matching.result import MatchResult
+
+console = Console()
+errors = Console(stderr=True)
+
+PLUGIN_GROUP = "marraine.commands"
+"""Entry points adding commands to ``marraine``: the name is the command's, the value a
+``typer.Typer`` (pyproject's ``[project.entry-points."marraine.commands"]``)."""
+
+EXTRA_FOR = {"service": "service"}
+"""The extra that installs a plugin's dependencies, by the plugin's top-level package."""
+
 
 app = typer.Typer(
     name="marraine",
@@ -28,8 +48,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
-errors = Console(stderr=True)
 
 PROBLEMS_SHOWN = 20
 """Input problems printed before "... and N more": enough to fix a file in one go."""
@@ -77,7 +95,7 @@ def demo(
     from matching.io import write_result
     from matching.synthetic import generate_cohort
 
-    with _refusing_bad_input(), _progress() as report:
+    with _refusing_bad_input(), process_settings(), _progress() as report:
         report("generate", 0.0)
         cohort = generate_cohort(mentees, mentors, seed=seed)
         result = match(
@@ -132,7 +150,7 @@ def match_files(
     from matching.io import read_pairs, read_participants, read_scores, write_result
     from matching.model import Programme
 
-    with _refusing_bad_input():
+    with _refusing_bad_input(), process_settings():
         programme = Programme.from_file(config) if config else default_programme()
         criteria = None if scores else programme
         mentee_frame = read_participants(mentees, "mentee", criteria)
@@ -160,42 +178,49 @@ def match_files(
     _print_summary(result, written)
 
 
-@app.command()
-def serve(
-    host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="TCP port.")] = 8000,
-) -> None:
-    """Start the HTTP service, its worker and the review page (embedded SQLite by default)."""
-    from service.cli import serve as run_service
-
-    run_service(host, port)
+# --------------------------------------------------------------------------- plugins
 
 
-@app.command()
-def worker() -> None:
-    """Run a match-run worker against the configured database (``marraine serve`` starts one)."""
-    from service.cli import run_worker
+def _add_plugin(name: str, entry: EntryPoint) -> None:
+    """Add ``marraine NAME``, which loads the plugin's ``typer.Typer`` when invoked and hands
+    it the rest of the command line (``--help`` included), or says which extra to install
+    when the plugin's dependencies are missing."""
+    package = entry.value.split(":", 1)[0].split(".", 1)[0]
+    extra = EXTRA_FOR.get(package, package)
 
-    run_worker()
+    def run(ctx: typer.Context) -> None:
+        try:
+            plugin = entry.load()
+        except ModuleNotFoundError as exc:
+            missing = (exc.name or "?").split(".")[0]
+            message = (
+                f"`marraine {name}` needs Marraine's [{extra}] extra (module {missing!r} is "
+                f"missing): pip install 'marraine[{extra}]'"
+            )
+            errors.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+        if not isinstance(plugin, typer.Typer):
+            raise TypeError(f"entry point {entry.value!r} of {PLUGIN_GROUP} is not a typer.Typer")
+        command = typer.main.get_command(plugin)
+        command.main(args=ctx.args, prog_name=f"marraine {name}")
+
+    app.command(
+        name,
+        help=f"The {extra} extra's command: `marraine {name} --help` tells more.",
+        context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+        add_help_option=False,
+    )(run)
 
 
-keys_app = typer.Typer(help="Create API keys for the HTTP service.", no_args_is_help=True)
-app.add_typer(keys_app, name="keys")
+def _add_plugins() -> None:
+    """Every installed plugin command whose name is not one of ``marraine``'s own."""
+    own = {info.name or info.callback.__name__ for info in app.registered_commands if info.callback}
+    for entry in sorted(entry_points(group=PLUGIN_GROUP), key=lambda entry: entry.name):
+        if entry.name not in own:
+            _add_plugin(entry.name, entry)
 
 
-@keys_app.command("create")
-def keys_create(
-    role: Annotated[str, typer.Option("--role", help="admin, coordinator or researcher.")],
-    programme: Annotated[
-        str | None,
-        typer.Option("--programme", help="Programme id; omit for a global admin key."),
-    ] = None,
-    label: Annotated[str, typer.Option("--label", help="A note to recognise the key by.")] = "",
-) -> None:
-    """Create an API key and print it once (only its hash is stored)."""
-    from service.cli import create
-
-    create(role=role, programme=programme, label=label)
+_add_plugins()
 
 
 # --------------------------------------------------------------------------- output

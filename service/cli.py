@@ -1,4 +1,7 @@
-"""Commands the lead mounts on ``marraine``: ``keys create``, ``serve`` and ``worker``.
+"""The service's commands on ``marraine``: ``keys create``, ``serve`` and ``worker``.
+
+``marraine`` loads them through the ``marraine.commands`` entry points (pyproject), one
+``typer.Typer`` each: :data:`keys_app`, :data:`serve_app` and :data:`worker_app`.
 
 ``serve`` migrates the database once, then starts uvicorn and one worker subprocess and
 stops both together.
@@ -20,9 +23,9 @@ from service.models import Programme
 from service.pseudonyms import ensure_secret
 from service.settings import get_settings
 
-__all__ = ["keys_app", "run_worker", "serve"]
+__all__ = ["keys_app", "run_worker", "serve", "serve_app", "worker_app"]
 
-keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
+keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True, add_completion=False)
 
 
 @keys_app.callback()
@@ -95,3 +98,22 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
         except subprocess.TimeoutExpired:
             worker.kill()
             worker.wait()
+
+
+serve_app = typer.Typer(add_completion=False)
+worker_app = typer.Typer(add_completion=False)
+
+
+@serve_app.command("serve")
+def serve_command(
+    host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="TCP port.")] = 8000,
+) -> None:
+    """Start the HTTP service, its worker and the review page (embedded SQLite by default)."""
+    serve(host, port)
+
+
+@worker_app.command("worker")
+def worker_command() -> None:
+    """Run a match-run worker against the configured database (``marraine serve`` starts one)."""
+    run_worker()

@@ -270,3 +270,79 @@ def test_help_starts_without_loading_the_matching_engine() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     ).stdout.splitlines()
     assert out == ["[]", "[]"]
+
+
+# The extras' top-level modules: an install without ``[service]`` or ``[research]`` lacks them.
+SERVICE_AND_RESEARCH = (
+    "fastapi",
+    "uvicorn",
+    "sqlalchemy",
+    "alembic",
+    "psycopg",
+    "pydantic_settings",
+    "jinja2",
+    "multipart",
+    "itsdangerous",
+    "matplotlib",
+)
+
+
+def _marraine_without_extras(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """``marraine ARGS`` in a process where the extras' packages cannot be imported."""
+    program = (
+        "import sys\n"
+        f"for name in {SERVICE_AND_RESEARCH!r}:\n"
+        "    sys.modules[name] = None  # import fails as if not installed\n"
+        "from matching.cli import app\n"
+        f"app({list(args)!r}, prog_name='marraine')\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, cwd=cwd, check=False
+    )
+
+
+def test_the_engine_command_never_imports_the_service() -> None:
+    probe = (
+        "import sys, matching.cli; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('service', 'fastapi', 'sqlalchemy', 'uvicorn', 'matplotlib')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"
+
+
+def test_the_engine_alone_matches_the_demo(tmp_path: Path) -> None:
+    done = _marraine_without_extras("demo", "--mentees", "40", "--out", "out", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert {p.name for p in (tmp_path / "out").iterdir()} == {
+        "pairs.csv",
+        "unmatched.csv",
+        "summary.json",
+    }
+
+
+@pytest.mark.parametrize(
+    "args", [("serve",), ("worker",), ("keys", "create", "--role", "admin"), ("serve", "--help")]
+)
+def test_service_commands_without_the_service_extra_say_what_to_install(
+    tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    done = _marraine_without_extras(*args, cwd=tmp_path)
+    assert done.returncode == 1
+    assert "pip install 'marraine[service]'" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_service_commands_are_listed_and_answer_help_when_installed() -> None:
+    listing = runner.invoke(app, ["--help"])
+    assert listing.exit_code == 0
+    for name in ("demo", "match", "serve", "worker", "keys"):
+        assert name in listing.output
+    serve_help = runner.invoke(app, ["serve", "--help"])
+    assert serve_help.exit_code == 0
+    assert "--port" in serve_help.output
+    keys_help = runner.invoke(app, ["keys", "create", "--help"])
+    assert keys_help.exit_code == 0
+    assert "--role" in keys_help.output
