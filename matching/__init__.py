@@ -10,6 +10,7 @@ start-up and code that only reads programmes or results do not pay for it.
 
 from typing import TYPE_CHECKING, Any
 
+from matching._runtime import process_settings
 from matching._version import VERSION
 from matching.defaults import default_programme
 from matching.errors import (
@@ -74,4 +75,5 @@ __all__ = [
     "__version__",
     "default_programme",
     "match",
+    "process_settings",
 ]

@@ -18,7 +18,6 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from matching import explain
-from matching._runtime import match_settings
 from matching._table_scores import TablePricer, candidate_mask, table_arcs
 from matching._version import VERSION
 from matching.candidates import CandidatePricer, CandidateScan, scan_candidates
@@ -61,7 +60,6 @@ _STEPS |= {"solve": (0.45, 0.85)}
 _STEPS |= {"explain": (0.85, 1.0)}
 
 
-@match_settings()  # fresh for each call (contextlib's ContextDecorator)
 def match(
     mentees: Sequence[Mentee] | pd.DataFrame,
     mentors: Sequence[Mentor] | pd.DataFrame,

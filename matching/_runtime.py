@@ -1,24 +1,28 @@
-"""Process-wide settings a match changes while it runs, and gives back afterwards.
+"""Process-wide settings that make a match faster, for the programs that own the process.
 
 Two settings of the Python process cost a match time without buying it anything:
 
 - **The cyclic garbage collector.** A match allocates many short-lived, acyclic objects
   (parsed cells, n-grams, explanation records), and every full pass of the collector
-  walks every live object of the cohort: 0.1-0.15 s each at 8,000 x 800, where a whole
-  match takes about 1 s, and the explain step twice as fast without them.
+  walks every live object of the cohort.
 - **NumPy's transparent-hugepage advice.** On Linux NumPy advises huge pages
   (``madvise(MADV_HUGEPAGE)``) for every array of 4 MiB and more. Where the kernel's THP
   ``defrag`` setting is ``madvise`` (a common default), each first touch of such an
   array may stall in direct memory compaction, and a match allocates score blocks of
-  tens of MiB over and over. Measured at 30,000 x 3,000 on a 2-core machine of this
-  project: ``marraine demo`` matches in 2.8 s instead of 3.4 s without the advice
-  (scoring 1.0 s instead of 1.3 s; one pricing pass 0.05 s instead of 0.13 s, all of the
-  difference in page faults). A user who sets NumPy's own ``NUMPY_MADVISE_HUGEPAGE``
+  tens of MiB over and over. A user who sets NumPy's own ``NUMPY_MADVISE_HUGEPAGE``
   variable keeps her choice: the advice is then left as NumPy set it.
 
-:func:`match_settings` applies both for the length of a match. Matches may nest and
-overlap on threads (a service runs several): the first to start switches the settings,
-the last to finish restores what the process had before.
+(``benchmarks/README.md`` has the measurements.)
+
+:func:`process_settings` is opt-in: :func:`matching.match` changes no global state, and a
+library caller or a server thread gets none of this. The programs that own their process
+turn it on around a match: the ``marraine`` command and the service's run worker. Uses may
+nest and overlap on threads: the first to start switches the settings, the last to finish
+restores what the process had before.
+
+NumPy has no public setter for the hugepage advice; :func:`process_settings` uses its
+``numpy._core.multiarray._set_madvise_hugepage`` where it exists and changes nothing where
+it does not.
 """
 
 from __future__ import annotations
@@ -45,15 +49,15 @@ def _hugepage_switch() -> Callable[[bool], bool] | None:
 
 
 _lock = threading.Lock()
-_running = 0  # matches in progress
+_running = 0  # blocks in progress
 _gc_was_enabled = False
-_hugepage_was: bool | None = None  # the advice before the first match, if we changed it
+_hugepage_was: bool | None = None  # the advice before the first block, if we changed it
 
 
 @contextmanager
-def match_settings() -> Iterator[None]:
-    """Pause the garbage collector and NumPy's hugepage advice while a match runs
-    (module docstring); restore both when the last running match ends."""
+def process_settings() -> Iterator[None]:
+    """Pause the garbage collector and NumPy's hugepage advice for the length of the block
+    (module docstring); restore both, as the process had them, when the last block ends."""
     global _running, _gc_was_enabled, _hugepage_was
     with _lock:
         if _running == 0:

@@ -21,6 +21,7 @@ import pandas as pd
 from sqlalchemy import CursorResult, Engine, Result, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from matching import process_settings
 from matching.errors import MatchingError
 from matching.model import Programme as EngineProgramme
 from matching.result import MatchResult
@@ -187,16 +188,17 @@ class Worker:
             locked = [(a, b) for a, b in run.locked or []]
             forbidden = [(a, b) for a, b in run.forbidden or []]
             incumbent = [(a, b) for a, b in run.incumbent or []]
-        return matching_engine.match(
-            mentees,
-            mentors,
-            programme,
-            objective=objective,  # type: ignore[arg-type]  # validated by RunIn
-            locked=locked,
-            forbidden=forbidden,
-            incumbent=incumbent,
-            progress=_Progress(self, run_id),
-        )
+        with process_settings():  # this process is the worker's own (matching._runtime)
+            return matching_engine.match(
+                mentees,
+                mentors,
+                programme,
+                objective=objective,  # type: ignore[arg-type]  # validated by RunIn
+                locked=locked,
+                forbidden=forbidden,
+                incumbent=incumbent,
+                progress=_Progress(self, run_id),
+            )
 
     def _finish(self, run_id: str, status: str, error: dict[str, Any] | None) -> None:
         with session_scope(self.sessions) as session:
