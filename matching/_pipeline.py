@@ -1,4 +1,4 @@
-"""``match()``: the data flow of DESIGN §3 from participant tables to a :class:`MatchResult`.
+"""``match()``: participant tables to a :class:`MatchResult` (docs/architecture.md).
 
 participants -> features + scoring -> candidates -> solver (+ certificate) -> explanations.
 Participants are sorted by id first, so the result does not depend on row order.
@@ -18,6 +18,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from matching import explain
+from matching._pairs import ScoredPairs, keys_of
 from matching._table_scores import TablePricer, candidate_mask, table_arcs
 from matching._version import VERSION
 from matching.candidates import CandidatePricer, CandidateScan, scan_candidates
@@ -41,9 +42,10 @@ from matching.solver import (
     QuotaConstraint,
     SolverConfig,
     connected_components,
+    contention_prices,
     solve,
+    subsample,
 )
-from matching.solver._contention import contention_prices, subsample
 
 __all__ = ["ProgressCallback", "match"]
 
@@ -153,9 +155,9 @@ def match(
         problem = AssignmentProblem(
             n_mentees=len(ids.mentees),
             n_mentors=len(ids.mentors),
-            arc_mentee=stage.arc_mentee,
-            arc_mentor=stage.arc_mentor,
-            arc_score=stage.arc_score,
+            arc_mentee=stage.arcs.mentee,
+            arc_mentor=stage.arcs.mentor,
+            arc_score=stage.arcs.score,
             demand=mentee_frame["demand"].to_numpy(np.int64),
             capacity=mentor_frame["capacity"].to_numpy(np.int64),
             min_load=mentor_frame["min_load"].to_numpy(np.int64),
@@ -206,7 +208,7 @@ def match(
         status=solution.status,
         method=solution.method,
         rounds=solution.rounds,
-        candidate_arcs=int(stage.arc_mentee.size),
+        candidate_arcs=stage.arcs.size,
         components=components,
         timings=clock.timings,
     )
@@ -222,9 +224,8 @@ class _Stage:
     """What scoring hands to the solver and the explanations."""
 
     criteria: tuple[str, ...]
-    arc_mentee: IntArray
-    arc_mentor: IntArray
-    arc_score: NDArray[np.float64]
+    arcs: ScoredPairs
+    """The candidate pairs the solver starts from."""
     eligibility: explain.Eligibility
     min_score: float
     scorer: PairScorer | None = None
@@ -239,7 +240,7 @@ def _score_with_programme(
     excluded: tuple[list[tuple[int, int]], list[tuple[int, int]]],
     clock: _Clock,
 ) -> _Stage:
-    """Encode, score blockwise and keep the candidate arcs (DESIGN §3); ``excluded``:
+    """Encode, score blockwise and keep the candidate arcs (docs/architecture.md); ``excluded``:
     the forbidden pairs and the previous ones not to repeat, reported apart."""
     forbidden, previous = excluded
     with clock.step("encode"):
@@ -272,9 +273,7 @@ def _score_with_programme(
     pricer = CandidatePricer(scorer, graph, forbidden=forbidden + previous)
     return _Stage(
         criteria=tuple(scorer.criterion_names_),
-        arc_mentee=graph.arc_mentee,
-        arc_mentor=graph.arc_mentor,
-        arc_score=graph.arc_score,
+        arcs=graph.arcs,
         eligibility=eligibility,
         min_score=programme.min_score,
         scorer=scorer,
@@ -317,12 +316,11 @@ def _score_from_table(
     arcs = table_arcs(scores, ids.mentee_index, ids.mentor_index, locked, excluded, min_score)
     candidates = candidate_mask(arcs, top_k, locked, len(ids.mentors))
     if candidates is None:
-        return _Stage((), arcs.mentee, arcs.mentor, arcs.score, arcs.eligibility, min_score)
+        every = ScoredPairs(arcs.mentee, arcs.mentor, arcs.score)
+        return _Stage((), every, arcs.eligibility, min_score)
     return _Stage(
         criteria=(),
-        arc_mentee=arcs.mentee[candidates],
-        arc_mentor=arcs.mentor[candidates],
-        arc_score=arcs.score[candidates],
+        arcs=ScoredPairs(arcs.mentee, arcs.mentor, arcs.score).take(candidates),
         eligibility=arcs.eligibility,
         min_score=min_score,
         pricer=TablePricer(arcs, len(ids.mentors)),
@@ -372,17 +370,13 @@ def _explain(
         ids.mentees, demand, mentee_idx, stage.eligibility, len(ids.mentors), stage.min_score
     )
     unmatched_idx = ids.mentee_index.get_indexer(pd.Index([u.mentee_id for u in unmatched]))
-    arcs = (stage.arc_mentee, stage.arc_mentor, stage.arc_score)
     alternatives = explain.alternatives(
-        ids.mentors,
-        *arcs,
-        mentee_idx,
-        mentor_idx,
+        stage.arcs,
+        ScoredPairs(mentee_idx, mentor_idx, solution.score[order]),
         mentors["capacity"].to_numpy(np.int64),
+        (ids.mentees, ids.mentors),
         n_alternatives,
-        ids.mentees,
-        stage.criteria,
-        stage.scorer.pair_contributions if stage.scorer is not None else None,
+        None if stage.scorer is None else (stage.criteria, stage.scorer.pair_contributions),
     )
     gaps = explain.recruitment_gaps(programme, mentees, unmatched_idx.astype(np.int64))
     return _Explained(pairs, unmatched, alternatives, gaps)
@@ -428,9 +422,7 @@ def _check_locked(locked: list[tuple[int, int]], excluded: list[tuple[int, int]]
 
 def _mark(stage: _Stage, pairs: list[tuple[int, int]], n_mentors: int) -> NDArray[np.bool_]:
     """Boolean mask over the stage's arcs of the given index pairs."""
-    key = stage.arc_mentee * n_mentors + stage.arc_mentor
-    wanted = np.array([i * n_mentors + j for i, j in pairs], dtype=np.int64)
-    return np.isin(key, wanted)
+    return np.isin(stage.arcs.keys(n_mentors), keys_of(pairs, n_mentors))
 
 
 def _quotas(programme: Programme, mentees: pd.DataFrame) -> tuple[QuotaConstraint, ...]:

@@ -12,6 +12,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from matching._arrays import rank_in_runs
+from matching._pairs import ScoredPairs, keys_of, pair_keys
 from matching.candidates import FORBIDDEN, PREVIOUS
 from matching.errors import InputError, RuleError
 from matching.explain import Eligibility
@@ -30,12 +31,9 @@ PER_MENTOR = 3
 
 
 @dataclass(frozen=True)
-class TableArcs:
+class TableArcs(ScoredPairs):
     """Allowed pairs of a score table, in (mentee, mentor) order, and who may match whom."""
 
-    mentee: IntArray
-    mentor: IntArray
-    score: FloatArray
     eligibility: Eligibility
 
 
@@ -70,7 +68,7 @@ def table_arcs(
             reason = "must be a finite number, 0 or more" if name == "score" else "unknown id"
             raise InputError(reason, row=int(np.argmax(bad)), column=name)
     n_mentees, n_mentors = len(mentee_index), len(mentor_index)
-    key = mentee * n_mentors + mentor
+    key = pair_keys(mentee, mentor, n_mentors)
     order = np.argsort(key, kind="stable")
     repeated = np.flatnonzero(np.diff(key[order]) == 0)
     if repeated.size:
@@ -78,8 +76,8 @@ def table_arcs(
     mentee, mentor, score, key = mentee[order], mentor[order], score[order], key[order]
 
     forbidden, previous = excluded
-    is_forbidden = np.isin(key, _keys(forbidden, n_mentors))
-    is_previous = np.isin(key, _keys(previous, n_mentors)) & ~is_forbidden
+    is_forbidden = np.isin(key, keys_of(forbidden, n_mentors))
+    is_previous = np.isin(key, keys_of(previous, n_mentors)) & ~is_forbidden
     rule_ok = ~(is_forbidden | is_previous)
     keep = rule_ok & (score >= min_score)
     best = np.full(n_mentees, np.nan)
@@ -99,7 +97,7 @@ def table_arcs(
         ).astype(np.int64),
         best_rule_allowed=best,
     )
-    missing = ~np.isin(_keys(locked, n_mentors), key[keep])
+    missing = ~np.isin(keys_of(locked, n_mentors), key[keep])
     if missing.any():
         raise RuleError(
             f"locked pair {int(np.argmax(missing)) + 1} has no allowed score "
@@ -118,7 +116,7 @@ def candidate_mask(
         return None
     keep = _best_per_group(arcs.mentee, arcs.score, top_k)
     keep |= _best_per_group(arcs.mentor, arcs.score, PER_MENTOR)
-    keep |= np.isin(arcs.mentee * n_mentors + arcs.mentor, _keys(locked, n_mentors))
+    keep |= np.isin(pair_keys(arcs.mentee, arcs.mentor, n_mentors), keys_of(locked, n_mentors))
     return keep
 
 
@@ -148,7 +146,7 @@ class TablePricer:
         violating = np.flatnonzero(reduced > tolerance)
         if known is not None and known.size and violating.size:
             # Few pairs improve: look only theirs up (the table may hold every pair).
-            key = arcs.mentee[violating] * self._n_mentors + arcs.mentor[violating]
+            key = pair_keys(arcs.mentee[violating], arcs.mentor[violating], self._n_mentors)
             violating = violating[~np.isin(key, known)]
         mentee, value = arcs.mentee[violating], reduced[violating]
         chosen = violating[_best_per_group(mentee, value, self._per_mentee)]
@@ -177,8 +175,3 @@ def _positions(column: pd.Series, index: pd.Index) -> IntArray:
     codes, uniques = pd.factorize(column, sort=False)
     found = index.get_indexer(pd.Index([str(u).strip() for u in uniques]))
     return np.where(codes >= 0, found[codes], -1).astype(np.int64)
-
-
-def _keys(pairs: list[tuple[int, int]], n_mentors: int) -> IntArray:
-    """Pairs as single int64 keys ``mentee * n_mentors + mentor``."""
-    return np.array([i * n_mentors + j for i, j in pairs], dtype=np.int64)

@@ -35,8 +35,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from matching._arrays import rank_in_runs
+from matching._pairs import (
+    ScoredPairs,
+    is_member,
+    pair_keys,
+    row_key_range,
+    sorted_unique,
+    split_keys,
+)
 from matching.errors import RuleError
-from matching.features._base import is_member, sorted_unique
 from matching.scoring import SCORE_CHUNK_ENTRIES, PairScorer, count_rows
 
 __all__ = [
@@ -121,17 +128,19 @@ class CandidateGraph:
         """Number of candidate arcs."""
         return int(self.arc_mentee.size)
 
+    @property
+    def arcs(self) -> ScoredPairs:
+        """The candidate arcs as scored pairs."""
+        return ScoredPairs(self.arc_mentee, self.arc_mentor, self.arc_score)
+
 
 @dataclass(frozen=True)
-class CandidateSample:
-    """Candidate arcs of some mentees, for estimating contention (block scores)."""
+class CandidateSample(ScoredPairs):
+    """Candidate arcs of some mentees, for estimating contention (block scores): each
+    pair's ``mentee`` is her position in ``rows``."""
 
     rows: IntArray
     """The mentees sampled, increasing."""
-    mentee: IntArray
-    """Position of each arc's mentee in ``rows``."""
-    mentor: IntArray
-    score: FloatArray
 
 
 @dataclass(frozen=True)
@@ -183,9 +192,14 @@ class CandidateScan:
         mentor = cols[row, slot].astype(np.int64)
         mentor = np.concatenate([mentor, self.mentor_side_mentor[reached]])
         score = np.concatenate([vals[row, slot], self.mentor_side_score[reached]])
-        key = mentee * self.n_mentors + mentor
+        key = pair_keys(mentee, mentor, self.n_mentors)
         _, first = np.unique(key, return_index=True)
-        return CandidateSample(rows, mentee[first], mentor[first], score[first].astype(np.float64))
+        return CandidateSample(
+            mentee=mentee[first],
+            mentor=mentor[first],
+            score=score[first].astype(np.float64),
+            rows=rows,
+        )
 
     def select(self, mentor_price: FloatArray | None = None) -> CandidateGraph:
         """The candidate graph: each mentee's ``top_k``, each mentor's best mentees and the
@@ -203,9 +217,9 @@ class CandidateScan:
             assert self.pool_score is not None  # pools come in pairs
             price = np.asarray(mentor_price, dtype=np.float64)
             mentee_side = self._by_price(self.pool_mentor, self.pool_score, price)
-        mentor_side = self.mentor_side_mentee * m + self.mentor_side_mentor
+        mentor_side = pair_keys(self.mentor_side_mentee, self.mentor_side_mentor, m)
         keys = sorted_unique(np.concatenate([mentee_side, mentor_side, self.locked_keys]))
-        arc_mentee, arc_mentor = np.divmod(keys, m) if m else (keys, keys)
+        arc_mentee, arc_mentor = split_keys(keys, m)
         # Exact scores are computed pair by pair: in parts on the threads (the table
         # gathers release the GIL), the same numbers.
         cuts = np.linspace(0, keys.size, SCAN_THREADS + 1).astype(np.int64).tolist()
@@ -246,10 +260,10 @@ class CandidateScan:
         best = np.argmax(np.where(passes[has_any], vals[has_any], -np.inf), axis=1)
         taken[has_any, best] = True
         row, slot = _nonzero(taken)
-        keys = row * m + cols[row, slot].astype(np.int64)
+        keys = pair_keys(row, cols[row, slot], m)
         # Rows whose pool holds fewer than top_k allowed mentors: the scan's choice.
         short = np.count_nonzero(passes, axis=1) < self.top_k
-        kept = self.by_score[short[self.by_score // max(m, 1)]]
+        kept = self.by_score[short[split_keys(self.by_score, m)[0]]]
         return np.concatenate([keys, kept])
 
 
@@ -258,14 +272,15 @@ def _keys(pairs: Sequence[tuple[int, int]], n_mentors: int) -> IntArray:
     if not pairs:
         return np.empty(0, dtype=np.int64)
     array = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-    return sorted_unique(array[:, 0] * n_mentors + array[:, 1])
+    return sorted_unique(pair_keys(array[:, 0], array[:, 1], n_mentors))
 
 
 def _block_mask(keys: IntArray, start: int, stop: int, n_mentors: int) -> BoolArray:
     """(stop - start, n_mentors) mask of the sorted ``keys`` falling in mentees [start, stop)."""
     mask = np.zeros((stop - start, n_mentors), dtype=bool)
-    lo, hi = np.searchsorted(keys, [start * n_mentors, stop * n_mentors])
-    inside = keys[lo:hi] - start * n_mentors
+    first, stop_key = row_key_range(start, stop, n_mentors)
+    lo, hi = np.searchsorted(keys, [first, stop_key])
+    inside = keys[lo:hi] - first
     mask.reshape(-1)[inside] = True
     return mask
 
@@ -299,7 +314,7 @@ def _check_locked(
     if not locked:
         return
     array = np.asarray(locked, dtype=np.int64).reshape(-1, 2)
-    keys = array[:, 0] * scorer.n_mentors_ + array[:, 1]
+    keys = pair_keys(array[:, 0], array[:, 1], scorer.n_mentors_)
     clash = is_member(keys, forbidden_keys)
     if clash.any():
         position = int(np.argmax(clash)) + 1
@@ -366,9 +381,8 @@ def scan_candidates(
         mean number of mentees per mentor (at least 3). Mentors nobody ranks high then
         still have enough arcs to take the mentees the popular ones cannot: on contention
         cohorts the first restricted solve already matches everyone it can, so its prices
-        do not make every free seat look better than every pair (measured at 30,000 x
-        3,000: one pricing round fewer and a quarter of the priced pairs, for 4% more
-        candidate arcs).
+        do not make every free seat look better than every pair (fewer pricing rounds
+        for a few more candidate arcs).
     pool
         Further best mentors remembered per mentee (beyond ``top_k``) for
         :class:`CandidatePricer`, which then rescans a mentee's row only when a mentor
@@ -442,7 +456,7 @@ def scan_candidates(
             rows = np.arange(start, stop, dtype=np.int64)
             block = scorer.score_block(rows)
             allowed, rule_allowed = block.allowed, block.rule_allowed
-            lo, hi = np.searchsorted(forbidden_keys, [start * m, stop * m])
+            lo, hi = np.searchsorted(forbidden_keys, row_key_range(start, stop, m))
             if hi > lo:  # the mask only where forbidden pairs fall (the columns stay 0)
                 banned = _block_mask(forbidden_keys, start, stop, m)
                 allowed, rule_allowed = allowed & ~banned, rule_allowed & ~banned
@@ -471,16 +485,19 @@ def scan_candidates(
                 pool_mentor[start:stop], pool_score[start:stop] = cols, vals
                 pool_bound[start:stop] = bound
                 row, col, unsure = _top_from_pool(cols, vals, bound, top_k, min_score)
-                local = [row * m + col]
+                local = [pair_keys(row, col, m)]
                 if unsure.size:  # ties at the k-th score may reach past the pool: decide densely
                     masked = _allowed_only(ruled[unsure], min_score)
                     sub = np.flatnonzero(_top_per_row(masked, top_k))
-                    local.append(unsure[sub // m] * m + sub % m)
-                chosen.append(np.concatenate(local) + start * m)
+                    row_in, col_in = split_keys(sub, m)  # flat positions in the dense rows
+                    local.append(pair_keys(unsure[row_in], col_in, m))
+                chosen.append(np.concatenate(local) + row_key_range(start, stop, m)[0])
             else:
                 best_mentor[start:stop] = np.where(has_rule_allowed, np.argmax(ruled, axis=1), -1)
                 masked = _allowed_only(ruled, min_score)
-                chosen.append(np.flatnonzero(_top_per_row(masked, top_k)) + start * m)
+                chosen.append(
+                    np.flatnonzero(_top_per_row(masked, top_k)) + row_key_range(start, stop, m)[0]
+                )
             if per_mentor:
                 # Only allowed entries above a mentor's r-th best so far can enter (ties
                 # keep the earlier, lower mentee), and until the first merge only those
@@ -628,7 +645,7 @@ def _allowed_only(ruled: NDArray[np.floating], min_score: float) -> NDArray[np.f
 
 POOL_GROUP_SLOTS = 4
 """Column groups per pool slot when :func:`_pool_of` bounds each row's threshold by the
-group maxima (measured best between 3 and 6 at 3,000 mentors and a pool of 148)."""
+group maxima (a broad optimum: ``benchmarks/README.md``)."""
 
 
 def _pool_of(
@@ -790,8 +807,8 @@ def _rows_mask(keys: IntArray, rows: IntArray, n_mentors: int) -> BoolArray:
     mask = np.zeros((rows.size, n_mentors), dtype=bool)
     if keys.size == 0 or rows.size == 0:
         return mask
-    lo = np.searchsorted(keys, rows * n_mentors)
-    hi = np.searchsorted(keys, (rows + 1) * n_mentors)
+    lo = np.searchsorted(keys, pair_keys(rows, np.zeros_like(rows), n_mentors))
+    hi = np.searchsorted(keys, pair_keys(rows + 1, np.zeros_like(rows), n_mentors))
     counts = hi - lo
     total = int(counts.sum())
     if total == 0:
@@ -799,7 +816,7 @@ def _rows_mask(keys: IntArray, rows: IntArray, n_mentors: int) -> BoolArray:
     local = np.repeat(np.arange(rows.size), counts)
     offset = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
     position = np.repeat(lo, counts) + offset
-    mask[local, keys[position] - rows[local] * n_mentors] = True
+    mask[local, split_keys(keys[position], n_mentors)[1]] = True
     return mask
 
 
@@ -946,12 +963,12 @@ class CandidatePricer:
                 candidate = (reduced > loose) & pooled[start:stop, None]
                 # Known and forbidden pairs leave before the per-mentee cap.
                 row, slot = _nonzero(candidate)
-                key = (row + start) * m + slots[row, slot].astype(np.int64)
+                key = pair_keys(row + start, slots[row, slot], m)
                 gone = is_member(key, known_keys) | is_member(key, self._forbidden)
                 candidate[row[gone], slot[gone]] = False
                 candidate = _keep_best(reduced, candidate, self.per_mentee, sure)
                 row, slot = _nonzero(candidate)
-                keys.append((row + start) * m + slots[row, slot].astype(np.int64))
+                keys.append(pair_keys(row + start, slots[row, slot], m))
                 values.append(reduced[row, slot])
         self.rescanned_ += int(dense.size)
         self.narrowed_ += int(narrow.size)
@@ -970,7 +987,7 @@ class CandidatePricer:
             candidate = _keep_best(reduced, usable & (reduced > loose), self.per_mentee, sure)
             row, col = _nonzero(candidate)
             mentor = col if columns is None else columns[col]
-            return rows[row] * m + mentor, reduced[row, col]
+            return pair_keys(rows[row], mentor, m), reduced[row, col]
 
         # Chunks of cache size, on two threads (numpy releases the GIL on this work).
         jobs: list[tuple[IntArray, IntArray | None]] = []
@@ -996,7 +1013,7 @@ class CandidatePricer:
         once = np.ones(key.size, dtype=bool)
         once[1:] = key[1:] != key[:-1]
         key, value = key[once], value[once]
-        mentee, mentor = np.divmod(key, m) if m else (key, key)
+        mentee, mentor = split_keys(key, m)
         # Each mentee's per_mentee most violating (ties: lower mentor), plus the band.
         order = np.lexsort((mentor, -value, mentee))
         mentee, mentor, key, value = mentee[order], mentor[order], key[order], value[order]

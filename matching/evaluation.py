@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from matching._pairs import pair_keys
 from matching.errors import InputError
 from matching.model import Mentee, Mentor, NeedsCriterion, Programme, participants_frame
 from matching.result import MatchResult
@@ -403,7 +404,7 @@ def blocking_pairs(
     mentee_threshold = np.where(np.bincount(pi, minlength=n) < demand, -np.inf, mentee_worst)
     mentor_threshold = np.where(np.bincount(pj, minlength=m) < capacity, -np.inf, mentor_worst)
     mentor_threshold[capacity == 0] = np.inf
-    paired = pi * m + pj
+    paired = pair_keys(pi, pj, m)
 
     found: list[tuple[NDArray[np.int64], NDArray[np.int64], FloatArray, FloatArray]] = []
     for start, for_mentee, for_mentor in source.blocks(block_size):
@@ -415,7 +416,7 @@ def blocking_pairs(
         rows, cols = np.nonzero(blocks)
         rows = rows.astype(np.int64) + start
         cols = cols.astype(np.int64)
-        keep = ~np.isin(rows * m + cols, paired)
+        keep = ~np.isin(pair_keys(rows, cols, m), paired)
         local = rows[keep] - start
         found.append(
             (rows[keep], cols[keep], for_mentee[local, cols[keep]], for_mentor[local, cols[keep]])

@@ -15,6 +15,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from matching._arrays import rank_in_runs
+from matching._pairs import ScoredPairs
 from matching.model import NeedsCriterion, OverlapCriterion, Programme
 from matching.result import Alternative, Pair, RecruitmentGap, Unmatched, UnmatchedReason
 
@@ -123,35 +124,35 @@ def _reason(
     return ("no_allowed_mentor", f"none of the {n_mentors} mentors is allowed for her")
 
 
+ContributionsOf = tuple[Sequence[str], Callable[[IntArray, IntArray], FloatArray]]
+"""Criterion names, and what computes each criterion's contribution to given pairs."""
+
+
 def alternatives(
-    mentor_ids: Sequence[str],
-    arc_mentee: IntArray,
-    arc_mentor: IntArray,
-    arc_score: FloatArray,
-    mentee_idx: IntArray,
-    mentor_idx: IntArray,
+    candidates: ScoredPairs,
+    chosen: ScoredPairs,
     capacity: IntArray,
+    ids: tuple[Sequence[str], Sequence[str]],
     per_mentee: int,
-    mentee_ids: Sequence[str],
-    criteria: Sequence[str] = (),
-    contributions_of: Callable[[IntArray, IntArray], FloatArray] | None = None,
+    contributions: ContributionsOf | None = None,
 ) -> dict[str, tuple[Alternative, ...]]:
-    """Up to ``per_mentee`` best candidate mentors with spare seats, per mentee (by id),
-    with each criterion's contribution when ``contributions_of`` can compute them."""
-    if per_mentee == 0 or arc_mentee.size == 0:
+    """Up to ``per_mentee`` best ``candidates`` mentors with spare seats once the
+    ``chosen`` pairs are made, per mentee (by id; ``ids`` is (mentee ids, mentor ids)),
+    with each criterion's contribution when ``contributions`` can compute them."""
+    mentee_ids, mentor_ids = ids
+    if per_mentee == 0 or candidates.size == 0:
         return {}
-    load = np.bincount(mentor_idx, minlength=len(mentor_ids))
-    spare = capacity - load
+    spare = capacity - np.bincount(chosen.mentor, minlength=len(mentor_ids))
     n_mentors = len(mentor_ids)
-    key = arc_mentee * n_mentors + arc_mentor
-    keep = (spare[arc_mentor] > 0) & ~np.isin(key, mentee_idx * n_mentors + mentor_idx)
+    taken = np.isin(candidates.keys(n_mentors), chosen.keys(n_mentors))
+    free = candidates.take((spare[candidates.mentor] > 0) & ~taken)
     # Best first within each mentee, ties by mentor index: deterministic.
-    order = np.lexsort((arc_mentor[keep], -arc_score[keep], arc_mentee[keep]))
-    mentee, mentor = arc_mentee[keep][order], arc_mentor[keep][order]
-    score = arc_score[keep][order]
+    ranked = free.take(np.lexsort((free.mentor, -free.score, free.mentee)))
+    mentee, mentor, score = ranked.mentee, ranked.mentor, ranked.score
     first = rank_in_runs(mentee) < per_mentee
     mentee, mentor, score = mentee[first], mentor[first], score[first]
-    if contributions_of is not None and criteria:
+    if contributions is not None and contributions[0]:
+        criteria, contributions_of = contributions
         parts = [
             dict(zip(criteria, row, strict=True))
             for row in contributions_of(mentee, mentor).tolist()

@@ -1,6 +1,6 @@
 """Reading participant, score and pair files, and writing a result's output files.
 
-Formats (DESIGN §5): CSV with ``,`` ``;`` or tab, UTF-8 with or without BOM, any line
+Formats (README, "Command line"): CSV with ``,`` ``;`` or tab, UTF-8 with or without BOM, any line
 endings, surrounding spaces trimmed, French decimal commas in ``;`` files; ``.xlsx``
 (first sheet); ``.parquet``; ``.json`` (a list of objects). Multi-valued cells are
 separated by ``|`` and a level is written ``tag:3``; lists in JSON / Parquet are joined
@@ -154,7 +154,7 @@ def read_pairs(path: str | Path) -> list[tuple[str, str]]:
 
 
 def write_result(result: MatchResult, out_dir: str | Path) -> list[Path]:
-    """Write ``pairs.csv``, ``unmatched.csv`` and ``summary.json`` (DESIGN §5), UTF-8.
+    """Write ``pairs.csv``, ``unmatched.csv`` and ``summary.json`` (README's output files), UTF-8.
 
     Parameters
     ----------

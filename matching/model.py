@@ -29,6 +29,7 @@ from pydantic import (
     model_validator,
 )
 
+from matching._objective import Objective
 from matching.errors import ConfigError, InputError
 
 __all__ = [
@@ -53,10 +54,6 @@ __all__ = [
     "participants_frame",
 ]
 
-Objective = Literal["coverage", "total", "fair"]
-"""``coverage``: most mentees matched, then highest total score (default).
-``total``: highest total score. ``fair``: among the matchings that match as many mentees
-as ``coverage`` does, the one whose lowest pair score is highest, then highest total."""
 
 FieldValue = str | int | float | bool | list[str] | None
 

@@ -1,7 +1,7 @@
 """An independent optimality oracle for tests: the assignment as a MILP solved by HiGHS.
 
 It knows nothing of the engine: arcs with scores, demands and capacities in; the optimal
-objective values out, for each objective of DESIGN §5, by lexicographic solves.
+objective values out, for each objective (README, "Command line"), by lexicographic solves.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Files in and out: awkward but valid files are read, bad files are refused with the file,
-row and column and never the offending value; output files follow DESIGN §5."""
+row and column and never the offending value; output files follow the README's contract."""
 
 from __future__ import annotations
 

@@ -152,22 +152,6 @@ def unique_inverse(values: IntArray) -> tuple[IntArray, IntArray]:
     return ordered[first], inverse
 
 
-def sorted_unique(values: IntArray) -> IntArray:
-    """Sorted distinct values (see :func:`unique_inverse`)."""
-    ordered = np.sort(values)
-    keep = np.ones(ordered.size, dtype=bool)
-    keep[1:] = ordered[1:] != ordered[:-1]
-    return ordered[keep]
-
-
-def is_member(values: IntArray, ordered: IntArray) -> NDArray[np.bool_]:
-    """``np.isin(values, ordered)`` for a sorted ``ordered``, by binary search."""
-    if ordered.size == 0:
-        return np.zeros(values.size, dtype=bool)
-    position = np.minimum(np.searchsorted(ordered, values), ordered.size - 1)
-    return np.asarray(ordered[position] == values, dtype=bool)
-
-
 def row_counts(matrix: Matrix) -> FloatArray:
     """Number of non-zero entries per row."""
     counts = np.diff(matrix.indptr) if sp.issparse(matrix) else np.count_nonzero(matrix, axis=1)

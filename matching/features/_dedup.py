@@ -28,14 +28,12 @@ from matching.features._parse import factorize
 TABLE_LIMIT = 2**26
 """Largest distinct-values table (entries) kept whole: 512 MiB in float64, and half that
 for the float32 table over every mentor. Past it, each block computes its own distinct
-values, which repeats work across blocks and pricing rounds: at 60,000 x 6,000 the goal
-texts (5,506 x 5,954 distinct) passed 2**24 and scoring took 13.9 s at 2.2 GiB peak RSS;
-with whole tables it takes 3.6 s at 1.8 GiB (4x the pairs of 30,000 x 3,000 for 2.8x
-the time), and 90,000 x 9,000 scores in 6.8 s at 2.2 GiB."""
+values, which repeats work across blocks and pricing rounds (``benchmarks/README.md``,
+"Measurements behind the constants")."""
 TABLE_ROWS = 512
 """Distinct mentee values computed at once when building the table."""
 TABLE_THREADS = max(1, min(4, os.cpu_count() or 1))
-"""Threads building a table (products release the GIL; measured 1.9x on 2 cores)."""
+"""Threads building a table (the products release the GIL)."""
 
 
 @cache
@@ -81,7 +79,7 @@ class Deduplicated(Similarity):
             # Row ranges on threads: the products (scipy sparse, BLAS) release the GIL,
             # and each range writes its own rows (same values as in one thread). BLAS
             # runs single-threaded meanwhile: threads inside threads oversubscribe the
-            # cores (measured at 8,000 x 800 under load: the needs table 12x slower).
+            # cores.
             starts = range(0, n_a, TABLE_ROWS)
             if len(starts) > 1:
                 with (
@@ -103,7 +101,7 @@ class Deduplicated(Similarity):
             if self._table is None or self._table.shape[0] * self.n_mentors_ > self.table_limit:
                 return None
             # Cast the small distinct table first, then gather: the same values without
-            # a float64 temporary of the expanded size (0.6 s at 30,000 x 3,000).
+            # a float64 temporary of the expanded size.
             small = np.asarray(self._table, dtype=key)
             self._expanded[key] = np.ascontiguousarray(np.take(small, self._codes_b, axis=1))
         return self._expanded[key]

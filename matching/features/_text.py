@@ -43,9 +43,8 @@ from matching.model import TextCriterion
 
 DENSE_SHARE = 1 / 128
 """An n-gram joins the dense part of block products when the share of (mentee text,
-mentor text) pairs that both contain it reaches this (measured on the synthetic goals
-and bios, 3,106 x 799 and 4,909 x 2,990 distinct texts: from 1/40 to 1/600 the table
-costs within 10% of its best, 2.4-2.9x faster than all sparse)."""
+mentor text) pairs that both contain it reaches this (a broad optimum:
+``benchmarks/README.md``, "Measurements behind the constants")."""
 
 
 def _texts(cells: Cells) -> list[str]:

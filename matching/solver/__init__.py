@@ -1,4 +1,4 @@
-"""The assignment problem and its solvers (DESIGN §4).
+"""The assignment problem and its solvers (layers: docs/architecture.md).
 
 One problem type (:class:`AssignmentProblem`: sparse allowed pairs with scores, demands,
 capacities, minimum loads, locked and incumbent pairs, quotas), one configuration
@@ -6,9 +6,12 @@ capacities, minimum loads, locked and incumbent pairs, quotas), one configuratio
 :func:`solve`: OR-Tools min-cost flow by default (exact on the arcs, and over all allowed
 pairs with an :class:`ArcPricer`; quotas on groups that share no mentee included),
 CP-SAT for the other quotas, deferred acceptance for ``stable``.
-:func:`validate` checks any solution without trusting the solver.
+:func:`validate` checks any solution without trusting the solver;
+:func:`contention_prices` estimates, on a :func:`subsample`, the prices that tell candidate
+generation which pairs matter. ``docs/architecture.md`` shows the layers.
 """
 
+from matching.solver._contention import contention_prices, subsample
 from matching.solver._diagnostics import (
     Bottleneck,
     allowed_graph,
@@ -35,8 +38,10 @@ __all__ = [
     "SolverConfig",
     "allowed_graph",
     "connected_components",
+    "contention_prices",
     "find_bottleneck",
     "solve",
     "stable_matching",
+    "subsample",
     "validate",
 ]

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from matching._pairs import is_in, pair_keys
 from matching.solver._prepare import Residual
 from matching.solver._problem import (
     ArcPricer,
@@ -57,7 +58,7 @@ class WorkArcs:
 
     @property
     def keys(self) -> IntArray:
-        return self.mentee * self.n_mentors + self.mentor
+        return pair_keys(self.mentee, self.mentor, self.n_mentors)
 
     def at_least(self, threshold: float) -> WorkArcs:
         """The arcs scoring ``>= threshold``."""
@@ -79,7 +80,7 @@ class WorkArcs:
         # Both sides are in key order (new pairs once sorted): merge, do not re-sort.
         first = np.lexsort((mentor, mentee))
         mentee, mentor, score = mentee[first], mentor[first], score[first]
-        slot = np.searchsorted(self.keys, mentee * self.n_mentors + mentor)
+        slot = np.searchsorted(self.keys, pair_keys(mentee, mentor, self.n_mentors))
         slot += np.arange(mentee.size)
         is_new = np.zeros(self.size + mentee.size, dtype=bool)
         is_new[slot] = True
@@ -111,9 +112,9 @@ def new_pairs(
     score = np.asarray(pairs[2], dtype=np.float64).ravel()
     if mentee.size == 0:
         return mentee, mentor, score
-    key = mentee * n_mentors + mentor
+    key = pair_keys(mentee, mentor, n_mentors)
     usable = (residual.demand[mentee] > 0) & (residual.capacity[mentor] > 0)
-    keep = usable & ~_member(key, known)
+    keep = usable & ~is_in(key, known)
     _, first = np.unique(key[keep], return_index=True)
     index = np.flatnonzero(keep)[first]
     return mentee[index], mentor[index], score[index]
@@ -149,26 +150,13 @@ def price_new_pairs(
         if accept is not None:
             keep = accept(mentee, mentor, score)
             mentee, mentor, score = mentee[keep], mentor[keep], score[keep]
-        returned = (
-            np.asarray(found[0], np.int64).ravel() * n_mentors
-            + np.asarray(found[1], np.int64).ravel()
-        )
+        returned = pair_keys(np.ravel(found[0]), np.ravel(found[1]), n_mentors)
         if mentee.size or returned.size == 0:
-            taken = mentee * n_mentors + mentor
+            taken = pair_keys(mentee, mentor, n_mentors)
             return (mentee, mentor, score), np.concatenate(
-                [refused, returned[~_member(returned, taken)]]
+                [refused, returned[~is_in(returned, taken)]]
             )
-        fresh = returned[~_member(returned, asked)]
+        fresh = returned[~is_in(returned, asked)]
         if fresh.size == 0:
             return (mentee, mentor, score), refused
         refused = np.concatenate([refused, fresh])
-
-
-def _member(key: IntArray, known: IntArray) -> BoolArray:
-    """``np.isin(key, known)`` by sort and binary search (isin's table path is slow here)."""
-    if known.size == 0:
-        return np.zeros(key.size, dtype=bool)
-    ordered = np.sort(known)
-    position = np.minimum(np.searchsorted(ordered, key), ordered.size - 1)
-    found: BoolArray = ordered[position] == key
-    return found

@@ -21,9 +21,10 @@ from ortools.sat.python import cp_model
 from matching._arrays import sum_of_largest
 from matching.errors import RuleError, SolverError
 from matching.solver._arcs import WorkArcs
+from matching.solver._diagnostics import find_bottleneck
 from matching.solver._prepare import Residual, prepare
 from matching.solver._problem import AssignmentProblem, AssignmentSolution, IntArray, SolverConfig
-from matching.solver._solve import merge_pairs, relative_gap
+from matching.solver._solution import build_solution
 
 SCALE = 1_000_000
 
@@ -98,26 +99,18 @@ def solve_cp_sat(problem: AssignmentProblem, config: SolverConfig) -> Assignment
         if name != "total":
             model.add(expression == value if status == cp_model.OPTIMAL else expression >= value)
     chosen = np.flatnonzero(np.asarray(chosen_flags, dtype=bool))
-    mentee, mentor, score = merge_pairs(
-        problem, residual, arcs.mentee[chosen], arcs.mentor[chosen], arcs.score[chosen]
-    )
-    total = float(score.sum())
     chosen_int = int(values[chosen].sum())
     if bound is None:
         bound = float(_total_ceiling(arcs, residual, values))
-    upper = max(total, total + (bound - chosen_int) / SCALE)
-    return AssignmentSolution(
-        mentee_idx=mentee,
-        mentor_idx=mentor,
-        score=score,
-        objective=config.objective,
-        total_score=total,
-        upper_bound=upper,
-        gap=relative_gap(total, upper),
-        status="optimal" if proven else "feasible",
+    return build_solution(
+        problem,
+        residual,
+        config,
+        arcs,
+        chosen,
+        bound_excess=(bound - chosen_int) / SCALE,
+        certified=proven,
         method="cp_sat",
-        rounds=1,
-        arcs_used=arcs.size,
         stats={"seconds": time.perf_counter() - started, "levels": float(len(levels))},
     )
 
@@ -164,8 +157,6 @@ def _add_quotas(
 
 def _infeasible_quotas(problem: AssignmentProblem, residual: Residual, arcs: WorkArcs) -> str:
     """Name the quotas that cannot be met, each on its own or only together."""
-    from matching.solver._diagnostics import find_bottleneck
-
     alone = []
     for quota in problem.quotas:
         members = np.isin(arcs.mentee, np.asarray(quota.mentees, np.int64))

@@ -1,9 +1,9 @@
 """Graph diagnostics around the solve: independent components and capacity bottlenecks.
 
 Components come from :func:`scipy.sparse.csgraph.connected_components` and the
-bottleneck from OR-Tools' max flow: both run in C on the candidate arcs (30,000 x 3,000
-with 600,000 arcs in well under a second), where a networkx graph of the same size takes
-seconds to build. :func:`allowed_graph` gives researchers the networkx view.
+bottleneck from OR-Tools' max flow: both run in C on the candidate arcs, where a networkx
+graph of the same size takes far longer to build. :func:`allowed_graph` gives researchers
+the networkx view.
 """
 
 from __future__ import annotations

@@ -56,7 +56,8 @@ from matching.solver._problem import (
     SolverConfig,
 )
 from matching.solver._quota_flow import overlapping_quotas
-from matching.solver._solve import relative_gap, solve_flow
+from matching.solver._solution import relative_gap
+from matching.solver._solve_flow import solve_flow
 
 BONUS_OBJECTIVES = ("total", "coverage")
 """Objectives a bonus on pair values relaxes (``fair``'s threshold is not a sum of values)."""

@@ -1,41 +1,7 @@
 r"""Min-cost-flow solver for ``total`` and ``coverage``, with an optimality certificate.
 
-**Integer values.** A pair's value is ``round(score x scale)`` plus, for ``coverage``, a
-uniform bonus ``B``; mentor minimum loads get a bonus ``C`` on the first ``min_load``
-units of the mentor -> sink arc (:mod:`matching.solver._network`). Priorities are
-lexicographic — minimum loads, then matched units (coverage), then total score — and the
-bonuses make one weighted objective equivalent: the difference of two flows splits into
-simple residual cycles, each through the sink at most once, so it changes the min-load
-units and the matched units by at most one each, and the score by at most
-``L x max_score_int`` where ``L = min(mentees, mentors) + 1`` bounds the pairs on a simple
-cycle. With ``B = L x max_int + 1`` and ``C = B + L x max_int + 1`` every lexicographically
-improving cycle has positive weighted value, so a weighted optimum is lexicographically
-optimal. With quota groups (:mod:`._quota_flow`) a member left without a mentor beyond
-her group's allowance costs ``P = C + B + L x max_int + 1``, the top level: a cycle also
-changes the shortfall by at most one. ``scale`` is the largest of 1e8 .. 1e3 for which
-every cost times ``nodes + 1`` stays below 2**61 (OR-Tools scales costs by ``nodes + 1``
-internally).
-
-**Duals.** From Bellman–Ford distances ``d`` on the optimal residual graph (integer,
-exact) we read, in integer value units, ``u_i = d_i - d_T`` (mentee) and ``w_j = d_T - d_j``
-(mentor): every unused arc has ``value_ij <= u_i + w_j``. For any ``u >= 0``, any ``w``
-and any feasible ``x`` over *all* allowed pairs (weak duality, each pair of capacity 1)::
-
-    value(x) <= sum_i demand_i u_i
-                + sum_j [min_load_j (w_j + C)^+ + (capacity_j - min_load_j) w_j^+]
-                + sum_i (sum of the demand_i largest positive margins of mentee i)
-
-where a pair's margin is ``value_ij - u_i - w_j``. We use ``u^+`` and raise ``w_j`` to 0
-(or ``-C`` for a mentor with a minimum load), which keeps the mentor terms and only
-tightens the prices. With quota groups, a group is priced like a mentor without minimum
-load (``w_G = d_T - d_G``, term ``allowance_g w_G^+``) and a member keeps her price ``u_i``
-even when negative (her first unit has no free bypass); her other ways out enter her
-margins like pairs: the group arc (value 0), the shortfall arc (value ``-P``) and her
-``demand - 1`` bypass units (value 0). At an optimal flow with no violating pair the
-bound equals the optimum (strong duality of the flow LP, whose matrix is totally
-unimodular). The bound on *score* at the solution's levels subtracts ``B x matched + C x
-min-load units`` and adds ``P x shortfall units``: any solution with the same levels is
-bounded by it.
+Integer values, bonuses and duals: :mod:`._levels`; the bound they give:
+:mod:`._certificate`.
 
 **Pricing.** The pricer sees prices in *score* units: mentee ``(u_i^+ - B) / scale``,
 mentor ``w_j / scale``; a missing pair can improve the objective only if ``score_ij >
@@ -54,7 +20,7 @@ the default scale); the reported total uses the true scores.
 ``L`` replaced), which makes every flow about twice as fast. Its result optimises the
 quick weighted objective over all allowed pairs (same certificate). If its min-load and
 matched units are the highest possible — trivially (every minimum load met; every
-demand or every seat used), or by the count probe of :mod:`._fair` certified over all
+demand or every seat used), or by the count probe of :mod:`._counts` certified over all
 allowed pairs — then any solution at those levels has a quick-weighted value at most the
 bound, so the score bound at the solution's levels holds and the result is
 lexicographically optimal. Otherwise the loop goes on from the same arcs with the full
@@ -70,62 +36,22 @@ solution can, without changing the optimum (the duals stay optimal).
 from __future__ import annotations
 
 import dataclasses
-import math
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from matching._arrays import sum_of_largest
-from matching.errors import SolverError
 from matching.solver._arcs import Accept, WorkArcs, price_new_pairs
-from matching.solver._network import INT64_HEADROOM, FlowNetwork, solve_min_cost_flow
+from matching.solver._certificate import upper_bound_int
+from matching.solver._counts import count_levels, price_counts
+from matching.solver._levels import Levels, choose_levels, duals_of, network_for, pairs_on_cycle
+from matching.solver._network import FlowNetwork, solve_min_cost_flow
 from matching.solver._prepare import Residual
 from matching.solver._problem import ArcPricer, BoolArray, FloatArray, IntArray
 from matching.solver._reoptimise import reoptimise
 
-SCALES = (1e8, 1e7, 1e6, 1e5, 1e4, 1e3)
-
 QUICK_PAIRS = 2
 """Pairs' worth of the quick bonuses tried first (see :func:`solve_with_pricing`)."""
-
-
-@dataclass(frozen=True)
-class Levels:
-    """Integer scale of scores and the bonuses that make priorities lexicographic."""
-
-    scale: float
-    bonus: int
-    min_load_bonus: int
-    shortfall_cost: int = 0
-    """Cost of a quota member left without a mentor beyond her group's allowance."""
-
-    def values(self, score: FloatArray) -> IntArray:
-        """Integer arc values: the coverage bonus plus the scaled score."""
-        return self.bonus + np.rint(score * self.scale).astype(np.int64)
-
-
-def choose_levels(
-    max_score: float,
-    pairs_on_cycle: int,
-    n_nodes: int,
-    *,
-    coverage: bool,
-    min_loads: bool,
-    quotas: bool = False,
-    count_only: bool = False,
-) -> Levels:
-    """The finest scale whose bonuses and costs fit OR-Tools' int64 headroom."""
-    for scale in (0.0,) if count_only else SCALES:
-        max_int = math.ceil(max_score * scale)
-        bonus = pairs_on_cycle * max_int + 1 if coverage else 0
-        min_load_bonus = bonus + pairs_on_cycle * max_int + 1 if min_loads else 0
-        # A cycle changes the shortfall, the min-load and the matched units by one each.
-        shortfall = min_load_bonus + bonus + pairs_on_cycle * max_int + 1 if quotas else 0
-        biggest = shortfall + min_load_bonus + bonus + max_int
-        if biggest * (n_nodes + 2) < INT64_HEADROOM:
-            return Levels(scale, bonus, min_load_bonus, shortfall)
-    raise SolverError("scores too large for an exact integer min-cost flow")
 
 
 @dataclass
@@ -143,64 +69,6 @@ class FlowOutcome:
     stats: dict[str, float] = field(default_factory=dict)
     shortfall: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
     """Per quota group, members left without a mentor beyond its allowance (quota missed)."""
-
-
-@dataclass(frozen=True)
-class Duals:
-    """Prices of one solved network, in integer value units."""
-
-    mentee: IntArray
-    mentor: IntArray
-    distance: IntArray
-    group: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
-    """Price of a quota group's allowance (``d_T - d_G``), like a mentor's."""
-
-
-def network_for(
-    arcs: WorkArcs, residual: Residual, levels: Levels, values: IntArray | None = None
-) -> FlowNetwork:
-    """The flow network of ``arcs`` under ``levels`` (or explicit integer ``values``),
-    with the residual's quota groups."""
-    return FlowNetwork(
-        arcs.mentee,
-        arcs.mentor,
-        levels.values(arcs.score) if values is None else values,
-        residual.demand,
-        residual.capacity,
-        residual.min_load,
-        levels.min_load_bonus,
-        residual.groups,
-        levels.shortfall_cost,
-    )
-
-
-def duals_of(net: FlowNetwork, distance: IntArray, residual: Residual, levels: Levels) -> Duals:
-    """Mentee prices ``u^+`` and mentor prices ``w`` (raised where it is free to).
-
-    A quota member's price stays as it is, negative too: she has no bypass for her first
-    unit, so raising her price to 0 would not be free (the bound would lose tightness)."""
-    n = net.n_mentees
-    sink = distance[net.sink]
-    mentee = distance[:n] - sink
-    clamp = np.ones(n, dtype=bool)
-    group = np.zeros(0, np.int64)
-    if net.groups is not None:
-        clamp[net.groups.members] = False
-        group = sink - distance[net.sink + 1 :]
-    mentee = np.where(clamp, np.maximum(mentee, 0), mentee)
-    mentor = sink - distance[n : net.sink]
-    floor = np.where(residual.min_load > 0, -levels.min_load_bonus, 0)
-    mentor = np.maximum(mentor, floor)
-    # A mentee without demand or a mentor without seats can take no new pair.
-    big = np.int64(INT64_HEADROOM // 4)
-    mentee = np.where(residual.demand > 0, mentee, big)
-    mentor = np.where(residual.capacity > 0, mentor, big)
-    return Duals(mentee, mentor, distance, group)
-
-
-def pairs_on_cycle(residual: Residual) -> int:
-    """``L``: a bound on the pairs a simple residual cycle can use, plus one."""
-    return int(min((residual.demand > 0).sum(), (residual.capacity > 0).sum())) + 1
 
 
 def solve_with_pricing(
@@ -282,14 +150,12 @@ def _levels_are_highest(
     if threshold is not None:
         return False, outcome.arcs, 0
     # Not trivially highest: the count probe (every pair worth 1) over all allowed pairs.
-    from matching.solver._fair import _price_counts, count_levels
-
     # Quota-blind counts (maximum flows) bound those with quotas: reaching them is enough.
     blind = dataclasses.replace(residual, groups=None)
     arcs, rounds, certified = outcome.arcs, 0, True
     if pricer is not None:
         locked = np.zeros(0, dtype=np.int64) if known_extra is None else known_extra
-        arcs, rounds, certified = _price_counts(arcs, blind, pricer, -1.0, 1, locked)
+        arcs, rounds, certified = price_counts(arcs, blind, pricer, -1.0, 1, locked)
     min_load_units, matched = count_levels(arcs, blind)
     if not coverage:
         matched = outcome.matched_units  # only the minimum loads rank above the score
@@ -382,7 +248,7 @@ def _pricing_loop(
         bound = total
     else:
         total_int = int(np.rint(arcs.score[chosen] * levels.scale).astype(np.int64).sum())
-        bound_int = _upper_bound_int(
+        bound_int = upper_bound_int(
             arcs, residual, levels, duals, (chosen.size, min_load_units, shortfall), leftover
         )
         bound = total + (bound_int - total_int) / levels.scale
@@ -400,66 +266,6 @@ def _at_least(threshold: float) -> Accept:
         return np.asarray(score >= threshold)
 
     return accept
-
-
-def _upper_bound_int(
-    arcs: WorkArcs,
-    residual: Residual,
-    levels: Levels,
-    duals: Duals,
-    reached: tuple[int, int, IntArray],
-    leftover: tuple[IntArray, IntArray],
-) -> int:
-    """Lagrangian bound on the free arcs' integer score at the solution's levels
-    ``reached``: (matched units, min-load units, shortfall per quota group)."""
-    matched, min_load_units, shortfall = reached
-    u = np.where(residual.demand > 0, duals.mentee, 0)
-    w = np.where(residual.capacity > 0, duals.mentor, 0)
-    c, ml = residual.capacity, residual.min_load
-    # Exact integer arithmetic (Python ints): the bonus terms are large.
-    value = _dot(residual.demand, u) + _dot(ml, np.maximum(w + levels.min_load_bonus, 0))
-    value += _dot(c - ml, np.maximum(w, 0))
-    value -= levels.bonus * matched + levels.min_load_bonus * min_load_units
-    value += levels.shortfall_cost * int(shortfall.sum())
-    # Each pair has capacity 1: a pair adds its positive margin value - u - w, and a
-    # mentee at most her ``demand`` largest ones (present arcs and leftover violators).
-    margin = levels.values(arcs.score) - u[arcs.mentee] - w[arcs.mentor]
-    mentee = np.concatenate([arcs.mentee, leftover[0]])
-    margin = np.concatenate([margin, leftover[1]])
-    if residual.groups is not None:
-        value += _dot(residual.groups.allowance, np.maximum(duals.group, 0))
-        extra_mentee, extra_margin = _member_margins(residual, levels, duals.group, u)
-        mentee = np.concatenate([mentee, extra_mentee])
-        margin = np.concatenate([margin, extra_margin])
-    positive = margin > 0
-    return value + sum_of_largest(mentee[positive], margin[positive], residual.demand)
-
-
-def _member_margins(
-    residual: Residual, levels: Levels, group_price: IntArray, u: IntArray
-) -> tuple[IntArray, IntArray]:
-    """The margins of quota members' other ways out, one entry per unit of capacity: the
-    group's allowance (value 0, price ``w_G``), the shortfall (value ``-shortfall_cost``)
-    and each of the ``demand - 1`` bypass units (value 0). A member's price may be
-    negative (:func:`duals_of`), and then these may be positive."""
-    assert residual.groups is not None
-    members = residual.groups.members
-    own = u[members]
-    bypass = residual.demand[members] - 1
-    mentee = np.concatenate([members, members, np.repeat(members, bypass)])
-    margin = np.concatenate(
-        [
-            -own - group_price[residual.groups.member_group[members]],
-            -levels.shortfall_cost - own,
-            np.repeat(-own, bypass),
-        ]
-    )
-    return mentee, margin
-
-
-def _dot(a: IntArray, b: IntArray) -> int:
-    """Exact integer dot product (no int64 overflow)."""
-    return sum(x * y for x, y in zip(a.tolist(), b.tolist(), strict=True) if x and y)
 
 
 def _keep_incumbents(

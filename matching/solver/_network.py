@@ -42,8 +42,8 @@ from matching.solver._problem import IntArray
 
 INT64_HEADROOM = 2**61
 """Largest product of a cost magnitude and ``num_nodes + 1`` we hand to OR-Tools: it
-refuses costs whose scaled magnitude (cost x (nodes + 1)) overflows int64 (measured:
-BAD_COST_RANGE from 1e15 at 33,000 nodes), and we keep a factor 4 of margin."""
+refuses costs whose scaled magnitude (cost x (nodes + 1)) overflows int64
+(``BAD_COST_RANGE``), and we keep a factor 4 of margin."""
 
 
 @dataclass(frozen=True)
@@ -229,8 +229,7 @@ def residual_distances(
 
     Each pass relaxes only the arcs leaving nodes whose label fell in the previous pass
     (the first pass: every node), so late passes, when few labels still move, cost
-    little: at 30,000 x 3,000 the work is about eight full sweeps spread over some 180
-    passes, half the time of sweeping every arc until nothing changes. The result is the
+    little, unlike sweeping every arc until nothing changes. The result is the
     same whatever the order: each label ends at ``min over u of start_u + dist(u, v)``.
     """
     forward = flows < caps

@@ -16,7 +16,8 @@ from typing import Literal, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from matching.model import Objective
+from matching._objective import Objective
+from matching._pairs import ScoredPairs
 
 __all__ = [
     "ArcPricer",
@@ -67,6 +68,11 @@ class AssignmentProblem:
     @property
     def n_arcs(self) -> int:
         return int(self.arc_mentee.shape[0])
+
+    @property
+    def arcs(self) -> ScoredPairs:
+        """The allowed pairs as scored pairs (int64 / float64 views where they already are)."""
+        return ScoredPairs.of(self.arc_mentee, self.arc_mentor, self.arc_score)
 
 
 @dataclass(frozen=True)

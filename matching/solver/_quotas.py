@@ -33,6 +33,7 @@ import dataclasses
 
 import numpy as np
 
+from matching._pairs import pair_keys
 from matching.errors import RuleError
 from matching.solver import _lagrangian as lagrangian
 from matching.solver._arcs import new_pairs
@@ -47,7 +48,8 @@ from matching.solver._problem import (
     SolverConfig,
 )
 from matching.solver._quota_flow import flow_enforces_quotas, overlapping_quotas
-from matching.solver._solve import relative_gap, solve_flow
+from matching.solver._solution import relative_gap
+from matching.solver._solve_flow import solve_flow
 
 CP_SAT_MAX_ARCS = 50_000
 """Most pairs handed to CP-SAT (one Boolean each); past this, building the model alone
@@ -145,14 +147,14 @@ def _missing_pairs(
     none is left (a few calls: the problem has at most ``CP_SAT_MAX_ARCS`` pairs)."""
     m = problem.n_mentors
     everyone = np.full(problem.n_mentees, ANY_PAIR), np.full(m, ANY_PAIR)
-    arcs = np.asarray(problem.arc_mentee, np.int64) * m + np.asarray(problem.arc_mentor, np.int64)
+    arcs = pair_keys(problem.arc_mentee, problem.arc_mentor, m)
     known, found = arcs, []
     while True:
         mentee, mentor, score = pricer.price(*everyone, 0.0, known)
         if np.asarray(mentee).size == 0:
             break
         found.append((np.asarray(mentee, np.int64), np.asarray(mentor, np.int64), score))
-        keys = found[-1][0] * m + found[-1][1]
+        keys = pair_keys(found[-1][0], found[-1][1], m)
         if np.isin(keys, known).all():
             break  # a pricer ignoring ``known``: it has returned all it has
         known = np.concatenate([known, keys])

@@ -1,8 +1,8 @@
 r"""Re-optimising a solved flow after arcs are added, by reduced-cost fixing.
 
 A pricing round adds a few arcs to a network already solved to optimality. Solving the
-whole network again costs as much as the first solve (about a second at 30,000 x 3,000,
-whatever the number of new arcs); this module solves only the part that can change.
+whole network again costs as much as the first solve, whatever the number of new arcs;
+this module solves only the part that can change.
 
 **Why it is exact.** Let ``x`` be the optimal flow of the previous network and ``d``
 node potentials proving it (every residual arc has reduced cost
@@ -27,8 +27,8 @@ only arcs of reduced cost below that arc's gain, so the free part starts as the 
 with ``|rc|`` at most the largest gain. After solving it, the potentials of its residual
 graph (added to ``d``) are checked on the fixed arcs: where they support every fixed
 flow, the whole flow is optimal and those potentials prove it; otherwise the failing
-arcs are freed and the part solved again. At 30,000 x 3,000 the later rounds free
-5–10% of the arcs and solve in a fifth of the time of the whole network.
+arcs are freed and the part solved again. Later rounds typically free a small share of
+the arcs (``benchmarks/README.md``).
 """
 
 from __future__ import annotations

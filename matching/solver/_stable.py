@@ -28,7 +28,7 @@ from matching.solver._problem import (
     IntArray,
     SolverConfig,
 )
-from matching.solver._solve import merge_pairs, relative_gap
+from matching.solver._solution import merge_pairs, relative_gap
 
 
 def stable_matching(

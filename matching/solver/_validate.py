@@ -7,6 +7,7 @@ from collections.abc import Collection
 import numpy as np
 from numpy.typing import NDArray
 
+from matching._pairs import keys_of, pair_keys
 from matching.errors import SolverError
 from matching.solver._problem import AssignmentProblem, AssignmentSolution
 
@@ -51,9 +52,11 @@ def validate(
     )
     if not in_range.all():
         raise SolverError(f"{int((~in_range).sum())} pair(s) refer to indices out of range")
-    key = mentee * n_mentors + mentor
-    arc_key = np.asarray(problem.arc_mentee, np.int64) * n_mentors + problem.arc_mentor
-    all_key = np.concatenate([arc_key, solution.priced_mentee * n_mentors + solution.priced_mentor])
+    key = pair_keys(mentee, mentor, n_mentors)
+    arc_key = pair_keys(problem.arc_mentee, problem.arc_mentor, n_mentors)
+    all_key = np.concatenate(
+        [arc_key, pair_keys(solution.priced_mentee, solution.priced_mentor, n_mentors)]
+    )
     all_score = np.concatenate([np.asarray(problem.arc_score, np.float64), solution.priced_score])
     order = np.argsort(all_key, kind="stable")
     position = np.searchsorted(all_key[order], key)
@@ -68,7 +71,7 @@ def validate(
     )
     _count(problems, None, "duplicate pair(s)", key.size - np.unique(key).size)
     if forbidden:
-        bad = np.array([i * n_mentors + j for i, j in forbidden], dtype=np.int64)
+        bad = keys_of(forbidden, n_mentors)
         _count(problems, np.isin(key, bad), "forbidden pair(s) chosen")
     locked = arc_key[np.asarray(problem.arc_locked, bool)]
     _count(problems, ~np.isin(locked, key), "locked pair(s) missing")

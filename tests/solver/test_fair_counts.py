@@ -15,14 +15,8 @@ from hypothesis import strategies as st
 from matching.errors import RuleError
 from matching.solver import QuotaConstraint
 from matching.solver._arcs import WorkArcs
-from matching.solver._fair import (
-    FairLevels,
-    _best_threshold,
-    _count_prices,
-    _probe,
-    count_levels,
-    fair_levels,
-)
+from matching.solver._counts import FairLevels, count_levels, count_prices, fair_levels, probe
+from matching.solver._fair import _best_threshold
 from matching.solver._prepare import Residual, prepare
 from matching.solver._quota_flow import quota_groups
 from tests.solver.instances import random_problem
@@ -46,12 +40,12 @@ def _arcs(seed: int, most_mentees: int, **options: Any) -> tuple[Residual, WorkA
     locked=st.integers(0, 3),
     threshold=st.sampled_from([0.0, 0.3, 0.7]),
 )
-def test_max_flow_levels_equal_the_count_probe(
+def test_max_flow_levels_equal_the_countprobe(
     seed: int, density: float, min_loads: bool, locked: int, threshold: float
 ) -> None:
     residual, arcs = _arcs(seed, 14, density=density, min_loads=min_loads, locked=locked)
     arcs = arcs.at_least(threshold)
-    probe_levels, _, _ = _probe(arcs, residual)
+    probe_levels, _, _ = probe(arcs, residual)
     assert (0, *count_levels(arcs, residual)) == probe_levels
 
 
@@ -67,7 +61,7 @@ def test_min_cut_prices_flag_every_pair_that_raises_the_count(seed: int, density
     residual = prepare(problem)
     every = WorkArcs.from_problem(problem, residual)
     arcs = every.subset(rng.random(every.size) < density)
-    mentee_price, mentor_price, slack = _count_prices(arcs, residual)
+    mentee_price, mentor_price, slack = count_prices(arcs, residual)
     _, matched = count_levels(arcs, residual)
     missing = every.subset(~np.isin(every.keys, arcs.keys))
     flagged_any = False
@@ -146,7 +140,7 @@ def test_quota_probe_prices_flag_every_pair_that_raises_the_levels(
         return
     every = WorkArcs.from_problem(problem, residual)
     arcs = every.subset(rng.random(every.size) < density)
-    mentee_price, mentor_price, slack = _count_prices(arcs, residual)
+    mentee_price, mentor_price, slack = count_prices(arcs, residual)
     levels = fair_levels(arcs, residual)
     missing = every.subset(~np.isin(every.keys, arcs.keys))
     flagged_any = False

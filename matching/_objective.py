@@ -1,0 +1,9 @@
+"""The objectives a match can optimise: one name shared by the model, the pipeline and the
+solver (which must not import the model and, with it, pydantic and pandas)."""
+
+from typing import Literal
+
+Objective = Literal["coverage", "total", "fair"]
+"""``coverage``: most mentees matched, then highest total score (default).
+``total``: highest total score. ``fair``: among the matchings that match as many mentees
+as ``coverage`` does, the one whose lowest pair score is highest, then highest total."""
