@@ -14,6 +14,7 @@ last level. Quotas that cannot be met raise :class:`RuleError` naming the quotas
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -29,79 +30,44 @@ from matching.solver._solution import build_solution
 SCALE = 1_000_000
 
 
+@dataclass
+class _Model:
+    """The CP-SAT model of one residual problem: one Boolean per free arc."""
+
+    model: cp_model.CpModel
+    x: list[cp_model.IntVar]
+    arcs: WorkArcs
+    values: IntArray
+    """Integer arc scores, ``round(score x SCALE)``."""
+
+
+Level = tuple[str, cp_model.LinearExprT]
+"""A lexicographic level: its name and the expression maximised."""
+
+
 def solve_cp_sat(problem: AssignmentProblem, config: SolverConfig) -> AssignmentSolution:
     """Solve with OR-Tools CP-SAT (see module docstring)."""
     started = time.perf_counter()
     residual = prepare(problem)
     arcs = WorkArcs.from_problem(problem, residual)
     model = cp_model.CpModel()
-    x = [model.new_bool_var(f"x{a}") for a in range(arcs.size)]
-    by_mentee = _groups(arcs.mentee, residual.demand.size)
-    by_mentor = _groups(arcs.mentor, residual.capacity.size)
-    for i, members in enumerate(by_mentee):
-        if members.size and residual.demand[i] < members.size:
-            model.add(sum(x[a] for a in members.tolist()) <= int(residual.demand[i]))
-    loads = []
-    for j, members in enumerate(by_mentor):
-        load = sum(x[a] for a in members.tolist())
-        if members.size > residual.capacity[j]:
-            model.add(load <= int(residual.capacity[j]))
-        if residual.min_load[j] > 0 and members.size:
-            short = model.new_int_var(0, int(residual.min_load[j]), f"met{j}")
-            model.add(short <= load)
-            loads.append(short)
-    _add_quotas(model, problem, residual, arcs, x, by_mentee)
-    values = np.rint(arcs.score * SCALE).astype(np.int64)
-    levels: list[tuple[str, cp_model.LinearExprT]] = []
-    if loads:
-        levels.append(("min_load", sum(loads)))
-    if config.objective in ("coverage", "fair"):
-        levels.append(("matched", sum(x)))
-    if config.objective == "fair" and arcs.size:
-        floor = model.new_int_var(0, int(values.max(initial=0)), "lowest")
-        for a in range(arcs.size):
-            model.add(floor <= int(values[a])).only_enforce_if(x[a])
-        locked_scores = np.asarray(problem.arc_score)[residual.locked]
-        if locked_scores.size:
-            model.add(floor <= int(np.rint(locked_scores.min() * SCALE)))
-        levels.append(("lowest", floor))
-    levels.append(("total", sum(int(v) * x[a] for a, v in enumerate(values.tolist()))))
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = max(1, config.workers)
-    solver.parameters.random_seed = config.seed
-    solver.parameters.interleave_search = True
-    proven = True
-    bound: float | None = None
-    chosen_flags: list[bool] | None = None
-    for position, (name, expression) in enumerate(levels):
-        remaining = config.time_limit_seconds - (time.perf_counter() - started)
-        # Each level may use its share of what is left, so an early level that cannot be
-        # proven (the matched count, say) does not leave the total no time at all.
-        share = remaining / (len(levels) - position)
-        solver.parameters.max_time_in_seconds = max(share, 0.01)
-        model.maximize(expression)
-        status = solver.solve(model)
-        if status == cp_model.INFEASIBLE:
-            raise RuleError(_infeasible_quotas(problem, residual, arcs))
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            if chosen_flags is None:
-                raise SolverError(f"CP-SAT found no solution within the time limit ({name})")
-            # Out of time on a later level: the previous level's assignment stands.
-            proven, bound = False, None
-            break
-        value = round(solver.objective_value)
-        proven = proven and status == cp_model.OPTIMAL
-        bound = solver.best_objective_bound
-        chosen_flags = [bool(solver.value(x[a])) for a in range(arcs.size)]
-        model.clear_hints()  # type: ignore[no-untyped-call]
-        for a, flag in enumerate(chosen_flags):
-            model.add_hint(x[a], flag)
-        if name != "total":
-            model.add(expression == value if status == cp_model.OPTIMAL else expression >= value)
-    chosen = np.flatnonzero(np.asarray(chosen_flags, dtype=bool))
-    chosen_int = int(values[chosen].sum())
+    built = _Model(
+        model,
+        [model.new_bool_var(f"x{a}") for a in range(arcs.size)],
+        arcs,
+        np.rint(arcs.score * SCALE).astype(np.int64),
+    )
+    by_mentee = _add_demands(built, residual)
+    met = _add_capacities(built, residual)
+    _add_quotas(model, problem, residual, arcs, built.x, by_mentee)
+    levels = _levels(built, problem, residual, config, met)
+    try:
+        chosen, proven, bound = _solve_levels(built, levels, config, started)
+    except _InfeasibleError:
+        raise RuleError(_infeasible_quotas(problem, residual, arcs)) from None
+    chosen_int = int(built.values[chosen].sum())
     if bound is None:
-        bound = float(_total_ceiling(arcs, residual, values))
+        bound = float(_total_ceiling(arcs, residual, built.values))
     return build_solution(
         problem,
         residual,
@@ -113,6 +79,107 @@ def solve_cp_sat(problem: AssignmentProblem, config: SolverConfig) -> Assignment
         method="cp_sat",
         stats={"seconds": time.perf_counter() - started, "levels": float(len(levels))},
     )
+
+
+def _add_demands(built: _Model, residual: Residual) -> list[np.ndarray]:
+    """Each mentee takes at most her demand; returns the arc positions of each mentee."""
+    by_mentee = _groups(built.arcs.mentee, residual.demand.size)
+    for i, members in enumerate(by_mentee):
+        if members.size and residual.demand[i] < members.size:
+            built.model.add(sum(built.x[a] for a in members.tolist()) <= int(residual.demand[i]))
+    return by_mentee
+
+
+def _add_capacities(built: _Model, residual: Residual) -> list[cp_model.IntVar]:
+    """Each mentor takes at most his capacity; returns, per mentor with a minimum load,
+    the variable counting the units of it met."""
+    met = []
+    for j, members in enumerate(_groups(built.arcs.mentor, residual.capacity.size)):
+        load = sum(built.x[a] for a in members.tolist())
+        if members.size > residual.capacity[j]:
+            built.model.add(load <= int(residual.capacity[j]))
+        if residual.min_load[j] > 0 and members.size:
+            short = built.model.new_int_var(0, int(residual.min_load[j]), f"met{j}")
+            built.model.add(short <= load)
+            met.append(short)
+    return met
+
+
+def _levels(
+    built: _Model,
+    problem: AssignmentProblem,
+    residual: Residual,
+    config: SolverConfig,
+    met: list[cp_model.IntVar],
+) -> list[Level]:
+    """The objective's levels in priority order: minimum-load units, matched units
+    (``coverage``, ``fair``), the lowest matched score (``fair``), the total score."""
+    levels: list[Level] = []
+    if met:
+        levels.append(("min_load", sum(met)))
+    if config.objective in ("coverage", "fair"):
+        levels.append(("matched", sum(built.x)))
+    if config.objective == "fair" and built.arcs.size:
+        levels.append(("lowest", _lowest_score(built, problem, residual)))
+    values = built.values.tolist()
+    levels.append(("total", sum(int(v) * built.x[a] for a, v in enumerate(values))))
+    return levels
+
+
+def _lowest_score(built: _Model, problem: AssignmentProblem, residual: Residual) -> cp_model.IntVar:
+    """A variable at most every chosen arc's (and every locked pair's) integer score."""
+    floor = built.model.new_int_var(0, int(built.values.max(initial=0)), "lowest")
+    for a in range(built.arcs.size):
+        built.model.add(floor <= int(built.values[a])).only_enforce_if(built.x[a])
+    locked_scores = np.asarray(problem.arc_score)[residual.locked]
+    if locked_scores.size:
+        built.model.add(floor <= int(np.rint(locked_scores.min() * SCALE)))
+    return floor
+
+
+class _InfeasibleError(Exception):
+    """CP-SAT proved the model infeasible (the quotas cannot be met)."""
+
+
+def _solve_levels(
+    built: _Model, levels: list[Level], config: SolverConfig, started: float
+) -> tuple[IntArray, bool, float | None]:
+    """Maximise each level in turn, fixing it (or its lower bound, when out of time)
+    before the next: the chosen arcs, whether every level was proven, and CP-SAT's bound
+    on the last level solved (None when a later level ran out of time)."""
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = max(1, config.workers)
+    solver.parameters.random_seed = config.seed
+    solver.parameters.interleave_search = True
+    model, x = built.model, built.x
+    proven, bound = True, None
+    chosen_flags: list[bool] | None = None
+    for position, (name, expression) in enumerate(levels):
+        remaining = config.time_limit_seconds - (time.perf_counter() - started)
+        # Each level may use its share of what is left, so an early level that cannot be
+        # proven (the matched count, say) does not leave the total no time at all.
+        solver.parameters.max_time_in_seconds = max(remaining / (len(levels) - position), 0.01)
+        model.maximize(expression)
+        status = solver.solve(model)
+        if status == cp_model.INFEASIBLE:
+            raise _InfeasibleError
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            if chosen_flags is None:
+                raise SolverError(f"CP-SAT found no solution within the time limit ({name})")
+            # Out of time on a later level: the previous level's assignment stands.
+            proven, bound = False, None
+            break
+        value = round(solver.objective_value)
+        proven = proven and status == cp_model.OPTIMAL
+        bound = solver.best_objective_bound
+        chosen_flags = [bool(solver.value(x[a])) for a in range(built.arcs.size)]
+        model.clear_hints()  # type: ignore[no-untyped-call]
+        for a, flag in enumerate(chosen_flags):
+            model.add_hint(x[a], flag)
+        if name != "total":
+            model.add(expression == value if status == cp_model.OPTIMAL else expression >= value)
+    chosen = np.flatnonzero(np.asarray(chosen_flags, dtype=bool))
+    return chosen, proven, bound
 
 
 def _total_ceiling(arcs: WorkArcs, residual: Residual, values: IntArray) -> int:
