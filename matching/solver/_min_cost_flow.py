@@ -44,7 +44,14 @@ import numpy as np
 from matching.solver._arcs import Accept, WorkArcs, price_new_pairs
 from matching.solver._certificate import upper_bound_int
 from matching.solver._counts import count_levels, price_counts
-from matching.solver._levels import Levels, choose_levels, duals_of, network_for, pairs_on_cycle
+from matching.solver._levels import (
+    Duals,
+    Levels,
+    choose_levels,
+    duals_of,
+    network_for,
+    pairs_on_cycle,
+)
 from matching.solver._network import FlowNetwork, solve_min_cost_flow
 from matching.solver._prepare import Residual
 from matching.solver._problem import ArcPricer, BoolArray, FloatArray, IntArray
@@ -94,13 +101,11 @@ def solve_with_pricing(
     """
     min_loads = bool((residual.min_load > 0).any())
     full = pairs_on_cycle(residual)
+    extra = np.zeros(0, np.int64) if known_extra is None else known_extra
+    loop = _Loop(residual, full, coverage, pricer, max_rounds, threshold, extra)
     if not (coverage or min_loads) or full <= QUICK_PAIRS:
-        return _pricing_loop(
-            arcs, residual, full, coverage, pricer, max_rounds, threshold, known_extra
-        )
-    quick = _pricing_loop(
-        arcs, residual, QUICK_PAIRS, coverage, pricer, max_rounds, threshold, known_extra
-    )
+        return _pricing_loop(arcs, loop)
+    quick = _pricing_loop(arcs, dataclasses.replace(loop, cycle=QUICK_PAIRS))
     quick.stats["quick_bonus"] = 1.0
     proven, arcs, used = _levels_are_highest(
         quick, residual, coverage, pricer, threshold, known_extra
@@ -111,14 +116,7 @@ def solve_with_pricing(
         quick.certified = quick.certified and proven
         return quick
     outcome = _pricing_loop(
-        arcs,
-        residual,
-        full,
-        coverage,
-        pricer,
-        max(1, max_rounds - quick.rounds),
-        threshold,
-        known_extra,
+        arcs, dataclasses.replace(loop, max_rounds=max(1, max_rounds - quick.rounds))
     )
     outcome.rounds += quick.rounds
     for key in ("flow_seconds", "dual_seconds", "price_seconds", "priced_arcs", "seconds"):
@@ -163,99 +161,179 @@ def _levels_are_highest(
     return certified and highest, arcs, rounds
 
 
-def _pricing_loop(
-    arcs: WorkArcs,
-    residual: Residual,
-    cycle: int,
-    coverage: bool,
-    pricer: ArcPricer | None,
-    max_rounds: int,
-    threshold: float | None,
-    known_extra: IntArray | None,
-) -> FlowOutcome:
-    """The pricing loop of :func:`solve_with_pricing` with bonuses worth ``cycle`` pairs."""
-    started = time.perf_counter()
-    min_loads = bool((residual.min_load > 0).any())
-    quotas = residual.groups is not None
-    n_nodes = residual.demand.size + residual.capacity.size + 1
-    n_nodes += 0 if residual.groups is None else residual.groups.size
-    extra = np.zeros(0, np.int64) if known_extra is None else known_extra
-    refused = np.zeros(0, np.int64)  # returned by the pricer, not taken (below threshold)
+@dataclass(frozen=True)
+class _Loop:
+    """What a pricing loop is asked, the same in every round."""
+
+    residual: Residual
+    cycle: int
+    """The bonuses are worth this many pairs (:func:`choose_levels`)."""
+    coverage: bool
+    pricer: ArcPricer | None
+    max_rounds: int
+    threshold: float | None
+    """Only pairs scoring at least this may enter (``fair``'s last level)."""
+    known_extra: IntArray
+    """Keys never to add (locked pairs)."""
+
+    @property
+    def n_nodes(self) -> int:
+        groups = self.residual.groups
+        n = self.residual.demand.size + self.residual.capacity.size + 1
+        return n + (0 if groups is None else groups.size)
+
+
+@dataclass
+class _Round:
+    """One round's network, optimal flow and (when read) node potentials and duals."""
+
+    levels: Levels
+    net: FlowNetwork
+    keys: IntArray
+    flows: IntArray
     distance: IntArray | None = None
-    last_levels: Levels | None = None
-    rounds, certified = 0, pricer is None
-    stats: dict[str, float] = {"flow_seconds": 0.0, "dual_seconds": 0.0, "price_seconds": 0.0}
-    leftover: tuple[IntArray, IntArray] = (np.zeros(0, np.int64), np.zeros(0, np.int64))
-    previous: tuple[IntArray, IntArray, IntArray] | None = None  # keys, flows, distance
+    duals: Duals | None = None
+
+
+@dataclass
+class _Progress:
+    """What the loop carries from round to round."""
+
+    started: float
+    rounds: int = 0
+    certified: bool = False
+    refused: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
+    """Keys the pricer returned that were not taken (below the threshold): for good."""
+    previous: _Round | None = None
+    """The last round whose potentials were read: the next one may re-optimise from it."""
+    leftover: tuple[IntArray, IntArray] = field(
+        default_factory=lambda: (np.zeros(0, np.int64), np.zeros(0, np.int64))
+    )
+    """The last violators (mentee, integer margin) when the rounds ran out."""
+    stats: dict[str, float] = field(
+        default_factory=lambda: {"flow_seconds": 0.0, "dual_seconds": 0.0, "price_seconds": 0.0}
+    )
+
+
+def _pricing_loop(arcs: WorkArcs, loop: _Loop) -> FlowOutcome:
+    """The pricing loop of :func:`solve_with_pricing` with bonuses worth ``loop.cycle``
+    pairs: solve, read the duals, price the missing pairs, add those that improve."""
+    progress = _Progress(time.perf_counter(), certified=loop.pricer is None)
     while True:
-        rounds += 1
-        max_score = float(arcs.score.max(initial=0.0))
-        levels = choose_levels(
-            max_score, cycle, n_nodes, coverage=coverage, min_loads=min_loads, quotas=quotas
-        )
-        net = network_for(arcs, residual, levels)
-        tick = time.perf_counter()
-        keys = arcs.keys
-        warm = None
-        if previous is not None and levels == last_levels:
-            # Same costs plus a few priced-in arcs: only what can change is solved.
-            warm = reoptimise(net, keys, *previous)
-        if warm is None:
-            flows = net.solve()
-        else:
-            flows = warm[0]
-            stats["reoptimised_rounds"] = stats.get("reoptimised_rounds", 0.0) + 1
-            stats["reoptimised_free_arcs"] = stats.get("reoptimised_free_arcs", 0.0) + warm[2]
-        stats["flow_seconds"] += time.perf_counter() - tick
-        if pricer is None and not arcs.incumbent.any():
+        progress.rounds += 1
+        current = _solve_round(arcs, loop, progress)
+        if loop.pricer is None and not arcs.incumbent.any():
             break  # every allowed arc is present: the flow is optimal, no duals needed
-        tick = time.perf_counter()
-        distance = net.potentials(flows) if warm is None or warm[1] is None else warm[1]
-        last_levels = levels
-        previous = (keys, flows, distance)
-        duals = duals_of(net, distance, residual, levels)
-        stats["dual_seconds"] += time.perf_counter() - tick
-        if pricer is None:
+        duals = _read_duals(current, loop, progress)
+        if loop.pricer is None:
             break
-        tick = time.perf_counter()
-        mentee_price = (duals.mentee - levels.bonus) / levels.scale
-        mentor_price = duals.mentor / levels.scale
-        known = np.concatenate([arcs.keys, extra, refused])
-        accept = None if threshold is None else _at_least(threshold)
-        (mentee, mentor, score), more = price_new_pairs(
-            pricer, (mentee_price, mentor_price), known, residual, arcs.n_mentors, accept
-        )
-        refused = np.concatenate([refused, more])  # refused for good: same residual, threshold
-        stats["price_seconds"] += time.perf_counter() - tick
-        stats["priced_arcs"] = stats.get("priced_arcs", 0.0) + mentee.size
+        mentee, mentor, score = _price_round(arcs, loop, current.levels, duals, progress)
         if mentee.size == 0:
-            certified = True
+            progress.certified = True
             break
-        if rounds >= max_rounds:
+        if progress.rounds >= loop.max_rounds:
             # The last violators (each mentee's largest among them) widen the bound.
-            value = levels.values(score) - duals.mentee[mentee] - duals.mentor[mentor]
-            leftover = (mentee, value)
+            value = current.levels.values(score) - duals.mentee[mentee] - duals.mentor[mentor]
+            progress.leftover = (mentee, value)
             break
         arcs = arcs.with_pairs(mentee, mentor, score)
-    if arcs.incumbent.any() and distance is not None:
-        flows = _keep_incumbents(net, flows, distance, arcs)
+    return _outcome(arcs, loop, current, progress)
+
+
+def _solve_round(arcs: WorkArcs, loop: _Loop, progress: _Progress) -> _Round:
+    """This round's optimal flow: re-optimised from the previous round when the costs are
+    the same plus a few priced-in arcs (only what can change is solved), else from scratch."""
+    max_score = float(arcs.score.max(initial=0.0))
+    residual = loop.residual
+    levels = choose_levels(
+        max_score,
+        loop.cycle,
+        loop.n_nodes,
+        coverage=loop.coverage,
+        min_loads=bool((residual.min_load > 0).any()),
+        quotas=residual.groups is not None,
+    )
+    net = network_for(arcs, residual, levels)
+    tick = time.perf_counter()
+    keys = arcs.keys
+    previous, warm = progress.previous, None
+    if previous is not None and levels == previous.levels:
+        assert previous.distance is not None
+        warm = reoptimise(net, keys, previous.keys, previous.flows, previous.distance)
+    stats = progress.stats
+    if warm is None:
+        current = _Round(levels, net, keys, net.solve())
+    else:
+        current = _Round(levels, net, keys, warm[0], distance=warm[1])
+        stats["reoptimised_rounds"] = stats.get("reoptimised_rounds", 0.0) + 1
+        stats["reoptimised_free_arcs"] = stats.get("reoptimised_free_arcs", 0.0) + warm[2]
+    stats["flow_seconds"] += time.perf_counter() - tick
+    return current
+
+
+def _read_duals(current: _Round, loop: _Loop, progress: _Progress) -> Duals:
+    """The round's node potentials (from the re-optimisation when it proved them) and
+    duals; the round becomes the one the next may re-optimise from."""
+    tick = time.perf_counter()
+    if current.distance is None:
+        current.distance = current.net.potentials(current.flows)
+    current.duals = duals_of(current.net, current.distance, loop.residual, current.levels)
+    progress.previous = current
+    progress.stats["dual_seconds"] += time.perf_counter() - tick
+    return current.duals
+
+
+def _price_round(
+    arcs: WorkArcs, loop: _Loop, levels: Levels, duals: Duals, progress: _Progress
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """The new pairs that beat the duals (in score units) and that the loop takes."""
+    assert loop.pricer is not None
+    tick = time.perf_counter()
+    mentee_price = (duals.mentee - levels.bonus) / levels.scale
+    mentor_price = duals.mentor / levels.scale
+    known = np.concatenate([arcs.keys, loop.known_extra, progress.refused])
+    accept = None if loop.threshold is None else _at_least(loop.threshold)
+    (mentee, mentor, score), more = price_new_pairs(
+        loop.pricer, (mentee_price, mentor_price), known, loop.residual, arcs.n_mentors, accept
+    )
+    progress.refused = np.concatenate([progress.refused, more])  # same residual, threshold
+    progress.stats["price_seconds"] += time.perf_counter() - tick
+    progress.stats["priced_arcs"] = progress.stats.get("priced_arcs", 0.0) + mentee.size
+    return mentee, mentor, score
+
+
+def _outcome(arcs: WorkArcs, loop: _Loop, last: _Round, progress: _Progress) -> FlowOutcome:
+    """The chosen arcs of the last round (the most incumbents among optimal flows), its
+    levels and the bound over all allowed pairs."""
+    flows = last.flows
+    if arcs.incumbent.any() and last.distance is not None:
+        flows = _keep_incumbents(last.net, flows, last.distance, arcs)
     chosen = np.flatnonzero(flows[: arcs.size] > 0)
+    residual, levels = loop.residual, last.levels
     m = residual.capacity.size
     min_load_units = int(flows[arcs.size + residual.demand.size :][:m].sum())
-    shortfall = net.shortfall(flows)
+    shortfall = last.net.shortfall(flows)
     total = float(arcs.score[chosen].sum())
-    if pricer is None:
-        bound = total
-    else:
+    bound = total
+    if loop.pricer is not None:
+        assert last.duals is not None
         total_int = int(np.rint(arcs.score[chosen] * levels.scale).astype(np.int64).sum())
-        bound_int = upper_bound_int(
-            arcs, residual, levels, duals, (chosen.size, min_load_units, shortfall), leftover
-        )
+        reached = (int(chosen.size), min_load_units, shortfall)
+        bound_int = upper_bound_int(arcs, residual, levels, last.duals, reached, progress.leftover)
         bound = total + (bound_int - total_int) / levels.scale
-    stats["seconds"] = time.perf_counter() - started
+    stats = progress.stats
+    stats["seconds"] = time.perf_counter() - progress.started
     stats["scale"] = levels.scale
     return FlowOutcome(
-        arcs, chosen, bound, certified, rounds, int(chosen.size), min_load_units, stats, shortfall
+        arcs,
+        chosen,
+        bound,
+        progress.certified,
+        progress.rounds,
+        int(chosen.size),
+        min_load_units,
+        stats,
+        shortfall,
     )
 
 
