@@ -402,183 +402,274 @@ def scan_candidates(
         A locked pair is forbidden, previous or not allowed by a rule (named in the
         message).
     """
-    n, m = scorer.n_mentees_, scorer.n_mentors_
-    named_keys = _keys(forbidden, m)
+    m = scorer.n_mentors_
     forbidden_keys = _keys([*forbidden, *previous], m)  # every pair kept out
     _check_locked(scorer, locked, forbidden_keys)
-    names = (*scorer.exclusion_names_, FORBIDDEN, PREVIOUS)
-    allowed_count = np.zeros(n, dtype=np.int64)
-    rule_allowed_count = np.zeros(n, dtype=np.int64)
-    below_count = np.zeros(n, dtype=np.int64)
-    exclusion_counts = np.zeros((n, len(names)), dtype=np.int64)
-    best_mentor = np.full(n, -1, dtype=np.int64)
-    width = min(top_k + pool, m) if pool > 0 else 0
-    pool_mentor = np.zeros((n, width), dtype=np.int32)
-    pool_score = np.full((n, width), -np.inf, dtype=np.float32)
-    pool_bound = np.full(n, -np.inf, dtype=np.float32)
-    min_score = scorer.programme.min_score
-    # Running best mentees per mentor: scores and mentee indices, (per_mentor, m).
-    if per_mentor is None:
-        per_mentor = max(3, 3 * -(-n // max(m, 1)))
-    per_mentor = max(0, min(per_mentor, n))
-    dtype = np.dtype(scorer.dtype).type
-    # Within the memory bound of ``block_size``, cache-sized steps run fastest.
-    step = max(1, min(block_size, SCORE_CHUNK_ENTRIES // max(m, 1)))
-
-    # Each thread takes the next chunk when it is free (one queue): each sees increasing
-    # rows, as the per-mentor filter needs, and neither waits if the other is slowed.
-    starts = range(0, n, step)
-    queue = iter(starts)
-    finished = count(1)
-    lock = threading.Lock()
-
-    def take() -> int | None:
-        with lock:
-            return next(queue, None)
-
-    def report(done: int) -> None:
-        if progress is not None:
-            progress(min(1.0, done / max(len(starts), 1)))
-
-    def scan(
-        report: Callable[[int], None] | None,
-    ) -> tuple[list[IntArray], NDArray[np.floating], IntArray]:
-        """Score and select over the chunks taken one by one from the shared queue
-        (rows written in place); the chosen keys and these rows' best mentees per
-        mentor."""
-        chosen: list[IntArray] = []
-        mentor_best: NDArray[np.floating] = np.full((per_mentor, m), -np.inf, dtype=dtype)
-        mentor_best_idx = np.full((per_mentor, m), -1, dtype=np.int64)
-        pending: list[tuple[IntArray, NDArray[np.floating], IntArray]] = []
-        waiting = 0
-        while (start := take()) is not None:
-            stop = min(start + step, n)
-            rows = np.arange(start, stop, dtype=np.int64)
-            block = scorer.score_block(rows)
-            allowed, rule_allowed = block.allowed, block.rule_allowed
-            lo, hi = np.searchsorted(forbidden_keys, row_key_range(start, stop, m))
-            if hi > lo:  # the mask only where forbidden pairs fall (the columns stay 0)
-                banned = _block_mask(forbidden_keys, start, stop, m)
-                allowed, rule_allowed = allowed & ~banned, rule_allowed & ~banned
-                named = count_rows(_block_mask(named_keys, start, stop, m))
-                exclusion_counts[start:stop, -2] = named
-                exclusion_counts[start:stop, -1] = count_rows(banned) - named
-            allowed_count[start:stop] = count_rows(allowed)
-            if min_score > 0.0:
-                rule_allowed_count[start:stop] = count_rows(rule_allowed)
-            else:  # no minimum score: the same mask
-                rule_allowed_count[start:stop] = allowed_count[start:stop]
-            below_count[start:stop] = rule_allowed_count[start:stop] - allowed_count[start:stop]
-            exclusion_counts[start:stop, :-2] = block.exclusion_counts
-            # The block's scores become -inf where a rule disallows the pair, in place;
-            # allowed entries are then those at least min_score (all finite ones without).
-            ruled = _mask_in_place(block.score, rule_allowed)
-            has_rule_allowed = rule_allowed_count[start:stop] > 0
-            if width:
-                cols, vals, bound = _pool_of(ruled, width)
-                # The best is in the pool (ties: lowest column) unless the pool is empty.
-                first = np.argmax(vals, axis=1)
-                top_mentor = np.take_along_axis(cols, first[:, None], axis=1)[:, 0].astype(np.int64)
-                empty = np.flatnonzero(~np.isfinite(vals[:, 0]) & has_rule_allowed)
-                top_mentor[empty] = np.argmax(ruled[empty], axis=1)
-                best_mentor[start:stop] = np.where(has_rule_allowed, top_mentor, -1)
-                pool_mentor[start:stop], pool_score[start:stop] = cols, vals
-                pool_bound[start:stop] = bound
-                row, col, unsure = _top_from_pool(cols, vals, bound, top_k, min_score)
-                local = [pair_keys(row, col, m)]
-                if unsure.size:  # ties at the k-th score may reach past the pool: decide densely
-                    masked = _allowed_only(ruled[unsure], min_score)
-                    sub = np.flatnonzero(_top_per_row(masked, top_k))
-                    row_in, col_in = split_keys(sub, m)  # flat positions in the dense rows
-                    local.append(pair_keys(unsure[row_in], col_in, m))
-                chosen.append(np.concatenate(local) + row_key_range(start, stop, m)[0])
-            else:
-                best_mentor[start:stop] = np.where(has_rule_allowed, np.argmax(ruled, axis=1), -1)
-                masked = _allowed_only(ruled, min_score)
-                chosen.append(
-                    np.flatnonzero(_top_per_row(masked, top_k)) + row_key_range(start, stop, m)[0]
-                )
-            if per_mentor:
-                # Only allowed entries above a mentor's r-th best so far can enter (ties
-                # keep the earlier, lower mentee), and until the first merge only those
-                # at least a sample's r-th best (ties pass): one comparison, see `lowest`.
-                # They are merged in batches, after which few pass.
-                limit = np.maximum(mentor_best[-1], lowest)
-                row, col = _nonzero(ruled > limit[None, :])
-                pending.append((col, ruled[row, col], row + start))
-                waiting += row.size
-                if waiting > MERGE_ENTRIES:
-                    mentor_best, mentor_best_idx = _merge_mentor_best(
-                        mentor_best, mentor_best_idx, pending, per_mentor
-                    )
-                    pending, waiting = [], 0
-            del ruled
-            with lock:
-                done = next(finished)
-            if report is not None:
-                report(done)
-        if per_mentor:
-            mentor_best, mentor_best_idx = _merge_mentor_best(
-                mentor_best, mentor_best_idx, pending, per_mentor
-            )
-        return chosen, mentor_best, mentor_best_idx
-
+    per_mentor = _mentors_best_count(per_mentor, scorer.n_mentees_, m)
     # What the similarities build on first use, then the sample floor, each on both
     # threads; then the chunks on two threads (numpy releases the GIL on block-sized
     # work; each chunk writes its own rows), this one reporting the chunks done.
     scorer.prepare(SCAN_THREADS)
     with ThreadPoolExecutor(SCAN_THREADS) as executor:
         floor = _mentor_floor(scorer, forbidden_keys, per_mentor, block_size, executor)
-        # In the block dtype, x > lowest is x >= floor (and x >= min_score when it is
-        # set): the float just below each bound, so one strict comparison does all.
-        lowest = np.nextafter(floor.astype(dtype), dtype(-np.inf))
-        if min_score > 0.0:
-            lowest = np.maximum(lowest, np.nextafter(dtype(min_score), dtype(-np.inf)))
-        later = executor.submit(scan, None) if SCAN_THREADS > 1 else None
-        chosen, mentor_best, mentor_best_idx = scan(report)
+        scan = _BlockScan(
+            scorer,
+            top_k=top_k,
+            keys=(forbidden_keys, _keys(forbidden, m)),
+            width=min(top_k + pool, m) if pool > 0 else 0,
+            per_mentor=per_mentor,
+            # Within the memory bound of ``block_size``, cache-sized steps run fastest.
+            step=max(1, min(block_size, SCORE_CHUNK_ENTRIES // max(m, 1))),
+            floor=floor,
+        )
+        later = executor.submit(scan.run, None) if SCAN_THREADS > 1 else None
+        chosen, mentor_best = scan.run(progress)
         if later is not None:
-            more, other_best, other_idx = later.result()
+            more, other_best = later.result()
             chosen += more
-            live = np.isfinite(other_best)
-            mentor_best, mentor_best_idx = _merge_mentor_best(
-                mentor_best,
-                mentor_best_idx,
-                [(np.nonzero(live)[1], other_best[live], other_idx[live])],
-                per_mentor,
-            )
-        mentee_side = np.concatenate(chosen) if chosen else np.empty(0, dtype=np.int64)
-        live = np.isfinite(mentor_best)
-        best = np.full(n, np.nan)
-        has_best = best_mentor >= 0
-        if has_best.any():
-            best_idx = np.flatnonzero(has_best)
-            best[best_idx] = scorer.pair_contributions(best_idx, best_mentor[has_best]).sum(axis=1)
-    no_arcs = np.empty(0, dtype=np.int64)
-    records = CandidateGraph(
-        arc_mentee=no_arcs,
-        arc_mentor=no_arcs,
-        arc_score=np.empty(0, dtype=np.float64),
-        allowed_count=allowed_count,
-        rule_allowed_count=rule_allowed_count,
-        exclusion_counts=exclusion_counts,
-        below_min_score_count=below_count,
-        best_rule_allowed_score=best,
-        exclusion_names=names,
-        pool_mentor=pool_mentor if width else None,
-        pool_score=pool_score if width else None,
-        pool_bound=pool_bound if width else None,
-        forbidden_keys=forbidden_keys,
-    )
+            mentor_best.absorb(other_best)
+        best = _best_scores(scorer, scan.counts.best_mentor)
+    mentor_side = mentor_best.live()
     return CandidateScan(
         scorer=scorer,
         top_k=top_k,
-        by_score=mentee_side,
-        mentor_side_mentee=mentor_best_idx[live],
-        mentor_side_mentor=np.nonzero(live)[1].astype(np.int64),
-        mentor_side_score=mentor_best[live].astype(np.float32),
+        by_score=np.concatenate(chosen) if chosen else np.empty(0, dtype=np.int64),
+        mentor_side_mentee=mentor_side.mentee,
+        mentor_side_mentor=mentor_side.mentor,
+        mentor_side_score=mentor_side.score.astype(np.float32),
         locked_keys=_keys(locked, m),
-        records=records,
+        records=scan.records(best),
     )
+
+
+def _mentors_best_count(per_mentor: int | None, n: int, m: int) -> int:
+    """Best mentees kept per mentor: by default three times the mean mentees per mentor
+    (at least 3), never more than the mentees."""
+    if per_mentor is None:
+        per_mentor = max(3, 3 * -(-n // max(m, 1)))
+    return max(0, min(per_mentor, n))
+
+
+def _best_scores(scorer: PairScorer, best_mentor: IntArray) -> FloatArray:
+    """Each mentee's exact score with her best rule-allowed mentor (NaN without one)."""
+    best = np.full(best_mentor.size, np.nan)
+    has_best = best_mentor >= 0
+    if has_best.any():
+        best_idx = np.flatnonzero(has_best)
+        best[best_idx] = scorer.pair_contributions(best_idx, best_mentor[has_best]).sum(axis=1)
+    return best
+
+
+@dataclass
+class _ScanCounts:
+    """Per mentee, what the scan counts (each chunk writes its own rows)."""
+
+    allowed: IntArray
+    rule_allowed: IntArray
+    below: IntArray
+    exclusions: IntArray
+    """One column per exclusion name, then ``forbidden`` and ``previous``."""
+    best_mentor: IntArray
+    """Her best rule-allowed mentor by block score, -1 without one."""
+
+    @classmethod
+    def zeros(cls, n: int, n_names: int) -> _ScanCounts:
+        def empty() -> IntArray:
+            return np.zeros(n, dtype=np.int64)
+
+        exclusions = np.zeros((n, n_names), dtype=np.int64)
+        return cls(empty(), empty(), empty(), exclusions, np.full(n, -1, dtype=np.int64))
+
+
+class _MentorsBest:
+    """Each mentor's best mentees so far, best first (ties: the lower mentee): entries
+    offered are gathered and merged in batches, after which few pass."""
+
+    def __init__(self, per_mentor: int, n_mentors: int, dtype: type[np.floating]) -> None:
+        self.per_mentor = per_mentor
+        self.score: NDArray[np.floating] = np.full((per_mentor, n_mentors), -np.inf, dtype)
+        self.mentee = np.full((per_mentor, n_mentors), -1, dtype=np.int64)
+        self._pending: list[tuple[IntArray, NDArray[np.floating], IntArray]] = []
+        self._waiting = 0
+
+    def offer(self, ruled: NDArray[np.floating], start: int, lowest: NDArray[np.floating]) -> None:
+        """Offer the block's rows ``start..``: only allowed entries above a mentor's
+        r-th best so far can enter (ties keep the earlier, lower mentee), and until the
+        first merge only those at least a sample's r-th best (ties pass): one comparison
+        against ``lowest``."""
+        if not self.per_mentor:
+            return
+        limit = np.maximum(self.score[-1], lowest)
+        row, col = _nonzero(ruled > limit[None, :])
+        self._pending.append((col, ruled[row, col], row + start))
+        self._waiting += row.size
+        if self._waiting > MERGE_ENTRIES:
+            self.flush()
+
+    def flush(self) -> None:
+        """Merge what is pending."""
+        self.score, self.mentee = _merge_mentor_best(
+            self.score, self.mentee, self._pending, self.per_mentor
+        )
+        self._pending, self._waiting = [], 0
+
+    def absorb(self, other: _MentorsBest) -> None:
+        """Merge another scan's best mentees into these."""
+        live = np.isfinite(other.score)
+        self.score, self.mentee = _merge_mentor_best(
+            self.score,
+            self.mentee,
+            [(np.nonzero(live)[1], other.score[live], other.mentee[live])],
+            self.per_mentor,
+        )
+
+    def live(self) -> ScoredPairs:
+        """The kept (mentee, mentor, block score) entries, by rank then mentor."""
+        live = np.isfinite(self.score)
+        return ScoredPairs(
+            self.mentee[live], np.nonzero(live)[1].astype(np.int64), self.score[live]
+        )
+
+
+class _BlockScan:
+    """One scan over every block of mentees, shared by the scanning threads: each takes
+    the next chunk from one queue when it is free (each sees increasing rows, as the
+    per-mentor filter needs, and neither waits if the other is slowed) and writes its
+    rows of the counts and pools in place."""
+
+    def __init__(
+        self,
+        scorer: PairScorer,
+        *,
+        top_k: int,
+        keys: tuple[IntArray, IntArray],
+        width: int,
+        per_mentor: int,
+        step: int,
+        floor: FloatArray,
+    ) -> None:
+        n = scorer.n_mentees_
+        self.scorer, self.top_k, self.width, self.per_mentor = scorer, top_k, width, per_mentor
+        self.forbidden_keys, self.named_keys = keys
+        self.min_score = scorer.programme.min_score
+        self.names = (*scorer.exclusion_names_, FORBIDDEN, PREVIOUS)
+        self.counts = _ScanCounts.zeros(n, len(self.names))
+        self.pool_mentor = np.zeros((n, width), dtype=np.int32)
+        self.pool_score = np.full((n, width), -np.inf, dtype=np.float32)
+        self.pool_bound = np.full(n, -np.inf, dtype=np.float32)
+        self.dtype = np.dtype(scorer.dtype).type
+        # In the block dtype, x > lowest is x >= floor (and x >= min_score when it is
+        # set): the float just below each bound, so one strict comparison does all.
+        lowest = np.nextafter(floor.astype(self.dtype), self.dtype(-np.inf))
+        if self.min_score > 0.0:
+            below_min = np.nextafter(self.dtype(self.min_score), self.dtype(-np.inf))
+            lowest = np.maximum(lowest, below_min)
+        self.lowest: NDArray[np.floating] = lowest
+        self.starts = range(0, n, step)
+        self.step = step
+        self._queue = iter(self.starts)
+        self._finished = count(1)
+        self._lock = threading.Lock()
+
+    def run(self, progress: Callable[[float], None] | None) -> tuple[list[IntArray], _MentorsBest]:
+        """Score and select over the chunks taken one by one from the shared queue: the
+        chosen keys and these rows' best mentees per mentor; ``progress`` gets the share
+        of chunks done (by every thread)."""
+        chosen: list[IntArray] = []
+        best = _MentorsBest(self.per_mentor, self.scorer.n_mentors_, self.dtype)
+        while (start := self._take()) is not None:
+            stop = min(start + self.step, self.scorer.n_mentees_)
+            ruled, has_rule_allowed = self._ruled_block(start, stop)
+            chosen.append(self._choose(start, stop, ruled, has_rule_allowed))
+            best.offer(ruled, start, self.lowest)
+            del ruled
+            with self._lock:
+                done = next(self._finished)
+            if progress is not None:
+                progress(min(1.0, done / max(len(self.starts), 1)))
+        if self.per_mentor:
+            best.flush()
+        return chosen, best
+
+    def _take(self) -> int | None:
+        with self._lock:
+            return next(self._queue, None)
+
+    def _ruled_block(self, start: int, stop: int) -> tuple[NDArray[np.floating], BoolArray]:
+        """The block's scores, -inf where a rule (or a forbidden or previous pair)
+        disallows the pair, and whether each row has a rule-allowed mentor; the rows'
+        counts are written."""
+        m, counts = self.scorer.n_mentors_, self.counts
+        block = self.scorer.score_block(np.arange(start, stop, dtype=np.int64))
+        allowed, rule_allowed = block.allowed, block.rule_allowed
+        lo, hi = np.searchsorted(self.forbidden_keys, row_key_range(start, stop, m))
+        if hi > lo:  # the mask only where forbidden pairs fall (the columns stay 0)
+            banned = _block_mask(self.forbidden_keys, start, stop, m)
+            allowed, rule_allowed = allowed & ~banned, rule_allowed & ~banned
+            named = count_rows(_block_mask(self.named_keys, start, stop, m))
+            counts.exclusions[start:stop, -2] = named
+            counts.exclusions[start:stop, -1] = count_rows(banned) - named
+        counts.allowed[start:stop] = count_rows(allowed)
+        if self.min_score > 0.0:
+            counts.rule_allowed[start:stop] = count_rows(rule_allowed)
+        else:  # no minimum score: the same mask
+            counts.rule_allowed[start:stop] = counts.allowed[start:stop]
+        counts.below[start:stop] = counts.rule_allowed[start:stop] - counts.allowed[start:stop]
+        counts.exclusions[start:stop, :-2] = block.exclusion_counts
+        # The block's scores become -inf where a rule disallows the pair, in place;
+        # allowed entries are then those at least min_score (all finite ones without).
+        ruled = _mask_in_place(block.score, rule_allowed)
+        return ruled, counts.rule_allowed[start:stop] > 0
+
+    def _choose(
+        self, start: int, stop: int, ruled: NDArray[np.floating], has_rule_allowed: BoolArray
+    ) -> IntArray:
+        """Keys of the rows' ``top_k`` allowed mentors (from their pools when they keep
+        one); records each row's best mentor and pool."""
+        m, top_k, min_score = self.scorer.n_mentors_, self.top_k, self.min_score
+        first_key = row_key_range(start, stop, m)[0]
+        if not self.width:
+            best = np.where(has_rule_allowed, np.argmax(ruled, axis=1), -1)
+            self.counts.best_mentor[start:stop] = best
+            masked = _allowed_only(ruled, min_score)
+            return np.flatnonzero(_top_per_row(masked, top_k)) + first_key
+        cols, vals, bound = _pool_of(ruled, self.width)
+        # The best is in the pool (ties: lowest column) unless the pool is empty.
+        first = np.argmax(vals, axis=1)
+        top_mentor = np.take_along_axis(cols, first[:, None], axis=1)[:, 0].astype(np.int64)
+        empty = np.flatnonzero(~np.isfinite(vals[:, 0]) & has_rule_allowed)
+        top_mentor[empty] = np.argmax(ruled[empty], axis=1)
+        self.counts.best_mentor[start:stop] = np.where(has_rule_allowed, top_mentor, -1)
+        self.pool_mentor[start:stop], self.pool_score[start:stop] = cols, vals
+        self.pool_bound[start:stop] = bound
+        row, col, unsure = _top_from_pool(cols, vals, bound, top_k, min_score)
+        local = [pair_keys(row, col, m)]
+        if unsure.size:  # ties at the k-th score may reach past the pool: decide densely
+            masked = _allowed_only(ruled[unsure], min_score)
+            sub = np.flatnonzero(_top_per_row(masked, top_k))
+            row_in, col_in = split_keys(sub, m)  # flat positions in the dense rows
+            local.append(pair_keys(unsure[row_in], col_in, m))
+        return np.concatenate(local) + first_key
+
+    def records(self, best: FloatArray) -> CandidateGraph:
+        """The candidate graph without its arcs: eligibility counts and pools."""
+        no_arcs = np.empty(0, dtype=np.int64)
+        pools = self.width > 0
+        return CandidateGraph(
+            arc_mentee=no_arcs,
+            arc_mentor=no_arcs,
+            arc_score=np.empty(0, dtype=np.float64),
+            allowed_count=self.counts.allowed,
+            rule_allowed_count=self.counts.rule_allowed,
+            exclusion_counts=self.counts.exclusions,
+            below_min_score_count=self.counts.below,
+            best_rule_allowed_score=best,
+            exclusion_names=self.names,
+            pool_mentor=self.pool_mentor if pools else None,
+            pool_score=self.pool_score if pools else None,
+            pool_bound=self.pool_bound if pools else None,
+            forbidden_keys=self.forbidden_keys,
+        )
 
 
 def _mentor_floor(
