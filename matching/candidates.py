@@ -923,6 +923,21 @@ def _keep_best(reduced: FloatArray, candidate: BoolArray, k: int, sure: float) -
     return candidate
 
 
+@dataclass(frozen=True)
+class _Prices:
+    """One pricing call's prices (score units) and tolerances."""
+
+    mentee: FloatArray
+    mentor: FloatArray
+    tolerance: float
+    loose: float
+    """Block-score filters use this: the tolerance less the float32 error band."""
+    sure: float
+    """Below this a block-score violation may be an exact one: always checked."""
+    known_keys: IntArray
+    """Sorted keys of the pairs the caller has."""
+
+
 class CandidatePricer:
     """Finds allowed pairs missing from the problem whose score beats the dual prices.
 
@@ -1011,76 +1026,97 @@ class CandidatePricer:
             within the float32 error band), exact scores; empty arrays certify the
             current solution. Nothing is remembered between calls.
         """
-        known_keys = _sorted_keys(known)
-        scorer = self.scorer
-        n, m = scorer.n_mentees_, scorer.n_mentors_
-        u = np.asarray(mentee_price, dtype=np.float64)
-        v = np.asarray(mentor_price, dtype=np.float64)
-        # Loosened by the float32 error of block scores, then checked exactly below.
-        loose, sure = tolerance - self._slack, tolerance + self._slack
+        prices = _Prices(
+            np.asarray(mentee_price, dtype=np.float64),
+            np.asarray(mentor_price, dtype=np.float64),
+            tolerance,
+            # Loosened by the float32 error of block scores, then checked exactly.
+            loose=tolerance - self._slack,
+            sure=tolerance + self._slack,
+            known_keys=_sorted_keys(known),
+        )
+        n = self.scorer.n_mentees_
+        dense = np.arange(n, dtype=np.int64)
+        narrow = cheap = np.empty(0, dtype=np.int64)
         keys: list[IntArray] = []
         values: list[FloatArray] = []
-        dense = np.arange(n, dtype=np.int64)
-        narrow = np.empty(0, dtype=np.int64)
-        cheap = np.empty(0, dtype=np.int64)
-        if self._pool is not None and m:
-            pool_mentor, pool_score, pool_bound = self._pool
-            # A pair left out of mentee i's pool scores at most her bound, so it can
-            # violate only with a mentor priced below need_i = bound_i - u_i - loose.
-            need = pool_bound.astype(np.float64) - u - loose
-            dense = np.flatnonzero(need > v.min())
-            # Rows whose need is low enough that few mentors qualify ("cheap" ones) are
-            # scanned on those mentors only, besides their pool: the rows with the
-            # fewest qualifying mentors, as many as minimises the entries scanned (a
-            # column gather costing about twice a whole-row one).
-            below = np.searchsorted(np.sort(v), need[dense], side="left")
-            order = np.argsort(below, kind="stable")
-            taken = np.arange(1, dense.size + 1)
-            cost = 2 * taken * below[order] + (dense.size - taken) * m
-            best = int(np.argmin(cost)) if dense.size else 0
-            if dense.size and cost[best] < dense.size * m:
-                cut = float(need[dense[order[best]]])
-                cheap = np.flatnonzero(v < cut)
-                fits = np.zeros(dense.size, dtype=bool)
-                fits[order[: best + 1]] = True
-                narrow, dense = dense[fits], dense[~fits]
+        if self._pool is not None and self.scorer.n_mentors_:
+            dense, narrow, cheap = self._split_rows(prices)
             pooled = np.ones(n, dtype=bool)
             pooled[dense] = False
-            step = max(self.block_size, 1) * 8
-            for start in range(0, n, step):
-                stop = min(start + step, n)
-                slots = pool_mentor[start:stop]
-                reduced = pool_score[start:stop] - u[start:stop, None] - v[slots]
-                candidate = (reduced > loose) & pooled[start:stop, None]
-                # Known and forbidden pairs leave before the per-mentee cap.
-                row, slot = _nonzero(candidate)
-                key = pair_keys(row + start, slots[row, slot], m)
-                gone = is_member(key, known_keys) | is_member(key, self._forbidden)
-                candidate[row[gone], slot[gone]] = False
-                candidate = _keep_best(reduced, candidate, self.per_mentee, sure)
-                row, slot = _nonzero(candidate)
-                keys.append(pair_keys(row + start, slots[row, slot], m))
-                values.append(reduced[row, slot])
+            keys, values = self._from_pools(prices, pooled)
         self.rescanned_ += int(dense.size)
         self.narrowed_ += int(narrow.size)
+        found = self._scan_rows(prices, dense, narrow, cheap)
+        keys += [f[0] for f in found]
+        values += [f[1] for f in found]
+        self.rounds_ += 1
+        key = np.concatenate(keys) if keys else np.empty(0, dtype=np.int64)
+        value = np.concatenate(values) if values else np.empty(0, dtype=np.float64)
+        return self._exact_violators(prices, key, value)
 
-        def scan(rows: IntArray, columns: IntArray | None) -> tuple[IntArray, FloatArray]:
-            """Candidates of these rows over ``columns`` (every mentor when None)."""
-            block = scorer.score_block(rows, columns)
-            banned = _rows_mask(self._forbidden, rows, m) | _rows_mask(known_keys, rows, m)
-            prices = v
-            if columns is not None:
-                banned, prices = banned[:, columns], v[columns]
-            usable = block.rule_allowed & ~banned
-            reduced = block.score.astype(np.float64)
-            reduced -= u[rows, None]
-            reduced -= prices[None, :]
-            candidate = _keep_best(reduced, usable & (reduced > loose), self.per_mentee, sure)
-            row, col = _nonzero(candidate)
-            mentor = col if columns is None else columns[col]
-            return pair_keys(rows[row], mentor, m), reduced[row, col]
+    def _split_rows(self, prices: _Prices) -> tuple[IntArray, IntArray, IntArray]:
+        """Which mentee rows to scan past their pools: densely (``dense``), on the
+        cheapest mentors only (``narrow`` rows, ``cheap`` mentors), or not at all.
 
-        # Chunks of cache size, on two threads (numpy releases the GIL on this work).
+        A pair left out of mentee i's pool scores at most her bound, so it can violate
+        only with a mentor priced below need_i = bound_i - u_i - loose. Rows whose need
+        is low enough that few mentors qualify ("cheap" ones) are scanned on those mentors
+        only: the rows with the fewest qualifying mentors, as many as minimises the
+        entries scanned (a column gather costing about twice a whole-row one).
+        """
+        assert self._pool is not None
+        m, v = self.scorer.n_mentors_, prices.mentor
+        need = self._pool[2].astype(np.float64) - prices.mentee - prices.loose
+        dense = np.flatnonzero(need > v.min())
+        narrow = cheap = np.empty(0, dtype=np.int64)
+        below = np.searchsorted(np.sort(v), need[dense], side="left")
+        order = np.argsort(below, kind="stable")
+        taken = np.arange(1, dense.size + 1)
+        cost = 2 * taken * below[order] + (dense.size - taken) * m
+        best = int(np.argmin(cost)) if dense.size else 0
+        if dense.size and cost[best] < dense.size * m:
+            cut = float(need[dense[order[best]]])
+            cheap = np.flatnonzero(v < cut)
+            fits = np.zeros(dense.size, dtype=bool)
+            fits[order[: best + 1]] = True
+            narrow, dense = dense[fits], dense[~fits]
+        return dense, narrow, cheap
+
+    def _from_pools(
+        self, prices: _Prices, pooled: BoolArray
+    ) -> tuple[list[IntArray], list[FloatArray]]:
+        """The violators in the ``pooled`` mentees' pools (keys, reduced block scores);
+        known and forbidden pairs leave before the per-mentee cap."""
+        assert self._pool is not None
+        pool_mentor, pool_score, _ = self._pool
+        n, m = self.scorer.n_mentees_, self.scorer.n_mentors_
+        u, v = prices.mentee, prices.mentor
+        keys: list[IntArray] = []
+        values: list[FloatArray] = []
+        step = max(self.block_size, 1) * 8
+        for start in range(0, n, step):
+            stop = min(start + step, n)
+            slots = pool_mentor[start:stop]
+            reduced = pool_score[start:stop] - u[start:stop, None] - v[slots]
+            candidate = (reduced > prices.loose) & pooled[start:stop, None]
+            row, slot = _nonzero(candidate)
+            key = pair_keys(row + start, slots[row, slot], m)
+            gone = is_member(key, prices.known_keys) | is_member(key, self._forbidden)
+            candidate[row[gone], slot[gone]] = False
+            candidate = _keep_best(reduced, candidate, self.per_mentee, prices.sure)
+            row, slot = _nonzero(candidate)
+            keys.append(pair_keys(row + start, slots[row, slot], m))
+            values.append(reduced[row, slot])
+        return keys, values
+
+    def _scan_rows(
+        self, prices: _Prices, dense: IntArray, narrow: IntArray, cheap: IntArray
+    ) -> list[tuple[IntArray, FloatArray]]:
+        """The violators of the ``dense`` rows (every mentor) and the ``narrow`` rows (the
+        ``cheap`` mentors), scored in cache-sized chunks on two threads (numpy releases
+        the GIL on this work)."""
+        m = self.scorer.n_mentors_
         jobs: list[tuple[IntArray, IntArray | None]] = []
         step = max(1, SCORE_CHUNK_ENTRIES // max(cheap.size, 1))
         jobs += [(narrow[i : i + step], cheap) for i in range(0, narrow.size, step)]
@@ -1088,15 +1124,37 @@ class CandidatePricer:
         jobs += [(dense[i : i + step], None) for i in range(0, dense.size, step)]
         if len(jobs) > 1 and SCAN_THREADS > 1:
             with ThreadPoolExecutor(SCAN_THREADS) as executor:
-                found = list(executor.map(lambda job: scan(*job), jobs))
-        else:
-            found = [scan(*job) for job in jobs]
-        keys += [f[0] for f in found]
-        values += [f[1] for f in found]
-        self.rounds_ += 1
-        key = np.concatenate(keys) if keys else np.empty(0, dtype=np.int64)
-        value = np.concatenate(values) if values else np.empty(0, dtype=np.float64)
-        fresh = ~is_member(key, known_keys) & ~is_member(key, self._forbidden)
+                return list(executor.map(lambda job: self._scan_chunk(prices, *job), jobs))
+        return [self._scan_chunk(prices, *job) for job in jobs]
+
+    def _scan_chunk(
+        self, prices: _Prices, rows: IntArray, columns: IntArray | None
+    ) -> tuple[IntArray, FloatArray]:
+        """Violators of these rows over ``columns`` (every mentor when None): keys and
+        reduced block scores, at most ``per_mentee`` per row plus the error band."""
+        m = self.scorer.n_mentors_
+        block = self.scorer.score_block(rows, columns)
+        banned = _rows_mask(self._forbidden, rows, m) | _rows_mask(prices.known_keys, rows, m)
+        mentor_price = prices.mentor
+        if columns is not None:
+            banned, mentor_price = banned[:, columns], mentor_price[columns]
+        usable = block.rule_allowed & ~banned
+        reduced = block.score.astype(np.float64)
+        reduced -= prices.mentee[rows, None]
+        reduced -= mentor_price[None, :]
+        violating = usable & (reduced > prices.loose)
+        candidate = _keep_best(reduced, violating, self.per_mentee, prices.sure)
+        row, col = _nonzero(candidate)
+        mentor = col if columns is None else columns[col]
+        return pair_keys(rows[row], mentor, m), reduced[row, col]
+
+    def _exact_violators(
+        self, prices: _Prices, key: IntArray, value: FloatArray
+    ) -> tuple[IntArray, IntArray, FloatArray]:
+        """From block-score candidates (keys, reduced values): each mentee's
+        ``per_mentee`` most violating (ties: lower mentor) plus the error band, checked
+        on exact scores, in (mentee, mentor) order."""
+        fresh = ~is_member(key, prices.known_keys) & ~is_member(key, self._forbidden)
         key, value = key[fresh], value[fresh]
         # A narrow row's pool and its cheap mentors overlap: each pair once.
         order = np.argsort(key, kind="stable")
@@ -1104,14 +1162,13 @@ class CandidatePricer:
         once = np.ones(key.size, dtype=bool)
         once[1:] = key[1:] != key[:-1]
         key, value = key[once], value[once]
-        mentee, mentor = split_keys(key, m)
-        # Each mentee's per_mentee most violating (ties: lower mentor), plus the band.
+        mentee, mentor = split_keys(key, self.scorer.n_mentors_)
         order = np.lexsort((mentor, -value, mentee))
         mentee, mentor, key, value = mentee[order], mentor[order], key[order], value[order]
-        pick = (rank_in_runs(mentee) < self.per_mentee) | (value <= sure)
+        pick = (rank_in_runs(mentee) < self.per_mentee) | (value <= prices.sure)
         mentee, mentor, key = mentee[pick], mentor[pick], key[pick]
-        score, ok = scorer.exact_pairs(mentee, mentor)
-        ok &= score - u[mentee] - v[mentor] > tolerance
+        score, ok = self.scorer.exact_pairs(mentee, mentor)
+        ok &= score - prices.mentee[mentee] - prices.mentor[mentor] > prices.tolerance
         key, mentee, mentor, score = key[ok], mentee[ok], mentor[ok], score[ok]
         order = np.argsort(key, kind="stable")
         mentee, mentor, score = mentee[order], mentor[order], score[order]
