@@ -30,10 +30,11 @@ help:
 	@echo "make bench-objectives  total, coverage, fair and a binding quota at scale"
 	@echo "make lint    ruff check, ruff format --check, the import layers, mypy --strict"
 
-# The engine alone (pyproject's core dependencies): what `make demo` needs.
+# The engine alone (pyproject's core dependencies): what `make demo` needs. --no-compile:
+# Python compiles what it imports on first use, not every installed module up front.
 $(ENGINE): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-compile -e .
 	touch $(ENGINE)
 
 # Everything: the engine with the [dev] extra (service, research, tests, linters).
