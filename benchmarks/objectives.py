@@ -80,7 +80,8 @@ def _timed(mentees: Any, mentors: Any, programme: Any, objective: Objective) -> 
 
     load = os.getloadavg()[0]
     started = time.perf_counter()
-    result = matching.match(mentees, mentors, programme, objective=objective)
+    with matching.process_settings():  # as the marraine command and the run worker
+        result = matching.match(mentees, mentors, programme, objective=objective)
     seconds = time.perf_counter() - started
     summary = result.summary
     return {

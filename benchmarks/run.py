@@ -181,8 +181,9 @@ def _run_method(
         load = os.getloadavg()[0]
         env = _python_env()
         if method != "ours":
-            # match() turns NumPy's hugepage advice off while it runs (matching._runtime);
-            # the baselines get the same allocator behaviour, so the ratios compare methods.
+            # Ours matches under matching.process_settings(), which turns NumPy's hugepage
+            # advice off (matching._runtime); the baselines get the same allocator
+            # behaviour, so the ratios compare methods.
             env[HUGEPAGE_VARIABLE] = "0"
         # The budget is for the solve; start-up and reading the instance get a margin.
         measured = run_measured(
@@ -756,8 +757,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "rounds (every method once per round, fresh processes); the median run is "
             "reported, all in runs_seconds.",
             "every mentee has demand 1 and every mentor min load 0 in these instances.",
-            "allocator: match() switches NumPy's transparent-hugepage advice off while it "
-            "runs (matching._runtime); the baselines' processes get "
+            "allocator: ours runs match() under matching.process_settings(), as the CLI and "
+            "the worker do, which switches NumPy's transparent-hugepage advice off "
+            "(matching._runtime); the baselines' processes get "
             f"{HUGEPAGE_VARIABLE}=0, the same behaviour.",
             "gap to best: (best total - total) / best total, best = most matched, then "
             "highest total among valid results of the row.",

@@ -122,7 +122,8 @@ def _run_once(programme: Any, mentees: Any, mentors: Any, k: int) -> dict[str, A
     load = os.getloadavg()[0]
     cpu = time.process_time()
     started = time.perf_counter()
-    result = matching.match(mentees, mentors, chosen, objective=OBJECTIVE)
+    with matching.process_settings():  # as the marraine command and the run worker
+        result = matching.match(mentees, mentors, chosen, objective=OBJECTIVE)
     seconds = time.perf_counter() - started
     cpu = time.process_time() - cpu
     summary = result.summary

@@ -49,7 +49,8 @@ def _ours(path: Path, objective: str) -> dict[str, Any]:
     reset_hwm()
     cpu = time.process_time()
     started = time.perf_counter()
-    result = match(mentees, mentors, programme, scores=scores_frame, objective=objective)
+    with matching.process_settings():  # as the marraine command and the run worker
+        result = match(mentees, mentors, programme, scores=scores_frame, objective=objective)
     seconds = time.perf_counter() - started
     cpu = time.process_time() - cpu
     peak = hwm_bytes()
