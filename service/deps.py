@@ -59,6 +59,11 @@ def get_principal(
 ) -> Principal:
     presented = bearer.credentials if bearer is not None else api_key
     principal = authenticate(session, presented) if presented else None
+    # Hand the connection back before the route runs. The route runs in another turn of
+    # the threadpool; a burst of requests each holding a pooled connection while waiting
+    # for a thread, with every thread waiting for a connection, starves both until the
+    # pool's timeout (500s). The route checks a connection out again in its own turn.
+    session.close()
     if principal is None:
         raise HTTPException(
             status_code=401,
