@@ -25,7 +25,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,10 +33,11 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from service.models import Participant, Run, RunAlternative, RunPair, new_id
+from service.models import Run
 from tests.service.conftest import Api
 from tests.service.pg import free_port
 from tests.service.processes import ROOT, service_env, stop, wait_for
+from tests.service.seeded import decision_body, seed
 
 MARRAINE = Path(sys.executable).with_name("marraine")
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -99,91 +100,6 @@ def serve(database_url: str, tmp_path: Path) -> Iterator[Callable[[], Server]]:
     yield start
     for server in started:
         stop(server.process)
-
-
-@dataclass
-class Seeded:
-    """A succeeded run seeded in the database, and what its pairs were."""
-
-    programme_id: str
-    run_id: str
-    pair_ids: dict[tuple[str, str], int] = field(default_factory=dict)
-
-
-def seed(
-    api: Api,
-    capacities: dict[str, int],
-    pairs: list[tuple[str, str, str]],
-    alternatives: dict[str, list[str]] | None = None,
-) -> Seeded:
-    """A programme whose mentors have ``capacities`` and a succeeded run with ``pairs``
-    (mentee, mentor, decision) and each mentee's ``alternatives`` (mentor ids)."""
-    programme_id = api.programme()
-    with api.worker.sessions() as session, session.begin():
-        for mentor, capacity in capacities.items():
-            session.add(
-                Participant(
-                    programme_id=programme_id,
-                    side="mentor",
-                    person_id=mentor,
-                    data={"capacity": capacity},
-                )
-            )
-        for mentee in sorted({mentee for mentee, _, _ in pairs}):
-            session.add(
-                Participant(programme_id=programme_id, side="mentee", person_id=mentee, data={})
-            )
-        run = Run(
-            id=new_id("run"),
-            programme_id=programme_id,
-            version=1,
-            config_sha256="0" * 64,
-            status="succeeded",
-            progress=1.0,
-            locked=[],
-            forbidden=[],
-            incumbent=[],
-        )
-        session.add(run)
-        session.flush()
-        rows = [
-            RunPair(
-                run_id=run.id,
-                position=position,
-                mentee_id=mentee,
-                mentor_id=mentor,
-                score=0.5,
-                contributions={},
-                why="seeded",
-                decision=decision,
-            )
-            for position, (mentee, mentor, decision) in enumerate(pairs)
-        ]
-        session.add_all(rows)
-        for mentee, mentors in (alternatives or {}).items():
-            for rank, mentor in enumerate(mentors):
-                session.add(
-                    RunAlternative(
-                        run_id=run.id,
-                        mentee_id=mentee,
-                        rank=rank,
-                        mentor_id=mentor,
-                        score=0.4,
-                        spare_capacity=1,
-                        contributions={},
-                    )
-                )
-        session.flush()
-        return Seeded(programme_id, run.id, {(r.mentee_id, r.mentor_id): r.id for r in rows})
-
-
-def decision_body(
-    action: str, mentee: str, mentor: str, new_mentor: str | None = None
-) -> dict[str, str]:
-    body = {"action": action, "mentee_id": mentee, "mentor_id": mentor}
-    if new_mentor is not None:
-        body["new_mentor_id"] = new_mentor
-    return body
 
 
 async def _post_all(
