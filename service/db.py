@@ -9,13 +9,14 @@ from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Engine, create_engine, event, select, update
+from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 __all__ = [
     "BIND_LIMIT",
     "batches",
     "is_sqlite",
+    "lock_row",
     "make_engine",
     "make_sessionmaker",
     "migrate",
@@ -38,6 +39,39 @@ def batches(ids: Iterable[K]) -> Iterator[list[K]]:
 
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
+
+
+def lock_row(
+    session: Session,
+    key: InstrumentedAttribute[Any],
+    value: object,
+    touch: InstrumentedAttribute[Any],
+) -> None:
+    """Hold a write lock on the row whose ``key`` is ``value`` until the session's
+    transaction ends, so that writers taking the same lock go one at a time and each
+    reads what the previous one committed.
+
+    On PostgreSQL this is ``SELECT ... FOR UPDATE`` (a row lock: other rows stay free;
+    later statements of a READ COMMITTED transaction see every commit made before the lock
+    was granted). SQLite has no row locks and ignores ``FOR UPDATE``: a no-op ``UPDATE``
+    of ``touch`` (a column that is not a key, so no foreign key is re-checked) makes the
+    driver open the transaction and take the database's write lock, which SQLite keeps
+    until commit; other writers wait for it (``busy_timeout``) and then read from a fresh
+    snapshot. This relies on the driver's default of opening a transaction at the first
+    write only: the session must not have read inside a transaction before the lock.
+    Objects already loaded in the session are not refreshed: read again after the lock
+    (``populate_existing``) whatever the decision depends on.
+    """
+    if is_sqlite(session.get_bind().engine):
+        entity = key.class_
+        session.execute(
+            update(entity)
+            .where(key == value)
+            .values({touch.key: touch})
+            .execution_options(synchronize_session=False)
+        )
+    else:
+        session.execute(select(key).where(key == value).with_for_update())
 
 
 def make_engine(url: str) -> Engine:

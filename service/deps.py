@@ -4,7 +4,6 @@ and look-ups that answer 404 for anything outside the caller's programme."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Query, Request, Security
@@ -12,11 +11,13 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from sqlalchemy.orm import Session
 
 from service.auth import Principal, authenticate
+from service.errors import UnprocessableError
 from service.models import Programme, Run
+from service.ops.paging import Window
 from service.settings import Settings
 
 __all__ = [
-    "PageParams",
+    "PageDep",
     "PrincipalDep",
     "SessionDep",
     "SettingsDep",
@@ -25,7 +26,7 @@ __all__ = [
     "not_found",
 ]
 
-MAX_PAGE = 500
+DEFAULT_PAGE = 100
 
 _bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer KEY")
 _api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="X-API-Key: KEY")
@@ -58,6 +59,11 @@ def get_principal(
 ) -> Principal:
     presented = bearer.credentials if bearer is not None else api_key
     principal = authenticate(session, presented) if presented else None
+    # Hand the connection back before the route runs. The route runs in another turn of
+    # the threadpool; a burst of requests each holding a pooled connection while waiting
+    # for a thread, with every thread waiting for a connection, starves both until the
+    # pool's timeout (500s). The route checks a connection out again in its own turn.
+    session.close()
     if principal is None:
         raise HTTPException(
             status_code=401,
@@ -70,20 +76,31 @@ def get_principal(
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-@dataclass(frozen=True)
-class PageParams:
-    offset: int
-    limit: int
-
-
 def get_page(
+    settings: SettingsDep,
     offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
-) -> PageParams:
-    return PageParams(offset=offset, limit=limit)
+    limit: Annotated[
+        int | None,
+        Query(ge=1, description="Rows per page: 100 by default, at most `max_page_size`."),
+    ] = None,
+) -> Window:
+    """The listing window asked for; a ``limit`` above the ``max_page_size`` setting is
+    refused (422) as FastAPI refuses any other out-of-range parameter."""
+    most = settings.max_page_size
+    if limit is not None and limit > most:
+        raise UnprocessableError(
+            [
+                {
+                    "loc": ["query", "limit"],
+                    "msg": f"Input should be less than or equal to {most}",
+                    "type": "less_than_equal",
+                }
+            ]
+        )
+    return Window(offset=offset, limit=min(DEFAULT_PAGE, most) if limit is None else limit)
 
 
-PageDep = Annotated[PageParams, Depends(get_page)]
+PageDep = Annotated[Window, Depends(get_page)]
 
 
 def not_found(what: str = "not found") -> HTTPException:

@@ -1,4 +1,6 @@
-"""Exception handlers: 422 bodies give field paths and reasons, never submitted values."""
+"""Exception handlers: 422 bodies give field paths and reasons, never submitted values;
+the service's domain errors (:mod:`service.ops.errors`) get their status codes here, in
+:data:`DOMAIN_STATUS`, the one place they are mapped to HTTP."""
 
 from __future__ import annotations
 
@@ -11,12 +13,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from matching.errors import ConfigError, InputError, InputErrors, Problem, RuleError
+from service.ops.errors import ConflictError, InvalidError, NotFoundError, OperationError
 
 __all__ = [
+    "DOMAIN_STATUS",
     "UnprocessableError",
     "config_error_items",
     "input_error_items",
     "install_handlers",
+    "status_of",
     "unprocessable",
 ]
 
@@ -99,9 +104,31 @@ async def _rule_handler(request: Request, exc: Exception) -> JSONResponse:
     return unprocessable([{"loc": ["body"], "msg": str(exc), "type": "rule_error"}])
 
 
+DOMAIN_STATUS: dict[type[OperationError], int] = {
+    NotFoundError: 404,
+    ConflictError: 409,
+    InvalidError: 422,
+}
+"""The HTTP status of each kind of domain error (subclasses take their parent's)."""
+
+
+def status_of(error: OperationError) -> int:
+    """The status code answering ``error``: its nearest class in :data:`DOMAIN_STATUS`."""
+    for kind in type(error).__mro__:
+        if kind in DOMAIN_STATUS:
+            return DOMAIN_STATUS[kind]
+    return 400
+
+
+async def _operation_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, OperationError)
+    return JSONResponse(status_code=status_of(exc), content={"detail": exc.detail})
+
+
 def install_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(UnprocessableError, _unprocessable_handler)
     app.add_exception_handler(ConfigError, _config_handler)
     app.add_exception_handler(InputError, _input_handler)
     app.add_exception_handler(RuleError, _rule_handler)
+    app.add_exception_handler(OperationError, _operation_handler)

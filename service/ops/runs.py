@@ -4,17 +4,27 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from typing import Any
 
-from fastapi import HTTPException
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from service.auth import Principal
 from service.models import Programme, ProgrammeVersion, Run, RunPair, new_id, utcnow
+from service.ops.decisions import lock_run
+from service.ops.errors import ConflictError, NotFoundError
 
-__all__ = ["cancel", "create_run", "run_out"]
+__all__ = ["QueuedRun", "cancel", "create_run", "run_out"]
+
+
+@dataclass(frozen=True)
+class QueuedRun:
+    """The run a request queued, or the earlier one its Idempotency-Key names."""
+
+    run: Run
+    created: bool
 
 
 def _request_sha256(programme_id: str, body: dict[str, Any]) -> str:
@@ -28,17 +38,17 @@ def create_run(
     principal: Principal,
     body: dict[str, Any],
     idempotency_key: str | None,
-) -> tuple[Run, bool]:
-    """Queue a run; returns (run, created). The same Idempotency-Key with the same body
-    returns the first run; with another body it is a conflict (409)."""
+) -> QueuedRun:
+    """Queue a run. The same Idempotency-Key with the same body returns the first run;
+    with another body it is a :class:`~service.ops.errors.ConflictError`."""
     request_sha = _request_sha256(programme.id, body)
     if idempotency_key is not None:
         earlier = _by_key(session, programme.id, idempotency_key)
         if earlier is not None:
-            return _replay(earlier, request_sha), False
+            return QueuedRun(_replay(earlier, request_sha), created=False)
     version = session.get(ProgrammeVersion, (programme.id, programme.version))
     if version is None:  # every programme is created with its version 1
-        raise HTTPException(status_code=409, detail="programme has no configuration")
+        raise ConflictError("no_configuration", "programme has no configuration")
     run = Run(
         id=new_id("run"),
         programme_id=programme.id,
@@ -65,8 +75,8 @@ def create_run(
         earlier = _by_key(session, programme.id, idempotency_key or "")
         if earlier is None:
             raise
-        return _replay(earlier, request_sha), False
-    return run, True
+        return QueuedRun(_replay(earlier, request_sha), created=False)
+    return QueuedRun(run, created=True)
 
 
 def _by_key(session: Session, programme_id: str, key: str) -> Run | None:
@@ -77,21 +87,29 @@ def _by_key(session: Session, programme_id: str, key: str) -> Run | None:
 
 def _replay(run: Run, request_sha: str) -> Run:
     if run.request_sha256 != request_sha:
-        raise HTTPException(
-            status_code=409, detail="Idempotency-Key already used with a different request"
+        raise ConflictError(
+            "idempotency_key_reused", "Idempotency-Key already used with a different request"
         )
     return run
 
 
 def _inherit_decisions(session: Session, run: Run, programme_id: str, parent_id: str) -> None:
     """A rematch keeps approved and locked pairs, forbids every rejected pair (this run's
-    and those its parent already forbade), and prefers the parent's other pairs."""
+    and those its parent already forbade), and prefers the parent's other pairs.
+
+    The parent's decision lock is held while its pairs are read: the rematch honours the
+    decisions made before it and none made after."""
     parent = session.get(Run, parent_id)
     if parent is None or parent.programme_id != programme_id:
-        raise HTTPException(status_code=404, detail="run to rematch not found")
+        raise NotFoundError("rematch_not_found", "run to rematch not found")
+    lock_run(session, parent)
     if parent.status != "succeeded":
-        raise HTTPException(status_code=409, detail="only a succeeded run can be rematched")
-    pairs = session.scalars(select(RunPair).where(RunPair.run_id == parent.id)).all()
+        raise ConflictError(
+            "rematch_not_succeeded", "only a succeeded run can be rematched", status=parent.status
+        )
+    pairs = session.scalars(
+        select(RunPair).where(RunPair.run_id == parent.id).execution_options(populate_existing=True)
+    ).all()
     run.rematch_of = parent.id
     run.locked = [[p.mentee_id, p.mentor_id] for p in pairs if p.decision in ("approved", "locked")]
     rejected = [[p.mentee_id, p.mentor_id] for p in pairs if p.decision == "rejected"]
@@ -108,7 +126,7 @@ def cancel(run: Run) -> None:
     elif run.status == "running":
         run.cancel_requested = True
     else:
-        raise HTTPException(status_code=409, detail=f"run is already {run.status}")
+        raise ConflictError("run_finished", f"run is already {run.status}", status=run.status)
 
 
 def run_out(run: Run) -> dict[str, Any]:

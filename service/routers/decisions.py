@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from service.deps import PageDep, PrincipalDep, SecretDep, SessionDep, get_programme, get_run
 from service.models import Decision
 from service.ops import decisions as ops
+from service.ops.paging import paginate
 from service.pseudonyms import pseudonym
-from service.schemas.common import Message, Page, ValidationErrorOut
+from service.schemas.common import Message, Page, ValidationErrorOut, page_of
 from service.schemas.decisions import DecisionIn, DecisionOut, PublishOut
 
 router = APIRouter(prefix="/v1/runs/{run_id}", tags=["decisions"])
@@ -34,7 +35,9 @@ def decide(
     run_id: str, body: DecisionIn, principal: PrincipalDep, session: SessionDep
 ) -> DecisionOut:
     """Approve, reject or lock a suggested pair, or swap its mentor for one of the
-    mentee's alternatives. Recorded as an append-only audit row before answering."""
+    mentee's alternatives. Recorded as an append-only audit row before answering.
+    Decisions on a run take effect one at a time; one that would give a mentor more
+    mentees than her capacity is refused (409)."""
     run = get_run(session, principal, run_id, write=True)
     decision = ops.decide(
         session,
@@ -56,10 +59,8 @@ def list_decisions(
 ) -> Page[DecisionOut]:
     """The run's decisions, oldest first (researchers see pseudonyms)."""
     run = get_run(session, principal, run_id)
-    query = select(Decision).where(Decision.run_id == run.id)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(Decision.id).offset(page.offset).limit(page.limit))
-    items = [_out(d) for d in rows]
+    rows = paginate(session, select(Decision).where(Decision.run_id == run.id), page, Decision.id)
+    items = [_out(d) for d in rows.items]
     if principal.role == "researcher":
 
         def alias(value: Any) -> Any:
@@ -76,7 +77,7 @@ def list_decisions(
             )
             for d in items
         ]
-    return Page(items=items, total=total, offset=page.offset, limit=page.limit)
+    return page_of(rows, items)
 
 
 @router.post("/publish", responses=ERRORS)
@@ -84,6 +85,10 @@ def publish(run_id: str, principal: PrincipalDep, session: SessionDep) -> Publis
     """Make the run's approved and locked pairs the programme's active pairs."""
     run = get_run(session, principal, run_id, write=True)
     programme = get_programme(session, principal, run.programme_id, write=True)
-    count, when = ops.publish(session, run, programme)
+    published = ops.publish(session, run, programme)
     session.commit()
-    return PublishOut(run_id=run.id, active_pairs=count, published_at=when)
+    return PublishOut(
+        run_id=published.run_id,
+        active_pairs=published.active_pairs,
+        published_at=published.published_at,
+    )

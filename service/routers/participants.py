@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, HTTPException, UploadFile
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matching.errors import InputError
@@ -25,7 +25,8 @@ from service.deps import (
 from service.errors import UnprocessableError, input_error_items
 from service.models import Participant, Programme, ProgrammeVersion
 from service.ops import participants as ops
-from service.schemas.common import Message, Page, ValidationErrorOut
+from service.ops.paging import paginate
+from service.schemas.common import Message, Page, ValidationErrorOut, page_of
 from service.schemas.participants import (
     ErasureOut,
     ExportOut,
@@ -142,21 +143,19 @@ def list_participants(
     query = select(Participant).where(
         Participant.programme_id == programme.id, Participant.side == _engine_side(side)
     )
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.order_by(Participant.person_id).offset(page.offset).limit(page.limit)
-    ).all()
+    rows = paginate(session, query, page, Participant.person_id)
     if principal.role == "researcher":
         engine_programme = _engine_programme(session, programme)
         items = []
-        for row in rows:
+        for row in rows.items:
             alias, fields = ops.research_view(row, engine_programme, secret)
             items.append(ParticipantOut(id=alias, fields=fields, updated_at=row.updated_at))
     else:
         items = [
-            ParticipantOut(id=r.person_id, fields=r.data, updated_at=r.updated_at) for r in rows
+            ParticipantOut(id=r.person_id, fields=r.data, updated_at=r.updated_at)
+            for r in rows.items
         ]
-    return Page(items=items, total=total, offset=page.offset, limit=page.limit)
+    return page_of(rows, items)
 
 
 def _person(session: Session, programme: Programme, side: Side, person_id: str) -> Participant:

@@ -6,14 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, HTTPException
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from matching.defaults import default_programme
 from matching.model import Programme as EngineProgramme
 from service.deps import PageDep, PrincipalDep, SecretDep, SessionDep, get_programme
 from service.models import ActivePair, Programme, ProgrammeVersion, new_id
+from service.ops.paging import paginate
 from service.pseudonyms import pseudonym
-from service.schemas.common import Message, Page, ValidationErrorOut
+from service.schemas.common import Message, Page, ValidationErrorOut, page_of
 from service.schemas.programmes import (
     ActivePairOut,
     ConfigIn,
@@ -85,12 +86,8 @@ def list_programmes(
     query = select(Programme)
     if principal.programme_id is not None:
         query = query.where(Programme.id == principal.programme_id)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.order_by(Programme.created_at, Programme.id).offset(page.offset).limit(page.limit)
-    )
-    items = [_out(p, _current(session, p)) for p in rows]
-    return Page(items=items, total=total, offset=page.offset, limit=page.limit)
+    rows = paginate(session, query, page, Programme.created_at, Programme.id)
+    return page_of(rows, [_out(p, _current(session, p)) for p in rows.items])
 
 
 @router.get("/{programme_id}", responses=ERRORS)
@@ -127,14 +124,12 @@ def list_versions(
 ) -> Page[VersionOut]:
     programme = get_programme(session, principal, programme_id)
     query = select(ProgrammeVersion).where(ProgrammeVersion.programme_id == programme.id)
-    rows = session.scalars(
-        query.order_by(ProgrammeVersion.version).offset(page.offset).limit(page.limit)
-    )
+    rows = paginate(session, query, page, ProgrammeVersion.version)
     items = [
         VersionOut(version=v.version, sha256=v.sha256, config=v.config, created_at=v.created_at)
-        for v in rows
+        for v in rows.items
     ]
-    return Page(items=items, total=programme.version, offset=page.offset, limit=page.limit)
+    return page_of(rows, items)
 
 
 @router.get("/{programme_id}/pairs", responses=ERRORS)
@@ -148,8 +143,7 @@ def active_pairs(
     """The programme's active pairs: the approved and locked pairs of its published run."""
     programme = get_programme(session, principal, programme_id)
     query = select(ActivePair).where(ActivePair.programme_id == programme.id)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(ActivePair.id).offset(page.offset).limit(page.limit))
+    rows = paginate(session, query, page, ActivePair.id)
     hide = principal.role == "researcher"
     items = [
         ActivePairOut(
@@ -159,6 +153,6 @@ def active_pairs(
             run_id=a.run_id,
             published_at=a.published_at,
         )
-        for a in rows
+        for a in rows.items
     ]
-    return Page(items=items, total=total, offset=page.offset, limit=page.limit)
+    return page_of(rows, items)

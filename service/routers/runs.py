@@ -7,15 +7,16 @@ from collections import defaultdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Response
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.auth import Principal
 from service.deps import PageDep, PrincipalDep, SecretDep, SessionDep, get_programme, get_run
 from service.models import Run, RunAlternative, RunGap, RunPair, RunUnmatched
 from service.ops import runs as ops
+from service.ops.paging import paginate
 from service.pseudonyms import pseudonym
-from service.schemas.common import Message, Page, ValidationErrorOut
+from service.schemas.common import Message, Page, ValidationErrorOut, page_of
 from service.schemas.match import AlternativeOut, GapOut
 from service.schemas.runs import RunIn, RunOut, RunPairOut, RunUnmatchedOut
 
@@ -43,13 +44,13 @@ def create_run(
     With ``rematch_of``, the run honours that run's decisions. Answers 202 at once; poll
     ``GET /v1/runs/{id}``. The same ``Idempotency-Key`` returns the same run."""
     programme = get_programme(session, principal, programme_id, write=True)
-    run, _created = ops.create_run(
+    run = ops.create_run(
         session,
         programme,
         principal,
         (body or RunIn()).model_dump(mode="json"),
         idempotency_key,
-    )
+    ).run
     session.commit()
     response.headers["Location"] = f"/v1/runs/{run.id}"
     return RunOut.model_validate(ops.run_out(run))
@@ -61,12 +62,8 @@ def list_runs(
 ) -> Page[RunOut]:
     programme = get_programme(session, principal, programme_id)
     query = select(Run).where(Run.programme_id == programme.id)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.order_by(Run.created_at.desc(), Run.id).offset(page.offset).limit(page.limit)
-    )
-    items = [RunOut.model_validate(ops.run_out(r)) for r in rows]
-    return Page(items=items, total=total, offset=page.offset, limit=page.limit)
+    rows = paginate(session, query, page, Run.created_at.desc(), Run.id)
+    return page_of(rows, [RunOut.model_validate(ops.run_out(r)) for r in rows.items])
 
 
 @router.get("/v1/runs/{run_id}", responses=ERRORS)
@@ -121,12 +118,10 @@ def run_pairs(
     coordinators' decision so far, and the mentee's alternatives."""
     run = get_run(session, principal, run_id)
     ids = _Ids(principal, secret, run.programme_id)
-    query = select(RunPair).where(RunPair.run_id == run.id)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.order_by(RunPair.position, RunPair.id).offset(page.offset).limit(page.limit)
-    ).all()
-    alternatives = _alternatives(session, run.id, [r.mentee_id for r in rows], ids)
+    rows = paginate(
+        session, select(RunPair).where(RunPair.run_id == run.id), page, RunPair.position, RunPair.id
+    )
+    alternatives = _alternatives(session, run.id, [r.mentee_id for r in rows.items], ids)
     items = [
         RunPairOut(
             mentee_id=ids(r.mentee_id),
@@ -137,9 +132,9 @@ def run_pairs(
             decision=r.decision,
             alternatives=alternatives.get(r.mentee_id, []),
         )
-        for r in rows
+        for r in rows.items
     ]
-    return Page(items=items, total=total, offset=page.offset, limit=page.limit)
+    return page_of(rows, items)
 
 
 @router.get("/v1/runs/{run_id}/unmatched", responses=ERRORS)
@@ -150,11 +145,8 @@ def run_unmatched(
     run = get_run(session, principal, run_id)
     ids = _Ids(principal, secret, run.programme_id)
     query = select(RunUnmatched).where(RunUnmatched.run_id == run.id)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.order_by(RunUnmatched.mentee_id).offset(page.offset).limit(page.limit)
-    ).all()
-    alternatives = _alternatives(session, run.id, [r.mentee_id for r in rows], ids)
+    rows = paginate(session, query, page, RunUnmatched.mentee_id)
+    alternatives = _alternatives(session, run.id, [r.mentee_id for r in rows.items], ids)
     items = [
         RunUnmatchedOut(
             mentee_id=ids(r.mentee_id),
@@ -162,9 +154,9 @@ def run_unmatched(
             detail=r.detail,
             alternatives=alternatives.get(r.mentee_id, []),
         )
-        for r in rows
+        for r in rows.items
     ]
-    return Page(items=items, total=total, offset=page.offset, limit=page.limit)
+    return page_of(rows, items)
 
 
 @router.get("/v1/runs/{run_id}/gaps", responses=ERRORS)

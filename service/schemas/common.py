@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, Field
 
-__all__ = ["ErrorItem", "FieldValue", "Message", "Page", "ValidationErrorOut"]
+from service.ops.paging import Slice
+
+__all__ = ["ErrorItem", "FieldValue", "Message", "Page", "ValidationErrorOut", "page_of"]
 
 FieldValue = str | int | float | bool | list[str] | None
 """What a participant's field may hold in JSON: text, a number, a flag or a list of tags."""
@@ -42,3 +44,8 @@ class Page(BaseModel, Generic[T]):
     total: int = Field(ge=0)
     offset: int = Field(ge=0)
     limit: int = Field(ge=1)
+
+
+def page_of(rows: Slice[Any], items: list[T]) -> Page[T]:
+    """The answer for one window of a listing: ``items`` are ``rows.items`` as shown."""
+    return Page(items=items, total=rows.total, offset=rows.offset, limit=rows.limit)

@@ -210,6 +210,24 @@ EN: dict[str, str] = {
     "error.422": "This request was not understood: {detail}",
     "error.other": "The request failed ({status}).",
     "error.home": "Back to the start",
+    "problem.run_not_succeeded": "decisions need a finished run; this one is {status}.",
+    "problem.run_not_ready": "this run is {status}; its results are not ready.",
+    "problem.pair_not_found": "this pair is not in this run.",
+    "problem.unknown_action": "this decision is unknown.",
+    "problem.unknown_objective": "this objective is unknown.",
+    "problem.swap_needs_mentor": "choose the new mentor first.",
+    "problem.not_an_alternative": "that mentor is not one of the mentee's alternatives.",
+    "problem.mentor_full": "that mentor has no free seat left.",
+    "problem.mentors_full": (
+        "{mentors} mentor(s) would have more mentees than seats; nothing was decided."
+    ),
+    "problem.duplicate_mentor": "the mentee already has that mentor.",
+    "problem.publish_not_succeeded": "only a finished run can be published; this one is {status}.",
+    "problem.no_configuration": "the programme has no configuration.",
+    "problem.idempotency_key_reused": "this request was already sent with other content.",
+    "problem.rematch_not_found": "the run to rematch does not exist.",
+    "problem.rematch_not_succeeded": "only a finished run can be rematched; this one is {status}.",
+    "problem.run_finished": "the run is already {status}.",
 }
 
 FR: dict[str, str] = {
@@ -417,6 +435,32 @@ FR: dict[str, str] = {
     "error.422": "Cette demande n'a pas été comprise : {detail}",
     "error.other": "La demande a échoué ({status}).",
     "error.home": "Retour à l'accueil",
+    "problem.run_not_succeeded": (
+        "les décisions portent sur un calcul terminé ; celui-ci est {status}."
+    ),
+    "problem.run_not_ready": "ce calcul est {status} ; ses résultats ne sont pas prêts.",
+    "problem.pair_not_found": "ce binôme n'est pas dans ce calcul.",
+    "problem.unknown_action": "cette décision est inconnue.",
+    "problem.unknown_objective": "cet objectif est inconnu.",
+    "problem.swap_needs_mentor": "choisissez d'abord le ou la nouvelle mentor·e.",
+    "problem.not_an_alternative": (
+        "ce·tte mentor·e ne fait pas partie des alternatives de la mentorée."
+    ),
+    "problem.mentor_full": "ce·tte mentor·e n'a plus de place libre.",
+    "problem.mentors_full": (
+        "{mentors} mentor·e(s) auraient plus de mentorées que de places ; rien n'a été décidé."
+    ),
+    "problem.duplicate_mentor": "la mentorée a déjà ce·tte mentor·e.",
+    "problem.publish_not_succeeded": (
+        "seul un calcul terminé peut être publié ; celui-ci est {status}."
+    ),
+    "problem.no_configuration": "le programme n'a pas de configuration.",
+    "problem.idempotency_key_reused": "cette demande a déjà été envoyée avec un autre contenu.",
+    "problem.rematch_not_found": "le calcul à recalculer n'existe pas.",
+    "problem.rematch_not_succeeded": (
+        "seul un calcul terminé peut être recalculé ; celui-ci est {status}."
+    ),
+    "problem.run_finished": "le calcul est déjà {status}.",
 }
 
 CATALOGUES: dict[Lang, dict[str, str]] = {"en": EN, "fr": FR}

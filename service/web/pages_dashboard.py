@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, Form, Request, Response
 from pydantic import ValidationError
 
 from service.deps import SessionDep, get_programme, get_run
 from service.ops import runs as run_ops
+from service.ops.errors import InvalidError
 from service.schemas.runs import RunIn
 from service.web import _queries as queries
 from service.web.rendering import PageDep
@@ -52,10 +53,8 @@ def start_run(
     try:
         body = RunIn(objective=objective or None)  # checked here
     except ValidationError:
-        raise HTTPException(status_code=422, detail="objective") from None
-    run, _created = run_ops.create_run(
-        session, programme, principal, body.model_dump(mode="json"), None
-    )
+        raise InvalidError("unknown_objective", "objective") from None
+    run = run_ops.create_run(session, programme, principal, body.model_dump(mode="json"), None).run
     session.commit()
     return see_other(request, f"/runs/{run.id}")
 

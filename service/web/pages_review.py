@@ -2,9 +2,10 @@
 sorting; approve / reject / lock / swap per row (htmx swaps the row) and in bulk;
 unmatched mentees and recruitment gaps; charts; rematch and its diff; publish; exports.
 
-Every write goes through :mod:`service.ops` (the API's operations, with its audit rows)
-and every read through :func:`service.deps.get_run` / ``get_programme``, so a coordinator
-of another programme gets 404.
+Every write goes through :mod:`service.ops` (the API's operations, with its audit rows,
+its decision lock and its capacity check) and every read through
+:func:`service.deps.get_run` / ``get_programme``, so a coordinator of another programme
+gets 404. The operations' refusals are shown in the page's language.
 """
 
 from __future__ import annotations
@@ -12,21 +13,20 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, Response
-from pydantic import ValidationError
+from fastapi import APIRouter, Depends, Form, Query, Request, Response
 
 from service.auth import Principal
 from service.deps import SessionDep, get_programme, get_run, not_found
 from service.models import Programme, Run
 from service.ops import decisions as decision_ops
 from service.ops import runs as run_ops
-from service.schemas.decisions import DecisionIn
+from service.ops.errors import ConflictError, NotFoundError, OperationError
 from service.schemas.runs import RunIn
 from service.web import _queries as queries
 from service.web.export import to_csv, to_xlsx
 from service.web.figures import compare_charts, run_charts
 from service.web.rendering import Page, PageDep
-from service.web.routing import WebRoute, is_htmx, see_other
+from service.web.routing import WebRoute, describe, is_htmx, see_other
 from service.web.security import WebPrincipalDep, check_csrf
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -131,32 +131,9 @@ def progress(
     return page.render("_progress.html", run=run, headers=headers)
 
 
-def _decide_one(
-    session: SessionDep, run: Run, principal: Principal, pair_id: int, action: str, **extra: str
-) -> None:
-    pair = next(iter(queries.pairs_by_ids(session, run, [pair_id])), None)
-    if pair is None:
-        raise not_found("no such pair in this run")
-    try:
-        body = DecisionIn(
-            action=action,  # validated by DecisionIn
-            mentee_id=pair.mentee_id,
-            mentor_id=pair.mentor_id,
-            new_mentor_id=extra.get("new_mentor_id") or None,
-            reason=extra.get("reason", ""),
-        )
-    except ValidationError:
-        raise HTTPException(status_code=422, detail="action") from None
-    decision_ops.decide(
-        session,
-        run,
-        principal,
-        body.action,
-        body.mentee_id,
-        body.mentor_id,
-        body.new_mentor_id,
-        body.reason,
-    )
+def _require_results(run: Run) -> None:
+    if run.status != "succeeded":
+        raise ConflictError("run_not_ready", "the run has no results", status=run.status)
 
 
 @router.post("/runs/{run_id}/decide", dependencies=[Depends(check_csrf)])
@@ -175,16 +152,15 @@ def decide(
     run = get_run(session, principal, run_id, write=True)
     error: str | None = None
     try:
-        _decide_one(
-            session, run, principal, pair_id, action, new_mentor_id=new_mentor_id, reason=reason
+        decision_ops.decide_on_pair(
+            session, run, principal, pair_id, action, new_mentor_id or None, reason
         )
         session.commit()
-    except HTTPException as problem:
+    except OperationError as problem:
         session.rollback()
-        if not is_htmx(request) or problem.status_code == 404:
+        if not is_htmx(request) or isinstance(problem, NotFoundError):
             raise
-        key = "error.409" if problem.status_code == 409 else "error.422"
-        error = page.t(key, detail=str(problem.detail))
+        error = describe(page, problem)
     if not is_htmx(request):
         return see_other(request, f"/runs/{run.id}#pair-{pair_id}")
     row = queries.review_row(session, run, pair_id)
@@ -217,8 +193,6 @@ def bulk(
     """One decision for many pairs: the ones ticked, or every suggested pair the current
     filters show. All are saved, or none."""
     run = get_run(session, principal, run_id, write=True)
-    if action not in decision_ops.BULK_ACTIONS:
-        raise HTTPException(status_code=422, detail="action")
     if scope == "shown":
         ids = [
             r.pair.id
@@ -243,9 +217,9 @@ def rematch(
     run = get_run(session, principal, run_id, write=True)
     programme = get_programme(session, principal, run.programme_id, write=True)
     body = RunIn(objective=run.objective, rematch_of=run.id)
-    new_run, _created = run_ops.create_run(
+    new_run = run_ops.create_run(
         session, programme, principal, body.model_dump(mode="json"), None
-    )
+    ).run
     session.commit()
     return see_other(request, f"/runs/{new_run.id}")
 
@@ -259,8 +233,8 @@ def diff_page(
     if run.rematch_of is None:
         raise not_found("this run is not a rematch")
     before = get_run(session, principal, run.rematch_of)
-    if run.status != "succeeded" or before.status != "succeeded":
-        raise HTTPException(status_code=409, detail=run.status)
+    _require_results(run)
+    _require_results(before)
     return page.render(
         "diff.html",
         principal=principal,
@@ -280,9 +254,9 @@ def publish(
 ) -> Response:
     run = get_run(session, principal, run_id, write=True)
     programme = get_programme(session, principal, run.programme_id, write=True)
-    count, _when = decision_ops.publish(session, run, programme)
+    published = decision_ops.publish(session, run, programme)
     session.commit()
-    return see_other(request, f"/runs/{run.id}?notice=published&n={count}")
+    return see_other(request, f"/runs/{run.id}?notice=published&n={published.active_pairs}")
 
 
 @router.get("/runs/{run_id}/export.{fmt}")
@@ -293,8 +267,7 @@ def export(
     if fmt not in ("csv", "xlsx"):
         raise not_found()
     run = get_run(session, principal, run_id)
-    if run.status != "succeeded":
-        raise HTTPException(status_code=409, detail=run.status)
+    _require_results(run)
     criteria = queries.run_criteria(run)
     header = [
         "mentee_id",

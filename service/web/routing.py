@@ -1,5 +1,6 @@
 """The route class every page router uses: it turns errors into HTML pages (404 for
-anything outside the coordinator's programme, 403 for a missing CSRF token), sends
+anything outside the coordinator's programme, 403 for a missing CSRF token, the service's
+domain errors in the page's language with the API's status codes), sends
 signed-out visitors to the sign-in page, writes the session cookie and adds the security
 headers (CSP, nosniff, frame-ancestors, Referrer-Policy) to every answer."""
 
@@ -13,10 +14,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 
-from service.web.rendering import get_page
+from service.errors import status_of
+from service.ops.errors import OperationError
+from service.web.rendering import Page, get_page
 from service.web.security import SECURITY_HEADERS, SignInRequiredError, store_session
 
-__all__ = ["WebRoute", "is_htmx", "see_other"]
+__all__ = ["WebRoute", "describe", "is_htmx", "see_other"]
 
 
 def is_htmx(request: Request) -> bool:
@@ -30,10 +33,27 @@ def see_other(request: Request, url: str) -> Response:
     return RedirectResponse(url, status_code=303)
 
 
-def _error_page(request: Request, status: int, detail: str) -> Response:
-    page = get_page(request)
+def _message(page: Page, status: int, detail: str) -> str:
     key = f"error.{status}" if status in (403, 404, 409, 422) else "error.other"
-    message = page.t(key, detail=detail, status=status)
+    return page.t(key, detail=detail, status=status)
+
+
+def describe(page: Page, error: OperationError) -> str:
+    """A domain error in the page's language: its rule's sentence (a run status named in
+    it translated too) after the sentence of its kind (``This cannot be done now: …``)."""
+    values = {
+        name: page.t(f"status.{value}") if name == "status" else value
+        for name, value in error.params.items()
+    }
+    return _message(page, status_of(error), page.t(f"problem.{error.code}", **values))
+
+
+def _error_page(request: Request, status: int, detail: str) -> Response:
+    return _render_error(request, status, _message(get_page(request), status, detail))
+
+
+def _render_error(request: Request, status: int, message: str) -> Response:
+    page = get_page(request)
     template = "_error_fragment.html" if is_htmx(request) else "error.html"
     return page.render(template, status_code=status, message=message, status=status)
 
@@ -57,6 +77,10 @@ class WebRoute(APIRoute):
                 response = see_other(request, "/")
             except HTTPException as error:
                 response = _error_page(request, error.status_code, str(error.detail))
+            except OperationError as error:
+                response = _render_error(
+                    request, status_of(error), describe(get_page(request), error)
+                )
             except RequestValidationError as error:
                 response = _error_page(request, 422, _validation_detail(error))
             store_session(request, response)

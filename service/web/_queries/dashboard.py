@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from service.models import ActivePair, Participant, Programme, Run
+from service.ops.paging import Window, paginate
 from service.web._queries.fields import NAME_COLUMN, capacity, text, values
 
 __all__ = ["active_pairs", "participant_counts", "programme_runs", "programmes"]
@@ -51,8 +52,8 @@ def active_pairs(
 ) -> tuple[int, list[tuple[ActivePair, str, str]]]:
     """(total, first pairs with the mentee's and mentor's names)."""
     query = select(ActivePair).where(ActivePair.programme_id == programme_id)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = list(session.scalars(query.order_by(ActivePair.id).limit(limit)))
+    window = paginate(session, query, Window(offset=0, limit=limit), ActivePair.id)
+    rows = window.items
     mentees = values(
         session, programme_id, "mentee", (NAME_COLUMN,), ids={r.mentee_id for r in rows}
     )
@@ -67,4 +68,4 @@ def active_pairs(
         )
         for r in rows
     ]
-    return int(total), named
+    return window.total, named
