@@ -164,16 +164,26 @@ def match_files(
 def serve(
     host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="TCP port.")] = 8000,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=0,
+            help="Run workers to start and supervise (default: MARRAINE_WORKERS, 1);"
+            " 0 serves the API only.",
+        ),
+    ] = None,
 ) -> None:
-    """Start the HTTP service, its worker and the review page (embedded SQLite by default)."""
+    """Start the HTTP service, its workers and the review page (embedded SQLite by default)."""
     from service.cli import serve as run_service
 
-    run_service(host, port)
+    run_service(host, port, workers)
 
 
 @app.command()
 def worker() -> None:
-    """Run a match-run worker against the configured database (``marraine serve`` starts one)."""
+    """Run a match-run worker against the configured database, on any host (``marraine
+    serve`` starts its own); SIGTERM hands its run back to the queue."""
     from service.cli import run_worker
 
     run_worker()
