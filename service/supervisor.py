@@ -124,7 +124,7 @@ class Supervisor:
                     select(RunWorker.id, RunWorker.heartbeat_at).where(
                         RunWorker.id.in_([c.worker_id for c in children])
                     )
-                ).tuples()
+                )
             }
         timeout = timedelta(seconds=self.settings.worker_timeout_seconds)
         silent = set()
