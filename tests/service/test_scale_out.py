@@ -28,6 +28,10 @@ from tests.service.processes import gated_env, python, service_env, stop, wait_f
 
 API = "import sys; from service.cli import serve; serve('127.0.0.1', int(sys.argv[1]), 0)"
 WORKER = "from matching.cli import app; app()"  # with the argument ``worker``
+MIGRATE = (
+    "from service.db import make_engine, migrate; from service.settings import get_settings; "
+    "migrate(make_engine(get_settings().database_url))"
+)
 PROGRAMMES, RUNS_EACH = 20, 10
 
 pytestmark = pytest.mark.postgres
@@ -172,4 +176,20 @@ def test_two_apis_and_three_workers_run_each_of_200_runs_once(
         )
     for client in clients:
         client.close()
+    engine.dispose()
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_processes_starting_together_on_a_fresh_database_all_migrate_it(
+    database_url: str, tmp_path: Path
+) -> None:
+    started = [
+        python(MIGRATE, service_env(database_url), log=tmp_path / f"migrate{i}.log")
+        for i in range(4)
+    ]
+    codes = [process.wait(timeout=120) for process in started]
+    assert codes == [0, 0, 0, 0], [p.read_text() for p in sorted(tmp_path.glob("*.log"))]
+    engine = make_engine(database_url)
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM alembic_version").scalar() == 1
     engine.dispose()

@@ -137,7 +137,7 @@ def fault(database_url: str, tmp_path: Path) -> Iterator[Fault]:
                 assert process.poll() is None, "the server exited"
                 return False
 
-        wait_for(healthy, "the server to start")
+        wait_for(healthy, "the server to start", deadline=120)
         wait_for(lambda: len(server.workers()) == workers, "its workers to start")
         return server
 
