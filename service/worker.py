@@ -470,6 +470,10 @@ def main(
         with _Heartbeat(worker, _exit_hung):
             worker.serve_forever()
     finally:
-        worker.retire()
+        try:
+            worker.retire()
+        except Exception:
+            # The database may be what is failing: its heartbeat expires instead.
+            log.exception("could not retire the worker")
         engine.dispose()
     log.info("worker stopped", extra={"fields": {"worker_id": worker.id}})

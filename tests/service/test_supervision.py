@@ -193,6 +193,9 @@ def test_a_stopped_worker_is_detected_by_its_heartbeat_and_replaced(fault: Fault
     wait_for(lambda: server.status(run_id) == "succeeded", "the recovered run to finish")
 
 
+# On SQLite only, to keep the suite short: PostgreSQL's recovery through heartbeats is in
+# the other tests here and in test_scale_out.
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_acknowledged_runs_survive_sigkill_of_the_server_and_its_worker(fault: Fault) -> None:
     timeout = {"MARRAINE_WORKER_TIMEOUT_SECONDS": "2"}
     first = fault.start(workers=1, **timeout)
