@@ -8,6 +8,8 @@ A thread checks the children every ``heartbeat_seconds``:
 - a child that is alive but silent — its heartbeat in ``workers`` older than
   ``worker_timeout_seconds``, or no row ``worker_start_seconds`` after its start (a
   stopped or frozen process) — is killed with SIGKILL, then reaped and replaced alike.
+  After the database was unreachable, workers get that timeout again to beat before
+  any is judged.
 
 Replacements of workers that die young back off (up to ``MAX_BACKOFF_SECONDS``), so a
 worker that cannot start (database unreachable) does not spin. Workers on other hosts
@@ -72,6 +74,8 @@ class Supervisor:
         self.sessions: sessionmaker[Session] = make_sessionmaker(self.engine)
         self.slots = [_Slot() for _ in range(count)]
         self._stopping = threading.Event()
+        self._reachable_since: float | None = None
+        """Since when (``time.monotonic``) every check could read the database."""
         self._thread = threading.Thread(target=self._watch, name="supervisor", daemon=True)
 
     def __enter__(self) -> Supervisor:
@@ -91,25 +95,32 @@ class Supervisor:
                 self.check()
             except Exception:
                 # The database may be unreachable for a moment; the next pass retries.
+                self._reachable_since = None
                 log.exception("supervisor check failed")
 
     def check(self) -> None:
         """One pass: reap the dead, kill the silent, start what is missing."""
+        for slot in self.slots:  # first, as it needs no database
+            if slot.child is not None and slot.child.process.poll() is not None:
+                self._reap(slot, slot.child)
         silent = self._silent_children()
+        now = time.monotonic()
+        if self._reachable_since is None:
+            self._reachable_since = now
+        # After an outage of the database, workers get a timeout's time to beat again.
+        judging = now - self._reachable_since > self.settings.worker_timeout_seconds
         for slot in self.slots:
             child = slot.child
             if child is None:
-                if time.monotonic() >= slot.not_before and not self._stopping.is_set():
+                if now >= slot.not_before and not self._stopping.is_set():
                     self._start(slot)
-                continue
-            if child.process.poll() is None and child.worker_id in silent:
+            elif judging and child.worker_id in silent and child.process.poll() is None:
                 log.warning(
                     "worker silent; killing it",
                     extra={"fields": {"worker_id": child.worker_id, "pid": child.process.pid}},
                 )
                 child.process.kill()  # SIGKILL also ends a stopped (SIGSTOP) process
                 child.process.wait()
-            if child.process.returncode is not None:
                 self._reap(slot, child)
 
     def _silent_children(self) -> set[str]:
@@ -148,7 +159,6 @@ class Supervisor:
                 }
             },
         )
-        release_worker(self.sessions, self.settings, child.worker_id)
         slot.child = None
         # A worker that dies before worker_start_seconds may not be able to start at all.
         lived = time.monotonic() - child.started
@@ -156,6 +166,11 @@ class Supervisor:
         slot.early_deaths = slot.early_deaths + 1 if young else 0
         backoff = min(MAX_BACKOFF_SECONDS, 0.5 * 2**slot.early_deaths) if slot.early_deaths else 0
         slot.not_before = time.monotonic() + backoff
+        try:
+            release_worker(self.sessions, self.settings, child.worker_id)
+        except Exception:
+            # Any worker's recovery settles its runs once its heartbeat is old.
+            log.exception("could not settle a dead worker's runs")
         if not self._stopping.is_set() and backoff == 0:
             self._start(slot)
 
