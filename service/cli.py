@@ -3,16 +3,13 @@
 ``marraine`` loads them through the ``marraine.commands`` entry points (pyproject), one
 ``typer.Typer`` each: :data:`keys_app`, :data:`serve_app` and :data:`worker_app`.
 
-``serve`` migrates the database once, then starts uvicorn and one worker subprocess and
-stops both together.
+``serve`` migrates the database once, then starts uvicorn and ``--workers`` supervised
+worker subprocesses (:mod:`service.supervisor`) and stops them together.
 """
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 from typing import Annotated
 
 import typer
@@ -22,6 +19,7 @@ from service.db import make_engine, make_sessionmaker, migrate, session_scope
 from service.models import Programme
 from service.pseudonyms import ensure_secret
 from service.settings import get_settings
+from service.supervisor import Supervisor
 
 __all__ = ["keys_app", "run_worker", "serve", "serve_app", "worker_app"]
 
@@ -66,38 +64,27 @@ def run_worker() -> None:
     main()
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Serve the HTTP API with one worker subprocess; Ctrl-C stops both."""
+def serve(host: str = "127.0.0.1", port: int = 8000, workers: int | None = None) -> None:
+    """Serve the HTTP API with ``workers`` supervised worker subprocesses (the
+    ``workers`` setting when None); Ctrl-C stops them all."""
     import uvicorn
 
     from service.app import create_app
 
     settings = get_settings()
     engine = make_engine(settings.database_url)
-    migrate(engine)  # once, before two processes would race to do it
+    migrate(engine)  # once, before several processes would race to do it
     ensure_secret(make_sessionmaker(engine), settings)
     engine.dispose()
-    worker = subprocess.Popen(
-        # The worker watches this pid, so it stops even if this process is killed.
-        [sys.executable, "-c", f"from service.worker import main; main(parent_pid={os.getpid()})"],
-        env=os.environ.copy(),
-    )
 
     def leave(signum: int, frame: object) -> None:
         raise SystemExit(0)
 
     # uvicorn re-raises the SIGTERM it caught once it has shut down; with the default
-    # handler that would end this process before the worker is stopped below.
+    # handler that would end this process before the workers are stopped.
     signal.signal(signal.SIGTERM, leave)
-    try:
+    with Supervisor(settings, settings.workers if workers is None else workers):
         uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
-    finally:
-        worker.send_signal(signal.SIGTERM)
-        try:
-            worker.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
 
 
 serve_app = typer.Typer(add_completion=False)
@@ -108,12 +95,23 @@ worker_app = typer.Typer(add_completion=False)
 def serve_command(
     host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="TCP port.")] = 8000,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=0,
+            help="Run workers to start and supervise (default: MARRAINE_WORKERS, 1);"
+            " 0 serves the API only.",
+        ),
+    ] = None,
 ) -> None:
-    """Start the HTTP service, its worker and the review page (embedded SQLite by default)."""
-    serve(host, port)
+    """Start the HTTP service, its workers and the review page (embedded SQLite by default)."""
+    serve(host, port, workers)
 
 
 @worker_app.command("worker")
 def worker_command() -> None:
-    """Run a match-run worker against the configured database (``marraine serve`` starts one)."""
+    """Run a match-run worker against the configured database, on any host (``marraine
+    serve`` starts its own); SIGTERM hands its run back to the queue."""
     run_worker()
+

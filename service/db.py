@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, select, update
+from sqlalchemy import Engine, create_engine, event, select, text, update
 from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 __all__ = [
@@ -104,12 +104,20 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         yield session
 
 
+MIGRATION_LOCK = 0x4D415252  # "MARR": the PostgreSQL advisory lock that serialises migrations
+
+
 def migrate(engine: Engine) -> None:
-    """Apply the alembic migrations packaged in ``service/migrations`` up to head."""
+    """Apply the alembic migrations packaged in ``service/migrations`` up to head. On
+    PostgreSQL, processes starting together (API processes and workers on several hosts)
+    take turns: the first migrates, the others then find the schema at head."""
     # Next to this module: works for an installed, an editable and a namespace package.
     here = Path(__file__).resolve().parent
     config = Config(str(here / "alembic.ini"))
     config.set_main_option("script_location", str(here / "migrations"))
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Held until this transaction ends, with the migrations it applied.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

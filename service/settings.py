@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "get_settings"]
@@ -36,11 +36,33 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list)
     """Origins allowed to call the API from a browser; none by default."""
     heartbeat_seconds: float = Field(default=1.0, gt=0)
-    """How often a worker writes progress and its heartbeat while a run is going."""
-    stale_after_seconds: float = Field(default=60.0, gt=0)
-    """A running run whose heartbeat is older than this is declared failed."""
+    """How often a worker refreshes its heartbeat (and a run's progress), and how often
+    ``serve`` checks on its workers."""
+    worker_timeout_seconds: float = Field(default=10.0, gt=0)
+    """A worker whose heartbeat is older than this (by the database's clock) is lost: its
+    run is queued again for another worker, and ``serve`` kills and replaces it if it is
+    one of its own (a stopped or frozen process)."""
+    stale_after_seconds: float = Field(default=600.0, gt=0)
+    """A worker whose run has reported no progress for this long is hung: it stops
+    beating and exits, so its run is recovered. Must exceed the longest silent step of a
+    run (the solver's ``time_limit_seconds`` plus building the model)."""
+    worker_start_seconds: float = Field(default=60.0, gt=0)
+    """How long ``serve`` gives a new worker process to start beating."""
+    max_run_attempts: int = Field(default=3, ge=1)
+    """A run whose worker was lost this many times is failed (``worker_lost``) rather
+    than queued again: a run that kills its worker must not kill them all."""
+    workers: int = Field(default=1, ge=0)
+    """How many worker processes ``serve`` starts and supervises (``--workers``); 0 for
+    an API-only process when workers run elsewhere (``marraine worker``)."""
     worker_poll_seconds: float = Field(default=0.5, gt=0)
+    """How often an idle worker looks for a queued run."""
     log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _heartbeat_fits_timeout(self) -> Settings:
+        if self.worker_timeout_seconds < 2 * self.heartbeat_seconds:
+            raise ValueError("worker_timeout_seconds must be at least 2 x heartbeat_seconds")
+        return self
 
 
 @cache

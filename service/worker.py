@@ -1,20 +1,28 @@
-"""The run worker: claims queued runs, executes :func:`matching.match` with progress and
-heartbeats, stores results, and fails runs whose worker died.
+"""The run worker: claims queued runs, executes :func:`matching.match` with progress,
+stores results, and recovers the runs of lost workers.
 
-The ``runs`` table is the source of truth. Claiming is atomic: PostgreSQL uses
-``FOR UPDATE SKIP LOCKED``; SQLite a conditional ``UPDATE ... WHERE status = 'queued'``
-(SQLite serialises writers, so only one claim succeeds). A run whose worker is gone —
-same host and its pid no longer alive, or a heartbeat older than
-``stale_after_seconds`` — is marked failed with a reason, on start and periodically.
+The ``runs`` table is the queue and the source of truth; any number of workers, on any
+hosts, share it. Claiming is one atomic ``UPDATE``: on PostgreSQL its subquery takes the
+oldest queued run ``FOR UPDATE SKIP LOCKED``; SQLite serialises writers, so the
+conditional ``UPDATE ... WHERE status = 'queued'`` succeeds for one worker only.
+
+Each worker has a row in ``workers`` whose heartbeat a thread refreshes every
+``heartbeat_seconds`` — while the worker's loop advances; a run silent for
+``stale_after_seconds`` means the worker is hung, and it exits (``EXIT_HUNG``) for its
+supervisor to replace it. Every worker periodically settles the runs of lost workers
+(:mod:`service.recovery`). On SIGTERM, or when the ``serve`` that started it is gone, a
+worker hands its run back to the queue at the next progress report and stops.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
 import threading
 import time
+from collections.abc import Callable
 from typing import Any, cast
 
 import pandas as pd
@@ -26,7 +34,7 @@ from matching.errors import MatchingError
 from matching.model import Programme as EngineProgramme
 from matching.result import MatchResult
 from service import engine as matching_engine
-from service.db import is_sqlite, make_engine, make_sessionmaker, migrate, session_scope
+from service.db import make_engine, make_sessionmaker, migrate, session_scope
 from service.logs import configure_logging
 from service.models import (
     Participant,
@@ -36,13 +44,19 @@ from service.models import (
     RunGap,
     RunPair,
     RunUnmatched,
+    RunWorker,
+    new_id,
     utcnow,
 )
+from service.recovery import QUEUED_AGAIN, database_now, recover_lost_runs, release_worker
 from service.settings import Settings, get_settings
 
-__all__ = ["Worker", "main", "pid_alive"]
+__all__ = ["EXIT_HUNG", "Worker", "main"]
 
 log = logging.getLogger("service.worker")
+
+EXIT_HUNG = 70
+"""The exit status of a worker that found itself hung (EX_SOFTWARE)."""
 
 
 class CancelledError(Exception):
@@ -50,127 +64,118 @@ class CancelledError(Exception):
 
 
 class LostClaimError(Exception):
-    """Raised when the run is no longer ours (declared failed by another worker)."""
+    """Raised when the run is no longer ours (another worker settled it)."""
 
 
-def pid_alive(pid: int) -> bool:
-    """Whether a process with this pid exists on this host."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # exists, owned by someone else
-        return True
-    return True
+class StoppingError(Exception):
+    """Raised from the progress callback when the worker was asked to stop."""
 
 
 class Worker:
     """Executes queued runs one at a time. ``run_once`` is what tests drive directly."""
 
     def __init__(
-        self, settings: Settings, engine: Engine | None = None, parent_pid: int | None = None
+        self,
+        settings: Settings,
+        engine: Engine | None = None,
+        parent_pid: int | None = None,
+        worker_id: str | None = None,
     ) -> None:
         self.settings = settings
         self.engine = engine or make_engine(settings.database_url)
         self.sessions: sessionmaker[Session] = make_sessionmaker(self.engine)
+        self.id = worker_id or new_id("wrk")
         self.pid = os.getpid()
         self.host = socket.gethostname()
         self.stopping = threading.Event()
         self.parent_pid = parent_pid
         """When set (by ``serve``), the worker stops once that parent process is gone."""
+        self.last_beat = float("-inf")
+        self.last_alive = time.monotonic()
+        """When the loop or the run last showed progress (``time.monotonic``)."""
+        self._beating = threading.Lock()
 
-    # ----------------------------------------------------------------- recovery
+    # ----------------------------------------------------------------- liveness
 
-    def recover(self) -> int:
-        """Fail running runs whose worker is gone; returns how many were failed."""
-        now = utcnow()
-        failed = 0
-        with session_scope(self.sessions) as session:
-            running = session.scalars(select(Run).where(Run.status == "running")).all()
-            for run in running:
-                reason = self._gone(run, now)
-                if reason is None:
-                    continue
-                changed = _rowcount(
-                    session.execute(
-                        update(Run)
-                        .where(
-                            Run.id == run.id,
-                            Run.status == "running",
-                            Run.worker_pid == run.worker_pid,
-                        )
-                        .values(
-                            status="failed",
-                            finished_at=now,
-                            error={"type": "worker_lost", "reason": reason},
-                        )
+    def beat(self) -> None:
+        """Refresh this worker's heartbeat, registering it when it has no row (first
+        beat, or forgotten after a silence longer than ``worker_timeout_seconds``)."""
+        with self._beating, session_scope(self.sessions) as session:
+            now = database_now(session)
+            changed = _rowcount(
+                session.execute(
+                    update(RunWorker).where(RunWorker.id == self.id).values(heartbeat_at=now)
+                )
+            )
+            if not changed:
+                session.add(
+                    RunWorker(
+                        id=self.id, host=self.host, pid=self.pid, started_at=now, heartbeat_at=now
                     )
                 )
-                if changed:
-                    failed += 1
-                    log.warning("run failed: worker lost", extra={"fields": {"run_id": run.id}})
-        return failed
+        self.last_beat = time.monotonic()
 
-    def _gone(self, run: Run, now: Any) -> str | None:
-        if run.worker_pid == self.pid and run.worker_host == self.host:
-            return None
-        if run.worker_host == self.host and run.worker_pid and not pid_alive(run.worker_pid):
-            return "the worker process stopped while the run was going"
-        beat = run.heartbeat_at or run.started_at
-        if beat is None or (now - beat).total_seconds() > self.settings.stale_after_seconds:
-            return "no heartbeat from the worker"
-        return None
+    def retire(self) -> None:
+        """Remove this worker's row (its runs, if any, are settled like a lost worker's)."""
+        release_worker(self.sessions, self.settings, self.id)
+
+    def recover(self) -> int:
+        """Settle the runs of lost workers; returns how many (see :mod:`service.recovery`)."""
+        return recover_lost_runs(self.sessions, self.settings)
 
     # ----------------------------------------------------------------- claiming
 
     def claim(self) -> str | None:
         """Atomically take the oldest queued run; returns its id, or None."""
         now = utcnow()
-        claimed = {
-            "status": "running",
-            "worker_pid": self.pid,
-            "worker_host": self.host,
-            "started_at": now,
-            "heartbeat_at": now,
-            "progress": 0.0,
-        }
+        oldest = (
+            select(Run.id)
+            .where(Run.status == "queued")
+            .order_by(Run.created_at, Run.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)  # not rendered on SQLite
+            .scalar_subquery()
+        )
         with session_scope(self.sessions) as session:
-            query = select(Run.id).where(Run.status == "queued").order_by(Run.created_at, Run.id)
-            if is_sqlite(self.engine):
-                for run_id in session.scalars(query.limit(5)).all():
-                    changed = _rowcount(
-                        session.execute(
-                            update(Run)
-                            .where(Run.id == run_id, Run.status == "queued")
-                            .values(**claimed)
-                        )
-                    )
-                    if changed == 1:
-                        return run_id
-                return None
-            found = session.scalars(query.limit(1).with_for_update(skip_locked=True)).first()
-            if found is None:
-                return None
-            session.execute(update(Run).where(Run.id == found).values(**claimed))
-            return found
+            return session.scalar(
+                update(Run)
+                .where(Run.id == oldest, Run.status == "queued")
+                .values(
+                    status="running",
+                    worker_id=self.id,
+                    worker_pid=self.pid,
+                    worker_host=self.host,
+                    started_at=now,
+                    heartbeat_at=now,
+                    progress=0.0,
+                    attempts=Run.attempts + 1,
+                )
+                .returning(Run.id)
+                .execution_options(synchronize_session=False)
+            )
 
     # ----------------------------------------------------------------- running
 
     def run_once(self) -> str | None:
         """Claim and execute one run; returns its id, or None when the queue was empty."""
+        if time.monotonic() - self.last_beat > self.settings.heartbeat_seconds:
+            self.beat()  # a claim is only made by a worker with a fresh row
         run_id = self.claim()
         if run_id is None:
             return None
-        log.info("run started", extra={"fields": {"run_id": run_id}})
+        log.info("run started", extra={"fields": {"run_id": run_id, "worker_id": self.id}})
         try:
             result = self._execute(run_id)
         except CancelledError:
-            self._finish(run_id, "cancelled", None)
+            self._finish(run_id, {"status": "cancelled", "finished_at": utcnow()})
+        except StoppingError:
+            self._finish(run_id, QUEUED_AGAIN)
         except LostClaimError:
             log.warning("run taken away", extra={"fields": {"run_id": run_id}})
         except MatchingError as error:
             # Engine errors name fields, rows and reasons, never values (matching.errors).
-            self._finish(run_id, "failed", {"type": type(error).__name__, "reason": str(error)})
+            error_body = {"type": type(error).__name__, "reason": str(error)}
+            self._finish(run_id, {"status": "failed", "error": error_body, "finished_at": utcnow()})
         else:
             self._store(run_id, result)
         return run_id
@@ -200,101 +205,56 @@ class Worker:
                 progress=_Progress(self, run_id),
             )
 
-    def _finish(self, run_id: str, status: str, error: dict[str, Any] | None) -> None:
+    def _finish(self, run_id: str, values: dict[str, Any]) -> None:
+        """End (or hand back) a run this worker still holds."""
         with session_scope(self.sessions) as session:
             session.execute(
                 update(Run)
-                .where(Run.id == run_id, Run.status == "running", Run.worker_pid == self.pid)
-                .values(status=status, error=error, finished_at=utcnow())
+                .where(Run.id == run_id, Run.status == "running", Run.worker_id == self.id)
+                .values(values)
             )
-        log.info("run ended", extra={"fields": {"run_id": run_id, "status": status}})
+        log.info("run ended", extra={"fields": {"run_id": run_id, "status": values["status"]}})
 
     def _store(self, run_id: str, result: MatchResult) -> None:
         """Store the result and mark the run succeeded in one transaction — unless the run
-        was declared failed or cancelled meanwhile."""
+        was settled by a recoverer or cancelled meanwhile."""
         with session_scope(self.sessions) as session:
-            run = session.get(Run, run_id, with_for_update=not is_sqlite(self.engine))
-            if run is None or run.status != "running" or run.worker_pid != self.pid:
+            # A conditional UPDATE first: it takes the row lock (PostgreSQL) or the write
+            # lock (SQLite) until commit, so no recoverer can settle the run meanwhile.
+            held = session.execute(
+                update(Run)
+                .where(Run.id == run_id, Run.status == "running", Run.worker_id == self.id)
+                .values(heartbeat_at=utcnow())
+                .returning(Run.cancel_requested)
+                .execution_options(synchronize_session=False)
+            ).first()
+            if held is None:
+                log.warning("run taken away", extra={"fields": {"run_id": run_id}})
                 return
-            if run.cancel_requested:
+            run = session.get(Run, run_id)
+            assert run is not None
+            if held.cancel_requested:
                 run.status, run.finished_at = "cancelled", utcnow()
-                return
-            # People erased while the run was going must not come back through its result.
-            present = {
-                (p.side, p.person_id)
-                for p in session.scalars(
-                    select(Participant).where(Participant.programme_id == run.programme_id)
-                )
-            }
-            decided = {(a, b): "locked" for a, b in run.locked or []}
-            previous = _previous_decisions(session, run)
-            for position, pair in enumerate(result.pairs):
-                if ("mentee", pair.mentee_id) not in present or (
-                    "mentor",
-                    pair.mentor_id,
-                ) not in present:
-                    continue
-                key = (pair.mentee_id, pair.mentor_id)
-                session.add(
-                    RunPair(
-                        run_id=run.id,
-                        position=position,
-                        mentee_id=pair.mentee_id,
-                        mentor_id=pair.mentor_id,
-                        score=float(pair.score),
-                        contributions={k: float(v) for k, v in pair.contributions.items()},
-                        why=pair.why,
-                        decision=previous.get(key, decided.get(key, "suggested")),
-                    )
-                )
-            for item in result.unmatched:
-                if ("mentee", item.mentee_id) in present:
-                    session.add(
-                        RunUnmatched(
-                            run_id=run.id,
-                            mentee_id=item.mentee_id,
-                            reason=item.reason,
-                            detail=item.detail,
-                        )
-                    )
-            for mentee_id, alternatives in result.alternatives.items():
-                for rank, alt in enumerate(alternatives):
-                    if ("mentee", mentee_id) in present and ("mentor", alt.mentor_id) in present:
-                        session.add(
-                            RunAlternative(
-                                run_id=run.id,
-                                mentee_id=mentee_id,
-                                rank=rank,
-                                mentor_id=alt.mentor_id,
-                                score=float(alt.score),
-                                spare_capacity=int(alt.spare_capacity),
-                                contributions=dict(alt.contributions),
-                            )
-                        )
-            for gap in result.gaps:
-                session.add(
-                    RunGap(run_id=run.id, need=gap.need, language=gap.language, mentees=gap.mentees)
-                )
-            run.summary = result.summary.to_dict()
-            run.status = "succeeded"
-            run.progress = 1.0
-            run.step = "done"
-            run.finished_at = utcnow()
-            run.heartbeat_at = run.finished_at
-        log.info("run ended", extra={"fields": {"run_id": run_id, "status": "succeeded"}})
+            else:
+                session.add_all(_result_rows(session, run, result))
+                run.summary = result.summary.to_dict()
+                run.status, run.progress, run.step = "succeeded", 1.0, "done"
+                run.finished_at = run.heartbeat_at = utcnow()
+            status = run.status
+        log.info("run ended", extra={"fields": {"run_id": run_id, "status": status}})
 
     # ----------------------------------------------------------------- loop
 
     def serve_forever(self) -> None:
-        """Recover, then claim and run until stopped; recovery repeats periodically."""
-        self.recover()
-        last_recovery = time.monotonic()
+        """Claim and run until stopped, settling lost workers' runs now and then."""
+        last_recovery = float("-inf")
         while not self.stopping.is_set():
+            self.last_alive = time.monotonic()
             if self.parent_pid is not None and os.getppid() != self.parent_pid:
                 log.warning("server gone; worker stopping")
                 break
             try:
-                if time.monotonic() - last_recovery > self.settings.heartbeat_seconds * 5:
+                if time.monotonic() - last_recovery > self.settings.worker_timeout_seconds / 2:
                     self.recover()
                     last_recovery = time.monotonic()
                 ran = self.run_once()
@@ -313,11 +273,7 @@ class Worker:
             with session_scope(self.sessions) as session:
                 session.execute(
                     update(Run)
-                    .where(
-                        Run.status == "running",
-                        Run.worker_pid == self.pid,
-                        Run.worker_host == self.host,
-                    )
+                    .where(Run.status == "running", Run.worker_id == self.id)
                     .values(
                         status="failed",
                         finished_at=utcnow(),
@@ -325,9 +281,62 @@ class Worker:
                     )
                 )
         except Exception:
-            # Same reason as in serve_forever: the database may be what failed; the
-            # next worker's recovery will fail the run instead.
+            # Same reason as in serve_forever: the database may be what failed; a
+            # recoverer settles the run once this worker's heartbeat is old.
             log.exception("could not mark the run failed")
+
+
+def _result_rows(session: Session, run: Run, result: MatchResult) -> list[object]:
+    """The rows that store a result, without the people erased while the run was going
+    (they must not come back through it)."""
+    present = {
+        (p.side, p.person_id)
+        for p in session.scalars(
+            select(Participant).where(Participant.programme_id == run.programme_id)
+        )
+    }
+    decided = {(a, b): "locked" for a, b in run.locked or []}
+    previous = _previous_decisions(session, run)
+    rows: list[object] = []
+    for position, pair in enumerate(result.pairs):
+        if {("mentee", pair.mentee_id), ("mentor", pair.mentor_id)} <= present:
+            key = (pair.mentee_id, pair.mentor_id)
+            rows.append(
+                RunPair(
+                    run_id=run.id,
+                    position=position,
+                    mentee_id=pair.mentee_id,
+                    mentor_id=pair.mentor_id,
+                    score=float(pair.score),
+                    contributions={k: float(v) for k, v in pair.contributions.items()},
+                    why=pair.why,
+                    decision=previous.get(key, decided.get(key, "suggested")),
+                )
+            )
+    rows.extend(
+        RunUnmatched(run_id=run.id, mentee_id=i.mentee_id, reason=i.reason, detail=i.detail)
+        for i in result.unmatched
+        if ("mentee", i.mentee_id) in present
+    )
+    for mentee_id, alternatives in result.alternatives.items():
+        rows.extend(
+            RunAlternative(
+                run_id=run.id,
+                mentee_id=mentee_id,
+                rank=rank,
+                mentor_id=alt.mentor_id,
+                score=float(alt.score),
+                spare_capacity=int(alt.spare_capacity),
+                contributions=dict(alt.contributions),
+            )
+            for rank, alt in enumerate(alternatives)
+            if {("mentee", mentee_id), ("mentor", alt.mentor_id)} <= present
+        )
+    rows.extend(
+        RunGap(run_id=run.id, need=g.need, language=g.language, mentees=g.mentees)
+        for g in result.gaps
+    )
+    return rows
 
 
 def _rowcount(result: Result[Any]) -> int:
@@ -359,8 +368,9 @@ def _frame(session: Session, programme_id: str, side: str) -> pd.DataFrame:
 
 
 class _Progress:
-    """The engine's progress callback: writes progress and heartbeat (throttled) and
-    stops the run when a cancel was requested or the run is no longer ours."""
+    """The engine's progress callback: writes progress and the run's heartbeat
+    (throttled), and stops the run when a cancel was requested, the worker is stopping,
+    or the run is no longer ours."""
 
     def __init__(self, worker: Worker, run_id: str) -> None:
         self.worker = worker
@@ -370,6 +380,9 @@ class _Progress:
 
     def __call__(self, step: str, done: float) -> None:
         now = time.monotonic()
+        self.worker.last_alive = now
+        if self.worker.stopping.is_set():
+            raise StoppingError
         if step == self.step and now - self.last < self.worker.settings.heartbeat_seconds:
             return
         self.step, self.last = step, now
@@ -380,7 +393,7 @@ class _Progress:
                     .where(
                         Run.id == self.run_id,
                         Run.status == "running",
-                        Run.worker_pid == self.worker.pid,
+                        Run.worker_id == self.worker.id,
                     )
                     .values(progress=min(1.0, max(0.0, done)), step=step, heartbeat_at=utcnow())
                 )
@@ -392,21 +405,77 @@ class _Progress:
             raise CancelledError
 
 
-def main(settings: Settings | None = None, parent_pid: int | None = None) -> None:
-    """Run a worker in this process until SIGTERM / SIGINT (or, with ``parent_pid``,
-    until that parent process is gone)."""
-    import signal
+class _Heartbeat:
+    """Beats for a worker from a thread, so a long step still shows the process alive —
+    but only while the worker's loop advances: after ``stale_after_seconds`` without
+    progress, ``on_hung`` is called (by default the process exits with ``EXIT_HUNG``)."""
 
+    def __init__(self, worker: Worker, on_hung: Callable[[], None]) -> None:
+        self.worker = worker
+        self.on_hung = on_hung
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._beat, name="heartbeat", daemon=True)
+
+    def __enter__(self) -> _Heartbeat:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.done.set()
+        self.thread.join()
+
+    def _beat(self) -> None:
+        worker, settings = self.worker, self.worker.settings
+        while not self.done.wait(settings.heartbeat_seconds):
+            if worker.parent_pid is not None and os.getppid() != worker.parent_pid:
+                worker.stopping.set()  # serve is gone: hand the run back and stop
+            silent = time.monotonic() - worker.last_alive
+            if silent > settings.stale_after_seconds:
+                log.error(
+                    "worker hung: no progress; exiting",
+                    extra={"fields": {"worker_id": worker.id, "silent_seconds": round(silent)}},
+                )
+                self.on_hung()
+                return
+            try:
+                worker.beat()
+            except Exception:
+                # Logged by type only; the database may be down. Missing beats make
+                # this worker lost to the others, which is what it is while it lasts.
+                log.exception("heartbeat failed")
+
+
+def _exit_hung() -> None:
+    os._exit(EXIT_HUNG)  # no cleanup: the loop that would run it is stuck
+
+
+def main(
+    settings: Settings | None = None, parent_pid: int | None = None, worker_id: str | None = None
+) -> None:
+    """Run a worker in this process until SIGTERM / SIGINT (or, with ``parent_pid``,
+    until that parent process is gone). ``worker_id`` names its row in ``workers``
+    (``serve`` chooses it to watch its children)."""
     settings = settings or get_settings()
     configure_logging(settings.log_level)
     engine = make_engine(settings.database_url)
     migrate(engine)
-    worker = Worker(settings, engine, parent_pid)
+    worker = Worker(settings, engine, parent_pid, worker_id)
 
     def stop(signum: int, frame: object) -> None:
         worker.stopping.set()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    log.info("worker started", extra={"fields": {"pid": worker.pid}})
-    worker.serve_forever()
+    worker.beat()
+    log.info("worker started", extra={"fields": {"worker_id": worker.id, "pid": worker.pid}})
+    try:
+        with _Heartbeat(worker, _exit_hung):
+            worker.serve_forever()
+    finally:
+        try:
+            worker.retire()
+        except Exception:
+            # The database may be what is failing: its heartbeat expires instead.
+            log.exception("could not retire the worker")
+        engine.dispose()
+    log.info("worker stopped", extra={"fields": {"worker_id": worker.id}})

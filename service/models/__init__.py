@@ -5,7 +5,14 @@ from service.models.decisions import Decision, Erasure
 from service.models.keys import ApiKey, InstanceSecret
 from service.models.participants import Participant
 from service.models.programmes import ActivePair, Programme, ProgrammeVersion
-from service.models.runs import Run, RunAlternative, RunGap, RunPair, RunUnmatched
+from service.models.runs import (
+    Run,
+    RunAlternative,
+    RunGap,
+    RunPair,
+    RunUnmatched,
+    RunWorker,
+)
 
 __all__ = [
     "ActivePair",
@@ -22,6 +29,7 @@ __all__ = [
     "RunGap",
     "RunPair",
     "RunUnmatched",
+    "RunWorker",
     "UTCDateTime",
     "new_id",
     "utcnow",

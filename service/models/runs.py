@@ -1,11 +1,12 @@
-"""Match runs (the job table the worker claims from) and their stored results."""
+"""Match runs (the job table the workers claim from), the workers' heartbeats, and the
+runs' stored results."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.models.base import Base, UTCDateTime, utcnow
@@ -37,9 +38,15 @@ class Run(Base):
     cancel_requested: Mapped[bool] = mapped_column(default=False)
     error: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    worker_id: Mapped[str | None] = mapped_column(String(40))
+    """The :class:`RunWorker` that holds the run while it is ``running``."""
     worker_pid: Mapped[int | None]
     worker_host: Mapped[str | None] = mapped_column(String(255))
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """The last progress report of the run (its worker's liveness is in ``workers``)."""
+    attempts: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    """How many times a worker claimed the run (a run whose worker was lost is queued
+    again until ``max_run_attempts`` is reached)."""
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
     request_sha256: Mapped[str | None] = mapped_column(String(64))
     created_by: Mapped[str | None] = mapped_column(String(40))
@@ -47,6 +54,20 @@ class Run(Base):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RunWorker(Base):
+    """A live run worker, on any host: it refreshes ``heartbeat_at`` every
+    ``heartbeat_seconds`` and deletes its row when it stops. A worker whose heartbeat is
+    older than ``worker_timeout_seconds`` (by the database's clock) is lost."""
+
+    __tablename__ = "workers"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int]
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class RunPair(Base):

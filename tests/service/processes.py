@@ -39,6 +39,15 @@ def service_env(database_url: str, **extra: str) -> dict[str, str]:
     return env
 
 
+def gated_env(env: dict[str, str], folder: Path, gate: Path) -> dict[str, str]:
+    """``env`` for processes whose engine waits while the file ``gate`` exists
+    (:mod:`tests.service.gated_engine`, imported at start-up by a ``sitecustomize``)."""
+    site = folder / "gated-site"
+    site.mkdir(exist_ok=True)
+    (site / "sitecustomize.py").write_text("import tests.service.gated_engine\n")
+    return {**env, "PYTHONPATH": f"{site}{os.pathsep}{ROOT}", "GATED_ENGINE_FILE": str(gate)}
+
+
 def python(
     code: str, env: dict[str, str], *args: str, log: Path | None = None
 ) -> subprocess.Popen[bytes]:
@@ -56,6 +65,33 @@ def python(
     finally:
         if log is not None:
             stderr.close()  # type: ignore[union-attr]
+
+
+def children(pid: int) -> list[int]:
+    """The pids of the live (not zombie) child processes of ``pid``."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return found
+
+
+def gone(pid: int) -> bool:
+    """Whether no process ``pid`` exists, not even a zombie (it was reaped)."""
+    return not Path(f"/proc/{pid}").exists()
+
+
+def dead(pid: int) -> bool:
+    """Whether ``pid`` is gone or a zombie (an orphan is reaped by whoever adopts it)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return True
+    return state == "Z"
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
