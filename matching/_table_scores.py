@@ -15,6 +15,7 @@ from matching._arrays import rank_in_runs
 from matching.candidates import FORBIDDEN, PREVIOUS
 from matching.errors import InputError, RuleError
 from matching.explain import Eligibility
+from matching.model import MAX_SCORE
 
 __all__ = ["TableArcs", "TablePricer", "table_arcs"]
 
@@ -64,10 +65,12 @@ def table_arcs(
     for name, bad in (
         ("mentee_id", mentee < 0),
         ("mentor_id", mentor < 0),
-        ("score", ~np.isfinite(score) | (score < 0)),
+        ("score", ~np.isfinite(score) | (score < 0) | (score > MAX_SCORE)),
     ):
         if bad.any():
-            reason = "must be a finite number, 0 or more" if name == "score" else "unknown id"
+            reason = (
+                f"must be a number from 0 to {MAX_SCORE:g}" if name == "score" else "unknown id"
+            )
             raise InputError(reason, row=int(np.argmax(bad)), column=name)
     n_mentees, n_mentors = len(mentee_index), len(mentor_index)
     key = mentee * n_mentors + mentor

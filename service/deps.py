@@ -14,15 +14,18 @@ from sqlalchemy.orm import Session
 from service.auth import Principal, authenticate
 from service.models import Programme, Run
 from service.settings import Settings
+from service.throttle import FailureThrottle, key_id_of
 
 __all__ = [
     "PageParams",
     "PrincipalDep",
     "SessionDep",
     "SettingsDep",
+    "client_address",
     "get_programme",
     "get_run",
     "not_found",
+    "too_many_failures",
 ]
 
 MAX_PAGE = 500
@@ -51,13 +54,39 @@ SessionDep = Annotated[Session, Depends(get_session)]
 SecretDep = Annotated[bytes, Depends(get_secret)]
 
 
+def client_address(request: Request) -> str:
+    """The client's address as the server sees it (the proxy's client behind a trusted
+    proxy when uvicorn runs with ``--proxy-headers``)."""
+    return request.client.host if request.client is not None else "unknown"
+
+
+def too_many_failures(retry_after: int) -> HTTPException:
+    return HTTPException(
+        status_code=429,
+        detail="too many failed attempts: retry later",
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
 def get_principal(
+    request: Request,
     session: SessionDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
     api_key: Annotated[str | None, Security(_api_key)],
 ) -> Principal:
+    """The caller of a key; 401 for a missing or wrong key, 429 after too many wrong
+    ones from the same address or on the same key id (:mod:`service.throttle`)."""
     presented = bearer.credentials if bearer is not None else api_key
-    principal = authenticate(session, presented) if presented else None
+    principal = None
+    if presented:
+        throttle: FailureThrottle = request.app.state.throttle
+        address, key_id = client_address(request), key_id_of(presented)
+        wait = throttle.retry_after(address, key_id)
+        if wait is not None:
+            raise too_many_failures(wait)
+        principal = authenticate(session, presented)
+        if principal is None:
+            throttle.failed(address, key_id)
     if principal is None:
         raise HTTPException(
             status_code=401,

@@ -6,6 +6,7 @@ from service.models.keys import ApiKey, InstanceSecret
 from service.models.participants import Participant
 from service.models.programmes import ActivePair, Programme, ProgrammeVersion
 from service.models.runs import Run, RunAlternative, RunGap, RunPair, RunUnmatched
+from service.models.sessions import WebSession
 
 __all__ = [
     "ActivePair",
@@ -23,6 +24,7 @@ __all__ = [
     "RunPair",
     "RunUnmatched",
     "UTCDateTime",
+    "WebSession",
     "new_id",
     "utcnow",
 ]

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from matching.errors import InputError
 from matching.model import Programme as EngineProgramme
+from service.db import checkpoint
 from service.deps import (
     PageDep,
     PrincipalDep,
@@ -198,4 +199,6 @@ def erase_person(
     participant = _person(session, programme, side, person_id)
     alias, removed = ops.erase(session, participant, secret, principal.key_id)
     session.commit()
+    # SQLite's write-ahead log still holds the erased rows' old pages until a checkpoint.
+    checkpoint(session.get_bind())
     return ErasureOut(erased=True, pseudonym=alias, removed=removed)

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from matching.model import Objective
+from matching.model import MAX_SCORE, Objective
 from service.schemas.common import FieldValue
 
 __all__ = [
@@ -43,7 +43,7 @@ class ScoreIn(BaseModel):
 
     mentee_id: str | int
     mentor_id: str | int
-    score: float
+    score: float = Field(ge=0.0, le=MAX_SCORE)
 
 
 class MatchIn(BaseModel):
