@@ -156,23 +156,27 @@ class _RefusedError(Exception):
         self.msg = msg
 
 
-def _refuse_constant(name: str) -> Any:
-    raise _RefusedError(["body"], f"{name} is not a number JSON allows")
+class _NotFinite:
+    """Stands in, while checking, for a JSON number that is NaN, Infinity or too large
+    for a float (json would otherwise read it as ``inf``)."""
 
 
-def _finite_float(text: str) -> float:
+_NOT_FINITE = _NotFinite()
+
+
+def _finite_float(text: str) -> float | _NotFinite:
     value = float(text)
-    if not math.isfinite(value):
-        raise _RefusedError(["body"], "a number is too large")
-    return value
+    return value if math.isfinite(value) else _NOT_FINITE
 
 
 def _check_json(value: Any, loc: list[str | int]) -> None:
-    """Every key and text value of a parsed JSON document, depth first."""
+    """Every key, text value and number of a parsed JSON document, depth first."""
     if isinstance(value, str):
         problem = text_problem(value)
         if problem is not None:
             raise _RefusedError(loc, f"text {problem}")
+    elif value is _NOT_FINITE:
+        raise _RefusedError(loc, "must be a finite number (not NaN, Infinity or beyond 1e308)")
     elif isinstance(value, dict):
         for key, item in value.items():
             if text_problem(key) is not None:
@@ -205,7 +209,9 @@ def check_request(scope: Scope, body: bytes | None) -> None:
         _check_pairs(body.decode("latin-1"), "body")
         return
     try:
-        document = json.loads(body, parse_constant=_refuse_constant, parse_float=_finite_float)
+        document = json.loads(
+            body, parse_constant=lambda _name: _NOT_FINITE, parse_float=_finite_float
+        )
     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         return  # not JSON: FastAPI answers that itself
     except ValueError:
