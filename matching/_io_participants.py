@@ -92,7 +92,7 @@ def _id_problems(table: RawTable, frame: pd.DataFrame) -> list[Problem]:
     missing = ids.isna().to_numpy()
     problems = [table.problem(int(p), "id", "the id is empty") for p in np.flatnonzero(missing)]
     for position, value in zip(np.flatnonzero(~missing), ids[~missing], strict=True):
-        problem = id_problem(str(value).strip())
+        problem = id_problem(str(value).strip(" "))
         if problem is not None:
             problems.append(table.problem(int(position), "id", problem))
     present = ids[~missing]

@@ -98,13 +98,14 @@ def id_problem(value: str) -> str | None:
 
     An id is a label that must survive a URL path segment (``GET`` and ``DELETE`` of one
     person), a database column and a CSV cell unchanged: 1 to ``ID_MAX_LENGTH``
-    characters, no ``/`` or ``\\``, no control characters or line separators, not ``.``
-    or ``..`` (which URL clients collapse), no spaces around it."""
+    characters, no ``/`` or ``\\``, no control characters or line separators (tabs and
+    line breaks included), not ``.`` or ``..`` (which URL clients collapse), no spaces
+    around it (callers drop those first)."""
     if not value:
         return "the id is empty"
     if len(value) > ID_MAX_LENGTH:
         return f"the id is longer than {ID_MAX_LENGTH} characters"
-    if value != value.strip():
+    if value != value.strip(" "):
         return "the id starts or ends with a space"
     if value in (".", ".."):
         return "the id must not be '.' or '..'"
@@ -131,7 +132,7 @@ class _Participant(BaseModel):
     @classmethod
     def _id_as_text(cls, value: Any) -> Any:
         # Spreadsheets turn ids into numbers; an id is a label, never arithmetic.
-        return str(value).strip() if isinstance(value, int | str) else value
+        return str(value).strip(" ") if isinstance(value, int | str) else value
 
     @field_validator("id")
     @classmethod
@@ -194,7 +195,8 @@ def participants_frame(
         frame = pd.DataFrame.from_records(rows) if rows else pd.DataFrame({"id": []})
     if "id" not in frame.columns:
         raise InputError("the participant table has no 'id' column", column="id")
-    frame["id"] = frame["id"].map(lambda v: str(v).strip() if v is not None else "")
+    # Spaces around an id are dropped; any other character is checked by the id rule.
+    frame["id"] = frame["id"].map(lambda v: str(v).strip(" ") if v is not None else "")
     for row, value in enumerate(frame["id"]):
         problem = id_problem(value)
         if problem is not None:

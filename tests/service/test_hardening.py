@@ -186,7 +186,8 @@ def test_a_huge_weight_is_refused_and_runs_keep_working(api: Api) -> None:
     )
     assert response.status_code == 422, response.text
     loc = response.json()["detail"][0]["loc"]
-    assert loc[:4] == ["body", "config", "criteria", 0] and loc[-1] == "weight"
+    assert loc[:4] == ["body", "config", "criteria", 0]
+    assert loc[-1] == "weight"
     api.upload_examples(programme_id)
     api.finished_run(programme_id)
 
@@ -246,7 +247,8 @@ def test_signing_out_ends_the_session_for_every_copy_of_the_cookie(api: Api) -> 
     client.cookies.clear()
     client.cookies.update(stolen)  # the cookie as it was before signing out
     answer = client.get(dashboard, follow_redirects=False)
-    assert answer.status_code == 303 and answer.headers["location"] == "/"
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/"
 
 
 def test_revoking_the_key_ends_its_sessions(api: Api) -> None:
@@ -320,7 +322,8 @@ def test_wrong_sign_ins_are_throttled(strict: tuple[TestClient, str]) -> None:
     ]
     assert statuses == [401] * 5 + [429]
     refused = client.post("/", data={"key": key, "csrf_token": found.group(1)})
-    assert refused.status_code == 429 and refused.headers["Retry-After"].isdigit()
+    assert refused.status_code == 429
+    assert refused.headers["Retry-After"].isdigit()
 
 
 # ----------------------------------------------------------------- 10: erasure
@@ -371,7 +374,8 @@ def test_erasure_removes_the_person_from_reasons_keys_exports_and_files(
     other_export = api.client.get(
         _participants(api, programme_id, "mentees") + f"/{other['mentee_id']}", headers=api.auth()
     ).text
-    assert person not in other_export and name not in other_export
+    assert person not in other_export
+    assert name not in other_export
     for trace in (person, name, first_name):
         assert trace not in json.dumps(log)
     _assert_not_stored(api, database_url, [person, name])
@@ -407,7 +411,8 @@ def _assert_not_stored(api: Api, database_url: str, traces: list[str]) -> None:
 def test_api_docs_are_served_from_the_package(api: Api) -> None:
     page = api.client.get("/docs")
     assert page.status_code == 200
-    assert "https://" not in page.text and "http://" not in page.text
+    assert "https://" not in page.text
+    assert "http://" not in page.text
     assets = re.findall(r"""(?:src|href)=["'](/[^"']+)["']""", page.text)
     assert {a.rsplit("/", 1)[1] for a in assets} >= {"swagger-ui-bundle.js", "swagger-ui.css"}
     for asset in assets:
