@@ -523,8 +523,12 @@ def test_hostile_requests_get_4xx_and_never_leak_the_canary(server: Server) -> N
     assert len(cases) >= 80
     problems = []
     for case in cases:
-        response = _send(server, case, run)
         name, ok = case[0], case[4]
+        try:
+            response = _send(server, case, run)
+        except httpx.TransportError as error:
+            problems.append(f"{name}: no answer ({type(error).__name__})")
+            continue
         if response.status_code not in ok:
             problems.append(f"{name}: {response.status_code} {response.text[:200]}")
         if CANARY in response.text or CANARY_ID in response.text:
