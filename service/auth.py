@@ -17,7 +17,7 @@ from typing import Literal
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from service.models import ApiKey, WebSession
+from service.models import ApiKey, SignedInSession
 
 __all__ = ["ROLES", "Principal", "Role", "authenticate", "create_key", "end_sessions_of"]
 
@@ -84,4 +84,4 @@ def authenticate(session: Session, presented: str) -> Principal | None:
 def end_sessions_of(session: Session, key_id: str) -> None:
     """End every review-page session signed in with a key (on revocation); the caller
     commits."""
-    session.execute(delete(WebSession).where(WebSession.key_id == key_id))
+    session.execute(delete(SignedInSession).where(SignedInSession.key_id == key_id))

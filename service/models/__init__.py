@@ -6,7 +6,7 @@ from service.models.keys import ApiKey, InstanceSecret
 from service.models.participants import Participant
 from service.models.programmes import ActivePair, Programme, ProgrammeVersion
 from service.models.runs import Run, RunAlternative, RunGap, RunPair, RunUnmatched
-from service.models.sessions import WebSession
+from service.models.sessions import SignedInSession
 
 __all__ = [
     "ActivePair",
@@ -23,8 +23,8 @@ __all__ = [
     "RunGap",
     "RunPair",
     "RunUnmatched",
+    "SignedInSession",
     "UTCDateTime",
-    "WebSession",
     "new_id",
     "utcnow",
 ]

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from service.models.base import Base, UTCDateTime, utcnow
 
 
-class WebSession(Base):
+class SignedInSession(Base):
     """One signed-in session: the SHA-256 of the token its cookie carries (never the
     token), the API key it signed in with, and when it expires.
 

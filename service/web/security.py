@@ -3,7 +3,7 @@
 The session is a cookie signed with itsdangerous (HttpOnly, SameSite=Lax, Secure over
 HTTPS, eight hours) holding a CSRF token and, once signed in, a random session token —
 never the API key. The server keeps each signed-in session (the token's SHA-256, the key
-it signed in with, its expiry: :class:`service.models.WebSession`) and every request
+it signed in with, its expiry: :class:`service.models.SignedInSession`) and every request
 looks it up, so signing out, revoking the key or the session's expiry ends it at once,
 even for a copy of the old cookie. The signing key is derived from the instance secret,
 so it is not the pseudonym key itself.
@@ -24,13 +24,12 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import delete
+from sqlalchemy import delete, or_
 from sqlalchemy.orm import Session
 
 from service.auth import ROLES, Principal
 from service.deps import SessionDep
-from service.models import ApiKey, utcnow
-from service.models import WebSession as SignedInSession
+from service.models import ApiKey, SignedInSession, utcnow
 
 __all__ = [
     "CSRF_FIELD",
@@ -99,10 +98,11 @@ def _token_digest(token: str) -> str:
 def sign_in(request: Request, db: Session, key_id: str) -> None:
     """Start a server-side session for ``key_id`` and put its token in the cookie."""
     web = load_session(request)
-    if web.token is not None:  # a new sign-in replaces the old session
-        db.execute(
-            delete(SignedInSession).where(SignedInSession.token_sha256 == _token_digest(web.token))
-        )
+    # A new sign-in replaces the old session; expired sessions are cleared on the way.
+    stale = SignedInSession.expires_at <= utcnow()
+    if web.token is not None:
+        stale = or_(stale, SignedInSession.token_sha256 == _token_digest(web.token))
+    db.execute(delete(SignedInSession).where(stale))
     token = secrets.token_urlsafe(32)
     db.add(
         SignedInSession(
