@@ -164,11 +164,6 @@ class _NotFinite:
 _NOT_FINITE = _NotFinite()
 
 
-def _finite_float(text: str) -> float | _NotFinite:
-    value = float(text)
-    return value if math.isfinite(value) else _NOT_FINITE
-
-
 def _check_json(value: Any, loc: list[str | int]) -> None:
     """Every key, text value and number of a parsed JSON document, depth first."""
     if isinstance(value, str):
@@ -208,14 +203,28 @@ def check_request(scope: Scope, body: bytes | None) -> None:
     if _content_type(scope) == "form":
         _check_pairs(body.decode("latin-1"), "body")
         return
+    not_finite = False
+
+    def constant(_name: str) -> _NotFinite:
+        nonlocal not_finite
+        not_finite = True
+        return _NOT_FINITE
+
+    def finite_float(text: str) -> float | _NotFinite:
+        value = float(text)
+        return value if math.isfinite(value) else constant(text)
+
     try:
-        document = json.loads(
-            body, parse_constant=lambda _name: _NOT_FINITE, parse_float=_finite_float
-        )
+        document = json.loads(body, parse_constant=constant, parse_float=finite_float)
     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         return  # not JSON: FastAPI answers that itself
     except ValueError:
         raise _RefusedError(["body"], "a number is too long") from None
+    # Raw control characters are invalid JSON and a lone surrogate is invalid UTF-8: in
+    # a parsed body they can only come from \u escapes (or DEL, allowed raw), so a body
+    # without either, and without a non-finite number, needs no walk.
+    if not (not_finite or b"\\u" in body or b"\x7f" in body):
+        return
     try:
         _check_json(document, ["body"])
     except RecursionError:
