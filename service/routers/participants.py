@@ -173,7 +173,8 @@ def _person(session: Session, programme: Programme, side: Side, person_id: str) 
     return row
 
 
-@router.get("/{side}/{person_id}", responses=ERRORS)
+# ``:path``: an id stored before the id rule refused ``/`` can still be exported and erased.
+@router.get("/{side}/{person_id:path}", responses=ERRORS)
 def export_person(
     programme_id: str, side: Side, person_id: str, principal: PrincipalDep, session: SessionDep
 ) -> ExportOut:
@@ -184,7 +185,7 @@ def export_person(
     )
 
 
-@router.delete("/{side}/{person_id}", responses=ERRORS)
+@router.delete("/{side}/{person_id:path}", responses=ERRORS)
 def erase_person(
     programme_id: str,
     side: Side,

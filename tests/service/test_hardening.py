@@ -22,6 +22,7 @@ from matching.model import Programme
 from service.app import create_app
 from service.auth import create_key
 from service.db import session_scope
+from service.models import Participant
 from service.settings import Settings
 from tests.service.conftest import EXAMPLES, Api
 
@@ -85,6 +86,17 @@ def test_every_stored_id_can_be_exported_and_erased(api: Api) -> None:
         assert api.client.get(url, headers=api.auth()).json()["id"] == person_id
         assert api.client.delete(url, headers=api.auth()).status_code == 200
     assert _count(api, programme_id) == 0
+
+
+def test_an_id_with_a_slash_stored_before_the_rule_can_be_exported_and_erased(api: Api) -> None:
+    programme_id = api.programme()
+    app = api.client.app
+    with session_scope(app.state.sessions) as session:  # type: ignore[attr-defined]
+        session.add(Participant(programme_id=programme_id, side="mentee", person_id="a/b", data={}))
+    url = _participants(api, programme_id, "mentees") + "/a%2Fb"
+    assert api.client.get(url, headers=api.auth()).json()["id"] == "a/b"
+    assert api.client.delete(url, headers=api.auth()).status_code == 200
+    assert _count(api, programme_id, "mentees") == 0
 
 
 def _example_mentor() -> dict[str, Any]:
