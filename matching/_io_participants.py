@@ -16,10 +16,13 @@ from matching._io_tables import RawTable, fix_decimal_commas, raise_problems
 from matching.errors import InputError, InputErrors, Problem
 from matching.features import check_participants
 from matching.model import (
+    COUNT_BOUNDS,
     AvailabilityCriterion,
     NumericCriterion,
     Programme,
+    id_problem,
     participants_frame,
+    text_problem,
 )
 
 __all__ = ["NUMERIC_COLUMNS", "numeric_columns", "validate_participants"]
@@ -31,8 +34,8 @@ NUMERIC_COLUMNS = frozenset({"capacity", "demand", "min_load", "utc_offset", "ye
 
 # Bounds of the count columns, as the Mentee / Mentor models state them.
 _COUNTS: dict[Side, dict[str, tuple[int, int]]] = {
-    "mentee": {"demand": (1, 20)},
-    "mentor": {"capacity": (0, 1000), "min_load": (0, 1000)},
+    "mentee": {"demand": COUNT_BOUNDS["demand"]},
+    "mentor": {"capacity": COUNT_BOUNDS["capacity"], "min_load": COUNT_BOUNDS["min_load"]},
 }
 
 
@@ -64,7 +67,12 @@ def validate_participants(table: RawTable, side: Side, programme: Programme | No
         )
     if frame.empty:
         raise InputError(f"no {side}s: the file has a header but no rows", file=table.file)
-    problems = [*table.problems, *_id_problems(table, frame), *_count_problems(table, frame, side)]
+    problems = [
+        *table.problems,
+        *_id_problems(table, frame),
+        *_count_problems(table, frame, side),
+        *_text_problems(table, frame),
+    ]
     problems.sort(key=lambda p: (p.row or 0, p.column or ""))
     raise_problems(problems)
     try:
@@ -83,6 +91,10 @@ def _id_problems(table: RawTable, frame: pd.DataFrame) -> list[Problem]:
     ids = frame["id"]
     missing = ids.isna().to_numpy()
     problems = [table.problem(int(p), "id", "the id is empty") for p in np.flatnonzero(missing)]
+    for position, value in zip(np.flatnonzero(~missing), ids[~missing], strict=True):
+        problem = id_problem(str(value).strip(" "))
+        if problem is not None:
+            problems.append(table.problem(int(position), "id", problem))
     present = ids[~missing]
     repeated = present.duplicated(keep="first")
     first_position = {
@@ -99,6 +111,19 @@ def _id_problems(table: RawTable, frame: pd.DataFrame) -> list[Problem]:
         problems.append(
             table.problem(int(position), "id", f"duplicate id (first used in {label} {first})")
         )
+    return problems
+
+
+def _text_problems(table: RawTable, frame: pd.DataFrame) -> list[Problem]:
+    """Text cells holding a control character (NUL ...) that no database stores as text."""
+    problems: list[Problem] = []
+    for column in frame.columns:
+        if column == "id" or frame[column].dtype != object:
+            continue
+        for position, value in enumerate(frame[column]):
+            problem = text_problem(value) if isinstance(value, str) else None
+            if problem is not None:
+                problems.append(table.problem(position, str(column), problem))
     return problems
 
 

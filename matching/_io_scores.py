@@ -27,6 +27,7 @@ from matching._io_tables import (
     sniff_delimiter,
 )
 from matching.errors import InputError, Problem
+from matching.model import MAX_SCORE
 
 __all__ = ["SCORE_COLUMNS", "read_scores"]
 
@@ -199,6 +200,7 @@ def _scores(column: pa.ChunkedArray, problems: list[Problem]) -> NDArray[np.floa
     problems += _rows(~np.isfinite(values), "score", "the score is missing or not a finite number")
     # The assignment maximises scores: a negative score has no meaning it could keep.
     problems += _rows(values < 0, "score", "the score must be 0 or more")
+    problems += _rows(values > MAX_SCORE, "score", f"the score must be at most {MAX_SCORE:g}")
     return values
 
 

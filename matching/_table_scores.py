@@ -16,6 +16,7 @@ from matching._pairs import ScoredPairs, keys_of, pair_keys
 from matching.candidates import FORBIDDEN, PREVIOUS
 from matching.errors import InputError, RuleError
 from matching.explain import Eligibility
+from matching.model import MAX_SCORE
 
 __all__ = ["TableArcs", "TablePricer", "table_arcs"]
 
@@ -62,10 +63,12 @@ def table_arcs(
     for name, bad in (
         ("mentee_id", mentee < 0),
         ("mentor_id", mentor < 0),
-        ("score", ~np.isfinite(score) | (score < 0)),
+        ("score", ~np.isfinite(score) | (score < 0) | (score > MAX_SCORE)),
     ):
         if bad.any():
-            reason = "must be a finite number, 0 or more" if name == "score" else "unknown id"
+            reason = (
+                f"must be a number from 0 to {MAX_SCORE:g}" if name == "score" else "unknown id"
+            )
             raise InputError(reason, row=int(np.argmax(bad)), column=name)
     n_mentees, n_mentors = len(mentee_index), len(mentor_index)
     key = pair_keys(mentee, mentor, n_mentors)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -51,15 +52,67 @@ __all__ = [
     "SimilarityEntry",
     "SolverOptions",
     "TextCriterion",
+    "id_problem",
     "participants_frame",
+    "text_problem",
 ]
 
 
 FieldValue = str | int | float | bool | list[str] | None
 
+ID_MAX_LENGTH = 200
+"""Longest participant id (the service stores ids in columns of this width)."""
+
+COUNT_BOUNDS: dict[str, tuple[int, int]] = {
+    "demand": (1, 20),
+    "capacity": (0, 1000),
+    "min_load": (0, 1000),
+}
+"""Bounds of the count columns (mentees' ``demand``, mentors' ``capacity``, ``min_load``)."""
+
+MAX_WEIGHT = 1000.0
+"""Largest criterion weight: scores stay within what the solver's integer costs hold."""
+
+MAX_SCORE = 1_000_000.0
+"""Largest precomputed pair score (``match(scores=...)``): the solver works on exact
+integer costs (scores times a power of ten), which must fit in 64 bits."""
+
+# Controls (C0, DEL, C1), lone surrogates, line and paragraph separators.
+_ID_REFUSED = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029/\\\\]")
+_TEXT_REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def text_problem(value: str) -> str | None:
+    """Why ``value`` cannot be stored as text, or ``None``: text may hold tabs and line
+    breaks but no other control character (NUL included) and no lone surrogate."""
+    if _TEXT_REFUSED.search(value):
+        return "contains a control character or an invalid character"
+    return None
+
+
+def id_problem(value: str) -> str | None:
+    """Why ``value`` cannot be a participant id, or ``None`` — the one rule for ids.
+
+    An id is a label that must survive a URL path segment (``GET`` and ``DELETE`` of one
+    person), a database column and a CSV cell unchanged: 1 to ``ID_MAX_LENGTH``
+    characters, no ``/`` or ``\\``, no control characters or line separators (tabs and
+    line breaks included), not ``.`` or ``..`` (which URL clients collapse), no spaces
+    around it (callers drop those first)."""
+    if not value:
+        return "the id is empty"
+    if len(value) > ID_MAX_LENGTH:
+        return f"the id is longer than {ID_MAX_LENGTH} characters"
+    if value != value.strip(" "):
+        return "the id starts or ends with a space"
+    if value in (".", ".."):
+        return "the id must not be '.' or '..'"
+    if _ID_REFUSED.search(value):
+        return "the id must not contain '/', '\\', control characters or line separators"
+    return None
+
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 # --------------------------------------------------------------------------- participants
@@ -76,7 +129,23 @@ class _Participant(BaseModel):
     @classmethod
     def _id_as_text(cls, value: Any) -> Any:
         # Spreadsheets turn ids into numbers; an id is a label, never arithmetic.
-        return str(value).strip() if isinstance(value, int | str) else value
+        return str(value).strip(" ") if isinstance(value, int | str) else value
+
+    @field_validator("id")
+    @classmethod
+    def _id_rule(cls, value: str) -> str:
+        problem = id_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("demand", "capacity", "min_load", mode="before", check_fields=False)
+    @classmethod
+    def _count_not_a_flag(cls, value: Any) -> Any:
+        # JSON's true is not a count of 1.
+        if isinstance(value, bool):
+            raise ValueError("must be a whole number, not true or false")
+        return value
 
     @property
     def fields(self) -> dict[str, Any]:
@@ -123,10 +192,12 @@ def participants_frame(
         frame = pd.DataFrame.from_records(rows) if rows else pd.DataFrame({"id": []})
     if "id" not in frame.columns:
         raise InputError("the participant table has no 'id' column", column="id")
-    frame["id"] = frame["id"].map(lambda v: str(v).strip() if v is not None else "")
-    if (frame["id"] == "").any():
-        row = int((frame["id"] == "").to_numpy().argmax())
-        raise InputError("id is empty", row=row, column="id")
+    # Spaces around an id are dropped; any other character is checked by the id rule.
+    frame["id"] = frame["id"].map(lambda v: str(v).strip(" ") if v is not None else "")
+    for row, value in enumerate(frame["id"]):
+        problem = id_problem(value)
+        if problem is not None:
+            raise InputError(problem, row=row, column="id")
     duplicated = frame["id"].duplicated()
     if duplicated.any():
         row = int(duplicated.to_numpy().argmax())
@@ -156,10 +227,14 @@ def _count_column(frame: pd.DataFrame, column: str, default: int) -> pd.Series:
     values = pd.to_numeric(frame[column], errors="coerce")
     missing = frame[column].isna() | (frame[column].astype(str).str.strip() == "")
     values = values.where(~missing, default)
-    bad = values.isna() | (values < 0) | (values % 1 != 0)
+    low, high = COUNT_BOUNDS[column]
+    flags = frame[column].map(lambda v: isinstance(v, bool))  # JSON's true is not 1
+    bad = values.isna() | (values < low) | (values > high) | (values % 1 != 0) | flags
     if bad.any():
         row = int(bad.to_numpy().argmax())
-        raise InputError("must be a whole number >= 0", row=row, column=column)
+        raise InputError(
+            f"{column} must be a whole number from {low} to {high}", row=row, column=column
+        )
     return values.astype("int64")
 
 
@@ -178,7 +253,7 @@ class _CriterionBase(_Frozen):
     name: str = Field(min_length=1, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     mentee_field: str = Field(min_length=1)
     mentor_field: str = Field(min_length=1)
-    weight: float = Field(default=1.0, ge=0.0)
+    weight: float = Field(default=1.0, ge=0.0, le=MAX_WEIGHT)
     required: bool = False
     """Also a hard rule: a pair is allowed only if its similarity is at least
     ``min_similarity`` (and above 0 when ``min_similarity`` is 0)."""

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+from fastapi.responses import HTMLResponse
 
 from matching import __version__
 from service.db import make_engine, make_sessionmaker, migrate
 from service.errors import install_handlers
 from service.logs import configure_logging
-from service.middleware import BodyLimitMiddleware, RequestIdMiddleware
+from service.middleware import BodyLimitMiddleware, RequestIdMiddleware, TextGuardMiddleware
 from service.pseudonyms import ensure_secret
 from service.routers import decisions, health, keys, match, participants, programmes, runs
 from service.settings import Settings, get_settings
+from service.throttle import FailureThrottle
 from service.web import install as install_web
 
 __all__ = ["create_app"]
@@ -31,11 +34,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     migrate(engine)
     sessions = make_sessionmaker(engine)
 
-    app = FastAPI(title="Marraine", version=__version__, description=DESCRIPTION)
+    app = FastAPI(
+        title="Marraine",
+        version=__version__,
+        description=DESCRIPTION,
+        docs_url=None,  # served by _install_docs from the package's own files
+        redoc_url=None,
+    )
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = sessions
     app.state.secret = ensure_secret(sessions, settings)
+    app.state.throttle = FailureThrottle(
+        settings.auth_failures_per_address, settings.auth_failures_per_key
+    )
 
     install_handlers(app)
     for router in (
@@ -49,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         app.include_router(router)
     install_web(app)  # the coordinator review page at / and its /static files
+    _install_docs(app)
 
     # Added last so they run first: the request id wraps everything, then the size limit.
     if settings.cors_origins:
@@ -58,6 +71,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_methods=["GET", "POST", "PUT", "DELETE"],
             allow_headers=["Authorization", "X-API-Key", "Content-Type", "Idempotency-Key"],
         )
+    app.add_middleware(TextGuardMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
     return app
+
+
+SWAGGER_UI = "/static/swagger-ui"
+"""Swagger UI's files, vendored in ``service/static/swagger-ui`` (nothing from a CDN)."""
+
+
+def _install_docs(app: FastAPI) -> None:
+    """``/docs``: Swagger UI served from the package, so the docs work offline."""
+    oauth2_redirect = "/docs/oauth2-redirect"
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} - API docs",
+            swagger_js_url=f"{SWAGGER_UI}/swagger-ui-bundle.js",
+            swagger_css_url=f"{SWAGGER_UI}/swagger-ui.css",
+            swagger_favicon_url=f"{SWAGGER_UI}/favicon.png",
+            oauth2_redirect_url=oauth2_redirect,
+        )
+
+    @app.get(oauth2_redirect, include_in_schema=False)
+    def docs_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()

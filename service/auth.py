@@ -14,11 +14,12 @@ import secrets
 from dataclasses import dataclass
 from typing import Literal
 
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from service.models import ApiKey
+from service.models import ApiKey, SignedInSession
 
-__all__ = ["ROLES", "Principal", "Role", "authenticate", "create_key"]
+__all__ = ["ROLES", "Principal", "Role", "authenticate", "create_key", "end_sessions_of"]
 
 Role = Literal["admin", "coordinator", "researcher"]
 ROLES: tuple[Role, ...] = ("admin", "coordinator", "researcher")
@@ -78,3 +79,9 @@ def authenticate(session: Session, presented: str) -> Principal | None:
         return None
     role: Role = row.role
     return Principal(key_id=row.id, role=role, programme_id=row.programme_id)
+
+
+def end_sessions_of(session: Session, key_id: str) -> None:
+    """End every review-page session signed in with a key (on revocation); the caller
+    commits."""
+    session.execute(delete(SignedInSession).where(SignedInSession.key_id == key_id))

@@ -9,12 +9,13 @@ from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, select, text, update
+from sqlalchemy import Connection, Engine, create_engine, event, select, text, update
 from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 __all__ = [
     "BIND_LIMIT",
     "batches",
+    "checkpoint",
     "is_sqlite",
     "lock_row",
     "make_engine",
@@ -75,14 +76,20 @@ def lock_row(
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout."""
+    """An engine for ``url``; SQLite gets WAL, foreign keys, a busy timeout and secure
+    deletion. Statement errors never quote their parameters (``hide_parameters``): a
+    refused row's values are personal data and would reach the logs in a traceback."""
     if url.startswith("sqlite"):
         # The server's threads and the worker process share the file: wait for locks
         # rather than failing at once.
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            hide_parameters=True,
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -90,7 +97,19 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # Deleted rows are overwritten with zeros, so an erased person leaves no bytes behind.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+
+
+def checkpoint(bind: Engine | Connection) -> None:
+    """Copy SQLite's write-ahead log into the database file and empty it (after an
+    erasure: the log still holds the erased rows' old pages). No-op on PostgreSQL."""
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    if not is_sqlite(engine):
+        return
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -15,15 +15,18 @@ from service.errors import UnprocessableError
 from service.models import Programme, Run
 from service.ops.paging import Window
 from service.settings import Settings
+from service.throttle import FailureThrottle, key_id_of
 
 __all__ = [
     "PageDep",
     "PrincipalDep",
     "SessionDep",
     "SettingsDep",
+    "client_address",
     "get_programme",
     "get_run",
     "not_found",
+    "too_many_failures",
 ]
 
 DEFAULT_PAGE = 100
@@ -52,13 +55,39 @@ SessionDep = Annotated[Session, Depends(get_session)]
 SecretDep = Annotated[bytes, Depends(get_secret)]
 
 
+def client_address(request: Request) -> str:
+    """The client's address as the server sees it (the proxy's client behind a trusted
+    proxy when uvicorn runs with ``--proxy-headers``)."""
+    return request.client.host if request.client is not None else "unknown"
+
+
+def too_many_failures(retry_after: int) -> HTTPException:
+    return HTTPException(
+        status_code=429,
+        detail="too many failed attempts: retry later",
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
 def get_principal(
+    request: Request,
     session: SessionDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
     api_key: Annotated[str | None, Security(_api_key)],
 ) -> Principal:
+    """The caller of a key; 401 for a missing or wrong key, 429 after too many wrong
+    ones from the same address or on the same key id (:mod:`service.throttle`)."""
     presented = bearer.credentials if bearer is not None else api_key
-    principal = authenticate(session, presented) if presented else None
+    principal = None
+    if presented:
+        throttle: FailureThrottle = request.app.state.throttle
+        address, key_id = client_address(request), key_id_of(presented)
+        wait = throttle.retry_after(address, key_id)
+        if wait is not None:
+            raise too_many_failures(wait)
+        principal = authenticate(session, presented)
+        if principal is None:
+            throttle.failed(address, key_id)
     # Hand the connection back before the route runs. The route runs in another turn of
     # the threadpool; a burst of requests each holding a pooled connection while waiting
     # for a thread, with every thread waiting for a connection, starves both until the

@@ -1,20 +1,28 @@
-"""ASGI middleware: request ids and access logs, and the request body size limit."""
+"""ASGI middleware: request ids and access logs (an unexpected error answers 500 and is
+logged by type only), the request body size limit, and the text guard that refuses
+characters no database stores before any route reads them."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
+import math
 import re
 import time
 import uuid
+from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from matching.model import text_problem
 from service.logs import request_id_var
 
-__all__ = ["BodyLimitMiddleware", "RequestIdMiddleware"]
+__all__ = ["BodyLimitMiddleware", "RequestIdMiddleware", "TextGuardMiddleware"]
 
 log = logging.getLogger("service.access")
+_PATH_REFUSED = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
@@ -35,11 +43,12 @@ class RequestIdMiddleware:
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status = 500
+        answered = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, answered
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, answered = message["status"], True
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
                 message = {**message, "headers": headers}
@@ -47,6 +56,13 @@ class RequestIdMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception as error:  # noqa: BLE001 - the last line of defence
+            # Logged by type only (the message or traceback can quote submitted values),
+            # and not re-raised: the server would print the traceback.
+            log.error("unexpected error", extra={"fields": {"exception": type(error).__name__}})
+            if not answered:  # a started answer cannot be replaced
+                status = 500
+                await _send_json(send_with_id, 500, {"detail": "internal server error"})
         finally:
             route = scope.get("route")
             log.info(
@@ -109,19 +125,168 @@ class BodyLimitMiddleware:
             await self._refuse(send)
 
     async def _refuse(self, send: Send) -> None:
-        body = f'{{"detail":"request body larger than {self.max_bytes} bytes"}}'.encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        await _send_json(send, 413, {"detail": f"request body larger than {self.max_bytes} bytes"})
 
 
 class _TooLargeError(Exception):
     """Raised inside the app when a streamed body passes the limit."""
+
+
+async def _send_json(send: Send, status: int, content: Any) -> None:
+    body = json.dumps(content).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class _RefusedError(Exception):
+    """A request part the guard refuses: where it is and why (never the value)."""
+
+    def __init__(self, loc: list[str | int], msg: str) -> None:
+        super().__init__(msg)
+        self.loc = loc
+        self.msg = msg
+
+
+class _NotFinite:
+    """Stands in, while checking, for a JSON number that is NaN, Infinity or too large
+    for a float (json would otherwise read it as ``inf``)."""
+
+
+_NOT_FINITE = _NotFinite()
+
+
+def _check_json(value: Any, loc: list[str | int]) -> None:
+    """Every key, text value and number of a parsed JSON document, depth first."""
+    if isinstance(value, str):
+        problem = text_problem(value)
+        if problem is not None:
+            raise _RefusedError(loc, f"text {problem}")
+    elif value is _NOT_FINITE:
+        raise _RefusedError(loc, "must be a finite number (not NaN, Infinity or beyond 1e308)")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if text_problem(key) is not None:
+                raise _RefusedError(loc, "a field name contains a control character")
+            _check_json(item, [*loc, key])
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_json(item, [*loc, index])
+
+
+def _check_pairs(text: str, where: str) -> None:
+    for name, value in parse_qsl(text, keep_blank_values=True):
+        if text_problem(name) is not None:
+            raise _RefusedError([where], "a field name contains a control character")
+        problem = text_problem(value)
+        if problem is not None:
+            raise _RefusedError([where, name], f"text {problem}")
+
+
+def check_request(scope: Scope, body: bytes | None) -> None:
+    """Raise :class:`_RefusedError` for a control character in the path, the query or a
+    JSON or form body, NaN, Infinity or a number beyond floating point in JSON, or a JSON
+    number too long to parse."""
+    if _PATH_REFUSED.search(scope.get("path", "")):
+        raise _RefusedError(["path"], "the path contains a control character")
+    _check_pairs(scope.get("query_string", b"").decode("latin-1"), "query")
+    if not body:
+        return
+    if _content_type(scope) == "form":
+        _check_pairs(body.decode("latin-1"), "body")
+        return
+    not_finite = False
+
+    def constant(_name: str) -> _NotFinite:
+        nonlocal not_finite
+        not_finite = True
+        return _NOT_FINITE
+
+    def finite_float(text: str) -> float | _NotFinite:
+        value = float(text)
+        return value if math.isfinite(value) else constant(text)
+
+    try:
+        document = json.loads(body, parse_constant=constant, parse_float=finite_float)
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+        return  # not JSON: FastAPI answers that itself
+    except ValueError:
+        raise _RefusedError(["body"], "a number is too long") from None
+    # Raw control characters are invalid JSON and a lone surrogate is invalid UTF-8: in
+    # a parsed body they can only come from \u escapes (or DEL, allowed raw), so a body
+    # without either, and without a non-finite number, needs no walk.
+    if not (not_finite or b"\\u" in body or b"\x7f" in body):
+        return
+    try:
+        _check_json(document, ["body"])
+    except RecursionError:
+        raise _RefusedError(["body"], "the document is nested too deeply") from None
+
+
+def _content_type(scope: Scope) -> str | None:
+    for name, value in scope.get("headers", []):
+        if name == b"content-type":
+            media = value.split(b";", 1)[0].strip().lower()
+            if media == b"application/x-www-form-urlencoded":
+                return "form"
+            if media == b"application/json" or media.endswith(b"+json"):
+                return "json"
+    return None
+
+
+class TextGuardMiddleware:
+    """Refuses (422, with the place and reason, never the value) what no database stores
+    as text or what is not a finite number: NUL and other control characters (tabs and
+    line breaks allowed in text), lone surrogates, ``NaN`` and ``Infinity`` — in the
+    path, the query string and JSON or form bodies. Other bodies (file uploads) pass on
+    to the engine's own row-by-row check."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        body: bytes | None = None
+        if _content_type(scope) is not None:
+            body = await _read_body(receive)
+        try:
+            check_request(scope, body)
+        except _RefusedError as refused:
+            detail = [{"loc": refused.loc, "msg": refused.msg, "type": "value_error"}]
+            await _send_json(send, 422, {"detail": detail})
+            return
+        if body is None:
+            await self.app(scope, receive, send)
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from functools import cache
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from limits import parse
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "get_settings"]
@@ -57,6 +58,18 @@ class Settings(BaseSettings):
     worker_poll_seconds: float = Field(default=0.5, gt=0)
     """How often an idle worker looks for a queued run."""
     log_level: str = "INFO"
+    auth_failures_per_address: str = "20/minute"
+    """Failed API keys and sign-ins one client address may make in a moving window
+    before every attempt from it answers 429 (``limits`` notation: ``N/second``,
+    ``N/minute``, ``N/hour``). Counted in the server process's memory."""
+    auth_failures_per_key: str = "10/minute"
+    """Failed attempts on one key id (wrong secret) before that key id answers 429."""
+
+    @field_validator("auth_failures_per_address", "auth_failures_per_key")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        parse(value)  # raises ValueError on a malformed rate
+        return value
 
     @model_validator(mode="after")
     def _heartbeat_fits_timeout(self) -> Settings:

@@ -13,6 +13,7 @@ from service.models.runs import (
     RunUnmatched,
     RunWorker,
 )
+from service.models.sessions import SignedInSession
 
 __all__ = [
     "ActivePair",
@@ -30,6 +31,7 @@ __all__ = [
     "RunPair",
     "RunUnmatched",
     "RunWorker",
+    "SignedInSession",
     "UTCDateTime",
     "new_id",
     "utcnow",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
@@ -214,16 +215,86 @@ def erase(
             kept = [p for p in pairs if p[index] != person_id]
             if len(kept) != len(pairs):
                 setattr(run, name, kept)
-    for decision in session.scalars(select(Decision).where(Decision.programme_id == programme_id)):
-        if side == "mentee" and decision.mentee_id == person_id:
-            decision.mentee_id = alias
-        if side == "mentor":
-            decision.before = _alias_mentor(decision.before, person_id, alias)
-            decision.after = _alias_mentor(decision.after, person_id, alias)
+    _pseudonymise_decisions(session, participant, alias)
+    _forget_idempotency_keys(session, participant, secret)
     session.delete(participant)
     session.add(Erasure(programme_id=programme_id, side=side, pseudonym=alias, key_id=key_id))
     session.flush()
     return alias, removed
+
+
+SHORT_TEXT = 60
+"""Text fields up to this length (names, e-mails, cities) are also matched word by word
+in the reasons of decisions about the erased person."""
+
+
+def _identifying_texts(participant: Participant) -> tuple[list[str], list[str]]:
+    """What can name a person in free text: (her id and whole text values — matched in
+    every decision — , the words of her short text values — matched in decisions about
+    her), longest first so a longer match wins."""
+    values: list[str] = [participant.person_id]
+    for value in participant.data.values():
+        items = value if isinstance(value, list) else [value]
+        values += [item.strip() for item in items if isinstance(item, str)]
+    whole = {v for v in values if len(v) >= 3 or v == participant.person_id}
+    words = {
+        word
+        for v in values
+        if len(v) <= SHORT_TEXT
+        for word in re.findall(r"[^\W\d_][\w'.@-]{2,}", v)
+    }
+    return sorted(whole, key=len, reverse=True), sorted(words - whole, key=len, reverse=True)
+
+
+def _scrubber(texts: list[str]) -> re.Pattern[str] | None:
+    if not texts:
+        return None
+    return re.compile("|".join(re.escape(t) for t in texts), re.IGNORECASE)
+
+
+def _pseudonymise_decisions(session: Session, participant: Participant, alias: str) -> None:
+    """The audit log keeps her decisions under her pseudonym: her id in the pair and
+    before/after states, and her id and field values in the coordinators' reasons."""
+    person_id = participant.person_id
+    whole, words = _identifying_texts(participant)
+    everywhere, about_her = _scrubber(whole), _scrubber(whole + words)
+    decisions = session.scalars(
+        select(Decision).where(Decision.programme_id == participant.programme_id)
+    )
+    for decision in decisions:
+        if participant.side == "mentee":
+            concerns = decision.mentee_id == person_id
+            if concerns:
+                decision.mentee_id = alias
+        else:
+            concerns = person_id in (
+                decision.before.get("mentor_id"),
+                decision.after.get("mentor_id"),
+            )
+            decision.before = _alias_mentor(decision.before, person_id, alias)
+            decision.after = _alias_mentor(decision.after, person_id, alias)
+        scrub = about_her if concerns else everywhere
+        if scrub is not None and decision.reason:
+            decision.reason = scrub.sub(alias, decision.reason)
+
+
+def _forget_idempotency_keys(session: Session, participant: Participant, secret: bytes) -> None:
+    """Idempotency keys are the caller's free text: one that holds her id or a field value
+    is replaced by a keyed hash of itself (still unique; it no longer names her)."""
+    whole, words = _identifying_texts(participant)
+    scrub = _scrubber(whole + words)
+    if scrub is None:
+        return
+    runs = session.scalars(
+        select(Run).where(
+            Run.programme_id == participant.programme_id, Run.idempotency_key.is_not(None)
+        )
+    )
+    for run in runs:
+        if run.idempotency_key is not None and scrub.search(run.idempotency_key):
+            run.idempotency_key = "erased-" + pseudonym(
+                secret, run.programme_id, run.idempotency_key
+            )
 
 
 def _alias_mentor(state: dict[str, Any], person_id: str, alias: str) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException
 from sqlalchemy import select
 
-from service.auth import Principal, create_key
+from service.auth import Principal, create_key, end_sessions_of
 from service.deps import PrincipalDep, SessionDep, get_programme, not_found
 from service.models import ApiKey, utcnow
 from service.schemas.common import Message, ValidationErrorOut
@@ -74,5 +74,6 @@ def revoke(key_id: str, principal: PrincipalDep, session: SessionDep) -> KeyOut:
         raise not_found("key not found")
     if row.revoked_at is None:
         row.revoked_at = utcnow()
+    end_sessions_of(session, row.id)  # the review page's sessions end with the key
     session.commit()
     return _out(row)

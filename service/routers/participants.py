@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from matching.errors import InputError
 from matching.model import Programme as EngineProgramme
+from service.db import checkpoint
 from service.deps import (
     PageDep,
     PrincipalDep,
@@ -171,7 +172,8 @@ def _person(session: Session, programme: Programme, side: Side, person_id: str) 
     return row
 
 
-@router.get("/{side}/{person_id}", responses=ERRORS)
+# ``:path``: an id stored before the id rule refused ``/`` can still be exported and erased.
+@router.get("/{side}/{person_id:path}", responses=ERRORS)
 def export_person(
     programme_id: str, side: Side, person_id: str, principal: PrincipalDep, session: SessionDep
 ) -> ExportOut:
@@ -182,7 +184,7 @@ def export_person(
     )
 
 
-@router.delete("/{side}/{person_id}", responses=ERRORS)
+@router.delete("/{side}/{person_id:path}", responses=ERRORS)
 def erase_person(
     programme_id: str,
     side: Side,
@@ -197,4 +199,6 @@ def erase_person(
     participant = _person(session, programme, side, person_id)
     alias, removed = ops.erase(session, participant, secret, principal.key_id)
     session.commit()
+    # SQLite's write-ahead log still holds the erased rows' old pages until a checkpoint.
+    checkpoint(session.get_bind())
     return ErasureOut(erased=True, pseudonym=alias, removed=removed)

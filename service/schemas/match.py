@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
-from matching.model import Objective
+from matching.model import MAX_SCORE, Objective
 from service.schemas.common import FieldValue
 
 __all__ = [
@@ -27,7 +27,8 @@ class ParticipantIn(BaseModel):
     model_config = ConfigDict(extra="allow", allow_inf_nan=False)
     __pydantic_extra__: dict[str, FieldValue]
 
-    id: str | int
+    id: StrictStr | StrictInt
+    """Text or a whole number (never ``true``); spaces around it are dropped."""
 
     def record(self) -> dict[str, Any]:
         """The participant as a flat record (``id`` as text, lists joined with ``|``)."""
@@ -35,15 +36,15 @@ class ParticipantIn(BaseModel):
             name: "|".join(value) if isinstance(value, list) else value
             for name, value in (self.__pydantic_extra__ or {}).items()
         }
-        return {"id": str(self.id).strip(), **fields}
+        return {"id": str(self.id).strip(" "), **fields}
 
 
 class ScoreIn(BaseModel):
     model_config = ConfigDict(allow_inf_nan=False)
 
-    mentee_id: str | int
-    mentor_id: str | int
-    score: float
+    mentee_id: StrictStr | StrictInt
+    mentor_id: StrictStr | StrictInt
+    score: float = Field(ge=0.0, le=MAX_SCORE)
 
 
 class MatchIn(BaseModel):

@@ -28,6 +28,7 @@ EN: dict[str, str] = {
     "signin.key_help": "It looks like key_… followed by a long secret. It is never shown again.",
     "signin.submit": "Sign in",
     "signin.invalid": "This key is unknown, revoked or mistyped.",
+    "signin.throttled": "Too many failed attempts. Wait a minute, then try again.",
     "signin.researcher": (
         "This key is read-only (researcher). The review page is for coordinators; "
         "researchers use the API."
@@ -246,6 +247,7 @@ FR: dict[str, str] = {
     ),
     "signin.submit": "Se connecter",
     "signin.invalid": "Cette clé est inconnue, révoquée ou mal saisie.",
+    "signin.throttled": "Trop de tentatives échouées. Attendez une minute, puis réessayez.",
     "signin.researcher": (
         "Cette clé est en lecture seule (recherche). La page de revue est réservée aux "
         "coordinatrices ; la recherche passe par l'API."

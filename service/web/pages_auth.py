@@ -10,7 +10,8 @@ from fastapi import APIRouter, Depends, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
 from service.auth import Principal, authenticate
-from service.deps import SessionDep
+from service.deps import SessionDep, client_address
+from service.throttle import FailureThrottle, key_id_of
 from service.web import _queries as queries
 from service.web.i18n import LANG_COOKIE, LANGUAGES
 from service.web.rendering import PageDep
@@ -21,8 +22,9 @@ from service.web.security import (
     WebPrincipalDep,
     check_csrf,
     get_web_principal,
-    load_session,
 )
+from service.web.security import sign_in as start_session
+from service.web.security import sign_out as end_session
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
@@ -50,18 +52,26 @@ def sign_in(
     session: SessionDep,
     key: Annotated[str, Form(max_length=400)] = "",
 ) -> Response:
+    throttle: FailureThrottle = request.app.state.throttle
+    address, key_id = client_address(request), key_id_of(key)
+    wait = throttle.retry_after(address, key_id)
+    if wait is not None:
+        response = page.render("signin.html", status_code=429, error=page.t("signin.throttled"))
+        response.headers["Retry-After"] = str(wait)
+        return response
     principal = authenticate(session, key) if key.strip() else None
     if principal is None:
+        throttle.failed(address, key_id)
         return page.render("signin.html", status_code=401, error=page.t("signin.invalid"))
     if principal.role not in PAGE_ROLES:
         return page.render("signin.html", status_code=403, error=page.t("signin.researcher"))
-    load_session(request).sign_in(principal.key_id)
+    start_session(request, session, principal.key_id)
     return RedirectResponse(_home(principal), status_code=303)
 
 
 @router.post("/signout", dependencies=[Depends(check_csrf)])
-def sign_out(request: Request) -> Response:
-    load_session(request).sign_out()
+def sign_out(request: Request, session: SessionDep) -> Response:
+    end_session(request, session)
     return see_other(request, "/")
 
 

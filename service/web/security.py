@@ -1,10 +1,12 @@
 """The review page's session cookie, CSRF tokens, signed-in coordinator and security headers.
 
 The session is a cookie signed with itsdangerous (HttpOnly, SameSite=Lax, Secure over
-HTTPS, eight hours) holding a CSRF token and, once signed in, the public id of the API key
-used — never the key itself. Every request re-reads that key, so a revoked key signs its
-sessions out. The signing key is derived from the instance secret, so it is not the
-pseudonym key itself.
+HTTPS, eight hours) holding a CSRF token and, once signed in, a random session token —
+never the API key. The server keeps each signed-in session (the token's SHA-256, the key
+it signed in with, its expiry: :class:`service.models.SignedInSession`) and every request
+looks it up, so signing out, revoking the key or the session's expiry ends it at once,
+even for a copy of the old cookie. The signing key is derived from the instance secret,
+so it is not the pseudonym key itself.
 
 CSRF: synchronizer tokens. Every form carries ``csrf_token`` and every htmx request the
 ``X-CSRF-Token`` header (set once on ``<body hx-headers>``); a POST without the session's
@@ -17,14 +19,17 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import delete, or_
+from sqlalchemy.orm import Session
 
 from service.auth import ROLES, Principal
 from service.deps import SessionDep
-from service.models import ApiKey
+from service.models import ApiKey, SignedInSession, utcnow
 
 __all__ = [
     "CSRF_FIELD",
@@ -37,6 +42,8 @@ __all__ = [
     "check_csrf",
     "get_web_principal",
     "load_session",
+    "sign_in",
+    "sign_out",
     "store_session",
 ]
 
@@ -71,21 +78,53 @@ class WebSession:
     """The decoded session cookie; ``dirty`` when it must be (re)written."""
 
     csrf: str
-    key_id: str | None = None
+    token: str | None = None
+    """The signed-in session's token (its SHA-256 is the server-side row's key)."""
     dirty: bool = False
     fresh: bool = False
     """Created by this request: no earlier page can hold its CSRF token."""
 
-    def sign_in(self, key_id: str) -> None:
-        # A new token at sign-in: a token seen before signing in is worth nothing after.
+    def forget(self) -> None:
+        """Drop the token and take a new CSRF token (the cookie is rewritten)."""
         self.csrf = secrets.token_urlsafe(32)
-        self.key_id = key_id
+        self.token = None
         self.dirty = True
 
-    def sign_out(self) -> None:
-        self.csrf = secrets.token_urlsafe(32)
-        self.key_id = None
-        self.dirty = True
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def sign_in(request: Request, db: Session, key_id: str) -> None:
+    """Start a server-side session for ``key_id`` and put its token in the cookie."""
+    web = load_session(request)
+    # A new sign-in replaces the old session; expired sessions are cleared on the way.
+    stale = SignedInSession.expires_at <= utcnow()
+    if web.token is not None:
+        stale = or_(stale, SignedInSession.token_sha256 == _token_digest(web.token))
+    db.execute(delete(SignedInSession).where(stale))
+    token = secrets.token_urlsafe(32)
+    db.add(
+        SignedInSession(
+            token_sha256=_token_digest(token),
+            key_id=key_id,
+            expires_at=utcnow() + timedelta(seconds=SESSION_MAX_AGE),
+        )
+    )
+    db.commit()
+    web.forget()  # a CSRF token seen before signing in is worth nothing after
+    web.token = token
+
+
+def sign_out(request: Request, db: Session) -> None:
+    """End the session server-side: any copy of the cookie is signed out too."""
+    web = load_session(request)
+    if web.token is not None:
+        db.execute(
+            delete(SignedInSession).where(SignedInSession.token_sha256 == _token_digest(web.token))
+        )
+        db.commit()
+    web.forget()
 
 
 def _serializer(request: Request) -> URLSafeTimedSerializer:
@@ -107,10 +146,8 @@ def load_session(request: Request) -> WebSession:
         except BadSignature:  # also covers an expired signature
             data = None
         if isinstance(data, dict) and isinstance(data.get("csrf"), str):
-            key_id = data.get("key")
-            session = WebSession(
-                csrf=data["csrf"], key_id=key_id if isinstance(key_id, str) else None
-            )
+            token = data.get("session")
+            session = WebSession(csrf=data["csrf"], token=token if isinstance(token, str) else None)
     if session is None:
         session = WebSession(csrf=secrets.token_urlsafe(32), dirty=True, fresh=True)
     request.state.web_session = session
@@ -123,8 +160,8 @@ def store_session(request: Request, response: Response) -> None:
     if not isinstance(session, WebSession) or not session.dirty:
         return
     payload: dict[str, str] = {"csrf": session.csrf}
-    if session.key_id is not None:
-        payload["key"] = session.key_id
+    if session.token is not None:
+        payload["session"] = session.token
     response.set_cookie(
         SESSION_COOKIE,
         _serializer(request).dumps(payload),
@@ -139,11 +176,18 @@ def store_session(request: Request, response: Response) -> None:
 def get_web_principal(request: Request, session: SessionDep) -> Principal:
     """The signed-in coordinator (or admin); :class:`SignInRequiredError` otherwise."""
     web = load_session(request)
-    if web.key_id is None:
+    if web.token is None:
         raise SignInRequiredError
-    row = session.get(ApiKey, web.key_id)
-    if row is None or row.revoked_at is not None or row.role not in PAGE_ROLES:
-        web.sign_out()
+    signed_in = session.get(SignedInSession, _token_digest(web.token))
+    row = session.get(ApiKey, signed_in.key_id) if signed_in is not None else None
+    if (
+        signed_in is None
+        or signed_in.expires_at <= utcnow()
+        or row is None
+        or row.revoked_at is not None
+        or row.role not in PAGE_ROLES
+    ):
+        web.forget()
         raise SignInRequiredError
     role = next(r for r in ROLES if r == row.role)
     return Principal(key_id=row.id, role=role, programme_id=row.programme_id)
