@@ -114,4 +114,3 @@ def worker_command() -> None:
     """Run a match-run worker against the configured database, on any host (``marraine
     serve`` starts its own); SIGTERM hands its run back to the queue."""
     run_worker()
-

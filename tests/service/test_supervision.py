@@ -160,7 +160,11 @@ def test_a_killed_worker_is_reaped_and_replaced_and_its_run_finished(fault: Faul
 
     os.kill(victim, signal.SIGKILL)
     wait_for(lambda: gone(victim), "the dead worker to be reaped", deadline=10)
-    wait_for(lambda: fault.holder(run_id)[0] not in (victim_id,), "the run to leave the dead worker", deadline=10)
+    wait_for(
+        lambda: fault.holder(run_id)[0] not in (victim_id,),
+        "the run to leave the dead worker",
+        deadline=10,
+    )
     wait_for(lambda: len(server.workers()) == 2, "a replacement worker")
     assert server.status(run_id) in ("queued", "running")
 
