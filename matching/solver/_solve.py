@@ -66,7 +66,7 @@ def solve(
         from matching.solver._quotas import solve_cp_sat_over_all_pairs
 
         return solve_cp_sat_over_all_pairs(problem, config, pricer)
-    if method == "stable":
+    if method == "stable" or config.objective == "stable":
         if problem.quotas:
             raise RuleError("the stable method cannot honour quotas: use method 'auto'")
         from matching.solver._stable import solve_stable
