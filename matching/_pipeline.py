@@ -24,6 +24,7 @@ from matching._preferences import rank_table, scores_from_ranks
 from matching._runtime import match_settings
 from matching._stable_stage import (
     STABLE_PAIR,
+    Pool,
     StableInput,
     StableRun,
     solve_stable_stage,
@@ -211,7 +212,7 @@ def match(
                 _ranks(mentor_ranks, ids, "mentor_ranks"),
             )
             stable_run = solve_stable_stage(
-                StableInput(problem, config, programme, stage.scorer, ranks),
+                StableInput(problem, config, programme, stage.scorer, ranks, stage.pool),
                 _excluded_keys(locked_idx + forbidden_idx + previous_idx, len(ids.mentors)),
                 (mentee_frame, mentor_frame),
             )
@@ -275,6 +276,8 @@ class _Stage:
     min_score: float
     scorer: PairScorer | None = None
     pricer: ArcPricer | None = None
+    pool: Pool | None = None
+    """Each mentee's best mentors by block score (stable runs read first parts from it)."""
 
 
 def _score_with_programme(
@@ -331,7 +334,8 @@ def _score_with_programme(
         eligibility=eligibility,
         min_score=programme.min_score,
         scorer=scorer,
-        pricer=pricer,
+        pricer=None if stable else pricer,
+        pool=_pool(graph) if stable else None,
     )
 
 
@@ -582,6 +586,13 @@ def _locked_only(scan: CandidateScan, locked: list[tuple[int, int]]) -> Candidat
     return dataclasses.replace(
         scan.records, arc_mentee=pairs[:, 0], arc_mentor=pairs[:, 1], arc_score=score
     )
+
+
+def _pool(graph: CandidateGraph) -> Pool | None:
+    """The graph's pools when it has them (mentor, block score, bound left out)."""
+    if graph.pool_mentor is None or graph.pool_score is None or graph.pool_bound is None:
+        return None
+    return graph.pool_mentor, graph.pool_score, graph.pool_bound
 
 
 def _with_arcs(stage: _Stage, run: StableRun) -> _Stage:

@@ -15,10 +15,13 @@ counts the pairs that block a matching, checked exactly.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 from numpy.typing import NDArray
 
-from matching.candidates import BLOCK_TOLERANCE
+from matching.candidates import BLOCK_TOLERANCE, SCAN_THREADS
+from matching.features._base import is_member
 from matching.scoring import SCORE_CHUNK_ENTRIES, PairScorer
 from matching.solver._stable import ListPart, Matched, Proposing, Thresholds
 
@@ -49,6 +52,11 @@ class ScoredLists:
         ``mentees`` or ``mentors``: whose lists these are.
     first_part
         Entries in a proposer's first part; each later part is twice the last.
+    pool
+        Mentee proposers only: each mentee's best mentors by block score and the best
+        block score left out (:attr:`matching.candidates.CandidateGraph.pool_mentor`,
+        ``pool_score``, ``pool_bound``; forbidden and previous pairs left out). First
+        parts are read from it instead of scoring the rows again, where it decides them.
     """
 
     def __init__(
@@ -59,7 +67,9 @@ class ScoredLists:
         mentor_scorer: PairScorer | None = None,
         proposing: Proposing = "mentees",
         first_part: int = 20,
+        pool: tuple[NDArray[np.int32], NDArray[np.float32], NDArray[np.float32]] | None = None,
     ) -> None:
+        self._pool = pool if proposing == "mentees" else None
         self._scorer = scorer
         self._mentor_scorer = mentor_scorer
         self._proposing = proposing
@@ -97,6 +107,14 @@ class ScoredLists:
         """The next part of each proposer's list (or her list reported complete)."""
         parts: list[ListPart] = []
         waiting = np.asarray(proposers, np.int64)
+        if self._pool is not None:
+            fresh = waiting[np.isposinf(self._cursor_value[waiting])]
+            if fresh.size:
+                part = self._pool_part(fresh)
+                parts.append(part)
+                waiting = np.setdiff1d(waiting, np.concatenate([part.proposer, part.complete]))
+                # Rows whose pool decided nothing are scored whole below; rows whose pool
+                # held only entries not acceptable exactly moved on and are asked again.
         while waiting.size:
             step = max(1, SCORE_CHUNK_ENTRIES // max(self.n_receivers, 1))
             found = [self._next_part(waiting[i : i + step]) for i in range(0, waiting.size, step)]
@@ -133,7 +151,42 @@ class ScoredLists:
         row, col = np.nonzero(near)
         score, ok, value, other = self._exact(rows[row], col)
         sure = value >= threshold[row] - slack
-        row, col, score, ok, value, other = (a[sure] for a in (row, col, score, ok, value, other))
+        entries = (row[sure], col[sure], score[sure], ok[sure], value[sure], other[sure])
+        return self._handed(rows, entries, ~np.isfinite(threshold))
+
+    def _pool_part(self, rows: IntArray) -> ListPart:
+        """First parts read from the pools: entries that rank, exactly, above every
+        entry left out of the pool (its bound plus the block error) and above the
+        part's threshold."""
+        assert self._pool is not None
+        cols, vals, bound = (a[rows] for a in self._pool)
+        values = vals.astype(np.float64)
+        min_score = self._scorer.programme.min_score
+        if min_score > 0.0:
+            values[values < min_score - self.slack] = -np.inf
+        slack = self.slack
+        threshold = _kth_largest(values, self._size[rows])
+        near = np.isfinite(values)
+        with np.errstate(invalid="ignore"):
+            near &= values >= (threshold - 2 * slack)[:, None]
+        row, slot = np.nonzero(near)
+        col = cols[row, slot].astype(np.int64)
+        score, ok, value, other = self._exact(rows[row], col)
+        outside = bound.astype(np.float64)[row] + slack
+        sure = (value >= threshold[row] - slack) & (value > outside)
+        complete = ~np.isfinite(threshold) & ~np.isfinite(bound)
+        return self._handed(rows, (row[sure], col[sure], score[sure], ok[sure], value[sure], other[sure]), complete)
+
+    def _handed(
+        self,
+        rows: IntArray,
+        entries: tuple[IntArray, IntArray, FloatArray, BoolArray, FloatArray, FloatArray],
+        complete: BoolArray,
+    ) -> ListPart:
+        """Sort the entries decided for ``rows`` (row position, receiver, score,
+        acceptable, proposer's value, receiver's value), move the cursors past them and
+        hand over the acceptable ones."""
+        row, col, score, ok, value, other = entries
         order = np.lexsort((col, -value, row))
         row, col, score, ok, value, other = (a[order] for a in (row, col, score, ok, value, other))
         last = np.ones(row.size, dtype=bool)
@@ -142,8 +195,7 @@ class ScoredLists:
         self._cursor_value[moved] = value[last]
         self._cursor_tie[moved] = col[last]
         self._size[moved] *= 2
-        complete = rows[~np.isfinite(threshold)]
-        return ListPart(rows[row[ok]], col[ok], score[ok], value[ok], other[ok], complete)
+        return ListPart(rows[row[ok]], col[ok], score[ok], value[ok], other[ok], rows[complete])
 
     def _proposer_block(self, rows: IntArray) -> FloatArray:
         """(rows, receivers) block values of the proposers' ranking, -inf where the pair is
@@ -174,6 +226,7 @@ class ScoredLists:
             (proposer, receiver) if self._proposing == "mentees" else (receiver, proposer)
         )
         score, ok = self._scorer.exact_pairs(mentee, mentor)
+        ok &= ~is_member(mentee * self._m + mentor, self._excluded)
         theirs = self._mentor_value(mentee, mentor, score)
         if self._proposing == "mentees":
             return score, ok, score, theirs
@@ -200,11 +253,14 @@ class ScoredLists:
         worst = Thresholds.of(held, demand, seats, self._n, self._m)
         held_keys = np.sort(mentee * self._m + mentor)
         step = max(1, SCORE_CHUNK_ENTRIES // max(self._m, 1))
-        found = 0
-        for start in range(0, self._n, step):
-            rows = np.arange(start, min(start + step, self._n), dtype=np.int64)
-            found += self._block_blocking(rows, worst, held_keys)
-        return found
+        chunks = [
+            np.arange(start, min(start + step, self._n), dtype=np.int64)
+            for start in range(0, self._n, step)
+        ]
+        # Two threads, as the candidate scan: numpy releases the GIL on block work.
+        with ThreadPoolExecutor(SCAN_THREADS) as executor:
+            found = executor.map(lambda rows: self._block_blocking(rows, worst, held_keys), chunks)
+            return sum(found)
 
     def _block_blocking(self, rows: IntArray, worst: Thresholds, held_keys: IntArray) -> int:
         """Blocking pairs among the mentees ``rows``: loose by block scores, then exact."""

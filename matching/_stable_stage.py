@@ -23,10 +23,13 @@ from matching.scoring import PairScorer
 from matching.solver._problem import AssignmentProblem, AssignmentSolution, SolverConfig
 from matching.solver._stable import ArcLists, PreferenceLists, solve_stable
 
-__all__ = ["STABLE_PAIR", "StableInput", "StableRun", "solve_stable_stage"]
+__all__ = ["STABLE_PAIR", "Pool", "StableInput", "StableRun", "solve_stable_stage"]
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
+
+Pool = tuple[NDArray[np.int32], NDArray[np.float32], NDArray[np.float32]]
+"""Each mentee's best mentors by block score, their scores and the best left out."""
 
 STABLE_PAIR = "stable: both ranked each other higher than any available alternative"
 """What stability means for a pair, first in its ``why``."""
@@ -43,6 +46,8 @@ class StableInput:
     """The fitted criteria scorer; None when the scores came from a table."""
     ranks: tuple[RankTable | None, RankTable | None]
     """(mentee ranks, mentor ranks)."""
+    pool: Pool | None = None
+    """The candidate scan's pools, for the first parts of the mentees' lists."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,7 @@ def solve_stable_stage(
             mentor_scorer=mentor_scorer,
             proposing=proposing,
             first_part=programme.solver.top_k,
+            pool=given.pool,
         )
         solution = solve_stable(problem, given.config, lists, proposing)
         mentee, mentor, score = (

@@ -150,6 +150,12 @@ class Proposals:
     listed_score: FloatArray
 
 
+EXTEND_BATCH = 256
+"""Proposers whose lists ran out are extended together once this many wait (or when no
+one else can propose): scoring rows in batches costs far less per row, and when a list
+is extended does not change the outcome."""
+
+
 def deferred_acceptance(lists: PreferenceLists, quota: IntArray, capacity: IntArray) -> Proposals:
     """Proposer-optimal stable matching, proposing in vectorised rounds.
 
@@ -164,24 +170,21 @@ def deferred_acceptance(lists: PreferenceLists, quota: IntArray, capacity: IntAr
     """
     n = lists.n_proposers
     quota = np.asarray(quota, np.int64)
-    seats = np.asarray(capacity, np.int64)
     pool = _Pool()
     short = quota.copy()
     next_pos = np.zeros(n, np.int64)
     end = np.zeros(n, np.int64)
     complete = np.zeros(n, dtype=bool)
-    held = np.zeros(0, np.int64)
+    seats = _Seats(np.asarray(capacity, np.int64))
     rounds = proposals = 0
-    touched = np.zeros(lists.n_receivers, dtype=bool)
     while True:
-        need = np.flatnonzero((short > 0) & (next_pos == end) & ~complete)
-        if need.size:
-            _extend(lists, need, pool, next_pos, end, complete)
         wants = np.minimum(short, end - next_pos)
         proposers = np.flatnonzero(wants > 0)
+        need = np.flatnonzero((short > 0) & (next_pos == end) & ~complete)
+        if need.size and (proposers.size == 0 or need.size >= EXTEND_BATCH):
+            _extend(lists, need, pool, next_pos, end, complete)
+            continue
         if proposers.size == 0:
-            if need.size:
-                continue  # some lists just ended: ask the others again
             break
         rounds += 1
         counts = wants[proposers]
@@ -190,22 +193,9 @@ def deferred_acceptance(lists: PreferenceLists, quota: IntArray, capacity: IntAr
         proposals += new.size
         next_pos[proposers] += counts
         short[proposers] -= counts
-        # Only the receivers proposed to this round can reject anyone.
-        held = np.concatenate([held, new])
-        touched[pool.receiver[new]] = True
-        contested = touched[pool.receiver[held]]
-        touched[pool.receiver[new]] = False
-        settled, pending = held[~contested], held[contested]
-        # By receiver, then her preference (value high first, ties: lower proposer).
-        order = np.lexsort(
-            (pool.proposer[pending], -pool.receiver_value[pending], pool.receiver[pending])
-        )
-        pending = pending[order]
-        owner = pool.receiver[pending]
-        kept = rank_in_runs(owner) < seats[owner]
-        np.add.at(short, pool.proposer[pending[~kept]], 1)
-        held = np.concatenate([settled, pending[kept]])
-    held = np.sort(held)
+        rejected = seats.receive(new, pool)
+        np.add.at(short, pool.proposer[rejected], 1)
+    held = np.sort(seats.held)
     size = pool.size
     return Proposals(
         matched=Matched(
@@ -222,6 +212,56 @@ def deferred_acceptance(lists: PreferenceLists, quota: IntArray, capacity: IntAr
         listed_receiver=pool.receiver[:size].copy(),
         listed_score=pool.score[:size].copy(),
     )
+
+
+class _Seats:
+    """The proposals each receiver holds, and her bar: the worst one she holds when she
+    is full (a proposal below it is rejected without sorting)."""
+
+    def __init__(self, capacity: IntArray) -> None:
+        self.capacity = capacity
+        self.held = np.zeros(0, np.int64)
+        """Pool positions of the held proposals."""
+        self.held_receiver = np.zeros(0, np.int64)
+        self.count = np.zeros(capacity.size, np.int64)
+        self.bar_value = np.full(capacity.size, -np.inf)
+        self.bar_proposer = np.full(capacity.size, np.iinfo(np.int64).max)
+        self._touched = np.zeros(capacity.size, dtype=bool)
+
+    def receive(self, new: IntArray, pool: _Pool) -> IntArray:
+        """Hold the best of the held and ``new`` proposals; returns the rejected ones."""
+        receiver, value = pool.receiver[new], pool.receiver_value[new]
+        bar, tie = self.bar_value[receiver], self.bar_proposer[receiver]
+        full = self.count[receiver] >= self.capacity[receiver]
+        # Ties go to the lower proposer: an equal value from a higher one is below the bar.
+        below = full & ((value < bar) | ((value == bar) & (pool.proposer[new] > tie)))
+        refused, new = new[below], new[~below]
+        if new.size == 0:
+            return refused
+        touched = self._touched
+        touched[pool.receiver[new]] = True
+        contested = touched[self.held_receiver]
+        touched[pool.receiver[new]] = False
+        pending = np.concatenate([self.held[contested], new])
+        order = np.lexsort(
+            (pool.proposer[pending], -pool.receiver_value[pending], pool.receiver[pending])
+        )
+        pending = pending[order]
+        owner = pool.receiver[pending]
+        kept = rank_in_runs(owner) < self.capacity[owner]
+        stays = pending[kept]
+        self.held = np.concatenate([self.held[~contested], stays])
+        self.held_receiver = np.concatenate([self.held_receiver[~contested], owner[kept]])
+        # Bars of the receivers that changed: the last kept of each (their worst).
+        changed = np.unique(owner)
+        self.count[changed] = 0
+        np.add.at(self.count, owner[kept], 1)
+        last = np.ones(stays.size, dtype=bool)
+        last[:-1] = owner[kept][1:] != owner[kept][:-1]
+        worst = stays[last]
+        self.bar_value[pool.receiver[worst]] = pool.receiver_value[worst]
+        self.bar_proposer[pool.receiver[worst]] = pool.proposer[worst]
+        return np.concatenate([refused, pending[~kept]])
 
 
 def _extend(
