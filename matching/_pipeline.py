@@ -309,6 +309,7 @@ def _score_with_programme(
             forbidden=forbidden,
             previous=previous,
             block_size=programme.solver.block_size,
+            per_mentor=0 if stable else None,  # the lists are the mentees' own
             progress=clock.within("score"),
         )
     if stable:
