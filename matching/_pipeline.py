@@ -20,7 +20,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from matching import explain
-from matching._preferences import rank_table, scores_from_ranks
+from matching._preferences import RankTable, rank_table, scores_from_ranks
 from matching._runtime import match_settings
 from matching._stable_stage import (
     STABLE_PAIR,
@@ -33,7 +33,6 @@ from matching._table_scores import TablePricer, candidate_mask, table_arcs
 from matching._version import VERSION
 from matching.candidates import CandidateGraph, CandidatePricer, CandidateScan, scan_candidates
 from matching.defaults import default_programme
-from matching._preferences import RankTable
 from matching.errors import InputError, InputErrors, RuleError
 from matching.features import check_participants
 from matching.model import Mentee, Mentor, Objective, Programme, participants_frame

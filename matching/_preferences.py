@@ -32,7 +32,14 @@ from matching._io_tables import MAX_PROBLEMS, RawTable, raise_problems, read_tab
 from matching.errors import InputError, Problem
 from matching.solver._stable import ArcLists, Proposing, oriented_lists
 
-__all__ = ["RANK_COLUMNS", "RankTable", "rank_table", "ranked_lists", "read_ranks", "scores_from_ranks"]
+__all__ = [
+    "RANK_COLUMNS",
+    "RankTable",
+    "rank_table",
+    "ranked_lists",
+    "read_ranks",
+    "scores_from_ranks",
+]
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -62,7 +69,10 @@ def read_ranks(
     for column in RANK_COLUMNS:
         if column not in table.frame.columns:
             raise InputError(
-                f"there is no '{column}' column", file=table.file, row=table.header_row, column=column
+                f"there is no '{column}' column",
+                file=table.file,
+                row=table.header_row,
+                column=column,
             )
     frame = table.frame
     known = {"mentee_id": set(map(str, mentee_ids)), "mentor_id": set(map(str, mentor_ids))}

@@ -76,7 +76,9 @@ class ScoredLists:
         self._n, self._m = int(scorer.n_mentees_), int(scorer.n_mentors_)
         self._excluded = np.asarray(excluded, np.int64)
         mentee_major = self._excluded
-        mentor_major = np.sort((mentee_major % max(self._m, 1)) * self._n + mentee_major // max(self._m, 1))
+        mentor_major = np.sort(
+            (mentee_major % max(self._m, 1)) * self._n + mentee_major // max(self._m, 1)
+        )
         self._excluded_rows = mentee_major if proposing == "mentees" else mentor_major
         weights = [float(np.sum(scorer.weights_))]
         if mentor_scorer is not None:
@@ -135,12 +137,16 @@ class ScoredLists:
         # Entries already handed over are those ranked before the cursor: certain above
         # the band, decided exactly inside it.
         with np.errstate(invalid="ignore"):
-            band = (values >= cursor_value[:, None] - slack) & (values <= cursor_value[:, None] + slack)
+            band = (values >= cursor_value[:, None] - slack) & (
+                values <= cursor_value[:, None] + slack
+            )
             values[values > cursor_value[:, None] + slack] = -np.inf
         row, col = np.nonzero(band)
         if row.size:
             _, _, value, _ = self._exact(rows[row], col)
-            listed = (value > cursor_value[row]) | ((value == cursor_value[row]) & (col <= cursor_tie[row]))
+            listed = (value > cursor_value[row]) | (
+                (value == cursor_value[row]) & (col <= cursor_tie[row])
+            )
             values[row[listed], col[listed]] = -np.inf
         threshold = _kth_largest(values, self._size[rows])
         # Every entry left out scores below threshold - 2 slack by block, so below
@@ -175,7 +181,9 @@ class ScoredLists:
         outside = bound.astype(np.float64)[row] + slack
         sure = (value >= threshold[row] - slack) & (value > outside)
         complete = ~np.isfinite(threshold) & ~np.isfinite(bound)
-        return self._handed(rows, (row[sure], col[sure], score[sure], ok[sure], value[sure], other[sure]), complete)
+        return self._handed(
+            rows, (row[sure], col[sure], score[sure], ok[sure], value[sure], other[sure]), complete
+        )
 
     def _handed(
         self,
@@ -188,7 +196,8 @@ class ScoredLists:
         hand over the acceptable ones."""
         row, col, score, ok, value, other = entries
         order = np.lexsort((col, -value, row))
-        row, col, score, ok, value, other = (a[order] for a in (row, col, score, ok, value, other))
+        row, col, score, ok = row[order], col[order], score[order], ok[order]
+        value, other = value[order], other[order]
         last = np.ones(row.size, dtype=bool)
         last[:-1] = row[1:] != row[:-1]
         moved = rows[row[last]]
@@ -266,7 +275,9 @@ class ScoredLists:
         """Blocking pairs among the mentees ``rows``: loose by block scores, then exact."""
         block = self._scorer.score_block(rows)
         score = block.score
-        theirs = score if self._mentor_scorer is None else self._mentor_scorer.score_block(rows).score
+        theirs = (
+            score if self._mentor_scorer is None else self._mentor_scorer.score_block(rows).score
+        )
         acceptable = block.rule_allowed & ~_rows_mask(self._excluded, rows, self._m)
         acceptable &= ~_rows_mask(held_keys, rows, self._m)
         min_score = self._scorer.programme.min_score

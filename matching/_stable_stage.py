@@ -92,9 +92,7 @@ def solve_stable_stage(
         )
         return StableRun(solution, *_with_locked(problem, mentee, mentor, score), None)
     mentee, mentor, score = _acceptable(given, excluded)
-    mentor_value = (
-        None if mentor_scorer is None else mentor_scorer.exact_pairs(mentee, mentor)[0]
-    )
+    mentor_value = None if mentor_scorer is None else mentor_scorer.exact_pairs(mentee, mentor)[0]
     arc_lists = ranked_lists(
         problem.n_mentees,
         problem.n_mentors,

@@ -157,10 +157,10 @@ def match_files(
             else None
         )
         mentee_ids, mentor_ids = mentee_frame["id"].tolist(), mentor_frame["id"].tolist()
-        ranks = {
-            name: read_ranks(path, mentee_ids, mentor_ids) if path else None
-            for name, path in (("mentee_ranks", mentee_ranks), ("mentor_ranks", mentor_ranks))
-        }
+        mentee_rank_frame, mentor_rank_frame = (
+            read_ranks(path, mentee_ids, mentor_ids) if path else None
+            for path in (mentee_ranks, mentor_ranks)
+        )
         pairs = {
             name: read_pairs(path) if path else []
             for name, path in (("locked", locked), ("forbidden", forbidden), ("previous", previous))
@@ -173,8 +173,9 @@ def match_files(
                 scores=score_frame,
                 objective=objective,
                 progress=report,
+                mentee_ranks=mentee_rank_frame,
+                mentor_ranks=mentor_rank_frame,
                 **pairs,
-                **ranks,
             )
             written = write_result(result, out)
     _print_summary(result, written)

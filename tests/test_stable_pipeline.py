@@ -73,7 +73,8 @@ def test_score_table_with_popular_mentors_is_stable_over_every_pair() -> None:
     result = matching.match(mentees, mentors, scores=scores, objective="stable")
     summary = result.summary
     assert (summary.blocking_pairs, summary.pairs_checked) == (0, 1000 * 150)
-    assert summary.objective == "stable" and summary.method == "stable"
+    assert summary.objective == "stable"
+    assert summary.method == "stable"
     assert blocking_pairs(result, scores, mentees, mentors).empty
     mentee = pd.Index(mentees["id"]).get_indexer(scores["mentee_id"])
     mentor = pd.Index(mentors["id"]).get_indexer(scores["mentor_id"])
@@ -272,7 +273,9 @@ def _ranks_programme(proposing: str) -> Programme:
     return Programme.from_dict(data)
 
 
-def _scores_of(ranks: dict[tuple[int, int], int], mentees: list[str], mentors: list[str]) -> pd.DataFrame:
+def _scores_of(
+    ranks: dict[tuple[int, int], int], mentees: list[str], mentors: list[str]
+) -> pd.DataFrame:
     rows = [(mentees[i], mentors[j], 1.0 / r) for (i, j), r in ranks.items()]
     return pd.DataFrame(rows, columns=["mentee_id", "mentor_id", "score"])
 
@@ -292,7 +295,8 @@ def test_ranks_alone_need_no_programme_and_explain_the_unmatched() -> None:
     assert _pairs(result) == {("a", "X"), ("c", "Y")}
     assert result.summary.objective == "stable"
     (left,) = result.unmatched
-    assert left.mentee_id == "b" and left.reason == "capacity_exhausted"
+    assert left.mentee_id == "b"
+    assert left.reason == "capacity_exhausted"
     assert "every mentor she ranked (2 acceptable) is full with mentees they prefer" in left.detail
     assert all(p.why.startswith("stable: both ranked each other higher") for p in result.pairs)
 
@@ -307,7 +311,8 @@ def test_ranks_with_another_objective_or_bad_rows_are_refused() -> None:
         broken = ranks.assign(**{column: [bad]})
         with pytest.raises(InputError) as caught:
             matching.match(mentees, mentors, mentee_ranks=broken)
-        assert caught.value.column == column and caught.value.row == 0
+        assert caught.value.column == column
+        assert caught.value.row == 0
         assert "nobody" not in str(caught.value)
     twice = pd.concat([ranks, ranks])
     with pytest.raises(InputError, match="ranked twice"):

@@ -235,7 +235,8 @@ class _Seats:
         full = self.count[receiver] >= self.capacity[receiver]
         # Ties go to the lower proposer: an equal value from a higher one is below the bar.
         below = full & ((value < bar) | ((value == bar) & (pool.proposer[new] > tie)))
-        refused, new = new[below], new[~below]
+        refused: IntArray = new[below]
+        new = new[~below]
         if new.size == 0:
             return refused
         touched = self._touched

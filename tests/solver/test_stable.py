@@ -41,7 +41,8 @@ def _run(instance: dict[str, object], proposing: str) -> set[tuple[int, int]]:
     mentor = np.array([j for _, j in pairs], dtype=np.int64)
     mine = instance["mentee_value"]
     theirs = instance["mentor_value"]
-    assert isinstance(mine, dict) and isinstance(theirs, dict)
+    assert isinstance(mine, dict)
+    assert isinstance(theirs, dict)
     held = stable_matching(
         mentee,
         mentor,
