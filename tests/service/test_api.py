@@ -200,6 +200,45 @@ def test_stateless_match_answers_like_the_engine(api: Api) -> None:
     assert response.json()["detail"][0]["type"] == "input_error"
 
 
+@SQLITE_ONLY
+def test_stateless_stable_match_from_ranked_choices(api: Api) -> None:
+    mentees = [{"id": "a"}, {"id": "b"}, {"id": "c"}]
+    mentors = [{"id": "x", "capacity": 1}, {"id": "y", "capacity": 1}]
+    wishes = [("a", "x", 1), ("b", "x", 1), ("b", "y", 2), ("c", "x", 1), ("c", "y", 2)]
+    choices = [("a", "x", 1), ("b", "x", 2), ("c", "x", 3), ("b", "y", 2), ("c", "y", 1)]
+
+    def ranks(rows: list[tuple[str, str, int]]) -> list[dict[str, Any]]:
+        return [{"mentee_id": i, "mentor_id": j, "rank": r} for i, j, r in rows]
+
+    body = {
+        "mentees": mentees,
+        "mentors": mentors,
+        "mentee_ranks": ranks(wishes),
+        "mentor_ranks": ranks(choices),
+    }
+    response = api.client.post("/v1/match", json=body, headers=api.auth())
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert {(p["mentee_id"], p["mentor_id"]) for p in answer["pairs"]} == {("a", "x"), ("c", "y")}
+    summary = answer["summary"]
+    assert (summary["objective"], summary["blocking_pairs"], summary["pairs_checked"]) == (
+        "stable",
+        0,
+        6,
+    )
+    assert answer["unmatched"][0]["detail"].startswith("every mentor she ranked")
+    unknown = {**body, "mentor_ranks": ranks([*choices, ("a", "nobody", 1)])}
+    response = api.client.post("/v1/match", json=unknown, headers=api.auth())
+    assert response.status_code == 422
+    problem = response.json()["detail"][0]
+    assert problem["loc"][:2] == ["body", "mentor_ranks"]
+    assert "nobody" not in response.text
+    other = {**body, "objective": "total"}
+    response = api.client.post("/v1/match", json=other, headers=api.auth())
+    assert response.status_code == 422
+    assert "stable" in response.json()["detail"][0]["msg"]
+
+
 def test_idempotency_key_returns_the_same_run(api: Api) -> None:
     programme_id = api.programme()
     url = f"/v1/programmes/{programme_id}/runs"
