@@ -87,7 +87,7 @@ def _ranks(ranks: list[RankIn] | None) -> pd.DataFrame | None:
     return pd.DataFrame.from_records(rows, columns=["mentee_id", "mentor_id", "rank"])
 
 
-def _location(error: InputError, body: MatchIn) -> list[str | int]:
+def _location(error: InputError, body: MatchIn) -> list[str]:
     """Where an engine input error points: a rank list's (``mentee_ranks: ...``) or the body."""
     for name in ("mentee_ranks", "mentor_ranks"):
         if error.problem.reason.startswith(f"{name}:") and getattr(body, name) is not None:
