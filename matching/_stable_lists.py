@@ -53,10 +53,11 @@ class ScoredLists:
     first_part
         Entries in a proposer's first part; each later part is twice the last.
     pool
-        Mentee proposers only: each mentee's best mentors by block score and the best
-        block score left out (:attr:`matching.candidates.CandidateGraph.pool_mentor`,
-        ``pool_score``, ``pool_bound``; forbidden and previous pairs left out). First
-        parts are read from it instead of scoring the rows again, where it decides them.
+        Each mentee's best mentors by block score and the best block score left out
+        (:attr:`matching.candidates.CandidateGraph.pool_mentor`, ``pool_score``,
+        ``pool_bound``; forbidden and previous pairs left out). Mentees' first parts are
+        read from it instead of scoring their rows again, where it decides them; the
+        check reads it for every mentee whose worst partner scores above her bound.
     """
 
     def __init__(
@@ -70,6 +71,7 @@ class ScoredLists:
         pool: tuple[NDArray[np.int32], NDArray[np.float32], NDArray[np.float32]] | None = None,
     ) -> None:
         self._pool = pool if proposing == "mentees" else None
+        self._check_pool = pool
         self._scorer = scorer
         self._mentor_scorer = mentor_scorer
         self._proposing = proposing
@@ -261,15 +263,42 @@ class ScoredLists:
         held = Matched(mentee, mentor, matched.score, mentee_value, mentor_value)
         worst = Thresholds.of(held, demand, seats, self._n, self._m)
         held_keys = np.sort(mentee * self._m + mentor)
+        found = 0
+        dense = np.arange(self._n, dtype=np.int64)
+        if self._check_pool is not None:
+            # A mentor left out of mentee i's pool scores at most her bound (block), so
+            # it cannot block when the bound is below her worst partner: her pool decides.
+            bound = self._check_pool[2].astype(np.float64)
+            decided = bound + 2 * self.slack < worst.proposer_value
+            found += self._pool_blocking(np.flatnonzero(decided), worst, held_keys)
+            dense = np.flatnonzero(~decided)
         step = max(1, SCORE_CHUNK_ENTRIES // max(self._m, 1))
-        chunks = [
-            np.arange(start, min(start + step, self._n), dtype=np.int64)
-            for start in range(0, self._n, step)
-        ]
+        chunks = [dense[start : start + step] for start in range(0, dense.size, step)]
         # Two threads, as the candidate scan: numpy releases the GIL on block work.
         with ThreadPoolExecutor(SCAN_THREADS) as executor:
-            found = executor.map(lambda rows: self._block_blocking(rows, worst, held_keys), chunks)
-            return sum(found)
+            counts = executor.map(lambda rows: self._block_blocking(rows, worst, held_keys), chunks)
+            return found + sum(counts)
+
+    def _pool_blocking(self, rows: IntArray, worst: Thresholds, held_keys: IntArray) -> int:
+        """Blocking pairs of the mentees ``rows`` among their pool entries."""
+        assert self._check_pool is not None
+        cols, vals, _ = (a[rows] for a in self._check_pool)
+        values = vals.astype(np.float64)
+        slack = self.slack
+        near = np.isfinite(values) & (values >= (worst.proposer_value[rows] - slack)[:, None])
+        if self._mentor_scorer is None:  # the mentors rank by the same block scores
+            near &= values >= worst.receiver_value[cols] - slack
+        min_score = self._scorer.programme.min_score
+        if min_score > 0.0:
+            near &= values >= min_score - slack
+        row, slot = np.nonzero(near)
+        mentee, mentor = rows[row], cols[row, slot].astype(np.int64)
+        key = mentee * self._m + mentor
+        fresh = ~is_member(key, held_keys) & ~is_member(key, self._excluded)
+        mentee, mentor = mentee[fresh], mentor[fresh]
+        exact, ok = self._scorer.exact_pairs(mentee, mentor)
+        mentor_value = self._mentor_value(mentee, mentor, exact)
+        return int(np.count_nonzero(ok & worst.blocks(mentee, mentor, exact, mentor_value)))
 
     def _block_blocking(self, rows: IntArray, worst: Thresholds, held_keys: IntArray) -> int:
         """Blocking pairs among the mentees ``rows``: loose by block scores, then exact."""
