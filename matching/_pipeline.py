@@ -35,7 +35,14 @@ from matching.candidates import CandidateGraph, CandidatePricer, CandidateScan, 
 from matching.defaults import default_programme
 from matching.errors import InputError, InputErrors, RuleError
 from matching.features import check_participants
-from matching.model import Mentee, Mentor, Objective, Programme, participants_frame
+from matching.model import (
+    Mentee,
+    Mentor,
+    Objective,
+    Programme,
+    StableOptions,
+    participants_frame,
+)
 from matching.result import (
     Alternative,
     MatchResult,
@@ -244,7 +251,10 @@ def match(
         pairs=solution.matched,
         criteria=stage.criteria,
         seconds=round(seconds, 4),
-        config_sha256=programme.sha256() if scores is None else _scores_sha256(programme, scores),
+        config_sha256=_with_ranks(
+            programme.sha256() if scores is None else _scores_sha256(programme, scores),
+            (mentee_ranks, mentor_ranks),
+        ),
         version=VERSION,
         min_score=float(solution.score.min()) if solution.matched else None,
         mean_score=float(solution.score.mean()) if solution.matched else None,
@@ -518,8 +528,26 @@ def _quotas(programme: Programme, mentees: pd.DataFrame) -> tuple[QuotaConstrain
 def _scores_sha256(programme: Programme, scores: pd.DataFrame) -> str:
     """Hash identifying a scores-based run: the solver options plus the score table."""
     digest = hashlib.sha256(programme.solver.model_dump_json().encode())
+    if programme.stable != StableOptions():  # unchanged hashes for runs that set none
+        digest.update(programme.stable.model_dump_json().encode())
     hashed = pd.util.hash_pandas_object(scores[["mentee_id", "mentor_id", "score"]], index=False)
     digest.update(hashed.to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def _with_ranks(sha256: str, ranks: tuple[pd.DataFrame | None, pd.DataFrame | None]) -> str:
+    """The configuration hash, extended by the rank tables when there are any (and the
+    stable options, which a score table's hash leaves out)."""
+    if ranks == (None, None):
+        return sha256
+    digest = hashlib.sha256(sha256.encode())
+    for table in ranks:
+        digest.update(b"|")
+        if table is not None:
+            hashed = pd.util.hash_pandas_object(
+                table[["mentee_id", "mentor_id", "rank"]].astype(str), index=False
+            )
+            digest.update(hashed.to_numpy().tobytes())
     return digest.hexdigest()
 
 

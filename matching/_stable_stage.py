@@ -151,10 +151,11 @@ def _oriented(lists: ArcLists, proposing: str) -> tuple[IntArray, IntArray, Floa
 def _with_locked(
     problem: AssignmentProblem, mentee: IntArray, mentor: IntArray, score: FloatArray
 ) -> tuple[IntArray, IntArray, FloatArray]:
-    """These pairs plus the problem's locked pairs, in (mentee, mentor) order."""
+    """These pairs plus the problem's locked pairs (in no particular order: the
+    alternatives sort what they keep)."""
     locked = np.asarray(problem.arc_locked, dtype=bool)
-    all_mentee = np.concatenate([np.asarray(problem.arc_mentee, np.int64)[locked], mentee])
-    all_mentor = np.concatenate([np.asarray(problem.arc_mentor, np.int64)[locked], mentor])
-    all_score = np.concatenate([np.asarray(problem.arc_score, np.float64)[locked], score])
-    order = np.lexsort((all_mentor, all_mentee))
-    return all_mentee[order], all_mentor[order], all_score[order]
+    return (
+        np.concatenate([np.asarray(problem.arc_mentee, np.int64)[locked], mentee]),
+        np.concatenate([np.asarray(problem.arc_mentor, np.int64)[locked], mentor]),
+        np.concatenate([np.asarray(problem.arc_score, np.float64)[locked], score]),
+    )

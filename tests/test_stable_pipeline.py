@@ -11,9 +11,12 @@ from hypothesis import strategies as st
 
 import matching
 from matching import InputError, RuleError
+from matching._stable_lists import ScoredLists
+from matching.candidates import scan_candidates
 from matching.evaluation import blocking_pairs
 from matching.model import NumericCriterion, Programme, participants_frame
 from matching.scoring import PairScorer
+from matching.solver._stable import Matched
 from matching.synthetic import generate_cohort
 from tests.stable_oracles import all_stable_matchings, gale_shapley, side_optimal
 
@@ -332,3 +335,28 @@ def test_mentor_weights_must_name_criteria() -> None:
     data["stable"] = {"mentor_weights": {"nonexistent": 1.0}}
     with pytest.raises(matching.ConfigError, match="unknown criteria"):
         Programme.from_dict(data)
+
+
+def test_the_check_counts_the_pairs_that_block_a_broken_matching() -> None:
+    """The blocking-pair check is a real check: on a matching with pairs removed it finds
+    exactly the pairs an independent count over the dense scores finds."""
+    mentees, mentors, programme = _popular_cohort(200, 30, seed=11)
+    result = matching.match(mentees, mentors, programme, objective="stable")
+    _, scorer, mentee_frame, mentor_frame = _criteria_oracle(mentees, mentors, programme)
+    kept = matching.MatchResult(
+        result.pairs[::2], (), {}, (), result.summary
+    )  # every other pair dropped: free seats on both sides
+    expected = blocking_pairs(kept, scorer, mentee_frame, mentor_frame, tolerance=0.0)
+    index = (pd.Index(mentee_frame["id"]), pd.Index(mentor_frame["id"]))
+    mentee = index[0].get_indexer([p.mentee_id for p in kept.pairs]).astype(np.int64)
+    mentor = index[1].get_indexer([p.mentor_id for p in kept.pairs]).astype(np.int64)
+    score = np.array([p.score for p in kept.pairs])
+    held = Matched(mentee, mentor, score, score, score)
+    demand = mentee_frame["demand"].to_numpy(np.int64)
+    capacity = mentor_frame["capacity"].to_numpy(np.int64)
+    scan = scan_candidates(scorer, top_k=5)
+    pool = (scan.pool_mentor, scan.pool_score, scan.records.pool_bound)
+    none = np.zeros(0, np.int64)
+    for with_pool in (None, pool):
+        lists = ScoredLists(scorer, none, pool=with_pool)  # type: ignore[arg-type]
+        assert lists.count_blocking(held, demand, capacity) == len(expected) > 0
