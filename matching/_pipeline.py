@@ -538,7 +538,7 @@ def _scores_sha256(programme: Programme, scores: pd.DataFrame) -> str:
 def _with_ranks(sha256: str, ranks: tuple[pd.DataFrame | None, pd.DataFrame | None]) -> str:
     """The configuration hash, extended by the rank tables when there are any (and the
     stable options, which a score table's hash leaves out)."""
-    if ranks == (None, None):
+    if all(table is None for table in ranks):
         return sha256
     digest = hashlib.sha256(sha256.encode())
     for table in ranks:

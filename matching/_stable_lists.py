@@ -111,81 +111,77 @@ class ScoredLists:
         """The next part of each proposer's list (or her list reported complete)."""
         parts: list[ListPart] = []
         waiting = np.asarray(proposers, np.int64)
-        if self._pool is not None:
-            fresh = waiting[np.isposinf(self._cursor_value[waiting])]
-            if fresh.size:
-                part = self._pool_part(fresh)
-                parts.append(part)
-                waiting = np.setdiff1d(waiting, np.concatenate([part.proposer, part.complete]))
-                # Rows whose pool decided nothing are scored whole below; rows whose pool
-                # held only entries not acceptable exactly moved on and are asked again.
+        step = max(1, SCORE_CHUNK_ENTRIES // max(self.n_receivers, 1))
         while waiting.size:
-            step = max(1, SCORE_CHUNK_ENTRIES // max(self.n_receivers, 1))
-            found = [self._next_part(waiting[i : i + step]) for i in range(0, waiting.size, step)]
-            parts += found
+            dense = waiting
+            if self._pool is not None:
+                # The pools decide a row's next entries until her cursor reaches the best
+                # score left out of her pool; the rows they cannot decide are scored.
+                cols, vals = self._pool[0][waiting], self._pool[1][waiting]
+                bound = self._pool[2][waiting]
+                values = vals.astype(np.float64)
+                min_score = self._scorer.programme.min_score
+                if min_score > 0.0:
+                    values[values < min_score - self.slack] = -np.inf
+                part, decided = self._decide(waiting, values, cols, bound.astype(np.float64))
+                parts.append(part)
+                dense = waiting[~decided]
+            for i in range(0, dense.size, step):
+                rows = dense[i : i + step]
+                self.rows_scored += int(rows.size)
+                no_bound = np.full(rows.size, -np.inf)
+                parts.append(self._decide(rows, self._proposer_block(rows), None, no_bound)[0])
             # A part may hold only entries that turned out not acceptable exactly: such a
             # proposer's cursor moved on, so asking again makes progress.
-            got = np.concatenate([p.proposer for p in found])
-            done = np.concatenate([p.complete for p in found])
+            got = np.concatenate([p.proposer for p in parts])
+            done = np.concatenate([p.complete for p in parts])
             waiting = np.setdiff1d(waiting, np.concatenate([got, done]))
         return _joined(parts)
 
-    def _next_part(self, rows: IntArray) -> ListPart:
-        """Score ``rows`` whole and hand over each one's next entries."""
-        self.rows_scored += int(rows.size)
-        values = self._proposer_block(rows)
-        cursor_value, cursor_tie = self._cursor_value[rows], self._cursor_tie[rows]
+    def _decide(
+        self,
+        rows: IntArray,
+        values: FloatArray,
+        cols: NDArray[np.int32] | None,
+        bound: FloatArray,
+    ) -> tuple[ListPart, BoolArray]:
+        """The next entries of ``rows`` from block values (-inf: not acceptable) of the
+        receivers ``cols`` (every receiver, in order, when None), no receiver left out
+        scoring above ``bound`` by block; and which rows it decided (moved or complete).
+
+        Entries already handed over (ranked before the cursor) leave first: certain above
+        the band around it, decided exactly inside. Then every entry left behind scores
+        below the part's threshold - 2 slack by block, so below threshold - slack exactly:
+        those exactly at or above it, and above the bound plus slack, are next for sure.
+        """
         slack = self.slack
-        # Entries already handed over are those ranked before the cursor: certain above
-        # the band, decided exactly inside it.
+        cursor_value, cursor_tie = self._cursor_value[rows], self._cursor_tie[rows]
         with np.errstate(invalid="ignore"):
             band = (values >= cursor_value[:, None] - slack) & (
                 values <= cursor_value[:, None] + slack
             )
             values[values > cursor_value[:, None] + slack] = -np.inf
-        row, col = np.nonzero(band)
+        row, slot = np.nonzero(band)
         if row.size:
+            col = slot if cols is None else cols[row, slot].astype(np.int64)
             _, _, value, _ = self._exact(rows[row], col)
             listed = (value > cursor_value[row]) | (
                 (value == cursor_value[row]) & (col <= cursor_tie[row])
             )
-            values[row[listed], col[listed]] = -np.inf
+            values[row[listed], slot[listed]] = -np.inf
         threshold = _kth_largest(values, self._size[rows])
-        # Every entry left out scores below threshold - 2 slack by block, so below
-        # threshold - slack exactly: those exactly at or above it are certainly next.
         with np.errstate(invalid="ignore"):
             near = values >= (threshold - 2 * slack)[:, None]
         near &= np.isfinite(values)
-        row, col = np.nonzero(near)
-        score, ok, value, other = self._exact(rows[row], col)
-        sure = value >= threshold[row] - slack
-        entries = (row[sure], col[sure], score[sure], ok[sure], value[sure], other[sure])
-        return self._handed(rows, entries, ~np.isfinite(threshold))
-
-    def _pool_part(self, rows: IntArray) -> ListPart:
-        """First parts read from the pools: entries that rank, exactly, above every
-        entry left out of the pool (its bound plus the block error) and above the
-        part's threshold."""
-        assert self._pool is not None
-        cols, vals, bound = (a[rows] for a in self._pool)
-        values = vals.astype(np.float64)
-        min_score = self._scorer.programme.min_score
-        if min_score > 0.0:
-            values[values < min_score - self.slack] = -np.inf
-        slack = self.slack
-        threshold = _kth_largest(values, self._size[rows])
-        near = np.isfinite(values)
-        with np.errstate(invalid="ignore"):
-            near &= values >= (threshold - 2 * slack)[:, None]
         row, slot = np.nonzero(near)
-        col = cols[row, slot].astype(np.int64)
+        col = slot if cols is None else cols[row, slot].astype(np.int64)
         score, ok, value, other = self._exact(rows[row], col)
-        outside = bound.astype(np.float64)[row] + slack
-        sure = (value >= threshold[row] - slack) & (value > outside)
+        sure = (value >= threshold[row] - slack) & (value > bound[row] + slack)
         complete = ~np.isfinite(threshold) & ~np.isfinite(bound)
-        return self._handed(
-            rows, (row[sure], col[sure], score[sure], ok[sure], value[sure], other[sure]), complete
-        )
+        decided = complete.copy()
+        decided[row[sure]] = True
+        entries = (row[sure], col[sure], score[sure], ok[sure], value[sure], other[sure])
+        return self._handed(rows, entries, complete), decided
 
     def _handed(
         self,
@@ -197,7 +193,13 @@ class ScoredLists:
         acceptable, proposer's value, receiver's value), move the cursors past them and
         hand over the acceptable ones."""
         row, col, score, ok, value, other = entries
-        order = np.lexsort((col, -value, row))
+        # By row, then value (high first), then receiver: entries come in (row, receiver)
+        # order, so a stable sort by value, then one by row on unique keys, does it (and
+        # is several times faster than a three-key lexsort).
+        by_value = np.argsort(-value, kind="stable")
+        rank = np.empty(value.size, np.int64)
+        rank[by_value] = np.arange(value.size)
+        order = np.argsort(row * max(value.size, 1) + rank)
         row, col, score, ok = row[order], col[order], score[order], ok[order]
         value, other = value[order], other[order]
         last = np.ones(row.size, dtype=bool)

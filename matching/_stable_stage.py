@@ -75,7 +75,7 @@ def solve_stable_stage(
     proposing = programme.stable.proposing
     mentor_scorer = _mentor_scorer(programme, given.scorer, frames)
     lists: PreferenceLists
-    if given.scorer is not None and given.ranks == (None, None):
+    if given.scorer is not None and all(table is None for table in given.ranks):
         lists = ScoredLists(
             given.scorer,
             excluded,

@@ -254,9 +254,10 @@ class _Seats:
         self.held = np.concatenate([self.held[~contested], stays])
         self.held_receiver = np.concatenate([self.held_receiver[~contested], owner[kept]])
         # Bars of the receivers that changed: the last kept of each (their worst).
-        changed = np.unique(owner)
-        self.count[changed] = 0
-        np.add.at(self.count, owner[kept], 1)
+        first = np.ones(owner.size, dtype=bool)
+        first[1:] = owner[1:] != owner[:-1]
+        changed = owner[first]
+        self.count[changed] = np.bincount(owner[kept], minlength=self.count.size)[changed]
         last = np.ones(stays.size, dtype=bool)
         last[:-1] = owner[kept][1:] != owner[kept][:-1]
         worst = stays[last]
@@ -282,7 +283,12 @@ def _extend(
             raise RuntimeError("a preference list neither grew nor ended")  # a bug in lists
         return
     start = pool.append(part)
-    rows, first, count = np.unique(part.proposer, return_index=True, return_counts=True)
+    # The part is grouped by proposer: each run is one proposer's entries.
+    head = np.ones(part.proposer.size, dtype=bool)
+    head[1:] = part.proposer[1:] != part.proposer[:-1]
+    first = np.flatnonzero(head)
+    rows = part.proposer[first]
+    count = np.diff(np.append(first, part.proposer.size))
     next_pos[rows] = start + first
     end[rows] = start + first + count
     stuck = np.setdiff1d(need[~complete[need]], rows, assume_unique=True)
