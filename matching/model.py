@@ -463,7 +463,10 @@ class Programme(_Frozen):
 
     def canonical_json(self) -> str:
         """The configuration as canonical JSON (sorted keys), the input of :meth:`sha256`."""
-        return json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        data = self.model_dump(mode="json")
+        if self.stable == StableOptions():  # hashes of programmes from before it stay
+            del data["stable"]
+        return json.dumps(data, sort_keys=True, separators=(",", ":"))
 
     def sha256(self) -> str:
         """Hash of the canonical configuration: recorded with every result."""
