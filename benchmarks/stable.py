@@ -140,11 +140,12 @@ def _library(
     return record
 
 
-def _scale(n: int, m: int, budget: float) -> dict[str, Any]:
-    """``marraine demo --objective stable`` at scale, timed whole."""
+def _scale(n: int, m: int, budget: float, objective: str = "stable") -> dict[str, Any]:
+    """``marraine demo --objective ...`` at scale, timed whole, with the load average."""
+    load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         command = [_marraine(), "demo", "--mentees", str(n), "--mentors", str(m)]
-        command += ["--objective", "stable", "--out", tmp]
+        command += ["--objective", objective, "--out", tmp]
         measured = run_measured(
             command, timeout_seconds=budget, memory_bytes=12 * GIB, cwd=tmp, env=_env()
         )
@@ -154,6 +155,7 @@ def _scale(n: int, m: int, budget: float) -> dict[str, Any]:
             "status": measured.status,
             "process_seconds": round(measured.wall_seconds, 3),
             "peak_rss_bytes": measured.peak_rss_bytes,
+            "load_average_before": round(load, 2),
         }
         summary = Path(tmp) / "summary.json"
         if measured.status == "ok" and summary.exists():
@@ -173,6 +175,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--budget-seconds", type=float, default=600.0)
     parser.add_argument(
         "--no-library", action="store_true", help="leave the library out (no baseline venv)"
+    )
+    parser.add_argument(
+        "--no-reference", action="store_true", help="skip the coverage run at scale"
     )
     parser.add_argument("--name", default="stable")
     parser.add_argument("--out-dir", type=Path, default=RESULTS)
@@ -216,6 +221,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         )
         _print_row(rows[-1])
     scale = _scale(*_size(args.scale), args.budget_seconds) if args.scale else None
+    # The flow path's default objective on the same cohort, right after: on a shared
+    # machine, the ratio is what compares.
+    reference = (
+        _scale(*_size(args.scale), args.budget_seconds, "coverage")
+        if args.scale and not args.no_reference
+        else None
+    )
     results = {
         "name": args.name,
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -223,6 +235,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "seed": args.seed,
         "library": rows,
         "scale": scale,
+        "reference": reference,
         "targets": _targets(rows, scale),
     }
     _report(results, args.out_dir)
@@ -286,7 +299,16 @@ def _markdown(results: dict[str, Any]) -> str:
             f"`{scale['command']}`: process {scale['process_seconds']} s, match "
             f"{scale.get('seconds')} s, {scale.get('matched')} matched, blocking pairs "
             f"{scale.get('blocking_pairs')} of {scale.get('pairs_checked')}; steps "
-            f"{scale.get('timings')}.",
+            f"{scale.get('timings')}; load average before: {scale['load_average_before']}.",
+        ]
+    reference = results.get("reference")
+    if reference is not None:
+        lines += [
+            "",
+            f"Reference, `{reference['command']}` right after: process "
+            f"{reference['process_seconds']} s, match {reference.get('seconds')} s; steps "
+            f"{reference.get('timings')}; load average before: "
+            f"{reference['load_average_before']}.",
         ]
     lines += ["", "| target | value | met |", "|---|---|---|"]
     lines += [f"| {t['target']} | {t['value']} | {t['met']} |" for t in results["targets"]]

@@ -181,6 +181,7 @@ def test_stable_benchmark_runs_the_cli_and_writes_json(tmp_path: Path) -> None:
             "--scale",
             "200x20",
             "--no-library",
+            "--no-reference",
             "--name",
             "smoke-stable",
             "--out-dir",
