@@ -148,8 +148,10 @@ def match(
     ranked = mentee_ranks is not None or mentor_ranks is not None
     objective = _objective(objective, programme, ranked)
     stable = objective == "stable"
+    given_score = "score given in the scores table"
     if ranked and scores is None and not explicit_programme:
         scores = scores_from_ranks(mentee_ranks, mentor_ranks)
+        given_score = f"score 1 / the {'mentee' if mentee_ranks is not None else 'mentor'}'s rank"
 
     with clock.step("encode"):
         mentee_frame = _sorted(participants_frame(mentees, "mentee"))
@@ -237,6 +239,7 @@ def match(
             mentor_frame,
             ids,
             stable=stable,
+            given_score=given_score,
         )
     seconds = time.perf_counter() - started
     summary = Summary(
@@ -417,8 +420,10 @@ def _explain(
     ids: _Ids,
     *,
     stable: bool = False,
+    given_score: str = "score given in the scores table",
 ) -> _Explained:
-    """Pairs with contributions and evidence, unmatched reasons, alternatives, gaps."""
+    """Pairs with contributions and evidence, unmatched reasons, alternatives, gaps
+    (``given_score``: the ``why`` of a pair whose score came without criteria)."""
     order = np.lexsort((-solution.score, solution.mentee_idx))
     mentee_idx, mentor_idx = solution.mentee_idx[order], solution.mentor_idx[order]
     if stage.scorer is not None:
@@ -426,7 +431,7 @@ def _explain(
         why = stage.scorer.evidence_many(mentee_idx, mentor_idx)
     else:
         contributions = np.zeros((mentee_idx.size, 0))
-        why = ["score given in the scores table"] * int(mentee_idx.size)
+        why = [given_score] * int(mentee_idx.size)
     if stable:
         why = [f"{STABLE_PAIR}; {reason}" for reason in why]
     pairs = explain.pairs(
