@@ -187,6 +187,7 @@ class Worker:
             locked = [(a, b) for a, b in run.locked or []]
             forbidden = [(a, b) for a, b in run.forbidden or []]
             incumbent = [(a, b) for a, b in run.incumbent or []]
+            ranks = {f"{side}_ranks": _ranks(run.ranks, side) for side in ("mentee", "mentor")}
         return matching_engine.match(
             mentees,
             mentors,
@@ -196,6 +197,7 @@ class Worker:
             forbidden=forbidden,
             incumbent=incumbent,
             progress=_Progress(self, run_id),
+            **ranks,
         )
 
     def _finish(self, run_id: str, status: str, error: dict[str, Any] | None) -> None:
@@ -408,3 +410,10 @@ def main(settings: Settings | None = None, parent_pid: int | None = None) -> Non
     signal.signal(signal.SIGINT, stop)
     log.info("worker started", extra={"fields": {"pid": worker.pid}})
     worker.serve_forever()
+
+
+def _ranks(stored: dict[str, list[list[Any]]] | None, side: str) -> pd.DataFrame | None:
+    """One side's stored ranked choices as the engine's table, or None."""
+    if stored is None or side not in stored:
+        return None
+    return pd.DataFrame.from_records(stored[side], columns=["mentee_id", "mentor_id", "rank"])

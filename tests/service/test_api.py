@@ -239,6 +239,41 @@ def test_stateless_stable_match_from_ranked_choices(api: Api) -> None:
     assert "stable" in response.json()["detail"][0]["msg"]
 
 
+def test_a_programme_run_takes_ranked_choices_and_a_rematch_keeps_them(api: Api) -> None:
+    programme_id = api.programme()
+    api.upload_examples(programme_id)
+    mentees = [
+        p["id"] for p in _get(api, f"/v1/programmes/{programme_id}/participants/mentees")["items"]
+    ]
+    mentors = [
+        p["id"] for p in _get(api, f"/v1/programmes/{programme_id}/participants/mentors")["items"]
+    ]
+    # Every mentee ranks the mentors in the same order: the first mentors fill up first.
+    ranks = [
+        {"mentee_id": i, "mentor_id": j, "rank": r + 1}
+        for i in mentees
+        for r, j in enumerate(mentors[:3])
+    ]
+    run_id = api.finished_run(programme_id, {"mentee_ranks": ranks})
+    run = _get(api, f"/v1/runs/{run_id}")
+    assert run["summary"]["objective"] == "stable"
+    assert run["summary"]["blocking_pairs"] == 0
+    pairs = _get(api, f"/v1/runs/{run_id}/pairs")["items"]
+    assert pairs
+    assert {p["mentor_id"] for p in pairs} <= set(mentors[:3])  # unranked: not acceptable
+    again = api.finished_run(programme_id, {"rematch_of": run_id})
+    assert _get(api, f"/v1/runs/{again}")["summary"]["objective"] == "stable"
+    bad = [*ranks, {"mentee_id": mentees[0], "mentor_id": "nobody", "rank": 1}]
+    response = api.client.post(
+        f"/v1/programmes/{programme_id}/runs", json={"mentee_ranks": bad}, headers=api.auth()
+    )
+    assert response.status_code == 202
+    assert api.worker.run_once() == response.json()["id"]
+    failed = _get(api, f"/v1/runs/{response.json()['id']}")
+    assert failed["status"] == "failed"
+    assert "nobody" not in str(failed["error"])
+
+
 def test_idempotency_key_returns_the_same_run(api: Api) -> None:
     programme_id = api.programme()
     url = f"/v1/programmes/{programme_id}/runs"
