@@ -2,9 +2,10 @@
 
 A proposer's list is every acceptable partner by her value (higher first, ties: lower
 index). :class:`ScoredLists` never builds it whole: when a proposer has proposed to every
-entry handed over so far and is still short, her row is scored against the other side
-(block scores, as the candidates are) and her next entries are chosen — the best after
-her last one, twice as many as last time. Block scores are float32; every entry handed
+entry handed over so far and is still short, her next entries are chosen — the best after
+her last one, twice as many as last time — from the candidate scan's pool of her best
+mentors while it can decide them, else from her row scored against the other side
+(block scores, as the candidates are). Block scores are float32; every entry handed
 over carries its exact float64 values (:meth:`PairScorer.exact_pairs`), and an entry is
 handed over only when no entry left behind can rank above it exactly (block scores are
 within ``slack`` of exact ones), so the parts join into the exact list.

@@ -333,7 +333,9 @@ class SolverOptions(_Frozen):
     top_k: int = Field(default=20, ge=1, le=1000)
     """Candidate mentors kept per mentee before the certificate adds what is missing: her
     best by score, or from 2,000 mentees her best by score less each mentor's contention
-    price (estimated on a quarter of the cohort), plus her best by score."""
+    price (estimated on a quarter of the cohort), plus her best by score. Under the
+    ``stable`` objective: the first part of each proposer's list (each later part is
+    twice the last)."""
     block_size: int = Field(default=2048, ge=1)
     """Mentees scored at once against all mentors; bounds memory."""
     certify: bool = True

@@ -5,7 +5,8 @@ capacities, minimum loads, locked and incumbent pairs, quotas), one configuratio
 (:class:`SolverConfig`) and one answer (:class:`AssignmentSolution`), behind
 :func:`solve`: OR-Tools min-cost flow by default (exact on the arcs, and over all allowed
 pairs with an :class:`ArcPricer`; quotas on groups that share no mentee included),
-CP-SAT for the other quotas, deferred acceptance for ``stable``.
+CP-SAT for the other quotas, deferred acceptance for ``stable`` (on lists extended as
+the proposals need them, :mod:`._stable`).
 :func:`validate` checks any solution without trusting the solver.
 """
 
