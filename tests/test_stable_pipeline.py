@@ -360,3 +360,38 @@ def test_the_check_counts_the_pairs_that_block_a_broken_matching() -> None:
     for with_pool in (None, pool):
         lists = ScoredLists(scorer, none, pool=with_pool)  # type: ignore[arg-type]
         assert lists.count_blocking(held, demand, capacity) == len(expected) > 0
+
+
+def test_locked_forbidden_and_min_score_under_the_stable_objective() -> None:
+    """Locked pairs take their seats first, forbidden pairs and pairs below the minimum
+    score are not acceptable: the rest is deferred acceptance on the full lists."""
+    mentees, mentors, programme = _popular_cohort(300, 40, seed=13)
+    programme = programme.model_copy(update={"min_score": 0.45})
+    _, _, arcs, (mentee_frame, mentor_frame) = _criteria_arcs(mentees, mentors, programme)
+    i, j, score, _ = arcs
+    ids = (mentee_frame["id"].tolist(), mentor_frame["id"].tolist())
+    locked = [(ids[0][i[0]], ids[1][j[0]])]
+    forbidden = [(ids[0][a], ids[1][b]) for a, b in zip(i[1:40:3], j[1:40:3], strict=True)]
+    result = matching.match(
+        mentees, mentors, programme, objective="stable", locked=locked, forbidden=forbidden
+    )
+    assert result.summary.blocking_pairs == 0
+    got = _pairs(result)
+    assert locked[0] in got
+    assert not got & set(forbidden)
+    assert min(p.score for p in result.pairs if (p.mentee_id, p.mentor_id) not in locked) >= 0.45
+    # The oracle: the locked pair's seats taken, the other pairs on full lists.
+    out = {locked[0], *forbidden}
+    keep = np.array([(ids[0][a], ids[1][b]) not in out for a, b in zip(i, j, strict=True)])
+    demand = mentee_frame["demand"].to_numpy().copy()
+    capacity = mentor_frame["capacity"].to_numpy().copy()
+    demand[i[0]] -= 1
+    capacity[j[0]] -= 1
+    expected = _full_list_da(
+        ids[0],
+        ids[1],
+        (i[keep], j[keep], score[keep], score[keep]),
+        demand.tolist(),
+        capacity.tolist(),
+    )
+    assert got == expected | {locked[0]}
