@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 
 from matching._preferences import RankTable, ranked_lists
 from matching._stable_lists import ScoredLists
+from matching.errors import RuleError
 from matching.features._base import is_member
 from matching.model import Programme
 from matching.scoring import PairScorer
@@ -72,6 +73,11 @@ def solve_stable_stage(
     scorer was fitted on (for the mentors' own scorer).
     """
     problem, programme = given.problem, given.programme
+    if given.scorer is None and programme.stable.mentor_weights is not None:
+        raise RuleError(
+            "stable.mentor_weights reweigh the criteria, which a score table replaces: "
+            "give the mentors' ranks instead"
+        )
     proposing = programme.stable.proposing
     mentor_scorer = _mentor_scorer(programme, given.scorer, frames)
     lists: PreferenceLists

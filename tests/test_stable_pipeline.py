@@ -395,3 +395,13 @@ def test_locked_forbidden_and_min_score_under_the_stable_objective() -> None:
         capacity.tolist(),
     )
     assert got == expected | {locked[0]}
+
+
+def test_mentor_weights_with_a_score_table_are_refused() -> None:
+    mentees, mentors, scores = _popular_scores(5, 3, seed=1)
+    data = matching.default_programme().model_dump()
+    data["stable"] = {"mentor_weights": {"language": 1.0}}
+    with pytest.raises(RuleError, match="mentors' ranks instead"):
+        matching.match(
+            mentees, mentors, Programme.from_dict(data), scores=scores, objective="stable"
+        )
