@@ -405,3 +405,22 @@ def test_mentor_weights_with_a_score_table_are_refused() -> None:
         matching.match(
             mentees, mentors, Programme.from_dict(data), scores=scores, objective="stable"
         )
+
+
+def test_everyone_agreeing_on_81_mentors_leaves_no_one_out() -> None:
+    """22 mentees x 81 mentors, one order for all: more than 4 x top_k pairs per mentee,
+    where pruned lists once left 2 mentees unmatched beside empty seats."""
+    mentees = pd.DataFrame({"id": [f"s{i:02d}" for i in range(22)]})
+    mentors = pd.DataFrame({"id": [f"t{j:02d}" for j in range(81)], "capacity": 1})
+    i, j = np.nonzero(np.ones((22, 81), dtype=bool))
+    scores = pd.DataFrame(
+        {
+            "mentee_id": mentees["id"].to_numpy()[i],
+            "mentor_id": mentors["id"].to_numpy()[j],
+            "score": 1.0 - j / 100 - i / 10_000,  # every mentee ranks the mentors alike
+        }
+    )
+    result = matching.match(mentees, mentors, scores=scores, objective="stable")
+    assert result.summary.matched == 22
+    assert result.summary.blocking_pairs == 0
+    assert {p.mentor_id for p in result.pairs} == set(mentors["id"][:22])
