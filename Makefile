@@ -14,7 +14,7 @@ PYTEST_WORKERS ?= 2
 OUTER  := postgres or browser or notebooks or slow
 
 .PHONY: demo check test lint format serve bench bench-quick bench-solve bench-objectives \
-	system-deps clean help
+	bench-stable system-deps clean help
 
 help:
 	@echo "make demo    set up the engine alone and match a synthetic programme (./marraine-demo/)"
@@ -28,6 +28,7 @@ help:
 	@echo "make bench-quick  the same on small sizes"
 	@echo "make bench-solve  solve time against candidate arcs at fixed cohort sizes"
 	@echo "make bench-objectives  total, coverage, fair and a binding quota at scale"
+	@echo "make bench-stable  stable matching against the hospital-residents library, and at scale"
 	@echo "make lint    ruff check, ruff format --check, the import layers, mypy --strict"
 
 # The engine alone (pyproject's core dependencies): what `make demo` needs. --no-compile:
@@ -82,6 +83,9 @@ bench-solve: $(STAMP)
 
 bench-objectives: $(STAMP)
 	$(BIN)/python -m benchmarks.objectives
+
+bench-stable: $(STAMP)
+	$(BIN)/python -m benchmarks.stable
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache marraine-demo \

@@ -3,7 +3,10 @@ solver (which must not import the model and, with it, pydantic and pandas)."""
 
 from typing import Literal
 
-Objective = Literal["coverage", "total", "fair"]
+Objective = Literal["coverage", "total", "fair", "stable"]
 """``coverage``: most mentees matched, then highest total score (default).
 ``total``: highest total score. ``fair``: among the matchings that match as many mentees
-as ``coverage`` does, the one whose lowest pair score is highest, then highest total."""
+as ``coverage`` does, the one whose lowest pair score is highest, then highest total.
+``stable``: no mentee and mentor who both prefer each other to what they got (deferred
+acceptance, mentee-optimal unless ``stable.proposing = "mentors"``); the same as
+``solver.method = "stable"``."""

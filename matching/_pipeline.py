@@ -6,12 +6,14 @@ Participants are sorted by id first, so the result does not depend on row order.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,13 +21,28 @@ from numpy.typing import NDArray
 
 from matching import explain
 from matching._pairs import ScoredPairs, keys_of
+from matching._preferences import RankTable, rank_table, scores_from_ranks
+from matching._stable_stage import (
+    STABLE_PAIR,
+    Pool,
+    StableInput,
+    StableRun,
+    solve_stable_stage,
+)
 from matching._table_scores import TablePricer, candidate_mask, table_arcs
 from matching._version import VERSION
-from matching.candidates import CandidatePricer, CandidateScan, scan_candidates
+from matching.candidates import CandidateGraph, CandidatePricer, CandidateScan, scan_candidates
 from matching.defaults import default_programme
 from matching.errors import InputError, InputErrors, RuleError
 from matching.features import check_participants
-from matching.model import Mentee, Mentor, Objective, Programme, participants_frame
+from matching.model import (
+    Mentee,
+    Mentor,
+    Objective,
+    Programme,
+    StableOptions,
+    participants_frame,
+)
 from matching.result import (
     Alternative,
     MatchResult,
@@ -73,6 +90,8 @@ def match(
     forbidden: PairList = (),
     previous: PairList = (),
     incumbent: PairList = (),
+    mentee_ranks: pd.DataFrame | None = None,
+    mentor_ranks: pd.DataFrame | None = None,
     progress: ProgressCallback | None = None,
 ) -> MatchResult:
     """Match a cohort of mentees with mentors.
@@ -88,7 +107,9 @@ def match(
         Precomputed pair scores, long format ``mentee_id, mentor_id, score``; replaces the
         programme's criteria. A pair absent from it is not allowed.
     objective
-        Overrides ``programme.objective``: ``coverage``, ``total`` or ``fair``.
+        Overrides ``programme.objective``: ``coverage``, ``total``, ``fair`` or
+        ``stable`` (deferred acceptance: no mentee and mentor who both prefer each other
+        to what they got; ``solver.method = "stable"`` asks for it too).
     locked
         (mentee_id, mentor_id) pairs that must be in the result.
     forbidden
@@ -98,6 +119,12 @@ def match(
     incumbent
         Pairs of an earlier suggestion; among optimal results the one keeping most of them
         is returned, so a rematch changes as few pairs as the objective allows.
+    mentee_ranks, mentor_ranks
+        Ranked preferences ``mentee_id, mentor_id, rank`` (1 = first choice) of each side,
+        for the ``stable`` objective (implied when ``objective`` is not given). A side's
+        ranks replace its ranking by score and its unranked pairs are not acceptable;
+        ties are broken by id. Without scores and without a programme, the ranked pairs
+        are the allowed ones (see :mod:`matching._preferences`).
     progress
         Called as the work advances (see :data:`ProgressCallback`).
 
@@ -118,7 +145,13 @@ def match(
     started = time.perf_counter()
     explicit_programme = programme is not None
     programme = programme if programme is not None else default_programme()
-    objective = objective or programme.objective
+    ranked = mentee_ranks is not None or mentor_ranks is not None
+    objective = _objective(objective, programme, ranked)
+    stable = objective == "stable"
+    given_score = "score given in the scores table"
+    if ranked and scores is None and not explicit_programme:
+        scores = scores_from_ranks(mentee_ranks, mentor_ranks)
+        given_score = f"score 1 / the {'mentee' if mentee_ranks is not None else 'mentor'}'s rank"
 
     with clock.step("encode"):
         mentee_frame = _sorted(participants_frame(mentees, "mentee"))
@@ -135,7 +168,13 @@ def match(
 
     if scores is None:
         stage = _score_with_programme(
-            programme, mentee_frame, mentor_frame, locked_idx, (forbidden_idx, previous_idx), clock
+            programme,
+            mentee_frame,
+            mentor_frame,
+            locked_idx,
+            (forbidden_idx, previous_idx),
+            clock,
+            stable=stable,
         )
     else:
         with clock.step("score"):
@@ -148,7 +187,7 @@ def match(
                 locked_idx,
                 (forbidden_idx, previous_idx),
                 min_score,
-                programme.solver.top_k,
+                None if stable else programme.solver.top_k,
             )
 
     with clock.step("solve"):
@@ -175,7 +214,19 @@ def match(
             workers=options.workers,
             seed=options.seed,
         )
-        solution = solve(problem, config, stage.pricer if options.certify else None)
+        if stable:
+            ranks = (
+                _ranks(mentee_ranks, ids, "mentee_ranks"),
+                _ranks(mentor_ranks, ids, "mentor_ranks"),
+            )
+            stable_run = solve_stable_stage(
+                StableInput(problem, config, programme, stage.scorer, ranks, stage.pool),
+                _excluded_keys(locked_idx + forbidden_idx + previous_idx, len(ids.mentors)),
+                (mentee_frame, mentor_frame),
+            )
+            solution, stage = stable_run.solution, _with_arcs(stage, stable_run)
+        else:
+            solution = solve(problem, config, stage.pricer if options.certify else None)
         components = len(connected_components(problem))
 
     with clock.step("explain"):
@@ -187,6 +238,8 @@ def match(
             mentee_frame,
             mentor_frame,
             ids,
+            stable=stable,
+            given_score=given_score,
         )
     seconds = time.perf_counter() - started
     summary = Summary(
@@ -201,7 +254,10 @@ def match(
         pairs=solution.matched,
         criteria=stage.criteria,
         seconds=round(seconds, 4),
-        config_sha256=programme.sha256() if scores is None else _scores_sha256(programme, scores),
+        config_sha256=_with_ranks(
+            programme.sha256() if scores is None else _scores_sha256(programme, scores),
+            (mentee_ranks, mentor_ranks),
+        ),
         version=VERSION,
         min_score=float(solution.score.min()) if solution.matched else None,
         mean_score=float(solution.score.mean()) if solution.matched else None,
@@ -211,6 +267,7 @@ def match(
         candidate_arcs=stage.arcs.size,
         components=components,
         timings=clock.timings,
+        **_stability(solution, programme if stable else None),
     )
     clock.report("done", 1.0)
     return MatchResult(result.pairs, result.unmatched, result.alternatives, result.gaps, summary)
@@ -230,6 +287,8 @@ class _Stage:
     min_score: float
     scorer: PairScorer | None = None
     pricer: ArcPricer | None = None
+    pool: Pool | None = None
+    """Each mentee's best mentors by block score (stable runs read first parts from it)."""
 
 
 def _score_with_programme(
@@ -239,9 +298,13 @@ def _score_with_programme(
     locked: list[tuple[int, int]],
     excluded: tuple[list[tuple[int, int]], list[tuple[int, int]]],
     clock: _Clock,
+    *,
+    stable: bool = False,
 ) -> _Stage:
     """Encode, score blockwise and keep the candidate arcs (docs/architecture.md); ``excluded``:
-    the forbidden pairs and the previous ones not to repeat, reported apart."""
+    the forbidden pairs and the previous ones not to repeat, reported apart. For a
+    stable matching the scan only records eligibility: the lists are built as the
+    proposals need them (:mod:`matching._stable_lists`), the locked pairs are the arcs."""
     forbidden, previous = excluded
     with clock.step("encode"):
         problems = check_participants(mentees, programme, "mentee")
@@ -257,12 +320,16 @@ def _score_with_programme(
             forbidden=forbidden,
             previous=previous,
             block_size=programme.solver.block_size,
+            per_mentor=0 if stable else None,  # the lists are the mentees' own
             progress=clock.within("score"),
         )
-    with clock.step("prices"):
-        price = _contention_prices(scan, mentees, mentors)
-    with clock.step("score"):
-        graph = scan.select(price)
+    if stable:
+        graph = _locked_only(scan, locked)
+    else:
+        with clock.step("prices"):
+            price = _contention_prices(scan, mentees, mentors)
+        with clock.step("score"):
+            graph = scan.select(price)
     eligibility = explain.Eligibility(
         exclusion_names=tuple(graph.exclusion_names),
         allowed=graph.allowed_count,
@@ -277,7 +344,8 @@ def _score_with_programme(
         eligibility=eligibility,
         min_score=programme.min_score,
         scorer=scorer,
-        pricer=pricer,
+        pricer=None if stable else pricer,
+        pool=_pool(graph) if stable else None,
     )
 
 
@@ -306,15 +374,16 @@ def _score_from_table(
     locked: list[tuple[int, int]],
     excluded: tuple[list[tuple[int, int]], list[tuple[int, int]]],
     min_score: float,
-    top_k: int,
+    top_k: int | None,
 ) -> _Stage:
     """Arcs from a long ``mentee_id, mentor_id, score`` table: absent pairs are not allowed,
     nor forbidden and previous ones (``excluded``, reported apart).
 
-    A large table is pruned to candidates and priced in by the certificate, like criteria.
+    A large table is pruned to candidates and priced in by the certificate, like criteria;
+    ``top_k`` None keeps every pair (the stable matching walks whole lists).
     """
     arcs = table_arcs(scores, ids.mentee_index, ids.mentor_index, locked, excluded, min_score)
-    candidates = candidate_mask(arcs, top_k, locked, len(ids.mentors))
+    candidates = None if top_k is None else candidate_mask(arcs, top_k, locked, len(ids.mentors))
     if candidates is None:
         every = ScoredPairs(arcs.mentee, arcs.mentor, arcs.score)
         return _Stage((), every, arcs.eligibility, min_score)
@@ -345,8 +414,12 @@ def _explain(
     mentees: pd.DataFrame,
     mentors: pd.DataFrame,
     ids: _Ids,
+    *,
+    stable: bool = False,
+    given_score: str = "score given in the scores table",
 ) -> _Explained:
-    """Pairs with contributions and evidence, unmatched reasons, alternatives, gaps."""
+    """Pairs with contributions and evidence, unmatched reasons, alternatives, gaps
+    (``given_score``: the ``why`` of a pair whose score came without criteria)."""
     order = np.lexsort((-solution.score, solution.mentee_idx))
     mentee_idx, mentor_idx = solution.mentee_idx[order], solution.mentor_idx[order]
     if stage.scorer is not None:
@@ -354,7 +427,9 @@ def _explain(
         why = stage.scorer.evidence_many(mentee_idx, mentor_idx)
     else:
         contributions = np.zeros((mentee_idx.size, 0))
-        why = ["score given in the scores table"] * int(mentee_idx.size)
+        why = [given_score] * int(mentee_idx.size)
+    if stable:
+        why = [f"{STABLE_PAIR}; {reason}" for reason in why]
     pairs = explain.pairs(
         ids.mentees,
         ids.mentors,
@@ -367,7 +442,13 @@ def _explain(
     )
     demand = mentees["demand"].to_numpy(np.int64)
     unmatched = explain.unmatched(
-        ids.mentees, demand, mentee_idx, stage.eligibility, len(ids.mentors), stage.min_score
+        ids.mentees,
+        demand,
+        mentee_idx,
+        stage.eligibility,
+        len(ids.mentors),
+        stage.min_score,
+        stable=stable,
     )
     unmatched_idx = ids.mentee_index.get_indexer(pd.Index([u.mentee_id for u in unmatched]))
     alternatives = explain.alternatives(
@@ -442,8 +523,26 @@ def _quotas(programme: Programme, mentees: pd.DataFrame) -> tuple[QuotaConstrain
 def _scores_sha256(programme: Programme, scores: pd.DataFrame) -> str:
     """Hash identifying a scores-based run: the solver options plus the score table."""
     digest = hashlib.sha256(programme.solver.model_dump_json().encode())
+    if programme.stable != StableOptions():  # unchanged hashes for runs that set none
+        digest.update(programme.stable.model_dump_json().encode())
     hashed = pd.util.hash_pandas_object(scores[["mentee_id", "mentor_id", "score"]], index=False)
     digest.update(hashed.to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def _with_ranks(sha256: str, ranks: tuple[pd.DataFrame | None, pd.DataFrame | None]) -> str:
+    """The configuration hash, extended by the rank tables when there are any (and the
+    stable options, which a score table's hash leaves out)."""
+    if all(table is None for table in ranks):
+        return sha256
+    digest = hashlib.sha256(sha256.encode())
+    for table in ranks:
+        digest.update(b"|")
+        if table is not None:
+            hashed = pd.util.hash_pandas_object(
+                table[["mentee_id", "mentor_id", "rank"]].astype(str), index=False
+            )
+            digest.update(hashed.to_numpy().tobytes())
     return digest.hexdigest()
 
 
@@ -475,3 +574,71 @@ class _Clock:
         """A callback mapping a step's own progress (0..1) onto the whole match."""
         begin, end = _STEPS[name]
         return lambda share: self.report(name, begin + (end - begin) * share)
+
+
+# --------------------------------------------------------------------------- stable
+
+
+def _objective(requested: Objective | None, programme: Programme, ranked: bool) -> Objective:
+    """The objective to run: ``stable`` when asked for (objective or solver method) or
+    implied by ranked preferences; ranks with another objective are refused."""
+    objective = requested or programme.objective
+    if programme.solver.method == "stable" or (ranked and requested is None):
+        objective = "stable"
+    if ranked and objective != "stable":
+        raise RuleError("ranked preferences need the 'stable' objective")
+    if objective == "stable" and programme.quotas:
+        raise RuleError("the 'stable' objective cannot honour quotas")
+    return objective
+
+
+def _ranks(frame: pd.DataFrame | None, ids: _Ids, what: str) -> RankTable | None:
+    return None if frame is None else rank_table(frame, ids.mentee_index, ids.mentor_index, what)
+
+
+def _excluded_keys(pairs: list[tuple[int, int]], n_mentors: int) -> IntArray:
+    """Sorted unique keys of pairs left out of every preference list."""
+    return np.unique(keys_of(pairs, n_mentors))
+
+
+def _locked_only(scan: CandidateScan, locked: list[tuple[int, int]]) -> CandidateGraph:
+    """The scan's records with the locked pairs (exact scores) as the only arcs."""
+    pairs = np.array(locked, dtype=np.int64).reshape(-1, 2)
+    score, _ = scan.scorer.exact_pairs(pairs[:, 0], pairs[:, 1])
+    return dataclasses.replace(
+        scan.records, arc_mentee=pairs[:, 0], arc_mentor=pairs[:, 1], arc_score=score
+    )
+
+
+def _pool(graph: CandidateGraph) -> Pool | None:
+    """The graph's pools when it has them (mentor, block score, bound left out)."""
+    if graph.pool_mentor is None or graph.pool_score is None or graph.pool_bound is None:
+        return None
+    return graph.pool_mentor, graph.pool_score, graph.pool_bound
+
+
+def _with_arcs(stage: _Stage, run: StableRun) -> _Stage:
+    """The stage with the pairs the stable lists built as arcs (alternatives come from
+    them) and the acceptable counts of the ranked lists when there are ranks."""
+    eligibility = stage.eligibility
+    if run.acceptable is not None:
+        eligibility = dataclasses.replace(eligibility, allowed=run.acceptable)
+    return dataclasses.replace(
+        stage,
+        arcs=ScoredPairs(run.arc_mentee, run.arc_mentor, run.arc_score),
+        eligibility=eligibility,
+        pricer=None,
+    )
+
+
+def _stability(solution: AssignmentSolution, programme: Programme | None) -> dict[str, Any]:
+    """The summary's stability fields (a stable run only)."""
+    if programme is None:
+        return {}
+    stats = solution.stats
+    checked = "blocking_pairs" in stats
+    return {
+        "proposing": programme.stable.proposing,
+        "blocking_pairs": int(stats["blocking_pairs"]) if checked else None,
+        "pairs_checked": int(stats["pairs_checked"]) if checked else None,
+    }

@@ -58,7 +58,8 @@ ObjectiveOption = Annotated[
         "--objective",
         help="coverage: as many mentees matched as rules and seats allow, then the best "
         "total score (default) | total: best total score | fair: as many matched as "
-        "coverage, with the lowest pair score as high as possible.",
+        "coverage, with the lowest pair score as high as possible | stable: no mentee and "
+        "mentor who both prefer each other to what they got (deferred acceptance).",
         show_default=False,
     ),
 ]
@@ -142,23 +143,41 @@ def match_files(
     previous: Annotated[
         Path | None, typer.Option("--previous", help="Earlier pairs, not to be repeated.")
     ] = None,
+    mentee_ranks: Annotated[
+        Path | None,
+        typer.Option(
+            "--mentee-ranks",
+            help="Mentees' ranked choices: mentee_id, mentor_id, rank (1 = first). Implies "
+            "--objective stable; unranked pairs are not acceptable.",
+        ),
+    ] = None,
+    mentor_ranks: Annotated[
+        Path | None,
+        typer.Option("--mentor-ranks", help="Mentors' ranked choices, same columns."),
+    ] = None,
     out: OutOption = Path("marraine-output"),
 ) -> None:
     """Match participant files under a programme configuration, or from precomputed scores."""
     from matching import match
     from matching.defaults import default_programme
-    from matching.io import read_pairs, read_participants, read_scores, write_result
+    from matching.io import read_pairs, read_participants, read_ranks, read_scores, write_result
     from matching.model import Programme
 
     with _refusing_bad_input(), process_settings():
         programme = Programme.from_file(config) if config else default_programme()
-        criteria = None if scores else programme
+        ranks_only = not (config or scores) and bool(mentee_ranks or mentor_ranks)
+        criteria = None if scores or ranks_only else programme
         mentee_frame = read_participants(mentees, "mentee", criteria)
         mentor_frame = read_participants(mentors, "mentor", criteria)
         score_frame = (
             read_scores(scores, mentee_frame["id"].tolist(), mentor_frame["id"].tolist())
             if scores
             else None
+        )
+        mentee_ids, mentor_ids = mentee_frame["id"].tolist(), mentor_frame["id"].tolist()
+        mentee_rank_frame, mentor_rank_frame = (
+            read_ranks(path, mentee_ids, mentor_ids) if path else None
+            for path in (mentee_ranks, mentor_ranks)
         )
         pairs = {
             name: read_pairs(path) if path else []
@@ -168,10 +187,12 @@ def match_files(
             result = match(
                 mentee_frame,
                 mentor_frame,
-                programme if config or not scores else None,
+                programme if config or not (scores or ranks_only) else None,
                 scores=score_frame,
                 objective=objective,
                 progress=report,
+                mentee_ranks=mentee_rank_frame,
+                mentor_ranks=mentor_rank_frame,
                 **pairs,
             )
             written = write_result(result, out)
@@ -262,6 +283,19 @@ def _progress() -> Iterator[Callable[[str, float], None]]:
         yield report
 
 
+def _stability_rows(result: MatchResult) -> list[tuple[str, str]]:
+    """The stable objective's rows: who proposed, and the blocking-pair check."""
+    s = result.summary
+    if s.proposing is None:
+        return []
+    checked = (
+        "not checked"
+        if s.blocking_pairs is None or s.pairs_checked is None
+        else f"{s.blocking_pairs:,} of {s.pairs_checked:,} pairs"
+    )
+    return [("optimal for", s.proposing), ("blocking pairs", checked)]
+
+
 def _print_summary(result: MatchResult, written: list[Path]) -> None:
     """The summary table a coordinator reads first."""
     s = result.summary
@@ -278,8 +312,11 @@ def _print_summary(result: MatchResult, written: list[Path]) -> None:
         ("upper bound", f"{s.upper_bound:,.4f}"),
         ("gap", f"{s.gap:.2e}" + (" (proven optimal)" if s.status == "optimal" else "")),
         ("lowest pair score", "-" if s.min_score is None else f"{s.min_score:.4f}"),
+        *_stability_rows(result),
         ("seconds", f"{s.seconds:.2f}"),
     ]
+    if s.proposing is not None:  # a stable matching maximises no score: no bound, no gap
+        rows = [row for row in rows if row[0] not in ("upper bound", "gap")]
     for name, value in rows:
         table.add_row(name, value)
     console.print(table)

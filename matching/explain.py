@@ -83,13 +83,18 @@ def unmatched(
     eligibility: Eligibility,
     n_mentors: int,
     min_score: float,
+    *,
+    stable: bool = False,
 ) -> tuple[Unmatched, ...]:
-    """One :class:`Unmatched` per mentee who got fewer mentors than her demand, with why."""
+    """One :class:`Unmatched` per mentee who got fewer mentors than her demand, with why
+    (``stable``: the result is a stable matching, and the reason says what that means)."""
     got = np.bincount(mentee_idx, minlength=len(mentee_ids))
     missing = demand - got
     records = []
     for i in np.flatnonzero(missing > 0).tolist():
         reason, detail = _reason(i, eligibility, n_mentors, min_score, int(got[i]))
+        if stable and reason == "capacity_exhausted":
+            detail = _stable_detail(int(eligibility.allowed[i]))
         records.append(Unmatched(mentee_ids[i], reason, detail, int(missing[i])))
     return tuple(records)
 
@@ -126,6 +131,16 @@ def _reason(
 
 ContributionsOf = tuple[Sequence[str], Callable[[IntArray, IntArray], FloatArray]]
 """Criterion names, and what computes each criterion's contribution to given pairs."""
+
+
+def _stable_detail(acceptable: int) -> str:
+    """Why a stable matching leaves a mentee short although she has acceptable mentors."""
+    many = acceptable != 1
+    return (
+        f"every mentor she ranked ({acceptable} acceptable) is full with mentees "
+        f"{'they prefer' if many else 'that mentor prefers'}; more seats with "
+        f"{'these mentors' if many else 'that mentor'} would help"
+    )
 
 
 def alternatives(

@@ -29,7 +29,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from matching import _io_scores
+from matching import _io_scores, _preferences
 from matching._io_participants import validate_participants
 from matching._io_tables import MAX_PROBLEMS, raise_problems, read_table
 from matching.errors import InputError, Problem
@@ -40,6 +40,7 @@ __all__ = [
     "OUTPUT_FILES",
     "read_pairs",
     "read_participants",
+    "read_ranks",
     "read_scores",
     "write_result",
 ]
@@ -113,6 +114,34 @@ def read_scores(
         scores that are not finite numbers (rows as in :func:`read_participants`).
     """
     return _io_scores.read_scores(path, mentee_ids, mentor_ids)
+
+
+def read_ranks(
+    path: str | Path, mentee_ids: Collection[str], mentor_ids: Collection[str]
+) -> pd.DataFrame:
+    """Read one side's ranked preferences: columns ``mentee_id``, ``mentor_id``, ``rank``.
+
+    Parameters
+    ----------
+    path
+        Any participant file format. ``rank`` is a whole number from 1 (first choice);
+        equal ranks are ties (broken by id), and a pair absent is not acceptable to that
+        side (see ``matching.match(mentee_ranks=...)``).
+    mentee_ids, mentor_ids
+        The participants' ids; a row naming any other id is refused.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``mentee_id``, ``mentor_id`` (text) and ``rank`` (int64), in file order.
+
+    Raises
+    ------
+    InputError
+        Missing column, empty or unknown id, a rank that is not a whole number from 1, a
+        pair ranked twice (rows as in :func:`read_participants`).
+    """
+    return _preferences.read_ranks(path, mentee_ids, mentor_ids)
 
 
 def read_pairs(path: str | Path) -> list[tuple[str, str]]:

@@ -51,6 +51,7 @@ __all__ = [
     "Rule",
     "SimilarityEntry",
     "SolverOptions",
+    "StableOptions",
     "TextCriterion",
     "id_problem",
     "participants_frame",
@@ -401,7 +402,9 @@ class SolverOptions(_Frozen):
     top_k: int = Field(default=20, ge=1, le=1000)
     """Candidate mentors kept per mentee before the certificate adds what is missing: her
     best by score, or from 2,000 mentees her best by score less each mentor's contention
-    price (estimated on a quarter of the cohort), plus her best by score."""
+    price (estimated on a quarter of the cohort), plus her best by score. Under the
+    ``stable`` objective: the first part of each proposer's list (each later part is
+    twice the last)."""
     block_size: int = Field(default=2048, ge=1)
     """Mentees scored at once against all mentors; bounds memory."""
     certify: bool = True
@@ -411,6 +414,30 @@ class SolverOptions(_Frozen):
     """For CP-SAT only; min-cost flow always finishes."""
     workers: int = Field(default=2, ge=1, le=64)
     seed: int = 0
+
+
+class StableOptions(_Frozen):
+    """How the ``stable`` objective ranks and who proposes (see the README's "Stable
+    matching and ranked preferences")."""
+
+    proposing: Literal["mentees", "mentors"] = "mentees"
+    """``mentees``: the mentee-optimal stable matching (every mentee gets the best mentors
+    any stable matching gives her); ``mentors``: the mentor-optimal one."""
+    mentor_weights: dict[str, float] | None = None
+    """The mentors' own ranking: the same criteria with these weights (criterion name to
+    weight, 0 or more; criteria not named weigh 0). Default: mentors rank by the pair
+    score. Mentor rank files take precedence."""
+
+    @field_validator("mentor_weights")
+    @classmethod
+    def _weights_valid(cls, value: dict[str, float] | None) -> dict[str, float] | None:
+        if value is None:
+            return value
+        if any(not w >= 0.0 or w == float("inf") for w in value.values()):
+            raise ValueError("mentor weights must be finite numbers, 0 or more")
+        if sum(value.values()) <= 0:
+            raise ValueError("at least one mentor weight must be above 0")
+        return value
 
 
 # --------------------------------------------------------------------------- programme
@@ -430,6 +457,7 @@ class Programme(_Frozen):
     quotas: tuple[GroupQuota, ...] = ()
     alternatives: int = Field(default=3, ge=0, le=20)
     solver: SolverOptions = SolverOptions()
+    stable: StableOptions = StableOptions()
 
     @model_validator(mode="after")
     def _unique_criterion_names(self) -> Self:
@@ -448,7 +476,30 @@ class Programme(_Frozen):
     def _quotas_need_a_method_that_honours_them(self) -> Self:
         if self.quotas and self.solver.method == "stable":
             raise ValueError("solver.method 'stable' cannot honour quotas: use 'auto'")
+        if self.quotas and self.objective == "stable":
+            raise ValueError("the objective 'stable' cannot honour quotas")
         return self
+
+    @model_validator(mode="after")
+    def _mentor_weights_name_criteria(self) -> Self:
+        unknown = set(self.stable.mentor_weights or {}) - set(self.criterion_names)
+        if unknown:
+            raise ValueError(f"stable.mentor_weights names unknown criteria: {sorted(unknown)}")
+        return self
+
+    @property
+    def is_stable(self) -> bool:
+        """Whether this programme asks for a stable matching (objective or method)."""
+        return self.objective == "stable" or self.solver.method == "stable"
+
+    def mentor_programme(self) -> Programme | None:
+        """The programme whose score is the mentors' ranking (``stable.mentor_weights``:
+        the same criteria and rules, reweighted), or None when mentors rank by the pair
+        score."""
+        weights = self.stable.mentor_weights
+        if weights is None:
+            return None
+        return self.with_weights({c.name: float(weights.get(c.name, 0.0)) for c in self.criteria})
 
     # ----------------------------------------------------------------- loading
 
@@ -483,7 +534,10 @@ class Programme(_Frozen):
 
     def canonical_json(self) -> str:
         """The configuration as canonical JSON (sorted keys), the input of :meth:`sha256`."""
-        return json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        data = self.model_dump(mode="json")
+        if self.stable == StableOptions():  # hashes of programmes from before it stay
+            del data["stable"]
+        return json.dumps(data, sort_keys=True, separators=(",", ":"))
 
     def sha256(self) -> str:
         """Hash of the canonical configuration: recorded with every result."""

@@ -95,6 +95,13 @@ class Summary:
     """Seconds per step: ``encode``, ``score`` (blocks and candidates), ``prices`` (the
     contention estimate that chooses candidates: scored by criteria only, 0 below 2,000
     mentees), ``solve`` (flows, pricing, certificate) and ``explain``."""
+    proposing: str | None = None
+    """Stable objective only: ``mentees`` (mentee-optimal) or ``mentors``."""
+    blocking_pairs: int | None = None
+    """Stable objective only: pairs that would both rather be together, counted over
+    every mentee x mentor pair after the proposals (``pairs_checked``); 0 proves the
+    result stable. None when not checked (``solver.certify = false``)."""
+    pairs_checked: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

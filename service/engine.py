@@ -25,6 +25,8 @@ def match(
     locked: Iterable[tuple[str, str]] = (),
     forbidden: Iterable[tuple[str, str]] = (),
     incumbent: Iterable[tuple[str, str]] = (),
+    mentee_ranks: pd.DataFrame | None = None,
+    mentor_ranks: pd.DataFrame | None = None,
     progress: Callable[[str, float], None] | None = None,
 ) -> MatchResult:
     """Call :func:`matching.match` (see there for the parameters)."""
@@ -37,4 +39,6 @@ def match(
         "incumbent": tuple(incumbent),
         "progress": progress,
     }
+    if mentee_ranks is not None or mentor_ranks is not None:  # stable runs only
+        kwargs |= {"mentee_ranks": mentee_ranks, "mentor_ranks": mentor_ranks}
     return engine(mentees, mentors, programme, **kwargs)

@@ -193,6 +193,7 @@ class Worker:
             locked = [(a, b) for a, b in run.locked or []]
             forbidden = [(a, b) for a, b in run.forbidden or []]
             incumbent = [(a, b) for a, b in run.incumbent or []]
+            ranks = {f"{side}_ranks": _ranks(run.ranks, side) for side in ("mentee", "mentor")}
         with process_settings():  # this process is the worker's own (matching._runtime)
             return matching_engine.match(
                 mentees,
@@ -203,6 +204,7 @@ class Worker:
                 forbidden=forbidden,
                 incumbent=incumbent,
                 progress=_Progress(self, run_id),
+                **ranks,
             )
 
     def _finish(self, run_id: str, values: dict[str, Any]) -> None:
@@ -479,3 +481,10 @@ def main(
             log.exception("could not retire the worker")
         engine.dispose()
     log.info("worker stopped", extra={"fields": {"worker_id": worker.id}})
+
+
+def _ranks(stored: dict[str, list[list[Any]]] | None, side: str) -> pd.DataFrame | None:
+    """One side's stored ranked choices as the engine's table, or None."""
+    if stored is None or side not in stored:
+        return None
+    return pd.DataFrame.from_records(stored[side], columns=["mentee_id", "mentor_id", "rank"])

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmarks import objectives, run, solve_scaling
+from benchmarks import objectives, run, solve_scaling, stable
 
 
 @pytest.mark.xdist_group("benchmarks")
@@ -170,3 +170,30 @@ def test_disjoint_copies_solve_to_the_same_optimum_per_copy() -> None:
     _, tripled = solve_scaling._timed_flows(copies, copies["costs"], 1)
     assert single == -9
     assert tripled == 3 * single
+
+
+@pytest.mark.xdist_group("benchmarks")
+def test_stable_benchmark_runs_the_cli_and_writes_json(tmp_path: Path) -> None:
+    stable.main(
+        [
+            "--sizes",
+            "60x30",
+            "--scale",
+            "200x20",
+            "--no-library",
+            "--no-reference",
+            "--name",
+            "smoke-stable",
+            "--out-dir",
+            str(tmp_path),
+        ]
+    )
+    data = json.loads((tmp_path / "smoke-stable.json").read_text())
+    (row,) = data["library"]
+    assert row["ours"]["status"] == "ok", row["ours"].get("note")
+    assert row["ours"]["blocking_pairs"] == 0
+    assert row["ours"]["pairs_checked"] == 60 * 30
+    assert row["library"]["status"] == "skipped"
+    assert data["scale"]["status"] == "ok"
+    assert data["scale"]["blocking_pairs"] == 0
+    assert (tmp_path / "smoke-stable.md").exists()

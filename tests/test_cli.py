@@ -346,3 +346,58 @@ def test_service_commands_are_listed_and_answer_help_when_installed() -> None:
     keys_help = runner.invoke(app, ["keys", "create", "--help"])
     assert keys_help.exit_code == 0
     assert "--role" in keys_help.output
+
+
+def _ranked_files(folder: Path, rank_cell: str) -> list[str]:
+    (folder / "mentees.csv").write_text("id\na\nb\nc\n")
+    (folder / "mentors.csv").write_text("id,capacity\nX,1\nY,1\n")
+    (folder / "wishes.csv").write_text(
+        f"mentee_id,mentor_id,rank\na,X,1\nb,X,{rank_cell}\nb,Y,2\nc,X,1\nc,Y,2\n"
+    )
+    (folder / "choices.csv").write_text(
+        "mentee_id,mentor_id,rank\na,X,1\nb,X,2\nc,X,3\nb,Y,2\nc,Y,1\n"
+    )
+    return [
+        "match",
+        "--mentees",
+        str(folder / "mentees.csv"),
+        "--mentors",
+        str(folder / "mentors.csv"),
+        "--mentee-ranks",
+        str(folder / "wishes.csv"),
+        "--mentor-ranks",
+        str(folder / "choices.csv"),
+        "--out",
+        str(folder / "out"),
+    ]
+
+
+def test_ranked_choices_give_a_stable_matching_with_its_check(tmp_path: Path) -> None:
+    done = runner.invoke(app, _ranked_files(tmp_path, "1"))
+    assert done.exit_code == 0, done.output
+    assert "blocking pairs" in done.output
+    pairs = pd.read_csv(tmp_path / "out" / "pairs.csv")
+    assert set(zip(pairs["mentee_id"], pairs["mentor_id"], strict=True)) == {("a", "X"), ("c", "Y")}
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["objective"] == "stable"
+    assert (summary["blocking_pairs"], summary["pairs_checked"]) == (0, 6)
+    unmatched = pd.read_csv(tmp_path / "out" / "unmatched.csv")
+    assert unmatched["detail"][0].startswith("every mentor she ranked (2 acceptable)")
+
+
+def test_a_bad_rank_is_refused_by_file_row_and_column(tmp_path: Path) -> None:
+    done = runner.invoke(app, _ranked_files(tmp_path, "first"))
+    assert done.exit_code == 1
+    assert "wishes.csv, row 3, rank: the rank must be a whole number from 1" in done.output
+    assert "first" not in done.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_demo_with_the_stable_objective(tmp_path: Path) -> None:
+    done = runner.invoke(
+        app, ["demo", "--mentees", "300", "--objective", "stable", "--out", str(tmp_path)]
+    )
+    assert done.exit_code == 0, done.output
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert (summary["method"], summary["blocking_pairs"]) == ("stable", 0)
+    assert summary["pairs_checked"] == 300 * 30

@@ -50,7 +50,7 @@ def solve(
         return solve_with_quotas(problem, config, pricer)
     if method == "cp_sat":
         return solve_cp_sat_over_all_pairs(problem, config, pricer)
-    if method == "stable":
+    if method == "stable" or config.objective == "stable":
         if problem.quotas:
             raise RuleError("the stable method cannot honour quotas: use method 'auto'")
         return solve_stable(problem, config)

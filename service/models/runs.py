@@ -32,6 +32,9 @@ class Run(Base):
     locked: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
     forbidden: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
     incumbent: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
+    ranks: Mapped[dict[str, list[list[Any]]] | None] = mapped_column(JSON)
+    """Ranked choices of a stable run: ``mentee`` / ``mentor`` lists of
+    ``[mentee_id, mentor_id, rank]`` (a side absent: none given)."""
     status: Mapped[str] = mapped_column(String(20), default="queued")
     progress: Mapped[float] = mapped_column(default=0.0)
     step: Mapped[str | None] = mapped_column(String(20))

@@ -63,6 +63,7 @@ def create_run(
         locked=[],
         forbidden=[],
         incumbent=[],
+        ranks=_ranks(body),
     )
     if body.get("rematch_of"):
         _inherit_decisions(session, run, programme.id, str(body["rematch_of"]))
@@ -77,6 +78,16 @@ def create_run(
             raise
         return QueuedRun(_replay(earlier, request_sha), created=False)
     return QueuedRun(run, created=True)
+
+
+def _ranks(body: dict[str, Any]) -> dict[str, list[list[Any]]] | None:
+    """The request's ranked choices as stored: ``[mentee_id, mentor_id, rank]`` per side."""
+    ranks = {
+        side: [[str(r["mentee_id"]), str(r["mentor_id"]), int(r["rank"])] for r in rows]
+        for side in ("mentee", "mentor")
+        if (rows := body.get(f"{side}_ranks")) is not None
+    }
+    return ranks or None
 
 
 def _by_key(session: Session, programme_id: str, key: str) -> Run | None:
@@ -116,6 +127,8 @@ def _inherit_decisions(session: Session, run: Run, programme_id: str, parent_id:
     forbidden = {tuple(p) for p in (parent.forbidden or [])} | {tuple(p) for p in rejected}
     run.forbidden = [list(p) for p in sorted(forbidden)]
     run.incumbent = [[p.mentee_id, p.mentor_id] for p in pairs if p.decision != "rejected"]
+    if run.ranks is None:  # the same people's choices still hold
+        run.ranks = parent.ranks
 
 
 def cancel(run: Run) -> None:

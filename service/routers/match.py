@@ -8,7 +8,7 @@ import pandas as pd
 from fastapi import APIRouter, HTTPException
 
 from matching.defaults import default_programme
-from matching.errors import ConfigError, InputError
+from matching.errors import ConfigError, InputError, RuleError
 from matching.model import Programme as EngineProgramme
 from matching.result import MatchResult
 from service import engine
@@ -16,7 +16,7 @@ from service.deps import PrincipalDep, SettingsDep
 from service.errors import UnprocessableError, config_error_items, input_error_items
 from service.ops.participants import check_records
 from service.schemas.common import Message, ValidationErrorOut
-from service.schemas.match import MatchIn, MatchOut
+from service.schemas.match import MatchIn, MatchOut, RankIn
 
 router = APIRouter(prefix="/v1", tags=["match"])
 
@@ -52,7 +52,7 @@ def match_batch(body: MatchIn, principal: PrincipalDep, settings: SettingsDep) -
         try:
             # Checked here, side by side and in request order, so a problem's location
             # is the position in the request's list.
-            if body.scores is None:
+            if _uses_criteria(body):
                 records = check_records(
                     records, programme, "mentee" if side == "mentees" else "mentor"
                 )
@@ -71,8 +71,35 @@ def match_batch(body: MatchIn, principal: PrincipalDep, settings: SettingsDep) -
     try:
         result = _run(mentees, mentors, programme, body, scores)
     except InputError as error:
-        raise UnprocessableError(input_error_items(error, ["body"])) from None
+        raise UnprocessableError(input_error_items(error, _location(error, body))) from None
+    except RuleError as error:
+        raise UnprocessableError(
+            [{"loc": ["body", "objective"], "msg": str(error), "type": "rule_error"}]
+        ) from None
     return MatchOut.model_validate(result.to_dict())
+
+
+def _ranks(ranks: list[RankIn] | None) -> pd.DataFrame | None:
+    """A side's ranked choices as the engine's table (ids as text)."""
+    if ranks is None:
+        return None
+    rows = [(str(r.mentee_id), str(r.mentor_id), r.rank) for r in ranks]
+    return pd.DataFrame.from_records(rows, columns=["mentee_id", "mentor_id", "rank"])
+
+
+def _location(error: InputError, body: MatchIn) -> list[str]:
+    """Where an engine input error points: a rank list's (``mentee_ranks: ...``) or the body."""
+    for name in ("mentee_ranks", "mentor_ranks"):
+        if error.problem.reason.startswith(f"{name}:") and getattr(body, name) is not None:
+            return ["body", name]
+    return ["body"]
+
+
+def _uses_criteria(body: MatchIn) -> bool:
+    """Whether the programme's criteria score the pairs: neither a score table nor ranks
+    alone (ranks without a programme) replace them."""
+    ranked = body.mentee_ranks is not None or body.mentor_ranks is not None
+    return body.scores is None and (body.programme is not None or not ranked)
 
 
 def _frame(records: list[dict[str, Any]]) -> pd.DataFrame:
@@ -89,7 +116,9 @@ def _run(
     return engine.match(
         mentees,
         mentors,
-        programme if body.programme is not None or scores is None else None,
+        programme if body.programme is not None or _uses_criteria(body) else None,
         scores=scores,
         objective=body.objective,
+        mentee_ranks=_ranks(body.mentee_ranks),
+        mentor_ranks=_ranks(body.mentor_ranks),
     )

@@ -16,6 +16,7 @@ __all__ = [
     "MatchOut",
     "PairOut",
     "ParticipantIn",
+    "RankIn",
     "ScoreIn",
     "UnmatchedOut",
 ]
@@ -47,6 +48,14 @@ class ScoreIn(BaseModel):
     score: float = Field(ge=0.0, le=MAX_SCORE)
 
 
+class RankIn(BaseModel):
+    """One ranked choice: ``rank`` 1 is the first choice; equal ranks are ties."""
+
+    mentee_id: str | int
+    mentor_id: str | int
+    rank: int = Field(ge=1, le=10**9)
+
+
 class MatchIn(BaseModel):
     """Participants and either a programme configuration or precomputed scores."""
 
@@ -61,6 +70,14 @@ class MatchIn(BaseModel):
         default=None, description="Precomputed pair scores, replacing the criteria"
     )
     objective: Objective | None = None
+    mentee_ranks: list[RankIn] | None = Field(
+        default=None,
+        description="The mentees' ranked choices, for the stable objective (implied when "
+        "no objective is given); an unranked pair is not acceptable to the mentee",
+    )
+    mentor_ranks: list[RankIn] | None = Field(
+        default=None, description="The mentors' ranked choices, likewise"
+    )
 
 
 class PairOut(BaseModel):

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from matching.model import Objective
-from service.schemas.match import AlternativeOut
+from service.schemas.match import AlternativeOut, RankIn
 
 __all__ = ["RunIn", "RunOut", "RunPairOut", "RunStatus", "RunUnmatchedOut"]
 
@@ -26,6 +26,15 @@ class RunIn(BaseModel):
         description="A succeeded run whose decisions the new run honours: approved and "
         "locked pairs kept, rejected pairs never proposed, other pairs changed as little "
         "as the objective allows",
+    )
+    mentee_ranks: list[RankIn] | None = Field(
+        default=None,
+        max_length=1_000_000,
+        description="The mentees' ranked choices for a stable run (implied when no "
+        "objective is given); a rematch without ranks keeps those of the run it redoes",
+    )
+    mentor_ranks: list[RankIn] | None = Field(
+        default=None, max_length=1_000_000, description="The mentors' ranked choices"
     )
 
 

@@ -20,7 +20,7 @@ from service.web.security import WebPrincipalDep, check_csrf
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
-OBJECTIVES = ("coverage", "total", "fair")
+OBJECTIVES = ("coverage", "total", "fair", "stable")
 
 
 @router.get("/programmes/{programme_id}")

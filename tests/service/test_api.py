@@ -200,6 +200,80 @@ def test_stateless_match_answers_like_the_engine(api: Api) -> None:
     assert response.json()["detail"][0]["type"] == "input_error"
 
 
+@SQLITE_ONLY
+def test_stateless_stable_match_from_ranked_choices(api: Api) -> None:
+    mentees = [{"id": "a"}, {"id": "b"}, {"id": "c"}]
+    mentors = [{"id": "x", "capacity": 1}, {"id": "y", "capacity": 1}]
+    wishes = [("a", "x", 1), ("b", "x", 1), ("b", "y", 2), ("c", "x", 1), ("c", "y", 2)]
+    choices = [("a", "x", 1), ("b", "x", 2), ("c", "x", 3), ("b", "y", 2), ("c", "y", 1)]
+
+    def ranks(rows: list[tuple[str, str, int]]) -> list[dict[str, Any]]:
+        return [{"mentee_id": i, "mentor_id": j, "rank": r} for i, j, r in rows]
+
+    body = {
+        "mentees": mentees,
+        "mentors": mentors,
+        "mentee_ranks": ranks(wishes),
+        "mentor_ranks": ranks(choices),
+    }
+    response = api.client.post("/v1/match", json=body, headers=api.auth())
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert {(p["mentee_id"], p["mentor_id"]) for p in answer["pairs"]} == {("a", "x"), ("c", "y")}
+    summary = answer["summary"]
+    assert (summary["objective"], summary["blocking_pairs"], summary["pairs_checked"]) == (
+        "stable",
+        0,
+        6,
+    )
+    assert answer["unmatched"][0]["detail"].startswith("every mentor she ranked")
+    unknown = {**body, "mentor_ranks": ranks([*choices, ("a", "nobody", 1)])}
+    response = api.client.post("/v1/match", json=unknown, headers=api.auth())
+    assert response.status_code == 422
+    problem = response.json()["detail"][0]
+    assert problem["loc"][:2] == ["body", "mentor_ranks"]
+    assert "nobody" not in response.text
+    other = {**body, "objective": "total"}
+    response = api.client.post("/v1/match", json=other, headers=api.auth())
+    assert response.status_code == 422
+    assert "stable" in response.json()["detail"][0]["msg"]
+
+
+def test_a_programme_run_takes_ranked_choices_and_a_rematch_keeps_them(api: Api) -> None:
+    programme_id = api.programme()
+    api.upload_examples(programme_id)
+    mentees = [
+        p["id"] for p in _get(api, f"/v1/programmes/{programme_id}/participants/mentees")["items"]
+    ]
+    mentors = [
+        p["id"] for p in _get(api, f"/v1/programmes/{programme_id}/participants/mentors")["items"]
+    ]
+    # Every mentee ranks the mentors in the same order: the first mentors fill up first.
+    ranks = [
+        {"mentee_id": i, "mentor_id": j, "rank": r + 1}
+        for i in mentees
+        for r, j in enumerate(mentors[:3])
+    ]
+    run_id = api.finished_run(programme_id, {"mentee_ranks": ranks})
+    run = _get(api, f"/v1/runs/{run_id}")
+    assert run["summary"]["objective"] == "stable"
+    assert run["summary"]["blocking_pairs"] == 0
+    pairs = _get(api, f"/v1/runs/{run_id}/pairs")["items"]
+    assert pairs
+    assert {p["mentor_id"] for p in pairs} <= set(mentors[:3])  # unranked: not acceptable
+    again = api.finished_run(programme_id, {"rematch_of": run_id})
+    assert _get(api, f"/v1/runs/{again}")["summary"]["objective"] == "stable"
+    bad = [*ranks, {"mentee_id": mentees[0], "mentor_id": "nobody", "rank": 1}]
+    response = api.client.post(
+        f"/v1/programmes/{programme_id}/runs", json={"mentee_ranks": bad}, headers=api.auth()
+    )
+    assert response.status_code == 202
+    assert api.worker.run_once() == response.json()["id"]
+    failed = _get(api, f"/v1/runs/{response.json()['id']}")
+    assert failed["status"] == "failed"
+    assert "nobody" not in str(failed["error"])
+
+
 def test_idempotency_key_returns_the_same_run(api: Api) -> None:
     programme_id = api.programme()
     url = f"/v1/programmes/{programme_id}/runs"
