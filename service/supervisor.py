@@ -8,8 +8,8 @@ A thread checks the children every ``heartbeat_seconds``:
 - a child that is alive but silent — its heartbeat in ``workers`` older than
   ``worker_timeout_seconds``, or no row ``worker_start_seconds`` after its start (a
   stopped or frozen process) — is killed with SIGKILL, then reaped and replaced alike.
-  After the database was unreachable, workers get that timeout again to beat before
-  any is judged.
+  One silent worker is killed at a time, and after one is killed, or after the
+  database was unreachable, the others get that timeout again to beat.
 
 Replacements of workers that die young back off (up to ``MAX_BACKOFF_SECONDS``), so a
 worker that cannot start (database unreachable) does not spin. Workers on other hosts
@@ -74,8 +74,9 @@ class Supervisor:
         self.sessions: sessionmaker[Session] = make_sessionmaker(self.engine)
         self.slots = [_Slot() for _ in range(count)]
         self._stopping = threading.Event()
-        self._reachable_since: float | None = None
-        """Since when (``time.monotonic``) every check could read the database."""
+        self._judge_after: float | None = None
+        """No worker is judged silent before this time (``time.monotonic``); None after a
+        failed check, as the database may have been what silenced the workers."""
         self._thread = threading.Thread(target=self._watch, name="supervisor", daemon=True)
 
     def __enter__(self) -> Supervisor:
@@ -95,7 +96,7 @@ class Supervisor:
                 self.check()
             except Exception:
                 # The database may be unreachable for a moment; the next pass retries.
-                self._reachable_since = None
+                self._judge_after = None
                 log.exception("supervisor check failed")
 
     def check(self) -> None:
@@ -105,16 +106,15 @@ class Supervisor:
                 self._reap(slot, slot.child)
         silent = self._silent_children()
         now = time.monotonic()
-        if self._reachable_since is None:
-            self._reachable_since = now
-        # After an outage of the database, workers get a timeout's time to beat again.
-        judging = now - self._reachable_since > self.settings.worker_timeout_seconds
+        timeout = self.settings.worker_timeout_seconds
+        if self._judge_after is None:  # after an outage of the database
+            self._judge_after = now + timeout
         for slot in self.slots:
             child = slot.child
             if child is None:
                 if now >= slot.not_before and not self._stopping.is_set():
                     self._start(slot)
-            elif judging and child.worker_id in silent and child.process.poll() is None:
+            elif now >= self._judge_after and child.worker_id in silent:
                 log.warning(
                     "worker silent; killing it",
                     extra={"fields": {"worker_id": child.worker_id, "pid": child.process.pid}},
@@ -122,6 +122,9 @@ class Supervisor:
                 child.process.kill()  # SIGKILL also ends a stopped (SIGSTOP) process
                 child.process.wait()
                 self._reap(slot, child)
+                # One at a time: a frozen process may hold SQLite's write lock, and so
+                # silence the others until it is gone.
+                self._judge_after = now + timeout
 
     def _silent_children(self) -> set[str]:
         children = [slot.child for slot in self.slots if slot.child is not None]
