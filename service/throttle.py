@@ -7,8 +7,8 @@ failures, every authentication attempt from it, right or wrong, answers 429 with
 ``Retry-After`` until the window has room again. Successful requests never count.
 
 The counts live in the memory of one server process: restarting resets them, and
-behind several processes each counts on its own (the documented deployment is one
-process). The client address is the connection's peer as the server sees it; behind a
+behind several API processes each counts on its own (N processes behind a proxy let an
+address fail up to N times the allowance). The client address is the connection's peer as the server sees it; behind a
 TLS proxy, run uvicorn with ``--proxy-headers`` and ``--forwarded-allow-ips`` set to the
 proxy's address so that it is the client's, not the proxy's.
 """
