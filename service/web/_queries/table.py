@@ -23,7 +23,6 @@ from service.web._queries.fields import (
     GROUP_COLUMN,
     NAME_COLUMN,
     REGION_COLUMN,
-    batches,
     capacity,
     rows,
     text,
@@ -43,7 +42,6 @@ __all__ = [
     "decision_counts",
     "decisions_made",
     "filtered_pairs",
-    "pairs_by_ids",
     "review",
     "review_row",
     "run_criteria",
@@ -333,16 +331,6 @@ def review_row(session: Session, run: Run, pair_id: int) -> ReviewRow | None:
     """One pair's row (after a decision on it), or None if it is not the run's."""
     pairs = _pairs(session, run, [pair_id])
     return _rows(session, run, pairs)[0] if pairs else None
-
-
-def pairs_by_ids(session: Session, run: Run, pair_ids: Iterable[int]) -> list[RunPair]:
-    """The run's pairs among ``pair_ids`` as ORM entities (to decide on), by position."""
-    found: list[RunPair] = []
-    for batch in batches(pair_ids):
-        found.extend(
-            session.scalars(select(RunPair).where(RunPair.run_id == run.id, RunPair.id.in_(batch)))
-        )
-    return sorted(found, key=lambda p: (p.position, p.id))
 
 
 def decision_counts(session: Session, run: Run) -> dict[str, int]:
