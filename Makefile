@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_WORKERS ?= 2
 
-.PHONY: demo test lint format serve bench bench-quick bench-solve bench-objectives system-deps clean help
+.PHONY: demo test lint format serve bench bench-quick bench-solve bench-objectives bench-text system-deps clean help
 
 help:
 	@echo "make demo    set up and match a synthetic programme (writes ./marraine-demo/)"
@@ -19,6 +19,7 @@ help:
 	@echo "make bench-quick  the same on small sizes"
 	@echo "make bench-solve  solve time against candidate arcs at fixed cohort sizes"
 	@echo "make bench-objectives  total, coverage, fair and a binding quota at scale"
+	@echo "make bench-text  text matching across French, Arabic and English: quality and speed"
 	@echo "make lint    ruff check, ruff format --check, mypy --strict"
 
 $(STAMP): pyproject.toml
@@ -61,6 +62,9 @@ bench-solve: $(STAMP)
 
 bench-objectives: $(STAMP)
 	$(BIN)/python -m benchmarks.objectives
+
+bench-text: $(STAMP)
+	$(BIN)/python -m benchmarks.text
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache marraine-demo \

@@ -37,6 +37,7 @@ __all__ = [
     "Criterion",
     "DistanceCriterion",
     "ExcludeSameRule",
+    "GlossaryEntry",
     "GroupQuota",
     "Mentee",
     "Mentor",
@@ -257,13 +258,37 @@ class DistanceCriterion(_CriterionBase):
     radius_km: float = Field(default=50.0, gt=0.0)
 
 
+class GlossaryEntry(_Frozen):
+    """Words or phrases (in any language) that express one concept of the programme's
+    domain, added to the shipped glossary: ``{ concept = "beekeeping", terms =
+    ["apiculture", "beekeeping", "تربية النحل"] }``. A shipped concept's name adds words
+    to it."""
+
+    concept: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_]+$")
+    terms: tuple[str, ...] = Field(min_length=1)
+
+    @field_validator("terms")
+    @classmethod
+    def _terms_have_words(cls, terms: tuple[str, ...]) -> tuple[str, ...]:
+        if any(not any(ch.isalnum() for ch in term) for term in terms):
+            raise ValueError("every term needs at least one letter or digit")
+        return terms
+
+
 class TextCriterion(_CriterionBase):
-    """Free text (goals vs bio), any language: cosine of TF-IDF character n-grams."""
+    """Free text (goals vs bio) in French, Arabic or English, across languages.
+
+    ``encoder = "multilingual"`` (default): glossary concepts, stemmed and folded words
+    and character n-grams (:class:`matching.features.MultilingualTextEncoder`);
+    ``glossary`` adds the programme's own concepts or words. ``encoder = "ngrams"``:
+    TF-IDF of character n-grams alone, within one language."""
 
     kind: Literal["text"] = "text"
+    encoder: Literal["multilingual", "ngrams"] = "multilingual"
     ngram_min: int = Field(default=3, ge=1, le=8)
     ngram_max: int = Field(default=5, ge=1, le=8)
     max_features: int | None = Field(default=2**16, gt=0)
+    glossary: tuple[GlossaryEntry, ...] = ()
 
     @model_validator(mode="after")
     def _ngram_order(self) -> Self:
