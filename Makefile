@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_WORKERS ?= 2
 
-.PHONY: demo test lint format serve bench bench-quick bench-solve bench-objectives bench-text system-deps clean help
+.PHONY: demo test lint format serve bench bench-quick bench-solve bench-objectives bench-text messages system-deps clean help
 
 help:
 	@echo "make demo    set up and match a synthetic programme (writes ./marraine-demo/)"
@@ -20,6 +20,7 @@ help:
 	@echo "make bench-solve  solve time against candidate arcs at fixed cohort sizes"
 	@echo "make bench-objectives  total, coverage, fair and a binding quota at scale"
 	@echo "make bench-text  text matching across French, Arabic and English: quality and speed"
+	@echo "make messages  extract the explanations' messages and compile the catalogues"
 	@echo "make lint    ruff check, ruff format --check, mypy --strict"
 
 $(STAMP): pyproject.toml
@@ -65,6 +66,15 @@ bench-objectives: $(STAMP)
 
 bench-text: $(STAMP)
 	$(BIN)/python -m benchmarks.text
+
+# The .mo files are committed beside their .po sources (a fresh clone needs no step);
+# tests/test_messages.py fails when a message is untranslated or a .mo is stale.
+messages: $(STAMP)
+	$(BIN)/pybabel extract --no-location --omit-header -k gettext -k ngettext:1,2 \
+		-o matching/locale/marraine.pot matching/messages.py matching/cli.py
+	$(BIN)/pybabel update --no-location --width 100 -D marraine -i matching/locale/marraine.pot \
+		-d matching/locale
+	$(BIN)/pybabel compile --statistics -D marraine -d matching/locale
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache marraine-demo \

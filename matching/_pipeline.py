@@ -25,6 +25,7 @@ from matching.candidates import CandidatePricer, CandidateScan, scan_candidates
 from matching.defaults import default_programme
 from matching.errors import InputError, InputErrors, RuleError
 from matching.features import check_participants
+from matching.messages import Evidence, Language
 from matching.model import Mentee, Mentor, Objective, Programme, participants_frame
 from matching.result import (
     Alternative,
@@ -74,6 +75,7 @@ def match(
     previous: PairList = (),
     incumbent: PairList = (),
     progress: ProgressCallback | None = None,
+    language: Language | None = None,
 ) -> MatchResult:
     """Match a cohort of mentees with mentors.
 
@@ -100,6 +102,10 @@ def match(
         is returned, so a rematch changes as few pairs as the objective allows.
     progress
         Called as the work advances (see :data:`ProgressCallback`).
+    language
+        Language of every ``why`` and unmatched ``detail``: ``en``, ``fr`` or ``ar``
+        (default ``programme.language``). The evidence is kept as data in each pair, so
+        :meth:`MatchResult.in_language` renders it again in another language.
 
     Returns
     -------
@@ -187,6 +193,7 @@ def match(
             mentee_frame,
             mentor_frame,
             ids,
+            language or programme.language,
         )
     seconds = time.perf_counter() - started
     summary = Summary(
@@ -331,6 +338,10 @@ def _score_from_table(
     )
 
 
+_TABLE_SCORE = Evidence("table_score")
+"""The evidence of a pair scored by a scores table."""
+
+
 @dataclass(frozen=True)
 class _Explained:
     """The explanation part of a result (the summary is added last)."""
@@ -349,16 +360,17 @@ def _explain(
     mentees: pd.DataFrame,
     mentors: pd.DataFrame,
     ids: _Ids,
+    language: str,
 ) -> _Explained:
     """Pairs with contributions and evidence, unmatched reasons, alternatives, gaps."""
     order = np.lexsort((-solution.score, solution.mentee_idx))
     mentee_idx, mentor_idx = solution.mentee_idx[order], solution.mentor_idx[order]
     if stage.scorer is not None:
         contributions = stage.scorer.pair_contributions(mentee_idx, mentor_idx)
-        why = stage.scorer.evidence_many(mentee_idx, mentor_idx)
+        evidence = stage.scorer.evidence_data(mentee_idx, mentor_idx)
     else:
         contributions = np.zeros((mentee_idx.size, 0))
-        why = ["score given in the scores table"] * int(mentee_idx.size)
+        evidence = [(_TABLE_SCORE,)] * int(mentee_idx.size)
     pairs = explain.pairs(
         ids.mentees,
         ids.mentors,
@@ -367,11 +379,18 @@ def _explain(
         solution.score[order],
         contributions,
         stage.criteria,
-        why,
+        evidence,
+        language,
     )
     demand = mentees["demand"].to_numpy(np.int64)
     unmatched = explain.unmatched(
-        ids.mentees, demand, mentee_idx, stage.eligibility, len(ids.mentors), stage.min_score
+        ids.mentees,
+        demand,
+        mentee_idx,
+        stage.eligibility,
+        len(ids.mentors),
+        stage.min_score,
+        language,
     )
     unmatched_idx = ids.mentee_index.get_indexer(pd.Index([u.mentee_id for u in unmatched]))
     arcs = (stage.arc_mentee, stage.arc_mentor, stage.arc_score)

@@ -8,16 +8,20 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from babel.numbers import format_decimal, format_percent
+from babel.support import Translations
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from matching._version import VERSION
 from matching.errors import InputErrors, MatchingError
+from matching.messages import Language, translator
 from matching.model import Objective
 from matching.result import MatchResult
 
@@ -41,6 +45,15 @@ ObjectiveOption = Annotated[
         help="coverage: as many mentees matched as rules and seats allow, then the best "
         "total score (default) | total: best total score | fair: as many matched as "
         "coverage, with the lowest pair score as high as possible.",
+        show_default=False,
+    ),
+]
+LanguageOption = Annotated[
+    Language | None,
+    typer.Option(
+        "--lang",
+        help="Language of the explanations and of this summary: en, fr or ar "
+        "(default: the programme's language setting, else en).",
         show_default=False,
     ),
 ]
@@ -71,6 +84,7 @@ def demo(
     seed: Annotated[int, typer.Option("--seed", help="Seed of the synthetic programme.")] = 0,
     objective: ObjectiveOption = None,
     out: OutOption = Path("marraine-demo"),
+    lang: LanguageOption = None,
 ) -> None:
     """Generate a seeded synthetic programme, match it and write the output files."""
     from matching import match
@@ -86,9 +100,10 @@ def demo(
             cohort.programme,
             objective=objective,
             progress=report,
+            language=lang,
         )
         written = write_result(result, out)
-    _print_summary(result, written)
+    _print_summary(result, written, lang or cohort.programme.language)
 
 
 @app.command(name="match")
@@ -125,6 +140,7 @@ def match_files(
         Path | None, typer.Option("--previous", help="Earlier pairs, not to be repeated.")
     ] = None,
     out: OutOption = Path("marraine-output"),
+    lang: LanguageOption = None,
 ) -> None:
     """Match participant files under a programme configuration, or from precomputed scores."""
     from matching import match
@@ -154,10 +170,11 @@ def match_files(
                 scores=score_frame,
                 objective=objective,
                 progress=report,
+                language=lang,
                 **pairs,
             )
             written = write_result(result, out)
-    _print_summary(result, written)
+    _print_summary(result, written, lang or programme.language)
 
 
 @app.command()
@@ -237,36 +254,69 @@ def _progress() -> Iterator[Callable[[str, float], None]]:
         yield report
 
 
-def _print_summary(result: MatchResult, written: list[Path]) -> None:
-    """The summary table a coordinator reads first."""
+def _print_summary(result: MatchResult, written: list[Path], language: str) -> None:
+    """The summary table a coordinator reads first, in her language."""
+    t = translator(language)
     s = result.summary
-    table = Table(title=f"Marraine {VERSION} — {s.objective} objective", show_header=False)
+    title = t.gettext("Marraine {version} — {objective} objective")
+    objective = _objective_name(t, s.objective)
+    table = Table(title=title.format(version=VERSION, objective=objective), show_header=False)
     table.add_column("", style="bold")
     table.add_column("", justify="right")
+    number = partial(format_decimal, locale=language, numbering_system="latn")
+    share = format_percent(s.matched / max(1, s.mentees), "#,##0.0%", locale=language)
+    optimal = t.gettext(" (proven optimal)") if s.status == "optimal" else ""
+    lowest = "-" if s.min_score is None else number(s.min_score, "0.0000")
     rows = [
-        ("mentees", f"{s.mentees:,}"),
-        ("mentors", f"{s.mentors:,}"),
-        ("matched", f"{s.matched:,} ({s.matched / max(1, s.mentees):.1%})"),
-        ("unmatched", f"{s.unmatched:,}"),
-        ("pairs", f"{s.pairs:,}"),
-        ("total score", f"{s.total_score:,.4f}"),
-        ("upper bound", f"{s.upper_bound:,.4f}"),
-        ("gap", f"{s.gap:.2e}" + (" (proven optimal)" if s.status == "optimal" else "")),
-        ("lowest pair score", "-" if s.min_score is None else f"{s.min_score:.4f}"),
-        ("seconds", f"{s.seconds:.2f}"),
+        (t.gettext("mentees"), number(s.mentees)),
+        (t.gettext("mentors"), number(s.mentors)),
+        (t.gettext("matched"), f"{number(s.matched)} ({share})"),
+        (t.gettext("unmatched"), number(s.unmatched)),
+        (t.gettext("pairs"), number(s.pairs)),
+        (t.gettext("total score"), number(s.total_score, "#,##0.0000")),
+        (t.gettext("upper bound"), number(s.upper_bound, "#,##0.0000")),
+        (t.gettext("gap"), f"{s.gap:.2e}{optimal}"),
+        (t.gettext("lowest pair score"), lowest),
+        (t.gettext("seconds"), number(s.seconds, "0.00")),
     ]
     for name, value in rows:
         table.add_row(name, value)
     console.print(table)
     reasons = Counter(u.reason for u in result.unmatched)
     if reasons:
-        console.print(
-            "unmatched: " + ", ".join(f"{n} {r}" for r, n in sorted(reasons.items())),
-            highlight=False,
-        )
+        counts = [
+            t.gettext("{count} {reason}").format(count=n, reason=_reason_name(t, r))
+            for r, n in sorted(reasons.items())
+        ]
+        line = t.gettext("unmatched: {reasons}").format(reasons=", ".join(counts))
+        console.print(line, highlight=False)
     for gap in result.gaps[:3]:
-        console.print(
-            f"recruit: {gap.mentees} unmatched mentee(s) need {gap.need} in {gap.language}",
-            highlight=False,
+        recruit = t.ngettext(
+            "recruit: {count} unmatched mentee needs {need} in {language}",
+            "recruit: {count} unmatched mentees need {need} in {language}",
+            gap.mentees,
         )
-    console.print("wrote " + ", ".join(str(path) for path in written), highlight=False)
+        text = recruit.format(count=gap.mentees, need=gap.need, language=gap.language)
+        console.print(text, highlight=False)
+    files = ", ".join(str(path) for path in written)
+    console.print(t.gettext("wrote {files}").format(files=files), highlight=False)
+
+
+def _objective_name(t: Translations, objective: str) -> str:
+    """An objective's name in the reader's language."""
+    names = {
+        "coverage": t.gettext("coverage"),
+        "total": t.gettext("total"),
+        "fair": t.gettext("fair"),
+    }
+    return names.get(objective, objective)
+
+
+def _reason_name(t: Translations, reason: str) -> str:
+    """An unmatched reason's name in the reader's language."""
+    names = {
+        "capacity_exhausted": t.gettext("mentors at capacity"),
+        "below_min_score": t.gettext("below the minimum score"),
+        "no_allowed_mentor": t.gettext("no allowed mentor"),
+    }
+    return names.get(reason, reason)

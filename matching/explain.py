@@ -15,6 +15,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from matching._arrays import rank_in_runs
+from matching.messages import Evidence, render, render_why
 from matching.model import NeedsCriterion, OverlapCriterion, Programme
 from matching.result import Alternative, Pair, RecruitmentGap, Unmatched, UnmatchedReason
 
@@ -58,18 +59,29 @@ def pairs(
     scores: FloatArray,
     contributions: FloatArray,
     criteria: Sequence[str],
-    why: Sequence[str],
+    evidence: Sequence[tuple[Evidence, ...]],
+    language: str = "en",
 ) -> tuple[Pair, ...]:
-    """Build :class:`Pair` records (with criteria, ``scores`` are the contributions' sums)."""
+    """Build :class:`Pair` records (with criteria, ``scores`` are the contributions' sums),
+    ``why`` rendered from the evidence in ``language``."""
+    # A cohort repeats few distinct explanations: each is rendered once.
+    rendered: dict[tuple[int, ...], str] = {}  # by identity: criteria share their evidence
+    why = []
+    for row in evidence:
+        key = tuple(map(id, row))
+        text = rendered.get(key)
+        if text is None:
+            text = rendered[key] = render_why(row, language)
+        why.append(text)
     # Plain Python lists first: iterating numpy rows costs more than building the records.
     return tuple(
-        Pair(mentee_ids[i], mentor_ids[j], score, dict(zip(criteria, row, strict=True)), reason)
+        Pair(mentee_ids[i], mentor_ids[j], score, dict(zip(criteria, row, strict=True)), *reason)
         for i, j, score, row, reason in zip(
             mentee_idx.tolist(),
             mentor_idx.tolist(),
             scores.tolist(),
             np.asarray(contributions, dtype=np.float64).tolist(),
-            why,
+            zip(why, evidence, strict=True),
             strict=True,
         )
     )
@@ -82,45 +94,42 @@ def unmatched(
     eligibility: Eligibility,
     n_mentors: int,
     min_score: float,
+    language: str = "en",
 ) -> tuple[Unmatched, ...]:
-    """One :class:`Unmatched` per mentee who got fewer mentors than her demand, with why."""
+    """One :class:`Unmatched` per mentee who got fewer mentors than her demand, with why
+    (the detail in ``language``)."""
     got = np.bincount(mentee_idx, minlength=len(mentee_ids))
     missing = demand - got
     records = []
     for i in np.flatnonzero(missing > 0).tolist():
-        reason, detail = _reason(i, eligibility, n_mentors, min_score, int(got[i]))
-        records.append(Unmatched(mentee_ids[i], reason, detail, int(missing[i])))
+        reason, evidence = _reason(i, eligibility, n_mentors, min_score, int(got[i]))
+        detail = render(evidence, language)
+        records.append(Unmatched(mentee_ids[i], reason, detail, int(missing[i]), evidence))
     return tuple(records)
 
 
 def _reason(
     i: int, eligibility: Eligibility, n_mentors: int, min_score: float, got: int
-) -> tuple[UnmatchedReason, str]:
+) -> tuple[UnmatchedReason, Evidence]:
     """Why mentee ``i`` is (partly) unmatched, and a detail a coordinator can act on."""
     allowed = int(eligibility.allowed[i])
     if allowed > got:
-        return (
-            "capacity_exhausted",
-            f"{allowed} mentor{'s' if allowed != 1 else ''} allowed, all at capacity with "
-            "mentees the objective placed first; more seats with these mentors would help",
-        )
+        return "capacity_exhausted", Evidence("capacity_exhausted", values={"allowed": allowed})
     rule_allowed = int(eligibility.rule_allowed[i])
     if rule_allowed > allowed:
         best = float(eligibility.best_rule_allowed[i])
-        return (
-            "below_min_score",
-            f"{rule_allowed - allowed} mentor(s) pass the rules but score below the minimum "
-            f"{min_score:.2f} (best {best:.2f})",
-        )
+        below = {"count": rule_allowed - allowed, "minimum": min_score, "best": best}
+        return "below_min_score", Evidence("below_min_score", values=below)
     counts = eligibility.exclusion_counts[i]
     if counts.size and counts.max() > 0:
         worst = int(np.argmax(counts))  # first of the largest: rules are in programme order
-        name = eligibility.exclusion_names[worst]
-        return (
-            "no_allowed_mentor",
-            f"rule '{name}' excludes {int(counts[worst])} of {n_mentors} mentors",
-        )
-    return ("no_allowed_mentor", f"none of the {n_mentors} mentors is allowed for her")
+        values = {
+            "rule": eligibility.exclusion_names[worst],
+            "count": int(counts[worst]),
+            "total": n_mentors,
+        }
+        return "no_allowed_mentor", Evidence("rule_excludes", values=values)
+    return "no_allowed_mentor", Evidence("none_allowed", values={"total": n_mentors})
 
 
 def alternatives(

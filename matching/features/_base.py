@@ -18,6 +18,8 @@ import pandas as pd
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
+from matching.messages import Evidence, Label, render
+
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
 Matrix: TypeAlias = Any
@@ -57,15 +59,24 @@ class Similarity(ABC):
         """Exact float64 similarity of each given pair."""
 
     @abstractmethod
-    def phrases(self, mentee_idx: IntArray, mentor_idx: IntArray) -> list[str | None]:
-        """Evidence in words for each pair, None when the criterion contributes nothing."""
+    def evidence(self, mentee_idx: IntArray, mentor_idx: IntArray) -> list[Evidence | None]:
+        """Evidence as data for each pair, None when the criterion contributes nothing."""
 
-    def phrases_given(
+    def evidence_given(
         self, mentee_idx: IntArray, mentor_idx: IntArray, similarity: FloatArray
-    ) -> list[str | None]:
-        """:meth:`phrases` when the pairs' similarities are already known (override to
+    ) -> list[Evidence | None]:
+        """:meth:`evidence` when the pairs' similarities are already known (override to
         skip recomputing them)."""
-        return self.phrases(mentee_idx, mentor_idx)
+        return self.evidence(mentee_idx, mentor_idx)
+
+    def phrases(
+        self, mentee_idx: IntArray, mentor_idx: IntArray, language: str = "en"
+    ) -> list[str | None]:
+        """:meth:`evidence` in words (see :func:`matching.messages.render`)."""
+        return [
+            None if e is None else render(e, language)
+            for e in self.evidence(mentee_idx, mentor_idx)
+        ]
 
 
 def as_matrix(matrix: Any) -> Matrix:
@@ -174,19 +185,20 @@ def row_counts(matrix: Matrix) -> FloatArray:
     return np.asarray(counts, dtype=np.float64)
 
 
-def display(tag: str) -> str:
-    """A tag as coordinators read it: underscores as spaces, short acronyms upper case."""
-    text = tag.replace("_", " ").strip()
-    if 2 <= len(text) <= 3 and text.isalpha() and text.islower() and text not in _WORDS:
-        return text.upper()
-    return text
+def title_of(criterion: Any) -> Label:
+    """How explanations name a criterion: its title, else its name."""
+    title: Label | None = criterion.title
+    return title if title else str(criterion.name).replace("_", " ")
 
 
-_WORDS = frozenset({"art", "tea", "web", "law", "tax", "car", "bio", "spa"})
+class ValueLabels:
+    """Values as explanations show them: the criterion's label for the value (keys compare
+    case-insensitively), else the value as first written in the data."""
 
+    def __init__(self, criterion: Any) -> None:
+        self._labels: dict[str, Label] = {
+            str(key).strip().casefold(): label for key, label in criterion.labels.items()
+        }
 
-def join_words(items: Sequence[str]) -> str:
-    """``a``, ``a and b``, ``a, b and c``."""
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
+    def __call__(self, value: str) -> Label:
+        return self._labels.get(value.strip().casefold(), value)

@@ -26,9 +26,11 @@ from matching.features._base import (
     Similarity,
     block_product,
     rowwise_dot,
+    title_of,
 )
 from matching.features._multilingual import MultilingualTextEncoder
 from matching.features._ngrams import TextEncoder, WordBoundedGrams, _texts
+from matching.messages import Evidence
 from matching.model import TextCriterion
 
 __all__ = ["DENSE_SHARE", "TextEncoder", "TextSimilarity", "WordBoundedGrams", "default_encoder"]
@@ -130,21 +132,15 @@ class TextSimilarity(Similarity):
         """Exact cosines of given pairs."""
         return np.clip(rowwise_dot(self._a, self._b, mentee_idx, mentor_idx), 0.0, 1.0)
 
-    def phrases(self, mentee_idx: IntArray, mentor_idx: IntArray) -> list[str | None]:
-        """``similar goals and bio`` / ``somewhat similar ...`` by cosine."""
-        return self.phrases_given(mentee_idx, mentor_idx, self.pairs(mentee_idx, mentor_idx))
+    def evidence(self, mentee_idx: IntArray, mentor_idx: IntArray) -> list[Evidence | None]:
+        """``similar goals`` / ``somewhat similar goals`` by cosine."""
+        return self.evidence_given(mentee_idx, mentor_idx, self.pairs(mentee_idx, mentor_idx))
 
-    def phrases_given(
+    def evidence_given(
         self, mentee_idx: IntArray, mentor_idx: IntArray, similarity: FloatArray
-    ) -> list[str | None]:
-        """Phrases from known cosines."""
-        c = self.criterion
-        what = (
-            c.mentee_field
-            if c.mentee_field == c.mentor_field
-            else (f"{c.mentee_field} and {c.mentor_field}")
-        )
-        what = what.replace("_", " ")
-        texts = [None, f"somewhat similar {what}", f"similar {what}"]
+    ) -> list[Evidence | None]:
+        """Evidence from known cosines."""
+        title = title_of(self.criterion)
+        made = [None, *(Evidence("text", title, {"level": level}) for level in (1, 2))]
         level = np.where(similarity >= 0.3, 2, np.where(similarity >= 0.1, 1, 0))
-        return [texts[k] for k in level.tolist()]
+        return [made[k] for k in level.tolist()]
