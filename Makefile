@@ -72,7 +72,7 @@ bench-text: $(STAMP)
 messages: $(STAMP)
 	$(BIN)/pybabel extract --no-location --omit-header -k gettext -k ngettext:1,2 \
 		-o matching/locale/marraine.pot matching/messages.py matching/cli.py
-	$(BIN)/pybabel update --no-location --width 100 -D marraine -i matching/locale/marraine.pot \
+	$(BIN)/pybabel update --no-fuzzy-matching --width 100 -D marraine -i matching/locale/marraine.pot \
 		-d matching/locale
 	$(BIN)/pybabel compile --statistics -D marraine -d matching/locale
 
