@@ -242,6 +242,7 @@ class Worker:
                         score=float(pair.score),
                         contributions={k: float(v) for k, v in pair.contributions.items()},
                         why=pair.why,
+                        evidence=[e.to_dict() for e in pair.evidence],
                         decision=previous.get(key, decided.get(key, "suggested")),
                     )
                 )
@@ -253,6 +254,7 @@ class Worker:
                             mentee_id=item.mentee_id,
                             reason=item.reason,
                             detail=item.detail,
+                            evidence=item.evidence.to_dict() if item.evidence else None,
                         )
                     )
             for mentee_id, alternatives in result.alternatives.items():

@@ -287,9 +287,15 @@ def publish(
 
 @router.get("/runs/{run_id}/export.{fmt}")
 def export(
-    run_id: str, fmt: str, principal: WebPrincipalDep, session: SessionDep, filters: FiltersDep
+    run_id: str,
+    fmt: str,
+    principal: WebPrincipalDep,
+    session: SessionDep,
+    filters: FiltersDep,
+    page: PageDep,
 ) -> Response:
-    """The pairs the filters show (all by default) as CSV or XLSX, formula-safe."""
+    """The pairs the filters show (all by default) as CSV or XLSX, formula-safe, the
+    explanations in the page's language."""
     if fmt not in ("csv", "xlsx"):
         raise not_found()
     run = get_run(session, principal, run_id)
@@ -319,7 +325,7 @@ def export(
                 round(r.pair.contributions[c], 6) if c in r.pair.contributions else None
                 for c in criteria
             ),
-            r.pair.why,
+            page.why(r.pair.why, r.pair.evidence),
             r.pair.decision,
             r.region,
             r.group,
