@@ -16,6 +16,7 @@ import typer
 from babel.numbers import format_decimal, format_percent
 from babel.support import Translations
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -91,7 +92,7 @@ def demo(
     from matching.io import write_result
     from matching.synthetic import generate_cohort
 
-    with _refusing_bad_input(), _progress() as report:
+    with _refusing_bad_input(lang or "en"), _progress() as report:
         report("generate", 0.0)
         cohort = generate_cohort(mentees, mentors, seed=seed)
         result = match(
@@ -148,7 +149,7 @@ def match_files(
     from matching.io import read_pairs, read_participants, read_scores, write_result
     from matching.model import Programme
 
-    with _refusing_bad_input():
+    with _refusing_bad_input(lang or "en"):
         programme = Programme.from_file(config) if config else default_programme()
         criteria = None if scores else programme
         mentee_frame = read_participants(mentees, "mentee", criteria)
@@ -219,20 +220,27 @@ def keys_create(
 
 
 @contextmanager
-def _refusing_bad_input() -> Iterator[None]:
-    """Turn engine errors into a clear message and exit code 1 (no traceback)."""
+def _refusing_bad_input(language: str) -> Iterator[None]:
+    """Turn engine errors into a clear message and exit code 1 (no traceback); the frame
+    of the message in ``language`` (the problem itself names file, row and column)."""
+    t = translator(language)
+    label = escape(t.gettext("error:"))
     try:
         yield
     except InputErrors as exc:
         for problem in exc.problems[:PROBLEMS_SHOWN]:
-            errors.print(f"[red]error:[/red] {problem}", highlight=False)
-        if len(exc.problems) > PROBLEMS_SHOWN:
-            errors.print(f"... and {len(exc.problems) - PROBLEMS_SHOWN} more problems")
-        errors.print("Nothing was written.")
+            errors.print(f"[red]{label}[/red] {escape(str(problem))}", highlight=False)
+        hidden = len(exc.problems) - PROBLEMS_SHOWN
+        if hidden > 0:
+            more = t.ngettext(
+                "... and {count} more problem", "... and {count} more problems", hidden
+            )
+            errors.print(more.format(count=hidden), highlight=False)
+        errors.print(t.gettext("Nothing was written."), highlight=False)
         raise typer.Exit(1) from None
     except MatchingError as exc:
-        errors.print(f"[red]error:[/red] {exc}", highlight=False)
-        errors.print("Nothing was written.")
+        errors.print(f"[red]{label}[/red] {escape(str(exc))}", highlight=False)
+        errors.print(t.gettext("Nothing was written."), highlight=False)
         raise typer.Exit(1) from None
 
 

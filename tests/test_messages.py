@@ -213,3 +213,26 @@ def test_cli_refuses_an_unknown_language(tmp_path: Path) -> None:
 
 def test_languages_are_the_three_of_the_programmes() -> None:
     assert set(LANGUAGES) == {"en", "fr", "ar"}
+
+
+def test_cli_errors_are_framed_in_the_chosen_language(tmp_path: Path) -> None:
+    mentees = tmp_path / "mentees.csv"
+    mentees.write_text("id,needs\n,seo\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        app,
+        [
+            "match",
+            "--mentees",
+            str(mentees),
+            "--mentors",
+            str(EXAMPLE / "mentors.csv"),
+            "--lang",
+            "fr",
+            "--out",
+            str(tmp_path / "out"),
+        ],
+    )
+    assert result.exit_code == 1
+    assert "erreur :" in result.output
+    assert "Rien n'a été écrit." in result.output
+    assert not (tmp_path / "out").exists()
