@@ -15,7 +15,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from matching._arrays import rank_in_runs
-from matching.messages import Evidence, render, render_why
+from matching.messages import Evidence, render, render_many
 from matching.model import NeedsCriterion, OverlapCriterion, Programme
 from matching.result import Alternative, Pair, RecruitmentGap, Unmatched, UnmatchedReason
 
@@ -64,15 +64,7 @@ def pairs(
 ) -> tuple[Pair, ...]:
     """Build :class:`Pair` records (with criteria, ``scores`` are the contributions' sums),
     ``why`` rendered from the evidence in ``language``."""
-    # A cohort repeats few distinct explanations: each is rendered once.
-    rendered: dict[tuple[int, ...], str] = {}  # by identity: criteria share their evidence
-    why = []
-    for row in evidence:
-        key = tuple(map(id, row))
-        text = rendered.get(key)
-        if text is None:
-            text = rendered[key] = render_why(row, language)
-        why.append(text)
+    why = render_many(evidence, language)
     # Plain Python lists first: iterating numpy rows costs more than building the records.
     return tuple(
         Pair(mentee_ids[i], mentor_ids[j], score, dict(zip(criteria, row, strict=True)), *reason)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Literal, TypeAlias, cast
 
@@ -34,6 +34,7 @@ __all__ = [
     "label_text",
     "negotiate",
     "render",
+    "render_many",
     "render_why",
     "translator",
 ]
@@ -142,6 +143,23 @@ def render_why(evidence: Iterable[Evidence], language: str = "en") -> str:
     return separator.join(render(e, language) for e in evidence)
 
 
+def render_many(rows: Sequence[Sequence[Evidence]], language: str = "en") -> list[str]:
+    """:func:`render_why` of many pairs. Criteria share their evidence objects between
+    pairs with the same values, so each distinct object is rendered once."""
+    separator = translator(language).gettext("; ")
+    made: dict[int, str] = {}  # by identity: the objects stay alive in ``rows`` meanwhile
+    out = []
+    for row in rows:
+        pieces = []
+        for evidence in row:
+            text = made.get(id(evidence))
+            if text is None:
+                text = made[id(evidence)] = render(evidence, language)
+            pieces.append(text)
+        out.append(separator.join(pieces))
+    return out
+
+
 # --------------------------------------------------------------------------- renderers
 
 
@@ -151,15 +169,13 @@ class _Context:
     language: str
 
     def words(self, labels: Sequence[Label]) -> str:
-        items = [label_text(label, self.language) for label in labels]
+        items = tuple(label_text(label, self.language) for label in labels)
         if len(items) <= 1:
             return "".join(items)
-        return format_list(items, locale=_locale(self.language))
+        return _list_text(items, self.language)
 
     def number(self, value: float, pattern: str = "#,##0.##") -> str:
-        return format_decimal(
-            value, pattern, locale=_locale(self.language), numbering_system="latn"
-        )
+        return _number_text(value, pattern, self.language)
 
     def plural_count(self, value: float) -> int:
         """An integer that selects the plural form CLDR gives ``value`` (gettext counts
@@ -180,28 +196,51 @@ def _locale(language: str) -> Locale:
     return Locale.parse(language)
 
 
+# A cohort's explanations repeat a few lists and numbers thousands of times; Babel
+# resolves its patterns on every call, so each distinct one is formatted once.
+@lru_cache(maxsize=65_536)
+def _list_text(items: tuple[str, ...], language: str) -> str:
+    return format_list(list(items), locale=_locale(language))
+
+
+@lru_cache(maxsize=4096)
+def _number_text(value: float, pattern: str, language: str) -> str:
+    return format_decimal(value, pattern, locale=_locale(language), numbering_system="latn")
+
+
 def _needs(e: Evidence, c: _Context) -> str:
-    t = c.t
-    covered = [
-        t.gettext("{need} (mentor level {mentor_level} for need level {need_level})").format(
-            need=c.label(item["need"]),
-            mentor_level=item["mentor_level"],
-            need_level=item["need_level"],
+    t, language = c.t, c.language
+    covered = tuple(
+        _covered_text(
+            label_text(item["need"], language), item["mentor_level"], item["need_level"], language
         )
-        for item in e.values.get("covered", [])
-    ]
-    related = [
-        t.gettext("{need} through {via}").format(
-            need=c.label(item["need"]), via=c.label(item["via"])
+        for item in e.values.get("covered", ())
+    )
+    related = tuple(
+        _through_text(
+            label_text(item["need"], language), label_text(item["via"], language), language
         )
-        for item in e.values.get("related", [])
-    ]
+        for item in e.values.get("related", ())
+    )
     parts = []
     if covered:
         parts.append(t.gettext("covers {items}").format(items=c.words(covered)))
     if related:
         parts.append(t.gettext("related expertise for {items}").format(items=c.words(related)))
     return t.gettext("; ").join(parts)
+
+
+@lru_cache(maxsize=65_536)
+def _covered_text(need: str, mentor_level: int, need_level: int, language: str) -> str:
+    text = translator(language).gettext(
+        "{need} (mentor level {mentor_level} for need level {need_level})"
+    )
+    return text.format(need=need, mentor_level=mentor_level, need_level=need_level)
+
+
+@lru_cache(maxsize=65_536)
+def _through_text(need: str, via: str, language: str) -> str:
+    return translator(language).gettext("{need} through {via}").format(need=need, via=via)
 
 
 def _languages(e: Evidence, c: _Context) -> str:

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from matching.messages import Evidence, render, render_why
+from matching.messages import Evidence, render, render_many
 
 __all__ = [
     "Alternative",
@@ -127,9 +127,10 @@ class MatchResult:
     def in_language(self, language: str) -> MatchResult:
         """The same result with every ``why`` and unmatched ``detail`` in ``language``
         (``en``, ``fr`` or ``ar``), rendered from the evidence."""
+        why = render_many([p.evidence for p in self.pairs], language)
         pairs = tuple(
-            replace(p, why=render_why(p.evidence, language)) if p.evidence else p
-            for p in self.pairs
+            replace(p, why=text) if p.evidence else p
+            for p, text in zip(self.pairs, why, strict=True)
         )
         unmatched = tuple(
             replace(u, detail=render(u.evidence, language)) if u.evidence else u

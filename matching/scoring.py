@@ -21,7 +21,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from matching.features import RuleMask, Similarity, fit_rule, fit_similarity
-from matching.messages import UNNAMED_KINDS, Evidence, render, render_why
+from matching.messages import UNNAMED_KINDS, Evidence, render, render_many
 from matching.model import Programme
 
 __all__ = ["PairScorer", "ScoreBlock", "count_rows"]
@@ -395,8 +395,7 @@ class PairScorer:
         list of str
             One text per pair; empty when no criterion contributes.
         """
-        rows = self.evidence_data(mentee_idx, mentor_idx)
-        return [render_why(row, language) for row in rows]
+        return render_many(self.evidence_data(mentee_idx, mentor_idx), language)
 
     def evidence_data(
         self, mentee_idx: IntArray, mentor_idx: IntArray
