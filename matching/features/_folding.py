@@ -80,9 +80,11 @@ class KeyMaker:
 
     def keys(self, text: str) -> list[str]:
         """The keys of a text's words, in order, stop words left out."""
-        out = []
-        for word in words(text):
-            made = self.key(word)
+        known, out = self._keys, []
+        for word in _WORD.findall(text.casefold()):
+            made = known.get(word, "")  # "" is never a key: not seen yet
+            if made == "":
+                made = self.key(word)
             if made is not None:
                 out.append(made)
         return out

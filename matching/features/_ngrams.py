@@ -26,6 +26,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
 
 from matching.features._base import Cells
+from matching.features._folding import fold
 from matching.features._parse import is_missing
 
 
@@ -79,14 +80,17 @@ class WordBoundedGrams:
     list, in the same order, as ``TfidfVectorizer(analyzer="char_wb")`` produces.
     """
 
-    def __init__(self, ngram_min: int, ngram_max: int) -> None:
+    def __init__(self, ngram_min: int, ngram_max: int, folded: bool = False) -> None:
         self.ngram_min = ngram_min
         self.ngram_max = ngram_max
+        self.folded = folded
         self._words: dict[str, list[str]] = {}
 
     def word_grams(self, word: str) -> list[str]:
-        """A word's n-grams, padded with one space each side (short words count once)."""
-        padded = f" {word} "
+        """A word's n-grams, padded with one space each side (short words count once);
+        with ``folded``, the n-grams of the word without accents or Arabic letter variants
+        (:func:`matching.features._folding.fold`)."""
+        padded = f" {fold(word) if self.folded else word} "
         size = len(padded)
         grams = []
         for n in range(self.ngram_min, self.ngram_max + 1):
@@ -107,10 +111,12 @@ class WordBoundedGrams:
         return grams
 
     def __getstate__(self) -> dict[str, int]:
-        return {"ngram_min": self.ngram_min, "ngram_max": self.ngram_max}
+        state = {"ngram_min": self.ngram_min, "ngram_max": self.ngram_max}
+        return state | ({"folded": 1} if self.folded else {})
 
     def __setstate__(self, state: dict[str, int]) -> None:
-        self.__init__(state["ngram_min"], state["ngram_max"])  # type: ignore[misc]
+        folded = bool(state.get("folded", 0))
+        self.__init__(state["ngram_min"], state["ngram_max"], folded)  # type: ignore[misc]
 
 
 class TextEncoder(TransformerMixin, BaseEstimator):  # type: ignore[misc]
@@ -122,18 +128,28 @@ class TextEncoder(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         Range of n-gram lengths.
     max_features
         Keep the most frequent n-grams only (bounds memory on large cohorts).
+    folded
+        Take the n-grams of each word folded (case, accents, Arabic diacritics and letter
+        variants: :func:`matching.features._folding.fold`), once per distinct word.
     """
 
-    def __init__(self, ngram_min: int = 3, ngram_max: int = 5, max_features: int | None = None):
+    def __init__(
+        self,
+        ngram_min: int = 3,
+        ngram_max: int = 5,
+        max_features: int | None = None,
+        folded: bool = False,
+    ):
         self.ngram_min = ngram_min
         self.ngram_max = ngram_max
         self.max_features = max_features
+        self.folded = folded
 
     def _vectorizer(self, vocabulary: dict[str, int] | None = None) -> TfidfVectorizer:
         """A scikit-learn vectoriser with this encoder's parameters (the analyser is
         ``char_wb``'s, lower-cased, with each distinct word's n-grams made once)."""
         return TfidfVectorizer(
-            analyzer=WordBoundedGrams(self.ngram_min, self.ngram_max),
+            analyzer=WordBoundedGrams(self.ngram_min, self.ngram_max, self.folded),
             max_features=self.max_features,
             vocabulary=vocabulary,
             lowercase=False,
@@ -167,7 +183,7 @@ class TextEncoder(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         (``max_df=1.0``, ``min_df=1``): float64, columns in n-gram order, each row's entries
         in first-seen n-gram order. That order decides the rounding of the row norms and of
         the products later, so it is kept."""
-        analyser = WordBoundedGrams(self.ngram_min, self.ngram_max)
+        analyser = WordBoundedGrams(self.ngram_min, self.ngram_max, self.folded)
         words_of = [text.lower().split() for text in texts]
         word_codes, words = pd.factorize(np.asarray(list(chain.from_iterable(words_of)), object))
         by_text = _csr(word_codes, [len(w) for w in words_of], len(words))
