@@ -22,8 +22,9 @@ from rich.table import Table
 
 from matching._version import VERSION
 from matching.errors import InputErrors, MatchingError
-from matching.messages import Language, translator
-from matching.model import Objective
+from matching.explain import gap_labels
+from matching.messages import Language, label_text, translator
+from matching.model import Objective, Programme
 from matching.result import MatchResult
 
 app = typer.Typer(
@@ -104,7 +105,7 @@ def demo(
             language=lang,
         )
         written = write_result(result, out)
-    _print_summary(result, written, lang or cohort.programme.language)
+    _print_summary(result, written, lang or cohort.programme.language, cohort.programme)
 
 
 @app.command(name="match")
@@ -175,7 +176,7 @@ def match_files(
                 **pairs,
             )
             written = write_result(result, out)
-    _print_summary(result, written, lang or programme.language)
+    _print_summary(result, written, lang or programme.language, programme)
 
 
 @app.command()
@@ -262,8 +263,11 @@ def _progress() -> Iterator[Callable[[str, float], None]]:
         yield report
 
 
-def _print_summary(result: MatchResult, written: list[Path], language: str) -> None:
-    """The summary table a coordinator reads first, in her language."""
+def _print_summary(
+    result: MatchResult, written: list[Path], language: str, programme: Programme
+) -> None:
+    """The summary table a coordinator reads first, in her language (values of the
+    recruitment gaps as the programme labels them)."""
     t = translator(language)
     s = result.summary
     title = t.gettext("Marraine {version} — {objective} objective")
@@ -304,7 +308,12 @@ def _print_summary(result: MatchResult, written: list[Path], language: str) -> N
             "recruit: {count} unmatched mentees need {need} in {language}",
             gap.mentees,
         )
-        text = recruit.format(count=gap.mentees, need=gap.need, language=gap.language)
+        need, spoken = gap_labels(programme, gap)
+        text = recruit.format(
+            count=gap.mentees,
+            need=label_text(need, language),
+            language=label_text(spoken, language),
+        )
         console.print(text, highlight=False)
     files = ", ".join(str(path) for path in written)
     console.print(t.gettext("wrote {files}").format(files=files), highlight=False)

@@ -15,13 +15,15 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from matching._arrays import rank_in_runs
-from matching.messages import Evidence, render, render_many
+from matching.features._base import ValueLabels
+from matching.messages import Evidence, Label, render, render_many
 from matching.model import NeedsCriterion, OverlapCriterion, Programme
 from matching.result import Alternative, Pair, RecruitmentGap, Unmatched, UnmatchedReason
 
 __all__ = [
     "Eligibility",
     "alternatives",
+    "gap_labels",
     "pairs",
     "recruitment_gaps",
     "unmatched",
@@ -203,6 +205,23 @@ def recruitment_gaps(
         RecruitmentGap(str(need), str(language), int(n))
         for need, language, n in counts.itertuples(index=False)
     )
+
+
+def gap_labels(programme: Programme, gap: RecruitmentGap) -> tuple[Label, Label]:
+    """A gap's need and language as the programme labels them (else as written)."""
+    needs = next((c for c in programme.criteria if isinstance(c, NeedsCriterion)), None)
+    language_field = _language_field(programme)
+    spoken = next(
+        (
+            c
+            for c in programme.criteria
+            if isinstance(c, OverlapCriterion) and c.mentee_field == language_field
+        ),
+        None,
+    )
+    need = ValueLabels(needs)(gap.need) if needs is not None else gap.need
+    language = ValueLabels(spoken)(gap.language) if spoken is not None else gap.language
+    return need, language
 
 
 def _first_field(programme: Programme, kind: type[NeedsCriterion]) -> str | None:

@@ -236,3 +236,18 @@ def test_cli_errors_are_framed_in_the_chosen_language(tmp_path: Path) -> None:
     assert "erreur :" in result.output
     assert "Rien n'a été écrit." in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_demo_summary_names_recruitment_gaps_with_the_programme_labels(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app,
+        ["demo", "--mentees", "300", "--mentors", "12", "--lang", "fr", "--out", str(tmp_path)],
+    )
+    assert result.exit_code == 0, result.output
+    recruit = [line for line in result.output.splitlines() if line.startswith("à recruter")]
+    assert recruit
+    for line in recruit:
+        assert not re.search(r"[a-z]+_[a-z]+", line), line
+        assert " en " in line
+    details = pd.read_csv(tmp_path / "unmatched.csv")["detail"]
+    assert not any(ENGLISH_WORDS.search(text) for text in details)
