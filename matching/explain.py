@@ -24,6 +24,7 @@ __all__ = [
     "Eligibility",
     "alternatives",
     "gap_labels",
+    "need_and_language_labels",
     "pairs",
     "recruitment_gaps",
     "unmatched",
@@ -207,8 +208,9 @@ def recruitment_gaps(
     )
 
 
-def gap_labels(programme: Programme, gap: RecruitmentGap) -> tuple[Label, Label]:
-    """A gap's need and language as the programme labels them (else as written)."""
+def need_and_language_labels(programme: Programme) -> tuple[ValueLabels, ValueLabels]:
+    """How the programme labels needs and languages (its first needs criterion and its
+    language criterion, as recruitment gaps read them); values without labels as written."""
     needs = next((c for c in programme.criteria if isinstance(c, NeedsCriterion)), None)
     language_field = _language_field(programme)
     spoken = next(
@@ -219,9 +221,13 @@ def gap_labels(programme: Programme, gap: RecruitmentGap) -> tuple[Label, Label]
         ),
         None,
     )
-    need = ValueLabels(needs)(gap.need) if needs is not None else gap.need
-    language = ValueLabels(spoken)(gap.language) if spoken is not None else gap.language
-    return need, language
+    return ValueLabels(needs), ValueLabels(spoken)
+
+
+def gap_labels(programme: Programme, gap: RecruitmentGap) -> tuple[Label, Label]:
+    """A gap's need and language as the programme labels them (else as written)."""
+    needs, spoken = need_and_language_labels(programme)
+    return needs(gap.need), spoken(gap.language)
 
 
 def _first_field(programme: Programme, kind: type[NeedsCriterion]) -> str | None:

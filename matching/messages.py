@@ -26,6 +26,7 @@ from babel.numbers import format_decimal
 from babel.support import Translations
 
 __all__ = [
+    "COORDINATOR_CHOICE",
     "LANGUAGES",
     "UNNAMED_KINDS",
     "Evidence",
@@ -87,6 +88,10 @@ class Evidence:
     def naming(self, named: bool = True) -> Evidence:
         """A copy that names (or not) its criterion."""
         return replace(self, named=named)
+
+
+COORDINATOR_CHOICE = Evidence("coordinator_choice")
+"""The evidence of a pair a coordinator made by choosing another suggested mentor."""
 
 
 @cache
@@ -301,6 +306,10 @@ def _table_score(e: Evidence, c: _Context) -> str:
     return c.t.gettext("score given in the scores table")
 
 
+def _coordinator_choice(e: Evidence, c: _Context) -> str:
+    return c.t.gettext("chosen by a coordinator among the suggested alternatives")
+
+
 def _capacity(e: Evidence, c: _Context) -> str:
     count = int(e.values["allowed"])
     return c.t.ngettext(
@@ -352,6 +361,7 @@ _RENDERERS = {
     "hours": _hours,
     "text": _text,
     "table_score": _table_score,
+    "coordinator_choice": _coordinator_choice,
     "capacity_exhausted": _capacity,
     "below_min_score": _below,
     "rule_excludes": _rule,

@@ -11,9 +11,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from matching.messages import LANGUAGES, Evidence, render, render_why
+from matching.defaults import default_programme
+from matching.errors import ConfigError
+from matching.explain import need_and_language_labels
+from matching.features._base import ValueLabels
+from matching.messages import LANGUAGES, Evidence, label_text, render, render_why
+from matching.model import Programme
 
-__all__ = ["detail_in", "why_in"]
+__all__ = ["RunValues", "detail_in", "why_in"]
 
 
 def why_in(text: str, evidence: Sequence[Mapping[str, Any]] | None, language: str | None) -> str:
@@ -28,3 +33,31 @@ def detail_in(text: str, evidence: Mapping[str, Any] | None, language: str | Non
     if evidence is None or language is None or language not in LANGUAGES:
         return text
     return render(Evidence.from_dict(evidence), language)
+
+
+class RunValues:
+    """Needs and languages as the run's programme labels them, in one language (a
+    configuration that no longer validates shows values as written)."""
+
+    def __init__(self, config: Mapping[str, Any] | None, language: str) -> None:
+        try:
+            programme = Programme.from_dict(config) if config else default_programme()
+        except ConfigError:
+            programme = None
+        if programme is None:
+            self._needs = self._spoken = ValueLabels(None)
+        else:
+            self._needs, self._spoken = need_and_language_labels(programme)
+        self.language = language
+
+    def need(self, value: str) -> str:
+        return label_text(self._needs(value), self.language).replace("_", " ")
+
+    def spoken(self, value: str) -> str:
+        return label_text(self._spoken(value), self.language)
+
+    def needs(self, values: Sequence[str]) -> str:
+        return ", ".join(self.need(v) for v in values)
+
+    def languages(self, values: Sequence[str]) -> str:
+        return " / ".join(self.spoken(v) for v in values)

@@ -196,8 +196,9 @@ class ValueLabels:
     case-insensitively), else the value as first written in the data."""
 
     def __init__(self, criterion: Any) -> None:
+        labels = criterion.labels if criterion is not None else {}
         self._labels: dict[str, Label] = {
-            str(key).strip().casefold(): label for key, label in criterion.labels.items()
+            str(key).strip().casefold(): label for key, label in labels.items()
         }
 
     def __call__(self, value: str) -> Label:

@@ -9,6 +9,7 @@ from fastapi import HTTPException
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from matching.messages import COORDINATOR_CHOICE, render
 from service.auth import Principal
 from service.db import batches
 from service.models import (
@@ -171,7 +172,8 @@ def _swap(session: Session, run: Run, pair: RunPair, new_mentor_id: str | None) 
     pair.mentor_id = new_mentor_id
     pair.score = alternative.score
     pair.contributions = dict(alternative.contributions or {})
-    pair.why = "chosen by a coordinator among the suggested alternatives"
+    pair.why = render(COORDINATOR_CHOICE)
+    pair.evidence = [COORDINATOR_CHOICE.to_dict()]  # the old mentor's evidence no longer holds
 
 
 def publish(session: Session, run: Run, programme: Programme) -> tuple[int, Any]:

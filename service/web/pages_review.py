@@ -17,7 +17,8 @@ from pydantic import ValidationError
 
 from service.auth import Principal
 from service.deps import SessionDep, get_programme, get_run, not_found
-from service.models import Programme, Run
+from service.explanations import RunValues
+from service.models import Programme, ProgrammeVersion, Run
 from service.ops import decisions as decision_ops
 from service.ops import runs as run_ops
 from service.schemas.decisions import DecisionIn
@@ -116,9 +117,16 @@ def review_page(
         decisions_made=queries.decisions_made(session, run),
         unmatched=queries.unmatched(session, run),
         gaps=queries.gap_matrix(session, run),
+        values=_run_values(session, run, page),
         charts=run_charts(page, stats),
         **context,
     )
+
+
+def _run_values(session: SessionDep, run: Run, page: Page) -> RunValues:
+    """Needs and languages as the run's configuration labels them, in the page's language."""
+    version = session.get(ProgrammeVersion, (run.programme_id, run.version))
+    return RunValues(version.config if version is not None else None, page.lang)
 
 
 @router.get("/runs/{run_id}/progress")
