@@ -418,4 +418,5 @@ class PairScorer:
             if kind in UNNAMED_KINDS and shared[kind] > 1:
                 named = {id(e): e.naming() for e in columns[k] if e is not None}
                 columns[k] = [None if e is None else named[id(e)] for e in columns[k]]
-        return [tuple(e for e in row if e is not None) for row in zip(*columns, strict=True)]
+        # Evidence objects are always true, so filter(None, ...) drops exactly the Nones.
+        return [tuple(filter(None, row)) for row in zip(*columns, strict=True)]

@@ -296,16 +296,24 @@ def _join_pieces(
     related: BoolArray,
     n_pairs: int,
 ) -> list[Evidence | None]:
-    """Each pair's evidence from the pieces of its needs (``pair`` numbers them, in order)."""
+    """Each pair's evidence from the pieces of its needs (``pair`` numbers them, in order).
+    Pairs with the same pieces share one evidence object (rendered once)."""
     out: list[Evidence | None] = []
     covers, relates = text[covered].tolist(), text[related].tolist()
     cover_end = np.cumsum(np.bincount(pair[covered], minlength=n_pairs)).tolist()
     relate_end = np.cumsum(np.bincount(pair[related], minlength=n_pairs)).tolist()
+    # The pieces are the lookup tables' own objects, alive throughout: their identity is
+    # their content.
+    made: dict[tuple[tuple[int, ...], tuple[int, ...]], Evidence] = {}
     c = r = 0
     for c_end, r_end in zip(cover_end, relate_end, strict=True):
         if c_end > c or r_end > r:
-            values = {"covered": covers[c:c_end], "related": relates[r:r_end]}
-            out.append(Evidence("needs", title, values))
+            key = (tuple(map(id, covers[c:c_end])), tuple(map(id, relates[r:r_end])))
+            evidence = made.get(key)
+            if evidence is None:
+                values = {"covered": covers[c:c_end], "related": relates[r:r_end]}
+                evidence = made[key] = Evidence("needs", title, values)
+            out.append(evidence)
         else:
             out.append(None)
         c, r = c_end, r_end
