@@ -52,7 +52,7 @@ class Glossary:
             raise ValueError(f"related concepts missing from the glossary: {sorted(unknown)}")
         self.related_weight = related_weight
         self.keys = KeyMaker(self.stop_words)
-        self._starts: dict[str, list[tuple[tuple[str, ...], frozenset[str]]]] = {}
+        self._starts: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
         by_phrase: dict[tuple[str, ...], set[str]] = {}
         for name, terms in self.concepts.items():
             for term in terms:
@@ -60,7 +60,7 @@ class Glossary:
                 if phrase:
                     by_phrase.setdefault(phrase, set()).add(name)
         for phrase, names in by_phrase.items():
-            self._starts.setdefault(phrase[0], []).append((phrase, frozenset(names)))
+            self._starts.setdefault(phrase[0], []).append((phrase, tuple(sorted(names))))
         for options in self._starts.values():
             options.sort(key=lambda option: -len(option[0]))  # longest first
 
@@ -85,16 +85,17 @@ class Glossary:
         """The concepts a text's keys express, once per occurrence, in text order."""
         found: list[str] = []
         starts = self._starts
-        position, size = 0, len(keys)
-        while position < size:
-            step = 1
-            for phrase, names in starts.get(keys[position], ()):
+        free = 0  # the first position no phrase found so far covers
+        for position, key in enumerate(keys):
+            options = starts.get(key)
+            if options is None or position < free:
+                continue
+            for phrase, names in options:
                 width = len(phrase)
                 if tuple(keys[position : position + width]) == phrase:
-                    found.extend(sorted(names))
-                    step = width
+                    found.extend(names)
+                    free = position + width
                     break
-            position += step
         return found
 
 
