@@ -20,9 +20,9 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from matching._labels import gap_labels
 from matching._version import VERSION
 from matching.errors import InputErrors, MatchingError
-from matching.explain import gap_labels
 from matching.messages import Language, label_text, translator
 from matching.model import Objective, Programme
 from matching.result import MatchResult

@@ -15,16 +15,14 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from matching._arrays import rank_in_runs
-from matching.features._base import ValueLabels
-from matching.messages import Evidence, Label, render, render_many
-from matching.model import NeedsCriterion, OverlapCriterion, Programme
+from matching._labels import language_field
+from matching.messages import Evidence, render, render_many
+from matching.model import NeedsCriterion, Programme
 from matching.result import Alternative, Pair, RecruitmentGap, Unmatched, UnmatchedReason
 
 __all__ = [
     "Eligibility",
     "alternatives",
-    "gap_labels",
-    "need_and_language_labels",
     "pairs",
     "recruitment_gaps",
     "unmatched",
@@ -186,13 +184,13 @@ def recruitment_gaps(
     if programme is None or unmatched_idx.size == 0:
         return ()
     need_field = _first_field(programme, NeedsCriterion)
-    language_field = _language_field(programme)
-    if need_field is None and language_field is None:
+    spoken_field = language_field(programme)
+    if need_field is None and spoken_field is None:
         return ()
     rows = mentees.iloc[unmatched_idx]
     table = pd.DataFrame({"person": np.arange(len(rows))})
     table["need"] = _tags(rows, need_field, strip_level=True)
-    table["language"] = _tags(rows, language_field, strip_level=False)
+    table["language"] = _tags(rows, spoken_field, strip_level=False)
     table = table.explode("need").explode("language")
     counts = (
         table.drop_duplicates()
@@ -208,39 +206,9 @@ def recruitment_gaps(
     )
 
 
-def need_and_language_labels(programme: Programme) -> tuple[ValueLabels, ValueLabels]:
-    """How the programme labels needs and languages (its first needs criterion and its
-    language criterion, as recruitment gaps read them); values without labels as written."""
-    needs = next((c for c in programme.criteria if isinstance(c, NeedsCriterion)), None)
-    language_field = _language_field(programme)
-    spoken = next(
-        (
-            c
-            for c in programme.criteria
-            if isinstance(c, OverlapCriterion) and c.mentee_field == language_field
-        ),
-        None,
-    )
-    return ValueLabels(needs), ValueLabels(spoken)
-
-
-def gap_labels(programme: Programme, gap: RecruitmentGap) -> tuple[Label, Label]:
-    """A gap's need and language as the programme labels them (else as written)."""
-    needs, spoken = need_and_language_labels(programme)
-    return needs(gap.need), spoken(gap.language)
-
-
 def _first_field(programme: Programme, kind: type[NeedsCriterion]) -> str | None:
     """The mentee field of the programme's first criterion of ``kind``."""
     return next((c.mentee_field for c in programme.criteria if isinstance(c, kind)), None)
-
-
-def _language_field(programme: Programme) -> str | None:
-    """The mentee field compared for a shared language, if the programme has one."""
-    overlaps = [c for c in programme.criteria if isinstance(c, OverlapCriterion)]
-    named = [c for c in overlaps if "lang" in c.name.lower() or "lang" in c.mentee_field.lower()]
-    chosen = named or [c for c in overlaps if c.required]
-    return chosen[0].mentee_field if chosen else None
 
 
 def _tags(rows: pd.DataFrame, column: str | None, *, strip_level: bool) -> list[list[str]]:

@@ -11,10 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from matching._labels import ValueLabels, need_and_language_labels
 from matching.defaults import default_programme
 from matching.errors import ConfigError
-from matching.explain import need_and_language_labels
-from matching.features._base import ValueLabels
 from matching.messages import LANGUAGES, Evidence, label_text, render, render_why
 from matching.model import Programme
 

@@ -18,12 +18,15 @@ import pandas as pd
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from matching.messages import Evidence, Label, render
+from matching._labels import ValueLabels, title_of
+from matching.messages import Evidence, render
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
 Matrix: TypeAlias = Any
 """A dense float ndarray or a scipy CSR matrix (scipy ships no type stubs)."""
+
+__all__ = ["ValueLabels", "title_of"]  # re-exported for the similarities
 Cells: TypeAlias = Sequence[Any] | pd.Series
 
 PAIR_CHUNK = 65_536
@@ -183,23 +186,3 @@ def row_counts(matrix: Matrix) -> FloatArray:
     """Number of non-zero entries per row."""
     counts = np.diff(matrix.indptr) if sp.issparse(matrix) else np.count_nonzero(matrix, axis=1)
     return np.asarray(counts, dtype=np.float64)
-
-
-def title_of(criterion: Any) -> Label:
-    """How explanations name a criterion: its title, else its name."""
-    title: Label | None = criterion.title
-    return title if title else str(criterion.name).replace("_", " ")
-
-
-class ValueLabels:
-    """Values as explanations show them: the criterion's label for the value (keys compare
-    case-insensitively), else the value as first written in the data."""
-
-    def __init__(self, criterion: Any) -> None:
-        labels = criterion.labels if criterion is not None else {}
-        self._labels: dict[str, Label] = {
-            str(key).strip().casefold(): label for key, label in labels.items()
-        }
-
-    def __call__(self, value: str) -> Label:
-        return self._labels.get(value.strip().casefold(), value)
