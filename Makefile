@@ -14,7 +14,7 @@ PYTEST_WORKERS ?= 2
 OUTER  := postgres or browser or notebooks or slow
 
 .PHONY: demo check test lint format serve bench bench-quick bench-solve bench-objectives \
-	bench-stable system-deps clean help
+	bench-stable bench-text messages system-deps clean help
 
 help:
 	@echo "make demo    set up the engine alone and match a synthetic programme (./marraine-demo/)"
@@ -29,6 +29,8 @@ help:
 	@echo "make bench-solve  solve time against candidate arcs at fixed cohort sizes"
 	@echo "make bench-objectives  total, coverage, fair and a binding quota at scale"
 	@echo "make bench-stable  stable matching against the hospital-residents library, and at scale"
+	@echo "make bench-text  text matching across French, Arabic and English: quality and speed"
+	@echo "make messages  extract the explanations' messages and compile the catalogues"
 	@echo "make lint    ruff check, ruff format --check, the import layers, mypy --strict"
 
 # The engine alone (pyproject's core dependencies): what `make demo` needs. --no-compile:
@@ -86,6 +88,18 @@ bench-objectives: $(STAMP)
 
 bench-stable: $(STAMP)
 	$(BIN)/python -m benchmarks.stable
+
+bench-text: $(STAMP)
+	$(BIN)/python -m benchmarks.text
+
+# The .mo files are committed beside their .po sources (a fresh clone needs no step);
+# tests/test_messages.py fails when a message is untranslated or a .mo is stale.
+messages: $(STAMP)
+	$(BIN)/pybabel extract --no-location --omit-header -k gettext -k ngettext:1,2 \
+		-o matching/locale/marraine.pot matching/messages.py matching/cli.py
+	$(BIN)/pybabel update --no-fuzzy-matching --width 100 -D marraine -i matching/locale/marraine.pot \
+		-d matching/locale
+	$(BIN)/pybabel compile --statistics -D marraine -d matching/locale
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache marraine-demo \

@@ -23,7 +23,6 @@ from matching import explain
 from matching._pairs import ScoredPairs, keys_of
 from matching._preferences import RankTable, rank_table, scores_from_ranks
 from matching._stable_stage import (
-    STABLE_PAIR,
     Pool,
     StableInput,
     StableRun,
@@ -35,6 +34,7 @@ from matching.candidates import CandidateGraph, CandidatePricer, CandidateScan, 
 from matching.defaults import default_programme
 from matching.errors import InputError, InputErrors, RuleError
 from matching.features import check_participants
+from matching.messages import STABLE_PAIR, Evidence, Language
 from matching.model import (
     Mentee,
     Mentor,
@@ -93,6 +93,7 @@ def match(
     mentee_ranks: pd.DataFrame | None = None,
     mentor_ranks: pd.DataFrame | None = None,
     progress: ProgressCallback | None = None,
+    language: Language | None = None,
 ) -> MatchResult:
     """Match a cohort of mentees with mentors.
 
@@ -127,6 +128,10 @@ def match(
         are the allowed ones (see :mod:`matching._preferences`).
     progress
         Called as the work advances (see :data:`ProgressCallback`).
+    language
+        Language of every ``why`` and unmatched ``detail``: ``en``, ``fr`` or ``ar``
+        (default ``programme.language``). The evidence is kept as data in each pair, so
+        :meth:`MatchResult.in_language` renders it again in another language.
 
     Returns
     -------
@@ -148,10 +153,11 @@ def match(
     ranked = mentee_ranks is not None or mentor_ranks is not None
     objective = _objective(objective, programme, ranked)
     stable = objective == "stable"
-    given_score = "score given in the scores table"
+    given_score = _TABLE_SCORE
     if ranked and scores is None and not explicit_programme:
         scores = scores_from_ranks(mentee_ranks, mentor_ranks)
-        given_score = f"score 1 / the {'mentee' if mentee_ranks is not None else 'mentor'}'s rank"
+        side = "mentee" if mentee_ranks is not None else "mentor"
+        given_score = Evidence("rank_score", values={"side": side})
 
     with clock.step("encode"):
         mentee_frame = _sorted(participants_frame(mentees, "mentee"))
@@ -238,6 +244,7 @@ def match(
             mentee_frame,
             mentor_frame,
             ids,
+            language or programme.language,
             stable=stable,
             given_score=given_score,
         )
@@ -396,6 +403,10 @@ def _score_from_table(
     )
 
 
+_TABLE_SCORE = Evidence("table_score")
+"""The evidence of a pair scored by a scores table."""
+
+
 @dataclass(frozen=True)
 class _Explained:
     """The explanation part of a result (the summary is added last)."""
@@ -414,9 +425,10 @@ def _explain(
     mentees: pd.DataFrame,
     mentors: pd.DataFrame,
     ids: _Ids,
+    language: str,
     *,
     stable: bool = False,
-    given_score: str = "score given in the scores table",
+    given_score: Evidence = _TABLE_SCORE,
 ) -> _Explained:
     """Pairs with contributions and evidence, unmatched reasons, alternatives, gaps
     (``given_score``: the ``why`` of a pair whose score came without criteria)."""
@@ -424,12 +436,12 @@ def _explain(
     mentee_idx, mentor_idx = solution.mentee_idx[order], solution.mentor_idx[order]
     if stage.scorer is not None:
         contributions = stage.scorer.pair_contributions(mentee_idx, mentor_idx)
-        why = stage.scorer.evidence_many(mentee_idx, mentor_idx)
+        evidence = stage.scorer.evidence_data(mentee_idx, mentor_idx)
     else:
         contributions = np.zeros((mentee_idx.size, 0))
-        why = [given_score] * int(mentee_idx.size)
+        evidence = [(given_score,)] * int(mentee_idx.size)
     if stable:
-        why = [f"{STABLE_PAIR}; {reason}" for reason in why]
+        evidence = [(STABLE_PAIR, *row) for row in evidence]
     pairs = explain.pairs(
         ids.mentees,
         ids.mentors,
@@ -438,7 +450,8 @@ def _explain(
         solution.score[order],
         contributions,
         stage.criteria,
-        why,
+        evidence,
+        language,
     )
     demand = mentees["demand"].to_numpy(np.int64)
     unmatched = explain.unmatched(
@@ -448,6 +461,7 @@ def _explain(
         stage.eligibility,
         len(ids.mentors),
         stage.min_score,
+        language,
         stable=stable,
     )
     unmatched_idx = ids.mentee_index.get_indexer(pd.Index([u.mentee_id for u in unmatched]))

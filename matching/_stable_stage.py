@@ -30,16 +30,13 @@ from matching.solver import (
     solve_stable,
 )
 
-__all__ = ["STABLE_PAIR", "Pool", "StableInput", "StableRun", "solve_stable_stage"]
+__all__ = ["Pool", "StableInput", "StableRun", "solve_stable_stage"]
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
 
 Pool = tuple[NDArray[np.int32], NDArray[np.float32], NDArray[np.float32]]
 """Each mentee's best mentors by block score, their scores and the best left out."""
-
-STABLE_PAIR = "stable: both ranked each other higher than any available alternative"
-"""What stability means for a pair, first in its ``why``."""
 
 
 @dataclass(frozen=True)

@@ -14,20 +14,25 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from babel.numbers import format_decimal, format_percent
+from babel.support import Translations
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from matching._labels import gap_labels
 from matching._runtime import process_settings
 from matching._version import VERSION
 from matching.errors import InputErrors, MatchingError
-from matching.model import Objective
+from matching.messages import Language, label_text, translator
+from matching.model import Objective, Programme
 from matching.result import MatchResult
 
 console = Console()
@@ -63,6 +68,15 @@ ObjectiveOption = Annotated[
         show_default=False,
     ),
 ]
+LanguageOption = Annotated[
+    Language | None,
+    typer.Option(
+        "--lang",
+        help="Language of the explanations and of this summary: en, fr or ar "
+        "(default: the programme's language setting, else en).",
+        show_default=False,
+    ),
+]
 OutOption = Annotated[
     Path, typer.Option("--out", help="Folder for pairs.csv, unmatched.csv and summary.json.")
 ]
@@ -90,13 +104,14 @@ def demo(
     seed: Annotated[int, typer.Option("--seed", help="Seed of the synthetic programme.")] = 0,
     objective: ObjectiveOption = None,
     out: OutOption = Path("marraine-demo"),
+    lang: LanguageOption = None,
 ) -> None:
     """Generate a seeded synthetic programme, match it and write the output files."""
     from matching import match
     from matching.io import write_result
     from matching.synthetic import generate_cohort
 
-    with _refusing_bad_input(), process_settings(), _progress() as report:
+    with _refusing_bad_input(lang or "en"), process_settings(), _progress() as report:
         report("generate", 0.0)
         cohort = generate_cohort(mentees, mentors, seed=seed)
         result = match(
@@ -105,9 +120,10 @@ def demo(
             cohort.programme,
             objective=objective,
             progress=report,
+            language=lang,
         )
         written = write_result(result, out)
-    _print_summary(result, written)
+    _print_summary(result, written, lang or cohort.programme.language, cohort.programme)
 
 
 @app.command(name="match")
@@ -156,6 +172,7 @@ def match_files(
         typer.Option("--mentor-ranks", help="Mentors' ranked choices, same columns."),
     ] = None,
     out: OutOption = Path("marraine-output"),
+    lang: LanguageOption = None,
 ) -> None:
     """Match participant files under a programme configuration, or from precomputed scores."""
     from matching import match
@@ -163,7 +180,7 @@ def match_files(
     from matching.io import read_pairs, read_participants, read_ranks, read_scores, write_result
     from matching.model import Programme
 
-    with _refusing_bad_input(), process_settings():
+    with _refusing_bad_input(lang or "en"), process_settings():
         programme = Programme.from_file(config) if config else default_programme()
         ranks_only = not (config or scores) and bool(mentee_ranks or mentor_ranks)
         criteria = None if scores or ranks_only else programme
@@ -193,10 +210,11 @@ def match_files(
                 progress=report,
                 mentee_ranks=mentee_rank_frame,
                 mentor_ranks=mentor_rank_frame,
+                language=lang,
                 **pairs,
             )
             written = write_result(result, out)
-    _print_summary(result, written)
+    _print_summary(result, written, lang or programme.language, programme)
 
 
 # --------------------------------------------------------------------------- plugins
@@ -248,20 +266,27 @@ _add_plugins()
 
 
 @contextmanager
-def _refusing_bad_input() -> Iterator[None]:
-    """Turn engine errors into a clear message and exit code 1 (no traceback)."""
+def _refusing_bad_input(language: str) -> Iterator[None]:
+    """Turn engine errors into a clear message and exit code 1 (no traceback); the frame
+    of the message in ``language`` (the problem itself names file, row and column)."""
+    t = translator(language)
+    label = escape(t.gettext("error:"))
     try:
         yield
     except InputErrors as exc:
         for problem in exc.problems[:PROBLEMS_SHOWN]:
-            errors.print(f"[red]error:[/red] {problem}", highlight=False)
-        if len(exc.problems) > PROBLEMS_SHOWN:
-            errors.print(f"... and {len(exc.problems) - PROBLEMS_SHOWN} more problems")
-        errors.print("Nothing was written.")
+            errors.print(f"[red]{label}[/red] {escape(str(problem))}", highlight=False)
+        hidden = len(exc.problems) - PROBLEMS_SHOWN
+        if hidden > 0:
+            more = t.ngettext(
+                "... and {count} more problem", "... and {count} more problems", hidden
+            )
+            errors.print(more.format(count=hidden), highlight=False)
+        errors.print(t.gettext("Nothing was written."), highlight=False)
         raise typer.Exit(1) from None
     except MatchingError as exc:
-        errors.print(f"[red]error:[/red] {exc}", highlight=False)
-        errors.print("Nothing was written.")
+        errors.print(f"[red]{label}[/red] {escape(str(exc))}", highlight=False)
+        errors.print(t.gettext("Nothing was written."), highlight=False)
         raise typer.Exit(1) from None
 
 
@@ -283,52 +308,101 @@ def _progress() -> Iterator[Callable[[str, float], None]]:
         yield report
 
 
-def _stability_rows(result: MatchResult) -> list[tuple[str, str]]:
+def _stability_rows(
+    result: MatchResult, t: Translations, number: Callable[..., str]
+) -> list[tuple[str, str]]:
     """The stable objective's rows: who proposed, and the blocking-pair check."""
     s = result.summary
     if s.proposing is None:
         return []
-    checked = (
-        "not checked"
-        if s.blocking_pairs is None or s.pairs_checked is None
-        else f"{s.blocking_pairs:,} of {s.pairs_checked:,} pairs"
-    )
-    return [("optimal for", s.proposing), ("blocking pairs", checked)]
+    if s.blocking_pairs is None or s.pairs_checked is None:
+        checked = t.gettext("not checked")
+    else:
+        checked = t.gettext("{blocking} of {checked} pairs").format(
+            blocking=number(s.blocking_pairs), checked=number(s.pairs_checked)
+        )
+    proposing = t.gettext("mentees") if s.proposing == "mentees" else t.gettext("mentors")
+    return [(t.gettext("optimal for"), proposing), (t.gettext("blocking pairs"), checked)]
 
 
-def _print_summary(result: MatchResult, written: list[Path]) -> None:
-    """The summary table a coordinator reads first."""
+def _print_summary(
+    result: MatchResult, written: list[Path], language: str, programme: Programme
+) -> None:
+    """The summary table a coordinator reads first, in her language (values of the
+    recruitment gaps as the programme labels them)."""
+    t = translator(language)
     s = result.summary
-    table = Table(title=f"Marraine {VERSION} — {s.objective} objective", show_header=False)
+    title = t.gettext("Marraine {version} — {objective} objective")
+    objective = _objective_name(t, s.objective)
+    table = Table(title=title.format(version=VERSION, objective=objective), show_header=False)
     table.add_column("", style="bold")
     table.add_column("", justify="right")
+    number = partial(format_decimal, locale=language, numbering_system="latn")
+    share = format_percent(s.matched / max(1, s.mentees), "#,##0.0%", locale=language)
+    optimal = t.gettext(" (proven optimal)") if s.status == "optimal" else ""
+    lowest = "-" if s.min_score is None else number(s.min_score, "0.0000")
     rows = [
-        ("mentees", f"{s.mentees:,}"),
-        ("mentors", f"{s.mentors:,}"),
-        ("matched", f"{s.matched:,} ({s.matched / max(1, s.mentees):.1%})"),
-        ("unmatched", f"{s.unmatched:,}"),
-        ("pairs", f"{s.pairs:,}"),
-        ("total score", f"{s.total_score:,.4f}"),
-        ("upper bound", f"{s.upper_bound:,.4f}"),
-        ("gap", f"{s.gap:.2e}" + (" (proven optimal)" if s.status == "optimal" else "")),
-        ("lowest pair score", "-" if s.min_score is None else f"{s.min_score:.4f}"),
-        *_stability_rows(result),
-        ("seconds", f"{s.seconds:.2f}"),
+        (t.gettext("mentees"), number(s.mentees)),
+        (t.gettext("mentors"), number(s.mentors)),
+        (t.gettext("matched"), f"{number(s.matched)} ({share})"),
+        (t.gettext("unmatched"), number(s.unmatched)),
+        (t.gettext("pairs"), number(s.pairs)),
+        (t.gettext("total score"), number(s.total_score, "#,##0.0000")),
     ]
-    if s.proposing is not None:  # a stable matching maximises no score: no bound, no gap
-        rows = [row for row in rows if row[0] not in ("upper bound", "gap")]
+    if s.proposing is None:  # a stable matching maximises no score: no bound, no gap
+        rows += [
+            (t.gettext("upper bound"), number(s.upper_bound, "#,##0.0000")),
+            (t.gettext("gap"), f"{s.gap:.2e}{optimal}"),
+        ]
+    rows += [
+        (t.gettext("lowest pair score"), lowest),
+        *_stability_rows(result, t, number),
+        (t.gettext("seconds"), number(s.seconds, "0.00")),
+    ]
     for name, value in rows:
         table.add_row(name, value)
     console.print(table)
     reasons = Counter(u.reason for u in result.unmatched)
     if reasons:
-        console.print(
-            "unmatched: " + ", ".join(f"{n} {r}" for r, n in sorted(reasons.items())),
-            highlight=False,
-        )
+        counts = [
+            t.gettext("{count} {reason}").format(count=n, reason=_reason_name(t, r))
+            for r, n in sorted(reasons.items())
+        ]
+        line = t.gettext("unmatched: {reasons}").format(reasons=", ".join(counts))
+        console.print(line, highlight=False)
     for gap in result.gaps[:3]:
-        console.print(
-            f"recruit: {gap.mentees} unmatched mentee(s) need {gap.need} in {gap.language}",
-            highlight=False,
+        recruit = t.ngettext(
+            "recruit: {count} unmatched mentee needs {need} in {language}",
+            "recruit: {count} unmatched mentees need {need} in {language}",
+            gap.mentees,
         )
-    console.print("wrote " + ", ".join(str(path) for path in written), highlight=False)
+        need, spoken = gap_labels(programme, gap)
+        text = recruit.format(
+            count=gap.mentees,
+            need=label_text(need, language),
+            language=label_text(spoken, language),
+        )
+        console.print(text, highlight=False)
+    files = ", ".join(str(path) for path in written)
+    console.print(t.gettext("wrote {files}").format(files=files), highlight=False)
+
+
+def _objective_name(t: Translations, objective: str) -> str:
+    """An objective's name in the reader's language."""
+    names = {
+        "coverage": t.gettext("coverage"),
+        "total": t.gettext("total"),
+        "fair": t.gettext("fair"),
+        "stable": t.gettext("stable"),
+    }
+    return names.get(objective, objective)
+
+
+def _reason_name(t: Translations, reason: str) -> str:
+    """An unmatched reason's name in the reader's language."""
+    names = {
+        "capacity_exhausted": t.gettext("mentors at capacity"),
+        "below_min_score": t.gettext("below the minimum score"),
+        "no_allowed_mentor": t.gettext("no allowed mentor"),
+    }
+    return names.get(reason, reason)

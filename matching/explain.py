@@ -15,13 +15,17 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from matching._arrays import rank_in_runs
+from matching._labels import ValueLabels, language_field, need_and_language_labels
 from matching._pairs import ScoredPairs
-from matching.model import NeedsCriterion, OverlapCriterion, Programme
+from matching.messages import Evidence, render, render_many
+from matching.model import NeedsCriterion, Programme
 from matching.result import Alternative, Pair, RecruitmentGap, Unmatched, UnmatchedReason
 
 __all__ = [
     "Eligibility",
+    "ValueLabels",
     "alternatives",
+    "need_and_language_labels",
     "pairs",
     "recruitment_gaps",
     "unmatched",
@@ -59,18 +63,21 @@ def pairs(
     scores: FloatArray,
     contributions: FloatArray,
     criteria: Sequence[str],
-    why: Sequence[str],
+    evidence: Sequence[tuple[Evidence, ...]],
+    language: str = "en",
 ) -> tuple[Pair, ...]:
-    """Build :class:`Pair` records (with criteria, ``scores`` are the contributions' sums)."""
+    """Build :class:`Pair` records (with criteria, ``scores`` are the contributions' sums),
+    ``why`` rendered from the evidence in ``language``."""
+    why = render_many(evidence, language)
     # Plain Python lists first: iterating numpy rows costs more than building the records.
     return tuple(
-        Pair(mentee_ids[i], mentor_ids[j], score, dict(zip(criteria, row, strict=True)), reason)
+        Pair(mentee_ids[i], mentor_ids[j], score, dict(zip(criteria, row, strict=True)), *reason)
         for i, j, score, row, reason in zip(
             mentee_idx.tolist(),
             mentor_idx.tolist(),
             scores.tolist(),
             np.asarray(contributions, dtype=np.float64).tolist(),
-            why,
+            zip(why, evidence, strict=True),
             strict=True,
         )
     )
@@ -83,64 +90,51 @@ def unmatched(
     eligibility: Eligibility,
     n_mentors: int,
     min_score: float,
+    language: str = "en",
     *,
     stable: bool = False,
 ) -> tuple[Unmatched, ...]:
     """One :class:`Unmatched` per mentee who got fewer mentors than her demand, with why
-    (``stable``: the result is a stable matching, and the reason says what that means)."""
+    (the detail in ``language``; ``stable``: the result is a stable matching, and a mentee
+    left short although she has acceptable mentors is told what that means)."""
     got = np.bincount(mentee_idx, minlength=len(mentee_ids))
     missing = demand - got
     records = []
     for i in np.flatnonzero(missing > 0).tolist():
-        reason, detail = _reason(i, eligibility, n_mentors, min_score, int(got[i]))
+        reason, evidence = _reason(i, eligibility, n_mentors, min_score, int(got[i]))
         if stable and reason == "capacity_exhausted":
-            detail = _stable_detail(int(eligibility.allowed[i]))
-        records.append(Unmatched(mentee_ids[i], reason, detail, int(missing[i])))
+            evidence = Evidence("stable_full", values={"allowed": int(eligibility.allowed[i])})
+        detail = render(evidence, language)
+        records.append(Unmatched(mentee_ids[i], reason, detail, int(missing[i]), evidence))
     return tuple(records)
 
 
 def _reason(
     i: int, eligibility: Eligibility, n_mentors: int, min_score: float, got: int
-) -> tuple[UnmatchedReason, str]:
+) -> tuple[UnmatchedReason, Evidence]:
     """Why mentee ``i`` is (partly) unmatched, and a detail a coordinator can act on."""
     allowed = int(eligibility.allowed[i])
     if allowed > got:
-        return (
-            "capacity_exhausted",
-            f"{allowed} mentor{'s' if allowed != 1 else ''} allowed, all at capacity with "
-            "mentees the objective placed first; more seats with these mentors would help",
-        )
+        return "capacity_exhausted", Evidence("capacity_exhausted", values={"allowed": allowed})
     rule_allowed = int(eligibility.rule_allowed[i])
     if rule_allowed > allowed:
         best = float(eligibility.best_rule_allowed[i])
-        return (
-            "below_min_score",
-            f"{rule_allowed - allowed} mentor(s) pass the rules but score below the minimum "
-            f"{min_score:.2f} (best {best:.2f})",
-        )
+        below = {"count": rule_allowed - allowed, "minimum": min_score, "best": best}
+        return "below_min_score", Evidence("below_min_score", values=below)
     counts = eligibility.exclusion_counts[i]
     if counts.size and counts.max() > 0:
         worst = int(np.argmax(counts))  # first of the largest: rules are in programme order
-        name = eligibility.exclusion_names[worst]
-        return (
-            "no_allowed_mentor",
-            f"rule '{name}' excludes {int(counts[worst])} of {n_mentors} mentors",
-        )
-    return ("no_allowed_mentor", f"none of the {n_mentors} mentors is allowed for her")
+        values = {
+            "rule": eligibility.exclusion_names[worst],
+            "count": int(counts[worst]),
+            "total": n_mentors,
+        }
+        return "no_allowed_mentor", Evidence("rule_excludes", values=values)
+    return "no_allowed_mentor", Evidence("none_allowed", values={"total": n_mentors})
 
 
 ContributionsOf = tuple[Sequence[str], Callable[[IntArray, IntArray], FloatArray]]
 """Criterion names, and what computes each criterion's contribution to given pairs."""
-
-
-def _stable_detail(acceptable: int) -> str:
-    """Why a stable matching leaves a mentee short although she has acceptable mentors."""
-    many = acceptable != 1
-    return (
-        f"every mentor she ranked ({acceptable} acceptable) is full with mentees "
-        f"{'they prefer' if many else 'that mentor prefers'}; more seats with "
-        f"{'these mentors' if many else 'that mentor'} would help"
-    )
 
 
 def alternatives(
@@ -198,13 +192,13 @@ def recruitment_gaps(
     if programme is None or unmatched_idx.size == 0:
         return ()
     need_field = _first_field(programme, NeedsCriterion)
-    language_field = _language_field(programme)
-    if need_field is None and language_field is None:
+    spoken_field = language_field(programme)
+    if need_field is None and spoken_field is None:
         return ()
     rows = mentees.iloc[unmatched_idx]
     table = pd.DataFrame({"person": np.arange(len(rows))})
     table["need"] = _tags(rows, need_field, strip_level=True)
-    table["language"] = _tags(rows, language_field, strip_level=False)
+    table["language"] = _tags(rows, spoken_field, strip_level=False)
     table = table.explode("need").explode("language")
     counts = (
         table.drop_duplicates()
@@ -223,14 +217,6 @@ def recruitment_gaps(
 def _first_field(programme: Programme, kind: type[NeedsCriterion]) -> str | None:
     """The mentee field of the programme's first criterion of ``kind``."""
     return next((c.mentee_field for c in programme.criteria if isinstance(c, kind)), None)
-
-
-def _language_field(programme: Programme) -> str | None:
-    """The mentee field compared for a shared language, if the programme has one."""
-    overlaps = [c for c in programme.criteria if isinstance(c, OverlapCriterion)]
-    named = [c for c in overlaps if "lang" in c.name.lower() or "lang" in c.mentee_field.lower()]
-    chosen = named or [c for c in overlaps if c.required]
-    return chosen[0].mentee_field if chosen else None
 
 
 def _tags(rows: pd.DataFrame, column: str | None, *, strip_level: bool) -> list[list[str]]:

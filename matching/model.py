@@ -39,6 +39,7 @@ __all__ = [
     "Criterion",
     "DistanceCriterion",
     "ExcludeSameRule",
+    "GlossaryEntry",
     "GroupQuota",
     "Mentee",
     "Mentor",
@@ -250,6 +251,11 @@ class SimilarityEntry(_Frozen):
     similarity: float = Field(ge=0.0, le=1.0)
 
 
+Label = str | dict[str, str]
+"""A text for explanations: one for every language, or one per language code
+(``{ fr = "région", ar = "الجهة", en = "region" }``)."""
+
+
 class _CriterionBase(_Frozen):
     name: str = Field(min_length=1, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     mentee_field: str = Field(min_length=1)
@@ -259,6 +265,30 @@ class _CriterionBase(_Frozen):
     """Also a hard rule: a pair is allowed only if its similarity is at least
     ``min_similarity`` (and above 0 when ``min_similarity`` is 0)."""
     min_similarity: float = Field(default=0.0, ge=0.0, le=1.0)
+    title: Label | None = None
+    """How explanations name the criterion (default: its name, underscores as spaces)."""
+    labels: dict[str, Label] = Field(default_factory=dict)
+    """How explanations show values (keys compare case-insensitively); a value without
+    a label is shown as first written in the data."""
+
+    @field_validator("title")
+    @classmethod
+    def _title_languages(cls, title: Label | None) -> Label | None:
+        _check_label(title)
+        return title
+
+    @field_validator("labels")
+    @classmethod
+    def _labels_languages(cls, labels: dict[str, Label]) -> dict[str, Label]:
+        for label in labels.values():
+            _check_label(label)
+        return labels
+
+
+def _check_label(label: Label | None) -> None:
+    """A label per language names only known languages, at least one."""
+    if isinstance(label, dict) and (not label or set(label) - {"en", "fr", "ar"}):
+        raise ValueError("a label per language uses the codes en, fr and ar")
 
 
 class NeedsCriterion(_CriterionBase):
@@ -330,13 +360,37 @@ class DistanceCriterion(_CriterionBase):
     radius_km: float = Field(default=50.0, gt=0.0)
 
 
+class GlossaryEntry(_Frozen):
+    """Words or phrases (in any language) that express one concept of the programme's
+    domain, added to the shipped glossary: ``{ concept = "beekeeping", terms =
+    ["apiculture", "beekeeping", "تربية النحل"] }``. A shipped concept's name adds words
+    to it."""
+
+    concept: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_]+$")
+    terms: tuple[str, ...] = Field(min_length=1)
+
+    @field_validator("terms")
+    @classmethod
+    def _terms_have_words(cls, terms: tuple[str, ...]) -> tuple[str, ...]:
+        if any(not any(ch.isalnum() for ch in term) for term in terms):
+            raise ValueError("every term needs at least one letter or digit")
+        return terms
+
+
 class TextCriterion(_CriterionBase):
-    """Free text (goals vs bio), any language: cosine of TF-IDF character n-grams."""
+    """Free text (goals vs bio) in French, Arabic or English, across languages.
+
+    ``encoder = "multilingual"`` (default): glossary concepts, stemmed and folded words
+    and character n-grams (:class:`matching.features.MultilingualTextEncoder`);
+    ``glossary`` adds the programme's own concepts or words. ``encoder = "ngrams"``:
+    TF-IDF of character n-grams alone, within one language."""
 
     kind: Literal["text"] = "text"
+    encoder: Literal["multilingual", "ngrams"] = "multilingual"
     ngram_min: int = Field(default=3, ge=1, le=8)
     ngram_max: int = Field(default=5, ge=1, le=8)
     max_features: int | None = Field(default=2**16, gt=0)
+    glossary: tuple[GlossaryEntry, ...] = ()
 
     @model_validator(mode="after")
     def _ngram_order(self) -> Self:
@@ -447,6 +501,9 @@ class Programme(_Frozen):
     """How a programme matches: criteria, rules, objective and solver options."""
 
     name: str = "programme"
+    language: Literal["en", "fr", "ar"] = "en"
+    """The language of the explanations in this programme's output files (the CLI's
+    ``--lang``, the API's ``Accept-Language`` and the page choose for their readers)."""
     criteria: tuple[Criterion, ...] = Field(min_length=1)
     rules: tuple[Rule, ...] = ()
     objective: Objective = "coverage"

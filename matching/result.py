@@ -5,10 +5,12 @@ alternatives, recruitment gaps and a summary — the same content as the output 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 import pandas as pd
+
+from matching.messages import Evidence, render, render_many
 
 __all__ = [
     "Alternative",
@@ -33,6 +35,9 @@ class Pair:
     score: float
     contributions: Mapping[str, float]
     why: str
+    evidence: tuple[Evidence, ...] = ()
+    """Each contributing criterion's evidence as data: ``why`` in any language is
+    :func:`matching.messages.render_why` of it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +49,8 @@ class Unmatched:
     detail: str
     missing: int = 1
     """How many of her ``demand`` mentors she did not get."""
+    evidence: Evidence | None = None
+    """The detail as data (:func:`matching.messages.render` puts it in any language)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +131,20 @@ class MatchResult:
     def criteria(self) -> tuple[str, ...]:
         return self.summary.criteria
 
+    def in_language(self, language: str) -> MatchResult:
+        """The same result with every ``why`` and unmatched ``detail`` in ``language``
+        (``en``, ``fr`` or ``ar``), rendered from the evidence."""
+        why = render_many([p.evidence for p in self.pairs], language)
+        pairs = tuple(
+            replace(p, why=text) if p.evidence else p
+            for p, text in zip(self.pairs, why, strict=True)
+        )
+        unmatched = tuple(
+            replace(u, detail=render(u.evidence, language)) if u.evidence else u
+            for u in self.unmatched
+        )
+        return replace(self, pairs=pairs, unmatched=unmatched)
+
     def pairs_frame(self) -> pd.DataFrame:
         """``pairs.csv`` as a DataFrame: ids, score, one column per criterion, ``why``."""
         columns = ["mentee_id", "mentor_id", "score", *self.criteria, "why"]
@@ -148,6 +169,7 @@ class MatchResult:
                     "score": p.score,
                     "contributions": dict(p.contributions),
                     "why": p.why,
+                    "evidence": [e.to_dict() for e in p.evidence],
                 }
                 for p in self.pairs
             ],

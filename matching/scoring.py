@@ -11,6 +11,7 @@ output reports.
 
 from __future__ import annotations
 
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Self
@@ -20,6 +21,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from matching.features import RuleMask, Similarity, fit_rule, fit_similarity
+from matching.messages import UNNAMED_KINDS, Evidence, render, render_many
 from matching.model import Programme
 
 __all__ = ["PairScorer", "ScoreBlock", "count_rows"]
@@ -32,7 +34,6 @@ MIN_SIMILARITY_TOLERANCE = 1e-6
 """A required criterion's ``min_similarity`` is met within this tolerance, so the float32
 block and the exact pair computation agree on pairs right at the threshold."""
 
-EVIDENCE_SEPARATOR = "; "
 
 SCORE_CHUNK_ENTRIES = 2**19
 """Pairs (rows x mentors) scored at once inside a block, so the per-criterion passes
@@ -375,31 +376,47 @@ class PairScorer:
         """
         i = np.array([mentee_idx], dtype=np.int64)
         j = np.array([mentor_idx], dtype=np.int64)
-        return [p for p in self._phrases(i, j)[0] if p]
+        return [render(e) for e in self.evidence_data(i, j)[0]]
 
-    def evidence_many(self, mentee_idx: IntArray, mentor_idx: IntArray) -> list[str]:
+    def evidence_many(
+        self, mentee_idx: IntArray, mentor_idx: IntArray, language: str = "en"
+    ) -> list[str]:
         """:meth:`evidence` for many pairs, each joined with ``"; "``.
 
         Parameters
         ----------
         mentee_idx, mentor_idx
             Index arrays of one length k.
+        language
+            ``en``, ``fr`` or ``ar`` (:mod:`matching.messages`).
 
         Returns
         -------
         list of str
             One text per pair; empty when no criterion contributes.
         """
+        return render_many(self.evidence_data(mentee_idx, mentor_idx), language)
+
+    def evidence_data(
+        self, mentee_idx: IntArray, mentor_idx: IntArray
+    ) -> list[tuple[Evidence, ...]]:
+        """Per pair, each contributing criterion's :class:`~matching.messages.Evidence`
+        (programme order). When two criteria give evidence whose words do not name the
+        criterion ("both speak French" twice), each is named in it."""
         i = np.asarray(mentee_idx, dtype=np.int64)
         j = np.asarray(mentor_idx, dtype=np.int64)
-        return [EVIDENCE_SEPARATOR.join(p for p in row if p) for row in self._phrases(i, j)]
-
-    def _phrases(self, i: IntArray, j: IntArray) -> list[tuple[str | None, ...]]:
-        """Per pair, each contributing criterion's phrase (None where it adds nothing)."""
-        columns: list[list[str | None]] = []
-        for k, similarity in enumerate(self.similarities_):
-            if self.weights_[k] > 0.0:
-                columns.append(similarity.phrases(i, j))
+        columns: list[list[Evidence | None]] = [
+            similarity.evidence(i, j)
+            for k, similarity in enumerate(self.similarities_)
+            if self.weights_[k] > 0.0
+        ]
         if not columns:
             return [() for _ in range(i.size)]
-        return list(zip(*columns, strict=True))
+        kinds = [next((e.kind for e in column if e is not None), None) for column in columns]
+        shared = Counter(kinds)
+        for k, kind in enumerate(kinds):
+            if kind in UNNAMED_KINDS and shared[kind] > 1:
+                named = {id(e): e.naming() for e in columns[k] if e is not None}
+                columns[k] = [None if e is None else named[id(e)] for e in columns[k]]
+        # Evidence objects are always true, so filter(None, ...) drops exactly the Nones.
+        return [tuple(filter(None, row)) for row in zip(*columns, strict=True)]

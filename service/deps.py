@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Query, Request, Security
+from fastapi import Depends, HTTPException, Query, Request, Response, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from matching.messages import Language, negotiate
 from service.auth import Principal, authenticate
 from service.errors import UnprocessableError
 from service.models import Programme, Run
@@ -18,6 +19,7 @@ from service.settings import Settings
 from service.throttle import FailureThrottle, key_id_of
 
 __all__ = [
+    "LanguageDep",
     "PageDep",
     "PrincipalDep",
     "SessionDep",
@@ -160,3 +162,18 @@ def get_run(session: Session, principal: Principal, run_id: str, *, write: bool 
         raise not_found("run not found")
     _require_write(principal, write)
     return run
+
+
+def get_language(request: Request, response: Response) -> Language | None:
+    """The language of explanations the caller asks for with ``Accept-Language`` (en,
+    fr or ar; another language gets English), None when the header is absent. The
+    answer says which it used in ``Content-Language``."""
+    header = request.headers.get("accept-language")
+    if not header:
+        return None
+    language = negotiate(header)
+    response.headers["Content-Language"] = language
+    return language
+
+
+LanguageDep = Annotated[Language | None, Depends(get_language)]

@@ -312,11 +312,18 @@ def _result_rows(session: Session, run: Run, result: MatchResult) -> list[object
                     score=float(pair.score),
                     contributions={k: float(v) for k, v in pair.contributions.items()},
                     why=pair.why,
+                    evidence=[e.to_dict() for e in pair.evidence],
                     decision=previous.get(key, decided.get(key, "suggested")),
                 )
             )
     rows.extend(
-        RunUnmatched(run_id=run.id, mentee_id=i.mentee_id, reason=i.reason, detail=i.detail)
+        RunUnmatched(
+            run_id=run.id,
+            mentee_id=i.mentee_id,
+            reason=i.reason,
+            detail=i.detail,
+            evidence=i.evidence.to_dict() if i.evidence else None,
+        )
         for i in result.unmatched
         if ("mentee", i.mentee_id) in present
     )

@@ -179,7 +179,19 @@ def test_same_pairs_by_id_when_mentors_are_shuffled() -> None:
                 for i, j, s in zip(graph.arc_mentee, graph.arc_mentor, graph.arc_score, strict=True)
             }
         )
-    assert results[0] == results[1]
+
+    # The same scores per mentee, and the same mentors except among exact ties at the cut
+    # (texts about the same concepts can score alike; a tie is broken by position).
+    def by_mentee(arcs: dict[tuple[str, str], float]) -> dict[str, list[float]]:
+        found: dict[str, list[float]] = {}
+        for (mentee, _), score in arcs.items():
+            found.setdefault(mentee, []).append(score)
+        return {mentee: sorted(scores) for mentee, scores in found.items()}
+
+    scores = by_mentee(results[0])
+    assert scores == by_mentee(results[1])
+    untied = [{k: v for k, v in r.items() if v > scores[k[0]][0]} for r in results]
+    assert untied[0] == untied[1]
 
 
 @pytest.mark.parametrize("r", [1, 4, 30])

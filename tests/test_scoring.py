@@ -139,12 +139,44 @@ def test_any_block_matches_the_exact_scores(rows: list[int]) -> None:
 def test_evidence_in_words() -> None:
     scorer = _small()
     phrases = scorer.evidence(0, 0)
-    assert phrases[0].startswith("covers SEO (mentor level 4 for need level 1)")
-    assert "social media" in phrases[0]
-    assert phrases[1] == "both speak Darija and French"
+    assert phrases[0].startswith("covers seo (mentor level 4 for need level 1)")
+    assert "social_media (mentor level 5" in phrases[0]  # as written, underscore kept
+    assert phrases[1] == "both speak Darija and French"  # as first written in the data
     assert scorer.evidence(0, 2) == []
     many = scorer.evidence_many(np.array([0, 0]), np.array([0, 2]))
     assert many == ["; ".join(phrases), ""]
+
+
+def test_evidence_in_french_and_arabic_with_configured_labels() -> None:
+    data = PROGRAMME.model_dump()
+    for criterion in data["criteria"]:
+        if criterion["kind"] == "needs":
+            criterion["labels"] = {"SEO": {"fr": "référencement", "ar": "تحسين محركات البحث"}}
+            criterion["labels"]["social_media"] = {"fr": "réseaux sociaux", "ar": "التواصل"}
+        if criterion["kind"] == "overlap":
+            criterion["labels"] = {"french": {"fr": "français", "ar": "الفرنسية"}}
+            criterion["labels"]["darija"] = {"fr": "darija", "ar": "الدارجة"}
+    scorer = PairScorer(Programme.from_dict(data)).fit(*_small_frames())
+    i, j = np.array([0]), np.array([0])
+    french = scorer.evidence_many(i, j, "fr")[0]
+    assert french.startswith("couvre référencement (mentor niveau 4, besoin niveau 1) et réseaux")
+    assert "langues communes : darija et français" in french
+    arabic = scorer.evidence_many(i, j, "ar")[0]
+    assert "لغتان مشتركتان: الدارجة والفرنسية" in arabic
+    assert not any("a" <= ch.lower() <= "z" for ch in arabic)
+
+
+def test_two_criteria_of_one_kind_are_named() -> None:
+    data = PROGRAMME.model_dump()
+    language = next(c for c in data["criteria"] if c["kind"] == "overlap")
+    data["criteria"] = [
+        *data["criteria"],
+        {**language, "name": "mentoring_language", "title": "mentoring"},
+    ]
+    scorer = PairScorer(Programme.from_dict(data)).fit(*_small_frames())
+    phrases = scorer.evidence(0, 0)
+    assert "language: both speak Darija and French" in phrases
+    assert "mentoring: both speak Darija and French" in phrases
 
 
 def test_weights_change_the_score_linearly() -> None:

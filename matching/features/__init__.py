@@ -24,6 +24,8 @@ from matching.features._category import CategoryEncoder, CategorySimilarity
 from matching.features._check import check_participants
 from matching.features._dedup import Deduplicated
 from matching.features._distance import CoordinateEncoder, DistanceSimilarity
+from matching.features._glossary import Glossary, default_glossary
+from matching.features._multilingual import MultilingualTextEncoder
 from matching.features._needs import NeedsEncoder, NeedsSimilarity
 from matching.features._numeric import NumberEncoder, NumericSimilarity
 from matching.features._rules import RuleMask, fit_rule
@@ -48,6 +50,8 @@ __all__ = [
     "CoordinateEncoder",
     "Deduplicated",
     "DistanceSimilarity",
+    "Glossary",
+    "MultilingualTextEncoder",
     "NeedsEncoder",
     "NeedsSimilarity",
     "NumberEncoder",
@@ -59,6 +63,7 @@ __all__ = [
     "TextEncoder",
     "TextSimilarity",
     "check_participants",
+    "default_glossary",
     "fit_rule",
     "fit_similarity",
     "make_similarity",

@@ -27,6 +27,7 @@ from matching.features._base import (
     Similarity,
     block_product,
     rowwise_dot,
+    title_of,
 )
 from matching.features._parse import (
     SLOTS_PER_HOUR,
@@ -35,6 +36,7 @@ from matching.features._parse import (
     parse_number,
     parse_slots,
 )
+from matching.messages import Evidence
 from matching.model import AvailabilityCriterion
 
 _DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -162,12 +164,13 @@ class AvailabilitySimilarity(Similarity):
             1.0, self.common_hours(mentee_idx, mentor_idx) / self.criterion.target_hours
         )
 
-    def phrases(self, mentee_idx: IntArray, mentor_idx: IntArray) -> list[str | None]:
-        """``6 h a week in common``."""
+    def evidence(self, mentee_idx: IntArray, mentor_idx: IntArray) -> list[Evidence | None]:
+        """``6 hours a week in common``."""
         hours = self.common_hours(mentee_idx, mentor_idx).tolist()
-        # A few distinct numbers of hours: each is written once.
-        text = {h: f"{h:g} h a week in common" if h > 0 else None for h in set(hours)}
-        return [text[h] for h in hours]
+        title = title_of(self.criterion)
+        # A few distinct numbers of hours: each is made once.
+        made = {h: Evidence("hours", title, {"hours": h}) if h > 0 else None for h in set(hours)}
+        return [made[h] for h in hours]
 
 
 def _frame(cells: Any) -> pd.DataFrame:

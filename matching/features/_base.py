@@ -18,10 +18,15 @@ import pandas as pd
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
+from matching._labels import ValueLabels, title_of
+from matching.messages import Evidence, render
+
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
 Matrix: TypeAlias = Any
 """A dense float ndarray or a scipy CSR matrix (scipy ships no type stubs)."""
+
+__all__ = ["ValueLabels", "title_of"]  # re-exported for the similarities
 Cells: TypeAlias = Sequence[Any] | pd.Series
 
 PAIR_CHUNK = 65_536
@@ -57,15 +62,24 @@ class Similarity(ABC):
         """Exact float64 similarity of each given pair."""
 
     @abstractmethod
-    def phrases(self, mentee_idx: IntArray, mentor_idx: IntArray) -> list[str | None]:
-        """Evidence in words for each pair, None when the criterion contributes nothing."""
+    def evidence(self, mentee_idx: IntArray, mentor_idx: IntArray) -> list[Evidence | None]:
+        """Evidence as data for each pair, None when the criterion contributes nothing."""
 
-    def phrases_given(
+    def evidence_given(
         self, mentee_idx: IntArray, mentor_idx: IntArray, similarity: FloatArray
-    ) -> list[str | None]:
-        """:meth:`phrases` when the pairs' similarities are already known (override to
+    ) -> list[Evidence | None]:
+        """:meth:`evidence` when the pairs' similarities are already known (override to
         skip recomputing them)."""
-        return self.phrases(mentee_idx, mentor_idx)
+        return self.evidence(mentee_idx, mentor_idx)
+
+    def phrases(
+        self, mentee_idx: IntArray, mentor_idx: IntArray, language: str = "en"
+    ) -> list[str | None]:
+        """:meth:`evidence` in words (see :func:`matching.messages.render`)."""
+        return [
+            None if e is None else render(e, language)
+            for e in self.evidence(mentee_idx, mentor_idx)
+        ]
 
 
 def as_matrix(matrix: Any) -> Matrix:
@@ -156,21 +170,3 @@ def row_counts(matrix: Matrix) -> FloatArray:
     """Number of non-zero entries per row."""
     counts = np.diff(matrix.indptr) if sp.issparse(matrix) else np.count_nonzero(matrix, axis=1)
     return np.asarray(counts, dtype=np.float64)
-
-
-def display(tag: str) -> str:
-    """A tag as coordinators read it: underscores as spaces, short acronyms upper case."""
-    text = tag.replace("_", " ").strip()
-    if 2 <= len(text) <= 3 and text.isalpha() and text.islower() and text not in _WORDS:
-        return text.upper()
-    return text
-
-
-_WORDS = frozenset({"art", "tea", "web", "law", "tax", "car", "bio", "spa"})
-
-
-def join_words(items: Sequence[str]) -> str:
-    """``a``, ``a and b``, ``a, b and c``."""
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]

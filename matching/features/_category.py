@@ -22,12 +22,14 @@ from matching.features._base import (
     IntArray,
     Matrix,
     Similarity,
+    ValueLabels,
     as_matrix,
     block_product,
-    display,
     rowwise_dot,
+    title_of,
 )
 from matching.features._parse import normalise, parse_column, parse_single
+from matching.messages import Evidence
 from matching.model import CategoryCriterion, SimilarityEntry
 
 _MISSING = "\x00missing"
@@ -105,6 +107,8 @@ class CategorySimilarity(Similarity):
         self._b_cache = CastCache(self._b)
         self._mentee_value = parse_column(mentees, parse_single)
         self._mentor_value = parse_column(mentors, parse_single)
+        self._written = _first_written(both)
+        self._labels = ValueLabels(self.criterion)
         self.n_mentees_, self.n_mentors_ = len(mentees), len(mentors)
         return self
 
@@ -116,20 +120,35 @@ class CategorySimilarity(Similarity):
         """Exact similarities of given pairs."""
         return rowwise_dot(self._a, self._b, mentee_idx, mentor_idx)
 
-    def phrases(self, mentee_idx: IntArray, mentor_idx: IntArray) -> list[str | None]:
-        """``same region (casablanca settat)`` or ``related region (a / b)``."""
-        name = self.criterion.name.replace("_", " ")
+    def evidence(self, mentee_idx: IntArray, mentor_idx: IntArray) -> list[Evidence | None]:
+        """``same region (Casablanca-Settat)`` or ``related region (a / b)``, values as
+        labelled or first written."""
+        title = title_of(self.criterion)
         similarity = self.pairs(mentee_idx, mentor_idx)
-        out: list[str | None] = []
+        out: list[Evidence | None] = []
         for i, j, s in zip(mentee_idx.tolist(), mentor_idx.tolist(), similarity, strict=True):
             a, b = self._mentee_value[i], self._mentor_value[j]
             if s <= 0 or a is None or b is None:
                 out.append(None)
             elif a == b:
-                out.append(f"same {name} ({display(a)})")
+                out.append(Evidence("same", title, {"value": self._shown(a)}))
             else:
-                out.append(f"related {name} ({display(a)} / {display(b)})")
+                values = {"mentee": self._shown(a), "mentor": self._shown(b)}
+                out.append(Evidence("related", title, values))
         return out
+
+    def _shown(self, value: str) -> Any:
+        """A normalised value as explanations show it."""
+        return self._labels(self._written.get(value, value))
+
+
+def _first_written(cells: pd.Series) -> dict[str, str]:
+    """Each normalised value as first written in the data (trimmed)."""
+    written: dict[str, str] = {}
+    for value in cells.tolist():
+        if isinstance(value, str) and value.strip():
+            written.setdefault(normalise(value), value.strip())
+    return written
 
 
 def _series(cells: Cells) -> pd.Series:

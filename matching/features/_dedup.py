@@ -24,6 +24,7 @@ from threadpoolctl import ThreadpoolController
 
 from matching.features._base import Cells, FloatArray, IntArray, Similarity, unique_inverse
 from matching.features._parse import factorize
+from matching.messages import Evidence
 
 TABLE_LIMIT = 2**26
 """Largest distinct-values table (entries) kept whole: 512 MiB in float64, and half that
@@ -143,15 +144,15 @@ class Deduplicated(Similarity):
         values = self.inner.pairs(keys // n_b, keys % n_b)
         return np.asarray(values[inverse], dtype=np.float64)
 
-    def phrases(self, mentee_idx: IntArray, mentor_idx: IntArray) -> list[str | None]:
-        """The inner similarity's phrases, once per distinct pair of values."""
+    def evidence(self, mentee_idx: IntArray, mentor_idx: IntArray) -> list[Evidence | None]:
+        """The inner similarity's evidence, once per distinct pair of values."""
         a, b = self._codes_a[mentee_idx], self._codes_b[mentor_idx]
         n_b = max(self.distinct[1], 1)
         keys, inverse = unique_inverse(a * n_b + b)
         distinct_a, distinct_b = keys // n_b, keys % n_b
         if self._table is not None:
             values = np.asarray(self._table[distinct_a, distinct_b], dtype=np.float64)
-            phrases = self.inner.phrases_given(distinct_a, distinct_b, values)
+            made = self.inner.evidence_given(distinct_a, distinct_b, values)
         else:
-            phrases = self.inner.phrases(distinct_a, distinct_b)
-        return [phrases[k] for k in inverse.tolist()]
+            made = self.inner.evidence(distinct_a, distinct_b)
+        return [made[k] for k in inverse.tolist()]

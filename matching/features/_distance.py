@@ -14,8 +14,9 @@ from numpy.typing import NDArray
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.metrics.pairwise import haversine_distances
 
-from matching.features._base import Cells, FloatArray, IntArray, Similarity
+from matching.features._base import Cells, FloatArray, IntArray, Similarity, title_of
 from matching.features._parse import parse_column, parse_coordinates
+from matching.messages import Evidence
 from matching.model import DistanceCriterion
 
 EARTH_RADIUS_KM = 6371.0088
@@ -83,11 +84,12 @@ class DistanceSimilarity(Similarity):
         """Exact similarities of given pairs."""
         return self._similarity(self.km(mentee_idx, mentor_idx))
 
-    def phrases(self, mentee_idx: IntArray, mentor_idx: IntArray) -> list[str | None]:
+    def evidence(self, mentee_idx: IntArray, mentor_idx: IntArray) -> list[Evidence | None]:
         """``12 km apart``."""
         km = self.km(mentee_idx, mentor_idx)
         sim = self._similarity(km)
+        title = title_of(self.criterion)
         return [
-            f"{k:.0f} km apart" if s > 0 else None
+            Evidence("distance", title, {"km": round(k, 1)}) if s > 0 else None
             for k, s in zip(km.tolist(), sim.tolist(), strict=True)
         ]

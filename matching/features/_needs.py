@@ -25,11 +25,11 @@ from matching.features._base import (
     IntArray,
     Matrix,
     Similarity,
+    ValueLabels,
     as_matrix,
     block_product,
-    display,
-    join_words,
     rowwise_dot,
+    title_of,
 )
 from matching.features._parse import (
     LEVEL_MAX,
@@ -39,6 +39,7 @@ from matching.features._parse import (
     parse_distinct,
     parse_levelled,
 )
+from matching.messages import Evidence, Label
 from matching.model import NeedsCriterion, SimilarityEntry
 
 LEVELS = LEVEL_MAX
@@ -222,7 +223,7 @@ class NeedsSimilarity(Similarity):
         gap = self.criterion.full_credit_gap
         return min(1.0, max(0.0, (level - need + 1) / (gap + 1))) if level else 0.0
 
-    def phrases(self, mentee_idx: IntArray, mentor_idx: IntArray) -> list[str | None]:
+    def evidence(self, mentee_idx: IntArray, mentor_idx: IntArray) -> list[Evidence | None]:
         """``covers SEO (mentor level 4 for need level 1) and social media``.
 
         Every need of every pair at once: a need is covered when the mentor's own level
@@ -250,7 +251,7 @@ class NeedsSimilarity(Similarity):
             found = np.asarray(value[np.arange(rest.size), via] > 0, dtype=bool)
             related[rest[found]] = True
             text[rest[found]] = look.related_text[tag[rest[found]], via[found]]
-        return _join_pieces(text, pair, covered, related, mentee_idx.size)
+        return _join_pieces(title_of(self.criterion), text, pair, covered, related, mentee_idx.size)
 
 
 class _Lookups:
@@ -271,40 +272,48 @@ class _Lookups:
         self.partner_similarity = partner
         self.has_partner = np.asarray((partner > 0).any(axis=1), dtype=bool)
         self.has_partners = bool(self.has_partner.any())
-        tags = [display(t) for t in similarity.needs_encoder_.tags_]
-        self.covered_text = np.array(
-            [
-                [[f"{t} (mentor level {lv} for need level {n})" for n in span] for lv in span]
-                for t in tags
-            ],
-            dtype=object,
-        ).reshape(len(tags), LEVELS + 1, LEVELS + 1)
-        self.related_text = np.array(
-            [[f"{t} through {via}" for via in tags] for t in tags], dtype=object
-        ).reshape(len(tags), len(tags))
+        shown = ValueLabels(similarity.criterion)
+        tags = [shown(t) for t in similarity.needs_encoder_.tags_]
+        # Every piece of evidence a need can give, made once (never changed: shared).
+        covered_items = [
+            [[{"need": t, "mentor_level": lv, "need_level": n} for n in span] for lv in span]
+            for t in tags
+        ]
+        self.covered_text = np.empty((len(tags), LEVELS + 1, LEVELS + 1), dtype=object)
+        for k, table in enumerate(covered_items):
+            for lv, row in enumerate(table):
+                self.covered_text[k, lv, :] = row
+        self.related_text = np.empty((len(tags), len(tags)), dtype=object)
+        for k, t in enumerate(tags):
+            self.related_text[k, :] = [{"need": t, "via": via} for via in tags]
 
 
 def _join_pieces(
+    title: Label,
     text: NDArray[np.object_],
     pair: IntArray,
     covered: BoolArray,
     related: BoolArray,
     n_pairs: int,
-) -> list[str | None]:
-    """Each pair's phrase from the pieces of its needs (``pair`` numbers them, in order)."""
-    out: list[str | None] = []
+) -> list[Evidence | None]:
+    """Each pair's evidence from the pieces of its needs (``pair`` numbers them, in order).
+    Pairs with the same pieces share one evidence object (rendered once)."""
+    out: list[Evidence | None] = []
     covers, relates = text[covered].tolist(), text[related].tolist()
     cover_end = np.cumsum(np.bincount(pair[covered], minlength=n_pairs)).tolist()
     relate_end = np.cumsum(np.bincount(pair[related], minlength=n_pairs)).tolist()
+    # The pieces are the lookup tables' own objects, alive throughout: their identity is
+    # their content.
+    made: dict[tuple[tuple[int, ...], tuple[int, ...]], Evidence] = {}
     c = r = 0
     for c_end, r_end in zip(cover_end, relate_end, strict=True):
-        if c_end > c and r_end > r:
-            covered_text = "covers " + join_words(covers[c:c_end])
-            out.append(covered_text + "; related expertise for " + join_words(relates[r:r_end]))
-        elif c_end > c:
-            out.append("covers " + join_words(covers[c:c_end]))
-        elif r_end > r:
-            out.append("related expertise for " + join_words(relates[r:r_end]))
+        if c_end > c or r_end > r:
+            key = (tuple(map(id, covers[c:c_end])), tuple(map(id, relates[r:r_end])))
+            evidence = made.get(key)
+            if evidence is None:
+                values = {"covered": covers[c:c_end], "related": relates[r:r_end]}
+                evidence = made[key] = Evidence("needs", title, values)
+            out.append(evidence)
         else:
             out.append(None)
         c, r = c_end, r_end

@@ -13,8 +13,9 @@ import numpy as np
 from numpy.typing import NDArray
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from matching.features._base import Cells, FloatArray, IntArray, Similarity
+from matching.features._base import Cells, FloatArray, IntArray, Similarity, title_of
 from matching.features._parse import parse_column, parse_number
+from matching.messages import Evidence
 from matching.model import NumericCriterion
 
 
@@ -74,17 +75,12 @@ class NumericSimilarity(Similarity):
         difference = self._y[mentor_idx] - self._x[mentee_idx]
         return np.asarray(numeric_similarity(difference, self.criterion), dtype=np.float64)
 
-    def phrases(self, mentee_idx: IntArray, mentor_idx: IntArray) -> list[str | None]:
-        """``years of experience: 12 vs 3``."""
-        name = self.criterion.name.replace("_", " ")
+    def evidence(self, mentee_idx: IntArray, mentor_idx: IntArray) -> list[Evidence | None]:
+        """``years of experience: mentor 12, mentee 3``."""
+        title = title_of(self.criterion)
         similarity = self.pairs(mentee_idx, mentor_idx)
         x, y = self._x[mentee_idx], self._y[mentor_idx]
         return [
-            f"{name}: mentor {_num(b)}, mentee {_num(a)}" if s > 0 else None
+            Evidence("numeric", title, {"mentor": b, "mentee": a}) if s > 0 else None
             for a, b, s in zip(x.tolist(), y.tolist(), similarity.tolist(), strict=True)
         ]
-
-
-def _num(value: float) -> str:
-    """A number without a useless ``.0``."""
-    return f"{value:g}"

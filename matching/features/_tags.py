@@ -23,14 +23,15 @@ from matching.features._base import (
     IntArray,
     Matrix,
     Similarity,
+    ValueLabels,
     as_matrix,
     block_product,
-    display,
-    join_words,
     row_counts,
     rowwise_dot,
+    title_of,
 )
 from matching.features._parse import parse_column, parse_tags, split_items
+from matching.messages import Evidence
 from matching.model import OverlapCriterion
 
 
@@ -144,21 +145,21 @@ class OverlapSimilarity(Similarity):
         labels = self._tag_labels()
         return [labels[k] for k in sorted(self._sets_a[i] & self._sets_b[j])]
 
-    def phrases(self, mentee_idx: IntArray, mentor_idx: IntArray) -> list[str | None]:
-        """``both speak French and Darija`` / ``sectors in common: agrifood``: one phrase per
+    def evidence(self, mentee_idx: IntArray, mentor_idx: IntArray) -> list[Evidence | None]:
+        """``both speak French and Darija`` / ``sectors in common: agrifood``: made once per
         distinct set of common tags."""
         if sp.issparse(self._a) or sp.issparse(self._b):
             pairs = zip(mentee_idx.tolist(), mentor_idx.tolist(), strict=True)
-            return [self._phrase(self.common_tags(i, j)) for i, j in pairs]
+            return [self._evidence(self.common_tags(i, j)) for i, j in pairs]
         common = (self._a[mentee_idx] > 0) & (self._b[mentor_idx] > 0)
         sets, inverse = np.unique(np.packbits(common, axis=1), axis=0, return_inverse=True)
         labels = self._tag_labels()
         width = common.shape[1]
-        phrases = [
-            self._phrase([labels[k] for k in np.flatnonzero(np.unpackbits(row)[:width]).tolist()])
+        made = [
+            self._evidence([labels[k] for k in np.flatnonzero(np.unpackbits(row)[:width]).tolist()])
             for row in sets
         ]
-        return [phrases[k] for k in inverse.ravel().tolist()]
+        return [made[k] for k in inverse.ravel().tolist()]
 
     def _tag_labels(self) -> list[str]:
         """Each tag as first written in the data, by column."""
@@ -167,14 +168,19 @@ class OverlapSimilarity(Similarity):
             self._labels = [self.encoder_.labels_.get(t, t) for t in names]
         return self._labels
 
-    def _phrase(self, common_tags: list[str]) -> str | None:
-        """The phrase for a pair's common tags (in tag order), None when there are none."""
-        common = [display(t) for t in common_tags]
-        if not common:
+    def _evidence(self, common_tags: list[str]) -> Evidence | None:
+        """The evidence of a pair's common tags (in tag order), None when there are none."""
+        if not common_tags:
             return None
-        if "lang" in (self.criterion.name + self.criterion.mentee_field).lower():
-            return "both speak " + join_words([c[:1].upper() + c[1:] for c in common])
-        return f"{self.criterion.name.replace('_', ' ')} in common: " + join_words(common)
+        if not hasattr(self, "_value_labels"):
+            self._value_labels = ValueLabels(self.criterion)
+        common = [self._value_labels(t) for t in common_tags]
+        kind = (
+            "languages"
+            if "lang" in (self.criterion.name + self.criterion.mentee_field).lower()
+            else "common"
+        )
+        return Evidence(kind, title_of(self.criterion), {"common": common})
 
 
 def _row_set(matrix: Matrix, row: int) -> set[int]:

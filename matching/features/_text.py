@@ -1,33 +1,22 @@
-"""Free text in any language (goals vs bio): the ``text`` criterion.
+"""Free text in any language (goals vs bio): the ``text`` criterion's similarity.
 
-TF-IDF over character n-grams within word boundaries (scikit-learn's ``TfidfVectorizer``
-with ``analyzer="char_wb"``), fitted on both sides' texts so the vocabulary and the
-document frequencies are shared; rows are L2-normalised, so a pair's similarity is the
-dot product of its rows (cosine). Character n-grams need no tokeniser or stemmer per
-language and survive spelling variants. The encoder is pluggable: any transformer with
-L2-normalised rows can replace :class:`TextEncoder` through :class:`TextSimilarity`.
+The cosine of two texts' encodings: by default :class:`MultilingualTextEncoder`
+(glossary concepts, stemmed words and character n-grams across French, Arabic and
+English); with ``encoder = "ngrams"`` today's :class:`TextEncoder` (TF-IDF of character
+n-grams within word boundaries). Any transformer with L2-normalised rows can replace them.
 
-Fitting counts n-grams per distinct *word*, not per text: the text x n-gram counts are
-the product of the text x word counts and the word x n-gram counts, laid out exactly as
-scikit-learn lays them out (same columns, same order inside each row), and scikit-learn's
-``TfidfTransformer`` weighs them, so the encoding equals ``TfidfVectorizer``'s bit for bit.
-
-Block products split the n-grams by frequency (:class:`_SplitProduct`): n-grams follow
-Zipf's law, and the few hundred that most texts share ("the", " de") make up nine tenths
-of a sparse product's work, which dense BLAS does several times faster.
+Block products split the columns by frequency (:class:`_SplitProduct`): n-grams and
+words follow Zipf's law, and the few hundred that most texts share ("the", " de") make
+up nine tenths of a sparse product's work, which dense BLAS does several times faster.
 """
 
 from __future__ import annotations
 
-from itertools import chain
 from typing import Any, Self
 
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
 from numpy.typing import NDArray
-from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
 
 from matching.features._base import (
     CastCache,
@@ -37,187 +26,19 @@ from matching.features._base import (
     Similarity,
     block_product,
     rowwise_dot,
+    title_of,
 )
-from matching.features._parse import is_missing
+from matching.features._multilingual import MultilingualTextEncoder
+from matching.features._ngrams import TextEncoder, WordBoundedGrams, _texts
+from matching.messages import Evidence
 from matching.model import TextCriterion
+
+__all__ = ["DENSE_SHARE", "TextEncoder", "TextSimilarity", "WordBoundedGrams", "default_encoder"]
 
 DENSE_SHARE = 1 / 128
 """An n-gram joins the dense part of block products when the share of (mentee text,
 mentor text) pairs that both contain it reaches this (a broad optimum:
 ``benchmarks/README.md``, "Measurements behind the constants")."""
-
-
-def _texts(cells: Cells) -> list[str]:
-    """Cells as text; missing cells become empty (a zero row)."""
-    values = cells.tolist() if hasattr(cells, "tolist") else list(cells)
-    return [
-        "" if is_missing(v) else (" ".join(map(str, v)) if isinstance(v, list) else str(v))
-        for v in values
-    ]
-
-
-def _csr(columns: NDArray[Any], lengths: list[int], width: int) -> sp.csr_matrix:
-    """Rows of ones at ``columns`` (``lengths`` entries each); repeats add up in products."""
-    indptr = np.zeros(len(lengths) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=indptr[1:])
-    data = np.ones(columns.size, dtype=np.float64)
-    return sp.csr_matrix((data, columns, indptr), shape=(len(lengths), width))
-
-
-def _sort_terms(counts: sp.csr_matrix, terms: list[str]) -> tuple[sp.csr_matrix, list[str]]:
-    """Renumber columns in term order (``CountVectorizer._sort_features``): only the column
-    numbers change, each row keeps its entries' order."""
-    order = sorted(range(len(terms)), key=terms.__getitem__)
-    new_index = np.empty(len(terms), dtype=counts.indices.dtype)
-    new_index[order] = np.arange(len(terms), dtype=counts.indices.dtype)
-    counts.indices = new_index.take(counts.indices)
-    return counts, [terms[k] for k in order]
-
-
-def _limit_terms(
-    counts: sp.csr_matrix, terms: list[str], limit: int | None
-) -> tuple[sp.csr_matrix, list[str]]:
-    """Keep the ``limit`` most frequent terms (``CountVectorizer._limit_features`` with
-    ``max_df=1.0`` and ``min_df=1``, which keep every term, and the same selection among
-    equal frequencies: the same ``argsort`` of the same totals)."""
-    if limit is None or len(terms) <= limit:
-        return counts, terms
-    totals = np.asarray(counts.sum(axis=0)).ravel()
-    keep = np.zeros(len(terms), dtype=bool)
-    keep[(-totals).argsort()[:limit]] = True
-    kept = np.flatnonzero(keep)
-    return sp.csr_matrix(counts[:, kept]), [terms[k] for k in kept.tolist()]
-
-
-class WordBoundedGrams:
-    """scikit-learn's ``char_wb`` analyser (lower-cased), remembering each word's n-grams.
-
-    Texts repeat words far more than they repeat themselves: the n-grams of a word are
-    made once, then every text is the concatenation of its words' n-grams — the same
-    list, in the same order, as ``TfidfVectorizer(analyzer="char_wb")`` produces.
-    """
-
-    def __init__(self, ngram_min: int, ngram_max: int) -> None:
-        self.ngram_min = ngram_min
-        self.ngram_max = ngram_max
-        self._words: dict[str, list[str]] = {}
-
-    def word_grams(self, word: str) -> list[str]:
-        """A word's n-grams, padded with one space each side (short words count once)."""
-        padded = f" {word} "
-        size = len(padded)
-        grams = []
-        for n in range(self.ngram_min, self.ngram_max + 1):
-            if n >= size:
-                grams.append(padded)
-                break
-            grams.extend(padded[i : i + n] for i in range(size - n + 1))
-        return grams
-
-    def __call__(self, text: str) -> list[str]:
-        words = self._words
-        grams: list[str] = []
-        for word in text.lower().split():
-            cached = words.get(word)
-            if cached is None:
-                cached = words[word] = self.word_grams(word)
-            grams.extend(cached)
-        return grams
-
-    def __getstate__(self) -> dict[str, int]:
-        return {"ngram_min": self.ngram_min, "ngram_max": self.ngram_max}
-
-    def __setstate__(self, state: dict[str, int]) -> None:
-        self.__init__(state["ngram_min"], state["ngram_max"])  # type: ignore[misc]
-
-
-class TextEncoder(TransformerMixin, BaseEstimator):  # type: ignore[misc]
-    """TF-IDF of character n-grams, rows L2-normalised (cosine = dot product).
-
-    Parameters
-    ----------
-    ngram_min, ngram_max
-        Range of n-gram lengths.
-    max_features
-        Keep the most frequent n-grams only (bounds memory on large cohorts).
-    """
-
-    def __init__(self, ngram_min: int = 3, ngram_max: int = 5, max_features: int | None = None):
-        self.ngram_min = ngram_min
-        self.ngram_max = ngram_max
-        self.max_features = max_features
-
-    def _vectorizer(self, vocabulary: dict[str, int] | None = None) -> TfidfVectorizer:
-        """A scikit-learn vectoriser with this encoder's parameters (the analyser is
-        ``char_wb``'s, lower-cased, with each distinct word's n-grams made once)."""
-        return TfidfVectorizer(
-            analyzer=WordBoundedGrams(self.ngram_min, self.ngram_max),
-            max_features=self.max_features,
-            vocabulary=vocabulary,
-            lowercase=False,
-            sublinear_tf=True,
-            dtype=np.float64,
-        )
-
-    def fit(self, X: Cells, y: object = None) -> Self:
-        """Learn n-grams and document frequencies from both sides' texts."""
-        self.fit_transform(X)
-        return self
-
-    def fit_transform(self, X: Cells, y: object = None, **fit_params: Any) -> sp.csr_matrix:
-        """Fit and encode: ``TfidfVectorizer(analyzer="char_wb", sublinear_tf=True)``'s
-        ``fit_transform``, with n-grams counted once per distinct word."""
-        texts = _texts(X)
-        self.empty_ = not any(t.strip() for t in texts)
-        if self.empty_:  # nobody wrote anything: every similarity is 0
-            self.vectorizer_ = self._vectorizer()
-            return sp.csr_matrix((len(texts), 0))
-        counts, vocabulary = self._counts(texts)
-        tfidf = TfidfTransformer(sublinear_tf=True).fit(counts)
-        encoded = tfidf.transform(counts, copy=False)
-        # A vectoriser holding the learned vocabulary and weights encodes new texts.
-        self.vectorizer_ = self._vectorizer(vocabulary)
-        self.vectorizer_.idf_ = tfidf.idf_
-        return sp.csr_matrix(encoded)
-
-    def _counts(self, texts: list[str]) -> tuple[sp.csr_matrix, dict[str, int]]:
-        """n-gram counts and vocabulary as ``CountVectorizer.fit_transform`` leaves them
-        (``max_df=1.0``, ``min_df=1``): float64, columns in n-gram order, each row's entries
-        in first-seen n-gram order. That order decides the rounding of the row norms and of
-        the products later, so it is kept."""
-        analyser = WordBoundedGrams(self.ngram_min, self.ngram_max)
-        words_of = [text.lower().split() for text in texts]
-        word_codes, words = pd.factorize(np.asarray(list(chain.from_iterable(words_of)), object))
-        by_text = _csr(word_codes, [len(w) for w in words_of], len(words))
-        # Words come in first-seen order, so their n-grams do too: numbering n-grams as
-        # they appear here numbers them as a pass over the texts would.
-        grams_of = [analyser.word_grams(word) for word in words.tolist()]
-        gram_codes, grams = pd.factorize(np.asarray(list(chain.from_iterable(grams_of)), object))
-        by_word = _csr(gram_codes, [len(g) for g in grams_of], len(grams))
-        counts = sp.csr_matrix(by_text @ by_word)
-        counts.sort_indices()  # first-seen n-gram order, as scikit-learn's counting leaves it
-        # scikit-learn's order of steps: with max_features, sort then limit (ties between
-        # equal totals are broken by the sorted column order); else limit, then sort.
-        terms = grams.tolist()
-        if self.max_features is not None:
-            counts, terms = _sort_terms(counts, terms)
-        counts, terms = _limit_terms(counts, terms, self.max_features)
-        if self.max_features is None:
-            counts, terms = _sort_terms(counts, terms)
-        return counts, {term: k for k, term in enumerate(terms)}
-
-    def transform(self, X: Cells) -> sp.csr_matrix:
-        """(n_rows, n_ngrams) CSR float64 with unit (or zero) rows."""
-        texts = _texts(X)
-        if self.empty_:
-            return sp.csr_matrix((len(texts), 0))
-        return sp.csr_matrix(self.vectorizer_.transform(texts))
-
-    def get_feature_names_out(self, input_features: object = None) -> NDArray[np.object_]:
-        """The n-grams."""
-        if self.empty_:
-            return np.asarray([], dtype=object)
-        return np.asarray(self.vectorizer_.get_feature_names_out(), dtype=object)
 
 
 class _SplitProduct:
@@ -249,6 +70,21 @@ class _SplitProduct:
         return product
 
 
+def default_encoder(criterion: TextCriterion) -> Any:
+    """The encoder a text criterion asks for, unfitted."""
+    if criterion.encoder == "ngrams":
+        return TextEncoder(criterion.ngram_min, criterion.ngram_max, criterion.max_features)
+    glossary: dict[str, list[str]] = {}
+    for entry in criterion.glossary:
+        glossary.setdefault(entry.concept, []).extend(entry.terms)
+    return MultilingualTextEncoder(
+        glossary=glossary,
+        ngram_min=criterion.ngram_min,
+        ngram_max=criterion.ngram_max,
+        max_features=criterion.max_features,
+    )
+
+
 class TextSimilarity(Similarity):
     """Cosine similarity of two texts' encodings (see :class:`TextCriterion`).
 
@@ -267,8 +103,7 @@ class TextSimilarity(Similarity):
 
     def fit(self, mentee_cells: Cells, mentor_cells: Cells) -> Self:
         """Fit the encoder on both sides and encode each."""
-        c = self.criterion
-        encoder = self.encoder or TextEncoder(c.ngram_min, c.ngram_max, c.max_features)
+        encoder = self.encoder or default_encoder(self.criterion)
         mentees, mentors = _texts(mentee_cells), _texts(mentor_cells)
         # One pass of the (slow, pure Python) n-gram analyser over both sides.
         both = encoder.fit_transform(mentees + mentors)
@@ -296,21 +131,15 @@ class TextSimilarity(Similarity):
         """Exact cosines of given pairs."""
         return np.clip(rowwise_dot(self._a, self._b, mentee_idx, mentor_idx), 0.0, 1.0)
 
-    def phrases(self, mentee_idx: IntArray, mentor_idx: IntArray) -> list[str | None]:
-        """``similar goals and bio`` / ``somewhat similar ...`` by cosine."""
-        return self.phrases_given(mentee_idx, mentor_idx, self.pairs(mentee_idx, mentor_idx))
+    def evidence(self, mentee_idx: IntArray, mentor_idx: IntArray) -> list[Evidence | None]:
+        """``similar goals`` / ``somewhat similar goals`` by cosine."""
+        return self.evidence_given(mentee_idx, mentor_idx, self.pairs(mentee_idx, mentor_idx))
 
-    def phrases_given(
+    def evidence_given(
         self, mentee_idx: IntArray, mentor_idx: IntArray, similarity: FloatArray
-    ) -> list[str | None]:
-        """Phrases from known cosines."""
-        c = self.criterion
-        what = (
-            c.mentee_field
-            if c.mentee_field == c.mentor_field
-            else (f"{c.mentee_field} and {c.mentor_field}")
-        )
-        what = what.replace("_", " ")
-        texts = [None, f"somewhat similar {what}", f"similar {what}"]
+    ) -> list[Evidence | None]:
+        """Evidence from known cosines."""
+        title = title_of(self.criterion)
+        made = [None, *(Evidence("text", title, {"level": level}) for level in (1, 2))]
         level = np.where(similarity >= 0.3, 2, np.where(similarity >= 0.1, 1, 0))
-        return [texts[k] for k in level.tolist()]
+        return [made[k] for k in level.tolist()]

@@ -87,6 +87,9 @@ class RunPair(Base):
     score: Mapped[float]
     contributions: Mapped[dict[str, float]] = mapped_column(JSON)
     why: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    """Each criterion's evidence as data (:class:`matching.messages.Evidence`), so ``why``
+    is rendered in each reader's language; NULL in runs made before 0.3 (``why`` is kept)."""
     decision: Mapped[str] = mapped_column(String(20), default="suggested")
 
 
@@ -98,6 +101,8 @@ class RunUnmatched(Base):
     mentee_id: Mapped[str] = mapped_column(String(200))
     reason: Mapped[str] = mapped_column(String(40))
     detail: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """The detail as data, as :attr:`RunPair.evidence`."""
 
 
 class RunAlternative(Base):

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from matching.messages import COORDINATOR_CHOICE, render
 from service.auth import Principal
 from service.db import batches, lock_row
 from service.models import (
@@ -252,7 +253,8 @@ def _swap(session: Session, run: Run, pair: RunPair, new_mentor_id: str | None) 
     pair.mentor_id = new_mentor_id
     pair.score = alternative.score
     pair.contributions = dict(alternative.contributions or {})
-    pair.why = "chosen by a coordinator among the suggested alternatives"
+    pair.why = render(COORDINATOR_CHOICE)
+    pair.evidence = [COORDINATOR_CHOICE.to_dict()]  # the old mentor's evidence no longer holds
 
 
 def _loads(session: Session, run: Run, mentor_ids: Iterable[str]) -> Counter[str]:

@@ -12,7 +12,7 @@ from matching.errors import ConfigError, InputError, RuleError
 from matching.model import Programme as EngineProgramme
 from matching.result import MatchResult
 from service import engine
-from service.deps import PrincipalDep, SettingsDep
+from service.deps import LanguageDep, PrincipalDep, SettingsDep
 from service.errors import UnprocessableError, config_error_items, input_error_items
 from service.ops.participants import check_records
 from service.schemas.common import Message, ValidationErrorOut
@@ -28,8 +28,11 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 @router.post("/match", responses=ERRORS)
-def match_batch(body: MatchIn, principal: PrincipalDep, settings: SettingsDep) -> MatchOut:
-    """Match the mentees and mentors in the request; nothing is stored."""
+def match_batch(
+    body: MatchIn, principal: PrincipalDep, settings: SettingsDep, language: LanguageDep
+) -> MatchOut:
+    """Match the mentees and mentors in the request; nothing is stored. Explanations are
+    in the ``Accept-Language`` asked for (en, fr or ar), else the programme's language."""
     for side, people, limit in (
         ("mentees", body.mentees, settings.max_batch_mentees),
         ("mentors", body.mentors, settings.max_batch_mentors),
@@ -76,6 +79,8 @@ def match_batch(body: MatchIn, principal: PrincipalDep, settings: SettingsDep) -
         raise UnprocessableError(
             [{"loc": ["body", "objective"], "msg": str(error), "type": "rule_error"}]
         ) from None
+    if language is not None:
+        result = result.in_language(language)
     return MatchOut.model_validate(result.to_dict())
 
 

@@ -11,7 +11,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.auth import Principal
-from service.deps import PageDep, PrincipalDep, SecretDep, SessionDep, get_programme, get_run
+from service.deps import (
+    LanguageDep,
+    PageDep,
+    PrincipalDep,
+    SecretDep,
+    SessionDep,
+    get_programme,
+    get_run,
+)
+from service.explanations import detail_in, why_in
 from service.models import Run, RunAlternative, RunGap, RunPair, RunUnmatched
 from service.ops import runs as ops
 from service.ops.paging import paginate
@@ -112,10 +121,16 @@ def _alternatives(
 
 @router.get("/v1/runs/{run_id}/pairs", responses=ERRORS)
 def run_pairs(
-    run_id: str, principal: PrincipalDep, session: SessionDep, secret: SecretDep, page: PageDep
+    run_id: str,
+    principal: PrincipalDep,
+    session: SessionDep,
+    secret: SecretDep,
+    page: PageDep,
+    language: LanguageDep,
 ) -> Page[RunPairOut]:
-    """Suggested pairs with each criterion's contribution, the evidence in words, the
-    coordinators' decision so far, and the mentee's alternatives."""
+    """Suggested pairs with each criterion's contribution, the evidence in words (in the
+    ``Accept-Language`` asked for: en, fr or ar), the coordinators' decision so far, and
+    the mentee's alternatives."""
     run = get_run(session, principal, run_id)
     ids = _Ids(principal, secret, run.programme_id)
     rows = paginate(
@@ -128,7 +143,7 @@ def run_pairs(
             mentor_id=ids(r.mentor_id),
             score=r.score,
             contributions=r.contributions,
-            why=r.why,
+            why=why_in(r.why, r.evidence, language),
             decision=r.decision,
             alternatives=alternatives.get(r.mentee_id, []),
         )
@@ -139,9 +154,15 @@ def run_pairs(
 
 @router.get("/v1/runs/{run_id}/unmatched", responses=ERRORS)
 def run_unmatched(
-    run_id: str, principal: PrincipalDep, session: SessionDep, secret: SecretDep, page: PageDep
+    run_id: str,
+    principal: PrincipalDep,
+    session: SessionDep,
+    secret: SecretDep,
+    page: PageDep,
+    language: LanguageDep,
 ) -> Page[RunUnmatchedOut]:
-    """Mentees left unmatched, each with the reason and a detail in words."""
+    """Mentees left unmatched, each with the reason and a detail in words (in the
+    ``Accept-Language`` asked for)."""
     run = get_run(session, principal, run_id)
     ids = _Ids(principal, secret, run.programme_id)
     query = select(RunUnmatched).where(RunUnmatched.run_id == run.id)
@@ -151,7 +172,7 @@ def run_unmatched(
         RunUnmatchedOut(
             mentee_id=ids(r.mentee_id),
             reason=r.reason,
-            detail=r.detail,
+            detail=detail_in(r.detail, r.evidence, language),
             alternatives=alternatives.get(r.mentee_id, []),
         )
         for r in rows.items

@@ -86,6 +86,11 @@ class PairOut(BaseModel):
     score: float
     contributions: dict[str, float]
     why: str
+    evidence: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Each criterion's evidence as data (kind, criterion, values): `why` "
+        "is its rendering in the Accept-Language asked for",
+    )
 
 
 class UnmatchedOut(BaseModel):

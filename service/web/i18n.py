@@ -1,15 +1,29 @@
-"""The review page's French and English message catalogues, and the choice of language:
-the ``lang`` cookie when set (the switch link), else the browser's ``Accept-Language``."""
+"""The review page's English, French and Arabic message catalogues, and the choice of
+language: the ``lang`` cookie when set (the switch links), else the browser's
+``Accept-Language``. Arabic pages are laid out right to left (:data:`DIRECTIONS`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Literal
 
-__all__ = ["LANGUAGES", "Lang", "Translator", "choose_language", "translator"]
+from service.web._i18n_ar import AR
 
-Lang = Literal["en", "fr"]
-LANGUAGES: tuple[Lang, ...] = ("en", "fr")
+__all__ = [
+    "DIRECTIONS",
+    "LANGUAGES",
+    "LANGUAGE_NAMES",
+    "Lang",
+    "Translator",
+    "choose_language",
+    "translator",
+]
+
+Lang = Literal["en", "fr", "ar"]
+LANGUAGES: tuple[Lang, ...] = ("en", "fr", "ar")
+LANGUAGE_NAMES: dict[Lang, str] = {"en": "English", "fr": "Français", "ar": "العربية"}
+"""Each language in its own words: the switch links."""
+DIRECTIONS: dict[Lang, str] = {"en": "ltr", "fr": "ltr", "ar": "rtl"}
 LANG_COOKIE = "marraine_lang"
 
 Translator = Callable[..., str]
@@ -21,7 +35,6 @@ EN: dict[str, str] = {
     "nav.programmes": "Programmes",
     "nav.signout": "Sign out",
     "nav.language": "Language",
-    "nav.switch": "Français",
     "signin.title": "Coordinator sign-in",
     "signin.intro": "Sign in with the coordinator key your programme gave you.",
     "signin.key": "Coordinator key",
@@ -239,7 +252,6 @@ FR: dict[str, str] = {
     "nav.programmes": "Programmes",
     "nav.signout": "Se déconnecter",
     "nav.language": "Langue",
-    "nav.switch": "English",
     "signin.title": "Connexion coordinatrice",
     "signin.intro": "Connectez-vous avec la clé de coordination remise par votre programme.",
     "signin.key": "Clé de coordination",
@@ -467,7 +479,7 @@ FR: dict[str, str] = {
     "problem.run_finished": "le calcul est déjà {status}.",
 }
 
-CATALOGUES: dict[Lang, dict[str, str]] = {"en": EN, "fr": FR}
+CATALOGUES: dict[Lang, dict[str, str]] = {"en": EN, "fr": FR, "ar": AR}
 
 
 def translator(lang: Lang) -> Translator:

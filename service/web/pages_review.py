@@ -17,7 +17,8 @@ from fastapi import APIRouter, Depends, Form, Query, Request, Response
 
 from service.auth import Principal
 from service.deps import SessionDep, get_programme, get_run, not_found
-from service.models import Programme, Run
+from service.explanations import RunValues
+from service.models import Programme, ProgrammeVersion, Run
 from service.ops import decisions as decision_ops
 from service.ops import runs as run_ops
 from service.ops.errors import ConflictError, NotFoundError, OperationError
@@ -116,9 +117,16 @@ def review_page(
         decisions_made=queries.decisions_made(session, run),
         unmatched=queries.unmatched(session, run),
         gaps=queries.gap_matrix(session, run),
+        values=_run_values(session, run, page),
         charts=run_charts(page, stats),
         **context,
     )
+
+
+def _run_values(session: SessionDep, run: Run, page: Page) -> RunValues:
+    """Needs and languages as the run's configuration labels them, in the page's language."""
+    version = session.get(ProgrammeVersion, (run.programme_id, run.version))
+    return RunValues(version.config if version is not None else None, page.lang)
 
 
 @router.get("/runs/{run_id}/progress")
@@ -261,9 +269,15 @@ def publish(
 
 @router.get("/runs/{run_id}/export.{fmt}")
 def export(
-    run_id: str, fmt: str, principal: WebPrincipalDep, session: SessionDep, filters: FiltersDep
+    run_id: str,
+    fmt: str,
+    principal: WebPrincipalDep,
+    session: SessionDep,
+    filters: FiltersDep,
+    page: PageDep,
 ) -> Response:
-    """The pairs the filters show (all by default) as CSV or XLSX, formula-safe."""
+    """The pairs the filters show (all by default) as CSV or XLSX, formula-safe, the
+    explanations in the page's language."""
     if fmt not in ("csv", "xlsx"):
         raise not_found()
     run = get_run(session, principal, run_id)
@@ -292,7 +306,7 @@ def export(
                 round(r.pair.contributions[c], 6) if c in r.pair.contributions else None
                 for c in criteria
             ),
-            r.pair.why,
+            page.why(r.pair.why, r.pair.evidence),
             r.pair.decision,
             r.region,
             r.group,

@@ -4,6 +4,7 @@ per-request context every template receives (language, translator, CSRF token)."
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
@@ -14,7 +15,16 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from matching import __version__
-from service.web.i18n import LANG_COOKIE, Lang, Translator, choose_language, translator
+from service.explanations import detail_in, why_in
+from service.web.i18n import (
+    DIRECTIONS,
+    LANG_COOKIE,
+    LANGUAGE_NAMES,
+    Lang,
+    Translator,
+    choose_language,
+    translator,
+)
 from service.web.security import CSRF_FIELD, CSRF_HEADER, load_session
 
 __all__ = ["ENV", "Page", "PageDep", "get_page"]
@@ -30,6 +40,9 @@ ENV = Environment(
 )
 ENV.globals["version"] = __version__
 ENV.globals["csrf_field"] = CSRF_FIELD
+ENV.globals["language_names"] = LANGUAGE_NAMES
+ENV.globals["directions"] = DIRECTIONS
+ENV.globals["back_arrow"] = {lang: "→" if d == "rtl" else "←" for lang, d in DIRECTIONS.items()}
 
 
 def _number(value: float | None, lang: str, digits: int = 2) -> str:
@@ -69,6 +82,14 @@ class Page:
 
     def when(self, value: datetime | None) -> str:
         return _when(value, self.lang)
+
+    def why(self, text: str, evidence: Sequence[Mapping[str, Any]] | None) -> str:
+        """A pair's explanation in the page's language (stored text for older runs)."""
+        return why_in(text, evidence, self.lang)
+
+    def detail(self, text: str, evidence: Mapping[str, Any] | None) -> str:
+        """An unmatched mentee's detail in the page's language."""
+        return detail_in(text, evidence, self.lang)
 
     def render(
         self,

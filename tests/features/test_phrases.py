@@ -1,4 +1,4 @@
-"""Evidence phrases computed for many pairs at once equal the pair-by-pair reading of the
+"""Evidence computed for many pairs at once equals the pair-by-pair reading of the
 criterion: covered needs, related expertise (the first best related tag), common tags."""
 
 from __future__ import annotations
@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from matching.features import NeedsSimilarity, OverlapSimilarity, fit_similarity
-from matching.features._base import display, join_words
+from matching.features._base import ValueLabels, title_of
+from matching.messages import Evidence
 from matching.model import (
     NeedsCriterion,
     OverlapCriterion,
@@ -19,14 +20,15 @@ from matching.model import (
 from matching.synthetic import generate_cohort
 
 
-def _needs_reference(similarity: NeedsSimilarity, i: int, j: int) -> str | None:
-    """One pair's needs phrase, read need by need."""
+def _needs_reference(similarity: NeedsSimilarity, i: int, j: int) -> Evidence | None:
+    """One pair's needs evidence, read need by need."""
     gap = similarity.criterion.full_credit_gap
 
     def credit(level: int, need: int) -> float:
         return min(1.0, max(0.0, (level - need + 1) / (gap + 1))) if level else 0.0
 
-    tags = [display(t) for t in similarity.needs_encoder_.tags_]
+    shown = ValueLabels(similarity.criterion)
+    tags = [shown(t) for t in similarity.needs_encoder_.tags_]
     sim = similarity.needs_encoder_.tag_similarity_
     needs = similarity._need_levels[i]
     have = similarity._mentor_levels[j]
@@ -34,20 +36,18 @@ def _needs_reference(similarity: NeedsSimilarity, i: int, j: int) -> str | None:
     for t in np.flatnonzero(needs).tolist():
         n, level = int(needs[t]), int(have[t])
         if credit(level, n) > 0:
-            covered.append(f"{tags[t]} (mentor level {level} for need level {n})")
+            covered.append({"need": tags[t], "mentor_level": level, "need_level": n})
             continue
         best, via = 0.0, -1
         for k in np.flatnonzero(sim[t]).tolist():
             if k != t and float(sim[t, k]) * credit(int(have[k]), n) > best:
                 best, via = float(sim[t, k]) * credit(int(have[k]), n), k
         if via >= 0:
-            related.append(f"{tags[t]} through {tags[via]}")
-    parts = []
-    if covered:
-        parts.append("covers " + join_words(covered))
-    if related:
-        parts.append("related expertise for " + join_words(related))
-    return "; ".join(parts) or None
+            related.append({"need": tags[t], "via": tags[via]})
+    if not covered and not related:
+        return None
+    values = {"covered": covered, "related": related}
+    return Evidence("needs", title_of(similarity.criterion), values)
 
 
 def _all_pairs(n: int, m: int) -> tuple[Any, Any]:
@@ -82,8 +82,9 @@ def test_needs_phrases_equal_the_pair_by_pair_reading(gap: int) -> None:
     ]
     similarity = NeedsSimilarity(criterion).fit(needs, expertise)
     i, j = _all_pairs(len(needs), len(expertise))
+    evidence = similarity.evidence(i, j)
+    assert evidence == [_needs_reference(similarity, a, b) for a, b in zip(i, j, strict=True)]
     got = similarity.phrases(i, j)
-    assert got == [_needs_reference(similarity, a, b) for a, b in zip(i, j, strict=True)]
     assert any(p and "through" in p for p in got)
     assert any(p and "covers" in p for p in got)
     assert similarity.phrases(i[:0], j[:0]) == []
@@ -108,17 +109,18 @@ def test_needs_and_overlap_phrases_on_a_synthetic_cohort() -> None:
         inner = fitted.inner  # type: ignore[attr-defined]
         a, b = fitted._codes_a[i], fitted._codes_b[j]  # type: ignore[attr-defined]
         want = [reference(inner, x, y) for x, y in zip(a, b, strict=True)]
-        assert fitted.phrases(i, j) == want
+        assert fitted.evidence(i, j) == want
 
 
-def _overlap_reference(similarity: OverlapSimilarity, i: int, j: int) -> str | None:
-    """One pair's common-tags phrase, from the tags of both people."""
-    common = [display(t) for t in similarity.common_tags(i, j)]
+def _overlap_reference(similarity: OverlapSimilarity, i: int, j: int) -> Evidence | None:
+    """One pair's common-tags evidence, from the tags of both people."""
+    shown = ValueLabels(similarity.criterion)
+    common = [shown(t) for t in similarity.common_tags(i, j)]
     if not common:
         return None
-    if "lang" in (similarity.criterion.name + similarity.criterion.mentee_field).lower():
-        return "both speak " + join_words([c[:1].upper() + c[1:] for c in common])
-    return f"{similarity.criterion.name.replace('_', ' ')} in common: " + join_words(common)
+    languages = "lang" in (similarity.criterion.name + similarity.criterion.mentee_field).lower()
+    kind = "languages" if languages else "common"
+    return Evidence(kind, title_of(similarity.criterion), {"common": common})
 
 
 @pytest.mark.parametrize("name", ["language", "sector"])
@@ -128,6 +130,6 @@ def test_overlap_phrases_equal_the_pair_by_pair_reading(name: str) -> None:
     mentors = ["FR|en", "ar|darija", None, "en|fr|ar|darija", "y"]
     similarity = OverlapSimilarity(criterion).fit(mentees, mentors)
     i, j = _all_pairs(len(mentees), len(mentors))
-    got = similarity.phrases(i, j)
+    got = similarity.evidence(i, j)
     assert got == [_overlap_reference(similarity, a, b) for a, b in zip(i, j, strict=True)]
-    assert similarity.phrases(i[:0], j[:0]) == []
+    assert similarity.evidence(i[:0], j[:0]) == []

@@ -137,7 +137,7 @@ def test_availability_across_time_zones() -> None:
     assert exact[1, 0] == 0.0
     left, right = pd.DataFrame(mentees), pd.DataFrame(mentors)
     phrases = fit_similarity(criterion, left, right).phrases(np.array([0]), np.array([0]))
-    assert phrases == ["2 h a week in common"]
+    assert phrases == ["2 hours a week in common"]
 
 
 def test_distance_between_known_cities() -> None:

@@ -364,10 +364,15 @@ def test_escape_cell(value: str) -> None:
 def test_languages(web: Web) -> None:
     client = web.client
     french = client.get("/", headers={"Accept-Language": "fr-CH,fr;q=0.9,en;q=0.5"})
-    assert '<html lang="fr">' in french.text
+    assert '<html lang="fr" dir="ltr">' in french.text
     assert "Connexion coordinatrice" in french.text
     english = client.get("/", headers={"Accept-Language": "de-DE,en;q=0.5"})
-    assert '<html lang="en">' in english.text
+    assert '<html lang="en" dir="ltr">' in english.text
+    arabic = client.get("/", headers={"Accept-Language": "ar-MA,ar;q=0.9,fr;q=0.5"})
+    assert '<html lang="ar" dir="rtl">' in arabic.text
+    assert "دخول المنسقة" in arabic.text
+    assert 'hreflang="fr"' in arabic.text
+    assert 'hreflang="en"' in arabic.text
     switched = client.get("/lang/fr?next=/", follow_redirects=False)
     assert switched.status_code == 303
     assert switched.headers["location"] == "/"

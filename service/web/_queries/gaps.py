@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,6 +23,7 @@ class UnmatchedView:
     name: str
     reason: str
     detail: str
+    evidence: dict[str, Any] | None
     needs: list[str]
     languages: list[str]
     alternatives: list[AltView]
@@ -30,7 +32,12 @@ class UnmatchedView:
 def unmatched(session: Session, run: Run) -> list[UnmatchedView]:
     found = rows(
         session,
-        select(RunUnmatched.mentee_id, RunUnmatched.reason, RunUnmatched.detail)
+        select(
+            RunUnmatched.mentee_id,
+            RunUnmatched.reason,
+            RunUnmatched.detail,
+            RunUnmatched.evidence,
+        )
         .where(RunUnmatched.run_id == run.id)
         .order_by(RunUnmatched.mentee_id),
     )
@@ -41,7 +48,7 @@ def unmatched(session: Session, run: Run) -> list[UnmatchedView]:
         run.programme_id,
         "mentee",
         (NAME_COLUMN, "needs", "languages"),
-        ids={mentee_id for mentee_id, _, _ in found},
+        ids={mentee_id for mentee_id, *_ in found},
     )
     others = alternatives(
         session,
@@ -51,7 +58,7 @@ def unmatched(session: Session, run: Run) -> list[UnmatchedView]:
         ),
     )
     views = []
-    for mentee_id, reason, detail in found:
+    for mentee_id, reason, detail, evidence in found:
         name, needs, languages = mentees.get(mentee_id, (None, None, None))
         views.append(
             UnmatchedView(
@@ -59,6 +66,7 @@ def unmatched(session: Session, run: Run) -> list[UnmatchedView]:
                 name=text(name),
                 reason=reason,
                 detail=detail,
+                evidence=evidence,
                 needs=tags(needs),
                 languages=tags(languages),
                 alternatives=others.get(mentee_id, []),

@@ -101,6 +101,7 @@ class PairView(NamedTuple):
     score: float
     contributions: dict[str, float]
     why: str
+    evidence: list[dict[str, Any]] | None
     decision: str
 
 
@@ -112,6 +113,7 @@ PAIR_COLUMNS = (
     RunPair.score,
     RunPair.contributions,
     RunPair.why,
+    RunPair.evidence,
     RunPair.decision,
 )
 """The columns of :class:`PairView`, in its field order."""
