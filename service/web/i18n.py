@@ -287,7 +287,7 @@ FR: dict[str, str] = {
     "objective.coverage": "Couverture — le plus de mentorées appariées",
     "objective.total": "Total — le score total le plus haut",
     "objective.fair": "Équité — le plus bas score le plus haut",
-    "objective.stable": "Stable — aucun binôme ne préférerait être ensemble",
+    "objective.stable": "Stable — aucune paire non formée ne se préférerait mutuellement",
     "runs.created": "Créé",
     "runs.status": "État",
     "runs.progress": "Avancement",
