@@ -8,9 +8,10 @@ failures, every authentication attempt from it, right or wrong, answers 429 with
 
 The counts live in the memory of one server process: restarting resets them, and
 behind several API processes each counts on its own (N processes behind a proxy let an
-address fail up to N times the allowance). The client address is the connection's peer as the server sees it; behind a
-TLS proxy, run uvicorn with ``--proxy-headers`` and ``--forwarded-allow-ips`` set to the
-proxy's address so that it is the client's, not the proxy's.
+address fail up to N times the allowance). The client address is the connection's peer
+as the server sees it; behind a TLS proxy, run uvicorn with ``--proxy-headers`` and
+``--forwarded-allow-ips`` set to the proxy's address so that it is the client's, not the
+proxy's.
 """
 
 from __future__ import annotations

@@ -462,3 +462,23 @@ def test_a_swap_to_a_mentor_whose_capacity_became_zero_is_refused(api: Api) -> N
     )  # fmt: skip
     assert response.status_code == 409
     assert "no capacity left" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("path", "methods"),
+    [
+        ("/v1/keys", {"GET", "POST"}),
+        ("/v1/programmes", {"GET", "POST"}),
+        ("/v1/programmes/p/participants/mentees", {"GET", "POST"}),
+        ("/v1/programmes/p/participants/mentees/m1", {"GET", "DELETE"}),
+        ("/v1/programmes/p/runs", {"GET", "POST"}),
+        ("/v1/runs/r/decisions", {"GET", "POST"}),
+        ("/v1/match", {"POST"}),
+    ],
+)
+def test_method_not_allowed_lists_every_method_of_the_path(
+    api: Api, path: str, methods: set[str]
+) -> None:
+    response = api.client.patch(path, json={}, headers=api.auth())
+    assert response.status_code == 405
+    assert {m.strip() for m in response.headers["Allow"].split(",")} == methods
