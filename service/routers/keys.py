@@ -7,9 +7,10 @@ from typing import Any
 from fastapi import APIRouter, HTTPException
 from sqlalchemy import select
 
-from service.auth import Principal, create_key, end_sessions_of
+from service.auth import Principal, create_key
 from service.deps import PrincipalDep, SessionDep, get_programme, not_found
-from service.models import ApiKey, utcnow
+from service.models import ApiKey
+from service.ops.keys import revoke_key
 from service.schemas.common import Message, ValidationErrorOut
 from service.schemas.keys import KeyCreatedOut, KeyIn, KeyOut
 
@@ -63,8 +64,10 @@ def list_keys(principal: PrincipalDep, session: SessionDep) -> list[KeyOut]:
     return [_out(row) for row in session.scalars(query)]
 
 
-@router.delete("/{key_id}", responses=ERRORS)
+@router.delete("/{key_id}", responses={**ERRORS, 409: {"model": Message}})
 def revoke(key_id: str, principal: PrincipalDep, session: SessionDep) -> KeyOut:
+    """Revoke a key. The last unrevoked global admin key cannot be revoked (409), nor can
+    a programme admin revoke her programme's last admin key: create another one first."""
     _require_admin(principal)
     row = session.get(ApiKey, key_id)
     visible = row is not None and (
@@ -72,8 +75,6 @@ def revoke(key_id: str, principal: PrincipalDep, session: SessionDep) -> KeyOut:
     )
     if row is None or not visible:
         raise not_found("key not found")
-    if row.revoked_at is None:
-        row.revoked_at = utcnow()
-    end_sessions_of(session, row.id)  # the review page's sessions end with the key
+    revoke_key(session, row, principal)
     session.commit()
     return _out(row)

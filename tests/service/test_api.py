@@ -482,3 +482,32 @@ def test_method_not_allowed_lists_every_method_of_the_path(
     response = api.client.patch(path, json={}, headers=api.auth())
     assert response.status_code == 405
     assert {m.strip() for m in response.headers["Allow"].split(",")} == methods
+
+
+def test_the_last_global_admin_key_cannot_be_revoked(api: Api) -> None:
+    own_id = api.admin_key.split(".")[0]
+    refused = api.client.delete(f"/v1/keys/{own_id}", headers=api.auth())
+    assert refused.status_code == 409
+    assert "last admin key" in refused.json()["detail"]
+    assert api.client.get("/v1/keys", headers=api.auth()).status_code == 200
+
+    second = api.key("admin", None)
+    assert api.client.delete(f"/v1/keys/{own_id}", headers=api.auth()).status_code == 200
+    assert api.client.get("/v1/keys", headers=api.auth()).status_code == 401
+    second_id = second.split(".")[0]
+    assert api.client.delete(f"/v1/keys/{second_id}", headers=api.auth(second)).status_code == 409
+
+
+def test_a_programme_admin_cannot_revoke_her_programmes_last_admin_key(api: Api) -> None:
+    programme = api.programme()
+    admin = api.key("admin", programme)
+    admin_id = admin.split(".")[0]
+    refused = api.client.delete(f"/v1/keys/{admin_id}", headers=api.auth(admin))
+    assert refused.status_code == 409
+    assert "programme's last admin key" in refused.json()["detail"]
+
+    other = api.key("admin", programme)
+    assert api.client.delete(f"/v1/keys/{admin_id}", headers=api.auth(other)).status_code == 200
+    # A global admin can recover the programme, so she may revoke its last admin key.
+    other_id = other.split(".")[0]
+    assert api.client.delete(f"/v1/keys/{other_id}", headers=api.auth()).status_code == 200
