@@ -7,7 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
+from service.db import session_scope
+from service.models import Run
 from tests.service.conftest import Api
 
 # For behaviour that does not touch the database, one backend is enough.
@@ -511,3 +514,38 @@ def test_a_programme_admin_cannot_revoke_her_programmes_last_admin_key(api: Api)
     # A global admin can recover the programme, so she may revoke its last admin key.
     other_id = other.split(".")[0]
     assert api.client.delete(f"/v1/keys/{other_id}", headers=api.auth()).status_code == 200
+
+
+def test_a_run_without_error_stores_and_answers_null_in_every_path(api: Api) -> None:
+    programme_id = api.programme()
+    api.upload_examples(programme_id)
+    finished = api.finished_run(programme_id)
+    queued = api.client.post(
+        f"/v1/programmes/{programme_id}/runs", json={"objective": "fair"}, headers=api.auth()
+    ).json()
+    cancelled = api.client.post(f"/v1/runs/{queued['id']}/cancel", headers=api.auth()).json()
+    assert cancelled["error"] is None
+    for run_id in (finished, queued["id"]):
+        assert _get(api, f"/v1/runs/{run_id}")["error"] is None
+    engine = api.client.app.state.engine  # type: ignore[attr-defined]
+    with engine.connect() as connection:
+        stored = connection.execute(text("SELECT error FROM runs")).all()
+    assert [error for (error,) in stored] == [None, None]  # SQL NULL, not the JSON 'null'
+
+
+def test_clearing_a_runs_error_stores_sql_null(api: Api) -> None:
+    programme_id = api.programme()
+    run_id = api.client.post(f"/v1/programmes/{programme_id}/runs", headers=api.auth()).json()["id"]
+    sessions = api.client.app.state.sessions  # type: ignore[attr-defined]
+    with session_scope(sessions) as session:
+        run = session.get(Run, run_id)
+        assert run is not None
+        run.error = {"type": "internal", "reason": "x"}
+    with session_scope(sessions) as session:
+        run = session.get(Run, run_id)
+        assert run is not None
+        run.error = None  # as a path that clears a previous error writes it
+    with api.client.app.state.engine.connect() as connection:  # type: ignore[attr-defined]
+        stored = connection.execute(text("SELECT error FROM runs")).scalar_one()
+    assert stored is None
+    assert _get(api, f"/v1/runs/{run_id}")["error"] is None
