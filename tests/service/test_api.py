@@ -549,3 +549,26 @@ def test_clearing_a_runs_error_stores_sql_null(api: Api) -> None:
         stored = connection.execute(text("SELECT error FROM runs")).scalar_one()
     assert stored is None
     assert _get(api, f"/v1/runs/{run_id}")["error"] is None
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type", "body"),
+    [
+        ("/v1/programmes", "application/json", b"{not json"),
+        ("/v1/programmes", "application/json", b'{"name": "\xff\xfe"}'),
+        ("/v1/match", "application/json", b"[1, 2"),
+        ("/v1/programmes/p/participants/mentees/file", "multipart/form-data; boundary=x", b"--x"),
+        ("/v1/programmes", "application/json", b'{"name": "\\u0000"}'),
+    ],
+)
+@pytest.mark.parametrize("key", [None, "key_0000000000000000.wrong"])
+def test_credentials_are_checked_before_the_body_is_read(
+    api: Api, path: str, content_type: str, body: bytes, key: str | None
+) -> None:
+    headers = {"Content-Type": content_type}
+    if key is not None:
+        headers["Authorization"] = f"Bearer {key}"
+    response = api.client.post(path, content=body, headers=headers)
+    assert response.status_code == 401
+    assert response.json() == {"detail": "missing or invalid API key"}
+    assert response.headers["WWW-Authenticate"] == "Bearer"
