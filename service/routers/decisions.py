@@ -12,18 +12,13 @@ from service.models import Decision
 from service.ops import decisions as ops
 from service.ops.paging import paginate
 from service.pseudonyms import pseudonym
-from service.schemas.common import Message, Page, ValidationErrorOut, page_of
+from service.schemas.common import BODY, READ, WRITE, Page, error_responses, page_of
 from service.schemas.decisions import DecisionIn, DecisionOut, PublishOut
 
 router = APIRouter(prefix="/v1/runs/{run_id}", tags=["decisions"])
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": Message},
-    403: {"model": Message},
-    404: {"model": Message},
-    409: {"model": Message},
-    422: {"model": ValidationErrorOut | Message},
-}
+READ_ERRORS = error_responses(READ, 409)
+ERRORS = error_responses(WRITE, BODY, 409)
 
 
 def _out(decision: Decision) -> DecisionOut:
@@ -53,7 +48,7 @@ def decide(
     return _out(decision)
 
 
-@router.get("/decisions", responses=ERRORS)
+@router.get("/decisions", responses=READ_ERRORS)
 def list_decisions(
     run_id: str, principal: PrincipalDep, session: SessionDep, secret: SecretDep, page: PageDep
 ) -> Page[DecisionOut]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, HTTPException
 from sqlalchemy import select
 
@@ -11,17 +9,13 @@ from service.auth import Principal, create_key
 from service.deps import PrincipalDep, SessionDep, get_programme, not_found
 from service.models import ApiKey
 from service.ops.keys import revoke_key
-from service.schemas.common import Message, ValidationErrorOut
+from service.schemas.common import BODY, WRITE, error_responses
 from service.schemas.keys import KeyCreatedOut, KeyIn, KeyOut
 
 router = APIRouter(prefix="/v1/keys", tags=["keys"])
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": Message},
-    403: {"model": Message},
-    404: {"model": Message},
-    422: {"model": ValidationErrorOut},
-}
+READ_ERRORS = error_responses(WRITE)  # only admins list keys
+ERRORS = error_responses(WRITE, BODY)
 
 
 def _require_admin(principal: Principal) -> None:
@@ -55,7 +49,7 @@ def create(body: KeyIn, principal: PrincipalDep, session: SessionDep) -> KeyCrea
     return KeyCreatedOut(**_out(row).model_dump(), key=key)
 
 
-@router.get("", responses=ERRORS)
+@router.get("", responses=READ_ERRORS)
 def list_keys(principal: PrincipalDep, session: SessionDep) -> list[KeyOut]:
     _require_admin(principal)
     query = select(ApiKey).order_by(ApiKey.created_at, ApiKey.id)
@@ -64,7 +58,7 @@ def list_keys(principal: PrincipalDep, session: SessionDep) -> list[KeyOut]:
     return [_out(row) for row in session.scalars(query)]
 
 
-@router.delete("/{key_id}", responses={**ERRORS, 409: {"model": Message}})
+@router.delete("/{key_id}", responses=error_responses(WRITE, 409))
 def revoke(key_id: str, principal: PrincipalDep, session: SessionDep) -> KeyOut:
     """Revoke a key. The last unrevoked global admin key cannot be revoked (409), nor can
     a programme admin revoke her programme's last admin key: create another one first."""

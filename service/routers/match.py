@@ -15,16 +15,12 @@ from service import engine
 from service.deps import PrincipalDep, SettingsDep
 from service.errors import UnprocessableError, config_error_items, input_error_items
 from service.ops.participants import check_records
-from service.schemas.common import Message, ValidationErrorOut
+from service.schemas.common import BODY, READ, error_responses
 from service.schemas.match import MatchIn, MatchOut, RankIn
 
 router = APIRouter(prefix="/v1", tags=["match"])
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": Message},
-    413: {"model": Message},
-    422: {"model": ValidationErrorOut},
-}
+ERRORS = error_responses(READ, BODY)
 
 
 @router.post("/match", responses=ERRORS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, File, HTTPException, UploadFile
 from sqlalchemy import select
@@ -27,7 +27,7 @@ from service.errors import UnprocessableError, input_error_items
 from service.models import Participant, Programme, ProgrammeVersion
 from service.ops import participants as ops
 from service.ops.paging import paginate
-from service.schemas.common import Message, Page, ValidationErrorOut, page_of
+from service.schemas.common import BODY, READ, WRITE, Page, error_responses, page_of
 from service.schemas.participants import (
     ErasureOut,
     ExportOut,
@@ -39,13 +39,8 @@ from service.schemas.participants import (
 
 router = APIRouter(prefix="/v1/programmes/{programme_id}/participants", tags=["participants"])
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": Message},
-    403: {"model": Message},
-    404: {"model": Message},
-    413: {"model": Message},
-    422: {"model": ValidationErrorOut},
-}
+READ_ERRORS = error_responses(READ)
+ERRORS = error_responses(WRITE, BODY)
 UPLOAD_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx")
 
 
@@ -130,7 +125,7 @@ def upload(
     return UpsertOut(created=created, updated=updated)
 
 
-@router.get("/{side}", responses=ERRORS)
+@router.get("/{side}", responses=READ_ERRORS)
 def list_participants(
     programme_id: str,
     side: Side,
@@ -173,7 +168,7 @@ def _person(session: Session, programme: Programme, side: Side, person_id: str) 
 
 
 # ``:path``: an id stored before the id rule refused ``/`` can still be exported and erased.
-@router.get("/{side}/{person_id:path}", responses=ERRORS)
+@router.get("/{side}/{person_id:path}", responses=READ_ERRORS)
 def export_person(
     programme_id: str, side: Side, person_id: str, principal: PrincipalDep, session: SessionDep
 ) -> ExportOut:

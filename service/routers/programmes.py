@@ -14,7 +14,7 @@ from service.deps import PageDep, PrincipalDep, SecretDep, SessionDep, get_progr
 from service.models import ActivePair, Programme, ProgrammeVersion, new_id
 from service.ops.paging import paginate
 from service.pseudonyms import pseudonym
-from service.schemas.common import Message, Page, ValidationErrorOut, page_of
+from service.schemas.common import BODY, READ, WRITE, Page, error_responses, page_of
 from service.schemas.programmes import (
     ActivePairOut,
     ConfigIn,
@@ -25,12 +25,8 @@ from service.schemas.programmes import (
 
 router = APIRouter(prefix="/v1/programmes", tags=["programmes"])
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": Message},
-    403: {"model": Message},
-    404: {"model": Message},
-    422: {"model": ValidationErrorOut},
-}
+READ_ERRORS = error_responses(READ, 409)
+ERRORS = error_responses(WRITE, BODY)
 
 
 def _out(programme: Programme, version: ProgrammeVersion) -> ProgrammeOut:
@@ -79,7 +75,7 @@ def create_programme(
     return _out(programme, version)
 
 
-@router.get("", responses=ERRORS)
+@router.get("", responses=READ_ERRORS)
 def list_programmes(
     principal: PrincipalDep, session: SessionDep, page: PageDep
 ) -> Page[ProgrammeOut]:
@@ -90,7 +86,7 @@ def list_programmes(
     return page_of(rows, [_out(p, _current(session, p)) for p in rows.items])
 
 
-@router.get("/{programme_id}", responses=ERRORS)
+@router.get("/{programme_id}", responses=READ_ERRORS)
 def read_programme(programme_id: str, principal: PrincipalDep, session: SessionDep) -> ProgrammeOut:
     programme = get_programme(session, principal, programme_id)
     return _out(programme, _current(session, programme))
@@ -118,7 +114,7 @@ def update_config(
     return _out(programme, version)
 
 
-@router.get("/{programme_id}/versions", responses=ERRORS)
+@router.get("/{programme_id}/versions", responses=READ_ERRORS)
 def list_versions(
     programme_id: str, principal: PrincipalDep, session: SessionDep, page: PageDep
 ) -> Page[VersionOut]:
@@ -132,7 +128,7 @@ def list_versions(
     return page_of(rows, items)
 
 
-@router.get("/{programme_id}/pairs", responses=ERRORS)
+@router.get("/{programme_id}/pairs", responses=READ_ERRORS)
 def active_pairs(
     programme_id: str,
     principal: PrincipalDep,

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Header, Response
 from sqlalchemy import select
@@ -16,19 +16,14 @@ from service.models import Run, RunAlternative, RunGap, RunPair, RunUnmatched
 from service.ops import runs as ops
 from service.ops.paging import paginate
 from service.pseudonyms import pseudonym
-from service.schemas.common import Message, Page, ValidationErrorOut, page_of
+from service.schemas.common import BODY, READ, WRITE, Page, error_responses, page_of
 from service.schemas.match import AlternativeOut, GapOut
 from service.schemas.runs import RunIn, RunOut, RunPairOut, RunUnmatchedOut
 
 router = APIRouter(tags=["runs"])
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": Message},
-    403: {"model": Message},
-    404: {"model": Message},
-    409: {"model": Message},
-    422: {"model": ValidationErrorOut},
-}
+READ_ERRORS = error_responses(READ, 409)
+ERRORS = error_responses(WRITE, BODY, 409)
 
 
 @router.post("/v1/programmes/{programme_id}/runs", status_code=202, responses=ERRORS)
@@ -56,7 +51,7 @@ def create_run(
     return RunOut.model_validate(ops.run_out(run))
 
 
-@router.get("/v1/programmes/{programme_id}/runs", responses=ERRORS)
+@router.get("/v1/programmes/{programme_id}/runs", responses=READ_ERRORS)
 def list_runs(
     programme_id: str, principal: PrincipalDep, session: SessionDep, page: PageDep
 ) -> Page[RunOut]:
@@ -66,7 +61,7 @@ def list_runs(
     return page_of(rows, [RunOut.model_validate(ops.run_out(r)) for r in rows.items])
 
 
-@router.get("/v1/runs/{run_id}", responses=ERRORS)
+@router.get("/v1/runs/{run_id}", responses=READ_ERRORS)
 def read_run(run_id: str, principal: PrincipalDep, session: SessionDep) -> RunOut:
     return RunOut.model_validate(ops.run_out(get_run(session, principal, run_id)))
 
@@ -110,7 +105,7 @@ def _alternatives(
     return found
 
 
-@router.get("/v1/runs/{run_id}/pairs", responses=ERRORS)
+@router.get("/v1/runs/{run_id}/pairs", responses=READ_ERRORS)
 def run_pairs(
     run_id: str, principal: PrincipalDep, session: SessionDep, secret: SecretDep, page: PageDep
 ) -> Page[RunPairOut]:
@@ -137,7 +132,7 @@ def run_pairs(
     return page_of(rows, items)
 
 
-@router.get("/v1/runs/{run_id}/unmatched", responses=ERRORS)
+@router.get("/v1/runs/{run_id}/unmatched", responses=READ_ERRORS)
 def run_unmatched(
     run_id: str, principal: PrincipalDep, session: SessionDep, secret: SecretDep, page: PageDep
 ) -> Page[RunUnmatchedOut]:
@@ -159,7 +154,7 @@ def run_unmatched(
     return page_of(rows, items)
 
 
-@router.get("/v1/runs/{run_id}/gaps", responses=ERRORS)
+@router.get("/v1/runs/{run_id}/gaps", responses=READ_ERRORS)
 def run_gaps(run_id: str, principal: PrincipalDep, session: SessionDep) -> list[GapOut]:
     """Recruitment gaps: needs and languages that unmatched mentees share, with counts."""
     run = get_run(session, principal, run_id)

@@ -61,8 +61,8 @@ class MatchIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    mentees: list[ParticipantIn]
-    mentors: list[ParticipantIn]
+    mentees: list[ParticipantIn] = Field(min_length=1)
+    mentors: list[ParticipantIn] = Field(min_length=1)
     programme: dict[str, Any] | None = Field(
         default=None, description="A programme configuration; default: the digital-business one"
     )

@@ -572,3 +572,48 @@ def test_credentials_are_checked_before_the_body_is_read(
     assert response.status_code == 401
     assert response.json() == {"detail": "missing or invalid API key"}
     assert response.headers["WWW-Authenticate"] == "Bearer"
+
+
+def _operations(api: Api) -> list[tuple[str, str, dict[str, Any]]]:
+    spec = api.client.get("/openapi.json").json()
+    return [
+        (method.upper(), path, operation)
+        for path, item in spec["paths"].items()
+        for method, operation in item.items()
+        if path.startswith("/v1/")
+    ]
+
+
+def test_every_operation_documents_its_error_statuses_with_a_model(api: Api) -> None:
+    for method, path, operation in _operations(api):
+        responses = operation["responses"]
+        expected = {"401", "422", "429"}
+        if "requestBody" in operation:
+            expected |= {"400", "413"}
+        assert expected <= set(responses), (method, path, sorted(responses))
+        for status in expected:
+            assert "application/json" in responses[status]["content"], (method, path, status)
+
+
+def test_undocumented_body_failures_answer_a_documented_400(api: Api) -> None:
+    programme_id = api.programme()
+    not_utf8 = api.client.post(
+        "/v1/programmes",
+        content=b'{"name": "\xff"}',
+        headers={**api.auth(), "Content-Type": "application/json"},
+    )
+    broken_multipart = api.client.post(
+        f"/v1/programmes/{programme_id}/participants/mentees/file",
+        content=b"--x\r\nnot a part",
+        headers={**api.auth(), "Content-Type": "multipart/form-data; boundary=x"},
+    )
+    for response in (not_utf8, broken_multipart):
+        assert response.status_code == 400, response.text
+        assert isinstance(response.json()["detail"], str)
+
+
+def test_match_lists_may_not_be_empty_in_the_spec(api: Api) -> None:
+    spec = api.client.get("/openapi.json").json()
+    match_in = spec["components"]["schemas"]["MatchIn"]["properties"]
+    assert match_in["mentees"]["minItems"] == 1
+    assert match_in["mentors"]["minItems"] == 1
