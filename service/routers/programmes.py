@@ -3,8 +3,6 @@ and the programme's active (published) pairs."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, HTTPException
 from sqlalchemy import select
 
@@ -41,9 +39,9 @@ def _out(programme: Programme, version: ProgrammeVersion) -> ProgrammeOut:
     )
 
 
-def _validated(config: dict[str, Any] | None) -> EngineProgramme:
-    """The engine's programme for a configuration (ConfigError -> 422 with its key)."""
-    return default_programme() if config is None else EngineProgramme.from_dict(config)
+def _validated(config: EngineProgramme | None) -> EngineProgramme:
+    """The configuration asked for (validated with the request), or the default one."""
+    return default_programme() if config is None else config
 
 
 def _current(session: SessionDep, programme: Programme) -> ProgrammeVersion:

@@ -61,7 +61,7 @@ def test_bad_config_is_refused_with_its_key(api: Api) -> None:
     assert response.status_code == 422
     item = response.json()["detail"][0]
     assert item["loc"][:2] == ["body", "config"]
-    assert item["type"] == "config_error"
+    assert item["type"] == "missing"  # the criterion's fields, as the spec says
 
 
 def test_bad_csv_is_refused_row_by_row_and_nothing_is_stored(api: Api) -> None:
@@ -617,3 +617,27 @@ def test_match_lists_may_not_be_empty_in_the_spec(api: Api) -> None:
     match_in = spec["components"]["schemas"]["MatchIn"]["properties"]
     assert match_in["mentees"]["minItems"] == 1
     assert match_in["mentors"]["minItems"] == 1
+
+
+def test_a_programme_is_created_from_the_spec_alone(api: Api) -> None:
+    """An integrator's path: the request body comes from the spec's own example, and the
+    configuration's schema in the spec is the engine's (criteria by kind)."""
+    spec = api.client.get("/openapi.json").json()
+    schemas = spec["components"]["schemas"]
+    body = schemas["ProgrammeIn"]["examples"][0]
+    criterion_kinds = {
+        ref["$ref"].rsplit("/", 1)[1]
+        for ref in schemas["Programme"]["properties"]["criteria"]["items"]["oneOf"]
+    }
+    assert {"NeedsCriterion", "OverlapCriterion", "TextCriterion"} <= criterion_kinds
+    assert schemas["Programme"]["additionalProperties"] is False
+    created = api.client.post("/v1/programmes", json=body, headers=api.auth())
+    assert created.status_code == 201, created.text
+    config = created.json()["config"]
+    assert [c["name"] for c in config["criteria"]] == ["needs", "languages"]
+    assert config["quotas"] == [{"field": "cooperative", "value": "yes", "min_share": 0.4}]
+    update = schemas["ConfigIn"]["examples"][0]
+    url = f"/v1/programmes/{created.json()['id']}/config"
+    assert api.client.put(url, json=update, headers=api.auth()).status_code == 200
+    refused = api.client.put(url, json={"config": {}}, headers=api.auth())
+    assert refused.status_code == 422  # spec-invalid too: criteria are required
