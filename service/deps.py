@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Query, Request, Security
+from fastapi import Depends, HTTPException, Path, Query, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
@@ -19,6 +19,7 @@ from service.throttle import FailureThrottle, key_id_of
 
 __all__ = [
     "PageDep",
+    "PathText",
     "PrincipalDep",
     "SessionDep",
     "SettingsDep",
@@ -50,6 +51,15 @@ def get_secret(request: Request) -> bytes:
     secret: bytes = request.app.state.secret
     return secret
 
+
+PathText = Annotated[
+    str,
+    Path(
+        pattern=r"^[^\x00-\x1f\x7f-\x9f]*$",
+        description="An id as stored: no control characters (refused with 422).",
+    ),
+]
+"""An id in a path: the spec says what the text guard (:mod:`service.middleware`) refuses."""
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 SessionDep = Annotated[Session, Depends(get_session)]

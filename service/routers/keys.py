@@ -6,7 +6,7 @@ from fastapi import APIRouter, HTTPException
 from sqlalchemy import select
 
 from service.auth import Principal, create_key
-from service.deps import PrincipalDep, SessionDep, get_programme, not_found
+from service.deps import PathText, PrincipalDep, SessionDep, get_programme, not_found
 from service.models import ApiKey
 from service.ops.keys import revoke_key
 from service.schemas.common import BODY, WRITE, error_responses
@@ -59,7 +59,7 @@ def list_keys(principal: PrincipalDep, session: SessionDep) -> list[KeyOut]:
 
 
 @router.delete("/{key_id}", responses=error_responses(WRITE, 409))
-def revoke(key_id: str, principal: PrincipalDep, session: SessionDep) -> KeyOut:
+def revoke(key_id: PathText, principal: PrincipalDep, session: SessionDep) -> KeyOut:
     """Revoke a key. The last unrevoked global admin key cannot be revoked (409), nor can
     a programme admin revoke her programme's last admin key: create another one first."""
     _require_admin(principal)

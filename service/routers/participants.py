@@ -16,6 +16,7 @@ from matching.model import Programme as EngineProgramme
 from service.db import checkpoint
 from service.deps import (
     PageDep,
+    PathText,
     PrincipalDep,
     SecretDep,
     SessionDep,
@@ -56,7 +57,7 @@ def _engine_programme(session: Session, programme: Programme) -> EngineProgramme
 
 @router.post("/{side}", responses=ERRORS)
 def upsert(
-    programme_id: str,
+    programme_id: PathText,
     side: Side,
     body: ParticipantsIn,
     principal: PrincipalDep,
@@ -83,7 +84,7 @@ def upsert(
 
 @router.post("/{side}/file", responses=ERRORS)
 def upload(
-    programme_id: str,
+    programme_id: PathText,
     side: Side,
     file: Annotated[UploadFile, File(description="CSV (, ; or tab) or .xlsx")],
     principal: PrincipalDep,
@@ -127,7 +128,7 @@ def upload(
 
 @router.get("/{side}", responses=READ_ERRORS)
 def list_participants(
-    programme_id: str,
+    programme_id: PathText,
     side: Side,
     principal: PrincipalDep,
     session: SessionDep,
@@ -170,7 +171,11 @@ def _person(session: Session, programme: Programme, side: Side, person_id: str) 
 # ``:path``: an id stored before the id rule refused ``/`` can still be exported and erased.
 @router.get("/{side}/{person_id:path}", responses=READ_ERRORS)
 def export_person(
-    programme_id: str, side: Side, person_id: str, principal: PrincipalDep, session: SessionDep
+    programme_id: PathText,
+    side: Side,
+    person_id: PathText,
+    principal: PrincipalDep,
+    session: SessionDep,
 ) -> ExportOut:
     """Everything held about one person, as JSON (right of access)."""
     programme = get_programme(session, principal, programme_id, write=True)
@@ -181,9 +186,9 @@ def export_person(
 
 @router.delete("/{side}/{person_id:path}", responses=ERRORS)
 def erase_person(
-    programme_id: str,
+    programme_id: PathText,
     side: Side,
-    person_id: str,
+    person_id: PathText,
     principal: PrincipalDep,
     session: SessionDep,
     secret: SecretDep,

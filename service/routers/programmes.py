@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from matching.defaults import default_programme
 from matching.model import Programme as EngineProgramme
-from service.deps import PageDep, PrincipalDep, SecretDep, SessionDep, get_programme
+from service.deps import PageDep, PathText, PrincipalDep, SecretDep, SessionDep, get_programme
 from service.models import ActivePair, Programme, ProgrammeVersion, new_id
 from service.ops.paging import paginate
 from service.pseudonyms import pseudonym
@@ -85,14 +85,16 @@ def list_programmes(
 
 
 @router.get("/{programme_id}", responses=READ_ERRORS)
-def read_programme(programme_id: str, principal: PrincipalDep, session: SessionDep) -> ProgrammeOut:
+def read_programme(
+    programme_id: PathText, principal: PrincipalDep, session: SessionDep
+) -> ProgrammeOut:
     programme = get_programme(session, principal, programme_id)
     return _out(programme, _current(session, programme))
 
 
 @router.put("/{programme_id}/config", responses=ERRORS)
 def update_config(
-    programme_id: str, body: ConfigIn, principal: PrincipalDep, session: SessionDep
+    programme_id: PathText, body: ConfigIn, principal: PrincipalDep, session: SessionDep
 ) -> ProgrammeOut:
     """Store a new configuration version; earlier versions (and runs on them) are kept."""
     programme = get_programme(session, principal, programme_id)
@@ -114,7 +116,7 @@ def update_config(
 
 @router.get("/{programme_id}/versions", responses=READ_ERRORS)
 def list_versions(
-    programme_id: str, principal: PrincipalDep, session: SessionDep, page: PageDep
+    programme_id: PathText, principal: PrincipalDep, session: SessionDep, page: PageDep
 ) -> Page[VersionOut]:
     programme = get_programme(session, principal, programme_id)
     query = select(ProgrammeVersion).where(ProgrammeVersion.programme_id == programme.id)
@@ -128,7 +130,7 @@ def list_versions(
 
 @router.get("/{programme_id}/pairs", responses=READ_ERRORS)
 def active_pairs(
-    programme_id: str,
+    programme_id: PathText,
     principal: PrincipalDep,
     session: SessionDep,
     secret: SecretDep,

@@ -11,7 +11,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.auth import Principal
-from service.deps import PageDep, PrincipalDep, SecretDep, SessionDep, get_programme, get_run
+from service.deps import (
+    PageDep,
+    PathText,
+    PrincipalDep,
+    SecretDep,
+    SessionDep,
+    get_programme,
+    get_run,
+)
 from service.models import Run, RunAlternative, RunGap, RunPair, RunUnmatched
 from service.ops import runs as ops
 from service.ops.paging import paginate
@@ -28,7 +36,7 @@ ERRORS = error_responses(WRITE, BODY, 409)
 
 @router.post("/v1/programmes/{programme_id}/runs", status_code=202, responses=ERRORS)
 def create_run(
-    programme_id: str,
+    programme_id: PathText,
     principal: PrincipalDep,
     session: SessionDep,
     response: Response,
@@ -53,7 +61,7 @@ def create_run(
 
 @router.get("/v1/programmes/{programme_id}/runs", responses=READ_ERRORS)
 def list_runs(
-    programme_id: str, principal: PrincipalDep, session: SessionDep, page: PageDep
+    programme_id: PathText, principal: PrincipalDep, session: SessionDep, page: PageDep
 ) -> Page[RunOut]:
     programme = get_programme(session, principal, programme_id)
     query = select(Run).where(Run.programme_id == programme.id)
@@ -62,12 +70,12 @@ def list_runs(
 
 
 @router.get("/v1/runs/{run_id}", responses=READ_ERRORS)
-def read_run(run_id: str, principal: PrincipalDep, session: SessionDep) -> RunOut:
+def read_run(run_id: PathText, principal: PrincipalDep, session: SessionDep) -> RunOut:
     return RunOut.model_validate(ops.run_out(get_run(session, principal, run_id)))
 
 
 @router.post("/v1/runs/{run_id}/cancel", responses=ERRORS)
-def cancel_run(run_id: str, principal: PrincipalDep, session: SessionDep) -> RunOut:
+def cancel_run(run_id: PathText, principal: PrincipalDep, session: SessionDep) -> RunOut:
     """Cancel a queued run, or ask the worker to stop a running one."""
     run = get_run(session, principal, run_id, write=True)
     ops.cancel(run)
@@ -107,7 +115,7 @@ def _alternatives(
 
 @router.get("/v1/runs/{run_id}/pairs", responses=READ_ERRORS)
 def run_pairs(
-    run_id: str, principal: PrincipalDep, session: SessionDep, secret: SecretDep, page: PageDep
+    run_id: PathText, principal: PrincipalDep, session: SessionDep, secret: SecretDep, page: PageDep
 ) -> Page[RunPairOut]:
     """Suggested pairs with each criterion's contribution, the evidence in words, the
     coordinators' decision so far, and the mentee's alternatives."""
@@ -134,7 +142,7 @@ def run_pairs(
 
 @router.get("/v1/runs/{run_id}/unmatched", responses=READ_ERRORS)
 def run_unmatched(
-    run_id: str, principal: PrincipalDep, session: SessionDep, secret: SecretDep, page: PageDep
+    run_id: PathText, principal: PrincipalDep, session: SessionDep, secret: SecretDep, page: PageDep
 ) -> Page[RunUnmatchedOut]:
     """Mentees left unmatched, each with the reason and a detail in words."""
     run = get_run(session, principal, run_id)
@@ -155,7 +163,7 @@ def run_unmatched(
 
 
 @router.get("/v1/runs/{run_id}/gaps", responses=READ_ERRORS)
-def run_gaps(run_id: str, principal: PrincipalDep, session: SessionDep) -> list[GapOut]:
+def run_gaps(run_id: PathText, principal: PrincipalDep, session: SessionDep) -> list[GapOut]:
     """Recruitment gaps: needs and languages that unmatched mentees share, with counts."""
     run = get_run(session, principal, run_id)
     rows = session.scalars(

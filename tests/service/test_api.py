@@ -641,3 +641,11 @@ def test_a_programme_is_created_from_the_spec_alone(api: Api) -> None:
     assert api.client.put(url, json=update, headers=api.auth()).status_code == 200
     refused = api.client.put(url, json={"config": {}}, headers=api.auth())
     assert refused.status_code == 422  # spec-invalid too: criteria are required
+
+
+def test_path_ids_state_in_the_spec_that_control_characters_are_refused(api: Api) -> None:
+    for method, path, operation in _operations(api):
+        for parameter in operation.get("parameters", []):
+            if parameter["in"] == "path" and parameter["name"] != "side":
+                assert "pattern" in parameter["schema"], (method, path, parameter["name"])
+    assert api.client.get("/v1/programmes/a%01", headers=api.auth()).status_code == 422
