@@ -10,6 +10,7 @@ becomes a command that says what to install.
 
 from __future__ import annotations
 
+import json
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -215,6 +216,33 @@ def match_files(
             )
             written = write_result(result, out)
     _print_summary(result, written, lang or programme.language, programme)
+
+
+# --------------------------------------------------------------------------- config
+
+config_app = typer.Typer(
+    help="Programme configurations: the schema they follow.", no_args_is_help=True
+)
+app.add_typer(config_app, name="config")
+
+JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+
+def config_json_schema() -> dict[str, object]:
+    """The JSON Schema of a programme configuration (the TOML ``--config`` reads and the
+    API's ``config``), tagged with the version of Marraine that validates it."""
+    return {
+        "$schema": JSON_SCHEMA_DIALECT,
+        **Programme.model_json_schema(),
+        "x-marraine-version": VERSION,
+    }
+
+
+@config_app.command("schema")
+def config_schema() -> None:
+    """Print the JSON Schema of a programme configuration, for editors and validators
+    (e.g. Taplo or VS Code's "Even Better TOML" for TOML files)."""
+    sys.stdout.write(json.dumps(config_json_schema(), indent=2) + "\n")
 
 
 # --------------------------------------------------------------------------- plugins

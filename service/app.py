@@ -12,7 +12,12 @@ from matching import __version__
 from service.db import make_engine, make_sessionmaker, migrate
 from service.errors import install_handlers
 from service.logs import configure_logging
-from service.middleware import BodyLimitMiddleware, RequestIdMiddleware, TextGuardMiddleware
+from service.middleware import (
+    BodyLimitMiddleware,
+    CredentialsFirstMiddleware,
+    RequestIdMiddleware,
+    TextGuardMiddleware,
+)
 from service.pseudonyms import ensure_secret
 from service.routers import decisions, health, keys, match, participants, programmes, runs
 from service.settings import Settings, get_settings
@@ -63,7 +68,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_web(app)  # the coordinator review page at / and its /static files
     _install_docs(app)
 
-    # Added last so they run first: the request id wraps everything, then the size limit.
+    # Added last so they run first: the request id wraps everything, then the key check
+    # (401 before anything reads the body), then the size limit.
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -73,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     app.add_middleware(TextGuardMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(CredentialsFirstMiddleware)
     app.add_middleware(RequestIdMiddleware)
     return app
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Query, Request, Response, Security
+from fastapi import Depends, HTTPException, Path, Query, Request, Response, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
@@ -21,9 +21,11 @@ from service.throttle import FailureThrottle, key_id_of
 __all__ = [
     "LanguageDep",
     "PageDep",
+    "PathText",
     "PrincipalDep",
     "SessionDep",
     "SettingsDep",
+    "authenticate_request",
     "client_address",
     "get_programme",
     "get_run",
@@ -52,6 +54,15 @@ def get_secret(request: Request) -> bytes:
     return secret
 
 
+PathText = Annotated[
+    str,
+    Path(
+        pattern=r"^[^\x00-\x1f\x7f-\x9f]*$",
+        description="An id as stored: no control characters (refused with 422).",
+    ),
+]
+"""An id in a path: the spec says what the text guard (:mod:`service.middleware`) refuses."""
+
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 SessionDep = Annotated[Session, Depends(get_session)]
 SecretDep = Annotated[bytes, Depends(get_secret)]
@@ -71,21 +82,31 @@ def too_many_failures(retry_after: int) -> HTTPException:
     )
 
 
-def get_principal(
-    request: Request,
-    session: SessionDep,
-    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
-    api_key: Annotated[str | None, Security(_api_key)],
-) -> Principal:
-    """The caller of a key; 401 for a missing or wrong key, 429 after too many wrong
-    ones from the same address or on the same key id (:mod:`service.throttle`)."""
-    presented = bearer.credentials if bearer is not None else api_key
+def presented_key(request: Request) -> str | None:
+    """The key a request presents: ``Authorization: Bearer KEY`` or ``X-API-Key: KEY``."""
+    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and credentials.strip():
+        return credentials.strip()
+    return request.headers.get("X-API-Key") or None
+
+
+def authenticate_request(request: Request, session: Session) -> Principal:
+    """The caller of the request's key, remembered on the request so that a key is
+    checked (and a failure counted) once; 401 for a missing or wrong key, 429 after too
+    many wrong ones from the same address or on the same key id (:mod:`service.throttle`).
+    The session is closed before returning."""
+    remembered: Principal | None = getattr(request.state, "principal", None)
+    if remembered is not None:
+        session.close()
+        return remembered
+    presented = presented_key(request)
     principal = None
     if presented:
         throttle: FailureThrottle = request.app.state.throttle
         address, key_id = client_address(request), key_id_of(presented)
         wait = throttle.retry_after(address, key_id)
         if wait is not None:
+            session.close()
             raise too_many_failures(wait)
         principal = authenticate(session, presented)
         if principal is None:
@@ -101,7 +122,19 @@ def get_principal(
             detail="missing or invalid API key",
             headers={"WWW-Authenticate": "Bearer"},
         )
+    request.state.principal = principal
     return principal
+
+
+def get_principal(
+    request: Request,
+    session: SessionDep,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
+    api_key: Annotated[str | None, Security(_api_key)],
+) -> Principal:
+    """The caller (see :func:`authenticate_request`); ``bearer`` and ``api_key`` declare
+    the two ways to present a key in the OpenAPI document."""
+    return authenticate_request(request, session)
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

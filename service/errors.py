@@ -9,8 +9,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from matching.errors import ConfigError, InputError, InputErrors, Problem, RuleError
 from service.ops.errors import ConflictError, InvalidError, NotFoundError, OperationError
@@ -18,6 +21,7 @@ from service.ops.errors import ConflictError, InvalidError, NotFoundError, Opera
 __all__ = [
     "DOMAIN_STATUS",
     "UnprocessableError",
+    "allowed_methods",
     "config_error_items",
     "input_error_items",
     "install_handlers",
@@ -125,7 +129,36 @@ async def _operation_handler(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(status_code=status_of(exc), content={"detail": exc.detail})
 
 
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the application answers on the request's path (a path
+    served by two operations, say GET and POST, is two routes to Starlette, and its 405
+    names only the methods of the first): each method is tried against the routes."""
+    routes = request.app.router.routes
+    return [
+        method
+        for method in HTTP_METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
+    ]
+
+
+async def _http_handler(request: Request, exc: Exception) -> Response:
+    """FastAPI's answer, except that a 405 lists in ``Allow`` every method of the path,
+    not only those of the first route Starlette tried."""
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 405:
+        exc = StarletteHTTPException(
+            405, detail=exc.detail, headers={"Allow": ", ".join(allowed_methods(request))}
+        )
+    return await http_exception_handler(request, exc)
+
+
 def install_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(StarletteHTTPException, _http_handler)
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(UnprocessableError, _unprocessable_handler)
     app.add_exception_handler(ConfigError, _config_handler)

@@ -1,6 +1,7 @@
 """ASGI middleware: request ids and access logs (an unexpected error answers 500 and is
-logged by type only), the request body size limit, and the text guard that refuses
-characters no database stores before any route reads them."""
+logged by type only), the API key check before anything reads a body, the request body
+size limit, and the text guard that refuses characters no database stores before any
+route reads them."""
 
 from __future__ import annotations
 
@@ -11,15 +12,25 @@ import math
 import re
 import time
 import uuid
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
+from fastapi import HTTPException
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from matching.model import text_problem
+from service.deps import authenticate_request
 from service.logs import request_id_var
 
-__all__ = ["BodyLimitMiddleware", "RequestIdMiddleware", "TextGuardMiddleware"]
+__all__ = [
+    "BodyLimitMiddleware",
+    "CredentialsFirstMiddleware",
+    "RequestIdMiddleware",
+    "TextGuardMiddleware",
+]
 
 log = logging.getLogger("service.access")
 _PATH_REFUSED = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -79,6 +90,35 @@ class RequestIdMiddleware:
             request_id_var.reset(token)
 
 
+class CredentialsFirstMiddleware:
+    """Checks the API key of a request to ``/v1/`` that may carry a body before any layer
+    reads that body, so a caller without a valid key learns 401 (or 429), never how the
+    server parses what it sent (400, 413, 422). The principal is remembered on the request
+    for the route's dependency (:func:`service.deps.authenticate_request`)."""
+
+    WITH_BODY = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        guarded = (
+            scope["type"] == "http"
+            and scope["method"] in self.WITH_BODY
+            and scope["path"].startswith("/v1/")
+        )
+        if guarded:
+            request = Request(scope)
+            try:
+                await run_in_threadpool(authenticate_request, request, request.app.state.sessions())
+            except HTTPException as refusal:
+                await _send_json(
+                    send, refusal.status_code, {"detail": refusal.detail}, refusal.headers
+                )
+                return
+        await self.app(scope, receive, send)
+
+
 class BodyLimitMiddleware:
     """Refuses bodies over ``max_bytes`` with 413, by Content-Length or while streaming."""
 
@@ -132,8 +172,11 @@ class _TooLargeError(Exception):
     """Raised inside the app when a streamed body passes the limit."""
 
 
-async def _send_json(send: Send, status: int, content: Any) -> None:
+async def _send_json(
+    send: Send, status: int, content: Any, headers: Mapping[str, str] | None = None
+) -> None:
     body = json.dumps(content).encode()
+    extra = [(name.lower().encode(), value.encode()) for name, value in (headers or {}).items()]
     await send(
         {
             "type": "http.response.start",
@@ -141,6 +184,7 @@ async def _send_json(send: Send, status: int, content: Any) -> None:
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
+                *extra,
             ],
         }
     )

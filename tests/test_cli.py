@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
+import jsonschema
 import numpy as np
 import pandas as pd
 import pytest
@@ -401,3 +403,14 @@ def test_demo_with_the_stable_objective(tmp_path: Path) -> None:
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert (summary["method"], summary["blocking_pairs"]) == ("stable", 0)
     assert summary["pairs_checked"] == 300 * 30
+
+
+def test_config_schema_validates_the_example_programme() -> None:
+    result = runner.invoke(app, ["config", "schema"])
+    assert result.exit_code == 0, result.output
+    schema = json.loads(result.output)
+    example = Path(__file__).resolve().parents[1] / "examples" / "digital-business"
+    config = tomllib.loads((example / "programme.toml").read_text(encoding="utf-8"))
+    jsonschema.validate(config, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({**config, "unknown": 1}, schema)

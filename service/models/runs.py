@@ -39,8 +39,10 @@ class Run(Base):
     progress: Mapped[float] = mapped_column(default=0.0)
     step: Mapped[str | None] = mapped_column(String(20))
     cancel_requested: Mapped[bool] = mapped_column(default=False)
-    error: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # ``none_as_null``: a Python None is SQL NULL, as for a column never written, never
+    # the JSON text 'null' (one "no error" whichever path wrote the row).
+    error: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     worker_id: Mapped[str | None] = mapped_column(String(40))
     """The :class:`RunWorker` that holds the run while it is ``running``."""
     worker_pid: Mapped[int | None]

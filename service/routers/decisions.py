@@ -7,23 +7,26 @@ from typing import Any
 from fastapi import APIRouter
 from sqlalchemy import select
 
-from service.deps import PageDep, PrincipalDep, SecretDep, SessionDep, get_programme, get_run
+from service.deps import (
+    PageDep,
+    PathText,
+    PrincipalDep,
+    SecretDep,
+    SessionDep,
+    get_programme,
+    get_run,
+)
 from service.models import Decision
 from service.ops import decisions as ops
 from service.ops.paging import paginate
 from service.pseudonyms import pseudonym
-from service.schemas.common import Message, Page, ValidationErrorOut, page_of
+from service.schemas.common import BODY, READ, WRITE, Page, error_responses, page_of
 from service.schemas.decisions import DecisionIn, DecisionOut, PublishOut
 
 router = APIRouter(prefix="/v1/runs/{run_id}", tags=["decisions"])
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": Message},
-    403: {"model": Message},
-    404: {"model": Message},
-    409: {"model": Message},
-    422: {"model": ValidationErrorOut | Message},
-}
+READ_ERRORS = error_responses(READ, 409)
+ERRORS = error_responses(WRITE, BODY, 409)
 
 
 def _out(decision: Decision) -> DecisionOut:
@@ -32,7 +35,7 @@ def _out(decision: Decision) -> DecisionOut:
 
 @router.post("/decisions", status_code=201, responses=ERRORS)
 def decide(
-    run_id: str, body: DecisionIn, principal: PrincipalDep, session: SessionDep
+    run_id: PathText, body: DecisionIn, principal: PrincipalDep, session: SessionDep
 ) -> DecisionOut:
     """Approve, reject or lock a suggested pair, or swap its mentor for one of the
     mentee's alternatives. Recorded as an append-only audit row before answering.
@@ -53,9 +56,9 @@ def decide(
     return _out(decision)
 
 
-@router.get("/decisions", responses=ERRORS)
+@router.get("/decisions", responses=READ_ERRORS)
 def list_decisions(
-    run_id: str, principal: PrincipalDep, session: SessionDep, secret: SecretDep, page: PageDep
+    run_id: PathText, principal: PrincipalDep, session: SessionDep, secret: SecretDep, page: PageDep
 ) -> Page[DecisionOut]:
     """The run's decisions, oldest first (researchers see pseudonyms)."""
     run = get_run(session, principal, run_id)
@@ -81,7 +84,7 @@ def list_decisions(
 
 
 @router.post("/publish", responses=ERRORS)
-def publish(run_id: str, principal: PrincipalDep, session: SessionDep) -> PublishOut:
+def publish(run_id: PathText, principal: PrincipalDep, session: SessionDep) -> PublishOut:
     """Make the run's approved and locked pairs the programme's active pairs."""
     run = get_run(session, principal, run_id, write=True)
     programme = get_programme(session, principal, run.programme_id, write=True)

@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, HTTPException
 from sqlalchemy import select
 
-from service.auth import Principal, create_key, end_sessions_of
-from service.deps import PrincipalDep, SessionDep, get_programme, not_found
-from service.models import ApiKey, utcnow
-from service.schemas.common import Message, ValidationErrorOut
+from service.auth import Principal, create_key
+from service.deps import PathText, PrincipalDep, SessionDep, get_programme, not_found
+from service.models import ApiKey
+from service.ops.keys import revoke_key
+from service.schemas.common import BODY, WRITE, error_responses
 from service.schemas.keys import KeyCreatedOut, KeyIn, KeyOut
 
 router = APIRouter(prefix="/v1/keys", tags=["keys"])
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": Message},
-    403: {"model": Message},
-    404: {"model": Message},
-    422: {"model": ValidationErrorOut},
-}
+READ_ERRORS = error_responses(WRITE)  # only admins list keys
+ERRORS = error_responses(WRITE, BODY)
 
 
 def _require_admin(principal: Principal) -> None:
@@ -54,7 +49,7 @@ def create(body: KeyIn, principal: PrincipalDep, session: SessionDep) -> KeyCrea
     return KeyCreatedOut(**_out(row).model_dump(), key=key)
 
 
-@router.get("", responses=ERRORS)
+@router.get("", responses=READ_ERRORS)
 def list_keys(principal: PrincipalDep, session: SessionDep) -> list[KeyOut]:
     _require_admin(principal)
     query = select(ApiKey).order_by(ApiKey.created_at, ApiKey.id)
@@ -63,8 +58,10 @@ def list_keys(principal: PrincipalDep, session: SessionDep) -> list[KeyOut]:
     return [_out(row) for row in session.scalars(query)]
 
 
-@router.delete("/{key_id}", responses=ERRORS)
-def revoke(key_id: str, principal: PrincipalDep, session: SessionDep) -> KeyOut:
+@router.delete("/{key_id}", responses=error_responses(WRITE, 409))
+def revoke(key_id: PathText, principal: PrincipalDep, session: SessionDep) -> KeyOut:
+    """Revoke a key. The last unrevoked global admin key cannot be revoked (409), nor can
+    a programme admin revoke her programme's last admin key: create another one first."""
     _require_admin(principal)
     row = session.get(ApiKey, key_id)
     visible = row is not None and (
@@ -72,8 +69,6 @@ def revoke(key_id: str, principal: PrincipalDep, session: SessionDep) -> KeyOut:
     )
     if row is None or not visible:
         raise not_found("key not found")
-    if row.revoked_at is None:
-        row.revoked_at = utcnow()
-    end_sessions_of(session, row.id)  # the review page's sessions end with the key
+    revoke_key(session, row, principal)
     session.commit()
     return _out(row)

@@ -8,23 +8,19 @@ import pandas as pd
 from fastapi import APIRouter, HTTPException
 
 from matching.defaults import default_programme
-from matching.errors import ConfigError, InputError, RuleError
+from matching.errors import InputError, RuleError
 from matching.model import Programme as EngineProgramme
 from matching.result import MatchResult
 from service import engine
 from service.deps import LanguageDep, PrincipalDep, SettingsDep
-from service.errors import UnprocessableError, config_error_items, input_error_items
+from service.errors import UnprocessableError, input_error_items
 from service.ops.participants import check_records
-from service.schemas.common import Message, ValidationErrorOut
+from service.schemas.common import BODY, READ, error_responses
 from service.schemas.match import MatchIn, MatchOut, RankIn
 
 router = APIRouter(prefix="/v1", tags=["match"])
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": Message},
-    413: {"model": Message},
-    422: {"model": ValidationErrorOut},
-}
+ERRORS = error_responses(READ, BODY)
 
 
 @router.post("/match", responses=ERRORS)
@@ -41,14 +37,7 @@ def match_batch(
             raise HTTPException(
                 status_code=413, detail=f"at most {limit} {side} per request (body.{side})"
             )
-    try:
-        programme = (
-            EngineProgramme.from_dict(body.programme)
-            if body.programme is not None
-            else default_programme()
-        )
-    except ConfigError as error:
-        raise UnprocessableError(config_error_items(error, ["body", "programme"])) from None
+    programme = body.programme if body.programme is not None else default_programme()
     sides: dict[str, pd.DataFrame] = {}
     for side, people in (("mentees", body.mentees), ("mentors", body.mentors)):
         records = [p.record() for p in people]

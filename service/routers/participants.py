@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, File, HTTPException, UploadFile
 from sqlalchemy import select
@@ -16,6 +16,7 @@ from matching.model import Programme as EngineProgramme
 from service.db import checkpoint
 from service.deps import (
     PageDep,
+    PathText,
     PrincipalDep,
     SecretDep,
     SessionDep,
@@ -27,7 +28,7 @@ from service.errors import UnprocessableError, input_error_items
 from service.models import Participant, Programme, ProgrammeVersion
 from service.ops import participants as ops
 from service.ops.paging import paginate
-from service.schemas.common import Message, Page, ValidationErrorOut, page_of
+from service.schemas.common import BODY, READ, WRITE, Page, error_responses, page_of
 from service.schemas.participants import (
     ErasureOut,
     ExportOut,
@@ -39,13 +40,8 @@ from service.schemas.participants import (
 
 router = APIRouter(prefix="/v1/programmes/{programme_id}/participants", tags=["participants"])
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": Message},
-    403: {"model": Message},
-    404: {"model": Message},
-    413: {"model": Message},
-    422: {"model": ValidationErrorOut},
-}
+READ_ERRORS = error_responses(READ)
+ERRORS = error_responses(WRITE, BODY)
 UPLOAD_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx")
 
 
@@ -61,7 +57,7 @@ def _engine_programme(session: Session, programme: Programme) -> EngineProgramme
 
 @router.post("/{side}", responses=ERRORS)
 def upsert(
-    programme_id: str,
+    programme_id: PathText,
     side: Side,
     body: ParticipantsIn,
     principal: PrincipalDep,
@@ -88,7 +84,7 @@ def upsert(
 
 @router.post("/{side}/file", responses=ERRORS)
 def upload(
-    programme_id: str,
+    programme_id: PathText,
     side: Side,
     file: Annotated[UploadFile, File(description="CSV (, ; or tab) or .xlsx")],
     principal: PrincipalDep,
@@ -130,9 +126,9 @@ def upload(
     return UpsertOut(created=created, updated=updated)
 
 
-@router.get("/{side}", responses=ERRORS)
+@router.get("/{side}", responses=READ_ERRORS)
 def list_participants(
-    programme_id: str,
+    programme_id: PathText,
     side: Side,
     principal: PrincipalDep,
     session: SessionDep,
@@ -173,9 +169,13 @@ def _person(session: Session, programme: Programme, side: Side, person_id: str) 
 
 
 # ``:path``: an id stored before the id rule refused ``/`` can still be exported and erased.
-@router.get("/{side}/{person_id:path}", responses=ERRORS)
+@router.get("/{side}/{person_id:path}", responses=READ_ERRORS)
 def export_person(
-    programme_id: str, side: Side, person_id: str, principal: PrincipalDep, session: SessionDep
+    programme_id: PathText,
+    side: Side,
+    person_id: PathText,
+    principal: PrincipalDep,
+    session: SessionDep,
 ) -> ExportOut:
     """Everything held about one person, as JSON (right of access)."""
     programme = get_programme(session, principal, programme_id, write=True)
@@ -186,9 +186,9 @@ def export_person(
 
 @router.delete("/{side}/{person_id:path}", responses=ERRORS)
 def erase_person(
-    programme_id: str,
+    programme_id: PathText,
     side: Side,
-    person_id: str,
+    person_id: PathText,
     principal: PrincipalDep,
     session: SessionDep,
     secret: SecretDep,

@@ -3,18 +3,16 @@ and the programme's active (published) pairs."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, HTTPException
 from sqlalchemy import select
 
 from matching.defaults import default_programme
 from matching.model import Programme as EngineProgramme
-from service.deps import PageDep, PrincipalDep, SecretDep, SessionDep, get_programme
+from service.deps import PageDep, PathText, PrincipalDep, SecretDep, SessionDep, get_programme
 from service.models import ActivePair, Programme, ProgrammeVersion, new_id
 from service.ops.paging import paginate
 from service.pseudonyms import pseudonym
-from service.schemas.common import Message, Page, ValidationErrorOut, page_of
+from service.schemas.common import BODY, READ, WRITE, Page, error_responses, page_of
 from service.schemas.programmes import (
     ActivePairOut,
     ConfigIn,
@@ -25,12 +23,8 @@ from service.schemas.programmes import (
 
 router = APIRouter(prefix="/v1/programmes", tags=["programmes"])
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": Message},
-    403: {"model": Message},
-    404: {"model": Message},
-    422: {"model": ValidationErrorOut},
-}
+READ_ERRORS = error_responses(READ, 409)
+ERRORS = error_responses(WRITE, BODY)
 
 
 def _out(programme: Programme, version: ProgrammeVersion) -> ProgrammeOut:
@@ -45,9 +39,9 @@ def _out(programme: Programme, version: ProgrammeVersion) -> ProgrammeOut:
     )
 
 
-def _validated(config: dict[str, Any] | None) -> EngineProgramme:
-    """The engine's programme for a configuration (ConfigError -> 422 with its key)."""
-    return default_programme() if config is None else EngineProgramme.from_dict(config)
+def _validated(config: EngineProgramme | None) -> EngineProgramme:
+    """The configuration asked for (validated with the request), or the default one."""
+    return default_programme() if config is None else config
 
 
 def _current(session: SessionDep, programme: Programme) -> ProgrammeVersion:
@@ -79,7 +73,7 @@ def create_programme(
     return _out(programme, version)
 
 
-@router.get("", responses=ERRORS)
+@router.get("", responses=READ_ERRORS)
 def list_programmes(
     principal: PrincipalDep, session: SessionDep, page: PageDep
 ) -> Page[ProgrammeOut]:
@@ -90,15 +84,17 @@ def list_programmes(
     return page_of(rows, [_out(p, _current(session, p)) for p in rows.items])
 
 
-@router.get("/{programme_id}", responses=ERRORS)
-def read_programme(programme_id: str, principal: PrincipalDep, session: SessionDep) -> ProgrammeOut:
+@router.get("/{programme_id}", responses=READ_ERRORS)
+def read_programme(
+    programme_id: PathText, principal: PrincipalDep, session: SessionDep
+) -> ProgrammeOut:
     programme = get_programme(session, principal, programme_id)
     return _out(programme, _current(session, programme))
 
 
 @router.put("/{programme_id}/config", responses=ERRORS)
 def update_config(
-    programme_id: str, body: ConfigIn, principal: PrincipalDep, session: SessionDep
+    programme_id: PathText, body: ConfigIn, principal: PrincipalDep, session: SessionDep
 ) -> ProgrammeOut:
     """Store a new configuration version; earlier versions (and runs on them) are kept."""
     programme = get_programme(session, principal, programme_id)
@@ -118,9 +114,9 @@ def update_config(
     return _out(programme, version)
 
 
-@router.get("/{programme_id}/versions", responses=ERRORS)
+@router.get("/{programme_id}/versions", responses=READ_ERRORS)
 def list_versions(
-    programme_id: str, principal: PrincipalDep, session: SessionDep, page: PageDep
+    programme_id: PathText, principal: PrincipalDep, session: SessionDep, page: PageDep
 ) -> Page[VersionOut]:
     programme = get_programme(session, principal, programme_id)
     query = select(ProgrammeVersion).where(ProgrammeVersion.programme_id == programme.id)
@@ -132,9 +128,9 @@ def list_versions(
     return page_of(rows, items)
 
 
-@router.get("/{programme_id}/pairs", responses=ERRORS)
+@router.get("/{programme_id}/pairs", responses=READ_ERRORS)
 def active_pairs(
-    programme_id: str,
+    programme_id: PathText,
     principal: PrincipalDep,
     session: SessionDep,
     secret: SecretDep,

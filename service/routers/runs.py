@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Header, Response
 from sqlalchemy import select
@@ -14,6 +14,7 @@ from service.auth import Principal
 from service.deps import (
     LanguageDep,
     PageDep,
+    PathText,
     PrincipalDep,
     SecretDep,
     SessionDep,
@@ -25,24 +26,19 @@ from service.models import Run, RunAlternative, RunGap, RunPair, RunUnmatched
 from service.ops import runs as ops
 from service.ops.paging import paginate
 from service.pseudonyms import pseudonym
-from service.schemas.common import Message, Page, ValidationErrorOut, page_of
+from service.schemas.common import BODY, READ, WRITE, Page, error_responses, page_of
 from service.schemas.match import AlternativeOut, GapOut
 from service.schemas.runs import RunIn, RunOut, RunPairOut, RunUnmatchedOut
 
 router = APIRouter(tags=["runs"])
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": Message},
-    403: {"model": Message},
-    404: {"model": Message},
-    409: {"model": Message},
-    422: {"model": ValidationErrorOut},
-}
+READ_ERRORS = error_responses(READ, 409)
+ERRORS = error_responses(WRITE, BODY, 409)
 
 
 @router.post("/v1/programmes/{programme_id}/runs", status_code=202, responses=ERRORS)
 def create_run(
-    programme_id: str,
+    programme_id: PathText,
     principal: PrincipalDep,
     session: SessionDep,
     response: Response,
@@ -65,9 +61,9 @@ def create_run(
     return RunOut.model_validate(ops.run_out(run))
 
 
-@router.get("/v1/programmes/{programme_id}/runs", responses=ERRORS)
+@router.get("/v1/programmes/{programme_id}/runs", responses=READ_ERRORS)
 def list_runs(
-    programme_id: str, principal: PrincipalDep, session: SessionDep, page: PageDep
+    programme_id: PathText, principal: PrincipalDep, session: SessionDep, page: PageDep
 ) -> Page[RunOut]:
     programme = get_programme(session, principal, programme_id)
     query = select(Run).where(Run.programme_id == programme.id)
@@ -75,13 +71,13 @@ def list_runs(
     return page_of(rows, [RunOut.model_validate(ops.run_out(r)) for r in rows.items])
 
 
-@router.get("/v1/runs/{run_id}", responses=ERRORS)
-def read_run(run_id: str, principal: PrincipalDep, session: SessionDep) -> RunOut:
+@router.get("/v1/runs/{run_id}", responses=READ_ERRORS)
+def read_run(run_id: PathText, principal: PrincipalDep, session: SessionDep) -> RunOut:
     return RunOut.model_validate(ops.run_out(get_run(session, principal, run_id)))
 
 
 @router.post("/v1/runs/{run_id}/cancel", responses=ERRORS)
-def cancel_run(run_id: str, principal: PrincipalDep, session: SessionDep) -> RunOut:
+def cancel_run(run_id: PathText, principal: PrincipalDep, session: SessionDep) -> RunOut:
     """Cancel a queued run, or ask the worker to stop a running one."""
     run = get_run(session, principal, run_id, write=True)
     ops.cancel(run)
@@ -119,9 +115,9 @@ def _alternatives(
     return found
 
 
-@router.get("/v1/runs/{run_id}/pairs", responses=ERRORS)
+@router.get("/v1/runs/{run_id}/pairs", responses=READ_ERRORS)
 def run_pairs(
-    run_id: str,
+    run_id: PathText,
     principal: PrincipalDep,
     session: SessionDep,
     secret: SecretDep,
@@ -152,9 +148,9 @@ def run_pairs(
     return page_of(rows, items)
 
 
-@router.get("/v1/runs/{run_id}/unmatched", responses=ERRORS)
+@router.get("/v1/runs/{run_id}/unmatched", responses=READ_ERRORS)
 def run_unmatched(
-    run_id: str,
+    run_id: PathText,
     principal: PrincipalDep,
     session: SessionDep,
     secret: SecretDep,
@@ -180,8 +176,8 @@ def run_unmatched(
     return page_of(rows, items)
 
 
-@router.get("/v1/runs/{run_id}/gaps", responses=ERRORS)
-def run_gaps(run_id: str, principal: PrincipalDep, session: SessionDep) -> list[GapOut]:
+@router.get("/v1/runs/{run_id}/gaps", responses=READ_ERRORS)
+def run_gaps(run_id: PathText, principal: PrincipalDep, session: SessionDep) -> list[GapOut]:
     """Recruitment gaps: needs and languages that unmatched mentees share, with counts."""
     run = get_run(session, principal, run_id)
     rows = session.scalars(

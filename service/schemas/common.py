@@ -4,11 +4,22 @@ from __future__ import annotations
 
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from service.ops.paging import Slice
 
-__all__ = ["ErrorItem", "FieldValue", "Message", "Page", "ValidationErrorOut", "page_of"]
+__all__ = [
+    "BODY",
+    "READ",
+    "WRITE",
+    "ErrorItem",
+    "FieldValue",
+    "Message",
+    "Page",
+    "ValidationErrorOut",
+    "error_responses",
+    "page_of",
+]
 
 FieldValue = str | int | float | bool | list[str] | None
 """What a participant's field may hold in JSON: text, a number, a flag or a list of tags."""
@@ -17,7 +28,11 @@ T = TypeVar("T")
 
 
 class Message(BaseModel):
-    """An error answer with a sentence (401, 403, 404, 409, 413)."""
+    """An error answer with a sentence (400, 401, 403, 404, 409, 413, 429)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"detail": "missing or invalid API key"}]}
+    )
 
     detail: str
 
@@ -36,7 +51,55 @@ class ErrorItem(BaseModel):
 class ValidationErrorOut(BaseModel):
     """A 422 answer: every problem found, by location and reason."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "detail": [
+                        {
+                            "loc": ["body", "name"],
+                            "msg": "String should have at least 1 character",
+                            "type": "string_too_short",
+                        }
+                    ]
+                }
+            ]
+        }
+    )
+
     detail: list[ErrorItem]
+
+
+_ERRORS: dict[int, tuple[str, Any]] = {
+    400: ("The body cannot be read: JSON that is not UTF-8, or broken multipart.", Message),
+    401: ("Missing or invalid API key (checked before the body is read).", Message),
+    403: ("The key's role may not do this (a read-only key writing, a non-admin).", Message),
+    404: ("Not found, or outside the key's programme.", Message),
+    409: ("The stored state refuses the request now.", Message),
+    413: ("The body or a batch is larger than the server accepts.", Message),
+    422: (
+        "The request is invalid: every problem by location and reason, or a sentence for "
+        "a rule the request breaks whatever the stored state.",
+        ValidationErrorOut | Message,
+    ),
+    429: ("Too many failed authentications: retry after `Retry-After` seconds.", Message),
+}
+
+READ = (401, 404, 422, 429)
+"""What any operation on a resource can answer besides success."""
+WRITE = (*READ, 403)
+"""What an operation that changes a resource adds (a read-only key gets 403)."""
+BODY = (400, 413)
+"""What an operation that reads a body adds."""
+
+
+def error_responses(*groups: tuple[int, ...] | int) -> dict[int | str, dict[str, Any]]:
+    """The ``responses=`` of an operation: each status it can answer, with its error
+    model and why (groups of statuses such as :data:`WRITE` and single statuses)."""
+    codes = sorted(
+        {code for group in groups for code in (group if isinstance(group, tuple) else (group,))}
+    )
+    return {code: {"model": _ERRORS[code][1], "description": _ERRORS[code][0]} for code in codes}
 
 
 class Page(BaseModel, Generic[T]):

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
-from matching.model import MAX_SCORE, Objective
+from matching.model import MAX_SCORE, Objective, Programme
 from service.schemas.common import FieldValue
 
 __all__ = [
@@ -61,10 +61,12 @@ class MatchIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    mentees: list[ParticipantIn]
-    mentors: list[ParticipantIn]
-    programme: dict[str, Any] | None = Field(
-        default=None, description="A programme configuration; default: the digital-business one"
+    mentees: list[ParticipantIn] = Field(min_length=1)
+    mentors: list[ParticipantIn] = Field(min_length=1)
+    programme: Programme | None = Field(
+        default=None,
+        description="A programme configuration (the model `marraine config schema` prints); "
+        "default: the digital-business one",
     )
     scores: list[ScoreIn] | None = Field(
         default=None, description="Precomputed pair scores, replacing the criteria"

@@ -7,22 +7,64 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from matching.model import Programme as ProgrammeConfig
+
 __all__ = ["ActivePairOut", "ConfigIn", "ProgrammeIn", "ProgrammeOut", "VersionOut"]
 
 
+EXAMPLE_CONFIG: dict[str, Any] = {
+    "name": "digital-business",
+    "criteria": [
+        {
+            "kind": "needs",
+            "name": "needs",
+            "mentee_field": "needs",
+            "mentor_field": "expertise",
+            "weight": 3.0,
+        },
+        {
+            "kind": "overlap",
+            "name": "languages",
+            "mentee_field": "languages",
+            "mentor_field": "languages",
+            "mode": "any",
+            "required": True,
+        },
+    ],
+    "rules": [
+        {"kind": "exclude_same", "mentee_field": "organisation", "mentor_field": "organisation"}
+    ],
+    "quotas": [{"field": "cooperative", "value": "yes", "min_share": 0.4}],
+    "objective": "coverage",
+}
+"""A programme configuration as an integrator writes it (also the spec's example)."""
+
+_CONFIG_DESCRIPTION = (
+    "The programme configuration: criteria by `kind`, rules, objective, quotas, solver "
+    "options; the same model `marraine match --config` reads from TOML and `marraine "
+    "config schema` prints. Rules across fields (unique criterion names, a weight above "
+    "0, quotas with a method that honours them) are checked too and refused with 422."
+)
+
+
 class ProgrammeIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"name": "Cohort 2027", "config": EXAMPLE_CONFIG}]},
+    )
 
     name: str = Field(min_length=1, max_length=200)
-    config: dict[str, Any] | None = Field(
-        default=None, description="Programme configuration; default: the digital-business one"
+    config: ProgrammeConfig | None = Field(
+        default=None, description=_CONFIG_DESCRIPTION + " Default: the digital-business one."
     )
 
 
 class ConfigIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"config": EXAMPLE_CONFIG}]}
+    )
 
-    config: dict[str, Any]
+    config: ProgrammeConfig = Field(description=_CONFIG_DESCRIPTION)
 
 
 class ProgrammeOut(BaseModel):

@@ -7,7 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
+from service.db import session_scope
+from service.models import Run
 from tests.service.conftest import Api
 
 # For behaviour that does not touch the database, one backend is enough.
@@ -58,7 +61,7 @@ def test_bad_config_is_refused_with_its_key(api: Api) -> None:
     assert response.status_code == 422
     item = response.json()["detail"][0]
     assert item["loc"][:2] == ["body", "config"]
-    assert item["type"] == "config_error"
+    assert item["type"] == "missing"  # the criterion's fields, as the spec says
 
 
 def test_bad_csv_is_refused_row_by_row_and_nothing_is_stored(api: Api) -> None:
@@ -462,3 +465,187 @@ def test_a_swap_to_a_mentor_whose_capacity_became_zero_is_refused(api: Api) -> N
     )  # fmt: skip
     assert response.status_code == 409
     assert "no capacity left" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("path", "methods"),
+    [
+        ("/v1/keys", {"GET", "POST"}),
+        ("/v1/programmes", {"GET", "POST"}),
+        ("/v1/programmes/p/participants/mentees", {"GET", "POST"}),
+        ("/v1/programmes/p/participants/mentees/m1", {"GET", "DELETE"}),
+        ("/v1/programmes/p/runs", {"GET", "POST"}),
+        ("/v1/runs/r/decisions", {"GET", "POST"}),
+        ("/v1/match", {"POST"}),
+    ],
+)
+def test_method_not_allowed_lists_every_method_of_the_path(
+    api: Api, path: str, methods: set[str]
+) -> None:
+    response = api.client.patch(path, json={}, headers=api.auth())
+    assert response.status_code == 405
+    assert {m.strip() for m in response.headers["Allow"].split(",")} == methods
+
+
+def test_the_last_global_admin_key_cannot_be_revoked(api: Api) -> None:
+    own_id = api.admin_key.split(".")[0]
+    refused = api.client.delete(f"/v1/keys/{own_id}", headers=api.auth())
+    assert refused.status_code == 409
+    assert "last admin key" in refused.json()["detail"]
+    assert api.client.get("/v1/keys", headers=api.auth()).status_code == 200
+
+    second = api.key("admin", None)
+    assert api.client.delete(f"/v1/keys/{own_id}", headers=api.auth()).status_code == 200
+    assert api.client.get("/v1/keys", headers=api.auth()).status_code == 401
+    second_id = second.split(".")[0]
+    assert api.client.delete(f"/v1/keys/{second_id}", headers=api.auth(second)).status_code == 409
+
+
+def test_a_programme_admin_cannot_revoke_her_programmes_last_admin_key(api: Api) -> None:
+    programme = api.programme()
+    admin = api.key("admin", programme)
+    admin_id = admin.split(".")[0]
+    refused = api.client.delete(f"/v1/keys/{admin_id}", headers=api.auth(admin))
+    assert refused.status_code == 409
+    assert "programme's last admin key" in refused.json()["detail"]
+
+    other = api.key("admin", programme)
+    assert api.client.delete(f"/v1/keys/{admin_id}", headers=api.auth(other)).status_code == 200
+    # A global admin can recover the programme, so she may revoke its last admin key.
+    other_id = other.split(".")[0]
+    assert api.client.delete(f"/v1/keys/{other_id}", headers=api.auth()).status_code == 200
+
+
+def test_a_run_without_error_stores_and_answers_null_in_every_path(api: Api) -> None:
+    programme_id = api.programme()
+    api.upload_examples(programme_id)
+    finished = api.finished_run(programme_id)
+    queued = api.client.post(
+        f"/v1/programmes/{programme_id}/runs", json={"objective": "fair"}, headers=api.auth()
+    ).json()
+    cancelled = api.client.post(f"/v1/runs/{queued['id']}/cancel", headers=api.auth()).json()
+    assert cancelled["error"] is None
+    for run_id in (finished, queued["id"]):
+        assert _get(api, f"/v1/runs/{run_id}")["error"] is None
+    engine = api.client.app.state.engine  # type: ignore[attr-defined]
+    with engine.connect() as connection:
+        stored = connection.execute(text("SELECT error FROM runs")).all()
+    assert [error for (error,) in stored] == [None, None]  # SQL NULL, not the JSON 'null'
+
+
+def test_clearing_a_runs_error_stores_sql_null(api: Api) -> None:
+    programme_id = api.programme()
+    run_id = api.client.post(f"/v1/programmes/{programme_id}/runs", headers=api.auth()).json()["id"]
+    sessions = api.client.app.state.sessions  # type: ignore[attr-defined]
+    with session_scope(sessions) as session:
+        run = session.get(Run, run_id)
+        assert run is not None
+        run.error = {"type": "internal", "reason": "x"}
+    with session_scope(sessions) as session:
+        run = session.get(Run, run_id)
+        assert run is not None
+        run.error = None  # as a path that clears a previous error writes it
+    with api.client.app.state.engine.connect() as connection:  # type: ignore[attr-defined]
+        stored = connection.execute(text("SELECT error FROM runs")).scalar_one()
+    assert stored is None
+    assert _get(api, f"/v1/runs/{run_id}")["error"] is None
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type", "body"),
+    [
+        ("/v1/programmes", "application/json", b"{not json"),
+        ("/v1/programmes", "application/json", b'{"name": "\xff\xfe"}'),
+        ("/v1/match", "application/json", b"[1, 2"),
+        ("/v1/programmes/p/participants/mentees/file", "multipart/form-data; boundary=x", b"--x"),
+        ("/v1/programmes", "application/json", b'{"name": "\\u0000"}'),
+    ],
+)
+@pytest.mark.parametrize("key", [None, "key_0000000000000000.wrong"])
+def test_credentials_are_checked_before_the_body_is_read(
+    api: Api, path: str, content_type: str, body: bytes, key: str | None
+) -> None:
+    headers = {"Content-Type": content_type}
+    if key is not None:
+        headers["Authorization"] = f"Bearer {key}"
+    response = api.client.post(path, content=body, headers=headers)
+    assert response.status_code == 401
+    assert response.json() == {"detail": "missing or invalid API key"}
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+
+
+def _operations(api: Api) -> list[tuple[str, str, dict[str, Any]]]:
+    spec = api.client.get("/openapi.json").json()
+    return [
+        (method.upper(), path, operation)
+        for path, item in spec["paths"].items()
+        for method, operation in item.items()
+        if path.startswith("/v1/")
+    ]
+
+
+def test_every_operation_documents_its_error_statuses_with_a_model(api: Api) -> None:
+    for method, path, operation in _operations(api):
+        responses = operation["responses"]
+        expected = {"401", "422", "429"}
+        if "requestBody" in operation:
+            expected |= {"400", "413"}
+        assert expected <= set(responses), (method, path, sorted(responses))
+        for status in expected:
+            assert "application/json" in responses[status]["content"], (method, path, status)
+
+
+def test_undocumented_body_failures_answer_a_documented_400(api: Api) -> None:
+    programme_id = api.programme()
+    not_utf8 = api.client.post(
+        "/v1/programmes",
+        content=b'{"name": "\xff"}',
+        headers={**api.auth(), "Content-Type": "application/json"},
+    )
+    broken_multipart = api.client.post(
+        f"/v1/programmes/{programme_id}/participants/mentees/file",
+        content=b"--x\r\nnot a part",
+        headers={**api.auth(), "Content-Type": "multipart/form-data; boundary=x"},
+    )
+    for response in (not_utf8, broken_multipart):
+        assert response.status_code == 400, response.text
+        assert isinstance(response.json()["detail"], str)
+
+
+def test_match_lists_may_not_be_empty_in_the_spec(api: Api) -> None:
+    spec = api.client.get("/openapi.json").json()
+    match_in = spec["components"]["schemas"]["MatchIn"]["properties"]
+    assert match_in["mentees"]["minItems"] == 1
+    assert match_in["mentors"]["minItems"] == 1
+
+
+def test_a_programme_is_created_from_the_spec_alone(api: Api) -> None:
+    """An integrator's path: the request body comes from the spec's own example, and the
+    configuration's schema in the spec is the engine's (criteria by kind)."""
+    spec = api.client.get("/openapi.json").json()
+    schemas = spec["components"]["schemas"]
+    body = schemas["ProgrammeIn"]["examples"][0]
+    criterion_kinds = {
+        ref["$ref"].rsplit("/", 1)[1]
+        for ref in schemas["Programme"]["properties"]["criteria"]["items"]["oneOf"]
+    }
+    assert {"NeedsCriterion", "OverlapCriterion", "TextCriterion"} <= criterion_kinds
+    assert schemas["Programme"]["additionalProperties"] is False
+    created = api.client.post("/v1/programmes", json=body, headers=api.auth())
+    assert created.status_code == 201, created.text
+    config = created.json()["config"]
+    assert [c["name"] for c in config["criteria"]] == ["needs", "languages"]
+    assert config["quotas"] == [{"field": "cooperative", "value": "yes", "min_share": 0.4}]
+    update = schemas["ConfigIn"]["examples"][0]
+    url = f"/v1/programmes/{created.json()['id']}/config"
+    assert api.client.put(url, json=update, headers=api.auth()).status_code == 200
+    refused = api.client.put(url, json={"config": {}}, headers=api.auth())
+    assert refused.status_code == 422  # spec-invalid too: criteria are required
+
+
+def test_path_ids_state_in_the_spec_that_control_characters_are_refused(api: Api) -> None:
+    for method, path, operation in _operations(api):
+        for parameter in operation.get("parameters", []):
+            if parameter["in"] == "path" and parameter["name"] != "side":
+                assert "pattern" in parameter["schema"], (method, path, parameter["name"])
+    assert api.client.get("/v1/programmes/a%01", headers=api.auth()).status_code == 422
