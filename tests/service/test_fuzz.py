@@ -7,7 +7,7 @@ Every check runs except the three with open findings (issue #25): ``positive_dat
 (valid by the spec, refused with 422: a page limit above ``max_page_size``, a column a
 criterion reads, a file name without extension, a ranked id not among the participants,
 control characters in body text), ``negative_data_rejection`` (booleans accepted as numbers
-by the engine's lax model) and ``unsupported_method`` (``Allow`` on
+by the engine's lax model) and ``allow_header_conformance`` (``Allow`` on
 ``.../participants/{side}/file`` also names the person route that matches the same URL).
 
 The authentication throttle is opened wide for the run: the fuzzer sends wrong keys on
@@ -37,7 +37,11 @@ MAX_EXAMPLES = 10
 MAX_SECONDS = 100
 """The whole run's time budget (schemathesis' ``--max-time``), per database."""
 BIN = Path(sys.executable).parent
-OPEN_FINDINGS = ("positive_data_acceptance", "negative_data_rejection", "unsupported_method")
+OPEN_FINDINGS = (
+    "positive_data_acceptance",
+    "negative_data_rejection",
+    "allow_header_conformance",
+)
 """Checks left out until their findings are fixed (module docstring)."""
 
 
