@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
 from matching.messages import COORDINATOR_CHOICE, render
@@ -102,20 +102,9 @@ def decide(
 ) -> Decision:
     """Apply one decision to the run's pair (mentee, mentor) and append its audit row."""
     _require_action(action, ACTIONS)
-    lock_run(session, run)
-    _require_succeeded(run)
-    pair = session.scalars(
-        select(RunPair)
-        .where(
-            RunPair.run_id == run.id,
-            RunPair.mentee_id == mentee_id,
-            RunPair.mentor_id == mentor_id,
-        )
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).first()
-    if pair is None:
-        raise NotFoundError("pair_not_found", "no such pair in this run")
+    pair = _pair_under_lock(
+        session, run, RunPair.mentee_id == mentee_id, RunPair.mentor_id == mentor_id
+    )
     return _apply(session, run, principal, pair, action, new_mentor_id, reason)
 
 
@@ -131,17 +120,24 @@ def decide_on_pair(
     """Apply one decision to the run's pair with this row id (the review page's rows),
     whatever its mentor is by the time the lock is granted."""
     _require_action(action, ACTIONS)
+    pair = _pair_under_lock(session, run, RunPair.id == pair_id)
+    return _apply(session, run, principal, pair, action, new_mentor_id, reason)
+
+
+def _pair_under_lock(session: Session, run: Run, *which: ColumnElement[bool]) -> RunPair:
+    """Take the run's lock, then read (afresh) the one pair of the succeeded run that
+    ``which`` selects; NotFoundError if there is none."""
     lock_run(session, run)
     _require_succeeded(run)
     pair = session.scalars(
         select(RunPair)
-        .where(RunPair.run_id == run.id, RunPair.id == pair_id)
+        .where(RunPair.run_id == run.id, *which)
         .with_for_update()
         .execution_options(populate_existing=True)
     ).first()
     if pair is None:
         raise NotFoundError("pair_not_found", "no such pair in this run")
-    return _apply(session, run, principal, pair, action, new_mentor_id, reason)
+    return pair
 
 
 def _apply(
