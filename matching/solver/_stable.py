@@ -43,6 +43,7 @@ from matching.solver._problem import (
     IntArray,
     SolverConfig,
 )
+from matching.solver._solution import merge_pairs
 
 __all__ = [
     "ArcLists",
@@ -547,7 +548,7 @@ def solve_stable(
     free_mentee, free_mentor = (
         (held.proposer, held.receiver) if proposing == "mentees" else (held.receiver, held.proposer)
     )
-    mentee, mentor, score = _with_locked(problem, residual, free_mentee, free_mentor, held.score)
+    mentee, mentor, score = merge_pairs(problem, residual, free_mentee, free_mentor, held.score)
     total = float(score.sum())
     stats["seconds"] = time.perf_counter() - started
     return AssignmentSolution(
@@ -584,19 +585,3 @@ def _residual_lists(
     return oriented_lists(
         problem.n_mentees, problem.n_mentors, mentee, mentor, score, score, score, proposing
     )
-
-
-def _with_locked(
-    problem: AssignmentProblem,
-    residual: Residual,
-    mentee: IntArray,
-    mentor: IntArray,
-    score: FloatArray,
-) -> tuple[IntArray, IntArray, FloatArray]:
-    """Locked pairs plus the stable pairs, in (mentee, mentor) order."""
-    locked = residual.locked
-    all_mentee = np.concatenate([np.asarray(problem.arc_mentee, np.int64)[locked], mentee])
-    all_mentor = np.concatenate([np.asarray(problem.arc_mentor, np.int64)[locked], mentor])
-    all_score = np.concatenate([np.asarray(problem.arc_score, np.float64)[locked], score])
-    order = np.lexsort((all_mentor, all_mentee))
-    return all_mentee[order], all_mentor[order], all_score[order]
