@@ -528,9 +528,8 @@ def _quotas(programme: Programme, mentees: pd.DataFrame) -> tuple[QuotaConstrain
             raise InputError("quota field is missing from the mentees", column=quota.field)
         values = mentees[quota.field].astype(str).str.strip().str.lower()
         members = np.flatnonzero(values.to_numpy() == quota.value.strip().lower())
-        needed = math.ceil(quota.min_share * members.size - 1e-9)
-        name = f"{quota.field}={quota.value}"
-        quotas.append(QuotaConstraint(name, members.astype(np.int64), needed))
+        needed = quota.required(int(members.size))
+        quotas.append(QuotaConstraint(quota.name, members.astype(np.int64), needed))
     return tuple(quotas)
 
 

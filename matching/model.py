@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
@@ -34,15 +35,19 @@ from matching._objective import Objective
 from matching.errors import ConfigError, InputError
 
 __all__ = [
+    "AllowedValuesRule",
     "AvailabilityCriterion",
     "CategoryCriterion",
     "Criterion",
     "DistanceCriterion",
     "ExcludeSameRule",
+    "FieldMap",
     "GlossaryEntry",
     "GroupQuota",
     "Mentee",
+    "MenteeFields",
     "Mentor",
+    "MentorFields",
     "NeedsCriterion",
     "NumericCriterion",
     "Objective",
@@ -422,6 +427,9 @@ class RequiresRule(_Frozen):
     name: str = Field(default="", pattern=r"^[A-Za-z0-9_]*$")
     mentee_field: str
     mentor_field: str
+    optional: bool = False
+    """When a column the rule reads is absent from a file: ``False`` (the default) refuses
+    the run, naming rule and column; ``True`` switches the rule off with a warning."""
 
 
 class ExcludeSameRule(_Frozen):
@@ -432,21 +440,132 @@ class ExcludeSameRule(_Frozen):
     name: str = Field(default="", pattern=r"^[A-Za-z0-9_]*$")
     mentee_field: str
     mentor_field: str
+    optional: bool = False
+    """As :attr:`RequiresRule.optional`."""
 
 
-Rule = Annotated[RequiresRule | ExcludeSameRule, Field(discriminator="kind")]
+class AllowedValuesRule(_Frozen):
+    """A rule on one side alone: only participants of ``side`` whose ``field`` holds one
+    of ``values`` may be matched (e.g. every mentor's ``gender`` is ``woman``). It fails
+    safe: an empty cell is not an allowed value. Values compare as the criteria do
+    (trimmed, case-insensitive)."""
+
+    kind: Literal["allowed_values"] = "allowed_values"
+    name: str = Field(default="", pattern=r"^[A-Za-z0-9_]*$")
+    side: Literal["mentee", "mentor"]
+    field: str = Field(min_length=1)
+    values: tuple[str, ...] = Field(min_length=1)
+    optional: bool = False
+    """As :attr:`RequiresRule.optional`."""
+
+
+Rule = Annotated[RequiresRule | ExcludeSameRule | AllowedValuesRule, Field(discriminator="kind")]
 
 
 class GroupQuota(_Frozen):
-    """At least ``min_share`` of the mentees whose ``field`` equals ``value`` are matched
-    (e.g. 40% of cooperative members). The min-cost flow enforces quotas whose groups
-    share no mentee (one field, or fields that never overlap) under every objective but
-    ``stable`` (which refuses quotas); Lagrangian flows one quota overlapping those under
-    ``total`` and ``coverage``; CP-SAT the others."""
+    """A minimum of matched mentees among those whose ``field`` equals ``value``: a count
+    (``min_count``) or a share of the group (``min_share``, e.g. 40% of cooperative
+    members), exactly one of the two.
 
-    field: str
+    A ``hard`` quota (the default) refuses any matching that misses it. A soft one costs
+    ``penalty`` (in pair-score units) per missing member, so the solver trades it against
+    the pairs' scores and still certifies the result optimal for that trade. Every result
+    reports each quota met or short by how many.
+
+    The min-cost flow enforces quotas whose groups share no mentee (one field, or fields
+    that never overlap) under every objective but ``stable`` (which refuses quotas);
+    Lagrangian flows one quota overlapping those under ``total`` and ``coverage``;
+    CP-SAT the others."""
+
+    field: str = Field(min_length=1)
     value: str
-    min_share: float = Field(ge=0.0, le=1.0)
+    min_share: float | None = Field(default=None, ge=0.0, le=1.0)
+    min_count: int | None = Field(default=None, ge=0)
+    hard: bool = True
+    penalty: float = Field(default=1.0, gt=0.0, le=MAX_WEIGHT)
+    """Soft quotas only: the score a matching gives up per missing member."""
+
+    @model_validator(mode="after")
+    def _one_minimum(self) -> Self:
+        if (self.min_share is None) == (self.min_count is None):
+            raise ValueError("give exactly one of min_share and min_count")
+        return self
+
+    @property
+    def name(self) -> str:
+        """How results and messages name the quota: ``field=value``."""
+        return f"{self.field}={self.value}"
+
+    def required(self, group_size: int) -> int:
+        """How many of a group of ``group_size`` members must be matched (a count larger
+        than the group asks for the whole group)."""
+        if self.min_count is not None:
+            return min(self.min_count, group_size)
+        share = self.min_share if self.min_share is not None else 0.0
+        return math.ceil(share * group_size - 1e-9)
+
+
+# --------------------------------------------------------------------------- fields
+
+
+class _SideFields(_Frozen):
+    """Which of one side's columns play the engine's roles (shared by both sides)."""
+
+    id: str = Field(default="id", min_length=1)
+    """The column holding each person's identifier."""
+    name: str | None = None
+    """The column shown as a person's name on the page, in exports and explanations;
+    ``None``: the column ``name`` when the file has one, else the id alone."""
+    groups: tuple[str, ...] = ()
+    """Columns describing groups (status, country, city ...): the page's charts and
+    filters, match rate and mean score per group, and recruitment gaps use them."""
+    region: str | None = None
+    """The column of a person's region or country, shown and filtered on the page."""
+    ignore: tuple[str, ...] = ()
+    """Columns the programme knowingly leaves unread (notes, e-mail ...): no warning."""
+
+    def role_columns(self) -> dict[str, str]:
+        """The programme's column for each role it sets (role to column)."""
+        roles = {"id": self.id, "name": self.name, "region": self.region}
+        return {role: column for role, column in roles.items() if column}
+
+
+class MenteeFields(_SideFields):
+    """The mentees' roles: ``demand`` is how many mentors she asks for (default 1)."""
+
+    demand: str = Field(default="demand", min_length=1)
+
+    def role_columns(self) -> dict[str, str]:
+        return {**super().role_columns(), "demand": self.demand}
+
+
+class MentorFields(_SideFields):
+    """The mentors' roles: ``capacity`` (mentees she takes, default 1) and ``min_load``
+    (mentees she must be given, default 0)."""
+
+    capacity: str = Field(default="capacity", min_length=1)
+    min_load: str = Field(default="min_load", min_length=1)
+
+    def role_columns(self) -> dict[str, str]:
+        return {**super().role_columns(), "capacity": self.capacity, "min_load": self.min_load}
+
+
+class FieldMap(_Frozen):
+    """The programme's own column names for the engine's roles, per side (TOML
+    ``[fields.mentee]`` and ``[fields.mentor]``). CLI, API and page read files alike
+    through it; the defaults are the engine's own names."""
+
+    mentee: MenteeFields = MenteeFields()
+    mentor: MentorFields = MentorFields()
+
+    @model_validator(mode="after")
+    def _roles_take_distinct_columns(self) -> Self:
+        for side in (self.mentee, self.mentor):
+            columns = list(side.role_columns().values())
+            for column in columns:
+                if columns.count(column) > 1:
+                    raise ValueError(f"column '{column}' plays two roles")
+        return self
 
 
 class SolverOptions(_Frozen):
@@ -512,6 +631,8 @@ class Programme(_Frozen):
     allow_repeat_pairs: bool = False
     """Whether a previous pair (passed to ``match(previous=...)``) may be proposed again."""
     quotas: tuple[GroupQuota, ...] = ()
+    fields: FieldMap = FieldMap()
+    """The programme's own column names for ids, counts, names, groups and region."""
     alternatives: int = Field(default=3, ge=0, le=20)
     solver: SolverOptions = SolverOptions()
     stable: StableOptions = StableOptions()
@@ -592,8 +713,12 @@ class Programme(_Frozen):
     def canonical_json(self) -> str:
         """The configuration as canonical JSON (sorted keys), the input of :meth:`sha256`."""
         data = self.model_dump(mode="json")
-        if self.stable == StableOptions():  # hashes of programmes from before it stay
+        # Hashes of programmes that leave a newer section at its default stay as they were.
+        if self.stable == StableOptions():
             del data["stable"]
+        if self.fields == FieldMap():
+            del data["fields"]
+        _drop_new_defaults(data)
         return json.dumps(data, sort_keys=True, separators=(",", ":"))
 
     def sha256(self) -> str:
@@ -616,14 +741,32 @@ class Programme(_Frozen):
         return self.from_dict({**self.model_dump(), "criteria": [c.model_dump() for c in criteria]})
 
     def fields_read(self, side: Literal["mentee", "mentor"]) -> tuple[str, ...]:
-        """Every participant field the criteria, rules and quotas read on one side."""
+        """Every participant field the criteria, rules and quotas read on one side (not
+        the roles of :attr:`fields`)."""
         names: list[str] = []
-        items: Iterable[Any] = (*self.criteria, *self.rules)
-        for item in items:
-            names.append(getattr(item, f"{side}_field"))
-            offset = getattr(item, f"{side}_offset_field", None)
+        for criterion in self.criteria:
+            names.append(getattr(criterion, f"{side}_field"))
+            offset = getattr(criterion, f"{side}_offset_field", None)
             if offset:
                 names.append(offset)
+        for rule in self.rules:
+            if isinstance(rule, AllowedValuesRule):
+                if rule.side == side:
+                    names.append(rule.field)
+            else:
+                names.append(getattr(rule, f"{side}_field"))
         if side == "mentee":
             names.extend(q.field for q in self.quotas)
         return tuple(dict.fromkeys(names))
+
+
+def _drop_new_defaults(data: dict[str, Any]) -> None:
+    """Remove, from a dumped programme, rule and quota keys added since hashes were first
+    recorded, where they hold their defaults, so earlier programmes keep their hash."""
+    for rule in data.get("rules", []):
+        if rule.get("optional") is False:
+            del rule["optional"]
+    for quota in data.get("quotas", []):
+        for key, default in (("min_count", None), ("hard", True), ("penalty", 1.0)):
+            if key in quota and quota[key] == default:
+                del quota[key]

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from matching.features import RuleMask, Similarity, fit_rule, fit_similarity
+from matching.features import RuleMask, SideRuleMask, Similarity, fit_rule, fit_similarity
 from matching.messages import UNNAMED_KINDS, Evidence, render, render_many
 from matching.model import Programme
 
@@ -122,7 +122,7 @@ class PairScorer:
         self.similarities_: tuple[Similarity, ...] = tuple(
             fit_similarity(c, mentees, mentors) for c in programme.criteria
         )
-        self.rules_: tuple[RuleMask, ...] = tuple(
+        self.rules_: tuple[RuleMask | SideRuleMask, ...] = tuple(
             fit_rule(r, mentees, mentors) for r in programme.rules
         )
         self.criterion_names_ = tuple(c.name for c in programme.criteria)

@@ -28,7 +28,7 @@ from matching.features._glossary import Glossary, default_glossary
 from matching.features._multilingual import MultilingualTextEncoder
 from matching.features._needs import NeedsEncoder, NeedsSimilarity
 from matching.features._numeric import NumberEncoder, NumericSimilarity
-from matching.features._rules import RuleMask, fit_rule
+from matching.features._rules import RuleMask, SideRuleMask, fit_rule
 from matching.features._tags import OverlapSimilarity, TagSetEncoder
 from matching.features._text import TextEncoder, TextSimilarity
 from matching.model import (
@@ -58,6 +58,7 @@ __all__ = [
     "NumericSimilarity",
     "OverlapSimilarity",
     "RuleMask",
+    "SideRuleMask",
     "Similarity",
     "TagSetEncoder",
     "TextEncoder",

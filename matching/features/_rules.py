@@ -1,5 +1,6 @@
 """Field-based hard rules: ``requires`` (a mentor attribute the mentee asks for) and
-``exclude_same`` (conflict of interest), evaluated blockwise as products of tag sets.
+``exclude_same`` (conflict of interest), evaluated blockwise as products of tag sets;
+``allowed_values`` (a rule on one side alone), a flag per participant.
 
 Values are compared case-insensitively, trimmed; a cell may hold several values
 (``coop_a|coop_b``). A *missing column* is accepted on purpose: no ``mentor_gender``
@@ -27,9 +28,9 @@ from matching.features._base import (
     unique_inverse,
 )
 from matching.features._dedup import TABLE_LIMIT
-from matching.features._parse import factorize
+from matching.features._parse import factorize, parse_tags
 from matching.features._tags import TagSetEncoder
-from matching.model import ExcludeSameRule, RequiresRule
+from matching.model import AllowedValuesRule, ExcludeSameRule, RequiresRule, Rule
 
 BoolArray = NDArray[np.bool_]
 
@@ -107,8 +108,54 @@ class RuleMask:
         return np.asarray(~shared, dtype=bool)
 
 
-def fit_rule(rule: RequiresRule | ExcludeSameRule, mentees: Any, mentors: Any) -> RuleMask:
-    """A fitted :class:`RuleMask` from the two participant frames (columns may be absent)."""
+class SideRuleMask:
+    """Which pairs a one-side rule (``allowed_values``) allows: those whose participant on
+    the rule's side holds at least one allowed value. An empty cell holds none."""
+
+    def __init__(self, rule: AllowedValuesRule) -> None:
+        self.rule = rule
+
+    @property
+    def name(self) -> str:
+        """The rule's name, or ``allowed_values:<side>.<field>`` when it has none."""
+        return self.rule.name or f"{self.rule.kind}:{self.rule.side}.{self.rule.field}"
+
+    def fit(self, cells: Cells | None, n_mentees: int, n_mentors: int) -> Self:
+        """Flag the rule's side; ``None`` for a column that does not exist, which allows
+        nobody (the run is refused earlier unless the rule is optional)."""
+        size = n_mentees if self.rule.side == "mentee" else n_mentors
+        if cells is None:
+            self.allowed_ = np.full(size, self.rule.optional, dtype=bool)
+        else:
+            wanted = {value for item in self.rule.values for value in parse_tags(item)}
+            codes, distinct = factorize(cells)
+            flags = np.array([bool(wanted & set(parse_tags(v))) for v in distinct], dtype=bool)
+            self.allowed_ = flags[codes] if len(distinct) else np.zeros(size, dtype=bool)
+        self.n_mentees_, self.n_mentors_ = n_mentees, n_mentors
+        return self
+
+    def block(self, rows: IntArray) -> BoolArray:
+        """Allowed pairs of the block."""
+        return self.block_columns(rows, np.arange(self.n_mentors_, dtype=np.int64))
+
+    def block_columns(self, rows: IntArray, columns: IntArray) -> BoolArray:
+        """:meth:`block` restricted to mentors ``columns``."""
+        if self.rule.side == "mentee":
+            return np.repeat(self.allowed_[rows][:, None], len(columns), axis=1)
+        return np.repeat(self.allowed_[columns][None, :], len(rows), axis=0)
+
+    def pairs(self, mentee_idx: IntArray, mentor_idx: IntArray) -> BoolArray:
+        """Allowed flag of each given pair."""
+        index = mentee_idx if self.rule.side == "mentee" else mentor_idx
+        return np.asarray(self.allowed_[index], dtype=bool)
+
+
+def fit_rule(rule: Rule, mentees: Any, mentors: Any) -> RuleMask | SideRuleMask:
+    """A fitted rule mask from the two participant frames (columns may be absent)."""
+    if isinstance(rule, AllowedValuesRule):
+        frame = mentees if rule.side == "mentee" else mentors
+        cells = frame[rule.field] if rule.field in frame.columns else None
+        return SideRuleMask(rule).fit(cells, len(mentees), len(mentors))
     mentee_cells = mentees[rule.mentee_field] if rule.mentee_field in mentees.columns else None
     mentor_cells = mentors[rule.mentor_field] if rule.mentor_field in mentors.columns else None
     return RuleMask(rule).fit(mentee_cells, mentor_cells, len(mentees), len(mentors))

@@ -635,7 +635,16 @@ def test_a_programme_is_created_from_the_spec_alone(api: Api) -> None:
     assert created.status_code == 201, created.text
     config = created.json()["config"]
     assert [c["name"] for c in config["criteria"]] == ["needs", "languages"]
-    assert config["quotas"] == [{"field": "cooperative", "value": "yes", "min_share": 0.4}]
+    assert config["quotas"] == [
+        {
+            "field": "cooperative",
+            "value": "yes",
+            "min_share": 0.4,
+            "min_count": None,
+            "hard": True,
+            "penalty": 1.0,
+        }
+    ]
     update = schemas["ConfigIn"]["examples"][0]
     url = f"/v1/programmes/{created.json()['id']}/config"
     assert api.client.put(url, json=update, headers=api.auth()).status_code == 200
