@@ -19,7 +19,16 @@ from service.middleware import (
     TextGuardMiddleware,
 )
 from service.pseudonyms import ensure_secret
-from service.routers import decisions, health, keys, match, participants, programmes, runs
+from service.routers import (
+    decisions,
+    health,
+    keys,
+    match,
+    participants,
+    programmes,
+    ranks,
+    runs,
+)
 from service.settings import Settings, get_settings
 from service.throttle import FailureThrottle
 from service.web import install as install_web
@@ -60,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         match.router,
         programmes.router,
         participants.router,
+        ranks.router,
         runs.router,
         decisions.router,
         keys.router,

@@ -4,7 +4,7 @@ from service.models.base import Base, UTCDateTime, new_id, utcnow
 from service.models.decisions import Decision, Erasure
 from service.models.keys import ApiKey, InstanceSecret
 from service.models.participants import Participant
-from service.models.programmes import ActivePair, Programme, ProgrammeVersion
+from service.models.programmes import ActivePair, Programme, ProgrammeRanks, ProgrammeVersion
 from service.models.runs import (
     Run,
     RunAlternative,
@@ -24,6 +24,7 @@ __all__ = [
     "InstanceSecret",
     "Participant",
     "Programme",
+    "ProgrammeRanks",
     "ProgrammeVersion",
     "Run",
     "RunAlternative",

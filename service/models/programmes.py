@@ -50,3 +50,21 @@ class ActivePair(Base):
     score: Mapped[float]
     run_id: Mapped[str] = mapped_column(String(40))
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ProgrammeRanks(Base):
+    """One side's ranked preferences uploaded for a programme (``mentee_id, mentor_id,
+    rank`` rows): stable runs that bring no ranks of their own take a copy."""
+
+    __tablename__ = "programme_ranks"
+
+    programme_id: Mapped[str] = mapped_column(
+        ForeignKey("programmes.id", ondelete="CASCADE"), primary_key=True
+    )
+    side: Mapped[str] = mapped_column(String(10), primary_key=True)
+    """``mentee`` (the mentees' choices) or ``mentor`` (the mentors')."""
+    rows: Mapped[list[list[Any]]] = mapped_column(JSON)
+    sha256: Mapped[str] = mapped_column(String(64))
+    """Of the rows as stored, so a coordinator can tell which file a run used."""
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    uploaded_by: Mapped[str | None] = mapped_column(String(40))

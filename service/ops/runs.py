@@ -15,6 +15,7 @@ from service.auth import Principal
 from service.models import Programme, ProgrammeVersion, Run, RunPair, new_id, utcnow
 from service.ops.decisions import lock_run
 from service.ops.errors import ConflictError, NotFoundError
+from service.ops.ranks import snapshot as stored_ranks
 
 __all__ = ["QueuedRun", "cancel", "create_run", "run_out"]
 
@@ -67,6 +68,8 @@ def create_run(
     )
     if body.get("rematch_of"):
         _inherit_decisions(session, run, programme.id, str(body["rematch_of"]))
+    if run.ranks is None and body.get("objective") in (None, "stable"):
+        run.ranks = stored_ranks(session, programme.id)
     session.add(run)
     try:
         session.flush()

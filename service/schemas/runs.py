@@ -31,7 +31,9 @@ class RunIn(BaseModel):
         default=None,
         max_length=1_000_000,
         description="The mentees' ranked choices for a stable run (implied when no "
-        "objective is given); a rematch without ranks keeps those of the run it redoes",
+        "objective is given); a rematch without ranks keeps those of the run it redoes; "
+        "otherwise a run whose objective is stable or not given takes the programme's stored "
+        "ranks (PUT /v1/programmes/{id}/ranks/{side})",
     )
     mentor_ranks: list[RankIn] | None = Field(
         default=None, max_length=1_000_000, description="The mentors' ranked choices"
