@@ -88,7 +88,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["Authorization", "X-API-Key", "Content-Type", "Idempotency-Key"],
         )
     app.add_middleware(TextGuardMiddleware)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        upload_bytes=settings.max_upload_bytes,
+    )
     app.add_middleware(CredentialsFirstMiddleware)
     app.add_middleware(RequestIdMiddleware)
     return app

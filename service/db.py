@@ -2,21 +2,37 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
+import orjson
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event, select, text, update
+from sqlalchemy import (
+    JSON,
+    Connection,
+    Engine,
+    Table,
+    create_engine,
+    event,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 __all__ = [
     "BIND_LIMIT",
     "batches",
+    "bulk_insert",
     "checkpoint",
     "is_sqlite",
+    "json_text",
     "lock_row",
     "make_engine",
     "make_sessionmaker",
@@ -40,6 +56,39 @@ def batches(ids: Iterable[K]) -> Iterator[list[K]]:
 
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
+
+
+def bulk_insert(session: Session, entity: type[Any], rows: list[dict[str, Any]]) -> None:
+    """Insert many rows of a mapped class's table (dicts keyed by column name, all with
+    the same keys)
+    within the session's transaction: ``COPY`` on PostgreSQL, one multi-row executemany
+    elsewhere. Both skip the ORM's per-object bookkeeping, which dominated the time to
+    store a large run; columns left out take their defaults (the ids)."""
+    if not rows:
+        return
+    table = cast(Table, entity.__table__)
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        connection.execute(insert(table), rows)
+        return
+    columns = list(rows[0])
+    convert = [_copy_converter(table.c[name].type, connection.dialect) for name in columns]
+    names = ", ".join(connection.dialect.identifier_preparer.quote(name) for name in columns)
+    statement = f"COPY {table.name} ({names}) FROM STDIN"
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    with cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row([to(row[name]) for name, to in zip(columns, convert, strict=True)])
+
+
+def _copy_converter(column_type: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any]:
+    """How a value is written by ``COPY``: JSON as its text, a type decorator's value as
+    it binds it (UTC datetimes), anything else as the driver adapts it."""
+    if isinstance(column_type, JSON):
+        return lambda value: None if value is None else json_text(value)
+    if isinstance(column_type, TypeDecorator):
+        return lambda value: column_type.process_bind_param(value, dialect)
+    return lambda value: value
 
 
 def lock_row(
@@ -75,6 +124,12 @@ def lock_row(
         session.execute(select(key).where(key == value).with_for_update())
 
 
+def json_text(value: Any) -> str:
+    """JSON columns' text (orjson: several times faster than the standard library on a
+    run's evidence; non-string keys become strings as with ``json.dumps``)."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets WAL, foreign keys, a busy timeout and secure
     deletion. Statement errors never quote their parameters (``hide_parameters``): a
@@ -86,10 +141,11 @@ def make_engine(url: str) -> Engine:
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
             hide_parameters=True,
+            json_serializer=json_text,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True, json_serializer=json_text)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

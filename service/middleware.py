@@ -120,19 +120,25 @@ class CredentialsFirstMiddleware:
 
 
 class BodyLimitMiddleware:
-    """Refuses bodies over ``max_bytes`` with 413, by Content-Length or while streaming."""
+    """Refuses bodies over their limit with 413, by Content-Length or while streaming:
+    ``upload_bytes`` for file uploads (``multipart/form-data``, which the server spools to
+    disk), ``max_bytes`` for every other body (JSON, parsed in memory)."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, upload_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.upload_bytes = upload_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        length = dict(scope["headers"]).get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
-            await self._refuse(send)
+        headers = dict(scope["headers"])
+        is_upload = headers.get(b"content-type", b"").startswith(b"multipart/form-data")
+        limit = self.upload_bytes if is_upload else self.max_bytes
+        length = headers.get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            await self._refuse(send, limit)
             return
         received = 0
         too_large = False
@@ -143,7 +149,7 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     too_large = True
                     raise _TooLargeError
             return message
@@ -154,7 +160,7 @@ class BodyLimitMiddleware:
             if too_large:
                 if not answered:
                     answered = True
-                    await self._refuse(send)
+                    await self._refuse(send, limit)
                 return
             answered = answered or message["type"] == "http.response.start"
             await send(message)
@@ -162,10 +168,10 @@ class BodyLimitMiddleware:
         with contextlib.suppress(_TooLargeError):
             await self.app(scope, limited_receive, guarded_send)
         if too_large and not answered:
-            await self._refuse(send)
+            await self._refuse(send, limit)
 
-    async def _refuse(self, send: Send) -> None:
-        await _send_json(send, 413, {"detail": f"request body larger than {self.max_bytes} bytes"})
+    async def _refuse(self, send: Send, limit: int) -> None:
+        await _send_json(send, 413, {"detail": f"request body larger than {limit} bytes"})
 
 
 class _TooLargeError(Exception):

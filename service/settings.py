@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     """Keys the pseudonyms (HMAC-SHA256 of ids). When unset, one is generated on first
     start and kept in the database, so pseudonyms stay stable across restarts."""
     max_body_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
+    """Largest JSON request body (parsed in memory)."""
+    max_upload_bytes: int = Field(default=256 * 1024 * 1024, gt=0)
+    """Largest file upload (participant and rank files, spooled to disk while received):
+    a 100,000-mentee CSV is about 31 MB."""
     max_batch_mentees: int = Field(default=5000, gt=0)
     """Most mentees in one stateless ``POST /v1/match`` or one JSON upsert."""
     max_batch_mentors: int = Field(default=2000, gt=0)

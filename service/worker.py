@@ -34,7 +34,7 @@ from matching.errors import MatchingError
 from matching.model import Programme as EngineProgramme
 from matching.result import MatchResult
 from service import engine as matching_engine
-from service.db import make_engine, make_sessionmaker, migrate, session_scope
+from service.db import bulk_insert, make_engine, make_sessionmaker, migrate, session_scope
 from service.logs import configure_logging
 from service.models import (
     Participant,
@@ -238,7 +238,8 @@ class Worker:
             if held.cancel_requested:
                 run.status, run.finished_at = "cancelled", utcnow()
             else:
-                session.add_all(_result_rows(session, run, result))
+                for entity, rows in _result_rows(session, run, result).items():
+                    bulk_insert(session, entity, rows)
                 run.summary = result.summary.to_dict()
                 run.status, run.progress, run.step = "succeeded", 1.0, "done"
                 run.finished_at = run.heartbeat_at = utcnow()
@@ -288,63 +289,75 @@ class Worker:
             log.exception("could not mark the run failed")
 
 
-def _result_rows(session: Session, run: Run, result: MatchResult) -> list[object]:
-    """The rows that store a result, without the people erased while the run was going
-    (they must not come back through it)."""
-    present = {
-        (p.side, p.person_id)
-        for p in session.scalars(
-            select(Participant).where(Participant.programme_id == run.programme_id)
+Rows = list[dict[str, Any]]
+
+
+def _result_rows(session: Session, run: Run, result: MatchResult) -> dict[type[Any], Rows]:
+    """The rows that store a result, per table, without the people erased while the run
+    was going (they must not come back through it)."""
+    found = session.execute(
+        select(Participant.side, Participant.person_id).where(
+            Participant.programme_id == run.programme_id
         )
-    }
-    decided = {(a, b): "locked" for a, b in run.locked or []}
-    previous = _previous_decisions(session, run)
-    rows: list[object] = []
-    for position, pair in enumerate(result.pairs):
-        if {("mentee", pair.mentee_id), ("mentor", pair.mentor_id)} <= present:
-            key = (pair.mentee_id, pair.mentor_id)
-            rows.append(
-                RunPair(
-                    run_id=run.id,
-                    position=position,
-                    mentee_id=pair.mentee_id,
-                    mentor_id=pair.mentor_id,
-                    score=float(pair.score),
-                    contributions={k: float(v) for k, v in pair.contributions.items()},
-                    why=pair.why,
-                    evidence=[e.to_dict() for e in pair.evidence],
-                    decision=previous.get(key, decided.get(key, "suggested")),
-                )
-            )
-    rows.extend(
-        RunUnmatched(
-            run_id=run.id,
-            mentee_id=i.mentee_id,
-            reason=i.reason,
-            detail=i.detail,
-            evidence=i.evidence.to_dict() if i.evidence else None,
-        )
-        for i in result.unmatched
-        if ("mentee", i.mentee_id) in present
     )
-    for mentee_id, alternatives in result.alternatives.items():
-        rows.extend(
-            RunAlternative(
-                run_id=run.id,
-                mentee_id=mentee_id,
-                rank=rank,
-                mentor_id=alt.mentor_id,
-                score=float(alt.score),
-                spare_capacity=int(alt.spare_capacity),
-                contributions=dict(alt.contributions),
-            )
+    present = {(side, person_id) for side, person_id in found}
+    return {
+        RunPair: _pair_rows(session, run, result, present),
+        RunUnmatched: [
+            {
+                "run_id": run.id,
+                "mentee_id": i.mentee_id,
+                "reason": i.reason,
+                "detail": i.detail,
+                "evidence": i.evidence.to_dict() if i.evidence else None,
+            }
+            for i in result.unmatched
+            if ("mentee", i.mentee_id) in present
+        ],
+        RunAlternative: [
+            {
+                "run_id": run.id,
+                "mentee_id": mentee_id,
+                "rank": rank,
+                "mentor_id": alt.mentor_id,
+                "score": float(alt.score),
+                "spare_capacity": int(alt.spare_capacity),
+                "contributions": dict(alt.contributions),
+            }
+            for mentee_id, alternatives in result.alternatives.items()
             for rank, alt in enumerate(alternatives)
             if {("mentee", mentee_id), ("mentor", alt.mentor_id)} <= present
+        ],
+        RunGap: [
+            {"run_id": run.id, "need": g.need, "language": g.language, "mentees": g.mentees}
+            for g in result.gaps
+        ],
+    }
+
+
+def _pair_rows(
+    session: Session, run: Run, result: MatchResult, present: set[tuple[str, str]]
+) -> Rows:
+    """The suggested pairs, labelled with the decisions the run honoured."""
+    decided = {(a, b): "locked" for a, b in run.locked or []}
+    decided |= _previous_decisions(session, run)
+    rows: Rows = []
+    for position, pair in enumerate(result.pairs):
+        if not {("mentee", pair.mentee_id), ("mentor", pair.mentor_id)} <= present:
+            continue
+        rows.append(
+            {
+                "run_id": run.id,
+                "position": position,
+                "mentee_id": pair.mentee_id,
+                "mentor_id": pair.mentor_id,
+                "score": float(pair.score),
+                "contributions": {k: float(v) for k, v in pair.contributions.items()},
+                "why": pair.why,
+                "evidence": [e.to_dict() for e in pair.evidence],
+                "decision": decided.get((pair.mentee_id, pair.mentor_id), "suggested"),
+            }
         )
-    rows.extend(
-        RunGap(run_id=run.id, need=g.need, language=g.language, mentees=g.mentees)
-        for g in result.gaps
-    )
     return rows
 
 
@@ -366,14 +379,15 @@ def _previous_decisions(session: Session, run: Run) -> dict[tuple[str, str], str
 
 
 def _frame(session: Session, programme_id: str, side: str) -> pd.DataFrame:
-    rows = session.scalars(
-        select(Participant)
+    rows = session.execute(
+        select(Participant.person_id, Participant.data)
         .where(Participant.programme_id == programme_id, Participant.side == side)
         .order_by(Participant.person_id)
-    ).all()
-    if not rows:
+    )
+    records = [{"id": person_id, **data} for person_id, data in rows]
+    if not records:
         return pd.DataFrame({"id": []})
-    return pd.DataFrame.from_records([{"id": r.person_id, **r.data} for r in rows])
+    return pd.DataFrame.from_records(records)
 
 
 class _Progress:

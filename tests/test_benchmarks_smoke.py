@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmarks import objectives, run, solve_scaling, stable
+from benchmarks import objectives, run, service, solve_scaling, stable
 
 
 @pytest.mark.xdist_group("benchmarks")
@@ -197,3 +197,17 @@ def test_stable_benchmark_runs_the_cli_and_writes_json(tmp_path: Path) -> None:
     assert data["scale"]["status"] == "ok"
     assert data["scale"]["blocking_pairs"] == 0
     assert (tmp_path / "smoke-stable.md").exists()
+
+
+@pytest.mark.xdist_group("benchmarks")
+def test_service_benchmark_runs_a_stored_run_and_writes_json(tmp_path: Path) -> None:
+    results = service.main(
+        ["--sizes", "200x20", "--quick", "--sqlite-only", "--name", "smoke"]
+        + ["--out-dir", str(tmp_path)]
+    )
+    assert json.loads((tmp_path / "smoke.json").read_text())["runs"] == results["runs"]
+    (row,) = results["runs"]
+    assert (row["database"], row["mentees"], row["mentors"]) == ("sqlite", 200, 20)
+    assert row["matched"] > 0
+    assert row["run_seconds"] >= row["match_seconds"] > 0
+    assert "ratio" in (tmp_path / "smoke.md").read_text()

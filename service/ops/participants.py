@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from matching.model import Programme as EngineProgramme
 from matching.model import participants_frame
+from service.db import bulk_insert
 from service.models import (
     ActivePair,
     Decision,
@@ -22,6 +23,7 @@ from service.models import (
     RunAlternative,
     RunPair,
     RunUnmatched,
+    utcnow,
 )
 from service.pseudonyms import pseudonym
 
@@ -89,14 +91,23 @@ def upsert(
             )
         )
         existing.update((p.person_id, p) for p in found)
+    created: list[dict[str, Any]] = []
+    now = utcnow()
     for person_id, data in by_id.items():
         if person_id in existing:
             existing[person_id].data = data
         else:
-            session.add(
-                Participant(programme_id=programme_id, side=side, person_id=person_id, data=data)
+            created.append(
+                {
+                    "programme_id": programme_id,
+                    "side": side,
+                    "person_id": person_id,
+                    "data": data,
+                    "updated_at": now,
+                }
             )
     session.flush()
+    bulk_insert(session, Participant, created)
     return len(by_id) - len(existing), len(existing)
 
 

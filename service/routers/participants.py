@@ -3,6 +3,7 @@ the engine's row-level report, paginated lists, export and erasure of one person
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Annotated
@@ -109,7 +110,8 @@ def upload(
         ) from None
     with tempfile.TemporaryDirectory(prefix="marraine-upload-") as folder:
         path = Path(folder) / f"upload{suffix}"
-        path.write_bytes(file.file.read())
+        with path.open("wb") as copy:
+            shutil.copyfileobj(file.file, copy)
         try:
             frame = read_participants(
                 path, _engine_side(side), _engine_programme(session, programme)

@@ -3,6 +3,7 @@ uploaded as a file (``mentee_id, mentor_id, rank``) with the engine's row-level 
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Annotated
@@ -72,7 +73,8 @@ def upload_ranks(
     mentee_ids, mentor_ids = ops.participant_ids(session, programme.id)
     with tempfile.TemporaryDirectory(prefix="marraine-ranks-") as folder:
         path = Path(folder) / f"ranks{suffix}"
-        path.write_bytes(file.file.read())
+        with path.open("wb") as copy:
+            shutil.copyfileobj(file.file, copy)
         try:
             table = read_ranks(path, mentee_ids, mentor_ids)
         except InputError as error:
