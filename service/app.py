@@ -3,13 +3,14 @@ error handlers and routers."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import HTMLResponse
 
 from matching import __version__
 from service.db import make_engine, make_sessionmaker, migrate
+from service.deps import refuse_unknown_query
 from service.errors import install_handlers
 from service.logs import configure_logging
 from service.middleware import (
@@ -74,7 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         decisions.router,
         keys.router,
     ):
-        app.include_router(router)
+        app.include_router(router, dependencies=[Depends(refuse_unknown_query)])
     install_web(app)  # the coordinator review page at / and its /static files
     _install_docs(app)
 

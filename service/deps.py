@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Query, Request, Response, Security
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
@@ -30,6 +32,7 @@ __all__ = [
     "get_programme",
     "get_run",
     "not_found",
+    "refuse_unknown_query",
     "too_many_failures",
 ]
 
@@ -165,6 +168,39 @@ def get_page(
 
 
 PageDep = Annotated[Window, Depends(get_page)]
+
+
+def refuse_unknown_query(request: Request) -> None:
+    """422 for a query parameter the route does not declare (``?decision=approved`` on a
+    route without that filter would otherwise answer as if it had been applied)."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    unknown = sorted(set(request.query_params) - _query_names(route))
+    if unknown:
+        raise UnprocessableError(
+            [
+                {
+                    "loc": ["query", name],
+                    "msg": "unknown query parameter",
+                    "type": "extra_forbidden",
+                }
+                for name in unknown
+            ]
+        )
+
+
+def _query_names(route: APIRoute) -> frozenset[str]:
+    """The query parameters a route declares, its dependencies' included (a walk over a
+    handful of parameters: cheaper than any cache keyed by route)."""
+    return frozenset(_dependant_query_names(route.dependant))
+
+
+def _dependant_query_names(dependant: Dependant) -> Iterator[str]:
+    for param in dependant.query_params:
+        yield param.alias
+    for sub in dependant.dependencies:
+        yield from _dependant_query_names(sub)
 
 
 def not_found(what: str = "not found") -> HTTPException:

@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Header, Query, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from matching.model import MAX_SCORE
 from service.auth import Principal
 from service.deps import (
     LanguageDep,
@@ -28,7 +29,7 @@ from service.ops.paging import paginate
 from service.pseudonyms import pseudonym
 from service.schemas.common import BODY, READ, WRITE, Page, error_responses, page_of
 from service.schemas.match import AlternativeOut, GapOut
-from service.schemas.runs import RunIn, RunOut, RunPairOut, RunUnmatchedOut
+from service.schemas.runs import Decided, RunIn, RunOut, RunPairOut, RunUnmatchedOut
 
 router = APIRouter(tags=["runs"])
 
@@ -123,15 +124,28 @@ def run_pairs(
     secret: SecretDep,
     page: PageDep,
     language: LanguageDep,
+    decision: Annotated[Decided | None, Query(description="Only pairs with this decision")] = None,
+    min_score: Annotated[
+        float | None, Query(ge=0, le=MAX_SCORE, description="Only pairs scoring at least this")
+    ] = None,
+    max_score: Annotated[
+        float | None, Query(ge=0, le=MAX_SCORE, description="Only pairs scoring at most this")
+    ] = None,
 ) -> Page[RunPairOut]:
     """Suggested pairs with each criterion's contribution, the evidence in words (in the
     ``Accept-Language`` asked for: en, fr or ar), the coordinators' decision so far, and
-    the mentee's alternatives."""
+    the mentee's alternatives; filtered by decision and score when asked (an unknown
+    parameter is refused, never ignored)."""
     run = get_run(session, principal, run_id)
     ids = _Ids(principal, secret, run.programme_id)
-    rows = paginate(
-        session, select(RunPair).where(RunPair.run_id == run.id), page, RunPair.position, RunPair.id
-    )
+    query = select(RunPair).where(RunPair.run_id == run.id)
+    if decision is not None:
+        query = query.where(RunPair.decision == decision)
+    if min_score is not None:
+        query = query.where(RunPair.score >= min_score)
+    if max_score is not None:
+        query = query.where(RunPair.score <= max_score)
+    rows = paginate(session, query, page, RunPair.position, RunPair.id)
     alternatives = _alternatives(session, run.id, [r.mentee_id for r in rows.items], ids)
     items = [
         RunPairOut(

@@ -658,3 +658,30 @@ def test_path_ids_state_in_the_spec_that_control_characters_are_refused(api: Api
             if parameter["in"] == "path" and parameter["name"] != "side":
                 assert "pattern" in parameter["schema"], (method, path, parameter["name"])
     assert api.client.get("/v1/programmes/a%01", headers=api.auth()).status_code == 422
+
+
+def test_run_pairs_filter_by_decision_and_score_and_refuse_unknown_parameters(api: Api) -> None:
+    programme_id = api.programme()
+    api.upload_examples(programme_id)
+    run_id = api.finished_run(programme_id)
+    every = _get(api, f"/v1/runs/{run_id}/pairs?limit=500")["items"]
+    first = every[0]
+    _decide(api, run_id, "approve", first)
+    approved = _get(api, f"/v1/runs/{run_id}/pairs?decision=approved")
+    assert [(p["mentee_id"], p["mentor_id"]) for p in approved["items"]] == [
+        (first["mentee_id"], first["mentor_id"])
+    ]
+    assert approved["total"] == 1
+    middle = sorted(p["score"] for p in every)[len(every) // 2]
+    high = _get(api, f"/v1/runs/{run_id}/pairs?limit=500&min_score={middle}")
+    assert high["total"] == sum(p["score"] >= middle for p in every)
+    assert all(p["score"] >= middle for p in high["items"])
+    low = _get(api, f"/v1/runs/{run_id}/pairs?limit=500&max_score={middle}&decision=suggested")
+    assert all(p["score"] <= middle and p["decision"] == "suggested" for p in low["items"])
+    for query in ("region=souss_massa", "decision=maybe", "min_score=-1"):
+        response = api.client.get(f"/v1/runs/{run_id}/pairs?{query}", headers=api.auth())
+        assert response.status_code == 422, query
+        assert response.json()["detail"][0]["loc"][:2] == ["query", query.split("=")[0]]
+    unknown = api.client.get("/v1/programmes?sort=name", headers=api.auth())
+    assert unknown.status_code == 422
+    assert unknown.json()["detail"][0]["msg"] == "unknown query parameter"
