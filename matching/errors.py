@@ -6,6 +6,7 @@ Exception tree::
     ├── ConfigError                 a programme configuration is invalid (names the key)
     ├── InputError                  participant / score data is invalid (names file, row, column)
     │   └── InputErrors             several InputError at once (a whole file's report)
+    │       └── StrictInputError    a strict run refused because the input drew warnings
     ├── RuleError                   rules contradict each other (e.g. a locked pair is forbidden)
     └── SolverError                 the solver failed or returned an inconsistent solution
 
@@ -18,15 +19,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, Literal
 
 __all__ = [
     "ConfigError",
     "InputError",
     "InputErrors",
+    "InputWarning",
     "MatchingError",
     "Problem",
     "RuleError",
     "SolverError",
+    "StrictInputError",
 ]
 
 
@@ -128,3 +132,28 @@ class RuleError(MatchingError):
 
 class SolverError(MatchingError):
     """The solver failed, or returned a solution the validator refuses."""
+
+
+@dataclass(frozen=True, slots=True)
+class InputWarning:
+    """Something in the input the run does not use as the files might suggest: a column
+    nobody reads, an absent count column, an optional rule switched off. ``message`` names
+    side, file and column, never a cell's content."""
+
+    code: str
+    side: Literal["mentee", "mentor"] | None
+    column: str | None
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "side": self.side, "column": self.column, "message": self.message}
+
+
+class StrictInputError(InputErrors):
+    """A strict run refused: every warning is listed as a problem."""
+
+    def __init__(self, warnings: Sequence[InputWarning]) -> None:
+        self.warnings = tuple(warnings)
+        super().__init__(
+            [Problem(None, None, w.column, f"strict: {w.message}") for w in self.warnings]
+        )

@@ -19,11 +19,12 @@ so a failure leaves the previous output untouched.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
 import tempfile
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -38,6 +39,7 @@ from matching.result import MatchResult
 
 __all__ = [
     "OUTPUT_FILES",
+    "file_sha256",
     "read_pairs",
     "read_participants",
     "read_ranks",
@@ -53,6 +55,8 @@ def read_participants(
     path: str | Path,
     side: Literal["mentee", "mentor"],
     programme: Programme | None = None,
+    *,
+    check_fields: bool = True,
 ) -> pd.DataFrame:
     """Read and check a mentee or mentor file.
 
@@ -65,14 +69,18 @@ def read_participants(
         ``"mentee"`` or ``"mentor"``: decides the count columns (``demand`` for mentees,
         ``capacity`` and ``min_load`` for mentors).
     programme
-        When given, the fields its criteria and rules read are checked too
-        (:func:`matching.features.check_participants`).
+        When given, its ``fields`` name the id and count columns
+        (:func:`matching.apply_field_map`), and the fields its criteria read are checked
+        too (:func:`matching.features.check_participants`) unless ``check_fields`` is
+        false (precomputed scores read no criterion).
 
     Returns
     -------
     pandas.DataFrame
         One row a participant in file order, ``id`` first; every other cell is text
-        (``None`` when empty) except the integer count columns, which always exist.
+        (``None`` when empty) except the integer count columns, which always exist. The
+        frame remembers its file and original columns, so :func:`matching.match` and
+        :func:`matching.check_inputs` name them in warnings.
 
     Raises
     ------
@@ -84,7 +92,7 @@ def read_participants(
         programme cannot read), at most 50, each with file, row, column and reason.
     """
     table = read_table(path)
-    return validate_participants(table, side, programme)
+    return validate_participants(table, side, programme, check_fields=check_fields)
 
 
 def read_scores(
@@ -182,7 +190,18 @@ def read_pairs(path: str | Path) -> list[tuple[str, str]]:
     return list(zip(mentees, mentors, strict=True))
 
 
-def write_result(result: MatchResult, out_dir: str | Path) -> list[Path]:
+def file_sha256(path: str | Path) -> str:
+    """The SHA-256 of a file's bytes (recorded in ``summary.json`` for each input file)."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def write_result(
+    result: MatchResult, out_dir: str | Path, inputs: Mapping[str, str | Path] | None = None
+) -> list[Path]:
     """Write ``pairs.csv``, ``unmatched.csv`` and ``summary.json`` (README's output files), UTF-8.
 
     Parameters
@@ -191,6 +210,10 @@ def write_result(result: MatchResult, out_dir: str | Path) -> list[Path]:
         What :func:`matching.match` returned.
     out_dir
         Created when missing. Existing files of the same names are replaced.
+    inputs
+        The input files by role (``mentees``, ``mentors``, ``config`` ...): their
+        SHA-256 go in ``summary.json`` under ``inputs_sha256``, so a result can be traced
+        to the very files it came from.
 
     Returns
     -------
@@ -198,13 +221,18 @@ def write_result(result: MatchResult, out_dir: str | Path) -> list[Path]:
         The written files, in the order of :data:`OUTPUT_FILES`.
     """
     out = Path(out_dir)
+    summary = {
+        **result.summary.to_dict(),
+        "warnings": [w.to_dict() for w in result.warnings],
+        "inputs_sha256": {role: file_sha256(path) for role, path in (inputs or {}).items()},
+    }
     out.mkdir(parents=True, exist_ok=True)
     # Everything is rendered before anything touches the disk.
     contents = {
         "pairs.csv": result.pairs_frame().to_csv(index=False, lineterminator="\n"),
         "unmatched.csv": result.unmatched_frame().to_csv(index=False, lineterminator="\n"),
         "summary.json": json.dumps(
-            _json_safe(result.summary.to_dict()), indent=2, ensure_ascii=False, allow_nan=False
+            _json_safe(summary), indent=2, ensure_ascii=False, allow_nan=False
         )
         + "\n",
     }
