@@ -22,6 +22,7 @@ import pandas as pd
 from matching.errors import InputErrors, InputWarning, Problem
 from matching.features import check_participants, fit_rule, parse_levelled, parse_tags
 from matching.inputs import (
+    COUNT_ROLES,
     People,
     original_columns,
     participant_file,
@@ -155,7 +156,11 @@ def _roles(frame: pd.DataFrame, programme: Programme, side: Side) -> list[dict[s
         roles.append(("name", "name"))
     roles += [("group", column) for column in fields.groups]
     roles += [("ignore", column) for column in fields.ignore]
-    return [{"role": r, "column": c, "found": c in present} for r, c in roles]
+    entries: list[dict[str, Any]] = [{"role": r, "column": c, "found": c in present} for r, c in roles]
+    for entry in entries:
+        if entry["role"] in COUNT_ROLES[side]:
+            entry["default"] = COUNT_ROLES[side][entry["role"]]
+    return entries
 
 
 def _criterion(criterion: Criterion, frames: dict[Side, pd.DataFrame]) -> dict[str, Any]:

@@ -141,9 +141,13 @@ class InputWarning:
     side, file and column, never a cell's content."""
 
     code: str
+    """``unread_column``, ``demand_absent``, ``capacity_absent``, ``min_load_absent`` or
+    ``rule_off``."""
     side: Literal["mentee", "mentor"] | None
     column: str | None
     message: str
+    rule: str | None = None
+    """The rule a ``rule_off`` warning is about."""
 
     def to_dict(self) -> dict[str, Any]:
         return {"code": self.code, "side": self.side, "column": self.column, "message": self.message}

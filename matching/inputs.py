@@ -193,7 +193,7 @@ def review_columns(
                 message = (
                     f"optional rule '{rule_name(rule)}' is off: no column '{column}' in {where}"
                 )
-                warnings.append(InputWarning("rule_off", side, column, message))
+                warnings.append(InputWarning("rule_off", side, column, message, rule_name(rule)))
             else:
                 reason = (
                     f"rule '{rule_name(rule)}' reads this column, absent from {where} "
@@ -239,8 +239,7 @@ def known_columns(programme: Programme, side: Side) -> set[str]:
 
 
 def _where(frame: pd.DataFrame, side: Side) -> str:
-    file = participant_file(frame)
-    return f"the {side} file {file}" if file else f"the {side} table"
+    return participant_file(frame) or f"the {side} table"
 
 
 def _count_warnings(frame: pd.DataFrame, programme: Programme, side: Side) -> list[InputWarning]:
@@ -261,7 +260,9 @@ def _count_warnings(frame: pd.DataFrame, programme: Programme, side: Side) -> li
             "min_load": f"has a minimum load of {default}",
         }[role]
         message = f"no column '{column}' in {_where(frame, side)}: {person} {takes}"
-        warnings.append(InputWarning("count_absent", side, column, message))
+        if role == "min_load":
+            message = f"no column '{column}' in {_where(frame, side)}: no mentor has a minimum load"
+        warnings.append(InputWarning(f"{role}_absent", side, column, message))
     return warnings
 
 

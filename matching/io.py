@@ -33,17 +33,20 @@ import pandas as pd
 from matching import _io_scores, _preferences
 from matching._io_participants import validate_participants
 from matching._io_tables import MAX_PROBLEMS, raise_problems, read_table
+from matching.defaults import default_programme_text
 from matching.errors import InputError, Problem
 from matching.model import Programme
 from matching.result import MatchResult
 
 __all__ = [
     "OUTPUT_FILES",
+    "DEMO_INPUT_FILES",
     "file_sha256",
     "read_pairs",
     "read_participants",
     "read_ranks",
     "read_scores",
+    "write_demo_inputs",
     "write_result",
 ]
 
@@ -188,6 +191,34 @@ def read_pairs(path: str | Path) -> list[tuple[str, str]]:
     mentees = table.frame["mentee_id"].astype(str).tolist()
     mentors = table.frame["mentor_id"].astype(str).tolist()
     return list(zip(mentees, mentors, strict=True))
+
+
+DEMO_INPUT_FILES = ("mentees.csv", "mentors.csv", "programme.toml")
+"""The input files ``marraine demo`` writes next to its output, to show the format."""
+
+
+def write_demo_inputs(
+    mentees: pd.DataFrame, mentors: pd.DataFrame, out_dir: str | Path
+) -> dict[str, Path]:
+    """Write a demo's participants and the default programme (``DEMO_INPUT_FILES``) as a
+    newcomer would write her own: CSV, ``|`` between the values of a cell.
+
+    Returns
+    -------
+    dict of str to Path
+        ``mentees``, ``mentors`` and ``config``, the paths written.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "mentees": out / DEMO_INPUT_FILES[0],
+        "mentors": out / DEMO_INPUT_FILES[1],
+        "config": out / DEMO_INPUT_FILES[2],
+    }
+    mentees.to_csv(paths["mentees"], index=False, lineterminator="\n")
+    mentors.to_csv(paths["mentors"], index=False, lineterminator="\n")
+    paths["config"].write_text(default_programme_text(), encoding="utf-8")
+    return paths
 
 
 def file_sha256(path: str | Path) -> str:
