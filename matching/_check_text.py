@@ -33,6 +33,10 @@ def warning_text(t: Translations, warning: InputWarning, file: str | None) -> st
             "no column '{column}' in {file}: no mentor has a minimum load"
         ),
         "rule_off": t.gettext("optional rule '{rule}' is off: no column '{column}' in {file}"),
+        "rule_column_empty": t.gettext(
+            "rule '{rule}' reads column '{column}' of {file}, which is empty in every row"
+        ),
+        "role_absent": t.gettext("column '{column}', named under [fields], is absent from {file}"),
     }
     template = templates.get(warning.code)
     return warning.message if template is None else template.format(**values)

@@ -202,7 +202,9 @@ def review_columns(
                 problems.append(Problem(participant_file(frames[side]), None, column, reason))
     if problems:
         raise InputErrors(problems)
+    warnings += _empty_rule_warnings(frames, kept)
     for side, frame in frames.items():
+        warnings += _role_warnings(frame, programme, side)
         warnings += _count_warnings(frame, programme, side)
         warnings += _unread_warnings(frame, programme, side)
     effective = programme
@@ -240,6 +242,43 @@ def known_columns(programme: Programme, side: Side) -> set[str]:
 
 def _where(frame: pd.DataFrame, side: Side) -> str:
     return participant_file(frame) or f"the {side} table"
+
+
+def _empty_rule_warnings(
+    frames: Mapping[Side, pd.DataFrame], rules: Sequence[Rule]
+) -> list[InputWarning]:
+    """A rule whose column is there but empty in every row: it then excludes nothing (or,
+    for ``allowed_values``, everybody) — worth a word, as a renamed column would be."""
+    warnings = []
+    for rule in rules:
+        for side, column in rule_columns(rule):
+            cells = frames[side][column]
+            if cells.map(lambda c: c is None or (isinstance(c, str) and not c.strip())).all():
+                message = (
+                    f"rule '{rule_name(rule)}' reads column '{column}' of "
+                    f"{_where(frames[side], side)}, which is empty in every row"
+                )
+                warnings.append(
+                    InputWarning("rule_column_empty", side, column, message, rule_name(rule))
+                )
+    return warnings
+
+
+def _role_warnings(frame: pd.DataFrame, programme: Programme, side: Side) -> list[InputWarning]:
+    """A name, region or group column the programme names and the file lacks."""
+    fields = side_fields(programme, side)
+    present = set(original_columns(frame))
+    named = [c for c in (fields.name, fields.region, *fields.groups) if c]
+    return [
+        InputWarning(
+            "role_absent",
+            side,
+            column,
+            f"column '{column}', named under [fields.{side}], is absent from {_where(frame, side)}",
+        )
+        for column in dict.fromkeys(named)
+        if column not in present
+    ]
 
 
 def _count_warnings(frame: pd.DataFrame, programme: Programme, side: Side) -> list[InputWarning]:
