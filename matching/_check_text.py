@@ -19,15 +19,17 @@ __all__ = ["print_check_report", "warning_text"]
 
 def warning_text(t: Translations, warning: InputWarning, file: str | None) -> str:
     """A warning in the reader's language (``file``: the side's file, when known)."""
-    where = file or (t.gettext("the mentee table") if warning.side == "mentee"
-                     else t.gettext("the mentor table"))
+    where = file or (
+        t.gettext("the mentee table") if warning.side == "mentee" else t.gettext("the mentor table")
+    )
     values = {"column": warning.column, "file": where, "rule": warning.rule}
     templates = {
         "unread_column": t.gettext(
-            "column '{column}' of {file} is read by nothing (list it under ignore if that "
-            "is meant)"
+            "column '{column}' of {file} is read by nothing (list it under ignore if that is meant)"
         ),
-        "demand_absent": t.gettext("no column '{column}' in {file}: every mentee asks for 1 mentor"),
+        "demand_absent": t.gettext(
+            "no column '{column}' in {file}: every mentee asks for 1 mentor"
+        ),
         "capacity_absent": t.gettext("no column '{column}' in {file}: every mentor takes 1 mentee"),
         "min_load_absent": t.gettext(
             "no column '{column}' in {file}: no mentor has a minimum load"
@@ -114,7 +116,8 @@ def _criterion_side(
 
 def _rule(t: Translations, rule: dict[str, Any]) -> tuple[str, str]:
     columns = ", ".join(
-        f"{_side(t, c['side'])}: {c['column']}" + ("" if c["found"] else " (" + _found(t, False) + ")")
+        f"{_side(t, c['side'])}: {c['column']}"
+        + ("" if c["found"] else " (" + _found(t, False) + ")")
         for c in rule["columns"]
     )
     status = {

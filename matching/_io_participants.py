@@ -142,7 +142,9 @@ def _text_problems(table: RawTable, frame: pd.DataFrame, names: dict[str, str]) 
         for position, value in enumerate(frame[column]):
             problem = text_problem(value) if isinstance(value, str) else None
             if problem is not None:
-                problems.append(table.problem(position, names.get(str(column), str(column)), problem))
+                problems.append(
+                    table.problem(position, names.get(str(column), str(column)), problem)
+                )
     return problems
 
 
@@ -165,9 +167,9 @@ def _count_problems(
         valid[column] = values.where(filled & ~bad)
     if "capacity" in valid and "min_load" in valid:
         over = (valid["min_load"] > valid["capacity"].fillna(1)).to_numpy()
-        low, high = names.get("min_load", "min_load"), names.get("capacity", "capacity")
+        least, most = names.get("min_load", "min_load"), names.get("capacity", "capacity")
         problems += [
-            table.problem(int(p), low, f"{low} must not exceed {high}")
+            table.problem(int(p), least, f"{least} must not exceed {most}")
             for p in np.flatnonzero(over)
         ]
     return problems

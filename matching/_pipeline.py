@@ -34,8 +34,8 @@ from matching.candidates import CandidateGraph, CandidatePricer, CandidateScan, 
 from matching.defaults import default_programme
 from matching.errors import InputError, InputErrors, RuleError
 from matching.features import check_participants
-from matching.messages import STABLE_PAIR, Evidence, Language
 from matching.inputs import InputWarning, prepare_participants, review_columns, strict_check
+from matching.messages import STABLE_PAIR, Evidence, Language
 from matching.model import (
     Mentee,
     Mentor,
@@ -166,16 +166,9 @@ def match(
         given_score = Evidence("rank_score", values={"side": side})
 
     with clock.step("encode"):
-        mentee_frame = _sorted(prepare_participants(mentees, programme, "mentee"))
-        mentor_frame = _sorted(prepare_participants(mentors, programme, "mentor"))
-        for side, frame in (("mentee", mentee_frame), ("mentor", mentor_frame)):
-            if frame.empty:
-                raise InputError(f"no {side}s: the {side} table has no rows")
-        warnings: tuple[InputWarning, ...] = ()
-        if scores is None:  # precomputed scores read no column but the ids
-            review = review_columns(mentee_frame, mentor_frame, programme)
-            programme, warnings = review.programme, review.warnings
-        strict_check(warnings, strict)
+        mentee_frame, mentor_frame, programme, warnings = _participants(
+            mentees, mentors, programme, reviewed=scores is None, strict=strict
+        )
         ids = _Ids(mentee_frame["id"].tolist(), mentor_frame["id"].tolist())
         locked_idx = ids.pairs(locked, "locked")
         forbidden_idx = ids.pairs(forbidden, "forbidden")
@@ -514,6 +507,30 @@ class _Ids:
                 position = int(np.argmax(found < 0)) + 1
                 raise InputError(f"{what} pair {position}: unknown {side}", column=side)
         return list(dict.fromkeys(zip(mentee.tolist(), mentor.tolist(), strict=True)))
+
+
+def _participants(
+    mentees: Sequence[Mentee] | pd.DataFrame,
+    mentors: Sequence[Mentor] | pd.DataFrame,
+    programme: Programme,
+    *,
+    reviewed: bool,
+    strict: bool,
+) -> tuple[pd.DataFrame, pd.DataFrame, Programme, tuple[InputWarning, ...]]:
+    """Both sides in the engine's names and id order, the programme as run (optional
+    rules without their column left out) and the warnings. Precomputed scores read no
+    column but the ids: then nothing is ``reviewed``."""
+    mentee_frame = _sorted(prepare_participants(mentees, programme, "mentee"))
+    mentor_frame = _sorted(prepare_participants(mentors, programme, "mentor"))
+    for side, frame in (("mentee", mentee_frame), ("mentor", mentor_frame)):
+        if frame.empty:
+            raise InputError(f"no {side}s: the {side} table has no rows")
+    warnings: tuple[InputWarning, ...] = ()
+    if reviewed:
+        review = review_columns(mentee_frame, mentor_frame, programme)
+        programme, warnings = review.programme, review.warnings
+    strict_check(warnings, strict)
+    return mentee_frame, mentor_frame, programme, warnings
 
 
 def _sorted(frame: pd.DataFrame) -> pd.DataFrame:

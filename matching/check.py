@@ -52,7 +52,6 @@ UNKNOWN_SHOWN = 20
 """Unknown tag values listed per criterion and side (the count is always exact)."""
 
 
-
 @dataclass(frozen=True)
 class InputReport:
     """What :func:`check_inputs` found; :meth:`to_dict` is the JSON of ``marraine check``."""
@@ -109,7 +108,7 @@ def check_inputs(mentees: People, mentors: People, programme: Programme) -> Inpu
         Ids or counts are unusable (no id column, empty or repeated ids, bad counts):
         nothing more can be checked.
     """
-    frames = {
+    frames: dict[Side, pd.DataFrame] = {
         "mentee": prepare_participants(mentees, programme, "mentee"),
         "mentor": prepare_participants(mentors, programme, "mentor"),
     }
@@ -130,7 +129,9 @@ def check_inputs(mentees: People, mentors: People, programme: Programme) -> Inpu
         roles={side: _roles(frames[side], programme, side) for side in SIDES},
         criteria=[_criterion(c, frames) for c in programme.criteria],
         rules=_rules(frames, programme, effective),
-        unread=[{"side": w.side, "column": w.column} for w in warnings if w.code == "unread_column"],
+        unread=[
+            {"side": w.side, "column": w.column} for w in warnings if w.code == "unread_column"
+        ],
         quotas=quota_section(frames["mentee"], frames["mentor"], programme),
         warnings=warnings,
         problems=tuple(problems),
@@ -156,7 +157,9 @@ def _roles(frame: pd.DataFrame, programme: Programme, side: Side) -> list[dict[s
         roles.append(("name", "name"))
     roles += [("group", column) for column in fields.groups]
     roles += [("ignore", column) for column in fields.ignore]
-    entries: list[dict[str, Any]] = [{"role": r, "column": c, "found": c in present} for r, c in roles]
+    entries: list[dict[str, Any]] = [
+        {"role": r, "column": c, "found": c in present} for r, c in roles
+    ]
     for entry in entries:
         if entry["role"] in COUNT_ROLES[side]:
             entry["default"] = COUNT_ROLES[side][entry["role"]]
@@ -218,8 +221,14 @@ def _rules(
         ]
         found = all(c["found"] for c in columns)
         status = "on" if found else ("off" if rule.optional else "refused")
-        entry = {"name": rule_name(rule), "kind": rule.kind, "optional": rule.optional,
-                 "columns": columns, "status": status, "excluded_pairs": None}
+        entry = {
+            "name": rule_name(rule),
+            "kind": rule.kind,
+            "optional": rule.optional,
+            "columns": columns,
+            "status": status,
+            "excluded_pairs": None,
+        }
         if found and id(rule) in running:
             entry["excluded_pairs"] = _excluded_pairs(rule, frames)
         entries.append(entry)

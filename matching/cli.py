@@ -28,10 +28,10 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from matching._check_text import print_check_report, warning_text
 from matching._labels import gap_labels
 from matching._runtime import process_settings
 from matching._version import VERSION
-from matching._check_text import print_check_report, warning_text
 from matching.errors import InputErrors, InputWarning, MatchingError
 from matching.messages import Language, label_text, translator
 from matching.model import Objective, Programme
@@ -135,8 +135,9 @@ def demo(
         inputs = write_demo_inputs(cohort.mentees, cohort.mentors, out)
         written = write_result(result, out, inputs)
     _print_warnings(result.warnings, lang or "en", {})
-    _print_summary(result, [*inputs.values(), *written], lang or cohort.programme.language,
-                   cohort.programme)
+    _print_summary(
+        result, [*inputs.values(), *written], lang or cohort.programme.language, cohort.programme
+    )
 
 
 @app.command(name="match")
@@ -241,7 +242,9 @@ def match_files(
                 inputs["config"] = config
             written = write_result(result, out, inputs)
     _print_warnings(
-        result.warnings, lang or programme.language, {"mentee": mentees.name, "mentor": mentors.name}
+        result.warnings,
+        lang or programme.language,
+        {"mentee": mentees.name, "mentor": mentors.name},
     )
     _print_summary(result, written, lang or programme.language, programme)
 
@@ -385,9 +388,7 @@ def _refusing_bad_input(language: str, *, written: bool = True) -> Iterator[None
         raise typer.Exit(1) from None
 
 
-def _print_warnings(
-    warnings: Sequence[InputWarning], language: str, files: dict[str, str]
-) -> None:
+def _print_warnings(warnings: Sequence[InputWarning], language: str, files: dict[str, str]) -> None:
     """Each warning on stderr, in the reader's language (``files``: each side's file)."""
     t = translator(language)
     label = escape(t.gettext("warning:"))

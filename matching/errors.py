@@ -150,7 +150,12 @@ class InputWarning:
     """The rule a ``rule_off`` warning is about."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "side": self.side, "column": self.column, "message": self.message}
+        return {
+            "code": self.code,
+            "side": self.side,
+            "column": self.column,
+            "message": self.message,
+        }
 
 
 class StrictInputError(InputErrors):

@@ -33,12 +33,12 @@ from matching.model import (
 
 __all__ = [
     "COUNT_ROLES",
+    "ColumnReview",
     "InputWarning",
     "StrictInputError",
     "apply_field_map",
-    "prepare_participants",
-    "ColumnReview",
     "participant_file",
+    "prepare_participants",
     "review_columns",
     "side_fields",
 ]
@@ -110,8 +110,9 @@ def apply_field_map(
     renames = _renames(programme, side)
     id_column = side_fields(programme, side).id
     if id_column not in frame.columns:
-        raise InputError(f"there is no '{id_column}' column (the {side}s' id)", file=file,
-                         column=id_column)
+        raise InputError(
+            f"there is no '{id_column}' column (the {side}s' id)", file=file, column=id_column
+        )
     for column, role in renames.items():
         if role in frame.columns and column in frame.columns:
             raise InputError(
@@ -145,7 +146,9 @@ def prepare_participants(people: People, programme: Programme, side: Side) -> pd
         frame.attrs = {_MAPPED: side, _COLUMNS: columns}
         return frame
     if isinstance(records, list):
-        records = pd.DataFrame.from_records(records) if records else pd.DataFrame({})
+        rows: list[Any] = records
+        empty = pd.DataFrame({side_fields(programme, side).id: []})
+        records = pd.DataFrame.from_records(rows) if rows else empty
     mapped = apply_field_map(records, programme, side)
     frame = participants_frame(mapped, side, names=names)
     frame.attrs = dict(mapped.attrs)

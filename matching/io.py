@@ -39,8 +39,8 @@ from matching.model import Programme
 from matching.result import MatchResult
 
 __all__ = [
-    "OUTPUT_FILES",
     "DEMO_INPUT_FILES",
+    "OUTPUT_FILES",
     "file_sha256",
     "read_pairs",
     "read_participants",

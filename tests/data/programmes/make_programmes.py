@@ -7,6 +7,8 @@ family names, combined at random; no row describes anyone real. The programme.to
 README.md files are written by hand; this script only writes mentees.csv and mentors.csv.
 """
 
+# ruff: noqa: E501  (the participants' texts are kept whole, one a line)
+
 from __future__ import annotations
 
 import csv
@@ -32,20 +34,85 @@ def _pick(rng: random.Random, values: Sequence[str], low: int, high: int) -> str
 
 # --------------------------------------------------------------------------- lycée
 
-_PRENOMS = ["Inès", "Léa", "Manon", "Chloé", "Camille", "Yasmine", "Lina", "Jade", "Zoé",
-            "Sarah", "Emma", "Louise", "Awa", "Maëlys", "Nour", "Clara", "Anaïs", "Mélissa",
-            "Océane", "Lou", "Aya", "Romane", "Salomé", "Juliette"]
+_PRENOMS = [
+    "Inès",
+    "Léa",
+    "Manon",
+    "Chloé",
+    "Camille",
+    "Yasmine",
+    "Lina",
+    "Jade",
+    "Zoé",
+    "Sarah",
+    "Emma",
+    "Louise",
+    "Awa",
+    "Maëlys",
+    "Nour",
+    "Clara",
+    "Anaïs",
+    "Mélissa",
+    "Océane",
+    "Lou",
+    "Aya",
+    "Romane",
+    "Salomé",
+    "Juliette",
+]
 _PRENOMS_H = ["Thomas", "Karim", "Julien", "Mathieu"]
-_NOMS = ["Martin", "Bernard", "Petit", "Durand", "Leroy", "Moreau", "Fontaine", "Garnier",
-         "Chevalier", "Benali", "Diallo", "Nguyen", "Lambert", "Rousseau", "Mercier", "Faure"]
+_NOMS = [
+    "Martin",
+    "Bernard",
+    "Petit",
+    "Durand",
+    "Leroy",
+    "Moreau",
+    "Fontaine",
+    "Garnier",
+    "Chevalier",
+    "Benali",
+    "Diallo",
+    "Nguyen",
+    "Lambert",
+    "Rousseau",
+    "Mercier",
+    "Faure",
+]
 _CLASSES = ["seconde", "première", "terminale"]
 _VILLES = ["Lyon", "Villeurbanne", "Vénissieux", "Saint-Étienne", "Grenoble", "Bourg-en-Bresse"]
-_LYCEES = ["lycée Ampère", "lycée du Parc", "lycée Jacques Brel", "lycée Honoré d'Urfé",
-           "lycée Champollion", "lycée Lalande"]
-_INTERETS = ["robotique", "code", "astronomie", "biologie", "mathématiques", "jeux_vidéo",
-             "design", "environnement", "santé", "chimie", "aéronautique", "entrepreneuriat"]
-_DOMAINES = ["informatique", "ingénierie", "recherche", "médecine", "data", "énergie",
-             "architecture", "industrie"]
+_LYCEES = [
+    "lycée Ampère",
+    "lycée du Parc",
+    "lycée Jacques Brel",
+    "lycée Honoré d'Urfé",
+    "lycée Champollion",
+    "lycée Lalande",
+]
+_INTERETS = [
+    "robotique",
+    "code",
+    "astronomie",
+    "biologie",
+    "mathématiques",
+    "jeux_vidéo",
+    "design",
+    "environnement",
+    "santé",
+    "chimie",
+    "aéronautique",
+    "entrepreneuriat",
+]
+_DOMAINES = [
+    "informatique",
+    "ingénierie",
+    "recherche",
+    "médecine",
+    "data",
+    "énergie",
+    "architecture",
+    "industrie",
+]
 _MOTIVATIONS = [
     "Je voudrais savoir comment on devient ingénieure et si les maths sont vraiment difficiles en prépa.",
     "J'aime programmer des petits jeux et je me demande quel métier faire avec le code.",
@@ -71,45 +138,81 @@ def lycee(rng: random.Random) -> None:
     mentees = []
     for number in range(1, 151):
         ville = rng.choice(_VILLES)
-        mentees.append({
-            "identifiant": f"L{number:03d}",
-            "prénom": rng.choice(_PRENOMS),
-            "nom": rng.choice(_NOMS),
-            "classe": rng.choice(_CLASSES),
-            "établissement": rng.choice(_LYCEES),
-            "ville": ville,
-            "centres_d_intérêt": _pick(rng, _INTERETS, 1, 3),
-            "filières_envisagées": _pick(rng, _DOMAINES, 1, 2),
-            "souhaite_une_marraine": "femme" if rng.random() < 0.6 else "",
-            "motivation": rng.choice(_MOTIVATIONS),
-            "remarques": "" if rng.random() < 0.85 else "a rendu l'autorisation parentale",
-        })
+        mentees.append(
+            {
+                "identifiant": f"L{number:03d}",
+                "prénom": rng.choice(_PRENOMS),
+                "nom": rng.choice(_NOMS),
+                "classe": rng.choice(_CLASSES),
+                "établissement": rng.choice(_LYCEES),
+                "ville": ville,
+                "centres_d_intérêt": _pick(rng, _INTERETS, 1, 3),
+                "filières_envisagées": _pick(rng, _DOMAINES, 1, 2),
+                "souhaite_une_marraine": "femme" if rng.random() < 0.6 else "",
+                "motivation": rng.choice(_MOTIVATIONS),
+                "remarques": "" if rng.random() < 0.85 else "a rendu l'autorisation parentale",
+            }
+        )
     mentors = []
     for number in range(1, 61):
         man = number in (7, 23, 41, 58)
-        mentors.append({
-            "identifiant": f"M{number:02d}",
-            "prénom": rng.choice(_PRENOMS_H if man else _PRENOMS),
-            "nom": rng.choice(_NOMS),
-            "genre": "homme" if man else "femme",
-            "ville": rng.choice(_VILLES),
-            "établissement": rng.choice(_LYCEES) if rng.random() < 0.15 else "",
-            "domaine": _pick(rng, _DOMAINES, 1, 3),
-            "centres_d_intérêt": _pick(rng, _INTERETS, 2, 4),
-            "capacité": rng.choice([1, 2, 2, 3, 3, 4]),
-            "parcours": rng.choice(_PARCOURS),
-            "courriel": f"marraine{number:02d}@exemple.org",
-        })
+        mentors.append(
+            {
+                "identifiant": f"M{number:02d}",
+                "prénom": rng.choice(_PRENOMS_H if man else _PRENOMS),
+                "nom": rng.choice(_NOMS),
+                "genre": "homme" if man else "femme",
+                "ville": rng.choice(_VILLES),
+                "établissement": rng.choice(_LYCEES) if rng.random() < 0.15 else "",
+                "domaine": _pick(rng, _DOMAINES, 1, 3),
+                "centres_d_intérêt": _pick(rng, _INTERETS, 2, 4),
+                "capacité": rng.choice([1, 2, 2, 3, 3, 4]),
+                "parcours": rng.choice(_PARCOURS),
+                "courriel": f"marraine{number:02d}@exemple.org",
+            }
+        )
     _write(HERE / "lycee" / "mentees.csv", mentees, delimiter=";", bom=True)
     _write(HERE / "lycee" / "mentors.csv", mentors, delimiter=";", bom=True)
 
 
 # --------------------------------------------------------------------------- maroc
 
-_ASMA = ["Fatima", "Khadija", "Aicha", "Meryem", "Hanane", "Naima", "Zineb", "Samira", "Houda",
-         "Latifa", "Rachida", "Ilham", "Soukaina", "Itto", "Tuda", "Hafsa", "Nadia", "Siham"]
-_ALQAB = ["Amrani", "Idrissi", "Bennani", "Ouazzani", "Tazi", "Ait Lahcen", "El Fassi",
-          "Berrada", "Chraibi", "Ouali", "Boutaleb", "Naciri", "Azzouzi", "El Ghazi"]
+_ASMA = [
+    "Fatima",
+    "Khadija",
+    "Aicha",
+    "Meryem",
+    "Hanane",
+    "Naima",
+    "Zineb",
+    "Samira",
+    "Houda",
+    "Latifa",
+    "Rachida",
+    "Ilham",
+    "Soukaina",
+    "Itto",
+    "Tuda",
+    "Hafsa",
+    "Nadia",
+    "Siham",
+]
+_ALQAB = [
+    "Amrani",
+    "Idrissi",
+    "Bennani",
+    "Ouazzani",
+    "Tazi",
+    "Ait Lahcen",
+    "El Fassi",
+    "Berrada",
+    "Chraibi",
+    "Ouali",
+    "Boutaleb",
+    "Naciri",
+    "Azzouzi",
+    "El Ghazi",
+]
 _PROVINCES = {
     "souss_massa": ["Agadir-Ida-Outanane", "Taroudant", "Tiznit"],
     "draa_tafilalet": ["Ouarzazate", "Errachidia", "Zagora"],
@@ -117,10 +220,27 @@ _PROVINCES = {
     "beni_mellal_khenifra": ["Azilal", "Khénifra"],
 }
 _STATUTS = ["auto-entrepreneuse", "coopérative", "porteuse de projet"]
-_BESOINS = ["vente_en_ligne", "comptabilité", "emballage", "photos_produits", "export",
-            "paiement_mobile", "gestion_coopérative", "facebook_instagram"]
-_FILIERES = ["argan", "safran", "tapis", "poterie", "couscous", "plantes_aromatiques",
-             "miel", "dattes", "couture"]
+_BESOINS = [
+    "vente_en_ligne",
+    "comptabilité",
+    "emballage",
+    "photos_produits",
+    "export",
+    "paiement_mobile",
+    "gestion_coopérative",
+    "facebook_instagram",
+]
+_FILIERES = [
+    "argan",
+    "safran",
+    "tapis",
+    "poterie",
+    "couscous",
+    "plantes_aromatiques",
+    "miel",
+    "dattes",
+    "couture",
+]
 _LANGUES = ["darija", "arabe", "tachelhit", "français", "tamazight"]
 _PROJETS = [
     "بغيت نبيع الزيت ديال أركان فالأنترنيت ونتعلم كيفاش نصور المنتوجات.",
@@ -149,39 +269,44 @@ def maroc(rng: random.Random) -> None:
     for number in range(1, 121):
         region = rng.choices(regions, weights=[4, 3, 2, 1])[0]
         statut = rng.choices(_STATUTS, weights=[4, 3, 2])[0]
-        mentees.append({
-            "code": f"ENT-{number:03d}",
-            "الاسم": f"{rng.choice(_ASMA)} {rng.choice(_ALQAB)}",
-            "statut": statut,
-            "région": region,
-            "province": rng.choice(_PROVINCES[region]),
-            "langues": _pick(rng, _LANGUES[:3], 1, 2) + ("|français" if rng.random() < 0.4 else ""),
-            "besoins": "|".join(
-                f"{tag}:{rng.randint(1, 2)}" for tag in rng.sample(_BESOINS, rng.randint(1, 3))
-            ),
-            "filière": rng.choice(_FILIERES),
-            "coopérative": rng.choice(cooperatives) if statut == "coopérative" else "",
-            "projet": rng.choice(_PROJETS),
-            "téléphone": f"06{number:08d}",
-        })
+        mentees.append(
+            {
+                "code": f"ENT-{number:03d}",
+                "الاسم": f"{rng.choice(_ASMA)} {rng.choice(_ALQAB)}",
+                "statut": statut,
+                "région": region,
+                "province": rng.choice(_PROVINCES[region]),
+                "langues": _pick(rng, _LANGUES[:3], 1, 2)
+                + ("|français" if rng.random() < 0.4 else ""),
+                "besoins": "|".join(
+                    f"{tag}:{rng.randint(1, 2)}" for tag in rng.sample(_BESOINS, rng.randint(1, 3))
+                ),
+                "filière": rng.choice(_FILIERES),
+                "coopérative": rng.choice(cooperatives) if statut == "coopérative" else "",
+                "projet": rng.choice(_PROJETS),
+                "téléphone": f"06{number:08d}",
+            }
+        )
     mentors = []
     for number in range(1, 37):
         region = rng.choice(regions)
-        mentors.append({
-            "code": f"MEN-{number:02d}",
-            "الاسم": f"{rng.choice(_ASMA)} {rng.choice(_ALQAB)}",
-            "région": region,
-            "province": rng.choice(_PROVINCES[region]),
-            "langues": _pick(rng, _LANGUES, 2, 3),
-            "compétences": "|".join(
-                f"{tag}:{rng.randint(3, 5)}" for tag in rng.sample(_BESOINS, rng.randint(2, 4))
-            ),
-            "filières": _pick(rng, _FILIERES, 1, 3),
-            "coopérative": rng.choice(cooperatives) if rng.random() < 0.1 else "",
-            "nombre_max": rng.choice([2, 3, 3, 4]),
-            "au_moins": 1 if rng.random() < 0.3 else 0,
-            "présentation": rng.choice(_PRESENTATIONS),
-        })
+        mentors.append(
+            {
+                "code": f"MEN-{number:02d}",
+                "الاسم": f"{rng.choice(_ASMA)} {rng.choice(_ALQAB)}",
+                "région": region,
+                "province": rng.choice(_PROVINCES[region]),
+                "langues": _pick(rng, _LANGUES, 2, 3),
+                "compétences": "|".join(
+                    f"{tag}:{rng.randint(3, 5)}" for tag in rng.sample(_BESOINS, rng.randint(2, 4))
+                ),
+                "filières": _pick(rng, _FILIERES, 1, 3),
+                "coopérative": rng.choice(cooperatives) if rng.random() < 0.1 else "",
+                "nombre_max": rng.choice([2, 3, 3, 4]),
+                "au_moins": 1 if rng.random() < 0.3 else 0,
+                "présentation": rng.choice(_PRESENTATIONS),
+            }
+        )
     _write(HERE / "maroc" / "mentees.csv", mentees, delimiter=",", bom=False)
     _write(HERE / "maroc" / "mentors.csv", mentors, delimiter=",", bom=False)
 
@@ -200,13 +325,56 @@ _COUNTRIES = {
     "Vietnam": (["Hanoi", "Da Nang"], ["vietnamese", "english"]),
     "India": (["Pune", "Jaipur"], ["hindi", "english"]),
 }
-_GIVEN = ["Adjoa", "Mariam", "Wanjiru", "Esi", "Nadia", "Rania", "Valentina", "Lucía",
-          "Linh", "Priya", "Fatou", "Amina", "Camila", "Thu", "Ananya", "Akosua", "Salma",
-          "Daniela", "Njeri", "Aissatou"]
-_FAMILY = ["Kouassi", "Ndiaye", "Otieno", "Mensah", "Haddad", "Saleh", "Restrepo", "Hernández",
-           "Tran", "Sharma", "Diop", "Mwangi", "Ramírez", "Pham", "Iyer", "Boateng"]
-_SKILLS = ["social_media", "bookkeeping", "pricing", "website", "loans", "export",
-           "team_management", "mobile_money"]
+_GIVEN = [
+    "Adjoa",
+    "Mariam",
+    "Wanjiru",
+    "Esi",
+    "Nadia",
+    "Rania",
+    "Valentina",
+    "Lucía",
+    "Linh",
+    "Priya",
+    "Fatou",
+    "Amina",
+    "Camila",
+    "Thu",
+    "Ananya",
+    "Akosua",
+    "Salma",
+    "Daniela",
+    "Njeri",
+    "Aissatou",
+]
+_FAMILY = [
+    "Kouassi",
+    "Ndiaye",
+    "Otieno",
+    "Mensah",
+    "Haddad",
+    "Saleh",
+    "Restrepo",
+    "Hernández",
+    "Tran",
+    "Sharma",
+    "Diop",
+    "Mwangi",
+    "Ramírez",
+    "Pham",
+    "Iyer",
+    "Boateng",
+]
+_SKILLS = [
+    "social_media",
+    "bookkeeping",
+    "pricing",
+    "website",
+    "loans",
+    "export",
+    "team_management",
+    "mobile_money",
+]
 _SECTORS = ["food", "fashion", "beauty", "agriculture", "retail", "tourism", "services"]
 _HEARD = ["radio", "a friend", "facebook", "women's association", "trade fair"]
 
@@ -221,35 +389,39 @@ def dix_pays(rng: random.Random) -> None:
     for number in range(1, 601):
         country = rng.choices(countries, weights=mentee_weights)[0]
         cities, languages = _COUNTRIES[country]
-        mentees.append({
-            "applicant_no": f"A{number:04d}",
-            "full_name": f"{rng.choice(_GIVEN)} {rng.choice(_FAMILY)}",
-            "country": country,
-            "city": rng.choice(cities),
-            "languages_spoken": _pick(rng, languages, 1, len(languages)),
-            "skills_wanted": _pick(rng, _SKILLS, 1, 3),
-            "business_sector": rng.choice(_SECTORS),
-            "years_in_business": rng.randint(0, 12),
-            "mentors_wanted": 2 if rng.random() < 0.1 else 1,
-            "employer_or_group": f"group-{rng.randint(1, 40)}" if rng.random() < 0.2 else "",
-            "how_did_you_hear": rng.choice(_HEARD),
-        })
+        mentees.append(
+            {
+                "applicant_no": f"A{number:04d}",
+                "full_name": f"{rng.choice(_GIVEN)} {rng.choice(_FAMILY)}",
+                "country": country,
+                "city": rng.choice(cities),
+                "languages_spoken": _pick(rng, languages, 1, len(languages)),
+                "skills_wanted": _pick(rng, _SKILLS, 1, 3),
+                "business_sector": rng.choice(_SECTORS),
+                "years_in_business": rng.randint(0, 12),
+                "mentors_wanted": 2 if rng.random() < 0.1 else 1,
+                "employer_or_group": f"group-{rng.randint(1, 40)}" if rng.random() < 0.2 else "",
+                "how_did_you_hear": rng.choice(_HEARD),
+            }
+        )
     mentors = []
     for number in range(1, 151):
         country = rng.choices(countries, weights=mentor_weights)[0]
         cities, languages = _COUNTRIES[country]
-        mentors.append({
-            "volunteer_id": f"V{number:03d}",
-            "full_name": f"{rng.choice(_GIVEN)} {rng.choice(_FAMILY)}",
-            "country": country,
-            "city": rng.choice(cities),
-            "languages_spoken": _pick(rng, languages, 1, len(languages)),
-            "skills_offered": _pick(rng, _SKILLS, 2, 4),
-            "sectors_known": _pick(rng, _SECTORS, 1, 3),
-            "years_experience": rng.randint(3, 30),
-            "max_mentees": rng.choice([2, 3, 4, 4, 5]),
-            "employer_or_group": f"group-{rng.randint(1, 40)}" if rng.random() < 0.2 else "",
-        })
+        mentors.append(
+            {
+                "volunteer_id": f"V{number:03d}",
+                "full_name": f"{rng.choice(_GIVEN)} {rng.choice(_FAMILY)}",
+                "country": country,
+                "city": rng.choice(cities),
+                "languages_spoken": _pick(rng, languages, 1, len(languages)),
+                "skills_offered": _pick(rng, _SKILLS, 2, 4),
+                "sectors_known": _pick(rng, _SECTORS, 1, 3),
+                "years_experience": rng.randint(3, 30),
+                "max_mentees": rng.choice([2, 3, 4, 4, 5]),
+                "employer_or_group": f"group-{rng.randint(1, 40)}" if rng.random() < 0.2 else "",
+            }
+        )
     _write(HERE / "dix-pays" / "mentees.csv", mentees, delimiter=",", bom=False)
     _write(HERE / "dix-pays" / "mentors.csv", mentors, delimiter=",", bom=False)
 
