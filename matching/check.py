@@ -19,7 +19,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from matching.errors import InputErrors, InputWarning, Problem
+from matching.errors import InputWarning, Problem
 from matching.features import check_participants, fit_rule, parse_levelled, parse_tags
 from matching.inputs import (
     COUNT_ROLES,
@@ -112,13 +112,9 @@ def check_inputs(mentees: People, mentors: People, programme: Programme) -> Inpu
         "mentee": prepare_participants(mentees, programme, "mentee"),
         "mentor": prepare_participants(mentors, programme, "mentor"),
     }
-    problems: list[Problem] = []
-    try:
-        review = review_columns(frames["mentee"], frames["mentor"], programme)
-        warnings, effective = review.warnings, review.programme
-    except InputErrors as exc:
-        problems += exc.problems
-        warnings, effective = (), programme
+    review = review_columns(frames["mentee"], frames["mentor"], programme, refuse=False)
+    warnings, effective = review.warnings, review.programme
+    problems = list(review.problems)
     for side in SIDES:
         file = participant_file(frames[side])
         problems += [

@@ -168,12 +168,24 @@ class ColumnReview:
     programme: Programme
     """The programme as run: optional rules whose column is absent are left out."""
     warnings: tuple[InputWarning, ...]
+    problems: tuple[Problem, ...] = ()
+    """What refuses the run (only when reviewed with ``refuse=False``)."""
 
 
 def review_columns(
-    mentees: pd.DataFrame, mentors: pd.DataFrame, programme: Programme
+    mentees: pd.DataFrame, mentors: pd.DataFrame, programme: Programme, *, refuse: bool = True
 ) -> ColumnReview:
     """Check the columns of both (mapped) sides against the programme.
+
+    Parameters
+    ----------
+    mentees, mentors
+        As :func:`prepare_participants` returns them.
+    programme
+        The programme to run.
+    refuse
+        Raise on what refuses a run (the default); false: list it in
+        :attr:`ColumnReview.problems` (the check report).
 
     Raises
     ------
@@ -182,14 +194,32 @@ def review_columns(
         column, naming the file).
     """
     frames: dict[Side, pd.DataFrame] = {"mentee": mentees, "mentor": mentors}
-    problems: list[Problem] = []
-    warnings: list[InputWarning] = []
+    kept, warnings, problems = _review_rules(frames, programme)
+    if problems and refuse:
+        raise InputErrors(problems)
+    warnings += _empty_rule_warnings(frames, kept)
+    for side, frame in frames.items():
+        warnings += _role_warnings(frame, programme, side)
+        warnings += _count_warnings(frame, programme, side)
+        warnings += _unread_warnings(frame, programme, side)
+    effective = programme
+    if len(kept) < len(programme.rules):
+        effective = programme.model_copy(update={"rules": tuple(kept)})
+    return ColumnReview(effective, tuple(warnings), tuple(problems))
+
+
+def _review_rules(
+    frames: Mapping[Side, pd.DataFrame], programme: Programme
+) -> tuple[list[Rule], list[InputWarning], list[Problem]]:
+    """The rules that run (their columns are there), the optional ones switched off (a
+    warning each) and the others whose column is absent (a refusal each)."""
     kept: list[Rule] = []
+    warnings: list[InputWarning] = []
+    problems: list[Problem] = []
     for rule in programme.rules:
         absent = [(side, col) for side, col in rule_columns(rule) if col not in frames[side]]
         if not absent:
             kept.append(rule)
-            continue
         for side, column in absent:
             where = _where(frames[side], side)
             if rule.optional:
@@ -203,17 +233,7 @@ def review_columns(
                     "(mark the rule optional = true to run without it)"
                 )
                 problems.append(Problem(participant_file(frames[side]), None, column, reason))
-    if problems:
-        raise InputErrors(problems)
-    warnings += _empty_rule_warnings(frames, kept)
-    for side, frame in frames.items():
-        warnings += _role_warnings(frame, programme, side)
-        warnings += _count_warnings(frame, programme, side)
-        warnings += _unread_warnings(frame, programme, side)
-    effective = programme
-    if len(kept) < len(programme.rules):
-        effective = programme.model_copy(update={"rules": tuple(kept)})
-    return ColumnReview(effective, tuple(warnings))
+    return kept, warnings, problems
 
 
 def rule_name(rule: Rule) -> str:

@@ -186,3 +186,50 @@ def _columns_named(programme: Programme, mentees: Path, mentors: Path, side: str
         problems = getattr(refused, "problems", (refused.problem,))
         return {p.column or "" for p in problems} | {str(refused)}
     return {w.column or "" for w in result.warnings if w.side == side}
+
+
+def test_check_exits_1_naming_a_rule_whose_column_was_renamed(tmp_path: Path) -> None:
+    mentees, mentors, config = _files("lycee")
+    renamed = tmp_path / "marraines.csv"
+    text = mentors.read_text(encoding="utf-8-sig")
+    renamed.write_text(text.replace(";genre;", ";sexe;", 1), encoding="utf-8-sig")
+    args = ["check", "--mentees", str(mentees), "--mentors", str(renamed), "--config", str(config)]
+    done = runner.invoke(app, [*args, "--json"])
+    assert done.exit_code == 1
+    report = json.loads(done.stdout)
+    refused = {r["name"]: r["status"] for r in report["rules"]}
+    assert refused == {
+        "souhaite_une_marraine": "refused",
+        "marraines_femmes": "refused",
+        "meme_lycee": "on",
+    }
+    assert {(p["file"], p["column"]) for p in report["problems"]} == {("marraines.csv", "genre")}
+    assert {"side": "mentor", "column": "sexe"} in report["unread"]
+    text = runner.invoke(app, args)
+    assert text.exit_code == 1
+    assert "genre" in text.stdout
+
+
+def test_a_renamed_capacity_under_the_default_programme_is_named_not_silent(
+    tmp_path: Path,
+) -> None:
+    example = Path(__file__).parents[1] / "examples" / "digital-business"
+    mentors = tmp_path / "mentors.csv"
+    text = (example / "mentors.csv").read_text(encoding="utf-8")
+    mentors.write_text(text.replace(",capacity,", ",capacité,", 1), encoding="utf-8")
+    args = ["--mentees", str(example / "mentees.csv"), "--mentors", str(mentors)]
+    done = runner.invoke(app, ["match", *args, "--out", str(tmp_path / "out"), "--lang", "fr"])
+    assert done.exit_code == 0, done.stderr
+    assert "« capacity »" in done.stderr
+    assert "« capacité »" in done.stderr
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
+    assert {(w["code"], w["column"]) for w in summary["warnings"]} == {
+        ("capacity_absent", "capacity"),
+        ("unread_column", "capacité"),
+    }
+
+
+def test_version_needs_no_command() -> None:
+    done = runner.invoke(app, ["--version"])
+    assert done.exit_code == 0
+    assert done.stdout.strip() == f"marraine {matching.__version__}"
