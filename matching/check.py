@@ -175,19 +175,24 @@ def _criterion(criterion: Criterion, frames: dict[Side, pd.DataFrame]) -> dict[s
 
 
 def _values(criterion: Criterion, cells: pd.Series) -> dict[str, Any]:
-    """Distinct values, empty cells and values outside the criterion's vocabulary."""
-    empty = int(cells.map(lambda c: not parse_tags(c)).sum())
-    if not isinstance(criterion, NeedsCriterion | OverlapCriterion | CategoryCriterion):
-        return {"distinct": int(cells.dropna().nunique()), "empty": empty}
+    """Distinct values, empty cells and values outside the criterion's vocabulary (each
+    distinct cell parsed once)."""
+    tagged = isinstance(criterion, NeedsCriterion | OverlapCriterion | CategoryCriterion)
     counts: Counter[str] = Counter()
-    for cell, times in cells.value_counts(dropna=True).items():
-        tags = (
-            parse_levelled(cell, 1) if isinstance(criterion, NeedsCriterion) else parse_tags(cell)
-        )
-        for tag in tags:
+    empty = distinct = 0
+    for cell, times in cells.value_counts(dropna=False).items():
+        if isinstance(criterion, NeedsCriterion):
+            tags: Any = parse_levelled(cell, 1)
+        else:
+            tags = parse_tags(cell)
+        if not tags:
+            empty += int(times)
+            continue
+        distinct += 1
+        for tag in tags if tagged else ():
             counts[tag] += int(times)
-    values: dict[str, Any] = {"distinct": len(counts), "empty": empty}
-    vocabulary = _vocabulary(criterion)
+    values: dict[str, Any] = {"distinct": len(counts) if tagged else distinct, "empty": empty}
+    vocabulary = _vocabulary(criterion) if tagged else set()
     if vocabulary:
         unknown = sorted(tag for tag in counts if tag not in vocabulary)
         values["unknown"] = len(unknown)
