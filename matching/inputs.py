@@ -141,10 +141,7 @@ def prepare_participants(people: People, programme: Programme, side: Side) -> pd
     names = role_names(programme, side)
     records = people if isinstance(people, pd.DataFrame) else list(people)
     if isinstance(records, list) and records and isinstance(records[0], Mentee | Mentor):
-        frame = participants_frame(records, side)  # type: ignore[arg-type]
-        columns = [names.get(str(c), str(c)) for c in frame.columns]
-        frame.attrs = {_MAPPED: side, _COLUMNS: columns}
-        return frame
+        return as_mapped(participants_frame(records, side), programme, side)  # type: ignore[arg-type]
     if isinstance(records, list):
         rows: list[Any] = records
         empty = pd.DataFrame({side_fields(programme, side).id: []})
@@ -152,6 +149,15 @@ def prepare_participants(people: People, programme: Programme, side: Side) -> pd
     mapped = apply_field_map(records, programme, side)
     frame = participants_frame(mapped, side, names=names)
     frame.attrs = dict(mapped.attrs)
+    return frame
+
+
+def as_mapped(frame: pd.DataFrame, programme: Programme, side: Side) -> pd.DataFrame:
+    """Declare participants already in the engine's names (``id``, ``capacity`` ...), as
+    :func:`apply_field_map` left them and a store kept them, so that :func:`matching.match`
+    does not map them again; warnings still name the programme's own columns."""
+    names = role_names(programme, side)
+    frame.attrs = {_MAPPED: side, _COLUMNS: [names.get(str(c), str(c)) for c in frame.columns]}
     return frame
 
 

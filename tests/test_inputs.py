@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 import matching
 from matching.errors import InputError, StrictInputError
+from matching.inputs import as_mapped
 from matching.model import Programme
 
 BASE: dict[str, Any] = {
@@ -67,6 +68,16 @@ def test_role_columns_take_the_programme_names() -> None:
     assert {p.mentor_id for p in result.pairs} <= {"m1", "m2", "m3"}
 
 
+def test_participants_stored_in_the_engine_names_are_not_mapped_twice() -> None:
+    stored = matching.prepare_participants(_mentors(), PROGRAMME, "mentor")
+    records = pd.DataFrame.from_records(stored.to_dict(orient="records"))  # a store's copy
+    with pytest.raises(InputError, match="identifiant"):
+        matching.match(_mentees(), records, PROGRAMME)
+    result = matching.match(_mentees(), as_mapped(records, PROGRAMME, "mentor"), PROGRAMME)
+    assert result.warnings == ()
+    assert result.pairs
+
+
 def test_a_bad_count_names_the_programme_column() -> None:
     mentors = _mentors().assign(capacité=[2, -1, 2])
     with pytest.raises(InputError) as refused:
@@ -114,6 +125,10 @@ def test_allowed_values_is_named_in_the_unmatched_detail() -> None:
     assert result.pairs == ()
     assert {u.reason for u in result.unmatched} == {"no_allowed_mentor"}
     assert all("women_only" in u.detail for u in result.unmatched)
+    assert all("women_only" in u.detail for u in result.in_language("fr").unmatched)
+    unnamed = [dict(r, name="") if r["name"] == "women_only" else r for r in BASE["rules"]]
+    result = matching.match(_mentees(), mentors, Programme.from_dict({**BASE, "rules": unnamed}))
+    assert all("allowed_values:mentor.statut" in u.detail for u in result.unmatched)
     assert ("rule_column_empty", "statut") in {(w.code, w.column) for w in result.warnings}
 
 
