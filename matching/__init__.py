@@ -3,7 +3,7 @@
 >>> import matching
 >>> result = matching.match(mentees, mentors, matching.default_programme())  # doctest: +SKIP
 
-``match`` and ``ProgressCallback`` load the engine (scikit-learn, SciPy, OR-Tools,
+``match``, ``ProgressCallback``, ``check_inputs`` and ``InputReport`` load the engine (scikit-learn, SciPy, OR-Tools,
 networkx: about two seconds) on first use, so that ``marraine --help``, the service's
 start-up and code that only reads programmes or results do not pay for it.
 """

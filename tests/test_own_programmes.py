@@ -233,3 +233,24 @@ def test_version_needs_no_command() -> None:
     done = runner.invoke(app, ["--version"])
     assert done.exit_code == 0
     assert done.stdout.strip() == f"marraine {matching.__version__}"
+
+
+def test_a_bad_capacity_cell_is_refused_naming_file_row_and_the_programme_column(
+    tmp_path: Path,
+) -> None:
+    mentees, mentors, config = _files("lycee")
+    lines = mentors.read_text(encoding="utf-8-sig").split("\n")
+    header = lines[0].split(";")
+    cells = lines[3].split(";")
+    cells[header.index("capacité")] = "beaucoup"
+    cells[header.index("identifiant")] = lines[2].split(";")[header.index("identifiant")]
+    lines[3] = ";".join(cells)
+    broken = tmp_path / "marraines.csv"
+    broken.write_text("\n".join(lines), encoding="utf-8-sig")
+    args = ["--mentees", str(mentees), "--mentors", str(broken), "--config", str(config)]
+    done = runner.invoke(app, ["match", *args, "--out", str(tmp_path / "out")])
+    assert done.exit_code == 1
+    assert "marraines.csv, row 4, capacité: capacité must be a whole number" in done.stderr
+    assert "marraines.csv, row 4, identifiant: duplicate id (first used in row 3)" in done.stderr
+    assert "beaucoup" not in done.stderr
+    assert not (tmp_path / "out").exists()
