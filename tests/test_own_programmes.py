@@ -9,13 +9,18 @@ import csv
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import matching
 from matching.cli import app
 from matching.errors import InputError
+from matching.features import fit_rule
+from matching.inputs import rule_columns
 from matching.io import file_sha256, read_participants
 from matching.model import Programme
 
@@ -254,3 +259,59 @@ def test_a_bad_capacity_cell_is_refused_naming_file_row_and_the_programme_column
     assert "marraines.csv, row 4, identifiant: duplicate id (first used in row 3)" in done.stderr
     assert "beaucoup" not in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+# --------------------------------------------------------------------------- fail safe
+
+
+def _read(name: str) -> tuple[pd.DataFrame, pd.DataFrame, Programme]:
+    mentees, mentors, config = _files(name)
+    programme = Programme.from_file(config)
+    return (
+        read_participants(mentees, "mentee", programme),
+        read_participants(mentors, "mentor", programme),
+        programme,
+    )
+
+
+RULE_TARGETS = [
+    (name, side, column)
+    for name in NAMES
+    for rule in Programme.from_file(_files(name)[2]).rules
+    for side, column in rule_columns(rule)
+]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    target=st.sampled_from(RULE_TARGETS),
+    action=st.sampled_from(["rename", "empty", "remove"]),
+)
+def test_a_damaged_rule_column_never_lets_an_excluded_pair_through_silently(
+    target: tuple[str, str, str], action: str
+) -> None:
+    name, side, column = target
+    mentees, mentors, programme = _read(name)
+    frames = {"mentee": mentees.copy(), "mentor": mentors.copy()}
+    frame = frames[side]
+    if action == "rename":
+        frames[side] = frame.rename(columns={column: f"{column}_2"})
+    elif action == "empty":
+        frames[side] = frame.assign(**{column: None})
+    else:
+        frames[side] = frame.drop(columns=[column])
+    try:
+        result = matching.match(frames["mentee"], frames["mentor"], programme)
+    except InputError as refused:
+        named = {p.column or "" for p in getattr(refused, "problems", (refused.problem,))}
+        result = None
+    if result is None:
+        assert column in named
+        return
+    if column in {w.column for w in result.warnings}:
+        return  # announced: an emptied column is named in a warning
+    index = {"mentee": pd.Index(mentees["id"]), "mentor": pd.Index(mentors["id"])}
+    i = index["mentee"].get_indexer([p.mentee_id for p in result.pairs]).astype(np.int64)
+    j = index["mentor"].get_indexer([p.mentor_id for p in result.pairs]).astype(np.int64)
+    for rule in programme.rules:
+        assert fit_rule(rule, mentees, mentors).pairs(i, j).all(), rule.name
