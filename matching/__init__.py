@@ -3,8 +3,8 @@
 >>> import matching
 >>> result = matching.match(mentees, mentors, matching.default_programme())  # doctest: +SKIP
 
-``match``, ``ProgressCallback``, ``check_inputs`` and ``InputReport`` load the engine (scikit-learn, SciPy, OR-Tools,
-networkx: about two seconds) on first use, so that ``marraine --help``, the service's
+``match``, ``ProgressCallback``, ``check_inputs`` and ``InputReport`` load the engine
+(scikit-learn, SciPy, OR-Tools, networkx: about two seconds) on first use, so that ``marraine --help``, the service's
 start-up and code that only reads programmes or results do not pay for it.
 """
 
