@@ -4,8 +4,9 @@
 >>> result = matching.match(mentees, mentors, matching.default_programme())  # doctest: +SKIP
 
 ``match``, ``ProgressCallback``, ``check_inputs`` and ``InputReport`` load the engine
-(scikit-learn, SciPy, OR-Tools, networkx: about two seconds) on first use, so that ``marraine --help``, the service's
-start-up and code that only reads programmes or results do not pay for it.
+(scikit-learn, SciPy, OR-Tools, networkx: about two seconds) on first use, so that
+``marraine --help``, the service's start-up and code that only reads programmes or
+results do not pay for it.
 """
 
 from typing import TYPE_CHECKING, Any
