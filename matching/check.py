@@ -147,7 +147,7 @@ def quota_section(
 def _roles(frame: pd.DataFrame, programme: Programme, side: Side) -> list[dict[str, Any]]:
     """Each role of one side, its column and whether the file has it."""
     fields = side_fields(programme, side)
-    present = set(original_columns(frame))
+    present = set(original_columns(frame, programme, side))
     roles = [(role, column) for role, column in fields.role_columns().items()]
     if fields.name is None:
         roles.append(("name", "name"))

@@ -7,8 +7,14 @@ every reader goes through it (:func:`matching.io.read_participants`, :func:`matc
 given frames, the service). :func:`review_columns` then says what the run will do with
 each column: a rule whose column is absent refuses the run (naming rule and column)
 unless the rule is ``optional``, when it is switched off with a warning; a column read by
-nothing and not listed under ``ignore`` is a warning; so is an absent count column the
-programme names. Warnings never hold a cell's content.
+nothing and not listed under ``ignore`` is a warning; so are an absent count column the
+programme names (``capacity`` always), an absent name, group or region column, and a rule
+column empty in every row. Warnings never hold a cell's content.
+
+Frames remember (in ``DataFrame.attrs``, which follow copies and sorts) that they were
+mapped, which count columns their source lacked and their file, so a frame read by
+:func:`matching.io.read_participants` is not mapped twice by :func:`matching.match` and
+its warnings name the file; :func:`as_mapped` declares the same of a store's copy.
 """
 
 from __future__ import annotations
@@ -35,15 +41,26 @@ __all__ = [
     "COUNT_ROLES",
     "ColumnReview",
     "InputWarning",
+    "People",
     "StrictInputError",
     "apply_field_map",
+    "as_mapped",
+    "known_columns",
+    "original_columns",
     "participant_file",
     "prepare_participants",
     "review_columns",
+    "role_names",
+    "rule_columns",
+    "rule_name",
     "side_fields",
+    "strict_check",
 ]
 
 Side = Literal["mentee", "mentor"]
+
+People = Sequence[Mentee] | Sequence[Mentor] | Sequence[Mapping[str, Any]] | pd.DataFrame
+"""Participants as :func:`matching.match` takes them."""
 
 COUNT_ROLES: dict[Side, dict[str, int]] = {
     "mentee": {"demand": 1},
@@ -53,7 +70,7 @@ COUNT_ROLES: dict[Side, dict[str, int]] = {
 
 # Keys of DataFrame.attrs recording what apply_field_map did (they follow copies and sorts).
 _MAPPED = "marraine.mapped"
-_COLUMNS = "marraine.columns"
+_ABSENT = "marraine.absent_counts"
 _FILE = "marraine.file"
 
 
@@ -95,9 +112,9 @@ def apply_field_map(
     Returns
     -------
     pandas.DataFrame
-        A copy with ``id`` and the count columns under the engine's names, remembering the
-        original columns (for :func:`review_columns`). A frame this function returned
-        comes back unchanged.
+        A copy with ``id`` and the count columns under the engine's names, remembering
+        which count columns were absent (for :func:`review_columns`). A frame this
+        function returned comes back unchanged.
 
     Raises
     ------
@@ -122,13 +139,12 @@ def apply_field_map(
                 column=role,
             )
     mapped = frame.rename(columns=renames)
-    mapped.attrs = {**frame.attrs, _MAPPED: side, _COLUMNS: [str(c) for c in frame.columns]}
+    roles = side_fields(programme, side).role_columns()
+    absent = [role for role in COUNT_ROLES[side] if roles[role] not in frame.columns]
+    mapped.attrs = {**frame.attrs, _MAPPED: side, _ABSENT: absent}
     if file is not None:
         mapped.attrs[_FILE] = file
     return mapped
-
-
-People = Sequence[Mentee] | Sequence[Mentor] | Sequence[Mapping[str, Any]] | pd.DataFrame
 
 
 def prepare_participants(people: People, programme: Programme, side: Side) -> pd.DataFrame:
@@ -136,8 +152,8 @@ def prepare_participants(people: People, programme: Programme, side: Side) -> pd
     in the programme's own column names (mapped by :func:`apply_field_map`), or
     :class:`Mentee` / :class:`Mentor` models (already in the engine's names). Ids and
     counts are checked as :func:`matching.model.participants_frame` does, errors naming
-    the programme's columns. The frame remembers its original columns for
-    :func:`review_columns`."""
+    the programme's columns. The frame remembers that it is mapped and which
+    count columns its source lacked, for :func:`review_columns`."""
     names = role_names(programme, side)
     records = people if isinstance(people, pd.DataFrame) else list(people)
     if isinstance(records, list) and records and isinstance(records[0], Mentee | Mentor):
@@ -156,15 +172,19 @@ def as_mapped(frame: pd.DataFrame, programme: Programme, side: Side) -> pd.DataF
     """Declare participants already in the engine's names (``id``, ``capacity`` ...), as
     :func:`apply_field_map` left them and a store kept them, so that :func:`matching.match`
     does not map them again; warnings still name the programme's own columns."""
+    declared = frame.copy(deep=False)
+    declared.attrs = {_MAPPED: side, _ABSENT: []}
+    return declared
+
+
+def original_columns(frame: pd.DataFrame, programme: Programme, side: Side) -> list[str]:
+    """A frame's columns in the programme's own names, as its file had them: role columns
+    renamed back, count columns the file lacked (filled with defaults) left out."""
+    if frame.attrs.get(_MAPPED) != side:
+        return [str(c) for c in frame.columns]
     names = role_names(programme, side)
-    frame.attrs = {_MAPPED: side, _COLUMNS: [names.get(str(c), str(c)) for c in frame.columns]}
-    return frame
-
-
-def original_columns(frame: pd.DataFrame) -> list[str]:
-    """The columns a mapped frame had in its programme's names (the frame's own else)."""
-    columns = frame.attrs.get(_COLUMNS)
-    return list(columns) if isinstance(columns, list) else [str(c) for c in frame.columns]
+    absent = set(frame.attrs.get(_ABSENT, ()))
+    return [names.get(str(c), str(c)) for c in frame.columns if str(c) not in absent]
 
 
 @dataclass(frozen=True)
@@ -296,7 +316,7 @@ def _empty_rule_warnings(
 def _role_warnings(frame: pd.DataFrame, programme: Programme, side: Side) -> list[InputWarning]:
     """A name, region or group column the programme names and the file lacks."""
     fields = side_fields(programme, side)
-    present = set(original_columns(frame))
+    present = set(original_columns(frame, programme, side))
     named = [c for c in (fields.name, fields.region, *fields.groups) if c]
     return [
         InputWarning(
@@ -314,7 +334,7 @@ def _count_warnings(frame: pd.DataFrame, programme: Programme, side: Side) -> li
     """An absent count column the programme names (``capacity`` is named even by default:
     one mentee per mentor is rarely what a programme means)."""
     fields = side_fields(programme, side)
-    present = set(original_columns(frame))
+    present = set(original_columns(frame, programme, side))
     warnings = []
     for role, default in COUNT_ROLES[side].items():
         column = fields.role_columns()[role]
@@ -345,7 +365,7 @@ def _unread_warnings(frame: pd.DataFrame, programme: Programme, side: Side) -> l
             f"column '{column}' of {_where(frame, side)} is read by nothing "
             "(list it under ignore if that is meant)",
         )
-        for column in original_columns(frame)
+        for column in original_columns(frame, programme, side)
         if column not in known
     ]
 
