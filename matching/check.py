@@ -149,7 +149,7 @@ def _roles(frame: pd.DataFrame, programme: Programme, side: Side) -> list[dict[s
     fields = side_fields(programme, side)
     present = set(original_columns(frame, programme, side))
     roles = [(role, column) for role, column in fields.role_columns().items()]
-    if fields.name is None:
+    if fields.name is None and "name" in present:  # else the id alone: nothing missing
         roles.append(("name", "name"))
     roles += [("group", column) for column in fields.groups]
     roles += [("ignore", column) for column in fields.ignore]
