@@ -10,7 +10,8 @@ Exception tree::
     ├── RuleError                   rules contradict each other (e.g. a locked pair is forbidden)
     └── SolverError                 the solver failed or returned an inconsistent solution
 
-An unmatched mentee is data (``MatchResult.unmatched``), never an exception. Messages name
+An unmatched mentee is data (``MatchResult.unmatched``), never an exception; so is an
+:class:`InputWarning` (``MatchResult.warnings``) unless the run is strict. Messages name
 fields, rows and reasons; they never quote a participant's submitted values, so they can be
 logged and returned in HTTP error bodies as they are.
 """
