@@ -86,6 +86,13 @@ def test_a_bad_count_names_the_programme_column() -> None:
     assert "capacité must be a whole number" in str(refused.value)
 
 
+def test_a_column_under_the_engine_name_of_a_mapped_role_is_refused() -> None:
+    mentors = _mentors().assign(capacity=[1, 1, 1])  # which one holds the capacity?
+    with pytest.raises(InputError, match="capacité") as refused:
+        matching.match(_mentees(), mentors, PROGRAMME)
+    assert refused.value.column == "capacity"
+
+
 def test_an_absent_id_column_is_refused_naming_it() -> None:
     with pytest.raises(InputError, match="identifiant"):
         matching.match(_mentees().rename(columns={"identifiant": "id"}), _mentors(), PROGRAMME)
