@@ -202,8 +202,16 @@ def test_stable_benchmark_runs_the_cli_and_writes_json(tmp_path: Path) -> None:
 @pytest.mark.xdist_group("benchmarks")
 def test_service_benchmark_runs_a_stored_run_and_writes_json(tmp_path: Path) -> None:
     results = service.main(
-        ["--sizes", "200x20", "--quick", "--sqlite-only", "--name", "smoke"]
-        + ["--out-dir", str(tmp_path)]
+        [
+            "--sizes",
+            "200x20",
+            "--quick",
+            "--sqlite-only",
+            "--name",
+            "smoke",
+            "--out-dir",
+            str(tmp_path),
+        ]
     )
     assert json.loads((tmp_path / "smoke.json").read_text())["runs"] == results["runs"]
     (row,) = results["runs"]

@@ -95,7 +95,7 @@ def test_stable_runs_use_the_uploaded_rank_files_of_both_sides(api: Api) -> None
 def test_a_bad_rank_file_is_refused_row_by_row_and_nothing_is_stored(api: Api) -> None:
     programme_id = api.programme()
     api.upload_examples(programme_id)
-    wishes, _choices_ = _choices()
+    wishes = _choices()[0]
     bad = [*wishes[:4], ("somebody-unknown", wishes[0][1], 1), (wishes[1][0], wishes[1][1], 0)]
     answer = _put(api, programme_id, "mentees", "voeux.csv", _csv(bad))
     assert answer.status_code == 422
@@ -117,7 +117,7 @@ def test_a_bad_rank_file_is_refused_row_by_row_and_nothing_is_stored(api: Api) -
 def test_other_objectives_ignore_stored_ranks_and_a_deletion_stops_their_use(api: Api) -> None:
     programme_id = api.programme()
     api.upload_examples(programme_id)
-    wishes, _choices_ = _choices()
+    wishes = _choices()[0]
     assert _put(api, programme_id, "mentees", "voeux.csv", _csv(wishes)).status_code == 200
 
     coverage = api.finished_run(programme_id, {"objective": "coverage"})
@@ -147,7 +147,7 @@ def test_other_objectives_ignore_stored_ranks_and_a_deletion_stops_their_use(api
 def test_only_writers_upload_or_delete_ranks(api: Api) -> None:
     programme_id = api.programme()
     api.upload_examples(programme_id)
-    wishes, _choices_ = _choices()
+    wishes = _choices()[0]
     reader = api.key("researcher", programme_id)
     assert (
         _put(api, programme_id, "mentees", "voeux.csv", _csv(wishes), key=reader).status_code == 403
