@@ -18,25 +18,28 @@ from matching.errors import (
     InputError,
     InputErrors,
     MatchingError,
+    QuotaError,
     RuleError,
     SolverError,
 )
 from matching.model import Mentee, Mentor, Objective, Programme
 from matching.result import (
     Alternative,
+    GroupOutcome,
     MatchResult,
     Pair,
+    QuotaOutcome,
     RecruitmentGap,
     Summary,
     Unmatched,
 )
 
 if TYPE_CHECKING:
-    from matching._pipeline import ProgressCallback, match
+    from matching._pipeline import ProgressCallback, QuotaOutlook, match, quota_outlook
 
 __version__ = VERSION
 
-_ENGINE = frozenset({"ProgressCallback", "match"})
+_ENGINE = frozenset({"ProgressCallback", "QuotaOutlook", "match", "quota_outlook"})
 
 
 def __getattr__(name: str) -> Any:
@@ -57,6 +60,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "Alternative",
     "ConfigError",
+    "GroupOutcome",
     "InputError",
     "InputErrors",
     "MatchResult",
@@ -67,6 +71,9 @@ __all__ = [
     "Pair",
     "Programme",
     "ProgressCallback",
+    "QuotaError",
+    "QuotaOutcome",
+    "QuotaOutlook",
     "RecruitmentGap",
     "RuleError",
     "SolverError",
@@ -76,4 +83,5 @@ __all__ = [
     "default_programme",
     "match",
     "process_settings",
+    "quota_outlook",
 ]

@@ -204,7 +204,10 @@ def write_result(result: MatchResult, out_dir: str | Path) -> list[Path]:
         "pairs.csv": result.pairs_frame().to_csv(index=False, lineterminator="\n"),
         "unmatched.csv": result.unmatched_frame().to_csv(index=False, lineterminator="\n"),
         "summary.json": json.dumps(
-            _json_safe(result.summary.to_dict()), indent=2, ensure_ascii=False, allow_nan=False
+            _json_safe(result.summary.to_dict() | result.outcomes_dict()),
+            indent=2,
+            ensure_ascii=False,
+            allow_nan=False,
         )
         + "\n",
     }

@@ -20,7 +20,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from matching._arrays import sum_of_largest
-from matching.errors import RuleError, SolverError
+from matching.errors import QuotaError, SolverError
 from matching.solver._arcs import WorkArcs
 from matching.solver._diagnostics import find_bottleneck
 from matching.solver._prepare import Residual, prepare
@@ -64,7 +64,7 @@ def solve_cp_sat(problem: AssignmentProblem, config: SolverConfig) -> Assignment
     try:
         chosen, proven, bound = _solve_levels(built, levels, config, started)
     except _InfeasibleError:
-        raise RuleError(_infeasible_quotas(problem, residual, arcs)) from None
+        raise QuotaError(_infeasible_quotas(problem, residual, arcs)) from None
     chosen_int = int(built.values[chosen].sum()) - _penalty_int(problem, residual, arcs, chosen)
     if bound is None:  # penalties only lower the total: the ceiling without them holds
         bound = float(_total_ceiling(arcs, residual, built.values))

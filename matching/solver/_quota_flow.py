@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from matching.errors import RuleError
+from matching.errors import QuotaError
 from matching.solver._network import QuotaGroups
 from matching.solver._prepare import Residual
 from matching.solver._problem import AssignmentProblem, IntArray, SolverConfig
@@ -98,7 +98,7 @@ def quota_groups(problem: AssignmentProblem, residual: Residual) -> QuotaGroups:
         penalty.append(0.0 if quota.hard else float(quota.penalty))
     if impossible:
         listed = ", ".join(repr(name) for name in impossible)
-        raise RuleError(
+        raise QuotaError(
             f"quota(s) cannot be met: {listed} (more members must get a mentor than "
             "there are members still wanting one)"
         )
@@ -112,7 +112,7 @@ def quota_groups(problem: AssignmentProblem, residual: Residual) -> QuotaGroups:
     )
 
 
-def shortfall_error(groups: QuotaGroups, shortfall: IntArray, over: str) -> RuleError:
+def shortfall_error(groups: QuotaGroups, shortfall: IntArray, over: str) -> QuotaError:
     """The error for quotas a proven optimum still misses (``shortfall`` per group: the
     fewest members short in all, shared out as that optimum does)."""
     missed = np.flatnonzero(shortfall > 0).tolist()
@@ -122,4 +122,4 @@ def shortfall_error(groups: QuotaGroups, shortfall: IntArray, over: str) -> Rule
         for g in missed
     )
     cannot = "cannot all be met" if len(missed) > 1 else "cannot be met"
-    return RuleError(f"quota(s) {cannot} {over}: {listed}")
+    return QuotaError(f"quota(s) {cannot} {over}: {listed}")

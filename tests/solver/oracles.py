@@ -55,9 +55,7 @@ def _feasible(problem: AssignmentProblem, chosen: NDArray[np.bool_]) -> bool:
         return False
     if (problem.arc_locked & ~chosen).any():
         return False
-    return all(
-        (per_mentee[q.mentees] > 0).sum() >= q.min_matched for q in problem.quotas if q.hard
-    )
+    return all((per_mentee[q.mentees] > 0).sum() >= q.min_matched for q in problem.quotas if q.hard)
 
 
 def _key(levels: Levels) -> tuple[float, ...]:
