@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from matching.messages import Label
+from matching.messages import Evidence, Label
 from matching.model import NeedsCriterion, OverlapCriterion, Programme
 from matching.result import RecruitmentGap
 
 __all__ = [
     "ValueLabels",
     "gap_labels",
+    "lacks",
     "language_field",
     "need_and_language_labels",
     "title_of",
@@ -67,3 +68,9 @@ def gap_labels(programme: Programme, gap: RecruitmentGap) -> tuple[Label, Label]
     """A gap's need and language as the programme labels them (else as written)."""
     needs, spoken = need_and_language_labels(programme)
     return needs(gap.need), spoken(gap.language)
+
+
+def lacks(criterion: Any) -> Evidence:
+    """The evidence of a pair that gets nothing from ``criterion`` (no need covered, no
+    language or hours in common, another region ...): said as plainly as what matched."""
+    return Evidence("lacks", title_of(criterion), {"kind": str(criterion.kind)})

@@ -36,7 +36,7 @@ from matching.candidates import CandidateGraph, CandidatePricer, CandidateScan, 
 from matching.defaults import default_programme
 from matching.errors import InputError, InputErrors, QuotaError, RuleError
 from matching.features import check_participants
-from matching.messages import STABLE_PAIR, Evidence, Language, render, translator
+from matching.messages import STABLE_PAIR, Evidence, Language, render
 from matching.model import (
     Mentee,
     Mentor,
@@ -575,7 +575,7 @@ def _unmeetable(
     found = [o for o in outlooks(programme, stage.scorer, mentees, mentors, language) if o.hard]
     short = [o.limit for o in found if not o.meetable]
     if short:
-        return QuotaError(translator(language).gettext("; ").join(short))
+        return QuotaError("\n".join(short))  # one line per quota
     names = ", ".join(o.name for o in found)
     together = Evidence("quotas_together", values={"names": names})
     return QuotaError(render(together, language))

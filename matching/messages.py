@@ -418,6 +418,24 @@ def _quota_outlook(e: Evidence, c: _Context) -> str:
     return t.gettext("; ").join(parts)
 
 
+def _lacks(e: Evidence, c: _Context) -> str:
+    kind = e.values.get("kind")
+    t = c.t
+    if kind == "needs":
+        text = t.gettext("covers none of her needs")
+    elif kind == "availability":
+        text = t.gettext("no hours a week in common")
+    elif kind == "overlap":
+        text = t.gettext("no {criterion} in common")
+    elif kind == "category":
+        text = t.gettext("different {criterion}")
+    elif kind == "distance":
+        text = t.gettext("too far apart ({criterion})")
+    else:
+        text = t.gettext("{criterion}: no match")
+    return text.format(criterion=c.criterion(e))
+
+
 def _quotas_together(e: Evidence, c: _Context) -> str:
     return c.t.gettext(
         "quotas {names} cannot all be met together: each alone could be, but not with the "
@@ -446,4 +464,5 @@ _RENDERERS = {
     "none_allowed": _none_allowed,
     "quota_outlook": _quota_outlook,
     "quotas_together": _quotas_together,
+    "lacks": _lacks,
 }
