@@ -15,10 +15,15 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from matching._arrays import rank_in_runs
-from matching._labels import ValueLabels, language_field, need_and_language_labels
+from matching._labels import (
+    ValueLabels,
+    language_field,
+    need_and_language_labels,
+    need_criterion,
+)
 from matching._pairs import ScoredPairs
 from matching.messages import Evidence, render, render_many
-from matching.model import NeedsCriterion, Programme
+from matching.model import Programme
 from matching.result import Alternative, Pair, RecruitmentGap, Unmatched, UnmatchedReason
 
 __all__ = [
@@ -193,11 +198,13 @@ def recruitment_gaps(
     With group columns in the programme (``fields.mentee.groups``): one gap per group
     value holding unmatched mentees, with the (need, language) most of them share. Else
     the (need, language) combinations they share. Needs are read from the programme's
-    first ``needs`` criterion, languages from its language criterion, whatever their
-    columns are called; ``*`` where the programme has none."""
+    first ``needs`` criterion (else its first non-language ``overlap`` one), languages
+    from its language criterion, whatever their columns are called; ``*`` where the
+    programme has none."""
     if programme is None or unmatched_idx.size == 0:
         return ()
-    need_field = _first_field(programme, NeedsCriterion)
+    need = need_criterion(programme)
+    need_field = None if need is None else need.mentee_field
     spoken_field = language_field(programme)
     rows = mentees.iloc[unmatched_idx]
     table = pd.DataFrame({"person": np.arange(len(rows))})
@@ -249,11 +256,6 @@ def _gaps_by_group(
             )
     gaps.sort(key=lambda g: (-g.mentees, *next(iter(g.group.items()))))
     return tuple(gaps[:GAPS_LISTED])
-
-
-def _first_field(programme: Programme, kind: type[NeedsCriterion]) -> str | None:
-    """The mentee field of the programme's first criterion of ``kind``."""
-    return next((c.mentee_field for c in programme.criteria if isinstance(c, kind)), None)
 
 
 def _tags(rows: pd.DataFrame, column: str | None, *, strip_level: bool) -> list[list[str]]:
