@@ -61,7 +61,7 @@ def test_the_moroccan_programme_reports_its_cooperative_quota(tmp_path: Path) ->
     matched = {pair.mentee_id for pair in result.pairs} & members
     (quota,) = result.quotas
     assert (quota.name, quota.field, quota.value) == ("statut=coopérative", "statut", "coopérative")
-    assert quota.hard and quota.met and quota.short == 0 and quota.penalty == 0.0
+    assert (quota.hard, quota.met, quota.short, quota.penalty) == (True, True, 0, 0.0)
     assert quota.members == len(members)
     assert quota.required == math.ceil(0.4 * len(members))
     assert quota.matched == len(matched) >= quota.required
@@ -88,11 +88,12 @@ def test_a_soft_quota_is_reported_short_with_the_score_it_cost() -> None:
     members = set(mentees.loc[mentees["statut"] == "coopérative", "id"])
     matched = {pair.mentee_id for pair in result.pairs} & members
     assert quota.required == len(members)  # a count above the group asks for all of it
-    assert not quota.met and quota.short == len(members) - len(matched) > 0
+    assert not quota.met
+    assert quota.short == len(members) - len(matched) > 0
     assert quota.penalty == pytest.approx(0.25 * quota.short)
     summary = result.summary
     assert summary.quota_penalty == pytest.approx(quota.penalty)
-    assert summary.status == "optimal" and summary.gap == 0.0
+    assert (summary.status, summary.gap) == ("optimal", 0.0)
     # The certificate bounds the penalised score: the total less the penalty.
     assert summary.upper_bound == pytest.approx(summary.total_score - summary.quota_penalty)
 
@@ -117,7 +118,7 @@ def test_an_unmeetable_hard_quota_says_what_it_asks_the_most_possible_and_why() 
     members = int((mentees["statut"] == "coopérative").sum())
     (outlook,) = matching.quota_outlook(mentees, mentors, strict, language="en")
     assert (outlook.required, outlook.members, outlook.reachable) == (members, members, 36)
-    assert not outlook.meetable and outlook.exact
+    assert (outlook.meetable, outlook.exact) == (False, True)
     assert outlook.limit == (
         f"quota statut=coopérative asks for {members} of its {members} members to be "
         f"matched; at most 36 can be; the mentors allowed to {members} of them have 36 "
@@ -175,7 +176,7 @@ def test_the_outlook_names_the_rule_and_the_seats_that_limit_a_group() -> None:
     ].limit
     assert french.startswith("le quota statut=coop demande 3 de ses 4 membres")
     (fine,) = matching.quota_outlook(mentees, mentors, _small_programme(min_count=1))
-    assert fine.meetable and fine.limit == ""
+    assert (fine.meetable, fine.limit) == (True, "")
 
 
 def test_every_quota_and_group_is_in_the_result_and_the_cli_summary(tmp_path: Path) -> None:
@@ -258,7 +259,8 @@ def test_without_groups_gaps_stay_need_by_language() -> None:
     config = programme.model_dump()
     config["fields"]["mentee"]["groups"] = []
     result = matching.match(mentees, mentors, Programme.from_dict(config))
-    assert result.gaps and all(not g.group for g in result.gaps)
+    assert result.gaps
+    assert all(not g.group for g in result.gaps)
     assert result.groups == ()
     assert result.gaps[0].mentees >= result.gaps[-1].mentees
 
