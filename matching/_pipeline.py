@@ -577,7 +577,7 @@ def _unmeetable(
     if short:
         return QuotaError("\n".join(short))  # one line per quota
     names = ", ".join(o.name for o in found)
-    together = Evidence("quotas_together", values={"names": names})
+    together = Evidence("quotas_together", values={"names": names, "count": len(found)})
     return QuotaError(render(together, language))
 
 

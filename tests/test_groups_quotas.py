@@ -179,6 +179,18 @@ def test_the_outlook_names_the_rule_and_the_seats_that_limit_a_group() -> None:
     assert (fine.meetable, fine.limit) == (True, "")
 
 
+def test_a_quota_its_group_could_meet_alone_names_the_pairs_in_the_way() -> None:
+    mentees, mentors = _small_cohort()
+    programme = _small_programme(min_count=1)
+    assert matching.quota_outlook(mentees, mentors, programme)[0].meetable
+    with pytest.raises(matching.QuotaError) as caught:
+        matching.match(mentees, mentors, programme, forbidden=[("c", "m1"), ("d", "m1")])
+    assert str(caught.value) == (
+        "quota statut=coop could be met by its group alone, but not with the locked or "
+        "forbidden pairs"
+    )
+
+
 def test_every_quota_and_group_is_in_the_result_and_the_cli_summary(tmp_path: Path) -> None:
     mentees, mentors = _small_cohort()
     programme = _small_programme(min_share=0.5, hard=False, penalty=0.5)
