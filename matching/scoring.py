@@ -402,8 +402,10 @@ class PairScorer:
         self, mentee_idx: IntArray, mentor_idx: IntArray
     ) -> list[tuple[Evidence, ...]]:
         """Per pair, each contributing criterion's :class:`~matching.messages.Evidence`
-        (programme order). When two criteria give evidence whose words do not name the
-        criterion ("both speak French" twice), each is named in it."""
+        (programme order), and for a criterion that gives the pair nothing, what it lacks
+        ("covers none of her needs", "different region"). When two criteria give evidence
+        whose words do not name the criterion ("both speak French" twice), each is named
+        in it."""
         i = np.asarray(mentee_idx, dtype=np.int64)
         j = np.asarray(mentor_idx, dtype=np.int64)
         weighted = [k for k in range(len(self.similarities_)) if self.weights_[k] > 0.0]
@@ -418,13 +420,10 @@ class PairScorer:
             if kind in UNNAMED_KINDS and shared[kind] > 1:
                 named = {id(e): e.naming() for e in columns[k] if e is not None}
                 columns[k] = [None if e is None else named[id(e)] for e in columns[k]]
-        # What a pair lacks comes after what it has, criterion by criterion in order:
-        # one shared object per criterion (rendered once for every pair lacking it).
+        # What a pair lacks is said where its criterion stands, in programme order: one
+        # shared object per criterion (rendered once for every pair lacking it).
         lacking = [lacks(self.programme.criteria[k]) for k in weighted]
-        rows = []
-        for row in zip(*columns, strict=True):
-            has = tuple(e for e in row if e is not None)
-            if len(has) < len(row):
-                has += tuple(lacking[c] for c, e in enumerate(row) if e is None)
-            rows.append(has)
-        return rows
+        return [
+            tuple(lacking[c] if e is None else e for c, e in enumerate(row))
+            for row in zip(*columns, strict=True)
+        ]
