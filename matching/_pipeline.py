@@ -235,7 +235,7 @@ def match(
             solution, stage = stable_run.solution, _with_arcs(stage, stable_run)
         else:
             frames = (mentee_frame, mentor_frame)
-            solution = _solve(problem, config, programme, stage, frames)
+            solution = _solve(problem, config, programme, stage, frames, language)
         components = len(connected_components(problem))
         outcomes = quota_outcomes(programme.quotas, problem, solution)
 
@@ -549,30 +549,33 @@ def _solve(
     programme: Programme,
     stage: _Stage,
     frames: tuple[pd.DataFrame, pd.DataFrame],
+    language: str | None,
 ) -> AssignmentSolution:
     """The solver's answer (certified when the programme asks), or unmeetable hard quotas
-    explained in plain words."""
+    explained in plain words (in ``language``). Without the certificate the solver's
+    proof covers the candidates only: its own words stay."""
     try:
         return solve(problem, config, stage.pricer if config.certify else None)
     except QuotaError as error:
-        raise _unmeetable(error, programme, stage, *frames) from error
+        if not config.certify or stage.scorer is None:
+            raise
+        said = language or programme.language
+        raise _unmeetable(programme, stage.scorer, *frames, said) from error
 
 
 def _unmeetable(
-    error: QuotaError,
     programme: Programme,
-    stage: _Stage,
+    scorer: PairScorer,
     mentees: pd.DataFrame,
     mentors: pd.DataFrame,
+    language: str,
 ) -> QuotaError:
     """The solver's proof that hard quotas cannot be met, in plain words: per quota how
     many it asks, how many can be matched at most and what limits it
     (:mod:`matching._outlook`); quotas each meetable alone are said to clash with the
-    rest. Scores from a table have no rules to name: the solver's words stay."""
-    if stage.scorer is None:
-        return error
-    language = programme.language
-    found = [o for o in outlooks(programme, stage.scorer, mentees, mentors, language) if o.hard]
+    rest. (Scores from a table have no rules to name: the caller keeps the solver's
+    words.)"""
+    found = [o for o in outlooks(programme, scorer, mentees, mentors, language) if o.hard]
     short = [o.limit for o in found if not o.meetable]
     if short:
         return QuotaError("\n".join(short))  # one line per quota

@@ -438,8 +438,7 @@ def _lacks(e: Evidence, c: _Context) -> str:
 
 def _quotas_together(e: Evidence, c: _Context) -> str:
     return c.t.ngettext(
-        "quota {names} could be met by its group alone, but not with the locked or "
-        "forbidden pairs",
+        "quota {names} could be met by its group alone, but not with the locked or forbidden pairs",
         "quotas {names} cannot all be met together (each alone could be): their members "
         "want the same mentors, or locked or forbidden pairs take the seats",
         int(e.values.get("count", 2)),

@@ -175,6 +175,9 @@ def test_the_outlook_names_the_rule_and_the_seats_that_limit_a_group() -> None:
         0
     ].limit
     assert french.startswith("le quota statut=coop demande 3 de ses 4 membres")
+    with pytest.raises(matching.QuotaError) as caught:  # the run says it in its language
+        matching.match(mentees, mentors, _small_programme(min_count=3), language="fr")
+    assert str(caught.value) == french
     (fine,) = matching.quota_outlook(mentees, mentors, _small_programme(min_count=1))
     assert (fine.meetable, fine.limit) == (True, "")
 
