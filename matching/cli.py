@@ -433,11 +433,15 @@ def _gap_line(gap: RecruitmentGap, t: Translations, language: str, programme: Pr
     words = {"need": label_text(need, language), "language": label_text(spoken, language)}
     if gap.group:
         text = t.ngettext(
-            "recruit: {count} unmatched in {group}; {sharing} of them need {need} in {language}",
-            "recruit: {count} unmatched in {group}; {sharing} of them need {need} in {language}",
+            "recruit: {count} unmatched ({group}); {sharing} of them need {need} in {language}",
+            "recruit: {count} unmatched ({group}); {sharing} of them need {need} in {language}",
             gap.mentees,
         )
-        group = ", ".join(gap.group.values())
+        # "country: Côte d'Ivoire" reads right for any group column (status, city ...).
+        separator = t.gettext("{criterion}: {phrase}")
+        group = ", ".join(
+            separator.format(criterion=column, phrase=value) for column, value in gap.group.items()
+        )
         return text.format(count=gap.mentees, group=group, sharing=gap.sharing, **words)
     recruit = t.ngettext(
         "recruit: {count} unmatched mentee needs {need} in {language}",

@@ -234,7 +234,7 @@ def test_every_quota_and_group_is_in_the_result_and_the_cli_summary(tmp_path: Pa
     assert "quota statut=coop (soft): 1 matched, 2 required, 1 short, score given up 0.5" in (
         ran.output
     )
-    assert "recruit: 3 unmatched in coop; 2 of them need * in tamazight" in ran.output
+    assert "recruit: 3 unmatched (statut: coop); 2 of them need * in tamazight" in ran.output
     summary = json.loads((out / "summary.json").read_text("utf-8"))
     assert summary["quota_penalty"] == 0.5
     assert {(g["column"], g["value"]) for g in summary["groups"]} == set(groups)
