@@ -65,7 +65,7 @@ def print_check_report(
     if report.quotas is not None:
         out.heading(t.gettext("Quotas"))
         for quota in report.quotas:
-            out.line("", escape(str(quota)))
+            out.line(*_quota(t, quota))
     out.heading(t.gettext("Columns nobody reads"))
     for column in report.unread:
         out.line("!", f"{_side(t, column['side'])}: {column['column']}")
@@ -112,6 +112,19 @@ def _criterion_side(
             count=entry["unknown"], values=", ".join(entry["unknown_values"])
         )
     return _found(t, True), text
+
+
+def _quota(t: Translations, quota: dict[str, Any]) -> tuple[str, str]:
+    """One quota: what it asks, the most its group can get, and what limits it."""
+    kind = t.gettext("hard") if quota["hard"] else t.gettext("soft")
+    text = f"{quota['name']} ({kind})"
+    if "required" in quota:
+        text += ": " + t.gettext(
+            "asks for {required} of {members}; at most {reachable} can be matched"
+        ).format(**{k: quota[k] for k in ("required", "members", "reachable")})
+    if quota["limit"]:
+        text += " — " + escape(str(quota["limit"]))
+    return ("" if quota["meetable"] else "!"), text
 
 
 def _rule(t: Translations, rule: dict[str, Any]) -> tuple[str, str]:

@@ -19,7 +19,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from matching.errors import InputWarning, Problem
+from matching._outlook import quota_outlook
+from matching.errors import InputError, InputWarning, Problem
 from matching.features import check_participants, fit_rule, parse_levelled, parse_tags
 from matching.inputs import (
     COUNT_ROLES,
@@ -32,6 +33,7 @@ from matching.inputs import (
     rule_name,
     side_fields,
 )
+from matching.messages import Language
 from matching.model import (
     CategoryCriterion,
     Criterion,
@@ -86,7 +88,9 @@ class InputReport:
         }
 
 
-def check_inputs(mentees: People, mentors: People, programme: Programme) -> InputReport:
+def check_inputs(
+    mentees: People, mentors: People, programme: Programme, language: Language | None = None
+) -> InputReport:
     """Report what a run of ``programme`` would do with these participants.
 
     Parameters
@@ -97,6 +101,8 @@ def check_inputs(mentees: People, mentors: People, programme: Programme) -> Inpu
         reported here rather than raised).
     programme
         The programme to run.
+    language
+        Of the quotas' ``limit`` texts (default ``programme.language``).
 
     Returns
     -------
@@ -128,20 +134,31 @@ def check_inputs(mentees: People, mentors: People, programme: Programme) -> Inpu
         unread=[
             {"side": w.side, "column": w.column} for w in warnings if w.code == "unread_column"
         ],
-        quotas=quota_section(frames["mentee"], frames["mentor"], programme),
+        quotas=quota_section(frames["mentee"], frames["mentor"], programme, language),
         warnings=warnings,
         problems=tuple(problems),
     )
 
 
 def quota_section(
-    mentees: pd.DataFrame, mentors: pd.DataFrame, programme: Programme
+    mentees: pd.DataFrame,
+    mentors: pd.DataFrame,
+    programme: Programme,
+    language: Language | None = None,
 ) -> list[dict[str, Any]] | None:
-    """Whether each quota can be met — the hook for ``matching.quota_outlook`` (each
-    outlook's ``name``, ``required``, ``members``, ``reachable``, ``limit``). None: the
-    quota outlook is not part of this version's report."""
-    del mentees, mentors, programme
-    return None
+    """Whether each quota can be met (:func:`matching.quota_outlook`: ``name``, ``hard``,
+    ``required``, ``members``, ``reachable``, ``meetable``, ``exact``, ``limit``); None
+    when the programme has no quota. A quota whose column is absent or whose participants
+    cannot be read is reported unmeetable with the reason as its ``limit``."""
+    if not programme.quotas:
+        return None
+    try:
+        return [o.to_dict() for o in quota_outlook(mentees, mentors, programme, language=language)]
+    except InputError as error:
+        return [
+            {"name": q.name, "hard": q.hard, "meetable": False, "limit": error.reason}
+            for q in programme.quotas
+        ]
 
 
 def _roles(frame: pd.DataFrame, programme: Programme, side: Side) -> list[dict[str, Any]]:

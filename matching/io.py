@@ -255,6 +255,7 @@ def write_result(
     summary = {
         **result.summary.to_dict(),
         "warnings": [w.to_dict() for w in result.warnings],
+        **result.outcomes_dict(),
         "inputs_sha256": {role: file_sha256(path) for role, path in (inputs or {}).items()},
     }
     out.mkdir(parents=True, exist_ok=True)
