@@ -69,8 +69,10 @@ class InputReport:
 
     @property
     def ok(self) -> bool:
-        """Whether a run would start (warnings aside)."""
-        return not self.problems
+        """Whether a run would start (warnings aside): no problem, and no hard quota that
+        its group could not meet even alone."""
+        unmeetable = [q for q in self.quotas or () if q["hard"] and not q["meetable"]]
+        return not self.problems and not unmeetable
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -315,3 +315,40 @@ def test_a_damaged_rule_column_never_lets_an_excluded_pair_through_silently(
     j = index["mentor"].get_indexer([p.mentor_id for p in result.pairs]).astype(np.int64)
     for rule in programme.rules:
         assert fit_rule(rule, mentees, mentors).pairs(i, j).all(), rule.name
+
+
+def test_check_reports_each_quota_and_exits_1_when_a_hard_one_cannot_be_met(
+    tmp_path: Path,
+) -> None:
+    mentees, mentors, config = _files("maroc")
+    args = ["check", "--mentees", str(mentees), "--config"]
+    done = runner.invoke(app, [*args, str(config), "--mentors", str(mentors), "--json"])
+    assert done.exit_code == 0, done.stderr
+    (quota,) = json.loads(done.stdout)["quotas"]
+    assert quota["meetable"]
+    assert quota["reachable"] >= quota["required"] > 0
+    # Three mentors left: the cooperative members cannot all be matched.
+    text = config.read_text(encoding="utf-8")
+    assert "min_share" in text
+    strict = tmp_path / "programme.toml"
+    strict.write_text(
+        "\n".join(
+            "min_share = 1.0" if line.strip().startswith("min_share") else line
+            for line in text.splitlines()
+        ),
+        encoding="utf-8",
+    )
+    few = tmp_path / "mentors.csv"
+    lines = mentors.read_text(encoding="utf-8-sig").splitlines()
+    few.write_text("\n".join(lines[:4]) + "\n", encoding="utf-8")
+    refused = runner.invoke(app, [*args, str(strict), "--mentors", str(few), "--json"])
+    assert refused.exit_code == 1
+    report = json.loads(refused.stdout)
+    (quota,) = report["quotas"]
+    assert not report["ok"]
+    assert not quota["meetable"]
+    assert quota["reachable"] < quota["required"] == quota["members"]
+    assert quota["limit"]
+    words = runner.invoke(app, [*args, str(strict), "--mentors", str(few), "--lang", "fr"])
+    assert words.exit_code == 1
+    assert f"demande {quota['required']} sur {quota['members']}" in words.stdout
