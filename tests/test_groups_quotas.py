@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import math
-import tomllib
 from collections import Counter
 from pathlib import Path
 
@@ -17,32 +16,20 @@ from typer.testing import CliRunner
 
 import matching
 from matching.cli import app
-from matching.io import write_result
+from matching.io import read_participants, write_result
 from matching.model import Programme
 
 PROGRAMMES = Path(__file__).parent / "data" / "programmes"
 
 
 def _programme(name: str) -> tuple[Programme, pd.DataFrame, pd.DataFrame]:
-    """A test programme's configuration and participants, role columns renamed to the
-    engine's (what the programme's field map does when the readers apply it)."""
+    """A test programme's configuration and participants, read as the command reads them
+    (role columns mapped to the engine's names by the programme's field map)."""
     folder = PROGRAMMES / name
-    programme = Programme.from_dict(tomllib.loads((folder / "programme.toml").read_text("utf-8")))
-    frames = []
-    for side, roles in (("mentee", programme.fields.mentee), ("mentor", programme.fields.mentor)):
-        frame = pd.read_csv(
-            folder / f"{side}s.csv", sep=None, engine="python", dtype=str, keep_default_na=False,
-            encoding="utf-8-sig",
-        )  # fmt: skip
-        engine = ("id", "demand", "capacity", "min_load")
-        renames = {c: role for role, c in roles.role_columns().items() if role in engine}
-        frame = frame.rename(columns=renames)
-        for number in ("demand", "capacity", "min_load"):
-            if number in frame.columns:
-                frame[number] = frame[number].replace("", "0" if number == "min_load" else "1")
-                frame[number] = frame[number].astype(int)
-        frames.append(frame)
-    return programme, frames[0], frames[1]
+    programme = Programme.from_file(folder / "programme.toml")
+    mentees = read_participants(folder / "mentees.csv", "mentee", programme)
+    mentors = read_participants(folder / "mentors.csv", "mentor", programme)
+    return programme, mentees, mentors
 
 
 def _with_quota(programme: Programme, **quota: object) -> Programme:
