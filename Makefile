@@ -14,7 +14,7 @@ PYTEST_WORKERS ?= 2
 OUTER  := postgres or browser or notebooks or slow
 
 .PHONY: demo check test lint format serve bench bench-quick bench-solve bench-objectives \
-	bench-stable bench-text bench-service messages system-deps clean help
+	bench-stable bench-text bench-service bench-startup messages system-deps clean help
 
 help:
 	@echo "make demo    set up the engine alone and match a synthetic programme (./marraine-demo/)"
@@ -31,6 +31,7 @@ help:
 	@echo "make bench-stable  stable matching against the hospital-residents library, and at scale"
 	@echo "make bench-text  text matching across French, Arabic and English: quality and speed"
 	@echo "make bench-service  a service run (upload, POST to succeeded) against the match in it"
+	@echo "make bench-startup  import matching, marraine --help and --version as whole processes"
 	@echo "make messages  extract the explanations' messages and compile the catalogues"
 	@echo "make lint    ruff check, ruff format --check, the import layers, mypy --strict"
 
@@ -86,6 +87,9 @@ bench-solve: $(STAMP)
 
 bench-objectives: $(STAMP)
 	$(BIN)/python -m benchmarks.objectives
+
+bench-startup: $(STAMP)
+	$(BIN)/python -m benchmarks.startup
 
 bench-service: $(STAMP) system-deps
 	$(BIN)/python -m benchmarks.service

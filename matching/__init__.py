@@ -3,64 +3,80 @@
 >>> import matching
 >>> result = matching.match(mentees, mentors, matching.default_programme())  # doctest: +SKIP
 
-``match``, ``ProgressCallback``, ``check_inputs`` and ``InputReport`` load the engine
-(scikit-learn, SciPy, OR-Tools, networkx: about two seconds) on first use, so that
+Every public name is loaded on first use: ``import matching`` costs almost nothing, the
+configuration and result types bring pandas and pydantic, and ``match``,
+``check_inputs`` and ``quota_outlook`` the engine (scikit-learn, SciPy, OR-Tools). So
 ``marraine --help``, the service's start-up and code that only reads programmes or
-results do not pay for it.
+results do not pay for what they do not use.
 """
 
+from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from matching._runtime import process_settings
 from matching._version import VERSION
-from matching.defaults import default_programme
-from matching.errors import (
-    ConfigError,
-    InputError,
-    InputErrors,
-    InputWarning,
-    MatchingError,
-    QuotaError,
-    RuleError,
-    SolverError,
-    StrictInputError,
-)
-from matching.inputs import apply_field_map, prepare_participants
-from matching.model import Mentee, Mentor, Objective, Programme
-from matching.result import (
-    Alternative,
-    GroupOutcome,
-    MatchResult,
-    Pair,
-    QuotaOutcome,
-    RecruitmentGap,
-    Summary,
-    Unmatched,
-)
 
 if TYPE_CHECKING:
     from matching._pipeline import ProgressCallback, QuotaOutlook, match, quota_outlook
+    from matching._runtime import process_settings
     from matching.check import InputReport, check_inputs
+    from matching.defaults import default_programme
+    from matching.errors import (
+        ConfigError,
+        InputError,
+        InputErrors,
+        InputWarning,
+        MatchingError,
+        RuleError,
+        SolverError,
+        StrictInputError,
+    )
+    from matching.inputs import apply_field_map, prepare_participants
+    from matching.model import Mentee, Mentor, Objective, Programme
+    from matching.result import (
+        Alternative,
+        MatchResult,
+        Pair,
+        RecruitmentGap,
+        Summary,
+        Unmatched,
+    )
 
 __version__ = VERSION
 
-_ENGINE = frozenset({"ProgressCallback", "QuotaOutlook", "match", "quota_outlook"})
-_CHECK = frozenset({"InputReport", "check_inputs"})
+_HOMES = {
+    "_pipeline": ("ProgressCallback", "QuotaOutlook", "match", "quota_outlook"),
+    "_runtime": ("process_settings",),
+    "check": ("InputReport", "check_inputs"),
+    "defaults": ("default_programme",),
+    "errors": (
+        "ConfigError",
+        "InputError",
+        "InputErrors",
+        "InputWarning",
+        "MatchingError",
+        "RuleError",
+        "SolverError",
+        "StrictInputError",
+    ),
+    "inputs": ("apply_field_map", "prepare_participants"),
+    "model": ("Mentee", "Mentor", "Objective", "Programme"),
+    "result": ("Alternative", "MatchResult", "Pair", "RecruitmentGap", "Summary", "Unmatched"),
+}
+_HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
 
 
 def __getattr__(name: str) -> Any:
-    """Load the engine's names on first access (PEP 562)."""
-    if name in _ENGINE | _CHECK:
-        from matching import _pipeline, check
-
-        value = getattr(_pipeline if name in _ENGINE else check, name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'matching' has no attribute {name!r}")
+    """Load a public name's module on first access (PEP 562)."""
+    module = _HOME_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'matching' has no attribute {name!r}")
+    value = getattr(import_module(f"matching.{module}"), name)
+    globals()[name] = value
+    return value
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | _ENGINE | _CHECK)
+    return sorted(set(globals()) | set(_HOME_OF))
 
 
 __all__ = [

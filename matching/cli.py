@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from functools import partial
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from babel.numbers import format_decimal, format_percent
@@ -29,13 +29,18 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.table import Table
 
 from matching._check_text import print_check_report, warning_text
-from matching._labels import gap_labels
+from matching._objective import Objective
 from matching._runtime import process_settings
 from matching._version import VERSION
 from matching.errors import InputErrors, InputWarning, MatchingError
 from matching.messages import Language, label_text, translator
-from matching.model import Objective, Programme
-from matching.result import MatchResult, RecruitmentGap
+
+if TYPE_CHECKING:
+    from matching.model import Programme
+    from matching.result import MatchResult, RecruitmentGap
+
+# ``marraine --help`` and ``--version`` answer at once: the configuration and result types
+# (pandas, pydantic) and the engine are imported by the commands that use them.
 
 console = Console()
 errors = Console(stderr=True)
@@ -299,6 +304,8 @@ JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 def config_json_schema() -> dict[str, object]:
     """The JSON Schema of a programme configuration (the TOML ``--config`` reads and the
     API's ``config``), tagged with the version of Marraine that validates it."""
+    from matching.model import Programme
+
     return {
         "$schema": JSON_SCHEMA_DIALECT,
         **Programme.model_json_schema(),
@@ -509,6 +516,8 @@ def _quota_lines(result: MatchResult, t: Translations, number: Callable[..., str
 
 def _gap_line(gap: RecruitmentGap, t: Translations, language: str, programme: Programme) -> str:
     """A recruitment gap in words: by group when the programme has groups."""
+    from matching._labels import gap_labels
+
     need, spoken = gap_labels(programme, gap)
     words = {"need": label_text(need, language), "language": label_text(spoken, language)}
     if gap.group:

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmarks import objectives, run, service, solve_scaling, stable
+from benchmarks import objectives, run, service, solve_scaling, stable, startup
 
 
 @pytest.mark.xdist_group("benchmarks")
@@ -219,3 +219,12 @@ def test_service_benchmark_runs_a_stored_run_and_writes_json(tmp_path: Path) -> 
     assert row["matched"] > 0
     assert row["run_seconds"] >= row["match_seconds"] > 0
     assert "ratio" in (tmp_path / "smoke.md").read_text()
+
+
+@pytest.mark.xdist_group("benchmarks")
+def test_startup_benchmark_times_every_command_and_writes_json(tmp_path: Path) -> None:
+    results = startup.main(["--rounds", "1", "--name", "smoke", "--out-dir", str(tmp_path)])
+    assert json.loads((tmp_path / "smoke.json").read_text())["rows"] == results["rows"]
+    commands = [row["command"] for row in results["rows"]]
+    assert commands == list(startup.COMMANDS)
+    assert all(row["median_seconds"] > 0 for row in results["rows"])

@@ -274,6 +274,30 @@ def test_help_starts_without_loading_the_matching_engine() -> None:
     assert out == ["[]", "[]"]
 
 
+def test_import_and_help_load_neither_pandas_nor_pydantic() -> None:
+    """``import matching`` and ``marraine --help`` / ``--version`` answer without the data
+    libraries; the first public name that needs them loads them."""
+    heavy = ("pandas", "pydantic", "numpy", "sklearn")
+    probe = (
+        "import sys, matching\n"
+        f"print([m for m in {heavy!r} if m in sys.modules])\n"
+        "from matching.cli import app\n"
+        "try:\n"
+        "    app(sys.argv[1:], prog_name='marraine')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        f"print([m for m in {heavy!r} if m in sys.modules])\n"
+        "matching.Programme\n"
+        "print('pydantic' in sys.modules and 'pandas' in sys.modules)\n"
+    )
+    for flag in ("--help", "--version"):
+        out = subprocess.run(
+            [sys.executable, "-c", probe, flag], capture_output=True, text=True, check=True
+        ).stdout.splitlines()
+        assert out[0] == "[]"
+        assert out[-2:] == ["[]", "True"], flag
+
+
 # The extras' top-level modules: an install without ``[service]`` or ``[research]`` lacks them.
 SERVICE_AND_RESEARCH = (
     "fastapi",
