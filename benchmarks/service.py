@@ -9,7 +9,9 @@ throwaway PostgreSQL server:
 - **run**: ``POST .../runs`` until the worker marks it ``succeeded``, against the match
   itself inside that run (the run summary's ``seconds``) — the ratio is the target
   (at most 1.3); the worker's own steps are reported too: reading participants, the
-  match, storing the result.
+  match, storing the result;
+- **approve all** through the domain operation the review page's bulk action calls
+  (target 2 s at 30,000 pairs), then **publish** through ``POST .../publish`` (target 1 s).
 
 A last line uploads a 100,000-mentee file to check that files of that size are accepted.
 Output: a plain table, ``results/<name>.json`` and ``results/<name>.md``. Nothing is
@@ -29,14 +31,16 @@ from typing import Any
 
 import pandas as pd
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 
 from benchmarks.run import machine_info, parse_sizes
 from matching.synthetic import generate_cohort
 from service import worker as worker_module
 from service.app import create_app
-from service.auth import create_key
+from service.auth import Principal, create_key
 from service.db import session_scope
+from service.models import Run, RunPair
+from service.ops.decisions import decide_many
 from service.settings import Settings
 from service.worker import Worker
 from tests.service.pg import PostgresUnavailableError, postgres_server
@@ -131,7 +135,7 @@ class _Service:
             raise RuntimeError(f"upload refused: {answer.status_code} {answer.text[:300]}")
         return time.perf_counter() - started
 
-    def run(self, programme_id: str) -> tuple[float, dict[str, Any]]:
+    def run(self, programme_id: str) -> tuple[float, str, dict[str, Any]]:
         started = time.perf_counter()
         answer = self.client.post(
             f"/v1/programmes/{programme_id}/runs", json={}, headers=self.headers
@@ -142,7 +146,25 @@ class _Service:
         run = self.client.get(f"/v1/runs/{run_id}", headers=self.headers).json()
         if run["status"] != "succeeded":
             raise RuntimeError(f"run ended {run['status']}: {run.get('error')}")
-        return seconds, run["summary"]
+        return seconds, run_id, run["summary"]
+
+    def approve_all(self, run_id: str) -> float:
+        """Every pair approved at once, as the page's "approve all shown" does."""
+        started = time.perf_counter()
+        with session_scope(self.app.state.sessions) as session:
+            run = session.get(Run, run_id)
+            assert run is not None
+            ids = list(session.scalars(select(RunPair.id).where(RunPair.run_id == run_id)))
+            principal = Principal(key_id="bench", role="admin", programme_id=None)
+            decide_many(session, run, principal, "approve", ids)
+        return time.perf_counter() - started
+
+    def publish(self, run_id: str) -> float:
+        started = time.perf_counter()
+        answer = self.client.post(f"/v1/runs/{run_id}/publish", headers=self.headers)
+        if answer.status_code != 200:
+            raise RuntimeError(f"publish refused: {answer.status_code} {answer.text[:300]}")
+        return time.perf_counter() - started
 
     def close(self) -> None:
         self.client.close()
@@ -158,7 +180,9 @@ def _measure(database: str, url: str, n: int, m: int, seed: int) -> dict[str, An
         upload += service.upload(programme_id, "mentors", cohort.mentors)
         clock = _StepClock()
         with clock.watching():
-            run_seconds, summary = service.run(programme_id)
+            run_seconds, run_id, summary = service.run(programme_id)
+        approve = service.approve_all(run_id)
+        publish = service.publish(run_id)
     finally:
         service.close()
     match_seconds = float(summary["seconds"])
@@ -175,6 +199,8 @@ def _measure(database: str, url: str, n: int, m: int, seed: int) -> dict[str, An
         "execute_seconds": round(clock.seconds.get("execute", 0.0), 3),
         "store_seconds": round(clock.seconds.get("store", 0.0), 3),
         "matched": int(summary["matched"]),
+        "approve_all_seconds": round(approve, 3),
+        "publish_seconds": round(publish, 3),
     }
 
 
@@ -220,8 +246,8 @@ def _table(rows: list[dict[str, Any]], large: dict[str, Any] | None) -> str:
     lines = [
         "| database | cohort | upload s | POST to succeeded s | match s | ratio (target "
         f"<= {RUN_RATIO_TARGET}) | worker: read participants s | match call s | store s "
-        "(building rows s) |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        "(building rows s) | approve all s (target 2) | publish s (target 1) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
         lines.append(
@@ -229,7 +255,8 @@ def _table(rows: list[dict[str, Any]], large: dict[str, Any] | None) -> str:
             f"| {row['upload_seconds']:.2f} | {row['run_seconds']:.2f} "
             f"| {row['match_seconds']:.2f} | {row['run_over_match']:.2f} "
             f"| {row['read_participants_seconds']:.2f} | {row['execute_seconds']:.2f} "
-            f"| {row['store_seconds']:.2f} ({row['build_rows_seconds']:.2f}) |"
+            f"| {row['store_seconds']:.2f} ({row['build_rows_seconds']:.2f}) "
+            f"| {row['approve_all_seconds']:.2f} | {row['publish_seconds']:.2f} |"
         )
     if large is not None:
         verdict = "accepted" if large["accepted"] else "REFUSED"

@@ -128,13 +128,14 @@ def test_objectives_benchmark_runs_every_objective_and_a_quota(tmp_path: Path) -
     assert json.loads((tmp_path / "smoke.json").read_text())["rows"] == results["rows"]
     assert (tmp_path / "smoke.md").exists()
     rows = results["rows"]
-    quota_objectives = ["coverage"] * 3 + ["fair", "coverage"]
+    quota_objectives = ["coverage"] * 3 + ["fair", "coverage", "coverage"]
     assert [r["objective"] for r in rows] == ["coverage", "total", "fair", *quota_objectives]
-    assert [bool(r["quota"]) for r in rows] == [False] * 3 + [True] * 5
+    assert [bool(r["quota"]) for r in rows] == [False] * 3 + [True] * 6
     assert "each country" in rows[5]["quota"]
     assert rows[6]["quota"] == rows[5]["quota"]  # the same quotas under fair
     assert "cooperative" in rows[7]["quota"]
     assert "each country" in rows[7]["quota"]
+    assert "soft" in rows[8]["quota"]
     for row in rows[:3]:
         assert row["status"] == "optimal"
         assert row["gap"] == 0.0

@@ -126,6 +126,27 @@ CASES = [
         {**WRITE, "coordinator": {422}, "admin": {422}},  # an empty file is refused
     ),
     Case(
+        "PUT",
+        "/v1/programmes/{programme_id}/ranks/{side}",
+        lambda w, i: (
+            f"/v1/programmes/{w.a}/ranks/mentees",
+            {"_file": b"mentee_id,mentor_id,rank\n"},
+        ),
+        WRITE,  # a header alone stores an empty list: nobody acceptable to that side
+    ),
+    Case(
+        "GET",
+        "/v1/programmes/{programme_id}/ranks/{side}",
+        lambda w, i: (f"/v1/programmes/{w.a}/ranks/mentees", None),
+        {**READ, "researcher": {200, 404}},  # 404 until a writer stored a list
+    ),
+    Case(
+        "DELETE",
+        "/v1/programmes/{programme_id}/ranks/{side}",
+        lambda w, i: (f"/v1/programmes/{w.a}/ranks/mentees", None),
+        {**WRITE, "coordinator": {204, 404}, "admin": {204, 404}},  # the second finds none
+    ),
+    Case(
         "GET",
         "/v1/programmes/{programme_id}/participants/{side}",
         lambda w, i: (f"/v1/programmes/{w.a}/participants/mentees", None),
