@@ -1,5 +1,5 @@
 """Participants' fields as the review page reads them: names, regions, groups, tags and
-mentor capacities, by person id.
+mentor capacities, by person id (which columns hold them: :mod:`.columns`).
 
 A programme can hold 30,000 mentees, so nothing here loads participants as ORM entities
 or binds thousands of ids in an ``IN`` list (SQLite refuses more than 32,766 variables;
@@ -28,9 +28,6 @@ Ts = TypeVarTuple("Ts")
 __all__ = [
     "BIND_LIMIT",
     "COUNT_FIELDS",
-    "GROUP_COLUMN",
-    "NAME_COLUMN",
-    "REGION_COLUMN",
     "batches",
     "capacity",
     "certain",
@@ -44,10 +41,6 @@ __all__ = [
     "values",
 ]
 
-GROUP_COLUMN = "status"
-"""The mentee field that names her group (cooperative member, self-employed, student)."""
-REGION_COLUMN = "region"
-NAME_COLUMN = "name"
 COUNT_FIELDS = frozenset({"capacity", "demand", "min_load"})
 """Fields read as whole numbers (for these, ``true`` and ``1`` mean the same)."""
 

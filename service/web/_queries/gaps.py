@@ -1,5 +1,6 @@
 """Who a run left unmatched, why, and what would help: each mentee's reason, needs,
-languages and alternative mentors; recruitment gaps as a needs x languages table."""
+languages (the columns of the programme's needs and language criteria, if it has them)
+and alternative mentors; recruitment gaps as a needs x languages table."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.models import Run, RunAlternative, RunGap, RunUnmatched
-from service.web._queries.fields import NAME_COLUMN, rows, tags, text, values
+from service.web._queries.columns import run_columns
+from service.web._queries.fields import rows, tags, text, values
 from service.web._queries.table import AltView, alternatives
 
 __all__ = ["GapMatrix", "UnmatchedView", "gap_matrix", "unmatched"]
@@ -43,13 +45,15 @@ def unmatched(session: Session, run: Run) -> list[UnmatchedView]:
     )
     if not found:
         return []
-    mentees = values(
-        session,
-        run.programme_id,
-        "mentee",
-        (NAME_COLUMN, "needs", "languages"),
-        ids={mentee_id for mentee_id, *_ in found},
+    columns = run_columns(session, run)
+    wanted = (columns.mentee_name, columns.needs, columns.languages)
+    read = tuple(dict.fromkeys(c for c in wanted if c))
+    stored = values(
+        session, run.programme_id, "mentee", read, ids={mentee_id for mentee_id, *_ in found}
     )
+    mentees = {
+        k: tuple(got[read.index(c)] if c else None for c in wanted) for k, got in stored.items()
+    }
     others = alternatives(
         session,
         run,
