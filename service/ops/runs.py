@@ -16,7 +16,7 @@ from service.models import Programme, ProgrammeVersion, Run, RunPair, new_id, ut
 from service.ops.decisions import lock_run
 from service.ops.errors import ConflictError, NotFoundError
 
-__all__ = ["QueuedRun", "cancel", "create_run", "run_out"]
+__all__ = ["QueuedRun", "cancel", "create_run", "objective_of", "run_out"]
 
 
 @dataclass(frozen=True)
@@ -142,7 +142,23 @@ def cancel(run: Run) -> None:
         raise ConflictError("run_finished", f"run is already {run.status}", status=run.status)
 
 
-def run_out(run: Run) -> dict[str, Any]:
+def objective_of(session: Session, run: Run) -> str:
+    """The objective a run optimises: the one it asked for, else the one its result
+    reports, else its configuration's (``stable`` when ranked choices or the solver
+    method imply it, as the engine decides)."""
+    if run.objective:
+        return run.objective
+    if run.summary and run.summary.get("objective"):
+        return str(run.summary["objective"])
+    version = session.get(ProgrammeVersion, (run.programme_id, run.version))
+    config = version.config if version is not None else {}
+    solver = config.get("solver") or {}
+    if run.ranks or solver.get("method") == "stable":
+        return "stable"
+    return str(config.get("objective") or "coverage")
+
+
+def run_out(session: Session, run: Run) -> dict[str, Any]:
     return {
         "id": run.id,
         "programme_id": run.programme_id,
@@ -151,7 +167,8 @@ def run_out(run: Run) -> dict[str, Any]:
         "step": run.step,
         "version": run.version,
         "config_sha256": run.config_sha256,
-        "objective": run.objective,
+        "objective": objective_of(session, run),
+        "objective_given": run.objective is not None,
         "rematch_of": run.rematch_of,
         "error": run.error,
         "summary": run.summary,

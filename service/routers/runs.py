@@ -58,7 +58,7 @@ def create_run(
     ).run
     session.commit()
     response.headers["Location"] = f"/v1/runs/{run.id}"
-    return RunOut.model_validate(ops.run_out(run))
+    return RunOut.model_validate(ops.run_out(session, run))
 
 
 @router.get("/v1/programmes/{programme_id}/runs", responses=READ_ERRORS)
@@ -68,12 +68,12 @@ def list_runs(
     programme = get_programme(session, principal, programme_id)
     query = select(Run).where(Run.programme_id == programme.id)
     rows = paginate(session, query, page, Run.created_at.desc(), Run.id)
-    return page_of(rows, [RunOut.model_validate(ops.run_out(r)) for r in rows.items])
+    return page_of(rows, [RunOut.model_validate(ops.run_out(session, r)) for r in rows.items])
 
 
 @router.get("/v1/runs/{run_id}", responses=READ_ERRORS)
 def read_run(run_id: PathText, principal: PrincipalDep, session: SessionDep) -> RunOut:
-    return RunOut.model_validate(ops.run_out(get_run(session, principal, run_id)))
+    return RunOut.model_validate(ops.run_out(session, get_run(session, principal, run_id)))
 
 
 @router.post("/v1/runs/{run_id}/cancel", responses=ERRORS)
@@ -82,7 +82,7 @@ def cancel_run(run_id: PathText, principal: PrincipalDep, session: SessionDep) -
     run = get_run(session, principal, run_id, write=True)
     ops.cancel(run)
     session.commit()
-    return RunOut.model_validate(ops.run_out(run))
+    return RunOut.model_validate(ops.run_out(session, run))
 
 
 class _Ids:

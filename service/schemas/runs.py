@@ -46,7 +46,13 @@ class RunOut(BaseModel):
     step: str | None
     version: int
     config_sha256: str
-    objective: str | None
+    objective: Objective = Field(
+        description="The objective the run optimises: the one it was created with, else "
+        "its programme's (``stable`` when ranked choices imply it); never null"
+    )
+    objective_given: bool = Field(
+        description="Whether the run was created with its own objective (false: the programme's)"
+    )
     rematch_of: str | None
     error: dict[str, Any] | None
     summary: dict[str, Any] | None
