@@ -48,6 +48,7 @@ from service.models import (
     new_id,
     utcnow,
 )
+from service.ops.participants import side_frame
 from service.recovery import QUEUED_AGAIN, database_now, recover_lost_runs, release_worker
 from service.settings import Settings, get_settings
 
@@ -187,8 +188,8 @@ class Worker:
             version = session.get(ProgrammeVersion, (run.programme_id, run.version))
             assert version is not None
             programme = EngineProgramme.from_dict(version.config)
-            mentees = _frame(session, run.programme_id, "mentee")
-            mentors = _frame(session, run.programme_id, "mentor")
+            mentees = side_frame(session, run.programme_id, "mentee", programme)
+            mentors = side_frame(session, run.programme_id, "mentor", programme)
             objective = run.objective
             locked = [(a, b) for a, b in run.locked or []]
             forbidden = [(a, b) for a, b in run.forbidden or []]
@@ -363,17 +364,6 @@ def _previous_decisions(session: Session, run: Run) -> dict[tuple[str, str], str
         )
     )
     return {(r.mentee_id, r.mentor_id): r.decision for r in rows}
-
-
-def _frame(session: Session, programme_id: str, side: str) -> pd.DataFrame:
-    rows = session.scalars(
-        select(Participant)
-        .where(Participant.programme_id == programme_id, Participant.side == side)
-        .order_by(Participant.person_id)
-    ).all()
-    if not rows:
-        return pd.DataFrame({"id": []})
-    return pd.DataFrame.from_records([{"id": r.person_id, **r.data} for r in rows])
 
 
 class _Progress:

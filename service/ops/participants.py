@@ -26,16 +26,25 @@ from service.models import (
 from service.pseudonyms import pseudonym
 
 __all__ = [
+    "COUNT_COLUMNS",
     "EngineSide",
     "check_records",
     "erase",
     "export",
     "frame_records",
     "research_view",
+    "side_frame",
     "upsert",
 ]
 
 EngineSide = Literal["mentee", "mentor"]
+
+COUNT_COLUMNS: dict[EngineSide, tuple[str, ...]] = {
+    "mentee": ("demand",),
+    "mentor": ("capacity", "min_load"),
+}
+"""The count roles of each side: stored under these, the engine's names, whatever the
+programme's files call them (its ``[fields]``), as its id is stored as ``person_id``."""
 
 
 def _plain(value: Any) -> Any:
@@ -66,6 +75,30 @@ def check_records(
     if problems:
         raise InputErrors(problems)
     return frame_records(frame)
+
+
+def side_frame(
+    session: Session, programme_id: str, side: EngineSide, programme: EngineProgramme
+) -> pd.DataFrame:
+    """One side's stored participants as the programme's own files hold them: its id and
+    count columns under the names its ``[fields]`` give them (stored under the engine's),
+    every other field as stored, in id order — what :func:`matching.match` and
+    :func:`matching.check_inputs` read through the programme's field map."""
+    fields = programme.fields.mentee if side == "mentee" else programme.fields.mentor
+    roles = fields.role_columns()
+    renames = {role: roles[role] for role in ("id", *COUNT_COLUMNS[side]) if roles[role] != role}
+    rows = session.scalars(
+        select(Participant)
+        .where(Participant.programme_id == programme_id, Participant.side == side)
+        .order_by(Participant.person_id)
+    ).all()
+    if not rows:
+        return pd.DataFrame({roles["id"]: []})
+    frame = pd.DataFrame.from_records([{"id": r.person_id, **r.data} for r in rows])
+    # A field stored under a role's own column name (kept from before the mapping) would
+    # collide with the role renamed to it: the role wins.
+    frame = frame.drop(columns=[c for c in renames.values() if c in frame.columns])
+    return frame.rename(columns=renames)
 
 
 LOOKUP_BATCH = 500

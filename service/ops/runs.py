@@ -16,7 +16,7 @@ from service.models import Programme, ProgrammeVersion, Run, RunPair, new_id, ut
 from service.ops.decisions import lock_run
 from service.ops.errors import ConflictError, NotFoundError
 
-__all__ = ["QueuedRun", "cancel", "create_run", "objective_of", "run_out"]
+__all__ = ["QueuedRun", "cancel", "create_run", "objective_of", "outcomes", "run_out"]
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,7 @@ def create_run(
         forbidden=[],
         incumbent=[],
         ranks=_ranks(body),
+        strict=bool(body.get("strict", False)),
     )
     if body.get("rematch_of"):
         _inherit_decisions(session, run, programme.id, str(body["rematch_of"]))
@@ -158,6 +159,20 @@ def objective_of(session: Session, run: Run) -> str:
     return str(config.get("objective") or "coverage")
 
 
+def outcomes(run: Run) -> dict[str, list[Any]]:
+    """A run's warnings, quota report and groups as its summary holds them (a strict run
+    refused on warnings: the warnings of its error); empty before the run has run."""
+    summary = run.summary or {}
+    warnings = summary.get("warnings")
+    if warnings is None:
+        warnings = (run.error or {}).get("warnings")
+    return {
+        "warnings": list(warnings or []),
+        "quotas": list(summary.get("quotas") or []),
+        "groups": list(summary.get("groups") or []),
+    }
+
+
 def run_out(session: Session, run: Run) -> dict[str, Any]:
     return {
         "id": run.id,
@@ -170,8 +185,10 @@ def run_out(session: Session, run: Run) -> dict[str, Any]:
         "objective": objective_of(session, run),
         "objective_given": run.objective is not None,
         "rematch_of": run.rematch_of,
+        "strict": run.strict,
         "error": run.error,
         "summary": run.summary,
+        **outcomes(run),
         "created_at": run.created_at,
         "started_at": run.started_at,
         "finished_at": run.finished_at,

@@ -178,9 +178,20 @@ def run_unmatched(
 
 @router.get("/v1/runs/{run_id}/gaps", responses=READ_ERRORS)
 def run_gaps(run_id: PathText, principal: PrincipalDep, session: SessionDep) -> list[GapOut]:
-    """Recruitment gaps: needs and languages that unmatched mentees share, with counts."""
+    """Recruitment gaps: needs and languages that unmatched mentees share, with counts;
+    with groups in the programme, one gap per group value holding unmatched mentees
+    (``group``), with the need and language most of them share."""
     run = get_run(session, principal, run_id)
     rows = session.scalars(
         select(RunGap).where(RunGap.run_id == run.id).order_by(RunGap.mentees.desc(), RunGap.id)
     )
-    return [GapOut(need=r.need, language=r.language, mentees=r.mentees) for r in rows]
+    return [
+        GapOut(
+            need=r.need,
+            language=r.language,
+            mentees=r.mentees,
+            group=r.group or {},
+            sharing=r.sharing,
+        )
+        for r in rows
+    ]

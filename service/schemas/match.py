@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
 from matching.model import MAX_SCORE, Objective, Programme
 from service.schemas.common import FieldValue
+from service.schemas.outcomes import GroupOut, InputWarningOut, QuotaOut
 
 __all__ = [
     "AlternativeOut",
@@ -111,11 +112,28 @@ class GapOut(BaseModel):
     need: str
     language: str
     mentees: int
+    group: dict[str, str] = Field(
+        default_factory=dict,
+        description="The group the gap concerns (group column -> value, as the "
+        "programme's `fields` name them); empty: every mentee. With a group, `mentees` "
+        "counts its unmatched mentees and `sharing` those of them who share the need "
+        "and language (`*`: not known)",
+    )
+    sharing: int = Field(default=0, ge=0)
 
 
 class MatchOut(BaseModel):
     pairs: list[PairOut]
     unmatched: list[UnmatchedOut]
+    warnings: list[InputWarningOut] = Field(
+        default_factory=list, description="What the run did not use as configured"
+    )
+    quotas: list[QuotaOut] = Field(
+        default_factory=list, description="Each quota, met or short by how many"
+    )
+    groups: list[GroupOut] = Field(
+        default_factory=list, description="Match rate and mean score per group value"
+    )
     alternatives: dict[str, list[AlternativeOut]]
     gaps: list[GapOut]
     summary: dict[str, Any]

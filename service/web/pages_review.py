@@ -118,6 +118,7 @@ def review_page(
         "notice": _notice(page, request),
         "criteria": queries.run_criteria(run),
         "filters": filters,
+        "outcomes": run_ops.outcomes(run),
     }
     if run.status != "succeeded":
         return page.render("run.html", ready=False, **context)
@@ -131,6 +132,7 @@ def review_page(
         decisions_made=queries.decisions_made(session, run),
         unmatched=queries.unmatched(session, run),
         gaps=queries.gap_matrix(session, run),
+        group_gaps=queries.group_gaps(session, run),
         values=_run_values(session, run, page),
         charts=run_charts(page, stats),
         **context,

@@ -28,7 +28,14 @@ from service.web._queries.dashboard import (
     programmes,
 )
 from service.web._queries.fields import people
-from service.web._queries.gaps import GapMatrix, UnmatchedView, gap_matrix, unmatched
+from service.web._queries.gaps import (
+    GapMatrix,
+    GroupGap,
+    UnmatchedView,
+    gap_matrix,
+    group_gaps,
+    unmatched,
+)
 from service.web._queries.pairs import RunPairs, run_pairs
 from service.web._queries.rematch import Change, Diff, diff
 from service.web._queries.stats import MISSING, GroupStat, RunStats, run_stats
@@ -60,6 +67,7 @@ __all__ = [
     "Filters",
     "GapMatrix",
     "GroupChoice",
+    "GroupGap",
     "GroupStat",
     "PairView",
     "Review",
@@ -73,6 +81,7 @@ __all__ = [
     "diff",
     "filtered_pairs",
     "gap_matrix",
+    "group_gaps",
     "participant_counts",
     "people",
     "programme_columns",
