@@ -31,6 +31,7 @@ __all__ = [
     "batches",
     "capacity",
     "certain",
+    "extractable",
     "field",
     "from_json",
     "people",
@@ -113,6 +114,14 @@ def field(participant: type[Participant], name: str) -> ColumnElement[str | None
     return cast(participant.data[name], Text)
 
 
+def extractable(names: Sequence[str]) -> bool:
+    """Whether SQL's JSON functions find the fields ``names``: documents are stored with
+    non-ASCII characters escaped (``acad\\u00e9mie``) and SQLite matches a path against
+    the stored key as written, so a name beyond plain ASCII (or holding a quote) is read
+    in Python instead."""
+    return all(n.isascii() and n.isprintable() and '"' not in n and "\\" not in n for n in names)
+
+
 def stored_values(
     session: Session, programme_id: str, side: str, names: Sequence[str]
 ) -> dict[str, tuple[Any, ...]]:
@@ -128,6 +137,8 @@ def _side_values(
     session: Session, programme_id: str, side: str, names: Sequence[str]
 ) -> dict[str, tuple[Any, ...]]:
     """Some fields of every participant of one side, extracted in SQL."""
+    if not extractable(names):
+        return stored_values(session, programme_id, side, names)
     query = select(Participant.person_id, *(field(Participant, n) for n in names)).where(
         Participant.programme_id == programme_id, Participant.side == side
     )

@@ -15,6 +15,7 @@ from service.models import Participant, Run, RunPair, RunUnmatched
 from service.web._queries.columns import Columns, run_columns
 from service.web._queries.fields import (
     certain,
+    extractable,
     field,
     from_json,
     rows,
@@ -97,7 +98,8 @@ def run_pairs(session: Session, run: Run, with_contributions: bool = False) -> R
     columns = run_columns(session, run)
     wanted = columns.traits
     mentee = aliased(Participant)
-    read = [field(mentee, c) for c in wanted]
+    in_sql = extractable(wanted)
+    read = [field(mentee, c) for c in wanted] if in_sql else []
     pair_columns: list[Any] = [
         RunPair.id,
         RunPair.position,
@@ -128,7 +130,7 @@ def run_pairs(session: Session, run: Run, with_contributions: bool = False) -> R
     traits: dict[str, Traits]
     # Regions and groups are read as text (never as counts): a number or flag is decoded
     # again from the stored documents.
-    if all(certain("", v) for v in decoded.values()):
+    if in_sql and all(certain("", v) for v in decoded.values()):
         named = {combo: traits_of(columns, tuple(decoded[t] for t in combo)) for combo in combos}
         traits = {r[2]: named[tuple(r[8:])] for r in found if r[7] is not None}
         traits.update((r[0], named[tuple(r[2:])]) for r in alone if r[1] is not None)
