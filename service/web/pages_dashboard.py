@@ -48,10 +48,11 @@ def start_run(
     principal: WebPrincipalDep,
     session: SessionDep,
     objective: Annotated[str, Form(max_length=20)] = "",
+    strict: Annotated[bool, Form()] = False,
 ) -> Response:
     programme = get_programme(session, principal, programme_id, write=True)
     try:
-        body = RunIn(objective=objective or None)  # checked here
+        body = RunIn(objective=objective or None, strict=strict)  # checked here
     except ValidationError:
         raise InvalidError("unknown_objective", "objective") from None
     run = run_ops.create_run(session, programme, principal, body.model_dump(mode="json"), None).run
