@@ -30,7 +30,7 @@ from sqlalchemy import CursorResult, Engine, Result, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from matching import process_settings
-from matching.errors import MatchingError
+from matching.errors import MatchingError, StrictInputError
 from matching.model import Programme as EngineProgramme
 from matching.result import MatchResult
 from service import engine as matching_engine
@@ -175,8 +175,9 @@ class Worker:
             log.warning("run taken away", extra={"fields": {"run_id": run_id}})
         except MatchingError as error:
             # Engine errors name fields, rows and reasons, never values (matching.errors).
-            error_body = {"type": type(error).__name__, "reason": str(error)}
-            self._finish(run_id, {"status": "failed", "error": error_body, "finished_at": utcnow()})
+            self._finish(
+                run_id, {"status": "failed", "error": _error_body(error), "finished_at": utcnow()}
+            )
         else:
             self._store(run_id, result)
         return run_id
@@ -195,6 +196,7 @@ class Worker:
             forbidden = [(a, b) for a, b in run.forbidden or []]
             incumbent = [(a, b) for a, b in run.incumbent or []]
             ranks = {f"{side}_ranks": _ranks(run.ranks, side) for side in ("mentee", "mentor")}
+            strict = run.strict
         with process_settings():  # this process is the worker's own (matching._runtime)
             return matching_engine.match(
                 mentees,
@@ -205,6 +207,7 @@ class Worker:
                 forbidden=forbidden,
                 incumbent=incumbent,
                 progress=_Progress(self, run_id),
+                strict=strict,
                 **ranks,
             )
 
@@ -240,7 +243,7 @@ class Worker:
                 run.status, run.finished_at = "cancelled", utcnow()
             else:
                 session.add_all(_result_rows(session, run, result))
-                run.summary = result.summary.to_dict()
+                run.summary = _summary(result)
                 run.status, run.progress, run.step = "succeeded", 1.0, "done"
                 run.finished_at = run.heartbeat_at = utcnow()
             status = run.status
@@ -343,10 +346,36 @@ def _result_rows(session: Session, run: Run, result: MatchResult) -> list[object
             if {("mentee", mentee_id), ("mentor", alt.mentor_id)} <= present
         )
     rows.extend(
-        RunGap(run_id=run.id, need=g.need, language=g.language, mentees=g.mentees)
+        RunGap(
+            run_id=run.id,
+            need=g.need,
+            language=g.language,
+            mentees=g.mentees,
+            group=dict(g.group),
+            sharing=g.sharing,
+        )
         for g in result.gaps
     )
     return rows
+
+
+def _summary(result: MatchResult) -> dict[str, Any]:
+    """The stored summary: the engine's, with the warnings, the quota report and the
+    groups as ``summary.json`` holds them."""
+    return {
+        **result.summary.to_dict(),
+        "warnings": [w.to_dict() for w in result.warnings],
+        **result.outcomes_dict(),
+    }
+
+
+def _error_body(error: MatchingError) -> dict[str, Any]:
+    """A failed run's ``error``: the engine's error type and reason; a strict run
+    refused on warnings lists them (code, side, column, message) too."""
+    body: dict[str, Any] = {"type": type(error).__name__, "reason": str(error)}
+    if isinstance(error, StrictInputError):
+        body["warnings"] = [w.to_dict() for w in error.warnings]
+    return body
 
 
 def _rowcount(result: Result[Any]) -> int:

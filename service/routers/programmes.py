@@ -10,13 +10,16 @@ from fastapi import APIRouter, Header, HTTPException, Response
 from sqlalchemy import select
 
 from matching.defaults import default_programme
-from matching.errors import ConfigError
+from matching.errors import ConfigError, InputError
 from matching.learning import to_toml
 from matching.model import Programme as EngineProgramme
 from service.deps import PageDep, PathText, PrincipalDep, SecretDep, SessionDep, get_programme
+from service.errors import UnprocessableError, input_error_items
 from service.models import ActivePair, Programme, ProgrammeVersion, new_id
+from service.ops.checks import check_programme
 from service.ops.paging import paginate
 from service.pseudonyms import pseudonym
+from service.schemas.checks import CheckOut
 from service.schemas.common import BODY, READ, WRITE, Page, error_responses, page_of
 from service.schemas.programmes import (
     ActivePairOut,
@@ -164,6 +167,20 @@ def read_config(
             raise HTTPException(status_code=406, detail="this version has no TOML form") from None
         return Response(text, media_type=f"{TOML}; charset=utf-8")
     return config
+
+
+@router.post("/{programme_id}/check", responses=error_responses(WRITE, 409, 422))
+def check(programme_id: PathText, principal: PrincipalDep, session: SessionDep) -> CheckOut:
+    """Check before a run: what a run of the current configuration would read of the
+    stored participants — the column of each role, criterion and rule (found or not),
+    columns nobody reads, values the criteria do not know, the pairs each rule excludes,
+    the quotas — with the run's warnings and what would refuse it (`ok` false).
+    Nothing is matched. 422 when the ids or counts cannot be read at all."""
+    programme = get_programme(session, principal, programme_id, write=True)
+    try:
+        return CheckOut.model_validate(check_programme(session, programme))
+    except InputError as error:
+        raise UnprocessableError(input_error_items(error, ["participants"])) from None
 
 
 @router.get("/{programme_id}/versions", responses=READ_ERRORS)

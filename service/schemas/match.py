@@ -24,20 +24,25 @@ __all__ = [
 
 
 class ParticipantIn(BaseModel):
-    """A participant: ``id`` plus the fields the programme's criteria and rules read."""
+    """A participant: her id plus the fields the programme's criteria and rules read, in
+    the programme's own column names (its `fields` say which one is the id: `id` by
+    default, `identifiant` ...)."""
 
     model_config = ConfigDict(extra="allow", allow_inf_nan=False)
     __pydantic_extra__: dict[str, FieldValue]
 
-    id: StrictStr | StrictInt
-    """Text or a whole number (never ``true``); spaces around it are dropped."""
+    id: StrictStr | StrictInt | None = None
+    """Text or a whole number (never ``true``); spaces around it are dropped. Absent when
+    the programme names another id column."""
 
     def record(self) -> dict[str, Any]:
-        """The participant as a flat record (``id`` as text, lists joined with ``|``)."""
+        """The participant as a flat record (lists joined with ``|``; ``id`` as text)."""
         fields = {
             name: "|".join(value) if isinstance(value, list) else value
             for name, value in (self.__pydantic_extra__ or {}).items()
         }
+        if self.id is None:
+            return fields
         return {"id": str(self.id).strip(" "), **fields}
 
 

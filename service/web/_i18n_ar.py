@@ -177,6 +177,11 @@ AR: dict[str, str] = {
         "استيفاء كل حصة. لا تتم أي مطابقة."
     ),
     "check.submit": "تحقق",
+    "check.status.on": "مفعلة",
+    "check.status.off": "معطلة (اختيارية، العمود غائب)",
+    "check.status.refused": "مرفوضة: العمود غائب",
+    "check.excluded": "{count} ثنائيات مستبعدة",
+    "check.missing": "غائب",
     "check.clean": "لا شيء يستدعي التنبيه: كل عمود محسوب.",
     "check.roles": "الأدوار",
     "check.criteria": "المعايير",

@@ -209,6 +209,11 @@ EN: dict[str, str] = {
         "reads, and whether each quota can be met. Nothing is matched."
     ),
     "check.submit": "Check",
+    "check.status.on": "on",
+    "check.status.off": "off (optional, column absent)",
+    "check.status.refused": "refused: column absent",
+    "check.excluded": "{count} pairs excluded",
+    "check.missing": "absent",
     "check.clean": "Nothing to report: every column is accounted for.",
     "check.roles": "Roles",
     "check.criteria": "Criteria",
@@ -494,6 +499,11 @@ FR: dict[str, str] = {
         "rien ne lit, et si chaque quota peut être atteint. Rien n'est apparié."
     ),
     "check.submit": "Vérifier",
+    "check.status.on": "active",
+    "check.status.off": "désactivée (facultative, colonne absente)",
+    "check.status.refused": "refusée : colonne absente",
+    "check.excluded": "{count} binômes exclus",
+    "check.missing": "absente",
     "check.clean": "Rien à signaler : chaque colonne est prise en compte.",
     "check.roles": "Rôles",
     "check.criteria": "Critères",
