@@ -15,6 +15,7 @@ import pandas as pd
 from matching._io_tables import RawTable, fix_decimal_commas, raise_problems
 from matching.errors import InputError, InputErrors, Problem
 from matching.features import check_participants
+from matching.inputs import apply_field_map, role_names, side_fields
 from matching.model import (
     COUNT_BOUNDS,
     AvailabilityCriterion,
@@ -40,8 +41,13 @@ _COUNTS: dict[Side, dict[str, tuple[int, int]]] = {
 
 
 def numeric_columns(programme: Programme | None) -> set[str]:
-    """The columns holding numbers: the usual ones plus the programme's numeric fields."""
+    """The columns holding numbers: the usual ones plus the programme's numeric fields
+    and its own count columns."""
     names = set(NUMERIC_COLUMNS)
+    if programme is not None:
+        for side in ("mentee", "mentor"):
+            roles = side_fields(programme, side).role_columns()
+            names |= {roles[r] for r in ("demand", "capacity", "min_load") if r in roles}
     for criterion in programme.criteria if programme is not None else ():
         if isinstance(criterion, NumericCriterion):
             names |= {criterion.mentee_field, criterion.mentor_field}
@@ -52,49 +58,62 @@ def numeric_columns(programme: Programme | None) -> set[str]:
     return names
 
 
-def validate_participants(table: RawTable, side: Side, programme: Programme | None) -> pd.DataFrame:
-    """Check a participant table and return it as :func:`participants_frame` does.
+def validate_participants(
+    table: RawTable, side: Side, programme: Programme | None, *, check_fields: bool = True
+) -> pd.DataFrame:
+    """Check a participant table and return it as :func:`participants_frame` does, in the
+    engine's column names (the programme's ``fields`` mapped, :func:`apply_field_map`);
+    every problem names the programme's own column.
 
     Raises
     ------
     InputError
-        No ``id`` column or no rows; :class:`InputErrors` for row-level problems.
+        No id column or no rows; :class:`InputErrors` for row-level problems.
     """
     frame = fix_decimal_commas(table, numeric_columns(programme))
-    if "id" not in frame.columns:
+    id_column = side_fields(programme, side).id if programme is not None else "id"
+    if id_column not in frame.columns:
         raise InputError(
-            "there is no 'id' column", file=table.file, row=table.header_row, column="id"
+            f"there is no '{id_column}' column",
+            file=table.file,
+            row=table.header_row,
+            column=id_column,
         )
+    names: dict[str, str] = {}
+    if programme is not None:
+        frame = apply_field_map(frame, programme, side, file=table.file)
+        names = dict(role_names(programme, side))
     if frame.empty:
         raise InputError(f"no {side}s: the file has a header but no rows", file=table.file)
     problems = [
         *table.problems,
-        *_id_problems(table, frame),
-        *_count_problems(table, frame, side),
-        *_text_problems(table, frame),
+        *_id_problems(table, frame, names.get("id", "id")),
+        *_count_problems(table, frame, side, names),
+        *_text_problems(table, frame, names),
     ]
     problems.sort(key=lambda p: (p.row or 0, p.column or ""))
     raise_problems(problems)
     try:
-        people = participants_frame(frame, side)
+        people = participants_frame(frame, side, names=names)
     except InputError as exc:
         # The checks above mirror participants_frame; this keeps its location if they drift.
         raise InputErrors([table.problem(exc.row, exc.column, exc.reason)]) from None
-    if programme is not None:
+    if programme is not None and check_fields:
         found = _check_fields(people, programme, side)
         raise_problems([table.problem(p.row, p.column, p.reason) for p in found])
     return people
 
 
-def _id_problems(table: RawTable, frame: pd.DataFrame) -> list[Problem]:
-    """Empty and repeated ids (a repeat names the row of the first occurrence)."""
+def _id_problems(table: RawTable, frame: pd.DataFrame, shown: str) -> list[Problem]:
+    """Empty and repeated ids (a repeat names the row of the first occurrence); ``shown``:
+    the programme's name of the id column."""
     ids = frame["id"]
     missing = ids.isna().to_numpy()
-    problems = [table.problem(int(p), "id", "the id is empty") for p in np.flatnonzero(missing)]
+    problems = [table.problem(int(p), shown, "the id is empty") for p in np.flatnonzero(missing)]
     for position, value in zip(np.flatnonzero(~missing), ids[~missing], strict=True):
         problem = id_problem(str(value).strip(" "))
         if problem is not None:
-            problems.append(table.problem(int(position), "id", problem))
+            problems.append(table.problem(int(position), shown, problem))
     present = ids[~missing]
     repeated = present.duplicated(keep="first")
     first_position = {
@@ -109,12 +128,12 @@ def _id_problems(table: RawTable, frame: pd.DataFrame) -> list[Problem]:
         first = int(table.rows[first_position[value]])
         label = "row" if table.numbering == "sheet" else "record"
         problems.append(
-            table.problem(int(position), "id", f"duplicate id (first used in {label} {first})")
+            table.problem(int(position), shown, f"duplicate id (first used in {label} {first})")
         )
     return problems
 
 
-def _text_problems(table: RawTable, frame: pd.DataFrame) -> list[Problem]:
+def _text_problems(table: RawTable, frame: pd.DataFrame, names: dict[str, str]) -> list[Problem]:
     """Text cells holding a control character (NUL ...) that no database stores as text."""
     problems: list[Problem] = []
     for column in frame.columns:
@@ -123,12 +142,17 @@ def _text_problems(table: RawTable, frame: pd.DataFrame) -> list[Problem]:
         for position, value in enumerate(frame[column]):
             problem = text_problem(value) if isinstance(value, str) else None
             if problem is not None:
-                problems.append(table.problem(position, str(column), problem))
+                problems.append(
+                    table.problem(position, names.get(str(column), str(column)), problem)
+                )
     return problems
 
 
-def _count_problems(table: RawTable, frame: pd.DataFrame, side: Side) -> list[Problem]:
-    """Demand / capacity / min_load cells that are not whole numbers within bounds."""
+def _count_problems(
+    table: RawTable, frame: pd.DataFrame, side: Side, names: dict[str, str]
+) -> list[Problem]:
+    """Demand / capacity / min_load cells that are not whole numbers within bounds, named
+    as the programme names them."""
     problems: list[Problem] = []
     valid: dict[str, pd.Series] = {}
     for column, (low, high) in _COUNTS[side].items():
@@ -137,13 +161,15 @@ def _count_problems(table: RawTable, frame: pd.DataFrame, side: Side) -> list[Pr
         values = pd.to_numeric(frame[column], errors="coerce")
         filled = frame[column].notna()
         bad = filled & (values.isna() | (values < low) | (values > high) | (values % 1 != 0))
-        reason = f"{column} must be a whole number from {low} to {high}"
-        problems += [table.problem(int(p), column, reason) for p in np.flatnonzero(bad)]
+        shown = names.get(column, column)
+        reason = f"{shown} must be a whole number from {low} to {high}"
+        problems += [table.problem(int(p), shown, reason) for p in np.flatnonzero(bad)]
         valid[column] = values.where(filled & ~bad)
     if "capacity" in valid and "min_load" in valid:
         over = (valid["min_load"] > valid["capacity"].fillna(1)).to_numpy()
+        least, most = names.get("min_load", "min_load"), names.get("capacity", "capacity")
         problems += [
-            table.problem(int(p), "min_load", "min_load must not exceed capacity")
+            table.problem(int(p), least, f"{least} must not exceed {most}")
             for p in np.flatnonzero(over)
         ]
     return problems

@@ -34,6 +34,7 @@ from matching.candidates import CandidateGraph, CandidatePricer, CandidateScan, 
 from matching.defaults import default_programme
 from matching.errors import InputError, InputErrors, RuleError
 from matching.features import check_participants
+from matching.inputs import InputWarning, prepare_participants, review_columns, strict_check
 from matching.messages import STABLE_PAIR, Evidence, Language
 from matching.model import (
     Mentee,
@@ -41,7 +42,6 @@ from matching.model import (
     Objective,
     Programme,
     StableOptions,
-    participants_frame,
 )
 from matching.result import (
     Alternative,
@@ -94,6 +94,7 @@ def match(
     mentor_ranks: pd.DataFrame | None = None,
     progress: ProgressCallback | None = None,
     language: Language | None = None,
+    strict: bool = False,
 ) -> MatchResult:
     """Match a cohort of mentees with mentors.
 
@@ -132,6 +133,9 @@ def match(
         Language of every ``why`` and unmatched ``detail``: ``en``, ``fr`` or ``ar``
         (default ``programme.language``). The evidence is kept as data in each pair, so
         :meth:`MatchResult.in_language` renders it again in another language.
+    strict
+        Refuse the run (:class:`matching.inputs.StrictInputError`, listing them) when
+        the input draws any warning (:attr:`MatchResult.warnings`).
 
     Returns
     -------
@@ -142,7 +146,8 @@ def match(
     Raises
     ------
     InputError
-        A participant table or the scores are invalid (names the row and column).
+        A participant table or the scores are invalid (names the row and column), a
+        rule that is not optional reads an absent column, or ``strict`` and warnings.
     RuleError
         Locked pairs contradict the rules, the forbidden pairs or the capacities.
     """
@@ -150,6 +155,7 @@ def match(
     started = time.perf_counter()
     explicit_programme = programme is not None
     programme = programme if programme is not None else default_programme()
+    configured = programme  # its hash is recorded, even when an optional rule is off
     ranked = mentee_ranks is not None or mentor_ranks is not None
     objective = _objective(objective, programme, ranked)
     stable = objective == "stable"
@@ -160,11 +166,9 @@ def match(
         given_score = Evidence("rank_score", values={"side": side})
 
     with clock.step("encode"):
-        mentee_frame = _sorted(participants_frame(mentees, "mentee"))
-        mentor_frame = _sorted(participants_frame(mentors, "mentor"))
-        for side, frame in (("mentee", mentee_frame), ("mentor", mentor_frame)):
-            if frame.empty:
-                raise InputError(f"no {side}s: the {side} table has no rows")
+        mentee_frame, mentor_frame, programme, warnings = _participants(
+            mentees, mentors, programme, reviewed=scores is None, strict=strict
+        )
         ids = _Ids(mentee_frame["id"].tolist(), mentor_frame["id"].tolist())
         locked_idx = ids.pairs(locked, "locked")
         forbidden_idx = ids.pairs(forbidden, "forbidden")
@@ -262,7 +266,7 @@ def match(
         criteria=stage.criteria,
         seconds=round(seconds, 4),
         config_sha256=_with_ranks(
-            programme.sha256() if scores is None else _scores_sha256(programme, scores),
+            configured.sha256() if scores is None else _scores_sha256(configured, scores),
             (mentee_ranks, mentor_ranks),
         ),
         version=VERSION,
@@ -277,7 +281,9 @@ def match(
         **_stability(solution, programme if stable else None),
     )
     clock.report("done", 1.0)
-    return MatchResult(result.pairs, result.unmatched, result.alternatives, result.gaps, summary)
+    return MatchResult(
+        result.pairs, result.unmatched, result.alternatives, result.gaps, summary, warnings
+    )
 
 
 # --------------------------------------------------------------------------- stages
@@ -501,6 +507,30 @@ class _Ids:
                 position = int(np.argmax(found < 0)) + 1
                 raise InputError(f"{what} pair {position}: unknown {side}", column=side)
         return list(dict.fromkeys(zip(mentee.tolist(), mentor.tolist(), strict=True)))
+
+
+def _participants(
+    mentees: Sequence[Mentee] | pd.DataFrame,
+    mentors: Sequence[Mentor] | pd.DataFrame,
+    programme: Programme,
+    *,
+    reviewed: bool,
+    strict: bool,
+) -> tuple[pd.DataFrame, pd.DataFrame, Programme, tuple[InputWarning, ...]]:
+    """Both sides in the engine's names and id order, the programme as run (optional
+    rules without their column left out) and the warnings. Precomputed scores read no
+    column but the ids: then nothing is ``reviewed``."""
+    mentee_frame = _sorted(prepare_participants(mentees, programme, "mentee"))
+    mentor_frame = _sorted(prepare_participants(mentors, programme, "mentor"))
+    for side, frame in (("mentee", mentee_frame), ("mentor", mentor_frame)):
+        if frame.empty:
+            raise InputError(f"no {side}s: the {side} table has no rows")
+    warnings: tuple[InputWarning, ...] = ()
+    if reviewed:
+        review = review_columns(mentee_frame, mentor_frame, programme)
+        programme, warnings = review.programme, review.warnings
+    strict_check(warnings, strict)
+    return mentee_frame, mentor_frame, programme, warnings
 
 
 def _sorted(frame: pd.DataFrame) -> pd.DataFrame:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
 from importlib.metadata import EntryPoint, entry_points
@@ -28,10 +28,11 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from matching._check_text import print_check_report, warning_text
 from matching._labels import gap_labels
 from matching._runtime import process_settings
 from matching._version import VERSION
-from matching.errors import InputErrors, MatchingError
+from matching.errors import InputErrors, InputWarning, MatchingError
 from matching.messages import Language, label_text, translator
 from matching.model import Objective, Programme
 from matching.result import MatchResult
@@ -83,16 +84,23 @@ OutOption = Annotated[
 ]
 
 
+def _print_version(value: bool) -> None:
+    """``--version``: print and stop before any command is required."""
+    if value:
+        console.print(f"marraine {VERSION}", highlight=False)
+        raise typer.Exit()
+
+
 @app.callback()
 def _main(
     version: Annotated[
-        bool, typer.Option("--version", help="Print the version and exit.", is_eager=True)
+        bool,
+        typer.Option(
+            "--version", help="Print the version and exit.", is_eager=True, callback=_print_version
+        ),
     ] = False,
 ) -> None:
     """Marraine matches mentees with mentors and explains every pair."""
-    if version:
-        console.print(f"marraine {VERSION}")
-        raise typer.Exit()
 
 
 @app.command()
@@ -107,9 +115,10 @@ def demo(
     out: OutOption = Path("marraine-demo"),
     lang: LanguageOption = None,
 ) -> None:
-    """Generate a seeded synthetic programme, match it and write the output files."""
+    """Generate a seeded synthetic programme, match it and write its input files
+    (mentees.csv, mentors.csv, programme.toml: the format to follow) and output files."""
     from matching import match
-    from matching.io import write_result
+    from matching.io import write_demo_inputs, write_result
     from matching.synthetic import generate_cohort
 
     with _refusing_bad_input(lang or "en"), process_settings(), _progress() as report:
@@ -123,8 +132,12 @@ def demo(
             progress=report,
             language=lang,
         )
-        written = write_result(result, out)
-    _print_summary(result, written, lang or cohort.programme.language, cohort.programme)
+        inputs = write_demo_inputs(cohort.mentees, cohort.mentors, out)
+        written = write_result(result, out, inputs)
+    _print_warnings(result.warnings, lang or "en", {})
+    _print_summary(
+        result, [*inputs.values(), *written], lang or cohort.programme.language, cohort.programme
+    )
 
 
 @app.command(name="match")
@@ -174,6 +187,14 @@ def match_files(
     ] = None,
     out: OutOption = Path("marraine-output"),
     lang: LanguageOption = None,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Refuse the run when the input draws any warning (a column nobody reads, "
+            "an absent count column, an optional rule switched off).",
+        ),
+    ] = False,
 ) -> None:
     """Match participant files under a programme configuration, or from precomputed scores."""
     from matching import match
@@ -185,8 +206,9 @@ def match_files(
         programme = Programme.from_file(config) if config else default_programme()
         ranks_only = not (config or scores) and bool(mentee_ranks or mentor_ranks)
         criteria = None if scores or ranks_only else programme
-        mentee_frame = read_participants(mentees, "mentee", criteria)
-        mentor_frame = read_participants(mentors, "mentor", criteria)
+        checked = criteria is not None
+        mentee_frame = read_participants(mentees, "mentee", programme, check_fields=checked)
+        mentor_frame = read_participants(mentors, "mentor", programme, check_fields=checked)
         score_frame = (
             read_scores(scores, mentee_frame["id"].tolist(), mentor_frame["id"].tolist())
             if scores
@@ -212,10 +234,55 @@ def match_files(
                 mentee_ranks=mentee_rank_frame,
                 mentor_ranks=mentor_rank_frame,
                 language=lang,
+                strict=strict,
                 **pairs,
             )
-            written = write_result(result, out)
+            inputs = {"mentees": mentees, "mentors": mentors}
+            if config:
+                inputs["config"] = config
+            written = write_result(result, out, inputs)
+    _print_warnings(
+        result.warnings,
+        lang or programme.language,
+        {"mentee": mentees.name, "mentor": mentors.name},
+    )
     _print_summary(result, written, lang or programme.language, programme)
+
+
+@app.command(name="check")
+def check_files(
+    mentees: Annotated[
+        Path, typer.Option("--mentees", help="Mentees: CSV (, ; or tab), .xlsx, .parquet, .json.")
+    ],
+    mentors: Annotated[Path, typer.Option("--mentors", help="Mentors, same formats.")],
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", help="Programme configuration (.toml or .json)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="The report as JSON.")] = False,
+    lang: LanguageOption = None,
+) -> None:
+    """Check participant files against a programme before matching: which column each
+    criterion, rule and role reads, columns nobody reads, values, pairs each rule
+    excludes. Exit code 0 when a run would start, 1 when it would be refused."""
+    from matching.check import check_inputs
+    from matching.defaults import default_programme
+    from matching.io import read_participants
+    from matching.model import Programme
+
+    with _refusing_bad_input(lang or "en", written=False):
+        programme = Programme.from_file(config) if config else default_programme()
+        report = check_inputs(
+            read_participants(mentees, "mentee", programme, check_fields=False),
+            read_participants(mentors, "mentor", programme, check_fields=False),
+            programme,
+        )
+    if as_json:
+        sys.stdout.write(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n")
+    else:
+        files = {"mentee": mentees.name, "mentor": mentors.name}
+        print_check_report(console, report, translator(lang or programme.language), files)
+    raise typer.Exit(0 if report.ok else 1)
 
 
 # --------------------------------------------------------------------------- config
@@ -294,9 +361,10 @@ _add_plugins()
 
 
 @contextmanager
-def _refusing_bad_input(language: str) -> Iterator[None]:
+def _refusing_bad_input(language: str, *, written: bool = True) -> Iterator[None]:
     """Turn engine errors into a clear message and exit code 1 (no traceback); the frame
-    of the message in ``language`` (the problem itself names file, row and column)."""
+    of the message in ``language`` (the problem itself names file, row and column).
+    ``written``: the command writes files, so say that nothing was."""
     t = translator(language)
     label = escape(t.gettext("error:"))
     try:
@@ -310,12 +378,23 @@ def _refusing_bad_input(language: str) -> Iterator[None]:
                 "... and {count} more problem", "... and {count} more problems", hidden
             )
             errors.print(more.format(count=hidden), highlight=False)
-        errors.print(t.gettext("Nothing was written."), highlight=False)
+        if written:
+            errors.print(t.gettext("Nothing was written."), highlight=False)
         raise typer.Exit(1) from None
     except MatchingError as exc:
         errors.print(f"[red]{label}[/red] {escape(str(exc))}", highlight=False)
-        errors.print(t.gettext("Nothing was written."), highlight=False)
+        if written:
+            errors.print(t.gettext("Nothing was written."), highlight=False)
         raise typer.Exit(1) from None
+
+
+def _print_warnings(warnings: Sequence[InputWarning], language: str, files: dict[str, str]) -> None:
+    """Each warning on stderr, in the reader's language (``files``: each side's file)."""
+    t = translator(language)
+    label = escape(t.gettext("warning:"))
+    for warning in warnings:
+        text = warning_text(t, warning, files.get(warning.side or ""))
+        errors.print(f"[yellow]{label}[/yellow] {escape(text)}", highlight=False)
 
 
 @contextmanager

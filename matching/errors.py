@@ -6,10 +6,12 @@ Exception tree::
     ├── ConfigError                 a programme configuration is invalid (names the key)
     ├── InputError                  participant / score data is invalid (names file, row, column)
     │   └── InputErrors             several InputError at once (a whole file's report)
+    │       └── StrictInputError    a strict run refused because the input drew warnings
     ├── RuleError                   rules contradict each other (e.g. a locked pair is forbidden)
     └── SolverError                 the solver failed or returned an inconsistent solution
 
-An unmatched mentee is data (``MatchResult.unmatched``), never an exception. Messages name
+An unmatched mentee is data (``MatchResult.unmatched``), never an exception; so is an
+:class:`InputWarning` (``MatchResult.warnings``) unless the run is strict. Messages name
 fields, rows and reasons; they never quote a participant's submitted values, so they can be
 logged and returned in HTTP error bodies as they are.
 """
@@ -18,15 +20,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, Literal
 
 __all__ = [
     "ConfigError",
     "InputError",
     "InputErrors",
+    "InputWarning",
     "MatchingError",
     "Problem",
     "RuleError",
     "SolverError",
+    "StrictInputError",
 ]
 
 
@@ -128,3 +133,37 @@ class RuleError(MatchingError):
 
 class SolverError(MatchingError):
     """The solver failed, or returned a solution the validator refuses."""
+
+
+@dataclass(frozen=True, slots=True)
+class InputWarning:
+    """Something in the input the run does not use as the files might suggest: a column
+    nobody reads, an absent count column, an optional rule switched off. ``message`` names
+    side, file and column, never a cell's content."""
+
+    code: str
+    """``unread_column``, ``demand_absent``, ``capacity_absent``, ``min_load_absent`` or
+    ``rule_off``."""
+    side: Literal["mentee", "mentor"] | None
+    column: str | None
+    message: str
+    rule: str | None = None
+    """The rule a ``rule_off`` warning is about."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "side": self.side,
+            "column": self.column,
+            "message": self.message,
+        }
+
+
+class StrictInputError(InputErrors):
+    """A strict run refused: every warning is listed as a problem."""
+
+    def __init__(self, warnings: Sequence[InputWarning]) -> None:
+        self.warnings = tuple(warnings)
+        super().__init__(
+            [Problem(None, None, w.column, f"strict: {w.message}") for w in self.warnings]
+        )

@@ -19,11 +19,12 @@ so a failure leaves the previous output untouched.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
 import tempfile
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -32,16 +33,20 @@ import pandas as pd
 from matching import _io_scores, _preferences
 from matching._io_participants import validate_participants
 from matching._io_tables import MAX_PROBLEMS, raise_problems, read_table
+from matching.defaults import default_programme_text
 from matching.errors import InputError, Problem
 from matching.model import Programme
 from matching.result import MatchResult
 
 __all__ = [
+    "DEMO_INPUT_FILES",
     "OUTPUT_FILES",
+    "file_sha256",
     "read_pairs",
     "read_participants",
     "read_ranks",
     "read_scores",
+    "write_demo_inputs",
     "write_result",
 ]
 
@@ -53,6 +58,8 @@ def read_participants(
     path: str | Path,
     side: Literal["mentee", "mentor"],
     programme: Programme | None = None,
+    *,
+    check_fields: bool = True,
 ) -> pd.DataFrame:
     """Read and check a mentee or mentor file.
 
@@ -65,14 +72,18 @@ def read_participants(
         ``"mentee"`` or ``"mentor"``: decides the count columns (``demand`` for mentees,
         ``capacity`` and ``min_load`` for mentors).
     programme
-        When given, the fields its criteria and rules read are checked too
-        (:func:`matching.features.check_participants`).
+        When given, its ``fields`` name the id and count columns
+        (:func:`matching.apply_field_map`), and the fields its criteria read are checked
+        too (:func:`matching.features.check_participants`) unless ``check_fields`` is
+        false (precomputed scores read no criterion).
 
     Returns
     -------
     pandas.DataFrame
         One row a participant in file order, ``id`` first; every other cell is text
-        (``None`` when empty) except the integer count columns, which always exist.
+        (``None`` when empty) except the integer count columns, which always exist. The
+        frame remembers its file and original columns, so :func:`matching.match` and
+        :func:`matching.check_inputs` name them in warnings.
 
     Raises
     ------
@@ -84,7 +95,7 @@ def read_participants(
         programme cannot read), at most 50, each with file, row, column and reason.
     """
     table = read_table(path)
-    return validate_participants(table, side, programme)
+    return validate_participants(table, side, programme, check_fields=check_fields)
 
 
 def read_scores(
@@ -182,7 +193,46 @@ def read_pairs(path: str | Path) -> list[tuple[str, str]]:
     return list(zip(mentees, mentors, strict=True))
 
 
-def write_result(result: MatchResult, out_dir: str | Path) -> list[Path]:
+DEMO_INPUT_FILES = ("mentees.csv", "mentors.csv", "programme.toml")
+"""The input files ``marraine demo`` writes next to its output, to show the format."""
+
+
+def write_demo_inputs(
+    mentees: pd.DataFrame, mentors: pd.DataFrame, out_dir: str | Path
+) -> dict[str, Path]:
+    """Write a demo's participants and the default programme (``DEMO_INPUT_FILES``) as a
+    newcomer would write her own: CSV, ``|`` between the values of a cell.
+
+    Returns
+    -------
+    dict of str to Path
+        ``mentees``, ``mentors`` and ``config``, the paths written.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "mentees": out / DEMO_INPUT_FILES[0],
+        "mentors": out / DEMO_INPUT_FILES[1],
+        "config": out / DEMO_INPUT_FILES[2],
+    }
+    mentees.to_csv(paths["mentees"], index=False, lineterminator="\n")
+    mentors.to_csv(paths["mentors"], index=False, lineterminator="\n")
+    paths["config"].write_text(default_programme_text(), encoding="utf-8")
+    return paths
+
+
+def file_sha256(path: str | Path) -> str:
+    """The SHA-256 of a file's bytes (recorded in ``summary.json`` for each input file)."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def write_result(
+    result: MatchResult, out_dir: str | Path, inputs: Mapping[str, str | Path] | None = None
+) -> list[Path]:
     """Write ``pairs.csv``, ``unmatched.csv`` and ``summary.json`` (README's output files), UTF-8.
 
     Parameters
@@ -191,6 +241,10 @@ def write_result(result: MatchResult, out_dir: str | Path) -> list[Path]:
         What :func:`matching.match` returned.
     out_dir
         Created when missing. Existing files of the same names are replaced.
+    inputs
+        The input files by role (``mentees``, ``mentors``, ``config`` ...): their
+        SHA-256 go in ``summary.json`` under ``inputs_sha256``, so a result can be traced
+        to the very files it came from.
 
     Returns
     -------
@@ -198,13 +252,18 @@ def write_result(result: MatchResult, out_dir: str | Path) -> list[Path]:
         The written files, in the order of :data:`OUTPUT_FILES`.
     """
     out = Path(out_dir)
+    summary = {
+        **result.summary.to_dict(),
+        "warnings": [w.to_dict() for w in result.warnings],
+        "inputs_sha256": {role: file_sha256(path) for role, path in (inputs or {}).items()},
+    }
     out.mkdir(parents=True, exist_ok=True)
     # Everything is rendered before anything touches the disk.
     contents = {
         "pairs.csv": result.pairs_frame().to_csv(index=False, lineterminator="\n"),
         "unmatched.csv": result.unmatched_frame().to_csv(index=False, lineterminator="\n"),
         "summary.json": json.dumps(
-            _json_safe(result.summary.to_dict()), indent=2, ensure_ascii=False, allow_nan=False
+            _json_safe(summary), indent=2, ensure_ascii=False, allow_nan=False
         )
         + "\n",
     }

@@ -181,14 +181,20 @@ class Mentor(_Participant):
 
 
 def participants_frame(
-    people: Sequence[Mentee] | Sequence[Mentor] | pd.DataFrame, side: Literal["mentee", "mentor"]
+    people: Sequence[Mentee] | Sequence[Mentor] | pd.DataFrame,
+    side: Literal["mentee", "mentor"],
+    *,
+    names: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Return participants as a DataFrame: one row a person, ``id`` first, defaults filled.
 
     Accepts a list of :class:`Mentee` / :class:`Mentor` (or plain dicts) or a DataFrame that
     already has an ``id`` column. ``demand`` (mentees) or ``capacity`` and ``min_load``
-    (mentors) are always present as integer columns. Ids must be unique.
+    (mentors) are always present as integer columns. Ids must be unique. ``names`` maps
+    the engine's column names to the programme's own, for error messages
+    (:func:`matching.apply_field_map` did the renaming).
     """
+    shown = dict(names or {})
     if isinstance(people, pd.DataFrame):
         frame = people.copy()
     else:
@@ -198,23 +204,25 @@ def participants_frame(
         ]
         frame = pd.DataFrame.from_records(rows) if rows else pd.DataFrame({"id": []})
     if "id" not in frame.columns:
-        raise InputError("the participant table has no 'id' column", column="id")
+        id_column = shown.get("id", "id")
+        raise InputError(f"the participant table has no '{id_column}' column", column=id_column)
     # Spaces around an id are dropped; any other character is checked by the id rule.
     frame["id"] = frame["id"].map(lambda v: str(v).strip(" ") if v is not None else "")
     for row, value in enumerate(frame["id"]):
         problem = id_problem(value)
         if problem is not None:
-            raise InputError(problem, row=row, column="id")
+            raise InputError(problem, row=row, column=shown.get("id", "id"))
     duplicated = frame["id"].duplicated()
     if duplicated.any():
         row = int(duplicated.to_numpy().argmax())
-        raise InputError(f"duplicate {side} id", row=row, column="id")
+        raise InputError(f"duplicate {side} id", row=row, column=shown.get("id", "id"))
     counts = {"mentee": {"demand": 1}, "mentor": {"capacity": 1, "min_load": 0}}[side]
     for column, default in counts.items():
-        frame[column] = _count_column(frame, column, default)
+        frame[column] = _count_column(frame, column, default, shown.get(column, column))
     if side == "mentor" and (frame["min_load"] > frame["capacity"]).any():
         row = int((frame["min_load"] > frame["capacity"]).to_numpy().argmax())
-        raise InputError("min_load must not exceed capacity", row=row, column="min_load")
+        low, high = shown.get("min_load", "min_load"), shown.get("capacity", "capacity")
+        raise InputError(f"{low} must not exceed {high}", row=row, column=low)
     return frame.reset_index(drop=True)
 
 
@@ -227,8 +235,9 @@ def _counts(person: _Participant) -> dict[str, int]:
     return {}
 
 
-def _count_column(frame: pd.DataFrame, column: str, default: int) -> pd.Series:
-    """A non-negative integer column with missing cells set to ``default``."""
+def _count_column(frame: pd.DataFrame, column: str, default: int, shown: str) -> pd.Series:
+    """A non-negative integer column with missing cells set to ``default`` (messages call
+    it ``shown``, the programme's name for it)."""
     if column not in frame.columns:
         return pd.Series(default, index=frame.index, dtype="int64")
     values = pd.to_numeric(frame[column], errors="coerce")
@@ -240,7 +249,7 @@ def _count_column(frame: pd.DataFrame, column: str, default: int) -> pd.Series:
     if bad.any():
         row = int(bad.to_numpy().argmax())
         raise InputError(
-            f"{column} must be a whole number from {low} to {high}", row=row, column=column
+            f"{shown} must be a whole number from {low} to {high}", row=row, column=shown
         )
     return values.astype("int64")
 

@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from matching.errors import InputWarning
 from matching.messages import Evidence, render, render_many
 
 __all__ = [
@@ -126,6 +127,9 @@ class MatchResult:
     alternatives: Mapping[str, tuple[Alternative, ...]]
     gaps: tuple[RecruitmentGap, ...]
     summary: Summary
+    warnings: tuple[InputWarning, ...] = ()
+    """What the input holds that the run does not use as the files might suggest (columns
+    nobody reads, absent count columns, optional rules switched off)."""
 
     @property
     def criteria(self) -> tuple[str, ...]:
@@ -182,4 +186,5 @@ class MatchResult:
             },
             "gaps": [asdict(g) for g in self.gaps],
             "summary": self.summary.to_dict(),
+            "warnings": [w.to_dict() for w in self.warnings],
         }

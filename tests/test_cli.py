@@ -319,6 +319,9 @@ def test_the_engine_alone_matches_the_demo(tmp_path: Path) -> None:
     done = _marraine_without_extras("demo", "--mentees", "40", "--out", "out", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert {p.name for p in (tmp_path / "out").iterdir()} == {
+        "mentees.csv",
+        "mentors.csv",
+        "programme.toml",
         "pairs.csv",
         "unmatched.csv",
         "summary.json",

@@ -21,7 +21,11 @@ from matching.model import Programme
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "digital-business"
-SOURCES = (ROOT / "matching" / "messages.py", ROOT / "matching" / "cli.py")
+SOURCES = (
+    ROOT / "matching" / "messages.py",
+    ROOT / "matching" / "cli.py",
+    ROOT / "matching" / "_check_text.py",
+)
 KEYWORDS = {"gettext": None, "ngettext": (1, 2)}
 
 ENGLISH_WORDS = re.compile(

@@ -157,8 +157,11 @@ def test_an_empty_side_is_refused_by_name(side: str) -> None:
 
 
 def test_model_objects_and_progress() -> None:
-    mentees = [Mentee(id="x", needs="seo", languages=["fr"])]
-    mentors = [Mentor(id="y", capacity=2, expertise="seo:5", languages="fr")]
+    # Every rule's column is given (empty): a rule whose column is absent refuses the run.
+    mentees = [Mentee(id="x", needs="seo", languages=["fr"], mentor_gender=None, organisation="")]
+    mentors = [
+        Mentor(id="y", capacity=2, expertise="seo:5", languages="fr", gender="", organisation="")
+    ]
     seen: list[float] = []
     result = matching.match(mentees, mentors, PROGRAMME, progress=lambda _, done: seen.append(done))
     assert [(p.mentee_id, p.mentor_id) for p in result.pairs] == [("x", "y")]

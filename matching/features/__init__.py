@@ -28,6 +28,7 @@ from matching.features._glossary import Glossary, default_glossary
 from matching.features._multilingual import MultilingualTextEncoder
 from matching.features._needs import NeedsEncoder, NeedsSimilarity
 from matching.features._numeric import NumberEncoder, NumericSimilarity
+from matching.features._parse import normalise, parse_levelled, parse_tags
 from matching.features._rules import RuleMask, SideRuleMask, fit_rule
 from matching.features._tags import OverlapSimilarity, TagSetEncoder
 from matching.features._text import TextEncoder, TextSimilarity
@@ -68,6 +69,9 @@ __all__ = [
     "fit_rule",
     "fit_similarity",
     "make_similarity",
+    "normalise",
+    "parse_levelled",
+    "parse_tags",
 ]
 
 

@@ -1,0 +1,131 @@
+"""``marraine check``'s readable report, in the reader's language (the JSON is
+:meth:`matching.check.InputReport.to_dict`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from babel.support import Translations
+from rich.console import Console
+from rich.markup import escape
+
+from matching.errors import InputWarning
+
+if TYPE_CHECKING:
+    from matching.check import InputReport
+
+__all__ = ["print_check_report", "warning_text"]
+
+
+def warning_text(t: Translations, warning: InputWarning, file: str | None) -> str:
+    """A warning in the reader's language (``file``: the side's file, when known)."""
+    where = file or (
+        t.gettext("the mentee table") if warning.side == "mentee" else t.gettext("the mentor table")
+    )
+    values = {"column": warning.column, "file": where, "rule": warning.rule}
+    templates = {
+        "unread_column": t.gettext(
+            "column '{column}' of {file} is read by nothing (list it under ignore if that is meant)"
+        ),
+        "demand_absent": t.gettext(
+            "no column '{column}' in {file}: every mentee asks for 1 mentor"
+        ),
+        "capacity_absent": t.gettext("no column '{column}' in {file}: every mentor takes 1 mentee"),
+        "min_load_absent": t.gettext(
+            "no column '{column}' in {file}: no mentor has a minimum load"
+        ),
+        "rule_off": t.gettext("optional rule '{rule}' is off: no column '{column}' in {file}"),
+        "rule_column_empty": t.gettext(
+            "rule '{rule}' reads column '{column}' of {file}, which is empty in every row"
+        ),
+        "role_absent": t.gettext("column '{column}', named under [fields], is absent from {file}"),
+    }
+    template = templates.get(warning.code)
+    return warning.message if template is None else template.format(**values)
+
+
+def print_check_report(
+    console: Console, report: InputReport, t: Translations, files: dict[str, str]
+) -> None:
+    """Roles, criteria, rules, unread columns, warnings and the verdict (``files``: each
+    side's file name)."""
+    out = _Printer(console)
+    out.heading(t.gettext("Roles"))
+    for side, roles in report.roles.items():
+        for role in roles:
+            mark = _found(t, role["found"]) if "default" not in role or role["found"] else "-"
+            out.line(mark, f"{_side(t, side)} {role['role']}: {role['column']}")
+    out.heading(t.gettext("Criteria"))
+    for criterion in report.criteria:
+        for side in ("mentee", "mentor"):
+            out.line(*_criterion_side(t, criterion["name"], side, criterion[side]))
+    out.heading(t.gettext("Rules"))
+    for rule in report.rules:
+        out.line(*_rule(t, rule))
+    if report.quotas is not None:
+        out.heading(t.gettext("Quotas"))
+        for quota in report.quotas:
+            out.line("", escape(str(quota)))
+    out.heading(t.gettext("Columns nobody reads"))
+    for column in report.unread:
+        out.line("!", f"{_side(t, column['side'])}: {column['column']}")
+    if not report.unread:
+        out.line("", t.gettext("none"))
+    for warning in report.warnings:
+        out.line(t.gettext("warning:"), warning_text(t, warning, files.get(warning.side or "")))
+    for problem in report.problems:
+        out.line(t.gettext("error:"), str(problem))
+    verdict = t.gettext("A run would start.") if report.ok else t.gettext("A run would be refused.")
+    console.print(verdict, highlight=False)
+
+
+class _Printer:
+    def __init__(self, console: Console) -> None:
+        self.console = console
+
+    def heading(self, text: str) -> None:
+        self.console.print(f"[bold]{escape(text)}[/bold]", highlight=False)
+
+    def line(self, mark: str, text: str) -> None:
+        self.console.print(f"  {escape(mark)} {escape(text)}".rstrip(), highlight=False)
+
+
+def _found(t: Translations, found: bool) -> str:
+    return t.gettext("found") if found else t.gettext("MISSING")
+
+
+def _side(t: Translations, side: str | None) -> str:
+    return t.gettext("mentees") if side == "mentee" else t.gettext("mentors")
+
+
+def _criterion_side(
+    t: Translations, name: str, side: str, entry: dict[str, Any]
+) -> tuple[str, str]:
+    where = f"{name} ({_side(t, side)}: {entry['column']})"
+    if not entry["found"]:
+        return _found(t, False), where
+    text = t.gettext("{where}: {distinct} distinct values, {empty} empty cells").format(
+        where=where, distinct=entry["distinct"], empty=entry["empty"]
+    )
+    if entry.get("unknown"):
+        text += "; " + t.gettext("{count} unknown: {values}").format(
+            count=entry["unknown"], values=", ".join(entry["unknown_values"])
+        )
+    return _found(t, True), text
+
+
+def _rule(t: Translations, rule: dict[str, Any]) -> tuple[str, str]:
+    columns = ", ".join(
+        f"{_side(t, c['side'])}: {c['column']}"
+        + ("" if c["found"] else " (" + _found(t, False) + ")")
+        for c in rule["columns"]
+    )
+    status = {
+        "on": t.gettext("on"),
+        "off": t.gettext("off (optional, column absent)"),
+        "refused": t.gettext("refuses the run (column absent)"),
+    }[rule["status"]]
+    text = f"{rule['name']} [{columns}]: {status}"
+    if rule["excluded_pairs"] is not None:
+        text += "; " + t.gettext("excludes {count} pairs").format(count=rule["excluded_pairs"])
+    return "", text
