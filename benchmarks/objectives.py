@@ -9,6 +9,7 @@ in-process on seeded synthetic cohorts:
   members matched", on cohorts with few mentors so that the quota binds: once with one
   mentor per mentee and once with demands as ``generate_cohort`` draws them (some mentees
   want two mentors);
+- the cooperative quota made soft (a penalty of 0.5 per member short);
 - the same cohorts (demands as drawn) with a quota per country, "at least
   ``--country-share`` of each country's mentees matched": ten quotas at once, under
   ``coverage`` and under ``fair``; then with the cooperative quota as well, which
@@ -118,6 +119,12 @@ def _cooperative(share: float) -> Callable[[Any], list[dict[str, Any]]]:
     return lambda mentees: [{"field": "status", "value": "cooperative", "min_share": share}]
 
 
+def _soft_cooperative(share: float, penalty: float) -> Callable[[Any], list[dict[str, Any]]]:
+    """The cooperative quota, soft: each member short of it costs ``penalty``."""
+    soft = {"hard": False, "penalty": penalty}
+    return lambda mentees: [quota | soft for quota in _cooperative(share)(mentees)]
+
+
 def _each_country(share: float) -> Callable[[Any], list[dict[str, Any]]]:
     """At least ``share`` of each country's mentees matched (one quota per country)."""
 
@@ -169,6 +176,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         (each_country, False, country, "coverage"),
         (each_country, False, country, "fair"),
         (both, False, f"{coop} and {country}", "coverage"),
+        (
+            _soft_cooperative(args.share, 0.5),
+            True,
+            f"{coop} soft (0.5), one mentor each",
+            "coverage",
+        ),
     ]
     for n, m in args.quota_sizes:
         for quotas, one_each, label, objective in cases:

@@ -20,6 +20,7 @@ from matching.errors import (
     InputErrors,
     InputWarning,
     MatchingError,
+    QuotaError,
     RuleError,
     SolverError,
     StrictInputError,
@@ -28,20 +29,22 @@ from matching.inputs import apply_field_map, prepare_participants
 from matching.model import Mentee, Mentor, Objective, Programme
 from matching.result import (
     Alternative,
+    GroupOutcome,
     MatchResult,
     Pair,
+    QuotaOutcome,
     RecruitmentGap,
     Summary,
     Unmatched,
 )
 
 if TYPE_CHECKING:
-    from matching._pipeline import ProgressCallback, match
+    from matching._pipeline import ProgressCallback, QuotaOutlook, match, quota_outlook
     from matching.check import InputReport, check_inputs
 
 __version__ = VERSION
 
-_ENGINE = frozenset({"ProgressCallback", "match"})
+_ENGINE = frozenset({"ProgressCallback", "QuotaOutlook", "match", "quota_outlook"})
 _CHECK = frozenset({"InputReport", "check_inputs"})
 
 
@@ -63,6 +66,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "Alternative",
     "ConfigError",
+    "GroupOutcome",
     "InputError",
     "InputErrors",
     "InputReport",
@@ -75,6 +79,9 @@ __all__ = [
     "Pair",
     "Programme",
     "ProgressCallback",
+    "QuotaError",
+    "QuotaOutcome",
+    "QuotaOutlook",
     "RecruitmentGap",
     "RuleError",
     "SolverError",
@@ -88,4 +95,5 @@ __all__ = [
     "match",
     "prepare_participants",
     "process_settings",
+    "quota_outlook",
 ]

@@ -6,15 +6,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from matching.messages import Label
+from matching.messages import Evidence, Label
 from matching.model import NeedsCriterion, OverlapCriterion, Programme
 from matching.result import RecruitmentGap
 
 __all__ = [
     "ValueLabels",
     "gap_labels",
+    "lacks",
     "language_field",
     "need_and_language_labels",
+    "need_criterion",
     "title_of",
 ]
 
@@ -47,10 +49,28 @@ def language_field(programme: Programme) -> str | None:
     return chosen[0].mentee_field if chosen else None
 
 
-def need_and_language_labels(programme: Programme) -> tuple[ValueLabels, ValueLabels]:
-    """How the programme labels needs and languages (its first needs criterion and its
-    language criterion, as recruitment gaps read them); values without labels as written."""
+def need_criterion(programme: Programme) -> Any:
+    """The criterion whose mentee values are what she needs, as recruitment gaps read
+    them: the first ``needs`` criterion, else the first ``overlap`` one that is not the
+    language criterion (skills wanted / offered), else None."""
     needs = next((c for c in programme.criteria if isinstance(c, NeedsCriterion)), None)
+    if needs is not None:
+        return needs
+    spoken = language_field(programme)
+    return next(
+        (
+            c
+            for c in programme.criteria
+            if isinstance(c, OverlapCriterion) and c.mentee_field != spoken
+        ),
+        None,
+    )
+
+
+def need_and_language_labels(programme: Programme) -> tuple[ValueLabels, ValueLabels]:
+    """How the programme labels needs and languages (:func:`need_criterion` and its
+    language criterion, as recruitment gaps read them); values without labels as written."""
+    needs = need_criterion(programme)
     field = language_field(programme)
     spoken = next(
         (
@@ -67,3 +87,9 @@ def gap_labels(programme: Programme, gap: RecruitmentGap) -> tuple[Label, Label]
     """A gap's need and language as the programme labels them (else as written)."""
     needs, spoken = need_and_language_labels(programme)
     return needs(gap.need), spoken(gap.language)
+
+
+def lacks(criterion: Any) -> Evidence:
+    """The evidence of a pair that gets nothing from ``criterion`` (no need covered, no
+    language or hours in common, another region ...): said as plainly as what matched."""
+    return Evidence("lacks", title_of(criterion), {"kind": str(criterion.kind)})

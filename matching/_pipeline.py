@@ -20,6 +20,8 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from matching import explain
+from matching._outcomes import group_outcomes, quota_outcomes
+from matching._outlook import QuotaOutlook, outlooks, quota_members, quota_outlook
 from matching._pairs import ScoredPairs, keys_of
 from matching._preferences import RankTable, rank_table, scores_from_ranks
 from matching._stable_stage import (
@@ -32,10 +34,10 @@ from matching._table_scores import TablePricer, candidate_mask, table_arcs
 from matching._version import VERSION
 from matching.candidates import CandidateGraph, CandidatePricer, CandidateScan, scan_candidates
 from matching.defaults import default_programme
-from matching.errors import InputError, InputErrors, RuleError
+from matching.errors import InputError, InputErrors, QuotaError, RuleError
 from matching.features import check_participants
 from matching.inputs import InputWarning, prepare_participants, review_columns, strict_check
-from matching.messages import STABLE_PAIR, Evidence, Language
+from matching.messages import STABLE_PAIR, Evidence, Language, render
 from matching.model import (
     Mentee,
     Mentor,
@@ -64,7 +66,7 @@ from matching.solver import (
     subsample,
 )
 
-__all__ = ["ProgressCallback", "match"]
+__all__ = ["ProgressCallback", "QuotaOutlook", "match", "quota_outlook"]
 
 ProgressCallback = Callable[[str, float], None]
 """Called with a step name (``encode``, ``score``, ``solve``, ``explain``, ``done``) and
@@ -236,8 +238,10 @@ def match(
             )
             solution, stage = stable_run.solution, _with_arcs(stage, stable_run)
         else:
-            solution = solve(problem, config, stage.pricer if options.certify else None)
+            frames = (mentee_frame, mentor_frame)
+            solution = _solve(problem, config, programme, stage, frames, language)
         components = len(connected_components(problem))
+        outcomes = quota_outcomes(programme.quotas, problem, solution)
 
     with clock.step("explain"):
         result = _explain(
@@ -278,12 +282,20 @@ def match(
         candidate_arcs=stage.arcs.size,
         components=components,
         timings=clock.timings,
+        quota_penalty=solution.penalty,
         **_stability(solution, programme if stable else None),
     )
     clock.report("done", 1.0)
-    return MatchResult(
-        result.pairs, result.unmatched, result.alternatives, result.gaps, summary, warnings
+    done = MatchResult(
+        result.pairs,
+        result.unmatched,
+        result.alternatives,
+        result.gaps,
+        summary,
+        warnings=warnings,
+        quotas=outcomes,
     )
+    return dataclasses.replace(done, groups=group_outcomes(done, programme, mentee_frame))
 
 
 # --------------------------------------------------------------------------- stages
@@ -551,16 +563,59 @@ def _mark(stage: _Stage, pairs: list[tuple[int, int]], n_mentors: int) -> NDArra
 
 
 def _quotas(programme: Programme, mentees: pd.DataFrame) -> tuple[QuotaConstraint, ...]:
-    """Group quotas as index sets: at least ceil(share x group size) matched."""
+    """Group quotas as index sets: at least their count, or ceil(share x group size),
+    matched; hard or soft as the programme says."""
     quotas = []
     for quota in programme.quotas:
-        if quota.field not in mentees.columns:
-            raise InputError("quota field is missing from the mentees", column=quota.field)
-        values = mentees[quota.field].astype(str).str.strip().str.lower()
-        members = np.flatnonzero(values.to_numpy() == quota.value.strip().lower())
+        members = quota_members(quota, mentees)
         needed = quota.required(int(members.size))
-        quotas.append(QuotaConstraint(quota.name, members.astype(np.int64), needed))
+        penalty = 0.0 if quota.hard else quota.penalty
+        constraint = QuotaConstraint(
+            quota.name, members.astype(np.int64), needed, quota.hard, penalty
+        )
+        quotas.append(constraint)
     return tuple(quotas)
+
+
+def _solve(
+    problem: AssignmentProblem,
+    config: SolverConfig,
+    programme: Programme,
+    stage: _Stage,
+    frames: tuple[pd.DataFrame, pd.DataFrame],
+    language: str | None,
+) -> AssignmentSolution:
+    """The solver's answer (certified when the programme asks), or unmeetable hard quotas
+    explained in plain words (in ``language``). Without the certificate the solver's
+    proof covers the candidates only: its own words stay."""
+    try:
+        return solve(problem, config, stage.pricer if config.certify else None)
+    except QuotaError as error:
+        if not config.certify or stage.scorer is None:
+            raise
+        said = language or programme.language
+        raise _unmeetable(programme, stage.scorer, *frames, said) from error
+
+
+def _unmeetable(
+    programme: Programme,
+    scorer: PairScorer,
+    mentees: pd.DataFrame,
+    mentors: pd.DataFrame,
+    language: str,
+) -> QuotaError:
+    """The solver's proof that hard quotas cannot be met, in plain words: per quota how
+    many it asks, how many can be matched at most and what limits it
+    (:mod:`matching._outlook`); quotas each meetable alone are said to clash with the
+    rest. (Scores from a table have no rules to name: the caller keeps the solver's
+    words.)"""
+    found = [o for o in outlooks(programme, scorer, mentees, mentors, language) if o.hard]
+    short = [o.limit for o in found if not o.meetable]
+    if short:
+        return QuotaError("\n".join(short))  # one line per quota
+    names = ", ".join(o.name for o in found)
+    together = Evidence("quotas_together", values={"names": names, "count": len(found)})
+    return QuotaError(render(together, language))
 
 
 def _scores_sha256(programme: Programme, scores: pd.DataFrame) -> str:

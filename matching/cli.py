@@ -35,7 +35,7 @@ from matching._version import VERSION
 from matching.errors import InputErrors, InputWarning, MatchingError
 from matching.messages import Language, label_text, translator
 from matching.model import Objective, Programme
-from matching.result import MatchResult
+from matching.result import MatchResult, RecruitmentGap
 
 console = Console()
 errors = Console(stderr=True)
@@ -477,21 +477,57 @@ def _print_summary(
         ]
         line = t.gettext("unmatched: {reasons}").format(reasons=", ".join(counts))
         console.print(line, highlight=False)
+    for line in _quota_lines(result, t, number):
+        console.print(line, highlight=False)
     for gap in result.gaps[:3]:
-        recruit = t.ngettext(
-            "recruit: {count} unmatched mentee needs {need} in {language}",
-            "recruit: {count} unmatched mentees need {need} in {language}",
-            gap.mentees,
-        )
-        need, spoken = gap_labels(programme, gap)
-        text = recruit.format(
-            count=gap.mentees,
-            need=label_text(need, language),
-            language=label_text(spoken, language),
-        )
-        console.print(text, highlight=False)
+        console.print(_gap_line(gap, t, language, programme), highlight=False)
     files = ", ".join(str(path) for path in written)
     console.print(t.gettext("wrote {files}").format(files=files), highlight=False)
+
+
+def _quota_lines(result: MatchResult, t: Translations, number: Callable[..., str]) -> list[str]:
+    """One line per quota: how many of the required members were matched, met or short
+    (a soft quota also says the score it cost)."""
+    lines = []
+    for quota in result.quotas:
+        counts = {"name": quota.name, "matched": number(quota.matched)}
+        counts |= {"required": number(quota.required), "short": number(quota.short)}
+        if quota.met:
+            text = t.gettext("quota {name}: {matched} matched, {required} required, met")
+        elif quota.hard:  # a refused run never gets here; kept for completeness
+            text = t.gettext("quota {name}: {matched} matched, {required} required, {short} short")
+        else:
+            text = t.gettext(
+                "quota {name} (soft): {matched} matched, {required} required, {short} short, "
+                "score given up {penalty}"
+            )
+            counts["penalty"] = number(quota.penalty, "#,##0.####")
+        lines.append(text.format(**counts))
+    return lines
+
+
+def _gap_line(gap: RecruitmentGap, t: Translations, language: str, programme: Programme) -> str:
+    """A recruitment gap in words: by group when the programme has groups."""
+    need, spoken = gap_labels(programme, gap)
+    words = {"need": label_text(need, language), "language": label_text(spoken, language)}
+    if gap.group:
+        text = t.ngettext(
+            "recruit: {count} unmatched ({group}); {sharing} of them need {need} in {language}",
+            "recruit: {count} unmatched ({group}); {sharing} of them need {need} in {language}",
+            gap.mentees,
+        )
+        # "country: Côte d'Ivoire" reads right for any group column (status, city ...).
+        separator = t.gettext("{criterion}: {phrase}")
+        group = ", ".join(
+            separator.format(criterion=column, phrase=value) for column, value in gap.group.items()
+        )
+        return text.format(count=gap.mentees, group=group, sharing=gap.sharing, **words)
+    recruit = t.ngettext(
+        "recruit: {count} unmatched mentee needs {need} in {language}",
+        "recruit: {count} unmatched mentees need {need} in {language}",
+        gap.mentees,
+    )
+    return recruit.format(count=gap.mentees, **words)
 
 
 def _objective_name(t: Translations, objective: str) -> str:

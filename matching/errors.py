@@ -29,6 +29,7 @@ __all__ = [
     "InputWarning",
     "MatchingError",
     "Problem",
+    "QuotaError",
     "RuleError",
     "SolverError",
     "StrictInputError",
@@ -129,6 +130,10 @@ class InputErrors(InputError):  # noqa: N818  (several InputError at once)
 
 class RuleError(MatchingError):
     """Rules or decisions contradict each other (e.g. a locked pair is also forbidden)."""
+
+
+class QuotaError(RuleError):
+    """Hard quotas that no matching can meet (the message says which and why)."""
 
 
 class SolverError(MatchingError):

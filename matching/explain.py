@@ -15,10 +15,15 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from matching._arrays import rank_in_runs
-from matching._labels import ValueLabels, language_field, need_and_language_labels
+from matching._labels import (
+    ValueLabels,
+    language_field,
+    need_and_language_labels,
+    need_criterion,
+)
 from matching._pairs import ScoredPairs
 from matching.messages import Evidence, render, render_many
-from matching.model import NeedsCriterion, Programme
+from matching.model import Programme
 from matching.result import Alternative, Pair, RecruitmentGap, Unmatched, UnmatchedReason
 
 __all__ = [
@@ -189,35 +194,69 @@ def alternatives(
 def recruitment_gaps(
     programme: Programme | None, mentees: pd.DataFrame, unmatched_idx: IntArray
 ) -> tuple[RecruitmentGap, ...]:
-    """The (need, language) combinations unmatched mentees share, most common first."""
+    """Where unmatched mentees are and what they need, most common first.
+
+    With group columns in the programme (``fields.mentee.groups``): one gap per group
+    value holding unmatched mentees, with the (need, language) most of them share. Else
+    the (need, language) combinations they share. Needs are read from the programme's
+    first ``needs`` criterion (else its first non-language ``overlap`` one), languages
+    from its language criterion, whatever their columns are called; ``*`` where the
+    programme has none."""
     if programme is None or unmatched_idx.size == 0:
         return ()
-    need_field = _first_field(programme, NeedsCriterion)
+    need = need_criterion(programme)
+    need_field = None if need is None else need.mentee_field
     spoken_field = language_field(programme)
-    if need_field is None and spoken_field is None:
-        return ()
     rows = mentees.iloc[unmatched_idx]
     table = pd.DataFrame({"person": np.arange(len(rows))})
     table["need"] = _tags(rows, need_field, strip_level=True)
     table["language"] = _tags(rows, spoken_field, strip_level=False)
-    table = table.explode("need").explode("language")
-    counts = (
-        table.drop_duplicates()
-        .groupby(["need", "language"], sort=False)
-        .size()
-        .reset_index(name="mentees")
-        .sort_values(["mentees", "need", "language"], ascending=[False, True, True])
-        .head(GAPS_LISTED)
-    )
+    table = table.explode("need").explode("language").drop_duplicates()
+    groups = [c for c in programme.fields.mentee.groups if c in rows.columns]
+    if groups:
+        return _gaps_by_group(rows, table, groups)
+    if need_field is None and spoken_field is None:
+        return ()
+    counts = _shared(table).head(GAPS_LISTED)
     return tuple(
         RecruitmentGap(str(need), str(language), int(n))
         for need, language, n in counts.itertuples(index=False)
     )
 
 
-def _first_field(programme: Programme, kind: type[NeedsCriterion]) -> str | None:
-    """The mentee field of the programme's first criterion of ``kind``."""
-    return next((c.mentee_field for c in programme.criteria if isinstance(c, kind)), None)
+def _shared(table: pd.DataFrame) -> pd.DataFrame:
+    """(need, language, mentees sharing it), most shared first (ties by name)."""
+    return (
+        table.groupby(["need", "language"], sort=False)
+        .size()
+        .reset_index(name="mentees")
+        .sort_values(["mentees", "need", "language"], ascending=[False, True, True])
+    )
+
+
+def _gaps_by_group(
+    rows: pd.DataFrame, table: pd.DataFrame, columns: Sequence[str]
+) -> tuple[RecruitmentGap, ...]:
+    """One gap per (group column, value) of the unmatched ``rows``, largest first, with
+    the (need, language) most of that group's unmatched mentees share."""
+    gaps = []
+    for column in columns:
+        cells = rows[column].astype(object).where(rows[column].notna(), "")
+        values = np.asarray([str(v).strip() for v in cells.tolist()], dtype=object)
+        for value in sorted(set(values.tolist()) - {""}):
+            people = np.flatnonzero(values == value)
+            top = _shared(table[table["person"].isin(people)]).iloc[0]
+            gaps.append(
+                RecruitmentGap(
+                    str(top["need"]),
+                    str(top["language"]),
+                    int(people.size),
+                    {column: value},
+                    int(top["mentees"]),
+                )
+            )
+    gaps.sort(key=lambda g: (-g.mentees, *next(iter(g.group.items()))))
+    return tuple(gaps[:GAPS_LISTED])
 
 
 def _tags(rows: pd.DataFrame, column: str | None, *, strip_level: bool) -> list[list[str]]:

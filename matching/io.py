@@ -263,7 +263,10 @@ def write_result(
         "pairs.csv": result.pairs_frame().to_csv(index=False, lineterminator="\n"),
         "unmatched.csv": result.unmatched_frame().to_csv(index=False, lineterminator="\n"),
         "summary.json": json.dumps(
-            _json_safe(summary), indent=2, ensure_ascii=False, allow_nan=False
+            _json_safe(summary | result.outcomes_dict()),
+            indent=2,
+            ensure_ascii=False,
+            allow_nan=False,
         )
         + "\n",
     }

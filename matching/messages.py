@@ -375,6 +375,76 @@ def _none_allowed(e: Evidence, c: _Context) -> str:
     ).format(total=total)
 
 
+def _quota_outlook(e: Evidence, c: _Context) -> str:
+    v = e.values
+    t = c.t
+    parts = [
+        t.ngettext(
+            "quota {name} asks for {required} of its {members} member to be matched; "
+            "at most {reachable} can be",
+            "quota {name} asks for {required} of its {members} members to be matched; "
+            "at most {reachable} can be",
+            int(v["members"]),
+        ).format(
+            name=v["name"],
+            required=c.number(v["required"]),
+            members=c.number(v["members"]),
+            reachable=c.number(v["reachable"]),
+        )
+    ]
+    idle = int(v["members"]) - int(v.get("wanting", v["members"]))
+    if idle:
+        text = t.ngettext("{count} wants no mentor", "{count} want no mentor", idle)
+        parts.append(text.format(count=c.number(idle)))
+    lacking = int(v.get("no_mentor", 0))
+    if lacking:
+        text = t.ngettext(
+            "{count} has no allowed mentor", "{count} have no allowed mentor", lacking
+        ).format(count=c.number(lacking))
+        if v.get("rule"):
+            text += t.gettext(" ({count} of them because of '{rule}')").format(
+                count=c.number(v["rule_count"]), rule=v["rule"]
+            )
+        parts.append(text)
+    if "seats" in v:
+        seats = int(v["seats"])
+        parts.append(
+            t.ngettext(
+                "the mentors allowed to {count} of them have {seats} seat in all",
+                "the mentors allowed to {count} of them have {seats} seats in all",
+                seats,
+            ).format(count=c.number(v["crowded"]), seats=c.number(seats))
+        )
+    return t.gettext("; ").join(parts)
+
+
+def _lacks(e: Evidence, c: _Context) -> str:
+    kind = e.values.get("kind")
+    t = c.t
+    if kind == "needs":
+        text = t.gettext("covers none of her needs")
+    elif kind == "availability":
+        text = t.gettext("no hours a week in common")
+    elif kind == "overlap":
+        text = t.gettext("no {criterion} in common")
+    elif kind == "category":
+        text = t.gettext("different {criterion}")
+    elif kind == "distance":
+        text = t.gettext("too far apart ({criterion})")
+    else:
+        text = t.gettext("{criterion}: no match")
+    return text.format(criterion=c.criterion(e))
+
+
+def _quotas_together(e: Evidence, c: _Context) -> str:
+    return c.t.ngettext(
+        "quota {names} could be met by its group alone, but not with the locked or forbidden pairs",
+        "quotas {names} cannot all be met together (each alone could be): their members "
+        "want the same mentors, or locked or forbidden pairs take the seats",
+        int(e.values.get("count", 2)),
+    ).format(names=e.values["names"])
+
+
 _RENDERERS = {
     "needs": _needs,
     "languages": _languages,
@@ -394,4 +464,7 @@ _RENDERERS = {
     "below_min_score": _below,
     "rule_excludes": _rule,
     "none_allowed": _none_allowed,
+    "quota_outlook": _quota_outlook,
+    "quotas_together": _quotas_together,
+    "lacks": _lacks,
 }

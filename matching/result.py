@@ -15,8 +15,10 @@ from matching.messages import Evidence, render, render_many
 
 __all__ = [
     "Alternative",
+    "GroupOutcome",
     "MatchResult",
     "Pair",
+    "QuotaOutcome",
     "RecruitmentGap",
     "Summary",
     "Unmatched",
@@ -68,11 +70,57 @@ class Alternative:
 @dataclass(frozen=True, slots=True)
 class RecruitmentGap:
     """What unmatched mentees share that mentors would need to offer: one need in one
-    language, and how many unmatched mentees ask for it."""
+    language, and how many unmatched mentees ask for it.
+
+    With groups in the programme (``fields.mentee.groups``), one gap per group value
+    holding unmatched mentees: ``group`` (column -> value), ``mentees`` unmatched in it
+    and the (need, language) most of them share ("57 unmatched in Côte d'Ivoire, most
+    needing social media in French"). ``*`` stands for a need or language not known."""
 
     need: str
     language: str
     mentees: int
+    group: Mapping[str, str] = field(default_factory=dict)
+    sharing: int = 0
+    """With a group: how many of its unmatched mentees share that need and language."""
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["group"] = dict(self.group)
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class QuotaOutcome:
+    """A quota of the programme as the result meets it: ``required`` members to match
+    (of the group's ``members``), ``matched`` of them, ``met``, ``short`` by how many, and
+    for a soft quota the ``penalty`` it cost (score given up: short x its penalty per
+    member; 0 for a hard quota, which is always met)."""
+
+    name: str
+    field: str
+    value: str
+    hard: bool
+    required: int
+    members: int
+    matched: int
+    met: bool
+    short: int
+    penalty: float
+
+
+@dataclass(frozen=True, slots=True)
+class GroupOutcome:
+    """Match rate and mean pair score of the mentees whose ``column`` holds ``value`` (one
+    per configured group column and value; ``(missing)`` for an empty cell; ``mean_score``
+    None when the group has no pair)."""
+
+    column: str
+    value: str
+    mentees: int
+    matched: int
+    match_rate: float
+    mean_score: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +158,8 @@ class Summary:
     every mentee x mentor pair after the proposals (``pairs_checked``); 0 proves the
     result stable. None when not checked (``solver.certify = false``)."""
     pairs_checked: int | None = None
+    quota_penalty: float = 0.0
+    """Score given up to soft quotas missed; ``upper_bound`` bounds ``total_score`` less it."""
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -130,6 +180,10 @@ class MatchResult:
     warnings: tuple[InputWarning, ...] = ()
     """What the input holds that the run does not use as the files might suggest (columns
     nobody reads, absent count columns, optional rules switched off)."""
+    quotas: tuple[QuotaOutcome, ...] = ()
+    """Every quota of the programme, met or short by how many."""
+    groups: tuple[GroupOutcome, ...] = ()
+    """Match rate and mean score per configured mentee group column and value."""
 
     @property
     def criteria(self) -> tuple[str, ...]:
@@ -184,7 +238,15 @@ class MatchResult:
             "alternatives": {
                 mentee: [asdict(a) for a in alts] for mentee, alts in self.alternatives.items()
             },
-            "gaps": [asdict(g) for g in self.gaps],
+            "gaps": [g.to_dict() for g in self.gaps],
             "summary": self.summary.to_dict(),
             "warnings": [w.to_dict() for w in self.warnings],
+            **self.outcomes_dict(),
+        }
+
+    def outcomes_dict(self) -> dict[str, Any]:
+        """``quotas`` and ``groups`` as ``to_dict()`` and ``summary.json`` hold them."""
+        return {
+            "quotas": [asdict(q) for q in self.quotas],
+            "groups": [asdict(g) for g in self.groups],
         }

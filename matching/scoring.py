@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from matching._labels import lacks
 from matching.features import RuleMask, SideRuleMask, Similarity, fit_rule, fit_similarity
 from matching.messages import UNNAMED_KINDS, Evidence, render, render_many
 from matching.model import Programme
@@ -401,14 +402,15 @@ class PairScorer:
         self, mentee_idx: IntArray, mentor_idx: IntArray
     ) -> list[tuple[Evidence, ...]]:
         """Per pair, each contributing criterion's :class:`~matching.messages.Evidence`
-        (programme order). When two criteria give evidence whose words do not name the
-        criterion ("both speak French" twice), each is named in it."""
+        (programme order), and for a criterion that gives the pair nothing, what it lacks
+        ("covers none of her needs", "different region"). When two criteria give evidence
+        whose words do not name the criterion ("both speak French" twice), each is named
+        in it."""
         i = np.asarray(mentee_idx, dtype=np.int64)
         j = np.asarray(mentor_idx, dtype=np.int64)
+        weighted = [k for k in range(len(self.similarities_)) if self.weights_[k] > 0.0]
         columns: list[list[Evidence | None]] = [
-            similarity.evidence(i, j)
-            for k, similarity in enumerate(self.similarities_)
-            if self.weights_[k] > 0.0
+            self.similarities_[k].evidence(i, j) for k in weighted
         ]
         if not columns:
             return [() for _ in range(i.size)]
@@ -418,5 +420,10 @@ class PairScorer:
             if kind in UNNAMED_KINDS and shared[kind] > 1:
                 named = {id(e): e.naming() for e in columns[k] if e is not None}
                 columns[k] = [None if e is None else named[id(e)] for e in columns[k]]
-        # Evidence objects are always true, so filter(None, ...) drops exactly the Nones.
-        return [tuple(filter(None, row)) for row in zip(*columns, strict=True)]
+        # What a pair lacks is said where its criterion stands, in programme order: one
+        # shared object per criterion (rendered once for every pair lacking it).
+        lacking = [lacks(self.programme.criteria[k]) for k in weighted]
+        return [
+            tuple(lacking[c] if e is None else e for c, e in enumerate(row))
+            for row in zip(*columns, strict=True)
+        ]

@@ -237,8 +237,16 @@ def test_a_quota_per_country_is_met_with_a_proof(objective: Objective) -> None:
 def test_a_quota_no_assignment_can_meet_is_named() -> None:
     programme, mentees, mentors = _per_country_quotas(1.0)
     mentors = mentors.assign(capacity=1)  # 20 seats for 400 mentees
-    with pytest.raises(RuleError, match=r"quota\(s\) cannot all be met with the allowed pairs"):
+    with pytest.raises(matching.QuotaError) as caught:
         matching.match(mentees, mentors, programme)
+    # In plain words, per quota: what it asks, the most that can be matched, and why.
+    lines = str(caught.value).splitlines()
+    assert len(lines) == len(programme.quotas)
+    for line, quota in zip(lines, programme.quotas, strict=True):
+        size = int((mentees["country"] == quota.value).sum())
+        assert line.startswith(f"quota {quota.name} asks for {size} of its {size} members")
+        assert "at most 19 can be" in line  # 20 seats, one mentor allowed to none of them
+        assert "seats in all" in line
 
 
 def test_the_stable_method_refuses_quotas() -> None:

@@ -31,7 +31,7 @@ def candidates(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) 
 
 
 def _cohort(
-    seed: int, n: int, m: int, *, quota: bool = True
+    seed: int, n: int, m: int, *, quota: bool = True, penalty: float | None = None
 ) -> tuple[Programme, pd.DataFrame, pd.DataFrame]:
     """A synthetic cohort with candidates pruned to each mentee's best two. With
     ``quota``: one mentor each and 95% of the cooperative members to be matched; without:
@@ -44,6 +44,8 @@ def _cohort(
     if quota:
         mentees["demand"] = 1
         config["quotas"] = [{"field": "status", "value": "cooperative", "min_share": 0.95}]
+        if penalty is not None:  # soft: each member short costs ``penalty``
+            config["quotas"][0] |= {"hard": False, "penalty": penalty}
     else:
         mentors["min_load"] = np.where(np.arange(m) % 4 == 0, 1, 0)
     frames = mentees.reset_index(drop=True), mentors.reset_index(drop=True)
@@ -60,7 +62,13 @@ def _every_allowed_pair(
     score, ok = scorer.exact_pairs(mentee, mentor)
     members = np.flatnonzero((mentees["status"] == "cooperative").to_numpy())
     quotas = tuple(
-        QuotaConstraint(q.field, members, int(np.ceil(q.min_share * members.size)))
+        QuotaConstraint(
+            q.field,
+            members,
+            int(np.ceil(q.min_share * members.size)),
+            q.hard,
+            0.0 if q.hard else q.penalty,
+        )
         for q in programme.quotas
     )
     return AssignmentProblem(
@@ -121,11 +129,32 @@ def test_a_binding_quota_on_pruned_candidates_gets_the_optimum_over_every_pair(
     assert len(matched) >= 0.95 * len(members)
 
 
+@pytest.mark.parametrize("seed", [0, 2, 3])
+@pytest.mark.parametrize("penalty", [0.05, 0.4])
+def test_a_soft_quota_on_pruned_candidates_gets_the_penalised_optimum_over_every_pair(
+    seed: int, penalty: float, candidates: str
+) -> None:
+    programme, mentees, mentors = _cohort(seed, 240, 12, penalty=penalty)
+    result = matching.match(mentees, mentors, programme, objective="coverage")
+    summary = result.summary
+    full = _every_allowed_pair(programme, mentees, mentors)
+    best = milp_optimum(full, "coverage")  # the score less the penalties, over every pair
+    assert summary.status == "optimal"
+    assert summary.gap == 0.0
+    assert summary.matched == best.matched
+    assert summary.total_score - summary.quota_penalty == pytest.approx(best.total, abs=1e-6)
+    (quota,) = result.quotas
+    assert quota.penalty == pytest.approx(penalty * quota.short)
+    assert summary.quota_penalty == pytest.approx(quota.penalty)
+
+
 def test_a_quota_no_solution_meets_is_refused_by_name() -> None:
     programme, mentees, mentors = _cohort(2, 240, 12)  # the MILP finds no solution either
     with pytest.raises(matching.RuleError, match="cooperative") as caught:
         matching.match(mentees, mentors, programme, objective="coverage")
-    assert "cannot be met" in str(caught.value)
+    # In plain words: what it asks, the most that can be matched, and why.
+    assert "asks for 55 of its 57 members to be matched; at most 51 can be" in str(caught.value)
+    assert "6 have no allowed mentor (6 of them because of 'language')" in str(caught.value)
 
 
 @pytest.mark.parametrize("objective", ["total", "coverage"])

@@ -142,9 +142,11 @@ def test_evidence_in_words() -> None:
     assert phrases[0].startswith("covers seo (mentor level 4 for need level 1)")
     assert "social_media (mentor level 5" in phrases[0]  # as written, underscore kept
     assert phrases[1] == "both speak Darija and French"  # as first written in the data
-    assert scorer.evidence(0, 2) == []
+    # A pair that gets nothing from a criterion says so, as plainly as what matched.
+    lacking = scorer.evidence(0, 2)
+    assert lacking == ["covers none of her needs", "no language in common"]
     many = scorer.evidence_many(np.array([0, 0]), np.array([0, 2]))
-    assert many == ["; ".join(phrases), ""]
+    assert many == ["; ".join(phrases), "; ".join(lacking)]
 
 
 def test_evidence_in_french_and_arabic_with_configured_labels() -> None:

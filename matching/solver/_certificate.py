@@ -14,12 +14,14 @@ where a pair's margin is ``value_ij - u_i - w_j``. We use ``u^+`` and raise ``w_
 tightens the prices. With quota groups, a group is priced like a mentor without minimum
 load (``w_G = d_T - d_G``, term ``allowance_g w_G^+``) and a member keeps her price ``u_i``
 even when negative (her first unit has no free bypass); her other ways out enter her
-margins like pairs: the group arc (value 0), the shortfall arc (value ``-P``) and her
-``demand - 1`` bypass units (value 0). At an optimal flow with no violating pair the
+margins like pairs: the group arc (value 0), the shortfall arc (value ``-P`` for a hard
+quota, minus the scaled penalty for a soft one) and her ``demand - 1`` bypass units
+(value 0). At an optimal flow with no violating pair the
 bound equals the optimum (strong duality of the flow LP, whose matrix is totally
 unimodular). The bound on *score* at the solution's levels subtracts ``B x matched + C x
-min-load units`` and adds ``P x shortfall units``: any solution with the same levels is
-bounded by it.
+min-load units`` and adds ``P x shortfall units`` (hard quotas): any solution with the
+same levels is bounded by it. Soft quotas' penalties stay in: the bound is on the score
+less them, the objective's score level.
 """
 
 from __future__ import annotations
@@ -70,8 +72,8 @@ def _member_margins(
     residual: Residual, levels: Levels, group_price: IntArray, u: IntArray
 ) -> tuple[IntArray, IntArray]:
     """The margins of quota members' other ways out, one entry per unit of capacity: the
-    group's allowance (value 0, price ``w_G``), the shortfall (value ``-shortfall_cost``)
-    and each of the ``demand - 1`` bypass units (value 0). A member's price may be
+    group's allowance (value 0, price ``w_G``), the shortfall (value minus the group's
+    shortfall cost) and each of the ``demand - 1`` bypass units (value 0). A member's price may be
     negative (:func:`duals_of`), and then these may be positive."""
     assert residual.groups is not None
     members = residual.groups.members
@@ -81,7 +83,7 @@ def _member_margins(
     margin = np.concatenate(
         [
             -own - group_price[residual.groups.member_group[members]],
-            -levels.shortfall_cost - own,
+            -levels.shortfall_costs(residual.groups)[residual.groups.member_group[members]] - own,
             np.repeat(-own, bypass),
         ]
     )

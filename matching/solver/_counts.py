@@ -62,7 +62,7 @@ def probe_flow(
         n_nodes,
         coverage=True,
         min_loads=bool((residual.min_load > 0).any()),
-        quotas=residual.groups is not None,
+        quotas=residual.groups is not None and residual.groups.any_hard,
         count_only=True,
     )
     net = network_for(arcs, residual, levels)

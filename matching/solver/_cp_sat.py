@@ -20,7 +20,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from matching._arrays import sum_of_largest
-from matching.errors import RuleError, SolverError
+from matching.errors import QuotaError, SolverError
 from matching.solver._arcs import WorkArcs
 from matching.solver._diagnostics import find_bottleneck
 from matching.solver._prepare import Residual, prepare
@@ -59,14 +59,14 @@ def solve_cp_sat(problem: AssignmentProblem, config: SolverConfig) -> Assignment
     )
     by_mentee = _add_demands(built, residual)
     met = _add_capacities(built, residual)
-    _add_quotas(model, problem, residual, arcs, built.x, by_mentee)
-    levels = _levels(built, problem, residual, config, met)
+    shorts = _add_quotas(model, problem, residual, arcs, built.x, by_mentee)
+    levels = _levels(built, problem, residual, config, met, shorts)
     try:
         chosen, proven, bound = _solve_levels(built, levels, config, started)
     except _InfeasibleError:
-        raise RuleError(_infeasible_quotas(problem, residual, arcs)) from None
-    chosen_int = int(built.values[chosen].sum())
-    if bound is None:
+        raise QuotaError(_infeasible_quotas(problem, residual, arcs)) from None
+    chosen_int = int(built.values[chosen].sum()) - _penalty_int(problem, residual, arcs, chosen)
+    if bound is None:  # penalties only lower the total: the ceiling without them holds
         bound = float(_total_ceiling(arcs, residual, built.values))
     return build_solution(
         problem,
@@ -78,6 +78,7 @@ def solve_cp_sat(problem: AssignmentProblem, config: SolverConfig) -> Assignment
         certified=proven,
         method="cp_sat",
         stats={"seconds": time.perf_counter() - started, "levels": float(len(levels))},
+        soft_quotas=True,
     )
 
 
@@ -111,9 +112,11 @@ def _levels(
     residual: Residual,
     config: SolverConfig,
     met: list[cp_model.IntVar],
+    shorts: list[tuple[cp_model.IntVar, int]],
 ) -> list[Level]:
     """The objective's levels in priority order: minimum-load units, matched units
-    (``coverage``, ``fair``), the lowest matched score (``fair``), the total score."""
+    (``coverage``, ``fair``), the lowest matched score (``fair``), the total score less
+    the soft quotas' penalties (``shorts``: members short and the integer penalty each)."""
     levels: list[Level] = []
     if met:
         levels.append(("min_load", sum(met)))
@@ -122,7 +125,8 @@ def _levels(
     if config.objective == "fair" and built.arcs.size:
         levels.append(("lowest", _lowest_score(built, problem, residual)))
     values = built.values.tolist()
-    levels.append(("total", sum(int(v) * built.x[a] for a, v in enumerate(values))))
+    total = sum(int(v) * built.x[a] for a, v in enumerate(values))
+    levels.append(("total", total - sum(penalty * short for short, penalty in shorts)))
     return levels
 
 
@@ -203,12 +207,14 @@ def _add_quotas(
     arcs: WorkArcs,
     x: list[cp_model.IntVar],
     by_mentee: list[np.ndarray],
-) -> None:
-    """At least ``min_matched`` mentees of each quota group get a mentor."""
+) -> list[tuple[cp_model.IntVar, int]]:
+    """At least ``min_matched`` mentees of each hard quota group get a mentor; for a soft
+    one, the members short of it: returned with the integer penalty each costs."""
     already = np.bincount(
         np.asarray(problem.arc_mentee, np.int64)[residual.locked], minlength=problem.n_mentees
     )
-    for quota in problem.quotas:
+    shorts: list[tuple[cp_model.IntVar, int]] = []
+    for index, quota in enumerate(problem.quotas):
         members = np.unique(np.asarray(quota.mentees, np.int64))
         needed = quota.min_matched - int((already[members] > 0).sum())
         if needed <= 0:
@@ -216,16 +222,36 @@ def _add_quotas(
         matched = []
         for i in members[already[members] == 0].tolist():
             if by_mentee[i].size:
-                flag = model.new_bool_var(f"m{i}")
+                flag = model.new_bool_var(f"m{index}_{i}")
                 model.add(flag <= sum(x[a] for a in by_mentee[i].tolist()))
                 matched.append(flag)
-        model.add(sum(matched) >= needed)
+        if quota.hard:
+            model.add(sum(matched) >= needed)
+            continue
+        short = model.new_int_var(0, needed, f"short{index}")
+        model.add(sum(matched) + short >= needed)
+        shorts.append((short, int(np.rint(quota.penalty * SCALE))))
+    return shorts
+
+
+def _penalty_int(
+    problem: AssignmentProblem, residual: Residual, arcs: WorkArcs, chosen: IntArray
+) -> int:
+    """The soft quotas' integer penalty of the chosen free arcs with the locked pairs."""
+    mentee = np.concatenate(
+        [np.asarray(problem.arc_mentee, np.int64)[residual.locked], arcs.mentee[chosen]]
+    )
+    per_mentee = np.bincount(mentee, minlength=problem.n_mentees)
+    return sum(
+        int(np.rint(q.penalty * SCALE)) * q.short(per_mentee) for q in problem.quotas if not q.hard
+    )
 
 
 def _infeasible_quotas(problem: AssignmentProblem, residual: Residual, arcs: WorkArcs) -> str:
     """Name the quotas that cannot be met, each on its own or only together."""
     alone = []
-    for quota in problem.quotas:
+    hard = [quota for quota in problem.quotas if quota.hard]
+    for quota in hard:
         members = np.isin(arcs.mentee, np.asarray(quota.mentees, np.int64))
         sub = arcs.subset(members)
         demand = np.zeros_like(residual.demand)
@@ -239,5 +265,5 @@ def _infeasible_quotas(problem: AssignmentProblem, residual: Residual, arcs: Wor
             alone.append(quota.name)
     if alone:
         return "quota(s) cannot be met: " + ", ".join(repr(n) for n in alone)
-    names = ", ".join(repr(q.name) for q in problem.quotas)
+    names = ", ".join(repr(q.name) for q in hard)
     return f"quotas cannot all be met together (with the locked pairs and capacities): {names}"

@@ -34,7 +34,10 @@ Levels: under ``coverage`` the bonus stays below the coverage bonus (the flow ch
 levels for the bonus-weighted scores), so every flow matches as many units as any
 solution meeting the enforced quotas can; the bound holds for the solutions at that
 level, and a solution meeting the quota at that level beats every one below it. Minimum
-loads, ``fair`` and quotas that overlap in more than one way are left to CP-SAT.
+loads, ``fair`` and quotas that overlap in more than one way are left to CP-SAT, and so
+is an overlapping *soft* quota (its penalty is part of the objective, not a constraint
+to relax); soft quotas among the enforced ones are the flow's (:mod:`._quota_flow`), and
+the bound is then on the score less their penalties.
 """
 
 from __future__ import annotations
@@ -72,12 +75,14 @@ MAX_DOUBLINGS = 20
 def split(
     problem: AssignmentProblem, config: SolverConfig
 ) -> tuple[QuotaConstraint, tuple[QuotaConstraint, ...]] | None:
-    """The quota to relax and the quotas the flow enforces (sharing no mentee), or None
-    when no single quota's removal leaves quotas the flow can enforce (or minimum loads,
-    or ``fair``)."""
+    """The (hard) quota to relax and the quotas the flow enforces (sharing no mentee, hard
+    or soft), or None when no single hard quota's removal leaves quotas the flow can
+    enforce (or minimum loads, or ``fair``)."""
     if config.objective not in BONUS_OBJECTIVES or problem.min_load.any():
         return None
     for index, quota in enumerate(problem.quotas):
+        if not quota.hard:
+            continue  # a soft quota's penalty is not a constraint a bonus relaxes
         others = problem.quotas[:index] + problem.quotas[index + 1 :]
         if overlapping_quotas(dataclasses.replace(problem, quotas=others)) is None:
             return quota, others
@@ -205,7 +210,7 @@ class _Probe:
         exact = meets and pairs == self.needed and raw.status == "optimal"
         self._carry(raw, bonus)
         solution = self._true_scores(raw, bonus)
-        better = self.best is None or solution.total_score > self.best.total_score
+        better = self.best is None or solution.value > self.best.value
         if exact or (meets and better and not self.exact):
             self.best, self.exact = solution, exact
         return _Point(bonus, dual, pairs - self.needed, meets, exact)
@@ -213,18 +218,18 @@ class _Probe:
     def best_gap(self) -> float:
         if self.best is None:
             return np.inf
-        return 0.0 if self.exact else relative_gap(self.best.total_score, self.bound)
+        return 0.0 if self.exact else relative_gap(self.best.value, self.bound)
 
     def answer(self, seconds: float) -> AssignmentSolution:
         assert self.best is not None  # a bonus met the quota
         # Exact: the flow met the quota with exactly q' group pairs, so L(bonus) = total.
-        upper = self.best.total_score if self.exact else max(self.best.total_score, self.bound)
+        upper = self.best.value if self.exact else max(self.best.value, self.bound)
         stats = dict(self.best.stats)
         stats.update(lagrangian_flows=float(self.count), seconds=seconds)
         return dataclasses.replace(
             self.best,
             upper_bound=upper,
-            gap=relative_gap(self.best.total_score, upper),
+            gap=relative_gap(self.best.value, upper),
             status="optimal" if self.exact else "feasible",
             method="min_cost_flow_lagrangian",
             stats=stats,

@@ -12,7 +12,11 @@ cycle. With ``B = L x max_int + 1`` and ``C = B + L x max_int + 1`` every lexico
 improving cycle has positive weighted value, so a weighted optimum is lexicographically
 optimal. With quota groups (:mod:`._quota_flow`) a member left without a mentor beyond
 her group's allowance costs ``P = C + B + L x max_int + 1``, the top level: a cycle also
-changes the shortfall by at most one. ``scale`` is the largest of 1e8 .. 1e3 for which
+changes the shortfall by at most one. A soft quota's member short costs her group's
+penalty at the score level (``round(penalty x scale)``): a simple cycle meets the sink
+once, so it uses at most two shortfall arcs, and the score span a cycle can change
+becomes ``L x max_int + 2 x max_penalty_int``, which the bonuses above outweigh.
+``scale`` is the largest of 1e8 .. 1e3 for which
 every cost times ``nodes + 1`` stays below 2**61 (OR-Tools scales costs by ``nodes + 1``
 internally).
 
@@ -29,7 +33,7 @@ import numpy as np
 
 from matching.errors import SolverError
 from matching.solver._arcs import WorkArcs
-from matching.solver._network import INT64_HEADROOM, FlowNetwork
+from matching.solver._network import INT64_HEADROOM, FlowNetwork, QuotaGroups
 from matching.solver._prepare import Residual
 from matching.solver._problem import FloatArray, IntArray
 
@@ -44,11 +48,20 @@ class Levels:
     bonus: int
     min_load_bonus: int
     shortfall_cost: int = 0
-    """Cost of a quota member left without a mentor beyond her group's allowance."""
+    """Cost of a hard quota's member left without a mentor beyond her group's allowance."""
 
     def values(self, score: FloatArray) -> IntArray:
         """Integer arc values: the coverage bonus plus the scaled score."""
         return self.bonus + np.rint(score * self.scale).astype(np.int64)
+
+    def penalties(self, penalty: FloatArray) -> IntArray:
+        """Soft quotas' penalties in integer value units."""
+        return np.rint(np.asarray(penalty, np.float64) * self.scale).astype(np.int64)
+
+    def shortfall_costs(self, groups: QuotaGroups) -> IntArray:
+        """Per quota group, the cost of a member short: the top level for a hard quota,
+        the scaled penalty for a soft one."""
+        return np.where(groups.hard, self.shortfall_cost, self.penalties(groups.penalty))
 
 
 def choose_levels(
@@ -60,15 +73,21 @@ def choose_levels(
     min_loads: bool,
     quotas: bool = False,
     count_only: bool = False,
+    max_penalty: float = 0.0,
 ) -> Levels:
-    """The finest scale whose bonuses and costs fit OR-Tools' int64 headroom."""
+    """The finest scale whose bonuses and costs fit OR-Tools' int64 headroom.
+
+    ``quotas``: hard quota groups (their shortfall is the top level); ``max_penalty``:
+    the largest soft quota penalty (score level)."""
     for scale in (0.0,) if count_only else SCALES:
         max_int = math.ceil(max_score * scale)
-        bonus = pairs_on_cycle * max_int + 1 if coverage else 0
-        min_load_bonus = bonus + pairs_on_cycle * max_int + 1 if min_loads else 0
+        max_penalty_int = math.ceil(max_penalty * scale)
+        span = pairs_on_cycle * max_int + 2 * max_penalty_int
+        bonus = span + 1 if coverage else 0
+        min_load_bonus = bonus + span + 1 if min_loads else 0
         # A cycle changes the shortfall, the min-load and the matched units by one each.
-        shortfall = min_load_bonus + bonus + pairs_on_cycle * max_int + 1 if quotas else 0
-        biggest = shortfall + min_load_bonus + bonus + max_int
+        shortfall = min_load_bonus + bonus + span + 1 if quotas else 0
+        biggest = shortfall + min_load_bonus + bonus + max_int + max_penalty_int
         if biggest * (n_nodes + 2) < INT64_HEADROOM:
             return Levels(scale, bonus, min_load_bonus, shortfall)
     raise SolverError("scores too large for an exact integer min-cost flow")
@@ -99,7 +118,7 @@ def network_for(
         residual.min_load,
         levels.min_load_bonus,
         residual.groups,
-        levels.shortfall_cost,
+        None if residual.groups is None else levels.shortfall_costs(residual.groups),
     )
 
 

@@ -69,13 +69,18 @@ class FlowOutcome:
     chosen: IntArray
     """Indices into ``arcs`` of the chosen pairs."""
     upper_bound: float
+    """Bound on the chosen arcs' score less ``penalty`` (over all allowed pairs when
+    ``certified``)."""
     certified: bool
     rounds: int
     matched_units: int
     min_load_units: int
     stats: dict[str, float] = field(default_factory=dict)
     shortfall: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
-    """Per quota group, members left without a mentor beyond its allowance (quota missed)."""
+    """Per quota group, members left without a mentor beyond its allowance (a hard
+    quota missed; 0 for soft ones)."""
+    penalty: float = 0.0
+    """Score given up to the soft quotas the flow misses."""
 
 
 def solve_with_pricing(
@@ -251,7 +256,8 @@ def _solve_round(arcs: WorkArcs, loop: _Loop, progress: _Progress) -> _Round:
         loop.n_nodes,
         coverage=loop.coverage,
         min_loads=bool((residual.min_load > 0).any()),
-        quotas=residual.groups is not None,
+        quotas=residual.groups is not None and residual.groups.any_hard,
+        max_penalty=0.0 if residual.groups is None else residual.groups.max_penalty,
     )
     net = network_for(arcs, residual, levels)
     tick = time.perf_counter()
@@ -313,14 +319,22 @@ def _outcome(arcs: WorkArcs, loop: _Loop, last: _Round, progress: _Progress) -> 
     m = residual.capacity.size
     min_load_units = int(flows[arcs.size + residual.demand.size :][:m].sum())
     shortfall = last.net.shortfall(flows)
-    total = float(arcs.score[chosen].sum())
-    bound = total
+    missing = last.net.missing(flows)
+    value = float(arcs.score[chosen].sum())
+    penalty = 0.0
+    if residual.groups is not None:
+        penalty = float(missing @ residual.groups.penalty)
+        value -= penalty
+    bound = value
     if loop.pricer is not None:
         assert last.duals is not None
-        total_int = int(np.rint(arcs.score[chosen] * levels.scale).astype(np.int64).sum())
+        # The bound is on the integer score less the soft penalties: compare like with like.
+        value_int = int(np.rint(arcs.score[chosen] * levels.scale).astype(np.int64).sum())
+        if residual.groups is not None:
+            value_int -= int(missing @ levels.penalties(residual.groups.penalty))
         reached = (int(chosen.size), min_load_units, shortfall)
         bound_int = upper_bound_int(arcs, residual, levels, last.duals, reached, progress.leftover)
-        bound = total + (bound_int - total_int) / levels.scale
+        bound = value + (bound_int - value_int) / levels.scale
     stats = progress.stats
     stats["seconds"] = time.perf_counter() - progress.started
     stats["scale"] = levels.scale
@@ -334,6 +348,7 @@ def _outcome(arcs: WorkArcs, loop: _Loop, last: _Round, progress: _Progress) -> 
         min_load_units,
         stats,
         shortfall,
+        penalty,
     )
 
 

@@ -15,8 +15,9 @@ and with quota groups (:class:`QuotaGroups`):
 - ``unmatched``: member -> her group's node, capacity 1, cost 0 (her *first* unit left
   unmatched: she gets no mentor at all);
 - ``allowance``: G_g -> T, capacity: how many members may get no mentor;
-- ``shortfall``: member -> T, capacity 1, cost ``shortfall_cost`` (a member left without
-  a mentor beyond the allowance: the quota missed, at a price above every other level).
+- ``shortfall``: member -> T, capacity 1, cost: her group's (a member left without a
+  mentor beyond the allowance: a hard quota missed, at a price above every other level;
+  a soft quota's penalty, at the score level).
 
 Every supply can always reach T, so the problem is always feasible. A quota "at least
 ``q`` of group ``g`` get a mentor" is then a capacity: a member whose first unit is
@@ -38,7 +39,7 @@ import numpy as np
 from ortools.graph.python import max_flow, min_cost_flow
 
 from matching.errors import SolverError
-from matching.solver._problem import IntArray
+from matching.solver._problem import BoolArray, FloatArray, IntArray
 
 INT64_HEADROOM = 2**61
 """Largest product of a cost magnitude and ``num_nodes + 1`` we hand to OR-Tools: it
@@ -53,17 +54,30 @@ class QuotaGroups:
     ``member_group[i]`` is mentee ``i``'s group (-1: none, or nothing left to decide: a
     locked pair matches her already, or she wants no more mentors); ``allowance[g]`` is
     how many of the group's members may get no mentor, ``required[g]`` how many must get
-    one, and ``names[g]`` the quota's name (for messages).
+    one, and ``names[g]`` the quota's name (for messages). ``hard[g]``: the quota must be
+    met; else each member short costs ``penalty[g]`` (score units).
     """
 
     member_group: IntArray
     allowance: IntArray
     required: IntArray
     names: tuple[str, ...]
+    hard: BoolArray
+    penalty: FloatArray
 
     @property
     def size(self) -> int:
         return len(self.names)
+
+    @property
+    def any_hard(self) -> bool:
+        return bool(np.asarray(self.hard).any())
+
+    @property
+    def max_penalty(self) -> float:
+        """The largest soft quota's penalty (0 without soft quotas)."""
+        soft = np.asarray(self.penalty)[~np.asarray(self.hard, bool)]
+        return float(soft.max(initial=0.0))
 
     @property
     def members(self) -> IntArray:
@@ -85,8 +99,9 @@ class FlowNetwork:
         min_load: IntArray,
         min_load_bonus: int,
         groups: QuotaGroups | None = None,
-        shortfall_cost: int = 0,
+        shortfall_costs: IntArray | None = None,
     ) -> None:
+        """``shortfall_costs[g]``: the cost of group ``g``'s shortfall arcs."""
         n, m = int(demand.size), int(capacity.size)
         self.n_mentees, self.n_mentors, self.sink = n, m, n + m
         self.n_real = int(arc_mentee.size)
@@ -101,6 +116,7 @@ class FlowNetwork:
         group_nodes = self.sink + 1 + np.arange(n_groups, dtype=np.int64)
         to_group = np.zeros(0, np.int64) if groups is None else groups.member_group[members]
         allowance = np.zeros(0, np.int64) if groups is None else groups.allowance
+        costs = np.zeros(n_groups, np.int64) if shortfall_costs is None else shortfall_costs
         sink = self.sink
         parts = [
             (arc_mentee, n + arc_mentor, np.ones(self.n_real, np.int64), -arc_value),
@@ -109,8 +125,9 @@ class FlowNetwork:
             _kind(mentors, sink, capacity - min_load, 0),
             _kind(members, sink + 1 + to_group, 1, 0),
             _kind(group_nodes, sink, allowance, 0),
-            _kind(members, sink, 1, shortfall_cost),
+            _kind(members, sink, 1, 0),
         ]
+        parts[-1] = (*parts[-1][:3], np.asarray(costs, np.int64)[to_group])
         self.tails, self.heads, self.caps, self.costs = (
             np.concatenate([part[column] for part in parts]).astype(np.int64, copy=False)
             for column in range(4)
@@ -127,9 +144,20 @@ class FlowNetwork:
         return self.sink + 1 + self.n_groups
 
     def shortfall(self, flows: IntArray) -> IntArray:
-        """Per quota group, the members left without a mentor beyond its allowance."""
+        """Per hard quota group, the members left without a mentor beyond its allowance
+        (0 for soft groups: their members short are :meth:`missing`)."""
         if self.groups is None:
             return np.zeros(0, np.int64)
+        return np.where(self.groups.hard, self._beyond_allowance(flows), 0)
+
+    def missing(self, flows: IntArray) -> IntArray:
+        """Per soft quota group, the members short of it (0 for hard groups)."""
+        if self.groups is None:
+            return np.zeros(0, np.int64)
+        return np.where(self.groups.hard, 0, self._beyond_allowance(flows))
+
+    def _beyond_allowance(self, flows: IntArray) -> IntArray:
+        assert self.groups is not None
         units = flows[self.costs.size - self.n_members :]
         group = self.groups.member_group[self.groups.members]
         return np.bincount(group, weights=units, minlength=self.n_groups).astype(np.int64)

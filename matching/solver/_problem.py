@@ -25,6 +25,7 @@ __all__ = [
     "AssignmentSolution",
     "QuotaConstraint",
     "SolverConfig",
+    "soft_penalty",
 ]
 
 IntArray = NDArray[np.int64]
@@ -34,11 +35,35 @@ BoolArray = NDArray[np.bool_]
 
 @dataclass(frozen=True)
 class QuotaConstraint:
-    """At least ``min_matched`` of the mentees in ``mentees`` (indices) get a mentor."""
+    """At least ``min_matched`` of the mentees in ``mentees`` (indices) get a mentor.
+
+    A ``hard`` quota must be met. A soft one may be missed at a cost: the objective's
+    score level loses ``penalty`` (score units) per member short of ``min_matched``.
+    """
 
     name: str
     mentees: IntArray
     min_matched: int
+    hard: bool = True
+    penalty: float = 0.0
+    """Soft quotas only: score given up per missing member (>= 0)."""
+
+    def short(self, per_mentee: IntArray) -> int:
+        """How many members short of ``min_matched`` a solution is, given its pairs per
+        mentee (``per_mentee[i]``)."""
+        matched = int((per_mentee[np.asarray(self.mentees, np.int64)] > 0).sum())
+        return max(0, int(self.min_matched) - matched)
+
+
+def soft_penalty(
+    quotas: tuple[QuotaConstraint, ...], n_mentees: int, mentee_idx: IntArray
+) -> float:
+    """The score a solution (its pairs' mentees ``mentee_idx``) gives up to soft quotas."""
+    soft = [quota for quota in quotas if not quota.hard]
+    if not soft:
+        return 0.0
+    per_mentee = np.bincount(np.asarray(mentee_idx, np.int64), minlength=n_mentees)
+    return float(sum(quota.penalty * quota.short(per_mentee) for quota in soft))
 
 
 @dataclass(frozen=True)
@@ -92,11 +117,13 @@ class SolverConfig:
 class AssignmentSolution:
     """Chosen pairs and what is known of their optimality.
 
-    ``total_score`` is the sum of the chosen pairs' scores. ``upper_bound`` bounds the
-    total score any solution can reach at the objective's higher priority levels (the
-    same matched count for ``coverage``, the same count and lowest score for ``fair``),
-    over *all* allowed pairs when the result is certified. ``gap`` is
-    ``(upper_bound - total_score) / max(1, |upper_bound|)``; 0 means proven optimal.
+    ``total_score`` is the sum of the chosen pairs' scores and ``penalty`` what soft
+    quotas cost it (their penalty per missing member); ``value`` is ``total_score -
+    penalty``, the objective's score level. ``upper_bound`` bounds the value any solution
+    can reach at the objective's higher priority levels (the same matched count for
+    ``coverage``, the same count and lowest score for ``fair``), over *all* allowed pairs
+    when the result is certified. ``gap`` is ``(upper_bound - value) / max(1,
+    |upper_bound|)``; 0 means proven optimal.
     """
 
     mentee_idx: IntArray
@@ -116,10 +143,17 @@ class AssignmentSolution:
     that were not candidates; a solution's pairs are among the arcs and these."""
     priced_mentor: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
     priced_score: FloatArray = field(default_factory=lambda: np.zeros(0, np.float64))
+    penalty: float = 0.0
+    """Score given up to soft quotas missed (0 without soft quotas)."""
 
     @property
     def matched(self) -> int:
         return int(self.mentee_idx.shape[0])
+
+    @property
+    def value(self) -> float:
+        """The score level of the objective: ``total_score - penalty``."""
+        return self.total_score - self.penalty
 
 
 class ArcPricer(Protocol):

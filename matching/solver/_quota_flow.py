@@ -15,13 +15,19 @@ whose groups overlap are left to Lagrangian flows when one quota overlaps the ot
 (:mod:`._lagrangian`, which still has the flow enforce the others), else to CP-SAT
 (:mod:`._quotas`). A member matched by a locked pair counts as matched and leaves the
 group; ``q`` falls by one.
+
+A soft quota has the same group node; its shortfall arcs cost its penalty at the score
+level instead (:mod:`._levels`), so the flow leaves a member short only when that gains
+more score than the penalty, and the certificate covers the penalised objective. Members
+a soft quota asks for beyond those who can still be matched are a fixed penalty, not an
+error.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from matching.errors import RuleError
+from matching.errors import QuotaError
 from matching.solver._network import QuotaGroups
 from matching.solver._prepare import Residual
 from matching.solver._problem import AssignmentProblem, IntArray, SolverConfig
@@ -69,6 +75,8 @@ def quota_groups(problem: AssignmentProblem, residual: Residual) -> QuotaGroups:
     allowance: list[int] = []
     required: list[int] = []
     names: list[str] = []
+    hard: list[bool] = []
+    penalty: list[float] = []
     impossible: list[str] = []
     for quota in problem.quotas:
         members = np.unique(np.asarray(quota.mentees, dtype=np.int64))
@@ -78,15 +86,19 @@ def quota_groups(problem: AssignmentProblem, residual: Residual) -> QuotaGroups:
         if needed <= 0:
             continue  # the locked pairs meet it already
         if needed > open_members.size:
-            impossible.append(quota.name)
-            continue
+            if quota.hard:
+                impossible.append(quota.name)
+                continue
+            needed = int(open_members.size)  # the rest is short whatever the flow does
         member_group[open_members] = len(names)
         allowance.append(int(open_members.size) - needed)
         required.append(needed)
         names.append(quota.name)
+        hard.append(quota.hard)
+        penalty.append(0.0 if quota.hard else float(quota.penalty))
     if impossible:
         listed = ", ".join(repr(name) for name in impossible)
-        raise RuleError(
+        raise QuotaError(
             f"quota(s) cannot be met: {listed} (more members must get a mentor than "
             "there are members still wanting one)"
         )
@@ -95,10 +107,12 @@ def quota_groups(problem: AssignmentProblem, residual: Residual) -> QuotaGroups:
         allowance=np.asarray(allowance, dtype=np.int64),
         required=np.asarray(required, dtype=np.int64),
         names=tuple(names),
+        hard=np.asarray(hard, dtype=bool),
+        penalty=np.asarray(penalty, dtype=np.float64),
     )
 
 
-def shortfall_error(groups: QuotaGroups, shortfall: IntArray, over: str) -> RuleError:
+def shortfall_error(groups: QuotaGroups, shortfall: IntArray, over: str) -> QuotaError:
     """The error for quotas a proven optimum still misses (``shortfall`` per group: the
     fewest members short in all, shared out as that optimum does)."""
     missed = np.flatnonzero(shortfall > 0).tolist()
@@ -108,4 +122,4 @@ def shortfall_error(groups: QuotaGroups, shortfall: IntArray, over: str) -> Rule
         for g in missed
     )
     cannot = "cannot all be met" if len(missed) > 1 else "cannot be met"
-    return RuleError(f"quota(s) {cannot} {over}: {listed}")
+    return QuotaError(f"quota(s) {cannot} {over}: {listed}")

@@ -109,12 +109,12 @@ def solve_cp_sat_over_all_pairs(
     solution = _priced(solve_cp_sat(_with_arcs(problem, *known), config), *known)
     loose = dataclasses.replace(problem, quotas=(), min_load=np.zeros_like(problem.min_load))
     bound = solve_flow(loose, dataclasses.replace(config, objective="total"), pricer)
-    upper = max(solution.total_score, bound.upper_bound)
+    upper = max(solution.value, bound.upper_bound)  # penalties only lower the optimum
     return dataclasses.replace(
         solution,
         status="feasible",
         upper_bound=upper,
-        gap=relative_gap(solution.total_score, upper),
+        gap=relative_gap(solution.value, upper),
     )
 
 
@@ -130,7 +130,9 @@ def _why_not_the_flow(problem: AssignmentProblem) -> str:
 
 
 def quotas_met(problem: AssignmentProblem, solution: AssignmentSolution) -> bool:
-    """Whether every quota has its ``min_matched`` mentees with at least one pair."""
+    """Whether every quota, hard or soft, has its ``min_matched`` mentees with at least
+    one pair (then no soft quota costs anything, and the optimum without quotas is the
+    optimum with them)."""
     matched = np.bincount(solution.mentee_idx, minlength=problem.n_mentees) > 0
     return all(
         int(matched[np.asarray(q.mentees, np.int64)].sum()) >= q.min_matched for q in problem.quotas

@@ -14,6 +14,7 @@ from matching.solver._problem import (
     FloatArray,
     IntArray,
     SolverConfig,
+    soft_penalty,
 )
 
 
@@ -29,11 +30,13 @@ def build_solution(
     method: str,
     rounds: int = 1,
     stats: dict[str, float] | None = None,
+    soft_quotas: bool = False,
 ) -> AssignmentSolution:
     """The solution of the chosen arcs (indices into ``arcs``) plus the locked pairs.
 
     ``bound_excess``: how far the solver's upper bound lies above the chosen free arcs'
-    total; it is added to the exact total (no float drift), never below it. ``certified``:
+    value (their total, less the soft quotas' penalty when ``soft_quotas``: the solver
+    optimised it); it is added to the exact value (no float drift), never below it. ``certified``:
     the bound is proven over all allowed pairs (status ``optimal``). Pairs a pricer added
     to ``arcs`` are reported as priced.
     """
@@ -41,7 +44,8 @@ def build_solution(
         problem, residual, arcs.mentee[chosen], arcs.mentor[chosen], arcs.score[chosen]
     )
     total = float(score.sum())
-    upper = total + max(0.0, bound_excess)
+    penalty = soft_penalty(problem.quotas, problem.n_mentees, mentee) if soft_quotas else 0.0
+    upper = total - penalty + max(0.0, bound_excess)
     priced = arcs.priced
     return AssignmentSolution(
         mentee_idx=mentee,
@@ -50,7 +54,7 @@ def build_solution(
         objective=config.objective,
         total_score=total,
         upper_bound=upper,
-        gap=relative_gap(total, upper),
+        gap=relative_gap(total - penalty, upper),
         status="optimal" if certified else "feasible",
         method=method,
         rounds=rounds,
@@ -59,6 +63,7 @@ def build_solution(
         priced_mentee=arcs.mentee[priced],
         priced_mentor=arcs.mentor[priced],
         priced_score=arcs.score[priced],
+        penalty=penalty,
     )
 
 

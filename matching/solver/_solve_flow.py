@@ -37,7 +37,7 @@ def solve_flow(
     """Min-cost flow for every objective, with the pricing loop when ``pricer`` is given.
 
     ``with_quotas``: the network enforces the problem's quotas (:mod:`._quota_flow`:
-    groups sharing no mentee); otherwise quotas are ignored.
+    groups sharing no mentee; soft ones by their penalty); otherwise quotas are ignored.
 
     Raises
     ------
@@ -82,15 +82,16 @@ def solve_flow(
             f"quotas still missed after {outcome.rounds} pricing rounds (max_rounds): "
             "raise max_rounds to decide whether they can be met"
         )
-    free_total = float(outcome.arcs.score[outcome.chosen].sum())
+    free_value = float(outcome.arcs.score[outcome.chosen].sum()) - outcome.penalty
     return build_solution(
         problem,
         residual,
         config,
         outcome.arcs,
         outcome.chosen,
-        bound_excess=outcome.upper_bound - free_total,
+        bound_excess=outcome.upper_bound - free_value,
         certified=outcome.certified,
+        soft_quotas=with_quotas,
         method="min_cost_flow",
         rounds=outcome.rounds,
         stats=outcome.stats,

@@ -38,7 +38,8 @@ def validate(
     SolverError
         Listing every violation found: a pair that is neither an arc nor priced in, a
         duplicate pair, a forbidden pair, a locked pair missing, demand or capacity
-        exceeded, a minimum load or quota not met, scores or totals inconsistent.
+        exceeded, a minimum load or hard quota not met, scores, totals or the soft quotas'
+        penalty inconsistent.
     """
     problems: list[str] = []
     n_mentors = max(problem.n_mentors, 1)
@@ -81,20 +82,38 @@ def validate(
     _count(problems, per_mentor > problem.capacity, "mentor(s) above their capacity")
     if min_load_required:
         _count(problems, per_mentor < problem.min_load, "mentor(s) below their minimum load")
-    for quota in problem.quotas:
-        got = int((per_mentee[np.asarray(quota.mentees, np.int64)] > 0).sum())
-        if got < quota.min_matched:
-            problems.append(f"quota {quota.name!r}: {got} matched, {quota.min_matched} required")
-    total = float(score.sum())
-    if not np.isclose(solution.total_score, total, rtol=1e-9, atol=1e-9):
-        problems.append("total_score is not the sum of the pair scores")
-    if solution.upper_bound < solution.total_score - 1e-9 * max(1.0, abs(total)):
-        problems.append("upper_bound is below total_score")
-    gap = (solution.upper_bound - solution.total_score) / max(1.0, abs(solution.upper_bound))
-    if not np.isclose(solution.gap, max(gap, 0.0), rtol=1e-6, atol=1e-12):
-        problems.append("gap is inconsistent with total_score and upper_bound")
+    _check_quotas_and_totals(problems, problem, solution, per_mentee, float(score.sum()))
     if problems:
         raise SolverError("invalid solution: " + "; ".join(problems))
+
+
+def _check_quotas_and_totals(
+    problems: list[str],
+    problem: AssignmentProblem,
+    solution: AssignmentSolution,
+    per_mentee: NDArray[np.int64],
+    total: float,
+) -> None:
+    """Hard quotas met; the total, the soft quotas' penalty, the bound and the gap
+    consistent with the pairs."""
+    penalty = 0.0
+    for quota in problem.quotas:
+        short = quota.short(per_mentee)
+        if quota.hard and short:
+            got = quota.min_matched - short
+            problems.append(f"quota {quota.name!r}: {got} matched, {quota.min_matched} required")
+        elif not quota.hard:
+            penalty += quota.penalty * short
+    if not np.isclose(solution.total_score, total, rtol=1e-9, atol=1e-9):
+        problems.append("total_score is not the sum of the pair scores")
+    if not np.isclose(solution.penalty, penalty, rtol=1e-9, atol=1e-9):
+        problems.append("penalty is not the soft quotas' penalty for the pairs")
+    value = total - solution.penalty
+    if solution.upper_bound < value - 1e-9 * max(1.0, abs(total)):
+        problems.append("upper_bound is below the value (total_score less penalty)")
+    gap = (solution.upper_bound - value) / max(1.0, abs(solution.upper_bound))
+    if not np.isclose(solution.gap, max(gap, 0.0), rtol=1e-6, atol=1e-12):
+        problems.append("gap is inconsistent with the value and upper_bound")
 
 
 def _count(

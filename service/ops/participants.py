@@ -79,6 +79,30 @@ def check_records(
     return frame_records(frame)
 
 
+def side_frame(
+    session: Session, programme_id: str, side: EngineSide, programme: EngineProgramme
+) -> pd.DataFrame:
+    """One side's stored participants as the programme's own files hold them: its id and
+    count columns under the names its ``[fields]`` give them (stored under the engine's),
+    every other field as stored, in id order — what :func:`matching.match` and
+    :func:`matching.check_inputs` read through the programme's field map."""
+    fields = programme.fields.mentee if side == "mentee" else programme.fields.mentor
+    roles = fields.role_columns()
+    renames = {role: roles[role] for role in ("id", *COUNT_COLUMNS[side]) if roles[role] != role}
+    rows = session.scalars(
+        select(Participant)
+        .where(Participant.programme_id == programme_id, Participant.side == side)
+        .order_by(Participant.person_id)
+    ).all()
+    if not rows:
+        return pd.DataFrame({roles["id"]: []})
+    frame = pd.DataFrame.from_records([{"id": r.person_id, **r.data} for r in rows])
+    # A field stored under a role's own column name (kept from before the mapping) would
+    # collide with the role renamed to it: the role wins.
+    frame = frame.drop(columns=[c for c in renames.values() if c in frame.columns])
+    return frame.rename(columns=renames)
+
+
 LOOKUP_BATCH = 500
 """Ids looked up per statement: one IN list of a whole upload would pass SQLite's limit of
 32,766 bound variables (an upload of 33,000 people failed) and plans slowly on PostgreSQL."""

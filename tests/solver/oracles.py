@@ -2,7 +2,8 @@
 
 They know nothing of the solver: they take the problem's arrays and return the optimal
 levels of an objective — (min-load units, matched units, lowest score, total) in the
-order of priority that the objective uses (absent levels are None).
+order of priority that the objective uses (absent levels are None). Soft quotas cost
+their penalty per member short at the score level: ``total`` is the score less them.
 """
 
 from __future__ import annotations
@@ -37,7 +38,13 @@ def levels_of(problem: AssignmentProblem, chosen: NDArray[np.bool_], objective: 
     lowest = None
     if objective == "fair":
         lowest = float(scores.min()) if scores.size else None
-    return Levels(min_load, matched, lowest, float(scores.sum()))
+    per_mentee = np.bincount(problem.arc_mentee[chosen], minlength=problem.n_mentees)
+    penalty = sum(
+        q.penalty * max(0, q.min_matched - int((per_mentee[q.mentees] > 0).sum()))
+        for q in problem.quotas
+        if not q.hard
+    )
+    return Levels(min_load, matched, lowest, float(scores.sum()) - penalty)
 
 
 def _feasible(problem: AssignmentProblem, chosen: NDArray[np.bool_]) -> bool:
@@ -48,7 +55,7 @@ def _feasible(problem: AssignmentProblem, chosen: NDArray[np.bool_]) -> bool:
         return False
     if (problem.arc_locked & ~chosen).any():
         return False
-    return all((per_mentee[q.mentees] > 0).sum() >= q.min_matched for q in problem.quotas)
+    return all((per_mentee[q.mentees] > 0).sum() >= q.min_matched for q in problem.quotas if q.hard)
 
 
 def _key(levels: Levels) -> tuple[float, ...]:
@@ -81,8 +88,10 @@ def milp_optimum(problem: AssignmentProblem, objective: str) -> Levels:
     """Lexicographic MILP solves with HiGHS (min loads, count, lowest score, total)."""
     n_arcs = problem.n_arcs
     n_mentors = problem.n_mentors
-    # Variables: x (arcs), y (min-load units met per mentor), m (mentee matched flags).
-    n_vars = n_arcs + n_mentors + problem.n_mentees
+    # Variables: x (arcs), y (min-load units met per mentor), m (mentee matched flags),
+    # s (members short of each quota: 0 for a hard one).
+    n_quotas = len(problem.quotas)
+    n_vars = n_arcs + n_mentors + problem.n_mentees + n_quotas
     cols = np.arange(n_arcs)
     rows: list[LinearConstraint] = []
     mentee_rows = coo_array(
@@ -118,13 +127,18 @@ def milp_optimum(problem: AssignmentProblem, objective: str) -> Levels:
         shape=(problem.n_mentees, n_vars),
     )
     rows.append(LinearConstraint(m_rows, -np.inf, 0))
-    for quota in problem.quotas:
+    short_base = base + problem.n_mentees
+    for q, quota in enumerate(problem.quotas):
         row = np.zeros(n_vars)
         row[base + quota.mentees] = 1
+        row[short_base + q] = 1
         rows.append(LinearConstraint(row[None, :], quota.min_matched, np.inf))
     lower = np.zeros(n_vars)
     lower[:n_arcs] = problem.arc_locked
-    upper = np.concatenate([np.ones(n_arcs), problem.min_load, np.ones(problem.n_mentees)])
+    most_short = [0 if q.hard else q.min_matched for q in problem.quotas]
+    upper = np.concatenate(
+        [np.ones(n_arcs), problem.min_load, np.ones(problem.n_mentees), most_short]
+    )
     bounds = Bounds(lower, upper)
     integrality = np.ones(n_vars)
 
@@ -175,5 +189,6 @@ def milp_optimum(problem: AssignmentProblem, objective: str) -> Levels:
             break
     w_total = np.zeros(n_vars)
     w_total[:n_arcs] = problem.arc_score
+    w_total[short_base:] = [0.0 if q.hard else -q.penalty for q in problem.quotas]
     x = maximise(w_total, fixed)
     return Levels(min_load, matched, lowest, float(w_total @ x))
