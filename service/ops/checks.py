@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
 from sqlalchemy.orm import Session
 
-from matching import check_inputs
+from matching import check_inputs, prepare_participants, quota_outlook
 from matching.model import Programme as EngineProgramme
 from service.models import Programme, ProgrammeVersion
 from service.ops.errors import ConflictError
@@ -26,4 +27,31 @@ def check_programme(session: Session, programme: Programme) -> dict[str, Any]:
     config = EngineProgramme.from_dict(version.config)
     mentees = side_frame(session, programme.id, "mentee", config)
     mentors = side_frame(session, programme.id, "mentor", config)
-    return check_inputs(mentees, mentors, config).to_dict()
+    report = check_inputs(mentees, mentors, config).to_dict()
+    if config.quotas and report["ok"]:
+        report["quotas"] = _quotas(mentees, mentors, config)
+    return report
+
+
+def _quotas(
+    mentees: pd.DataFrame, mentors: pd.DataFrame, config: EngineProgramme
+) -> list[dict[str, Any]]:
+    """Whether each quota can be met: what it asks of its group and the most of the group
+    that can be matched, and what limits it, in words."""
+    outlook = quota_outlook(
+        prepare_participants(mentees, config, "mentee"),
+        prepare_participants(mentors, config, "mentor"),
+        config,
+    )
+    return [
+        {
+            "name": q.name,
+            "hard": q.hard,
+            "required": q.required,
+            "members": q.members,
+            "reachable": q.reachable,
+            "meetable": q.meetable,
+            "limit": q.limit,
+        }
+        for q in outlook
+    ]
