@@ -229,7 +229,7 @@ class Reference:
         for p in kept:
             scores[p.mentee_id].append(p.score)
         by_column: dict[str, list[Any]] = {}
-        for column in ("status", "region"):
+        for column in ("status", "country", "region"):  # the default programme's groups
             members: dict[str, list[str]] = defaultdict(list)
             for mentee_id in sorted(in_run):
                 if mentee_id in self.mentees:
@@ -379,6 +379,7 @@ def test_pages_filters_and_sort_match_a_plain_reading(setting: Setting, small_pa
                     "decision": pair.decision,
                     "mentee_region": _text(mentee, "region"),
                     "mentee_status": _text(mentee, "status"),
+                    "mentee_country": _text(mentee, "country"),
                 }
             )
         assert [{k: row[k] for k in expected[0]} for row in got] == expected, f
@@ -414,7 +415,7 @@ def test_charts_rows_and_unmatched_match_a_plain_reading(
             assert (row.mentee_name, row.region, row.groups) == (
                 _text(data, "name"),
                 _text(data, "region"),
-                (_text(data, "status"),) if data else (),
+                (_text(data, "status"), _text(data, "country")) if data else (),
             )
             assert row.mentor_name == _text(reference.mentors.get(pair.mentor_id, {}), "name")
             one = queries.review_row(session, run, pair.id)
