@@ -6,6 +6,7 @@ banner, the quota report and the gaps by group — in English, French and Arabic
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -154,8 +155,8 @@ def test_lycee_checked_then_run_shows_names_and_groups(page: Page, site: Site) -
     options = classe.locator("option").all_inner_texts()
     assert {"seconde", "première", "terminale"} <= set(options), options
     classe.select_option(label="terminale")
-    page.get_by_role("button", name="Apply").click()
-    expect(page.locator("#shown-count")).to_be_visible()
+    page.locator("#apply-filters").click()
+    page.wait_for_url(re.compile(r"group=classe%3Dterminale"))
     metas = page.locator("#pairs-body .meta").all_inner_texts()
     assert metas
     assert all("terminale" in m for m in metas)
