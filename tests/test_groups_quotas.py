@@ -16,6 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 import matching
+from matching import apply_field_map
 from matching.cli import app
 from matching.io import write_result
 from matching.model import Programme
@@ -25,18 +26,16 @@ PROGRAMMES = Path(__file__).parent / "data" / "programmes"
 
 def _programme(name: str) -> tuple[Programme, pd.DataFrame, pd.DataFrame]:
     """A test programme's configuration and participants, role columns renamed to the
-    engine's (what the programme's field map does when the readers apply it)."""
+    engine's by the programme's field map (:func:`matching.apply_field_map`)."""
     folder = PROGRAMMES / name
     programme = Programme.from_dict(tomllib.loads((folder / "programme.toml").read_text("utf-8")))
     frames = []
-    for side, roles in (("mentee", programme.fields.mentee), ("mentor", programme.fields.mentor)):
+    for side in ("mentee", "mentor"):
         frame = pd.read_csv(
             folder / f"{side}s.csv", sep=None, engine="python", dtype=str, keep_default_na=False,
             encoding="utf-8-sig",
         )  # fmt: skip
-        engine = ("id", "demand", "capacity", "min_load")
-        renames = {c: role for role, c in roles.role_columns().items() if role in engine}
-        frame = frame.rename(columns=renames)
+        frame = apply_field_map(frame, programme, side)
         for number in ("demand", "capacity", "min_load"):
             if number in frame.columns:
                 frame[number] = frame[number].replace("", "0" if number == "min_load" else "1")
