@@ -171,6 +171,7 @@ AR: dict[str, str] = {
     "gaps.by_group": "بدون مرشد حسب الفئة",
     "gaps.group_row": "{mentees} بدون مرشد في {group}؛ {sharing} منهن يحتجن {need} بـ{language}.",
     "gaps.group_row_plain": "{mentees} بدون مرشد في {group}.",
+    "gaps.group_row_need": "{mentees} بدون مرشد في {group}؛ {sharing} منهن يحتجن {need}.",
     "check.title": "التحقق قبل الحساب",
     "check.intro": (
         "ما سيقرؤه الحساب: عمود كل دور ومعيار وقاعدة، والأعمدة التي لا يقرؤها شيء، وهل يمكن "

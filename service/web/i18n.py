@@ -203,6 +203,7 @@ EN: dict[str, str] = {
         "{mentees} unmatched in {group}; {sharing} of them need {need} in {language}."
     ),
     "gaps.group_row_plain": "{mentees} unmatched in {group}.",
+    "gaps.group_row_need": "{mentees} unmatched in {group}; {sharing} of them need {need}.",
     "check.title": "Check before running",
     "check.intro": (
         "What the run will read: the column each role, criterion and rule uses, columns nobody "
@@ -493,6 +494,9 @@ FR: dict[str, str] = {
         "en {language}."
     ),
     "gaps.group_row_plain": "{mentees} sans mentor·e dans {group}.",
+    "gaps.group_row_need": (
+        "{mentees} sans mentor·e dans {group} ; {sharing} d'entre elles ont besoin de {need}."
+    ),
     "check.title": "Vérifier avant de lancer",
     "check.intro": (
         "Ce que le calcul lira : la colonne de chaque rôle, critère et règle, les colonnes que "

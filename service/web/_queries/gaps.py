@@ -122,8 +122,12 @@ class GroupGap:
 
     @property
     def known(self) -> bool:
-        """Whether a need and a language are known (``*`` stands for neither)."""
-        return self.need != "*" and self.language != "*" and self.sharing > 0
+        """Whether a need and a language are known (``*`` stands for either unknown)."""
+        return self.need_known and self.language != "*"
+
+    @property
+    def need_known(self) -> bool:
+        return self.need != "*" and self.sharing > 0
 
 
 def group_gaps(session: Session, run: Run) -> list[GroupGap]:
