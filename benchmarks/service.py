@@ -81,7 +81,7 @@ class _StepClock:
     @contextlib.contextmanager
     def watching(self) -> Iterator[None]:
         wrapped = {
-            (worker_module, "_frame"): "read participants",
+            (worker_module, "side_frame"): "read participants",
             (worker_module, "_result_rows"): "build rows",
             (Worker, "_execute"): "execute",
             (Worker, "_store"): "store",

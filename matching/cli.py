@@ -488,7 +488,8 @@ def _print_summary(
     for line in _quota_lines(result, t, number):
         console.print(line, highlight=False)
     for gap in result.gaps[:3]:
-        console.print(_gap_line(gap, t, language, programme), highlight=False)
+        # One line a gap, however long (a gap by group names its group): easy to grep.
+        console.print(_gap_line(gap, t, language, programme), highlight=False, soft_wrap=True)
     files = ", ".join(str(path) for path in written)
     console.print(t.gettext("wrote {files}").format(files=files), highlight=False)
 
@@ -528,8 +529,10 @@ def _gap_line(gap: RecruitmentGap, t: Translations, language: str, programme: Pr
         )
         # "country: Côte d'Ivoire" reads right for any group column (status, city ...).
         separator = t.gettext("{criterion}: {phrase}")
+        # Values as written, underscores as spaces (as the review page shows them).
         group = ", ".join(
-            separator.format(criterion=column, phrase=value) for column, value in gap.group.items()
+            separator.format(criterion=column, phrase=value.replace("_", " "))
+            for column, value in gap.group.items()
         )
         return text.format(count=gap.mentees, group=group, sharing=gap.sharing, **words)
     recruit = t.ngettext(

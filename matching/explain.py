@@ -30,6 +30,7 @@ __all__ = [
     "Eligibility",
     "ValueLabels",
     "alternatives",
+    "language_field",
     "need_and_language_labels",
     "pairs",
     "recruitment_gaps",

@@ -32,6 +32,7 @@ from service.routers import (
 )
 from service.settings import Settings, get_settings
 from service.throttle import FailureThrottle
+from service.toml_body import TomlBodyMiddleware
 from service.web import install as install_web
 
 __all__ = ["create_app"]
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["Authorization", "X-API-Key", "Content-Type", "Idempotency-Key"],
         )
     app.add_middleware(TextGuardMiddleware)
+    app.add_middleware(TomlBodyMiddleware)  # before the text guard: it then checks JSON
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.max_body_bytes,

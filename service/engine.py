@@ -28,6 +28,7 @@ def match(
     mentee_ranks: pd.DataFrame | None = None,
     mentor_ranks: pd.DataFrame | None = None,
     progress: Callable[[str, float], None] | None = None,
+    strict: bool = False,
 ) -> MatchResult:
     """Call :func:`matching.match` (see there for the parameters)."""
     engine = cast(Callable[..., MatchResult], matching.match)
@@ -38,6 +39,7 @@ def match(
         "forbidden": tuple(forbidden),
         "incumbent": tuple(incumbent),
         "progress": progress,
+        "strict": strict,
     }
     if mentee_ranks is not None or mentor_ranks is not None:  # stable runs only
         kwargs |= {"mentee_ranks": mentee_ranks, "mentor_ranks": mentor_ranks}

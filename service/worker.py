@@ -30,7 +30,7 @@ from sqlalchemy import CursorResult, Engine, Result, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from matching import process_settings
-from matching.errors import MatchingError
+from matching.errors import MatchingError, StrictInputError
 from matching.model import Programme as EngineProgramme
 from matching.result import MatchResult
 from service import engine as matching_engine
@@ -48,6 +48,7 @@ from service.models import (
     new_id,
     utcnow,
 )
+from service.ops.participants import side_frame
 from service.recovery import QUEUED_AGAIN, database_now, recover_lost_runs, release_worker
 from service.settings import Settings, get_settings
 
@@ -174,8 +175,9 @@ class Worker:
             log.warning("run taken away", extra={"fields": {"run_id": run_id}})
         except MatchingError as error:
             # Engine errors name fields, rows and reasons, never values (matching.errors).
-            error_body = {"type": type(error).__name__, "reason": str(error)}
-            self._finish(run_id, {"status": "failed", "error": error_body, "finished_at": utcnow()})
+            self._finish(
+                run_id, {"status": "failed", "error": _error_body(error), "finished_at": utcnow()}
+            )
         else:
             self._store(run_id, result)
         return run_id
@@ -187,13 +189,14 @@ class Worker:
             version = session.get(ProgrammeVersion, (run.programme_id, run.version))
             assert version is not None
             programme = EngineProgramme.from_dict(version.config)
-            mentees = _frame(session, run.programme_id, "mentee")
-            mentors = _frame(session, run.programme_id, "mentor")
+            mentees = side_frame(session, run.programme_id, "mentee", programme)
+            mentors = side_frame(session, run.programme_id, "mentor", programme)
             objective = run.objective
             locked = [(a, b) for a, b in run.locked or []]
             forbidden = [(a, b) for a, b in run.forbidden or []]
             incumbent = [(a, b) for a, b in run.incumbent or []]
             ranks = {f"{side}_ranks": _ranks(run.ranks, side) for side in ("mentee", "mentor")}
+            strict = run.strict
         with process_settings():  # this process is the worker's own (matching._runtime)
             return matching_engine.match(
                 mentees,
@@ -204,6 +207,7 @@ class Worker:
                 forbidden=forbidden,
                 incumbent=incumbent,
                 progress=_Progress(self, run_id),
+                strict=strict,
                 **ranks,
             )
 
@@ -240,7 +244,7 @@ class Worker:
             else:
                 for entity, rows in _result_rows(session, run, result).items():
                     bulk_insert(session, entity, rows)
-                run.summary = result.summary.to_dict()
+                run.summary = _summary(result)
                 run.status, run.progress, run.step = "succeeded", 1.0, "done"
                 run.finished_at = run.heartbeat_at = utcnow()
             status = run.status
@@ -329,7 +333,14 @@ def _result_rows(session: Session, run: Run, result: MatchResult) -> dict[type[A
             if {("mentee", mentee_id), ("mentor", alt.mentor_id)} <= present
         ],
         RunGap: [
-            {"run_id": run.id, "need": g.need, "language": g.language, "mentees": g.mentees}
+            {
+                "run_id": run.id,
+                "need": g.need,
+                "language": g.language,
+                "mentees": g.mentees,
+                "group": dict(g.group),
+                "sharing": g.sharing,
+            }
             for g in result.gaps
         ],
     }
@@ -361,6 +372,25 @@ def _pair_rows(
     return rows
 
 
+def _summary(result: MatchResult) -> dict[str, Any]:
+    """The stored summary: the engine's, with the warnings, the quota report and the
+    groups as ``summary.json`` holds them."""
+    return {
+        **result.summary.to_dict(),
+        "warnings": [w.to_dict() for w in result.warnings],
+        **result.outcomes_dict(),
+    }
+
+
+def _error_body(error: MatchingError) -> dict[str, Any]:
+    """A failed run's ``error``: the engine's error type and reason; a strict run
+    refused on warnings lists them (code, side, column, message) too."""
+    body: dict[str, Any] = {"type": type(error).__name__, "reason": str(error)}
+    if isinstance(error, StrictInputError):
+        body["warnings"] = [w.to_dict() for w in error.warnings]
+    return body
+
+
 def _rowcount(result: Result[Any]) -> int:
     """Rows changed by an UPDATE (its result is a cursor result)."""
     return int(cast(CursorResult[Any], result).rowcount)
@@ -376,18 +406,6 @@ def _previous_decisions(session: Session, run: Run) -> dict[tuple[str, str], str
         )
     )
     return {(r.mentee_id, r.mentor_id): r.decision for r in rows}
-
-
-def _frame(session: Session, programme_id: str, side: str) -> pd.DataFrame:
-    rows = session.execute(
-        select(Participant.person_id, Participant.data)
-        .where(Participant.programme_id == programme_id, Participant.side == side)
-        .order_by(Participant.person_id)
-    )
-    records = [{"id": person_id, **data} for person_id, data in rows]
-    if not records:
-        return pd.DataFrame({"id": []})
-    return pd.DataFrame.from_records(records)
 
 
 class _Progress:

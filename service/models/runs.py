@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.models.base import Base, UTCDateTime, utcnow
@@ -35,6 +35,9 @@ class Run(Base):
     ranks: Mapped[dict[str, list[list[Any]]] | None] = mapped_column(JSON)
     """Ranked choices of a stable run: ``mentee`` / ``mentor`` lists of
     ``[mentee_id, mentor_id, rank]`` (a side absent: none given)."""
+    strict: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """Whether any input warning (an unread column, an optional rule switched off ...)
+    refuses the run."""
     status: Mapped[str] = mapped_column(String(20), default="queued")
     progress: Mapped[float] = mapped_column(default=0.0)
     step: Mapped[str | None] = mapped_column(String(20))
@@ -129,3 +132,7 @@ class RunGap(Base):
     need: Mapped[str] = mapped_column(String(200))
     language: Mapped[str] = mapped_column(String(200))
     mentees: Mapped[int]
+    group: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    """The group the gap concerns (group column -> value); None or empty: everyone."""
+    sharing: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    """With a group: its unmatched mentees who share the need and language."""

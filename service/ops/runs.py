@@ -17,7 +17,7 @@ from service.ops.decisions import lock_run
 from service.ops.errors import ConflictError, NotFoundError
 from service.ops.ranks import snapshot as stored_ranks
 
-__all__ = ["QueuedRun", "cancel", "create_run", "run_out"]
+__all__ = ["QueuedRun", "cancel", "create_run", "objective_of", "outcomes", "run_out"]
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,7 @@ def create_run(
         forbidden=[],
         incumbent=[],
         ranks=_ranks(body),
+        strict=bool(body.get("strict", False)),
     )
     if body.get("rematch_of"):
         _inherit_decisions(session, run, programme.id, str(body["rematch_of"]))
@@ -145,7 +146,37 @@ def cancel(run: Run) -> None:
         raise ConflictError("run_finished", f"run is already {run.status}", status=run.status)
 
 
-def run_out(run: Run) -> dict[str, Any]:
+def objective_of(session: Session, run: Run) -> str:
+    """The objective a run optimises: the one it asked for, else the one its result
+    reports, else its configuration's (``stable`` when ranked choices or the solver
+    method imply it, as the engine decides)."""
+    if run.objective:
+        return run.objective
+    if run.summary and run.summary.get("objective"):
+        return str(run.summary["objective"])
+    version = session.get(ProgrammeVersion, (run.programme_id, run.version))
+    config = version.config if version is not None else {}
+    solver = config.get("solver") or {}
+    if run.ranks or solver.get("method") == "stable":
+        return "stable"
+    return str(config.get("objective") or "coverage")
+
+
+def outcomes(run: Run) -> dict[str, list[Any]]:
+    """A run's warnings, quota report and groups as its summary holds them (a strict run
+    refused on warnings: the warnings of its error); empty before the run has run."""
+    summary = run.summary or {}
+    warnings = summary.get("warnings")
+    if warnings is None:
+        warnings = (run.error or {}).get("warnings")
+    return {
+        "warnings": list(warnings or []),
+        "quotas": list(summary.get("quotas") or []),
+        "groups": list(summary.get("groups") or []),
+    }
+
+
+def run_out(session: Session, run: Run) -> dict[str, Any]:
     return {
         "id": run.id,
         "programme_id": run.programme_id,
@@ -154,10 +185,13 @@ def run_out(run: Run) -> dict[str, Any]:
         "step": run.step,
         "version": run.version,
         "config_sha256": run.config_sha256,
-        "objective": run.objective,
+        "objective": objective_of(session, run),
+        "objective_given": run.objective is not None,
         "rematch_of": run.rematch_of,
+        "strict": run.strict,
         "error": run.error,
         "summary": run.summary,
+        **outcomes(run),
         "created_at": run.created_at,
         "started_at": run.started_at,
         "finished_at": run.finished_at,

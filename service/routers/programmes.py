@@ -1,17 +1,25 @@
-"""``/v1/programmes``: create, list, read, update the configuration (every version kept),
-and the programme's active (published) pairs."""
+"""``/v1/programmes``: create, list, read, update the configuration (every version kept;
+as JSON or as a TOML file), read it back (JSON or TOML), and the programme's active
+(published) pairs."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, HTTPException, Response
 from sqlalchemy import select
 
 from matching.defaults import default_programme
+from matching.errors import ConfigError, InputError
+from matching.learning import to_toml
 from matching.model import Programme as EngineProgramme
 from service.deps import PageDep, PathText, PrincipalDep, SecretDep, SessionDep, get_programme
+from service.errors import UnprocessableError, input_error_items
 from service.models import ActivePair, Programme, ProgrammeVersion, new_id
+from service.ops.checks import check_programme
 from service.ops.paging import paginate
 from service.pseudonyms import pseudonym
+from service.schemas.checks import CheckOut
 from service.schemas.common import BODY, READ, WRITE, Page, error_responses, page_of
 from service.schemas.programmes import (
     ActivePairOut,
@@ -20,6 +28,7 @@ from service.schemas.programmes import (
     ProgrammeOut,
     VersionOut,
 )
+from service.toml_body import TOML, toml_request_body
 
 router = APIRouter(prefix="/v1/programmes", tags=["programmes"])
 
@@ -50,15 +59,22 @@ def _current(session: SessionDep, programme: Programme) -> ProgrammeVersion:
     return version
 
 
-@router.post("", status_code=201, responses=ERRORS)
+@router.post(
+    "",
+    status_code=201,
+    responses=ERRORS,
+    openapi_extra=toml_request_body("#/components/schemas/ProgrammeIn"),
+)
 def create_programme(
     body: ProgrammeIn, principal: PrincipalDep, session: SessionDep
 ) -> ProgrammeOut:
-    """Create a programme (global admin keys only) with its first configuration."""
+    """Create a programme (global admin keys only) with its first configuration: JSON
+    `{"name", "config"}`, or the configuration as a TOML file (`Content-Type:
+    application/toml`, the name in the `name` query parameter or the file's)."""
     if not principal.is_global_admin:
         raise HTTPException(status_code=403, detail="only a global admin key creates programmes")
     engine_programme = _validated(body.config)
-    programme = Programme(id=new_id("prg"), name=body.name, version=1)
+    programme = Programme(id=new_id("prg"), name=body.title, version=1)
     version = ProgrammeVersion(
         programme_id=programme.id,
         version=1,
@@ -92,11 +108,17 @@ def read_programme(
     return _out(programme, _current(session, programme))
 
 
-@router.put("/{programme_id}/config", responses=ERRORS)
+@router.put(
+    "/{programme_id}/config",
+    responses=ERRORS,
+    openapi_extra=toml_request_body("#/components/schemas/ConfigIn"),
+)
 def update_config(
     programme_id: PathText, body: ConfigIn, principal: PrincipalDep, session: SessionDep
 ) -> ProgrammeOut:
-    """Store a new configuration version; earlier versions (and runs on them) are kept."""
+    """Store a new configuration version (JSON `{"config"}`, or the configuration as a
+    TOML file with `Content-Type: application/toml`); earlier versions (and runs on
+    them) are kept."""
     programme = get_programme(session, principal, programme_id)
     if principal.role != "admin":
         raise HTTPException(status_code=403, detail="only an admin key changes the configuration")
@@ -112,6 +134,53 @@ def update_config(
     session.add(version)
     session.commit()
     return _out(programme, version)
+
+
+CONFIG_CONTENT: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The configuration, as JSON or (`Accept: application/toml`) as the "
+        "TOML file `marraine match --config` reads",
+        "content": {TOML: {"schema": {"type": "string"}}},
+    }
+}
+
+
+@router.get(
+    "/{programme_id}/config",
+    responses={**READ_ERRORS, **CONFIG_CONTENT},
+    response_model=dict[str, Any],
+)
+def read_config(
+    programme_id: PathText,
+    principal: PrincipalDep,
+    session: SessionDep,
+    accept: Annotated[str | None, Header(max_length=500)] = None,
+) -> Any:
+    """The programme's current configuration: JSON, or TOML when asked for with
+    `Accept: application/toml`."""
+    programme = get_programme(session, principal, programme_id)
+    config = _current(session, programme).config
+    if accept is not None and TOML in accept.lower():
+        try:
+            text = to_toml(EngineProgramme.from_dict(config))
+        except ConfigError:  # stored under an older model: JSON is the faithful copy
+            raise HTTPException(status_code=406, detail="this version has no TOML form") from None
+        return Response(text, media_type=f"{TOML}; charset=utf-8")
+    return config
+
+
+@router.post("/{programme_id}/check", responses=error_responses(WRITE, 409, 422))
+def check(programme_id: PathText, principal: PrincipalDep, session: SessionDep) -> CheckOut:
+    """Check before a run: what a run of the current configuration would read of the
+    stored participants — the column of each role, criterion and rule (found or not),
+    columns nobody reads, values the criteria do not know, the pairs each rule excludes,
+    the quotas — with the run's warnings and what would refuse it (`ok` false).
+    Nothing is matched. 422 when the ids or counts cannot be read at all."""
+    programme = get_programme(session, principal, programme_id, write=True)
+    try:
+        return CheckOut.model_validate(check_programme(session, programme))
+    except InputError as error:
+        raise UnprocessableError(input_error_items(error, ["participants"])) from None
 
 
 @router.get("/{programme_id}/versions", responses=READ_ERRORS)

@@ -59,7 +59,7 @@ def create_run(
     ).run
     session.commit()
     response.headers["Location"] = f"/v1/runs/{run.id}"
-    return RunOut.model_validate(ops.run_out(run))
+    return RunOut.model_validate(ops.run_out(session, run))
 
 
 @router.get("/v1/programmes/{programme_id}/runs", responses=READ_ERRORS)
@@ -69,12 +69,12 @@ def list_runs(
     programme = get_programme(session, principal, programme_id)
     query = select(Run).where(Run.programme_id == programme.id)
     rows = paginate(session, query, page, Run.created_at.desc(), Run.id)
-    return page_of(rows, [RunOut.model_validate(ops.run_out(r)) for r in rows.items])
+    return page_of(rows, [RunOut.model_validate(ops.run_out(session, r)) for r in rows.items])
 
 
 @router.get("/v1/runs/{run_id}", responses=READ_ERRORS)
 def read_run(run_id: PathText, principal: PrincipalDep, session: SessionDep) -> RunOut:
-    return RunOut.model_validate(ops.run_out(get_run(session, principal, run_id)))
+    return RunOut.model_validate(ops.run_out(session, get_run(session, principal, run_id)))
 
 
 @router.post("/v1/runs/{run_id}/cancel", responses=ERRORS)
@@ -83,7 +83,7 @@ def cancel_run(run_id: PathText, principal: PrincipalDep, session: SessionDep) -
     run = get_run(session, principal, run_id, write=True)
     ops.cancel(run)
     session.commit()
-    return RunOut.model_validate(ops.run_out(run))
+    return RunOut.model_validate(ops.run_out(session, run))
 
 
 class _Ids:
@@ -192,9 +192,20 @@ def run_unmatched(
 
 @router.get("/v1/runs/{run_id}/gaps", responses=READ_ERRORS)
 def run_gaps(run_id: PathText, principal: PrincipalDep, session: SessionDep) -> list[GapOut]:
-    """Recruitment gaps: needs and languages that unmatched mentees share, with counts."""
+    """Recruitment gaps: needs and languages that unmatched mentees share, with counts;
+    with groups in the programme, one gap per group value holding unmatched mentees
+    (``group``), with the need and language most of them share."""
     run = get_run(session, principal, run_id)
     rows = session.scalars(
         select(RunGap).where(RunGap.run_id == run.id).order_by(RunGap.mentees.desc(), RunGap.id)
     )
-    return [GapOut(need=r.need, language=r.language, mentees=r.mentees) for r in rows]
+    return [
+        GapOut(
+            need=r.need,
+            language=r.language,
+            mentees=r.mentees,
+            group=r.group or {},
+            sharing=r.sharing,
+        )
+        for r in rows
+    ]

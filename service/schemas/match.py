@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
 from matching.model import MAX_SCORE, Objective, Programme
 from service.schemas.common import FieldValue
+from service.schemas.outcomes import GroupOut, InputWarningOut, QuotaOut
 
 __all__ = [
     "AlternativeOut",
@@ -23,20 +24,25 @@ __all__ = [
 
 
 class ParticipantIn(BaseModel):
-    """A participant: ``id`` plus the fields the programme's criteria and rules read."""
+    """A participant: her id plus the fields the programme's criteria and rules read, in
+    the programme's own column names (its `fields` say which one is the id: `id` by
+    default, `identifiant` ...)."""
 
     model_config = ConfigDict(extra="allow", allow_inf_nan=False)
     __pydantic_extra__: dict[str, FieldValue]
 
-    id: StrictStr | StrictInt
-    """Text or a whole number (never ``true``); spaces around it are dropped."""
+    id: StrictStr | StrictInt | None = None
+    """Text or a whole number (never ``true``); spaces around it are dropped. Absent when
+    the programme names another id column."""
 
     def record(self) -> dict[str, Any]:
-        """The participant as a flat record (``id`` as text, lists joined with ``|``)."""
+        """The participant as a flat record (lists joined with ``|``; ``id`` as text)."""
         fields = {
             name: "|".join(value) if isinstance(value, list) else value
             for name, value in (self.__pydantic_extra__ or {}).items()
         }
+        if self.id is None:
+            return fields
         return {"id": str(self.id).strip(" "), **fields}
 
 
@@ -111,11 +117,28 @@ class GapOut(BaseModel):
     need: str
     language: str
     mentees: int
+    group: dict[str, str] = Field(
+        default_factory=dict,
+        description="The group the gap concerns (group column -> value, as the "
+        "programme's `fields` name them); empty: every mentee. With a group, `mentees` "
+        "counts its unmatched mentees and `sharing` those of them who share the need "
+        "and language (`*`: not known)",
+    )
+    sharing: int = Field(default=0, ge=0)
 
 
 class MatchOut(BaseModel):
     pairs: list[PairOut]
     unmatched: list[UnmatchedOut]
+    warnings: list[InputWarningOut] = Field(
+        default_factory=list, description="What the run did not use as configured"
+    )
+    quotas: list[QuotaOut] = Field(
+        default_factory=list, description="Each quota, met or short by how many"
+    )
+    groups: list[GroupOut] = Field(
+        default_factory=list, description="Match rate and mean score per group value"
+    )
     alternatives: dict[str, list[AlternativeOut]]
     gaps: list[GapOut]
     summary: dict[str, Any]

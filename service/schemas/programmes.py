@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from matching.model import Programme as ProgrammeConfig
 
@@ -41,9 +41,11 @@ EXAMPLE_CONFIG: dict[str, Any] = {
 
 _CONFIG_DESCRIPTION = (
     "The programme configuration: criteria by `kind`, rules, objective, quotas, solver "
-    "options; the same model `marraine match --config` reads from TOML and `marraine "
-    "config schema` prints. Rules across fields (unique criterion names, a weight above "
-    "0, quotas with a method that honours them) are checked too and refused with 422."
+    "options, the columns playing each role (`fields`); the same model `marraine match "
+    "--config` reads from TOML and `marraine config schema` prints. Rules across fields "
+    "(unique criterion names, a weight above 0, quotas with a method that honours them) "
+    "are checked too and refused with 422. Sent as `application/toml`, the body is this "
+    "configuration alone, as in a TOML file."
 )
 
 
@@ -53,10 +55,29 @@ class ProgrammeIn(BaseModel):
         json_schema_extra={"examples": [{"name": "Cohort 2027", "config": EXAMPLE_CONFIG}]},
     )
 
-    name: str = Field(min_length=1, max_length=200)
+    name: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="The programme's name; default: its configuration's `name`",
+    )
     config: ProgrammeConfig | None = Field(
         default=None, description=_CONFIG_DESCRIPTION + " Default: the digital-business one."
     )
+
+    @model_validator(mode="after")
+    def _named(self) -> Self:
+        if self.name is None and self.config is None:
+            raise ValueError("give the programme a name, or a configuration with one")
+        return self
+
+    @property
+    def title(self) -> str:
+        """The name given, else the configuration's."""
+        if self.name is not None:
+            return self.name
+        assert self.config is not None  # checked by _named
+        return self.config.name
 
 
 class ConfigIn(BaseModel):

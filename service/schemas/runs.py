@@ -9,8 +9,18 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from matching.model import Objective
 from service.schemas.match import AlternativeOut, RankIn
+from service.schemas.outcomes import GroupOut, InputWarningOut, QuotaOut
 
-__all__ = ["RunIn", "RunOut", "RunPairOut", "RunStatus", "RunUnmatchedOut"]
+__all__ = [
+    "GroupOut",
+    "InputWarningOut",
+    "QuotaOut",
+    "RunIn",
+    "RunOut",
+    "RunPairOut",
+    "RunStatus",
+    "RunUnmatchedOut",
+]
 
 RunStatus = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 Decided = Literal["suggested", "approved", "rejected", "locked"]
@@ -38,6 +48,12 @@ class RunIn(BaseModel):
     mentor_ranks: list[RankIn] | None = Field(
         default=None, max_length=1_000_000, description="The mentors' ranked choices"
     )
+    strict: bool = Field(
+        default=False,
+        description="Refuse the run on any input warning (a column nobody reads, an "
+        "optional rule switched off, an absent count column): the run fails and its "
+        "`error` names every warning",
+    )
 
 
 class RunOut(BaseModel):
@@ -48,10 +64,27 @@ class RunOut(BaseModel):
     step: str | None
     version: int
     config_sha256: str
-    objective: str | None
+    objective: Objective = Field(
+        description="The objective the run optimises: the one it was created with, else "
+        "its programme's (``stable`` when ranked choices imply it); never null"
+    )
+    objective_given: bool = Field(
+        description="Whether the run was created with its own objective (false: the programme's)"
+    )
     rematch_of: str | None
-    error: dict[str, Any] | None
+    strict: bool
+    error: dict[str, Any] | None = Field(
+        description="Why a failed run failed: `type` and `reason`; a strict run refused "
+        "on warnings lists them under `warnings`"
+    )
     summary: dict[str, Any] | None
+    warnings: list[InputWarningOut] = Field(
+        description="What the run did not use as configured (empty until it has run)"
+    )
+    quotas: list[QuotaOut] = Field(description="Each quota, met or short by how many")
+    groups: list[GroupOut] = Field(
+        description="Match rate and mean score per value of each mentee group column"
+    )
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None

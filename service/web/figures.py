@@ -1,10 +1,11 @@
 """The review page's charts from a run's figures (:class:`~service.web._queries.RunStats`):
-score distribution, mentor load, match rate and mean score by group and by region — for
-one run, or for a run and the run it rematched side by side."""
+score distribution, mentor load, match rate and mean score by each of the programme's
+group columns and by its region — for one run, or for a run and the run it rematched
+side by side."""
 
 from __future__ import annotations
 
-from service.web._queries import GROUP_COLUMN, MISSING, REGION_COLUMN, GroupStat, RunStats
+from service.web._queries import GroupStat, RunStats
 from service.web.charts import Chart, Series, bar_chart, histogram
 from service.web.rendering import Page
 
@@ -14,12 +15,17 @@ SCORE_EDGES = [i / 10 for i in range(11)]
 LOAD_EDGES = [0.0, 0.0001, 0.25, 0.5, 0.75, 0.9999, 1.0]
 
 
-def _group_label(page: Page, column: str, group: str) -> str:
-    if column == GROUP_COLUMN or group == MISSING:
-        key = f"group.{group}"
-        text = page.t(key)
-        return group if text == key else text
-    return group.replace("_", " ")
+def _group_label(page: Page, group: str) -> str:
+    """A group's value as the page shows it: translated when the page knows the value,
+    else as written (underscores as spaces)."""
+    key = f"group.{group}"
+    text = page.t(key)
+    return text if text != key else group.replace("_", " ")
+
+
+def column_title(column: str) -> str:
+    """A programme's column as a title (``pays_d_origine`` -> ``pays d origine``)."""
+    return column.replace("_", " ")
 
 
 def _score_chart(page: Page, stats: RunStats, suffix: str) -> Chart:
@@ -73,25 +79,36 @@ def _by_group(
             for g in groups
         ]
         series.append(Series(label=label, values=values, css=f"series-{index}"))
-    what = "group" if column == GROUP_COLUMN else "region"
-    title = page.t(f"chart.{what}_{'rate' if metric == 'rate' else 'score'}")
+    title = page.t(f"chart.{metric}_by", column=column_title(column))
     return bar_chart(
-        [_group_label(page, column, g) for g in groups],
+        [_group_label(page, g) for g in groups],
         series,
         chart_id=chart_id,
         title=title,
-        category_label=page.t("chart.group"),
+        category_label=column_title(column),
         fmt=page.pct if metric == "rate" else page.num,
     )
+
+
+def _charted(stats: RunStats) -> list[tuple[str, str]]:
+    """(column, chart id stem) of every column charted: the groups, then the region (ids
+    from positions, as a programme's column names need not be valid HTML ids)."""
+    columns = stats.columns
+    if columns is None:
+        return []
+    found = [(column, f"group{index}") for index, column in enumerate(columns.groups)]
+    if columns.region:
+        found.append((columns.region, "region"))
+    return found
 
 
 def run_charts(page: Page, stats: RunStats) -> list[Chart]:
     """Charts of one run."""
     charts = [_score_chart(page, stats, ""), _load_chart(page, stats)]
-    for column in (GROUP_COLUMN, REGION_COLUMN):
+    for column, stem in _charted(stats):
         series = [(page.t("chart.match_rate"), stats.by_column.get(column, []))]
         for metric in ("rate", "score"):
-            charts.append(_by_group(page, column, series, metric, f"{column}-{metric}"))
+            charts.append(_by_group(page, column, series, metric, f"{stem}-{metric}"))
     return charts
 
 
@@ -99,13 +116,13 @@ def compare_charts(page: Page, before: RunStats, after: RunStats) -> list[Chart]
     """Before and after a rematch, side by side."""
     charts = []
     labels = (page.t("diff.before"), page.t("diff.after"))
-    for column in (GROUP_COLUMN, REGION_COLUMN):
+    for column, stem in _charted(after):
         runs = [
             (labels[0], before.by_column.get(column, [])),
             (labels[1], after.by_column.get(column, [])),
         ]
         for metric in ("rate", "score"):
-            charts.append(_by_group(page, column, runs, metric, f"cmp-{column}-{metric}"))
+            charts.append(_by_group(page, column, runs, metric, f"cmp-{stem}-{metric}"))
     score_before = _score_chart(page, before, "-before")
     score_after = _score_chart(page, after, "-after")
     charts.insert(

@@ -162,6 +162,67 @@ EN: dict[str, str] = {
     "gaps.intro": "Mentors to recruit: unmatched mentees by need and language.",
     "gaps.none": "No gap: no mentee is left out for want of a mentor.",
     "gaps.need": "Need",
+    "side.mentee": "mentees",
+    "side.mentor": "mentors",
+    "warnings.title": "Input warnings",
+    "warnings.intro": "The run did not use these as the files might suggest:",
+    "warning.unread_column": (
+        "No criterion, rule or role reads the {side} column “{column}” (list it under ignore "
+        "if that is intended)."
+    ),
+    "warning.rule_off": "An optional rule is off: the {side} column “{column}” is absent.",
+    "warning.rule_column_empty": "A rule reads the {side} column “{column}”, which is empty.",
+    "warning.role_absent": "The {side} column “{column}” named in the configuration is absent.",
+    "warning.demand_absent": (
+        "The {side} column “{column}” is absent: everyone counts as asking for one mentor."
+    ),
+    "warning.capacity_absent": (
+        "The {side} column “{column}” is absent: every mentor takes one mentee."
+    ),
+    "warning.min_load_absent": "The {side} column “{column}” is absent: no mentor has a minimum.",
+    "quotas.title": "Quotas",
+    "quotas.group": "Group",
+    "quotas.required": "Required",
+    "quotas.matched": "Matched",
+    "quotas.kind": "Kind",
+    "quotas.outcome": "Outcome",
+    "quotas.hard": "hard",
+    "quotas.soft": "soft",
+    "quotas.met": "met",
+    "quotas.short": "short by {short}",
+    "quotas.penalty": "score given up: {penalty}",
+    "groups.title": "Match rate by group",
+    "groups.column": "Column",
+    "groups.value": "Group",
+    "groups.mentees": "Mentees",
+    "groups.matched": "Matched",
+    "groups.rate": "Match rate",
+    "groups.mean": "Mean score",
+    "gaps.by_group": "Unmatched by group",
+    "gaps.group_row": (
+        "{mentees} unmatched in {group}; {sharing} of them need {need} in {language}."
+    ),
+    "gaps.group_row_plain": "{mentees} unmatched in {group}.",
+    "gaps.group_row_need": "{mentees} unmatched in {group}; {sharing} of them need {need}.",
+    "check.title": "Check before running",
+    "check.intro": (
+        "What the run will read: the column each role, criterion and rule uses, columns nobody "
+        "reads, and whether each quota can be met. Nothing is matched."
+    ),
+    "check.submit": "Check",
+    "check.status.on": "on",
+    "check.status.off": "off (optional, column absent)",
+    "check.status.refused": "refused: column absent",
+    "check.excluded": "{count} pairs excluded",
+    "check.missing": "absent",
+    "check.clean": "Nothing to report: every column is accounted for.",
+    "check.roles": "Roles",
+    "check.criteria": "Criteria",
+    "check.rules": "Rules",
+    "check.quotas": "Quotas",
+    "check.unread": "Columns nobody reads",
+    "check.refused": "The run would be refused: {reason}",
+    "dashboard.strict": "Strict: refuse the run on any warning",
     "rematch.title": "Rematch",
     "rematch.intro": (
         "Run the matching again: approved and locked pairs are kept, rejected pairs "
@@ -197,10 +258,8 @@ EN: dict[str, str] = {
     "chart.load": "Mentor load",
     "chart.load.x": "Share of seats used",
     "chart.load.y": "Mentors",
-    "chart.group_rate": "Match rate by group",
-    "chart.group_score": "Mean score by group",
-    "chart.region_rate": "Match rate by region",
-    "chart.region_score": "Mean score by region",
+    "chart.rate_by": "Match rate by {column}",
+    "chart.score_by": "Mean score by {column}",
     "chart.match_rate": "Match rate",
     "chart.mean_score": "Mean score",
     "chart.group": "Group",
@@ -385,6 +444,78 @@ FR: dict[str, str] = {
     "gaps.intro": "Mentor·es à recruter : mentorées sans mentor·e par besoin et par langue.",
     "gaps.none": "Aucun manque : aucune mentorée n'est laissée de côté faute de mentor·e.",
     "gaps.need": "Besoin",
+    "side.mentee": "mentorées",
+    "side.mentor": "mentor·es",
+    "warnings.title": "Avertissements sur les données",
+    "warnings.intro": (
+        "Le calcul n'a pas utilisé ceci comme les fichiers pourraient le laisser croire :"
+    ),
+    "warning.unread_column": (
+        "Aucun critère, règle ou rôle ne lit la colonne « {column} » des {side} (ajoutez-la à "
+        "ignore si c'est voulu)."
+    ),
+    "warning.rule_off": (
+        "Une règle facultative est désactivée : la colonne « {column} » des {side} est absente."
+    ),
+    "warning.rule_column_empty": "Une règle lit la colonne « {column} » des {side}, qui est vide.",
+    "warning.role_absent": (
+        "La colonne « {column} » des {side} nommée dans la configuration est absente."
+    ),
+    "warning.demand_absent": (
+        "La colonne « {column} » des {side} est absente : chacune demande un·e mentor·e."
+    ),
+    "warning.capacity_absent": (
+        "La colonne « {column} » des {side} est absente : chaque mentor·e prend une mentorée."
+    ),
+    "warning.min_load_absent": (
+        "La colonne « {column} » des {side} est absente : aucun minimum par mentor·e."
+    ),
+    "quotas.title": "Quotas",
+    "quotas.group": "Groupe",
+    "quotas.required": "Exigé",
+    "quotas.matched": "Appariées",
+    "quotas.kind": "Nature",
+    "quotas.outcome": "Résultat",
+    "quotas.hard": "strict",
+    "quotas.soft": "souple",
+    "quotas.met": "atteint",
+    "quotas.short": "manque {short}",
+    "quotas.penalty": "score cédé : {penalty}",
+    "groups.title": "Taux d'appariement par groupe",
+    "groups.column": "Colonne",
+    "groups.value": "Groupe",
+    "groups.mentees": "Mentorées",
+    "groups.matched": "Appariées",
+    "groups.rate": "Taux d'appariement",
+    "groups.mean": "Score moyen",
+    "gaps.by_group": "Sans mentor·e, par groupe",
+    "gaps.group_row": (
+        "{mentees} sans mentor·e dans {group} ; {sharing} d'entre elles ont besoin de {need} "
+        "en {language}."
+    ),
+    "gaps.group_row_plain": "{mentees} sans mentor·e dans {group}.",
+    "gaps.group_row_need": (
+        "{mentees} sans mentor·e dans {group} ; {sharing} d'entre elles ont besoin de {need}."
+    ),
+    "check.title": "Vérifier avant de lancer",
+    "check.intro": (
+        "Ce que le calcul lira : la colonne de chaque rôle, critère et règle, les colonnes que "
+        "rien ne lit, et si chaque quota peut être atteint. Rien n'est apparié."
+    ),
+    "check.submit": "Vérifier",
+    "check.status.on": "active",
+    "check.status.off": "désactivée (facultative, colonne absente)",
+    "check.status.refused": "refusée : colonne absente",
+    "check.excluded": "{count} binômes exclus",
+    "check.missing": "absente",
+    "check.clean": "Rien à signaler : chaque colonne est prise en compte.",
+    "check.roles": "Rôles",
+    "check.criteria": "Critères",
+    "check.rules": "Règles",
+    "check.quotas": "Quotas",
+    "check.unread": "Colonnes que rien ne lit",
+    "check.refused": "Le calcul serait refusé : {reason}",
+    "dashboard.strict": "Strict : refuser le calcul au moindre avertissement",
     "rematch.title": "Recalculer",
     "rematch.intro": (
         "Relancer l'appariement : les binômes approuvés et verrouillés sont gardés, les "
@@ -423,10 +554,8 @@ FR: dict[str, str] = {
     "chart.load": "Charge des mentor·es",
     "chart.load.x": "Part des places occupées",
     "chart.load.y": "Mentor·es",
-    "chart.group_rate": "Taux d'appariement par groupe",
-    "chart.group_score": "Score moyen par groupe",
-    "chart.region_rate": "Taux d'appariement par région",
-    "chart.region_score": "Score moyen par région",
+    "chart.rate_by": "Taux d'appariement par {column}",
+    "chart.score_by": "Score moyen par {column}",
     "chart.match_rate": "Taux d'appariement",
     "chart.mean_score": "Score moyen",
     "chart.group": "Groupe",

@@ -4,18 +4,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, Response
 from pydantic import ValidationError
 
+from matching.errors import InputError
+from service.auth import Principal
 from service.deps import SessionDep, get_programme, get_run
+from service.models import Programme
 from service.ops import runs as run_ops
+from service.ops.checks import check_programme
 from service.ops.errors import InvalidError
 from service.schemas.runs import RunIn
 from service.web import _queries as queries
-from service.web.rendering import PageDep
-from service.web.routing import WebRoute, see_other
+from service.web.rendering import Page, PageDep
+from service.web.routing import WebRoute, is_htmx, see_other
 from service.web.security import WebPrincipalDep, check_csrf
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -28,6 +32,17 @@ def dashboard(
     programme_id: str, principal: WebPrincipalDep, page: PageDep, session: SessionDep
 ) -> Response:
     programme = get_programme(session, principal, programme_id)
+    return dashboard_page(page, session, principal, programme)
+
+
+def dashboard_page(
+    page: Page,
+    session: SessionDep,
+    principal: Principal,
+    programme: Programme,
+    **check: Any,
+) -> Response:
+    """The dashboard, with a check's report (``report``, ``refused``) when one was asked."""
     total_active, active = queries.active_pairs(session, programme.id)
     return page.render(
         "dashboard.html",
@@ -38,7 +53,29 @@ def dashboard(
         total_active=total_active,
         active=active,
         objectives=OBJECTIVES,
+        checked="report" in check,
+        **{"report": None, "refused": None, **check},
     )
+
+
+@router.post("/programmes/{programme_id}/check", dependencies=[Depends(check_csrf)])
+def check(
+    programme_id: str,
+    request: Request,
+    principal: WebPrincipalDep,
+    page: PageDep,
+    session: SessionDep,
+) -> Response:
+    """The check before a run, on the stored participants: htmx gets the report alone,
+    a plain form the dashboard with the report in its panel."""
+    programme = get_programme(session, principal, programme_id, write=True)
+    try:
+        report, refused = check_programme(session, programme), None
+    except InputError as error:
+        report, refused = None, str(error)
+    if is_htmx(request):
+        return page.render("_check.html", report=report, refused=refused)
+    return dashboard_page(page, session, principal, programme, report=report, refused=refused)
 
 
 @router.post("/programmes/{programme_id}/runs", dependencies=[Depends(check_csrf)])
@@ -48,10 +85,11 @@ def start_run(
     principal: WebPrincipalDep,
     session: SessionDep,
     objective: Annotated[str, Form(max_length=20)] = "",
+    strict: Annotated[bool, Form()] = False,
 ) -> Response:
     programme = get_programme(session, principal, programme_id, write=True)
     try:
-        body = RunIn(objective=objective or None)  # checked here
+        body = RunIn(objective=objective or None, strict=strict)  # checked here
     except ValidationError:
         raise InvalidError("unknown_objective", "objective") from None
     run = run_ops.create_run(session, programme, principal, body.model_dump(mode="json"), None).run

@@ -44,10 +44,24 @@ def _score(text: str) -> float | None:
     return value if 0.0 <= value <= 1.0 else None
 
 
+MAX_GROUP_FILTERS = 20
+
+
+def _group_filters(given: list[str] | None) -> tuple[tuple[str, str], ...]:
+    """``column=value`` query parameters as (column, value), the last per column kept;
+    anything else (no ``=``, an empty value, too long) dropped."""
+    found: dict[str, str] = {}
+    for item in (given or [])[:MAX_GROUP_FILTERS]:
+        column, sep, value = item.partition("=")
+        if sep and column and value and len(item) <= 400:
+            found[column] = value
+    return tuple(found.items())
+
+
 def get_filters(
     decision: Annotated[str, Query(max_length=20)] = "",
     region: Annotated[str, Query(max_length=200)] = "",
-    group: Annotated[str, Query(max_length=200)] = "",
+    group: Annotated[list[str] | None, Query()] = None,
     unmet: Annotated[str, Query(max_length=200)] = "",
     min_score: Annotated[str, Query(max_length=20)] = "",
     max_score: Annotated[str, Query(max_length=20)] = "",
@@ -57,7 +71,7 @@ def get_filters(
     return queries.Filters(
         decision=decision if decision in queries.DECISIONS else "",
         region=region,
-        group=group,
+        groups=_group_filters(group),
         unmet=unmet,
         min_score=_score(min_score),
         max_score=_score(max_score),
@@ -104,6 +118,7 @@ def review_page(
         "notice": _notice(page, request),
         "criteria": queries.run_criteria(run),
         "filters": filters,
+        "outcomes": run_ops.outcomes(run),
     }
     if run.status != "succeeded":
         return page.render("run.html", ready=False, **context)
@@ -117,6 +132,7 @@ def review_page(
         decisions_made=queries.decisions_made(session, run),
         unmatched=queries.unmatched(session, run),
         gaps=queries.gap_matrix(session, run),
+        group_gaps=queries.group_gaps(session, run),
         values=_run_values(session, run, page),
         charts=run_charts(page, stats),
         **context,
@@ -212,7 +228,7 @@ def bulk(
     decided = decision_ops.decide_many(session, run, principal, action, ids)
     session.commit()
     outcome = {"approve": "approved", "reject": "rejected", "lock": "locked"}[action]
-    params = {**filters.as_params(), "notice": "bulk", "n": str(decided), "d": outcome}
+    params = [*filters.as_params(), ("notice", "bulk"), ("n", str(decided)), ("d", outcome)]
     query = urlencode(params)
     return see_other(request, f"/runs/{run.id}?{query}#pairs")
 
@@ -283,6 +299,8 @@ def export(
     run = get_run(session, principal, run_id)
     _require_results(run)
     criteria = queries.run_criteria(run)
+    columns = queries.run_columns(session, run)
+    region = [f"mentee_{columns.region}"] if columns.region else []
     header = [
         "mentee_id",
         "mentee_name",
@@ -292,8 +310,8 @@ def export(
         *criteria,
         "why",
         "decision",
-        "mentee_region",
-        "mentee_group",
+        *region,
+        *(f"mentee_{column}" for column in columns.groups),
     ]
     rows = [
         [
@@ -308,8 +326,8 @@ def export(
             ),
             page.why(r.pair.why, r.pair.evidence),
             r.pair.decision,
-            r.region,
-            r.group,
+            *([r.region] if columns.region else []),
+            *(r.groups or ("",) * len(columns.groups)),  # an erased mentee: empty
         ]
         for r in queries.filtered_pairs(session, run, filters)
     ]

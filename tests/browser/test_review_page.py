@@ -125,7 +125,9 @@ def test_coordinator_reviews_rematches_publishes_exports(page: Page, site: Site)
     wait_for_review(page)
     expect(page.locator("#unmatched-h")).to_be_visible()
     expect(page.locator("#gaps-h")).to_be_visible()
-    expect(page.locator("svg.chart")).to_have_count(6)
+    # Scores, loads, and rate and mean score by status, by country and by region (the
+    # default programme's groups and region).
+    expect(page.locator("svg.chart")).to_have_count(8)
     screenshot(page, "review-laptop")
     page.locator("#pairs").screenshot(path=str(screenshot_path("review-table")))
 
@@ -139,7 +141,7 @@ def test_coordinator_reviews_rematches_publishes_exports(page: Page, site: Site)
     expect(page.locator("#honoured")).to_have_text(
         "5 approved or locked pairs kept; 1 rejected pairs not proposed again."
     )
-    expect(page.locator("svg.chart")).to_have_count(6)
+    expect(page.locator("svg.chart")).to_have_count(8)
     screenshot(page, "rematch-diff")
 
     # Publish the rematch: its approved and locked pairs become the active pairs.

@@ -103,6 +103,18 @@ CASES = [
     ),
     Case(
         "GET",
+        "/v1/programmes/{programme_id}/config",
+        lambda w, i: (f"/v1/programmes/{w.a}/config", None),
+        READ,
+    ),
+    Case(
+        "POST",
+        "/v1/programmes/{programme_id}/check",
+        lambda w, i: (f"/v1/programmes/{w.a}/check", None),
+        WRITE,
+    ),
+    Case(
+        "GET",
         "/v1/programmes/{programme_id}/versions",
         lambda w, i: (f"/v1/programmes/{w.a}/versions", None),
         READ,

@@ -206,7 +206,7 @@ class Reference:
             for p in self.pairs
             if (not f.decision or p.decision == f.decision)
             and (not f.region or self.region(p) == f.region)
-            and (not f.group or self.group(p) == f.group)
+            and all(self.group(p) == value for _, value in f.groups)
             and (not f.unmet or p.contributions.get(f.unmet, 0.0) <= 0.0)
             and (f.min_score is None or p.score >= f.min_score - 1e-12)
             and (f.max_score is None or p.score <= f.max_score + 1e-12)
@@ -229,7 +229,7 @@ class Reference:
         for p in kept:
             scores[p.mentee_id].append(p.score)
         by_column: dict[str, list[Any]] = {}
-        for column in ("status", "region"):
+        for column in ("status", "country", "region"):  # the default programme's groups
             members: dict[str, list[str]] = defaultdict(list)
             for mentee_id in sorted(in_run):
                 if mentee_id in self.mentees:
@@ -291,7 +291,9 @@ def _variants(reference: Reference, criteria: list[str], odd: bool) -> list[quer
         found += [queries.Filters(sort=sort), queries.Filters(sort=sort, page=3)]
     found += [queries.Filters(decision=d, page=2) for d in queries.DECISIONS]
     found += [queries.Filters(region=r, sort="mentee") for r in [*regions[:3], "nowhere"]]
-    found += [queries.Filters(group=g, sort="score_asc") for g in [*groups, "nobody"]]
+    found += [
+        queries.Filters(groups=(("status", g),), sort="score_asc") for g in [*groups, "nobody"]
+    ]
     found += [queries.Filters(unmet=c, page=2) for c in criteria]
     found += [
         queries.Filters(min_score=0.5, max_score=0.8, decision="suggested"),
@@ -303,7 +305,7 @@ def _variants(reference: Reference, criteria: list[str], odd: bool) -> list[quer
 def _query(f: queries.Filters) -> str:
     params = f.as_params()
     if f.page != 1:
-        params["page"] = str(f.page)
+        params.append(("page", str(f.page)))
     return urlencode(params)
 
 
@@ -376,7 +378,8 @@ def test_pages_filters_and_sort_match_a_plain_reading(setting: Setting, small_pa
                     "mentor_name": escape_cell(_text(mentor, "name")),
                     "decision": pair.decision,
                     "mentee_region": _text(mentee, "region"),
-                    "mentee_group": _text(mentee, "status"),
+                    "mentee_status": _text(mentee, "status"),
+                    "mentee_country": _text(mentee, "country"),
                 }
             )
         assert [{k: row[k] for k in expected[0]} for row in got] == expected, f
@@ -409,18 +412,18 @@ def test_charts_rows_and_unmatched_match_a_plain_reading(
         for pair in reference.pairs:
             row = rows[pair.id]
             data = reference.mentees.get(pair.mentee_id, {})
-            assert (row.mentee_name, row.region, row.group) == (
+            assert (row.mentee_name, row.region, row.groups) == (
                 _text(data, "name"),
                 _text(data, "region"),
-                _text(data, "status"),
+                (_text(data, "status"), _text(data, "country")) if data else (),
             )
             assert row.mentor_name == _text(reference.mentors.get(pair.mentor_id, {}), "name")
             one = queries.review_row(session, run, pair.id)
             assert one is not None
-            assert (one.mentee_name, one.region, one.group, one.mentor_name) == (
+            assert (one.mentee_name, one.region, one.groups, one.mentor_name) == (
                 row.mentee_name,
                 row.region,
-                row.group,
+                row.groups,
                 row.mentor_name,
             )
         assert queries.review_row(session, run, 10**9) is None

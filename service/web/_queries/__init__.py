@@ -1,5 +1,7 @@
 """Read-only queries behind the review page, one module per concept:
 
+- :mod:`.columns`: which columns hold names, groups, region, needs and languages (from
+  the programme's configuration);
 - :mod:`.fields`: participants' fields (names, regions, groups, tags, capacities) by id;
 - :mod:`.pairs`: a run's pairs as light tuples, shared by the review table and the charts;
 - :mod:`.table`: the review table (filters, sort, pages, rows with alternatives),
@@ -18,14 +20,22 @@ the filters identical on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+from service.web._queries.columns import Columns, programme_columns, run_columns
 from service.web._queries.dashboard import (
     active_pairs,
     participant_counts,
     programme_runs,
     programmes,
 )
-from service.web._queries.fields import GROUP_COLUMN, NAME_COLUMN, REGION_COLUMN, people
-from service.web._queries.gaps import GapMatrix, UnmatchedView, gap_matrix, unmatched
+from service.web._queries.fields import people
+from service.web._queries.gaps import (
+    GapMatrix,
+    GroupGap,
+    UnmatchedView,
+    gap_matrix,
+    group_gaps,
+    unmatched,
+)
 from service.web._queries.pairs import RunPairs, run_pairs
 from service.web._queries.rematch import Change, Diff, diff
 from service.web._queries.stats import MISSING, GroupStat, RunStats, run_stats
@@ -34,6 +44,7 @@ from service.web._queries.table import (
     PAGE_SIZE,
     AltView,
     Filters,
+    GroupChoice,
     PairView,
     Review,
     ReviewRow,
@@ -47,16 +58,16 @@ from service.web._queries.table import (
 
 __all__ = [
     "DECISIONS",
-    "GROUP_COLUMN",
     "MISSING",
-    "NAME_COLUMN",
     "PAGE_SIZE",
-    "REGION_COLUMN",
     "AltView",
     "Change",
+    "Columns",
     "Diff",
     "Filters",
     "GapMatrix",
+    "GroupChoice",
+    "GroupGap",
     "GroupStat",
     "PairView",
     "Review",
@@ -70,12 +81,15 @@ __all__ = [
     "diff",
     "filtered_pairs",
     "gap_matrix",
+    "group_gaps",
     "participant_counts",
     "people",
+    "programme_columns",
     "programme_runs",
     "programmes",
     "review",
     "review_row",
+    "run_columns",
     "run_criteria",
     "run_pairs",
     "run_stats",

@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session
 
 from service.models import ActivePair, Participant, Programme, Run
 from service.ops.paging import Window, paginate
-from service.web._queries.fields import NAME_COLUMN, capacity, text, values
+from service.web._queries.columns import programme_columns
+from service.web._queries.fields import capacity, text, values
 
 __all__ = ["active_pairs", "participant_counts", "programme_runs", "programmes"]
 
@@ -54,11 +55,12 @@ def active_pairs(
     query = select(ActivePair).where(ActivePair.programme_id == programme_id)
     window = paginate(session, query, Window(offset=0, limit=limit), ActivePair.id)
     rows = window.items
+    columns = programme_columns(session, programme_id)
     mentees = values(
-        session, programme_id, "mentee", (NAME_COLUMN,), ids={r.mentee_id for r in rows}
+        session, programme_id, "mentee", (columns.mentee_name,), ids={r.mentee_id for r in rows}
     )
     mentors = values(
-        session, programme_id, "mentor", (NAME_COLUMN,), ids={r.mentor_id for r in rows}
+        session, programme_id, "mentor", (columns.mentor_name,), ids={r.mentor_id for r in rows}
     )
     named = [
         (

@@ -1,5 +1,5 @@
 """Participants' fields as the review page reads them: names, regions, groups, tags and
-mentor capacities, by person id.
+mentor capacities, by person id (which columns hold them: :mod:`.columns`).
 
 A programme can hold 30,000 mentees, so nothing here loads participants as ORM entities
 or binds thousands of ids in an ``IN`` list (SQLite refuses more than 32,766 variables;
@@ -28,12 +28,10 @@ Ts = TypeVarTuple("Ts")
 __all__ = [
     "BIND_LIMIT",
     "COUNT_FIELDS",
-    "GROUP_COLUMN",
-    "NAME_COLUMN",
-    "REGION_COLUMN",
     "batches",
     "capacity",
     "certain",
+    "extractable",
     "field",
     "from_json",
     "people",
@@ -44,10 +42,6 @@ __all__ = [
     "values",
 ]
 
-GROUP_COLUMN = "status"
-"""The mentee field that names her group (cooperative member, self-employed, student)."""
-REGION_COLUMN = "region"
-NAME_COLUMN = "name"
 COUNT_FIELDS = frozenset({"capacity", "demand", "min_load"})
 """Fields read as whole numbers (for these, ``true`` and ``1`` mean the same)."""
 
@@ -120,6 +114,14 @@ def field(participant: type[Participant], name: str) -> ColumnElement[str | None
     return cast(participant.data[name], Text)
 
 
+def extractable(names: Sequence[str]) -> bool:
+    """Whether SQL's JSON functions find the fields ``names``: documents are stored with
+    non-ASCII characters escaped (``acad\\u00e9mie``) and SQLite matches a path against
+    the stored key as written, so a name beyond plain ASCII (or holding a quote) is read
+    in Python instead."""
+    return all(n.isascii() and n.isprintable() and '"' not in n and "\\" not in n for n in names)
+
+
 def stored_values(
     session: Session, programme_id: str, side: str, names: Sequence[str]
 ) -> dict[str, tuple[Any, ...]]:
@@ -135,6 +137,8 @@ def _side_values(
     session: Session, programme_id: str, side: str, names: Sequence[str]
 ) -> dict[str, tuple[Any, ...]]:
     """Some fields of every participant of one side, extracted in SQL."""
+    if not extractable(names):
+        return stored_values(session, programme_id, side, names)
     query = select(Participant.person_id, *(field(Participant, n) for n in names)).where(
         Participant.programme_id == programme_id, Participant.side == side
     )

@@ -1,5 +1,6 @@
 """Who a run left unmatched, why, and what would help: each mentee's reason, needs,
-languages and alternative mentors; recruitment gaps as a needs x languages table."""
+languages (the columns of the programme's needs and language criteria, if it has them)
+and alternative mentors; recruitment gaps as a needs x languages table."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.models import Run, RunAlternative, RunGap, RunUnmatched
-from service.web._queries.fields import NAME_COLUMN, rows, tags, text, values
+from service.web._queries.columns import run_columns
+from service.web._queries.fields import rows, tags, text, values
 from service.web._queries.table import AltView, alternatives
 
-__all__ = ["GapMatrix", "UnmatchedView", "gap_matrix", "unmatched"]
+__all__ = ["GapMatrix", "GroupGap", "UnmatchedView", "gap_matrix", "group_gaps", "unmatched"]
 
 
 @dataclass(frozen=True)
@@ -43,13 +45,15 @@ def unmatched(session: Session, run: Run) -> list[UnmatchedView]:
     )
     if not found:
         return []
-    mentees = values(
-        session,
-        run.programme_id,
-        "mentee",
-        (NAME_COLUMN, "needs", "languages"),
-        ids={mentee_id for mentee_id, *_ in found},
+    columns = run_columns(session, run)
+    wanted = (columns.mentee_name, columns.needs, columns.languages)
+    read = tuple(dict.fromkeys(c for c in wanted if c))
+    stored = values(
+        session, run.programme_id, "mentee", read, ids={mentee_id for mentee_id, *_ in found}
     )
+    mentees = {
+        k: tuple(got[read.index(c)] if c else None for c in wanted) for k, got in stored.items()
+    }
     others = alternatives(
         session,
         run,
@@ -83,11 +87,16 @@ class GapMatrix:
 
 
 def gap_matrix(session: Session, run: Run) -> GapMatrix:
-    """Recruitment gaps as a needs x languages table of unmatched mentees."""
+    """Recruitment gaps as a needs x languages table of unmatched mentees (the gaps of no
+    particular group: a programme with groups reports :func:`group_gaps` instead)."""
     counts: dict[tuple[str, str], int] = {}
-    for need, language, mentees in session.execute(
-        select(RunGap.need, RunGap.language, RunGap.mentees).where(RunGap.run_id == run.id)
+    for need, language, mentees, group in session.execute(
+        select(RunGap.need, RunGap.language, RunGap.mentees, RunGap.group).where(
+            RunGap.run_id == run.id
+        )
     ).all():
+        if group:
+            continue
         counts[(need, language)] = counts.get((need, language), 0) + mentees
     by_need: Counter[str] = Counter()
     by_language: Counter[str] = Counter()
@@ -99,3 +108,37 @@ def gap_matrix(session: Session, run: Run) -> GapMatrix:
         languages=sorted(by_language, key=lambda k: (-by_language[k], k)),
         counts=counts,
     )
+
+
+@dataclass(frozen=True)
+class GroupGap:
+    """Unmatched mentees of one group, and the need and language most of them share."""
+
+    group: dict[str, str]
+    mentees: int
+    need: str
+    language: str
+    sharing: int
+
+    @property
+    def known(self) -> bool:
+        """Whether a need and a language are known (``*`` stands for either unknown)."""
+        return self.need_known and self.language != "*"
+
+    @property
+    def need_known(self) -> bool:
+        return self.need != "*" and self.sharing > 0
+
+
+def group_gaps(session: Session, run: Run) -> list[GroupGap]:
+    """The run's recruitment gaps by group, most unmatched first."""
+    found = session.execute(
+        select(RunGap.group, RunGap.mentees, RunGap.need, RunGap.language, RunGap.sharing)
+        .where(RunGap.run_id == run.id)
+        .order_by(RunGap.mentees.desc(), RunGap.id)
+    ).all()
+    return [
+        GroupGap(dict(group), mentees, need, language, sharing)
+        for group, mentees, need, language, sharing in found
+        if group
+    ]

@@ -1,7 +1,7 @@
 """A run's pairs as the review table's filters, the charts and the exports read them: one
-light tuple a pair (ids, position, score, decision, the mentee's region and group;
-contributions only when asked), read in two queries whatever the size of the run, and
-shared by the review table and the charts of one page."""
+light tuple a pair (ids, position, score, decision, the mentee's region and groups as the
+programme's ``[fields]`` name them; contributions only when asked), read in two queries
+whatever the size of the run, and shared by the review table and the charts of one page."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session, aliased
 
 from service.models import Participant, Run, RunPair, RunUnmatched
+from service.web._queries.columns import Columns, run_columns
 from service.web._queries.fields import (
-    GROUP_COLUMN,
-    REGION_COLUMN,
     certain,
+    extractable,
     field,
     from_json,
     rows,
@@ -23,7 +23,27 @@ from service.web._queries.fields import (
     text,
 )
 
-__all__ = ["Line", "RunPairs", "run_pairs"]
+__all__ = ["NOWHERE", "Line", "RunPairs", "Traits", "run_pairs", "traits_of"]
+
+
+class Traits(NamedTuple):
+    """A mentee's region and groups as text (``""`` when not given)."""
+
+    region: str
+    groups: tuple[str, ...]
+    """One value per group column of the programme, in :attr:`Columns.groups` order."""
+
+    def group(self, columns: Columns, column: str) -> str | None:
+        """Her value in the group column ``column`` (None: not a group column; ``""``:
+        not given, or she is no longer a participant)."""
+        if column not in columns.groups:
+            return None
+        index = columns.groups.index(column)
+        return self.groups[index] if index < len(self.groups) else ""
+
+
+NOWHERE = Traits("", ())
+"""The traits of a mentee no longer among the participants."""
 
 
 class Line(NamedTuple):
@@ -35,8 +55,7 @@ class Line(NamedTuple):
     mentor_id: str
     score: float
     decision: str
-    region: str
-    group: str
+    traits: Traits
     contributions: dict[str, float] | None
     """``None`` unless read on purpose (filters on unmet criteria, sort by a criterion)."""
 
@@ -49,8 +68,10 @@ class RunPairs:
     """Every pair of the run, in position order."""
     unmatched: set[str]
     """The mentees the run left unmatched."""
-    groups: dict[str, tuple[str, str]]
-    """(region, group) of every mentee in the run (paired or not) still a participant."""
+    traits: dict[str, Traits]
+    """Region and groups of every mentee in the run (paired or not) still a participant."""
+    columns: Columns
+    """The columns the traits were read from (the run's configuration's)."""
     with_contributions: bool
 
 
@@ -63,52 +84,59 @@ def _her(mentee: type[Participant], run: Run, mentee_id: Any) -> ColumnElement[b
     )
 
 
+def traits_of(columns: Columns, values: tuple[Any, ...]) -> Traits:
+    """Traits from the values of :attr:`Columns.traits` (region first when there is one)."""
+    texts = tuple(text(v) for v in values)
+    if columns.region:
+        return Traits(texts[0], texts[1:])
+    return Traits("", texts)
+
+
 def run_pairs(session: Session, run: Run, with_contributions: bool = False) -> RunPairs:
-    """Every pair of ``run`` as light tuples, with the region and group of its mentees
+    """Every pair of ``run`` as light tuples, with the region and groups of its mentees
     (and of the mentees it left unmatched)."""
+    columns = run_columns(session, run)
+    wanted = columns.traits
     mentee = aliased(Participant)
-    columns: list[Any] = [
+    in_sql = extractable(wanted)
+    read = [field(mentee, c) for c in wanted] if in_sql else []
+    pair_columns: list[Any] = [
         RunPair.id,
         RunPair.position,
         RunPair.mentee_id,
         RunPair.mentor_id,
         RunPair.score,
         RunPair.decision,
+        RunPair.contributions if with_contributions else RunPair.id,
         mentee.person_id,
-        field(mentee, REGION_COLUMN),
-        field(mentee, GROUP_COLUMN),
+        *read,
     ]
-    if with_contributions:
-        columns.append(RunPair.contributions)
     found = rows(
         session,
-        select(*columns)
+        select(*pair_columns)
         .outerjoin(mentee, _her(mentee, run, RunPair.mentee_id))
         .where(RunPair.run_id == run.id)
         .order_by(RunPair.position, RunPair.id),
     )
     alone = rows(
         session,
-        select(
-            RunUnmatched.mentee_id,
-            mentee.person_id,
-            field(mentee, REGION_COLUMN),
-            field(mentee, GROUP_COLUMN),
-        )
+        select(RunUnmatched.mentee_id, mentee.person_id, *read)
         .outerjoin(mentee, _her(mentee, run, RunUnmatched.mentee_id))
         .where(RunUnmatched.run_id == run.id),
     )
-    # Regions and groups take few distinct values: read each (region, group) once.
-    combos = {(r[7], r[8]) for r in found} | {(r[2], r[3]) for r in alone}
-    read = {t: from_json(t) for combo in combos for t in combo}
-    if all(certain(REGION_COLUMN, v) for v in read.values()):
-        named = {(a, b): (text(read[a]), text(read[b])) for a, b in combos}
-        groups = {r[2]: named[r[7], r[8]] for r in found if r[6] is not None}
-        groups.update((r[0], named[r[2], r[3]]) for r in alone if r[1] is not None)
+    # Regions and groups take few distinct values: read each combination once.
+    combos = {tuple(r[8:]) for r in found} | {tuple(r[2:]) for r in alone}
+    decoded = {t: from_json(t) for combo in combos for t in combo}
+    traits: dict[str, Traits]
+    # Regions and groups are read as text (never as counts): a number or flag is decoded
+    # again from the stored documents.
+    if in_sql and all(certain("", v) for v in decoded.values()):
+        named = {combo: traits_of(columns, tuple(decoded[t] for t in combo)) for combo in combos}
+        traits = {r[2]: named[tuple(r[8:])] for r in found if r[7] is not None}
+        traits.update((r[0], named[tuple(r[2:])]) for r in alone if r[1] is not None)
     else:  # rare: numbers or flags, decoded in Python from the stored documents
-        stored = stored_values(session, run.programme_id, "mentee", (REGION_COLUMN, GROUP_COLUMN))
-        groups = {k: (text(region), text(group)) for k, (region, group) in stored.items()}
-    nowhere = ("", "")
+        stored = stored_values(session, run.programme_id, "mentee", wanted)
+        traits = {k: traits_of(columns, found_values) for k, found_values in stored.items()}
     lines = [
         Line(
             r[0],
@@ -117,9 +145,9 @@ def run_pairs(session: Session, run: Run, with_contributions: bool = False) -> R
             r[3],
             r[4],
             r[5],
-            *groups.get(r[2], nowhere),
-            r[9] if with_contributions else None,
+            traits.get(r[2], NOWHERE),
+            r[6] if with_contributions else None,
         )
         for r in found
     ]
-    return RunPairs(lines, {r[0] for r in alone}, groups, with_contributions)
+    return RunPairs(lines, {r[0] for r in alone}, traits, columns, with_contributions)

@@ -10,7 +10,8 @@ from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from service.models import Run, RunPair
-from service.web._queries.fields import NAME_COLUMN, rows, text, values
+from service.web._queries.columns import run_columns
+from service.web._queries.fields import rows, text, values
 
 __all__ = ["Change", "Diff", "diff"]
 
@@ -61,11 +62,10 @@ def diff(session: Session, before: Run, after: Run) -> Diff:
     old, new = _assignment(earlier), _assignment(later)
     now = {(mentee_id, mentor_id) for mentee_id, mentor_id, _ in later}
     everyone = set(old) | set(new)
-    mentees = values(session, after.programme_id, "mentee", (NAME_COLUMN,), ids=everyone)
-    mentor_names = {
-        k: text(name)
-        for k, (name,) in values(session, after.programme_id, "mentor", (NAME_COLUMN,)).items()
-    }
+    columns = run_columns(session, after)
+    mentees = values(session, after.programme_id, "mentee", (columns.mentee_name,), ids=everyone)
+    mentors = values(session, after.programme_id, "mentor", (columns.mentor_name,))
+    mentor_names = {k: text(name) for k, (name,) in mentors.items()}
     kept, changed, gained, lost = 0, [], [], []
     for mentee_id in sorted(everyone):
         a, b = old.get(mentee_id, set()), new.get(mentee_id, set())

@@ -2,7 +2,7 @@
 time, with names, groups and alternative mentors; decision counts; exports' rows.
 
 Filtering and sorting run in Python over light column tuples (pair id, position, mentee,
-score, decision and the mentee's region and group; contributions only when a filter or
+score, decision and the mentee's region and groups; contributions only when a filter or
 the sort reads them), which keeps the filters identical on SQLite and PostgreSQL.
 Full rows (evidence, names, alternatives) are read for the page shown only.
 """
@@ -19,22 +19,16 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from service.models import Decision, Run, RunAlternative, RunPair
-from service.web._queries.fields import (
-    GROUP_COLUMN,
-    NAME_COLUMN,
-    REGION_COLUMN,
-    capacity,
-    rows,
-    text,
-    values,
-)
-from service.web._queries.pairs import Line, RunPairs, run_pairs
+from service.web._queries.columns import Columns, run_columns
+from service.web._queries.fields import capacity, rows, text, values
+from service.web._queries.pairs import NOWHERE, Line, RunPairs, Traits, run_pairs, traits_of
 
 __all__ = [
     "DECISIONS",
     "PAGE_SIZE",
     "AltView",
     "Filters",
+    "GroupChoice",
     "PairView",
     "Review",
     "ReviewRow",
@@ -64,7 +58,9 @@ class Filters:
 
     decision: str = ""
     region: str = ""
-    group: str = ""
+    groups: tuple[tuple[str, str], ...] = ()
+    """(group column, value) pairs, all required; a column the programme does not have
+    (a link from before its configuration changed) is ignored."""
     unmet: str = ""
     """A criterion the pair gets nothing from (its contribution is 0)."""
     min_score: float | None = None
@@ -72,18 +68,23 @@ class Filters:
     sort: str = "score_desc"
     page: int = 1
 
-    def as_params(self) -> dict[str, str]:
-        """The non-default filters as query parameters (for links and hidden fields)."""
-        params = {
-            "decision": self.decision,
-            "region": self.region,
-            "group": self.group,
-            "unmet": self.unmet,
-            "min_score": "" if self.min_score is None else f"{self.min_score:g}",
-            "max_score": "" if self.max_score is None else f"{self.max_score:g}",
-            "sort": "" if self.sort == "score_desc" else self.sort,
-        }
-        return {k: v for k, v in params.items() if v}
+    def as_params(self) -> list[tuple[str, str]]:
+        """The non-default filters as query parameters (for links and hidden fields); a
+        group filter is ``group=column=value``, once per column."""
+        params = [
+            ("decision", self.decision),
+            ("region", self.region),
+            *(("group", f"{column}={value}") for column, value in self.groups),
+            ("unmet", self.unmet),
+            ("min_score", "" if self.min_score is None else f"{self.min_score:g}"),
+            ("max_score", "" if self.max_score is None else f"{self.max_score:g}"),
+            ("sort", "" if self.sort == "score_desc" else self.sort),
+        ]
+        return [(k, v) for k, v in params if v]
+
+    def group(self, column: str) -> str:
+        """The value the filter asks of the group column ``column`` (``""``: any)."""
+        return next((value for c, value in self.groups if c == column), "")
 
     @property
     def reads_contributions(self) -> bool:
@@ -133,9 +134,24 @@ class ReviewRow:
     pair: PairView
     mentee_name: str
     mentor_name: str
-    region: str
-    group: str
+    traits: Traits
     alternatives: list[AltView]
+
+    @property
+    def region(self) -> str:
+        return self.traits.region
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        return self.traits.groups
+
+
+@dataclass(frozen=True)
+class GroupChoice:
+    """One group column's filter: its column and the values found in the run."""
+
+    column: str
+    values: list[str]
 
 
 @dataclass(frozen=True)
@@ -145,8 +161,9 @@ class Review:
     matching: int
     pages: int
     page: int
+    columns: Columns
     regions: list[str]
-    groups: list[str]
+    groups: list[GroupChoice]
 
 
 def _loads(session: Session, run_id: str) -> Counter[str]:
@@ -175,7 +192,8 @@ def alternatives(
     if not found:
         return {}
     mentor_ids = {mentor_id for _, mentor_id, _ in found}
-    mentors = values(session, run.programme_id, "mentor", (NAME_COLUMN, "capacity"), mentor_ids)
+    name = run_columns(session, run).mentor_name
+    mentors = values(session, run.programme_id, "mentor", (name, "capacity"), mentor_ids)
     loads = _loads(session, run.id)
     views: dict[str, list[AltView]] = defaultdict(list)
     for mentee_id, mentor_id, score in found:
@@ -202,50 +220,58 @@ def _sort_key(sort: str) -> Callable[[Line], Any]:
     return lambda r: (-r.score, r.position)
 
 
-def _keep(line: Line, filters: Filters) -> bool:
+def _groups_kept(traits: Traits, filters: Filters, columns: Columns) -> bool:
+    return all(traits.group(columns, column) in (None, value) for column, value in filters.groups)
+
+
+def _keep(line: Line, filters: Filters, columns: Columns) -> bool:
     return (
         (not filters.decision or line.decision == filters.decision)
-        and (not filters.region or line.region == filters.region)
-        and (not filters.group or line.group == filters.group)
+        and (not filters.region or line.traits.region == filters.region)
+        and (not filters.groups or _groups_kept(line.traits, filters, columns))
         and (not filters.unmet or (line.contributions or {}).get(filters.unmet, 0.0) <= 0.0)
         and (filters.min_score is None or line.score >= filters.min_score - 1e-12)
         and (filters.max_score is None or line.score <= filters.max_score + 1e-12)
     )
 
 
-def _select(lines: Iterable[Line], filters: Filters) -> list[Line]:
-    return sorted((r for r in lines if _keep(r, filters)), key=_sort_key(filters.sort))
+def _select(lines: Iterable[Line], filters: Filters, columns: Columns) -> list[Line]:
+    return sorted((r for r in lines if _keep(r, filters, columns)), key=_sort_key(filters.sort))
+
+
+def _names(session: Session, run: Run, side: str, column: str, ids: set[str]) -> dict[str, str]:
+    """The names of ``ids`` on one side, from the programme's name column."""
+    found = values(session, run.programme_id, side, (column,), ids)
+    return {k: text(name) for k, (name,) in found.items()}
 
 
 def _rows(
     session: Session,
     run: Run,
     pairs: list[PairView],
-    groups: Mapping[str, tuple[str, str]] | None = None,
+    traits: Mapping[str, Traits] | None = None,
 ) -> list[ReviewRow]:
-    """Full rows for ``pairs`` (a page's worth): names, region, group, alternatives."""
+    """Full rows for ``pairs`` (a page's worth): names, region, groups, alternatives."""
+    columns = run_columns(session, run)
     mentee_ids = {p.mentee_id for p in pairs}
     mentees = values(
-        session, run.programme_id, "mentee", (NAME_COLUMN, REGION_COLUMN, GROUP_COLUMN), mentee_ids
+        session, run.programme_id, "mentee", (columns.mentee_name, *columns.traits), mentee_ids
     )
-    mentors = values(
-        session, run.programme_id, "mentor", (NAME_COLUMN,), {p.mentor_id for p in pairs}
-    )
-    if groups is None:
-        groups = {k: (text(region), text(group)) for k, (_, region, group) in mentees.items()}
+    mentor_names = _names(session, run, "mentor", columns.mentor_name, {p.mentor_id for p in pairs})
+    if traits is None:
+        traits = {k: traits_of(columns, found[1:]) for k, found in mentees.items()}
     others = (
         alternatives(session, run, RunAlternative.mentee_id.in_(sorted(mentee_ids)))
         if mentee_ids
         else {}
     )
-    nobody, nowhere = (None,), ("", "")
+    nobody = (None,)
     return [
         ReviewRow(
             pair=pair,
             mentee_name=text(mentees.get(pair.mentee_id, nobody)[0]),
-            mentor_name=text(mentors.get(pair.mentor_id, nobody)[0]),
-            region=groups.get(pair.mentee_id, nowhere)[0],
-            group=groups.get(pair.mentee_id, nowhere)[1],
+            mentor_name=mentor_names.get(pair.mentor_id, ""),
+            traits=traits.get(pair.mentee_id, NOWHERE),
             alternatives=[
                 a for a in others.get(pair.mentee_id, []) if a.mentor_id != pair.mentor_id
             ],
@@ -263,6 +289,7 @@ def _pairs(session: Session, run: Run, pair_ids: list[int]) -> list[PairView]:
 
 def filtered_pairs(session: Session, run: Run, filters: Filters) -> list[ReviewRow]:
     """Every pair that passes the filters, sorted (without alternatives)."""
+    columns = run_columns(session, run)
     query = (
         select(*PAIR_COLUMNS).where(RunPair.run_id == run.id).order_by(RunPair.position, RunPair.id)
     )
@@ -271,15 +298,14 @@ def filtered_pairs(session: Session, run: Run, filters: Filters) -> list[ReviewR
         session,
         run.programme_id,
         "mentee",
-        (NAME_COLUMN, REGION_COLUMN, GROUP_COLUMN),
+        (columns.mentee_name, *columns.traits),
         {p.mentee_id for p in pairs.values()},
     )
-    mentors = values(
-        session, run.programme_id, "mentor", (NAME_COLUMN,), {p.mentor_id for p in pairs.values()}
+    mentor_names = _names(
+        session, run, "mentor", columns.mentor_name, {p.mentor_id for p in pairs.values()}
     )
-    names = {k: text(name) for k, (name, _, _) in mentees.items()}
-    groups = {k: (text(region), text(group)) for k, (_, region, group) in mentees.items()}
-    nowhere = ("", "")
+    names = {k: text(found[0]) for k, found in mentees.items()}
+    traits = {k: traits_of(columns, found[1:]) for k, found in mentees.items()}
     lines = [
         Line(
             p.id,
@@ -288,7 +314,7 @@ def filtered_pairs(session: Session, run: Run, filters: Filters) -> list[ReviewR
             p.mentor_id,
             p.score,
             p.decision,
-            *groups.get(p.mentee_id, nowhere),
+            traits.get(p.mentee_id, NOWHERE),
             p.contributions,
         )
         for p in pairs.values()
@@ -297,12 +323,11 @@ def filtered_pairs(session: Session, run: Run, filters: Filters) -> list[ReviewR
         ReviewRow(
             pair=pairs[line.id],
             mentee_name=names.get(line.mentee_id, ""),
-            mentor_name=text(mentors.get(line.mentor_id, (None,))[0]),
-            region=line.region,
-            group=line.group,
+            mentor_name=mentor_names.get(line.mentor_id, ""),
+            traits=line.traits,
             alternatives=[],
         )
-        for line in _select(lines, filters)
+        for line in _select(lines, filters, columns)
     ]
 
 
@@ -314,18 +339,26 @@ def review(session: Session, run: Run, filters: Filters, pairs: RunPairs | None 
     if pairs is None or (filters.reads_contributions and not pairs.with_contributions):
         pairs = run_pairs(session, run, filters.reads_contributions)
     everyone = pairs.lines
-    kept = _select(everyone, filters)
+    columns = pairs.columns
+    kept = _select(everyone, filters, columns)
     count = max(1, math.ceil(len(kept) / PAGE_SIZE))
     page = min(max(1, filters.page), count)
     shown = [line.id for line in kept[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]]
     return Review(
-        rows=_rows(session, run, _pairs(session, run, shown), pairs.groups),
+        rows=_rows(session, run, _pairs(session, run, shown), pairs.traits),
         total=len(everyone),
         matching=len(kept),
         pages=count,
         page=page,
-        regions=sorted({r.region for r in everyone if r.region}),
-        groups=sorted({r.group for r in everyone if r.group}),
+        columns=columns,
+        regions=sorted({r.traits.region for r in everyone if r.traits.region}),
+        groups=[
+            GroupChoice(
+                column,
+                sorted({v for r in everyone if (v := r.traits.group(columns, column))}),
+            )
+            for column in columns.groups
+        ],
     )
 
 
