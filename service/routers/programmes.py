@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, HTTPException, Response
+from fastapi import APIRouter, Header, HTTPException, Query, Response
 from sqlalchemy import select
 
 from matching.defaults import default_programme
@@ -66,11 +66,22 @@ def _current(session: SessionDep, programme: Programme) -> ProgrammeVersion:
     openapi_extra=toml_request_body("#/components/schemas/ProgrammeIn"),
 )
 def create_programme(
-    body: ProgrammeIn, principal: PrincipalDep, session: SessionDep
+    body: ProgrammeIn,
+    principal: PrincipalDep,
+    session: SessionDep,
+    name: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="With a TOML body: the programme's name (else the file's `name`)",
+        ),
+    ] = None,
 ) -> ProgrammeOut:
     """Create a programme (global admin keys only) with its first configuration: JSON
     `{"name", "config"}`, or the configuration as a TOML file (`Content-Type:
     application/toml`, the name in the `name` query parameter or the file's)."""
+    del name  # declared for the documentation and the unknown-parameter check; the TOML
+    # body middleware has already put it into the body
     if not principal.is_global_admin:
         raise HTTPException(status_code=403, detail="only a global admin key creates programmes")
     engine_programme = _validated(body.config)
