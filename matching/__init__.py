@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         InputErrors,
         InputWarning,
         MatchingError,
+        QuotaError,
         RuleError,
         SolverError,
         StrictInputError,
@@ -34,8 +35,10 @@ if TYPE_CHECKING:
     from matching.model import Mentee, Mentor, Objective, Programme
     from matching.result import (
         Alternative,
+        GroupOutcome,
         MatchResult,
         Pair,
+        QuotaOutcome,
         RecruitmentGap,
         Summary,
         Unmatched,
@@ -54,13 +57,23 @@ _HOMES = {
         "InputErrors",
         "InputWarning",
         "MatchingError",
+        "QuotaError",
         "RuleError",
         "SolverError",
         "StrictInputError",
     ),
     "inputs": ("apply_field_map", "prepare_participants"),
     "model": ("Mentee", "Mentor", "Objective", "Programme"),
-    "result": ("Alternative", "MatchResult", "Pair", "RecruitmentGap", "Summary", "Unmatched"),
+    "result": (
+        "Alternative",
+        "GroupOutcome",
+        "MatchResult",
+        "Pair",
+        "QuotaOutcome",
+        "RecruitmentGap",
+        "Summary",
+        "Unmatched",
+    ),
 }
 _HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
 

@@ -298,6 +298,16 @@ def test_import_and_help_load_neither_pandas_nor_pydantic() -> None:
         assert out[-2:] == ["[]", "True"], flag
 
 
+def test_every_public_name_of_the_package_resolves() -> None:
+    """``__all__`` and the lazily loaded names agree: each one is found where it lives."""
+    import matching
+
+    names = [name for name in matching.__all__ if name != "__version__"]
+    assert sorted(names) == sorted(matching._HOME_OF)
+    for name in names:
+        assert getattr(matching, name) is not None, name
+
+
 # The extras' top-level modules: an install without ``[service]`` or ``[research]`` lacks them.
 SERVICE_AND_RESEARCH = (
     "fastapi",
