@@ -14,6 +14,7 @@ from matching._runtime import process_settings
 from matching._version import VERSION
 from matching.defaults import default_programme
 from matching.errors import (
+    ClusterError,
     ConfigError,
     InputError,
     InputErrors,
@@ -56,6 +57,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "Alternative",
+    "ClusterError",
     "ConfigError",
     "InputError",
     "InputErrors",

@@ -174,6 +174,16 @@ def match_files(
     ] = None,
     out: OutOption = Path("marraine-output"),
     lang: LanguageOption = None,
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            "--dask",
+            envvar="MARRAINE_DASK_SCHEDULER",
+            help="A Dask scheduler's address (tcp://host:8786): score every pair and scan "
+            "for the certificate on that cluster's workers (the [dask] extra). The result "
+            "is the same as without.",
+        ),
+    ] = None,
 ) -> None:
     """Match participant files under a programme configuration, or from precomputed scores."""
     from matching import match
@@ -212,7 +222,10 @@ def match_files(
                 mentee_ranks=mentee_rank_frame,
                 mentor_ranks=mentor_rank_frame,
                 language=lang,
-                **pairs,
+                locked=pairs["locked"],
+                forbidden=pairs["forbidden"],
+                previous=pairs["previous"],
+                dask=dask or False,
             )
             written = write_result(result, out)
     _print_summary(result, written, lang or programme.language, programme)

@@ -7,7 +7,8 @@ Exception tree::
     ├── InputError                  participant / score data is invalid (names file, row, column)
     │   └── InputErrors             several InputError at once (a whole file's report)
     ├── RuleError                   rules contradict each other (e.g. a locked pair is forbidden)
-    └── SolverError                 the solver failed or returned an inconsistent solution
+    ├── SolverError                 the solver failed or returned an inconsistent solution
+    └── ClusterError                the Dask cluster asked for is unreachable or failed
 
 An unmatched mentee is data (``MatchResult.unmatched``), never an exception. Messages name
 fields, rows and reasons; they never quote a participant's submitted values, so they can be
@@ -20,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = [
+    "ClusterError",
     "ConfigError",
     "InputError",
     "InputErrors",
@@ -128,3 +130,8 @@ class RuleError(MatchingError):
 
 class SolverError(MatchingError):
     """The solver failed, or returned a solution the validator refuses."""
+
+
+class ClusterError(MatchingError):
+    """The Dask cluster a match was asked to run on cannot be reached or failed (the
+    message names the scheduler's address and the reason)."""
