@@ -14,7 +14,7 @@ PYTEST_WORKERS ?= 2
 OUTER  := postgres or browser or notebooks or slow
 
 .PHONY: demo check test lint format serve bench bench-quick bench-solve bench-objectives \
-	bench-stable bench-text messages system-deps clean help
+	bench-stable bench-text bench-dask messages system-deps clean help
 
 help:
 	@echo "make demo    set up the engine alone and match a synthetic programme (./marraine-demo/)"
@@ -30,6 +30,7 @@ help:
 	@echo "make bench-objectives  total, coverage, fair and a binding quota at scale"
 	@echo "make bench-stable  stable matching against the hospital-residents library, and at scale"
 	@echo "make bench-text  text matching across French, Arabic and English: quality and speed"
+	@echo "make bench-dask  300,000 x 30,000 on a local Dask cluster, and one machine's ceiling"
 	@echo "make messages  extract the explanations' messages and compile the catalogues"
 	@echo "make lint    ruff check, ruff format --check, the import layers, mypy --strict"
 
@@ -91,6 +92,9 @@ bench-stable: $(STAMP)
 
 bench-text: $(STAMP)
 	$(BIN)/python -m benchmarks.text
+
+bench-dask: $(STAMP)
+	$(BIN)/python -m benchmarks.dask_scale
 
 # The .mo files are committed beside their .po sources (a fresh clone needs no step);
 # tests/test_messages.py fails when a message is untranslated or a .mo is stale.

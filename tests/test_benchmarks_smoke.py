@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmarks import objectives, run, solve_scaling, stable
+from benchmarks import dask_scale, objectives, run, solve_scaling, stable
 
 
 @pytest.mark.xdist_group("benchmarks")
@@ -197,3 +197,35 @@ def test_stable_benchmark_runs_the_cli_and_writes_json(tmp_path: Path) -> None:
     assert data["scale"]["status"] == "ok"
     assert data["scale"]["blocking_pairs"] == 0
     assert (tmp_path / "smoke-stable.md").exists()
+
+
+@pytest.mark.xdist_group("benchmarks")
+def test_dask_benchmark_runs_on_a_local_cluster_and_matches_the_local_result(
+    tmp_path: Path,
+) -> None:
+    results = dask_scale.main(
+        [
+            "--quick",
+            "--size",
+            "800x80",
+            "--workers",
+            "2",
+            "--ceiling-sizes",
+            "300x30,600x60",
+            "--name",
+            "smoke",
+            "--out-dir",
+            str(tmp_path),
+        ]
+    )
+    assert json.loads((tmp_path / "smoke.json").read_text())["cluster"] == results["cluster"]
+    assert (tmp_path / "smoke.md").exists()
+    run = results["cluster"]
+    assert run["identical"] == {"pairs": True, "total_score": True, "upper_bound": True,
+                                "gap": True}  # fmt: skip
+    assert run["status"] == "optimal"
+    assert run["scan"]["tasks"] >= 2
+    assert len(run["worker_peak_rss_bytes"]) == 2
+    assert results["projection"]["workers"] == 16
+    assert [row["status"] for row in results["ceiling"]["rows"]] == ["ok", "ok"]
+    assert "extrapolated_n" in results["ceiling"]
