@@ -20,11 +20,12 @@ it, when a scheduler is given, so the engine runs without Dask installed.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import CancelledError
 from contextlib import contextmanager
 from typing import Any, Unpack
 
 import numpy as np
-from distributed import Client, Future, as_completed
+from distributed import Client, Future, KilledWorker, as_completed
 
 from matching.candidates import (
     CandidateGraph,
@@ -46,7 +47,8 @@ from matching.scoring import PairScorer
 __all__ = ["ClusterBlockwise", "on_cluster"]
 
 CONNECT_SECONDS = 10
-"""How long to try reaching the scheduler before giving up."""
+"""How long to try reaching the scheduler, and to wait for a first worker, before giving
+up."""
 PART_ENTRIES = 2**27
 """Pairs a scan task scores at most (a few seconds of one core; the parts' records are
 small beside it)."""
@@ -68,11 +70,15 @@ def on_cluster(target: str | Client) -> Iterator[ClusterBlockwise]:
     to for the length of the block, then closed) or a :class:`distributed.Client` (used,
     left open)."""
     if isinstance(target, Client):
-        yield ClusterBlockwise(target, _address(target))
+        cluster = ClusterBlockwise(target, _address(target))
+        cluster.wait_for_a_worker()
+        yield cluster
         return
     client = _connect(target)
     try:
-        yield ClusterBlockwise(client, target)
+        cluster = ClusterBlockwise(client, target)
+        cluster.wait_for_a_worker()
+        yield cluster
     finally:
         client.close()
 
@@ -100,6 +106,14 @@ class ClusterBlockwise:
         self.address = address
         self._scorer: tuple[PairScorer, Future[PairScorer]] | None = None
 
+    def wait_for_a_worker(self) -> None:
+        """Return once the cluster has a worker; a :class:`ClusterError` after
+        ``CONNECT_SECONDS`` without one (tasks would wait for ever)."""
+        try:
+            self.client.wait_for_workers(1, timeout=CONNECT_SECONDS)
+        except (OSError, TimeoutError):
+            raise ClusterError(f"the Dask cluster at {self.address} has no worker") from None
+
     def scorer_future(self, scorer: PairScorer) -> Future[PairScorer]:
         """The scorer on every worker, sent once per scorer."""
         if self._scorer is None or self._scorer[0] is not scorer:
@@ -109,7 +123,7 @@ class ClusterBlockwise:
 
     def scatter(self, value: Any) -> Future[Any]:
         """``value`` on every worker (not hashed: arrays of any size, sent as they are)."""
-        with self._failures():
+        with self.failures():
             future: Future[Any] = self.client.scatter(value, broadcast=True, hash=False)
         return future
 
@@ -130,7 +144,7 @@ class ClusterBlockwise:
         )
         shared, shared_plan = self.scorer_future(scorer), self.scatter(plan)
         parts = plan.parts(scorer.n_mentees_, self._part_rows(scorer, plan))
-        with self._failures():
+        with self.failures():
             futures = [
                 self.client.submit(scan_part, shared, shared_plan, rows, pure=False)
                 for rows in parts
@@ -162,12 +176,12 @@ class ClusterBlockwise:
                 progress(done / len(futures))
 
     @contextmanager
-    def _failures(self) -> Iterator[None]:
+    def failures(self) -> Iterator[None]:
         """A lost connection or worker becomes a :class:`ClusterError` naming the
         scheduler (an error of the engine's own, raised inside a task, passes as it is)."""
         try:
             yield
-        except (OSError, TimeoutError) as exc:
+        except (OSError, TimeoutError, KilledWorker, CancelledError) as exc:
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise ClusterError(f"the Dask cluster at {self.address} failed: {reason}") from None
 
@@ -199,7 +213,7 @@ class ClusterPricer(CandidatePricer):
             self._forbidden_future = cluster.scatter(self.forbidden_keys)
         shared = (cluster.scorer_future(self.scorer), self._forbidden_future)
         round_prices = cluster.scatter(prices)
-        with cluster._failures():
+        with cluster.failures():
             futures = [
                 cluster.client.submit(
                     _violators, *shared, self.per_mentee, round_prices, batch, pure=False

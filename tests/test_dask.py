@@ -228,3 +228,13 @@ def test_without_dask_installed_the_engine_runs_and_the_cluster_path_says_why(
     assert result.summary.pairs > 0
     with pytest.raises(ConfigError, match=r"\[dask\] extra"):
         matching.match(cohort.mentees, cohort.mentors, dask="tcp://127.0.0.1:8786")
+
+
+def test_a_cluster_without_workers_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A scheduler with no worker: a clear error after the wait, not a match that hangs."""
+    monkeypatch.setattr(_dask, "CONNECT_SECONDS", 1)
+    cohort = generate_cohort(50, 5, seed=1)
+    with LocalCluster(n_workers=0, processes=False, dashboard_address=":0") as empty:
+        address = empty.scheduler_address
+        with pytest.raises(ClusterError, match=f"the Dask cluster at {address} has no worker"):
+            matching.match(cohort.mentees, cohort.mentors, dask=address)
