@@ -28,6 +28,7 @@ import numpy as np
 from distributed import Client, Future, KilledWorker, as_completed
 
 from matching.candidates import (
+    SCAN_THREADS,
     CandidateGraph,
     CandidatePricer,
     CandidateScan,
@@ -141,6 +142,7 @@ class ClusterBlockwise:
             block_size=options.get("block_size", 2048),
             per_mentor=options.get("per_mentor"),
             pool=options.get("pool", 128),
+            threads=SCAN_THREADS,
         )
         shared, shared_plan = self.scorer_future(scorer), self.scatter(plan)
         parts = plan.parts(scorer.n_mentees_, self._part_rows(scorer, plan))
