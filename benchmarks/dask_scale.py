@@ -122,7 +122,7 @@ def cluster_run(n: int, m: int, workers: int, seed: int, compare: bool) -> dict[
             n_workers=workers,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=":0",
             memory_limit=0,  # measured, not capped: the nanny would restart a worker
         ) as cluster,
         Client(cluster, set_as_default=False) as client,

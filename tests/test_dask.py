@@ -35,7 +35,7 @@ def client() -> Iterator[Client]:
     """Two worker processes of one thread each, for the whole module."""
     with (
         LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
         ) as cluster,
         Client(cluster, set_as_default=False) as connected,
     ):
