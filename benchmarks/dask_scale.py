@@ -76,6 +76,12 @@ def _peak_rss() -> int:
     return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024
 
 
+def _cpu_seconds() -> float:
+    """This process's CPU seconds so far, user and system (run on each worker)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return float(usage.ru_utime + usage.ru_stime)
+
+
 def _task_costs(stream: list[dict[str, Any]], prefix: str) -> dict[str, Any]:
     """Compute seconds of the tasks whose key starts with ``prefix``."""
     spans = []
@@ -133,6 +139,7 @@ def cluster_run(n: int, m: int, workers: int, seed: int, compare: bool) -> dict[
         matching.match(warm.mentees, warm.mentors, dask=client)
         warm_up = time.perf_counter() - started
         reset_hwm()
+        cpu_before = sum(client.run(_cpu_seconds).values())
         with get_task_stream(client) as stream:
             started = time.perf_counter()
             result = matching.match(
@@ -140,6 +147,7 @@ def cluster_run(n: int, m: int, workers: int, seed: int, compare: bool) -> dict[
             )
             seconds = time.perf_counter() - started
         driver_peak = hwm_bytes()
+        worker_cpu = sum(client.run(_cpu_seconds).values()) - cpu_before
         worker_peaks = client.run(_peak_rss)
         tasks = list(stream.data)
     record: dict[str, Any] = {
@@ -159,6 +167,7 @@ def cluster_run(n: int, m: int, workers: int, seed: int, compare: bool) -> dict[
         "scan": _task_costs(tasks, "scan_part"),
         "pricing": _task_costs(tasks, "_violators"),
         "driver_peak_rss_bytes": driver_peak,
+        "worker_cpu_seconds": round(worker_cpu, 1),
         "worker_peak_rss_bytes": sorted(worker_peaks.values()),
     }
     if compare:
@@ -279,7 +288,8 @@ def markdown(results: dict[str, Any]) -> str:
     lines += [
         "",
         f"Peak RSS: driver {_gib(run['driver_peak_rss_bytes'])} GiB during the match; "
-        f"workers {peaks} GiB.",
+        f"workers {peaks} GiB. Workers' CPU during the match: {run['worker_cpu_seconds']} s "
+        "(task times are wall times: on a loaded machine a task gets part of a core).",
     ]
     if "identical" in run:
         lines.append(
