@@ -8,11 +8,8 @@
    time on the workers, each worker's peak RSS (``ru_maxrss`` read on the worker) and this
    process's peak RSS during the match. With ``--compare`` the same cohort is matched in
    this process too, and pairs, total and bound must be identical.
-2. **A projection to ``--project-workers`` workers** from the measured per-part costs: the
-   steps that stay central as measured, the scan and pricing work divided among the
-   workers (the parts are cut for at least four per worker), plus the overhead measured
-   here (wall time on the workers less their work divided by the workers: scatter,
-   scheduling, imbalance). It is arithmetic on measurements, not a measurement.
+2. **A projection to ``--project-workers`` workers** from the measured per-task costs
+   (:func:`projection`). It is arithmetic on measurements, not a measurement.
 3. **The single-machine ceiling.** Each of ``--ceiling-sizes`` (M = N / 10) is matched in
    its own process without Dask; the peak RSS (``wait4``) is fitted linearly in N and the N
    reaching ``--ceiling-gib`` is reported as extrapolated; ``--confirm NxM`` runs one size
@@ -180,27 +177,23 @@ def cluster_run(n: int, m: int, workers: int, seed: int, compare: bool) -> dict[
 
 
 def projection(run: dict[str, Any], workers: int) -> dict[str, Any]:
-    """Wall time on ``workers`` workers from the run's measured costs (module docstring)."""
+    """Wall time on ``workers`` workers from the run's measured costs: each distributed
+    step keeps what is not task work (its time less its task work divided by the
+    workers measured: central work, transfers, scheduling, the solves between pricing
+    rounds) and divides its task work among ``workers`` (the scan is cut into at least
+    four parts per worker); the other steps as measured."""
     measured_workers = run["workers"]
     timings = run["timings"]
     out: dict[str, Any] = {"workers": workers}
     total = 0.0
     for phase, step in (("scan", "score"), ("pricing", "solve")):
-        costs = run[phase]
-        overhead = max(0.0, costs["wall_seconds"] - costs["work_seconds"] / measured_workers)
-        distributed = max(costs["work_seconds"] / workers, costs["longest_seconds"])
-        if costs["tasks"] == 0:
-            distributed = overhead = 0.0
-        central = max(0.0, timings.get(step, 0.0) - costs["wall_seconds"])
-        out[phase] = {
-            "central_seconds": round(central, 2),
-            "distributed_seconds": round(distributed, 2),
-            "overhead_seconds": round(overhead, 2),
-        }
-        total += central + distributed + overhead
-    rest = sum(v for k, v in timings.items() if k not in ("score", "solve"))
-    out["other_steps_seconds"] = round(rest, 2)
-    out["seconds"] = round(total + rest, 1)
+        work = run[phase]["work_seconds"]
+        rest = max(0.0, timings.get(step, 0.0) - work / measured_workers)
+        out[phase] = {"rest_seconds": round(rest, 2), "work_seconds": round(work / workers, 2)}
+        total += rest + work / workers
+    others = sum(v for k, v in timings.items() if k not in ("score", "solve"))
+    out["other_steps_seconds"] = round(others, 2)
+    out["seconds"] = round(total + others, 1)
     return out
 
 
@@ -301,11 +294,9 @@ def markdown(results: dict[str, Any]) -> str:
     lines += [
         "",
         f"Projection to {project['workers']} workers (arithmetic on the measured costs, not "
-        f"a measurement): {project['seconds']} s = scan {scan['distributed_seconds']} s on "
-        f"the workers + {scan['overhead_seconds']} s overhead + {scan['central_seconds']} s "
-        f"central (plan, join, exact scores of the arcs); pricing "
-        f"{pricing['distributed_seconds']} + {pricing['overhead_seconds']} s; solve and "
-        f"the rest central {pricing['central_seconds']} s; encode, prices, explain "
+        f"a measurement): {project['seconds']} s = score {scan['work_seconds']} s of task "
+        f"work + {scan['rest_seconds']} s besides; solve {pricing['work_seconds']} s of "
+        f"pricing tasks + {pricing['rest_seconds']} s besides; encode, prices, explain "
         f"{project['other_steps_seconds']} s.",
     ]
     top = results.get("ceiling")
