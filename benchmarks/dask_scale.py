@@ -281,9 +281,13 @@ def markdown(results: dict[str, Any]) -> str:
     lines += [
         "",
         f"Peak RSS: driver {_gib(run['driver_peak_rss_bytes'])} GiB during the match; "
-        f"workers {peaks} GiB. Workers' CPU during the match: {run['worker_cpu_seconds']} s "
-        "(task times are wall times: on a loaded machine a task gets part of a core).",
+        f"workers {peaks} GiB.",
     ]
+    if run.get("worker_cpu_seconds") is not None:
+        lines.append(
+            f"Workers' CPU during the match: {run['worker_cpu_seconds']} s (task times are "
+            "wall times: on a loaded machine a task gets part of a core)."
+        )
     if "identical" in run:
         lines.append(
             f"Local run of the same cohort: {run['local_seconds']} s; identical: "
