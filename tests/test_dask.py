@@ -132,6 +132,29 @@ def test_pricing_scans_on_the_workers_find_the_local_violators(client: Client, s
     assert local.rescanned_ + local.narrowed_ > 0
 
 
+def test_another_programme_gives_the_local_result(client: Client) -> None:
+    """A programme of its own: three criteria, other weights, one rule, the goals text
+    weighted most, a minimum score."""
+    config = matching.default_programme().model_dump()
+    kept = {"goals": 0.5, "language": 0.2, "sector": 0.3}
+    config["criteria"] = [
+        {**criterion, "weight": kept[criterion["name"]]}
+        for criterion in config["criteria"]
+        if criterion["name"] in kept
+    ]
+    config["rules"] = config["rules"][:1]
+    config["min_score"] = 0.05
+    config["solver"] |= {"top_k": 2}
+    programme = Programme.from_dict(config)
+    cohort = generate_cohort(1000, 80, seed=21)
+    local = matching.match(cohort.mentees, cohort.mentors, programme, objective="total")
+    on_cluster = matching.match(
+        cohort.mentees, cohort.mentors, programme, objective="total", dask=client
+    )
+    _same(local, on_cluster)
+    assert on_cluster.summary.criteria == ("language", "sector", "goals")
+
+
 def test_rules_and_decisions_are_kept_on_the_cluster(client: Client) -> None:
     """Locked, forbidden and previous pairs and a minimum score: the same result."""
     cohort = generate_cohort(700, 70, seed=8)
