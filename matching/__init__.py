@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from matching.check import InputReport, check_inputs
     from matching.defaults import default_programme
     from matching.errors import (
+        ClusterError,
         ConfigError,
         InputError,
         InputErrors,
@@ -52,6 +53,7 @@ _HOMES = {
     "check": ("InputReport", "check_inputs"),
     "defaults": ("default_programme",),
     "errors": (
+        "ClusterError",
         "ConfigError",
         "InputError",
         "InputErrors",
@@ -94,6 +96,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "Alternative",
+    "ClusterError",
     "ConfigError",
     "GroupOutcome",
     "InputError",

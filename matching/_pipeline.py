@@ -20,6 +20,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from matching import explain
+from matching._blockwise import Blockwise, DaskTarget, blockwise
 from matching._outcomes import group_outcomes, quota_outcomes
 from matching._outlook import QuotaOutlook, outlooks, quota_members, quota_outlook
 from matching._pairs import ScoredPairs, keys_of
@@ -32,7 +33,7 @@ from matching._stable_stage import (
 )
 from matching._table_scores import TablePricer, candidate_mask, table_arcs
 from matching._version import VERSION
-from matching.candidates import CandidateGraph, CandidatePricer, CandidateScan, scan_candidates
+from matching.candidates import CandidateGraph, CandidateScan
 from matching.defaults import default_programme
 from matching.errors import InputError, InputErrors, QuotaError, RuleError
 from matching.features import check_participants
@@ -97,6 +98,7 @@ def match(
     progress: ProgressCallback | None = None,
     language: Language | None = None,
     strict: bool = False,
+    dask: DaskTarget = None,
 ) -> MatchResult:
     """Match a cohort of mentees with mentors.
 
@@ -138,6 +140,12 @@ def match(
     strict
         Refuse the run (:class:`matching.inputs.StrictInputError`, listing them) when
         the input draws any warning (:attr:`MatchResult.warnings`).
+    dask
+        Where the scoring of every pair and the certificate's scans run: a Dask
+        scheduler's address (``tcp://host:8786``) or a ``distributed.Client`` puts them
+        on that cluster's workers (the ``[dask]`` extra); ``False`` keeps them in this
+        process; None (default) reads the ``MARRAINE_DASK_SCHEDULER`` environment
+        variable, and without it stays here. The result is the same either way.
 
     Returns
     -------
@@ -152,7 +160,48 @@ def match(
         rule that is not optional reads an absent column, or ``strict`` and warnings.
     RuleError
         Locked pairs contradict the rules, the forbidden pairs or the capacities.
+    ClusterError
+        The Dask scheduler given cannot be reached, or the cluster failed.
     """
+    with blockwise(dask) as work:
+        return _match(
+            mentees,
+            mentors,
+            programme,
+            scores=scores,
+            objective=objective,
+            locked=locked,
+            forbidden=forbidden,
+            previous=previous,
+            incumbent=incumbent,
+            mentee_ranks=mentee_ranks,
+            mentor_ranks=mentor_ranks,
+            progress=progress,
+            language=language,
+            strict=strict,
+            work=work,
+        )
+
+
+def _match(
+    mentees: Sequence[Mentee] | pd.DataFrame,
+    mentors: Sequence[Mentor] | pd.DataFrame,
+    programme: Programme | None,
+    *,
+    scores: pd.DataFrame | None,
+    objective: Objective | None,
+    locked: PairList,
+    forbidden: PairList,
+    previous: PairList,
+    incumbent: PairList,
+    mentee_ranks: pd.DataFrame | None,
+    mentor_ranks: pd.DataFrame | None,
+    progress: ProgressCallback | None,
+    language: Language | None,
+    strict: bool,
+    work: Blockwise,
+) -> MatchResult:
+    """:func:`match` (same parameters), its blockwise work done by ``work``."""
     clock = _Clock(progress)
     started = time.perf_counter()
     explicit_programme = programme is not None
@@ -187,6 +236,7 @@ def match(
             (forbidden_idx, previous_idx),
             clock,
             stable=stable,
+            work=work,
         )
     else:
         with clock.step("score"):
@@ -325,6 +375,7 @@ def _score_with_programme(
     clock: _Clock,
     *,
     stable: bool = False,
+    work: Blockwise,
 ) -> _Stage:
     """Encode, score blockwise and keep the candidate arcs (docs/architecture.md); ``excluded``:
     the forbidden pairs and the previous ones not to repeat, reported apart. For a
@@ -338,7 +389,7 @@ def _score_with_programme(
             raise InputErrors(problems)
         scorer = PairScorer(programme).fit(mentees, mentors)
     with clock.step("score"):
-        scan = scan_candidates(
+        scan = work.scan(
             scorer,
             top_k=programme.solver.top_k,
             locked=locked,
@@ -362,7 +413,7 @@ def _score_with_programme(
         exclusion_counts=graph.exclusion_counts,
         best_rule_allowed=graph.best_rule_allowed_score,
     )
-    pricer = CandidatePricer(scorer, graph, forbidden=forbidden + previous)
+    pricer = work.pricer(scorer, graph, forbidden=forbidden + previous)
     return _Stage(
         criteria=tuple(scorer.criterion_names_),
         arcs=graph.arcs,

@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from itertools import count, pairwise
 from typing import TypedDict, Unpack
 
@@ -51,8 +51,17 @@ __all__ = [
     "CandidatePricer",
     "CandidateSample",
     "CandidateScan",
+    "PricingJob",
+    "RoundPrices",
+    "ScanOptions",
+    "ScanPart",
+    "ScanPlan",
+    "ViolatorSearch",
     "build_candidates",
+    "join_scan",
+    "plan_scan",
     "scan_candidates",
+    "scan_part",
 ]
 
 IntArray = NDArray[np.int64]
@@ -402,43 +411,153 @@ def scan_candidates(
         A locked pair is forbidden, previous or not allowed by a rule (named in the
         message).
     """
-    m = scorer.n_mentors_
-    forbidden_keys = _keys([*forbidden, *previous], m)  # every pair kept out
-    _check_locked(scorer, locked, forbidden_keys)
-    per_mentor = _mentors_best_count(per_mentor, scorer.n_mentees_, m)
-    # What the similarities build on first use, then the sample floor, each on both
-    # threads; then the chunks on two threads (numpy releases the GIL on block-sized
-    # work; each chunk writes its own rows), this one reporting the chunks done.
-    scorer.prepare(SCAN_THREADS)
+    plan = plan_scan(
+        scorer,
+        top_k=top_k,
+        locked=locked,
+        forbidden=forbidden,
+        previous=previous,
+        block_size=block_size,
+        per_mentor=per_mentor,
+        pool=pool,
+        threads=SCAN_THREADS,
+    )
+    # The chunks on two threads (numpy releases the GIL on block-sized work; each chunk
+    # writes its own rows), this one reporting the chunks done.
+    scan = _BlockScan(scorer, plan, range(scorer.n_mentees_))
     with ThreadPoolExecutor(SCAN_THREADS) as executor:
-        floor = _mentor_floor(scorer, forbidden_keys, per_mentor, block_size, executor)
-        scan = _BlockScan(
-            scorer,
-            top_k=top_k,
-            keys=(forbidden_keys, _keys(forbidden, m)),
-            width=min(top_k + pool, m) if pool > 0 else 0,
-            per_mentor=per_mentor,
-            # Within the memory bound of ``block_size``, cache-sized steps run fastest.
-            step=max(1, min(block_size, SCORE_CHUNK_ENTRIES // max(m, 1))),
-            floor=floor,
-        )
         later = executor.submit(scan.run, None) if SCAN_THREADS > 1 else None
         chosen, mentor_best = scan.run(progress)
         if later is not None:
             more, other_best = later.result()
             chosen += more
             mentor_best.absorb(other_best)
-        best = _best_scores(scorer, scan.counts.best_mentor)
+    return _assemble(scorer, plan, chosen, mentor_best, scan.rows)
+
+
+@dataclass(frozen=True)
+class ScanPlan:
+    """What every block of a scan shares, fixed before the first block
+    (:func:`plan_scan`): the blocks can then be scanned in any number of parts
+    (:func:`scan_part`) and joined (:func:`join_scan`) into the scan a single pass makes.
+    """
+
+    top_k: int
+    forbidden_keys: IntArray
+    """Sorted keys of every pair kept out (forbidden and previous)."""
+    named_keys: IntArray
+    """Sorted keys of the forbidden pairs alone (counted apart from the previous)."""
+    locked_keys: IntArray
+    width: int
+    """Pool slots per mentee (0: no pools)."""
+    per_mentor: int
+    step: int
+    """Mentees per chunk: the chunks start at multiples of it."""
+    floor: FloatArray
+    """Per mentor, the sample's r-th best block score (see :func:`_mentor_floor`)."""
+
+    def parts(self, n_mentees: int, rows: int) -> list[range]:
+        """Consecutive mentee ranges of about ``rows`` mentees each, cut at chunk starts
+        (so every part scores the very chunks a single pass scores)."""
+        size = max(1, -(-rows // self.step)) * self.step
+        return [range(a, min(a + size, n_mentees)) for a in range(0, n_mentees, size)]
+
+
+def plan_scan(
+    scorer: PairScorer,
+    *,
+    top_k: int,
+    locked: Sequence[tuple[int, int]] = (),
+    forbidden: Sequence[tuple[int, int]] = (),
+    previous: Sequence[tuple[int, int]] = (),
+    block_size: int = 2048,
+    per_mentor: int | None = None,
+    pool: int = 128,
+    threads: int = 1,
+) -> ScanPlan:
+    """The plan of a scan with :func:`scan_candidates`'s parameters (the same defaults);
+    checks the locked pairs and scores the sample that sets each mentor's floor, on
+    ``threads`` threads.
+
+    Raises
+    ------
+    RuleError
+        A locked pair is forbidden, previous or not allowed by a rule.
+    """
+    m = scorer.n_mentors_
+    forbidden_keys = _keys([*forbidden, *previous], m)  # every pair kept out
+    _check_locked(scorer, locked, forbidden_keys)
+    per_mentor = _mentors_best_count(per_mentor, scorer.n_mentees_, m)
+    # What the similarities build on first use, then the sample floor, each on the threads.
+    scorer.prepare(threads)
+    with ThreadPoolExecutor(threads) as executor:
+        floor = _mentor_floor(scorer, forbidden_keys, per_mentor, block_size, executor)
+    return ScanPlan(
+        top_k=top_k,
+        forbidden_keys=forbidden_keys,
+        named_keys=_keys(forbidden, m),
+        locked_keys=_keys(locked, m),
+        width=min(top_k + pool, m) if pool > 0 else 0,
+        per_mentor=per_mentor,
+        # Within the memory bound of ``block_size``, cache-sized steps run fastest.
+        step=max(1, min(block_size, SCORE_CHUNK_ENTRIES // max(m, 1))),
+        floor=floor,
+    )
+
+
+@dataclass(frozen=True)
+class ScanPart:
+    """One part of a scan (:func:`scan_part`): its rows' records and chosen keys, and
+    each mentor's best mentees among its rows."""
+
+    rows: range
+    records: _ScanRows
+    chosen: IntArray
+    mentor_best: _MentorsBest
+
+
+def scan_part(scorer: PairScorer, plan: ScanPlan, rows: range) -> ScanPart:
+    """Scan the mentees ``rows`` (a range from :meth:`ScanPlan.parts`) on this thread."""
+    scan = _BlockScan(scorer, plan, rows)
+    chosen, mentor_best = scan.run(None)
+    keys = np.concatenate(chosen) if chosen else np.empty(0, dtype=np.int64)
+    return ScanPart(rows, scan.rows, keys, mentor_best)
+
+
+def join_scan(scorer: PairScorer, plan: ScanPlan, parts: Iterable[ScanPart]) -> CandidateScan:
+    """The scan of every mentee from parts covering them, taken in any order (each
+    part's best mentees per mentor are merged as it comes): the same
+    :class:`CandidateScan` a single pass makes."""
+    mentor_best = _MentorsBest(plan.per_mentor, scorer.n_mentors_, np.dtype(scorer.dtype).type)
+    kept: list[tuple[int, _ScanRows, IntArray]] = []
+    for part in parts:
+        mentor_best.absorb(part.mentor_best)
+        kept.append((part.rows.start, part.records, part.chosen))
+    kept.sort(key=lambda part: part[0])
+    records = _ScanRows.concatenate([part[1] for part in kept])
+    return _assemble(scorer, plan, [part[2] for part in kept], mentor_best, records)
+
+
+def _assemble(
+    scorer: PairScorer,
+    plan: ScanPlan,
+    chosen: list[IntArray],
+    mentor_best: _MentorsBest,
+    rows: _ScanRows,
+) -> CandidateScan:
+    """The scan from every row's records, the chosen keys and the mentors' best."""
     mentor_side = mentor_best.live()
+    best = _best_scores(scorer, rows.counts.best_mentor)
+    names = (*scorer.exclusion_names_, FORBIDDEN, PREVIOUS)
     return CandidateScan(
         scorer=scorer,
-        top_k=top_k,
+        top_k=plan.top_k,
         by_score=np.concatenate(chosen) if chosen else np.empty(0, dtype=np.int64),
         mentor_side_mentee=mentor_side.mentee,
         mentor_side_mentor=mentor_side.mentor,
         mentor_side_score=mentor_side.score.astype(np.float32),
-        locked_keys=_keys(locked, m),
-        records=scan.records(best),
+        locked_keys=plan.locked_keys,
+        records=rows.records(best, names, plan.forbidden_keys, pools=plan.width > 0),
     )
 
 
@@ -479,6 +598,64 @@ class _ScanCounts:
 
         exclusions = np.zeros((n, n_names), dtype=np.int64)
         return cls(empty(), empty(), empty(), exclusions, np.full(n, -1, dtype=np.int64))
+
+
+@dataclass
+class _ScanRows:
+    """What a scan records per mentee of its rows: counts and pools (each chunk writes
+    its own rows)."""
+
+    counts: _ScanCounts
+    pool_mentor: NDArray[np.int32]
+    pool_score: NDArray[np.float32]
+    pool_bound: NDArray[np.float32]
+
+    @classmethod
+    def empty(cls, n: int, n_names: int, width: int) -> _ScanRows:
+        return cls(
+            _ScanCounts.zeros(n, n_names),
+            np.zeros((n, width), dtype=np.int32),
+            np.full((n, width), -np.inf, dtype=np.float32),
+            np.full(n, -np.inf, dtype=np.float32),
+        )
+
+    @classmethod
+    def concatenate(cls, parts: Sequence[_ScanRows]) -> _ScanRows:
+        """The rows of consecutive parts, in order."""
+        counts = [part.counts for part in parts]
+        return cls(
+            _ScanCounts(
+                *(
+                    np.concatenate([getattr(c, field.name) for c in counts])
+                    for field in fields(_ScanCounts)
+                )
+            ),
+            np.concatenate([part.pool_mentor for part in parts]),
+            np.concatenate([part.pool_score for part in parts]),
+            np.concatenate([part.pool_bound for part in parts]),
+        )
+
+    def records(
+        self, best: FloatArray, names: tuple[str, ...], forbidden_keys: IntArray, *, pools: bool
+    ) -> CandidateGraph:
+        """The candidate graph without its arcs: eligibility counts and pools."""
+        no_arcs = np.empty(0, dtype=np.int64)
+        counts = self.counts
+        return CandidateGraph(
+            arc_mentee=no_arcs,
+            arc_mentor=no_arcs,
+            arc_score=np.empty(0, dtype=np.float64),
+            allowed_count=counts.allowed,
+            rule_allowed_count=counts.rule_allowed,
+            exclusion_counts=counts.exclusions,
+            below_min_score_count=counts.below,
+            best_rule_allowed_score=best,
+            exclusion_names=names,
+            pool_mentor=self.pool_mentor if pools else None,
+            pool_score=self.pool_score if pools else None,
+            pool_bound=self.pool_bound if pools else None,
+            forbidden_keys=forbidden_keys,
+        )
 
 
 class _MentorsBest:
@@ -532,41 +709,30 @@ class _MentorsBest:
 
 
 class _BlockScan:
-    """One scan over every block of mentees, shared by the scanning threads: each takes
-    the next chunk from one queue when it is free (each sees increasing rows, as the
-    per-mentor filter needs, and neither waits if the other is slowed) and writes its
+    """One scan over the blocks of mentees ``rows``, shared by the scanning threads: each
+    takes the next chunk from one queue when it is free (each sees increasing rows, as
+    the per-mentor filter needs, and neither waits if the other is slowed) and writes its
     rows of the counts and pools in place."""
 
-    def __init__(
-        self,
-        scorer: PairScorer,
-        *,
-        top_k: int,
-        keys: tuple[IntArray, IntArray],
-        width: int,
-        per_mentor: int,
-        step: int,
-        floor: FloatArray,
-    ) -> None:
-        n = scorer.n_mentees_
-        self.scorer, self.top_k, self.width, self.per_mentor = scorer, top_k, width, per_mentor
-        self.forbidden_keys, self.named_keys = keys
+    def __init__(self, scorer: PairScorer, plan: ScanPlan, rows: range) -> None:
+        self.scorer, self.top_k, self.width = scorer, plan.top_k, plan.width
+        self.per_mentor = plan.per_mentor
+        self.forbidden_keys, self.named_keys = plan.forbidden_keys, plan.named_keys
         self.min_score = scorer.programme.min_score
-        self.names = (*scorer.exclusion_names_, FORBIDDEN, PREVIOUS)
-        self.counts = _ScanCounts.zeros(n, len(self.names))
-        self.pool_mentor = np.zeros((n, width), dtype=np.int32)
-        self.pool_score = np.full((n, width), -np.inf, dtype=np.float32)
-        self.pool_bound = np.full(n, -np.inf, dtype=np.float32)
+        names = (*scorer.exclusion_names_, FORBIDDEN, PREVIOUS)
+        self.first = rows.start
+        self.rows = _ScanRows.empty(len(rows), len(names), plan.width)
         self.dtype = np.dtype(scorer.dtype).type
         # In the block dtype, x > lowest is x >= floor (and x >= min_score when it is
         # set): the float just below each bound, so one strict comparison does all.
-        lowest = np.nextafter(floor.astype(self.dtype), self.dtype(-np.inf))
+        lowest = np.nextafter(plan.floor.astype(self.dtype), self.dtype(-np.inf))
         if self.min_score > 0.0:
             below_min = np.nextafter(self.dtype(self.min_score), self.dtype(-np.inf))
             lowest = np.maximum(lowest, below_min)
         self.lowest: NDArray[np.floating] = lowest
-        self.starts = range(0, n, step)
-        self.step = step
+        self.starts = range(rows.start, rows.stop, plan.step)
+        self.stop = rows.stop
+        self.step = plan.step
         self._queue = iter(self.starts)
         self._finished = count(1)
         self._lock = threading.Lock()
@@ -578,7 +744,7 @@ class _BlockScan:
         chosen: list[IntArray] = []
         best = _MentorsBest(self.per_mentor, self.scorer.n_mentors_, self.dtype)
         while (start := self._take()) is not None:
-            stop = min(start + self.step, self.scorer.n_mentees_)
+            stop = min(start + self.step, self.stop)
             ruled, has_rule_allowed = self._ruled_block(start, stop)
             chosen.append(self._choose(start, stop, ruled, has_rule_allowed))
             best.offer(ruled, start, self.lowest)
@@ -599,7 +765,8 @@ class _BlockScan:
         """The block's scores, -inf where a rule (or a forbidden or previous pair)
         disallows the pair, and whether each row has a rule-allowed mentor; the rows'
         counts are written."""
-        m, counts = self.scorer.n_mentors_, self.counts
+        m, counts = self.scorer.n_mentors_, self.rows.counts
+        here = slice(start - self.first, stop - self.first)  # the rows in this scan's arrays
         block = self.scorer.score_block(np.arange(start, stop, dtype=np.int64))
         allowed, rule_allowed = block.allowed, block.rule_allowed
         lo, hi = np.searchsorted(self.forbidden_keys, row_key_range(start, stop, m))
@@ -607,19 +774,19 @@ class _BlockScan:
             banned = _block_mask(self.forbidden_keys, start, stop, m)
             allowed, rule_allowed = allowed & ~banned, rule_allowed & ~banned
             named = count_rows(_block_mask(self.named_keys, start, stop, m))
-            counts.exclusions[start:stop, -2] = named
-            counts.exclusions[start:stop, -1] = count_rows(banned) - named
-        counts.allowed[start:stop] = count_rows(allowed)
+            counts.exclusions[here, -2] = named
+            counts.exclusions[here, -1] = count_rows(banned) - named
+        counts.allowed[here] = count_rows(allowed)
         if self.min_score > 0.0:
-            counts.rule_allowed[start:stop] = count_rows(rule_allowed)
+            counts.rule_allowed[here] = count_rows(rule_allowed)
         else:  # no minimum score: the same mask
-            counts.rule_allowed[start:stop] = counts.allowed[start:stop]
-        counts.below[start:stop] = counts.rule_allowed[start:stop] - counts.allowed[start:stop]
-        counts.exclusions[start:stop, :-2] = block.exclusion_counts
+            counts.rule_allowed[here] = counts.allowed[here]
+        counts.below[here] = counts.rule_allowed[here] - counts.allowed[here]
+        counts.exclusions[here, :-2] = block.exclusion_counts
         # The block's scores become -inf where a rule disallows the pair, in place;
         # allowed entries are then those at least min_score (all finite ones without).
         ruled = _mask_in_place(block.score, rule_allowed)
-        return ruled, counts.rule_allowed[start:stop] > 0
+        return ruled, counts.rule_allowed[here] > 0
 
     def _choose(
         self, start: int, stop: int, ruled: NDArray[np.floating], has_rule_allowed: BoolArray
@@ -628,9 +795,10 @@ class _BlockScan:
         one); records each row's best mentor and pool."""
         m, top_k, min_score = self.scorer.n_mentors_, self.top_k, self.min_score
         first_key = row_key_range(start, stop, m)[0]
+        here, rows = slice(start - self.first, stop - self.first), self.rows
         if not self.width:
             best = np.where(has_rule_allowed, np.argmax(ruled, axis=1), -1)
-            self.counts.best_mentor[start:stop] = best
+            rows.counts.best_mentor[here] = best
             masked = _allowed_only(ruled, min_score)
             return np.flatnonzero(_top_per_row(masked, top_k)) + first_key
         cols, vals, bound = _pool_of(ruled, self.width)
@@ -639,9 +807,8 @@ class _BlockScan:
         top_mentor = np.take_along_axis(cols, first[:, None], axis=1)[:, 0].astype(np.int64)
         empty = np.flatnonzero(~np.isfinite(vals[:, 0]) & has_rule_allowed)
         top_mentor[empty] = np.argmax(ruled[empty], axis=1)
-        self.counts.best_mentor[start:stop] = np.where(has_rule_allowed, top_mentor, -1)
-        self.pool_mentor[start:stop], self.pool_score[start:stop] = cols, vals
-        self.pool_bound[start:stop] = bound
+        rows.counts.best_mentor[here] = np.where(has_rule_allowed, top_mentor, -1)
+        rows.pool_mentor[here], rows.pool_score[here], rows.pool_bound[here] = cols, vals, bound
         row, col, unsure = _top_from_pool(cols, vals, bound, top_k, min_score)
         local = [pair_keys(row, col, m)]
         if unsure.size:  # ties at the k-th score may reach past the pool: decide densely
@@ -650,26 +817,6 @@ class _BlockScan:
             row_in, col_in = split_keys(sub, m)  # flat positions in the dense rows
             local.append(pair_keys(unsure[row_in], col_in, m))
         return np.concatenate(local) + first_key
-
-    def records(self, best: FloatArray) -> CandidateGraph:
-        """The candidate graph without its arcs: eligibility counts and pools."""
-        no_arcs = np.empty(0, dtype=np.int64)
-        pools = self.width > 0
-        return CandidateGraph(
-            arc_mentee=no_arcs,
-            arc_mentor=no_arcs,
-            arc_score=np.empty(0, dtype=np.float64),
-            allowed_count=self.counts.allowed,
-            rule_allowed_count=self.counts.rule_allowed,
-            exclusion_counts=self.counts.exclusions,
-            below_min_score_count=self.counts.below,
-            best_rule_allowed_score=best,
-            exclusion_names=self.names,
-            pool_mentor=self.pool_mentor if pools else None,
-            pool_score=self.pool_score if pools else None,
-            pool_bound=self.pool_bound if pools else None,
-            forbidden_keys=self.forbidden_keys,
-        )
 
 
 def _mentor_floor(
@@ -924,7 +1071,7 @@ def _keep_best(reduced: FloatArray, candidate: BoolArray, k: int, sure: float) -
 
 
 @dataclass(frozen=True)
-class _Prices:
+class RoundPrices:
     """One pricing call's prices (score units) and tolerances."""
 
     mentee: FloatArray
@@ -936,6 +1083,45 @@ class _Prices:
     """Below this a block-score violation may be an exact one: always checked."""
     known_keys: IntArray
     """Sorted keys of the pairs the caller has."""
+
+
+PricingJob = tuple[IntArray, IntArray | None]
+"""Mentee rows to scan and the mentors to scan them on (every mentor when None)."""
+
+
+@dataclass(frozen=True)
+class ViolatorSearch:
+    """One pricing round's scan of given rows: what a job needs besides its rows."""
+
+    scorer: PairScorer
+    forbidden: IntArray
+    """Sorted keys of the pairs never returned."""
+    per_mentee: int
+    prices: RoundPrices
+
+    def run(self, job: PricingJob) -> tuple[IntArray, FloatArray]:
+        """Violators of the job's rows over its mentors: keys and reduced block scores,
+        at most ``per_mentee`` per row plus the error band."""
+        rows, columns = job
+        m, prices = self.scorer.n_mentors_, self.prices
+        block = self.scorer.score_block(rows, columns)
+        banned = _rows_mask(self.forbidden, rows, m) | _rows_mask(prices.known_keys, rows, m)
+        mentor_price = prices.mentor
+        if columns is not None:
+            banned, mentor_price = banned[:, columns], mentor_price[columns]
+        usable = block.rule_allowed & ~banned
+        reduced = block.score.astype(np.float64)
+        reduced -= prices.mentee[rows, None]
+        reduced -= mentor_price[None, :]
+        violating = usable & (reduced > prices.loose)
+        candidate = _keep_best(reduced, violating, self.per_mentee, prices.sure)
+        row, col = _nonzero(candidate)
+        mentor = col if columns is None else columns[col]
+        return pair_keys(rows[row], mentor, m), reduced[row, col]
+
+    def run_all(self, jobs: Sequence[PricingJob]) -> list[tuple[IntArray, FloatArray]]:
+        """:meth:`run` over several jobs, in order."""
+        return [self.run(job) for job in jobs]
 
 
 class CandidatePricer:
@@ -983,7 +1169,7 @@ class CandidatePricer:
         self.block_size = block_size
         self.per_mentee = per_mentee
         m = scorer.n_mentors_
-        self._forbidden = _keys(forbidden, m)
+        self.forbidden_keys = _keys(forbidden, m)
         self._slack = BLOCK_TOLERANCE * max(1.0, float(np.sum(scorer.weights_)))
         self._pool: tuple[NDArray[np.int32], NDArray[np.float32], NDArray[np.float32]] | None
         self._pool = None
@@ -992,7 +1178,7 @@ class CandidatePricer:
             left_out = graph.forbidden_keys
             # The pools leave out the graph's forbidden pairs: usable only if those are
             # forbidden here too.
-            if left_out is None or is_member(left_out, self._forbidden).all():
+            if left_out is None or is_member(left_out, self.forbidden_keys).all():
                 self._pool = (pools[0], pools[1], pools[2])
         self.rounds_ = 0
         self.rescanned_ = 0
@@ -1026,7 +1212,7 @@ class CandidatePricer:
             within the float32 error band), exact scores; empty arrays certify the
             current solution. Nothing is remembered between calls.
         """
-        prices = _Prices(
+        prices = RoundPrices(
             np.asarray(mentee_price, dtype=np.float64),
             np.asarray(mentor_price, dtype=np.float64),
             tolerance,
@@ -1055,7 +1241,7 @@ class CandidatePricer:
         value = np.concatenate(values) if values else np.empty(0, dtype=np.float64)
         return self._exact_violators(prices, key, value)
 
-    def _split_rows(self, prices: _Prices) -> tuple[IntArray, IntArray, IntArray]:
+    def _split_rows(self, prices: RoundPrices) -> tuple[IntArray, IntArray, IntArray]:
         """Which mentee rows to scan past their pools: densely (``dense``), on the
         cheapest mentors only (``narrow`` rows, ``cheap`` mentors), or not at all.
 
@@ -1084,7 +1270,7 @@ class CandidatePricer:
         return dense, narrow, cheap
 
     def _from_pools(
-        self, prices: _Prices, pooled: BoolArray
+        self, prices: RoundPrices, pooled: BoolArray
     ) -> tuple[list[IntArray], list[FloatArray]]:
         """The violators in the ``pooled`` mentees' pools (keys, reduced block scores);
         known and forbidden pairs leave before the per-mentee cap."""
@@ -1102,7 +1288,7 @@ class CandidatePricer:
             candidate = (reduced > prices.loose) & pooled[start:stop, None]
             row, slot = _nonzero(candidate)
             key = pair_keys(row + start, slots[row, slot], m)
-            gone = is_member(key, prices.known_keys) | is_member(key, self._forbidden)
+            gone = is_member(key, prices.known_keys) | is_member(key, self.forbidden_keys)
             candidate[row[gone], slot[gone]] = False
             candidate = _keep_best(reduced, candidate, self.per_mentee, prices.sure)
             row, slot = _nonzero(candidate)
@@ -1111,50 +1297,41 @@ class CandidatePricer:
         return keys, values
 
     def _scan_rows(
-        self, prices: _Prices, dense: IntArray, narrow: IntArray, cheap: IntArray
+        self, prices: RoundPrices, dense: IntArray, narrow: IntArray, cheap: IntArray
     ) -> list[tuple[IntArray, FloatArray]]:
         """The violators of the ``dense`` rows (every mentor) and the ``narrow`` rows (the
-        ``cheap`` mentors), scored in cache-sized chunks on two threads (numpy releases
-        the GIL on this work)."""
+        ``cheap`` mentors), one result per job of :meth:`_jobs`, in order."""
+        return self._run_jobs(prices, self._jobs(dense, narrow, cheap))
+
+    def _jobs(self, dense: IntArray, narrow: IntArray, cheap: IntArray) -> list[PricingJob]:
+        """The rows to scan in cache-sized chunks: the ``narrow`` rows over the ``cheap``
+        mentors, then the ``dense`` rows over every mentor."""
         m = self.scorer.n_mentors_
-        jobs: list[tuple[IntArray, IntArray | None]] = []
+        jobs: list[PricingJob] = []
         step = max(1, SCORE_CHUNK_ENTRIES // max(cheap.size, 1))
         jobs += [(narrow[i : i + step], cheap) for i in range(0, narrow.size, step)]
         step = max(1, min(self.block_size, SCORE_CHUNK_ENTRIES // max(m, 1)))
         jobs += [(dense[i : i + step], None) for i in range(0, dense.size, step)]
+        return jobs
+
+    def _run_jobs(
+        self, prices: RoundPrices, jobs: list[PricingJob]
+    ) -> list[tuple[IntArray, FloatArray]]:
+        """Each job's violators, in order, on two threads (numpy releases the GIL on this
+        work); a subclass may run them elsewhere."""
+        search = ViolatorSearch(self.scorer, self.forbidden_keys, self.per_mentee, prices)
         if len(jobs) > 1 and SCAN_THREADS > 1:
             with ThreadPoolExecutor(SCAN_THREADS) as executor:
-                return list(executor.map(lambda job: self._scan_chunk(prices, *job), jobs))
-        return [self._scan_chunk(prices, *job) for job in jobs]
-
-    def _scan_chunk(
-        self, prices: _Prices, rows: IntArray, columns: IntArray | None
-    ) -> tuple[IntArray, FloatArray]:
-        """Violators of these rows over ``columns`` (every mentor when None): keys and
-        reduced block scores, at most ``per_mentee`` per row plus the error band."""
-        m = self.scorer.n_mentors_
-        block = self.scorer.score_block(rows, columns)
-        banned = _rows_mask(self._forbidden, rows, m) | _rows_mask(prices.known_keys, rows, m)
-        mentor_price = prices.mentor
-        if columns is not None:
-            banned, mentor_price = banned[:, columns], mentor_price[columns]
-        usable = block.rule_allowed & ~banned
-        reduced = block.score.astype(np.float64)
-        reduced -= prices.mentee[rows, None]
-        reduced -= mentor_price[None, :]
-        violating = usable & (reduced > prices.loose)
-        candidate = _keep_best(reduced, violating, self.per_mentee, prices.sure)
-        row, col = _nonzero(candidate)
-        mentor = col if columns is None else columns[col]
-        return pair_keys(rows[row], mentor, m), reduced[row, col]
+                return list(executor.map(search.run, jobs))
+        return [search.run(job) for job in jobs]
 
     def _exact_violators(
-        self, prices: _Prices, key: IntArray, value: FloatArray
+        self, prices: RoundPrices, key: IntArray, value: FloatArray
     ) -> tuple[IntArray, IntArray, FloatArray]:
         """From block-score candidates (keys, reduced values): each mentee's
         ``per_mentee`` most violating (ties: lower mentor) plus the error band, checked
         on exact scores, in (mentee, mentor) order."""
-        fresh = ~is_member(key, prices.known_keys) & ~is_member(key, self._forbidden)
+        fresh = ~is_member(key, prices.known_keys) & ~is_member(key, self.forbidden_keys)
         key, value = key[fresh], value[fresh]
         # A narrow row's pool and its cheap mentors overlap: each pair once.
         order = np.argsort(key, kind="stable")

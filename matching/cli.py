@@ -200,6 +200,16 @@ def match_files(
             "an absent count column, an optional rule switched off).",
         ),
     ] = False,
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            "--dask",
+            envvar="MARRAINE_DASK_SCHEDULER",
+            help="A Dask scheduler's address (tcp://host:8786): score every pair and scan "
+            "for the certificate on that cluster's workers (the [dask] extra). The result "
+            "is the same as without.",
+        ),
+    ] = None,
 ) -> None:
     """Match participant files under a programme configuration, or from precomputed scores."""
     from matching import match
@@ -240,6 +250,7 @@ def match_files(
                 mentor_ranks=mentor_rank_frame,
                 language=lang,
                 strict=strict,
+                dask=dask or False,
                 **pairs,
             )
             inputs = {"mentees": mentees, "mentors": mentors}

@@ -8,7 +8,8 @@ Exception tree::
     │   └── InputErrors             several InputError at once (a whole file's report)
     │       └── StrictInputError    a strict run refused because the input drew warnings
     ├── RuleError                   rules contradict each other (e.g. a locked pair is forbidden)
-    └── SolverError                 the solver failed or returned an inconsistent solution
+    ├── SolverError                 the solver failed or returned an inconsistent solution
+    └── ClusterError                the Dask cluster asked for is unreachable or failed
 
 An unmatched mentee is data (``MatchResult.unmatched``), never an exception; so is an
 :class:`InputWarning` (``MatchResult.warnings``) unless the run is strict. Messages name
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 __all__ = [
+    "ClusterError",
     "ConfigError",
     "InputError",
     "InputErrors",
@@ -172,3 +174,8 @@ class StrictInputError(InputErrors):
         super().__init__(
             [Problem(None, None, w.column, f"strict: {w.message}") for w in self.warnings]
         )
+
+
+class ClusterError(MatchingError):
+    """The Dask cluster a match was asked to run on cannot be reached or failed (the
+    message names the scheduler's address and the reason)."""

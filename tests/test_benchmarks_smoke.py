@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmarks import objectives, run, service, solve_scaling, stable, startup
+from benchmarks import dask_scale, objectives, run, service, solve_scaling, stable, startup
 
 
 @pytest.mark.xdist_group("benchmarks")
@@ -229,3 +229,36 @@ def test_startup_benchmark_times_every_command_and_writes_json(tmp_path: Path) -
     commands = [row["command"] for row in results["rows"]]
     assert commands == list(startup.COMMANDS)
     assert all(row["median_seconds"] > 0 for row in results["rows"])
+
+
+@pytest.mark.slow  # a cluster, a warm-up, and a process per ceiling size: a minute or two
+@pytest.mark.xdist_group("benchmarks")
+def test_dask_benchmark_runs_on_a_local_cluster_and_matches_the_local_result(
+    tmp_path: Path,
+) -> None:
+    results = dask_scale.main(
+        [
+            "--quick",
+            "--size",
+            "4500x45",  # three chunks of 2,048 mentees: three scan tasks
+            "--workers",
+            "2",
+            "--ceiling-sizes",
+            "300x30,600x60",
+            "--name",
+            "smoke",
+            "--out-dir",
+            str(tmp_path),
+        ]
+    )
+    assert json.loads((tmp_path / "smoke.json").read_text())["cluster"] == results["cluster"]
+    assert (tmp_path / "smoke.md").exists()
+    run = results["cluster"]
+    assert run["identical"] == {"pairs": True, "total_score": True, "upper_bound": True,
+                                "gap": True}  # fmt: skip
+    assert run["status"] == "optimal"
+    assert run["scan"]["tasks"] == 3
+    assert len(run["worker_peak_rss_bytes"]) == 2
+    assert results["projection"]["workers"] == 16
+    assert [row["status"] for row in results["ceiling"]["rows"]] == ["ok", "ok"]
+    assert "extrapolated_n" in results["ceiling"]

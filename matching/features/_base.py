@@ -100,6 +100,14 @@ class CastCache:
         self._transposed: dict[Any, Matrix] = {}
         self._lock = threading.Lock()  # blocks are computed on threads: make copies once
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled as its matrix alone (a cluster's workers receive fitted scorers): the
+        copies are made again where they are used, and a lock does not travel."""
+        return {"matrix": self.matrix}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["matrix"])  # type: ignore[misc]
+
     def get(self, dtype: type[np.floating[Any]]) -> Matrix:
         """The matrix in ``dtype``."""
         key = np.dtype(dtype)

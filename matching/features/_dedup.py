@@ -94,6 +94,11 @@ class Deduplicated(Similarity):
             self._table = table
         return self
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without the expanded tables (a cluster's workers receive fitted
+        scorers): each process makes them again on first use, from the distinct table."""
+        return {**vars(self), "_expanded": {}}
+
     def _expanded_table(self, dtype: type[np.floating[Any]]) -> NDArray[np.floating[Any]] | None:
         """Distinct mentee values x every mentor in ``dtype``, made on first use when it
         fits: a block is then one row gather (contiguous copies), the cheapest there is."""
