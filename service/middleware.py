@@ -30,6 +30,8 @@ __all__ = [
     "CredentialsFirstMiddleware",
     "RequestIdMiddleware",
     "TextGuardMiddleware",
+    "read_body",
+    "send_json",
 ]
 
 log = logging.getLogger("service.access")
@@ -73,7 +75,7 @@ class RequestIdMiddleware:
             log.error("unexpected error", extra={"fields": {"exception": type(error).__name__}})
             if not answered:  # a started answer cannot be replaced
                 status = 500
-                await _send_json(send_with_id, 500, {"detail": "internal server error"})
+                await send_json(send_with_id, 500, {"detail": "internal server error"})
         finally:
             route = scope.get("route")
             log.info(
@@ -112,7 +114,7 @@ class CredentialsFirstMiddleware:
             try:
                 await run_in_threadpool(authenticate_request, request, request.app.state.sessions())
             except HTTPException as refusal:
-                await _send_json(
+                await send_json(
                     send, refusal.status_code, {"detail": refusal.detail}, refusal.headers
                 )
                 return
@@ -171,14 +173,14 @@ class BodyLimitMiddleware:
             await self._refuse(send, limit)
 
     async def _refuse(self, send: Send, limit: int) -> None:
-        await _send_json(send, 413, {"detail": f"request body larger than {limit} bytes"})
+        await send_json(send, 413, {"detail": f"request body larger than {limit} bytes"})
 
 
 class _TooLargeError(Exception):
     """Raised inside the app when a streamed body passes the limit."""
 
 
-async def _send_json(
+async def send_json(
     send: Send, status: int, content: Any, headers: Mapping[str, str] | None = None
 ) -> None:
     body = json.dumps(content).encode()
@@ -308,12 +310,12 @@ class TextGuardMiddleware:
             return
         body: bytes | None = None
         if _content_type(scope) is not None:
-            body = await _read_body(receive)
+            body = await read_body(receive)
         try:
             check_request(scope, body)
         except _RefusedError as refused:
             detail = [{"loc": refused.loc, "msg": refused.msg, "type": "value_error"}]
-            await _send_json(send, 422, {"detail": detail})
+            await send_json(send, 422, {"detail": detail})
             return
         if body is None:
             await self.app(scope, receive, send)
@@ -330,7 +332,7 @@ class TextGuardMiddleware:
         await self.app(scope, replay, send)
 
 
-async def _read_body(receive: Receive) -> bytes:
+async def read_body(receive: Receive) -> bytes:
     chunks: list[bytes] = []
     while True:
         message = await receive()

@@ -15,6 +15,8 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.middleware import read_body, send_json
+
 __all__ = ["TOML", "TomlBodyMiddleware", "toml_request_body"]
 
 TOML = "application/toml"
@@ -49,18 +51,6 @@ def _media_type(scope: Scope) -> bytes:
     return b""
 
 
-async def _read_body(receive: Receive) -> bytes:
-    chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
-
-
 def _as_json(body: bytes, query: str) -> bytes:
     """The TOML ``body`` as the JSON body of a configuration route (raises ValueError
     with a message naming the line, never the content)."""
@@ -72,13 +62,6 @@ def _as_json(body: bytes, query: str) -> bytes:
     # Non-finite numbers as NaN / Infinity, which the text guard then refuses by place;
     # TOML dates and times as their ISO text (no configuration field takes one).
     return json.dumps(wrapped, allow_nan=True, default=str).encode()
-
-
-async def _send_json(send: Send, status: int, content: dict[str, Any]) -> None:
-    body = json.dumps(content).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
 
 
 def _reason(error: ValueError) -> str:
@@ -102,10 +85,10 @@ class TomlBodyMiddleware:
             await self.app(scope, receive, send)
             return
         try:
-            body = _as_json(await _read_body(receive), scope.get("query_string", b"").decode())
+            body = _as_json(await read_body(receive), scope.get("query_string", b"").decode())
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
             detail = [{"loc": ["body"], "msg": _reason(error), "type": "toml"}]
-            await _send_json(send, 422, {"detail": detail})
+            await send_json(send, 422, {"detail": detail})
             return
         headers = [
             (n, v) for n, v in scope["headers"] if n not in (b"content-type", b"content-length")
