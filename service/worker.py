@@ -365,7 +365,10 @@ def _pair_rows(
                 "score": float(pair.score),
                 "contributions": {k: float(v) for k, v in pair.contributions.items()},
                 "why": pair.why,
-                "evidence": [e.to_dict() for e in pair.evidence],
+                # The Evidence dataclasses themselves: the JSON columns' encoder (orjson)
+                # writes their fields, what Evidence.to_dict gives and from_dict reads,
+                # without building a dict per criterion and pair first (a second at 30k).
+                "evidence": list(pair.evidence),
                 "decision": decided.get((pair.mentee_id, pair.mentor_id), "suggested"),
             }
         )
