@@ -7,7 +7,8 @@ A thread checks the children every ``heartbeat_seconds``:
   :mod:`service.recovery`) and a new worker takes its place;
 - a child that is alive but silent — its heartbeat in ``workers`` older than
   ``worker_timeout_seconds``, or no row ``worker_start_seconds`` after its start (a
-  stopped or frozen process) — is killed with SIGKILL, then reaped and replaced alike.
+  stopped or frozen process), or whose row a recoverer deleted as expired — is killed
+  with SIGKILL, then reaped and replaced alike.
   One silent worker is killed at a time, and after one is killed, or after the
   database was unreachable, the others get that timeout again to beat.
 
@@ -53,6 +54,9 @@ class _Child:
     worker_id: str
     process: subprocess.Popen[bytes]
     started: float = field(default_factory=time.monotonic)
+    registered: bool = False
+    """Whether its row was ever seen: a row that is gone afterwards was deleted by a
+    recoverer (its heartbeat had expired), so the worker is silent."""
 
 
 @dataclass
@@ -145,10 +149,13 @@ class Supervisor:
         for child in children:
             beat = beats.get(child.worker_id)
             if beat is None:
-                if time.monotonic() - child.started > self.settings.worker_start_seconds:
+                starting = time.monotonic() - child.started <= self.settings.worker_start_seconds
+                if child.registered or not starting:
                     silent.add(child.worker_id)
-            elif now - beat > timeout:
-                silent.add(child.worker_id)
+            else:
+                child.registered = True
+                if now - beat > timeout:
+                    silent.add(child.worker_id)
         return silent
 
     def _reap(self, slot: _Slot, child: _Child) -> None:

@@ -15,7 +15,8 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, delete, select, text
+from sqlalchemy.exc import OperationalError
 
 from service.auth import create_key
 from service.db import make_engine, make_sessionmaker, migrate, session_scope
@@ -101,6 +102,36 @@ class Fault:
             return None
 
         return wait_for(held, "a worker to run the run")
+
+    def beats(self, worker_id: str, count: int) -> None:
+        """Wait until the worker's heartbeat has advanced ``count`` times."""
+        seen: set[object] = set()
+
+        def advanced() -> bool:
+            with make_sessionmaker(self.engine)() as session:
+                seen.add(session.get(RunWorker, worker_id).heartbeat_at)  # type: ignore[union-attr]
+            return len(seen) > count
+
+        wait_for(advanced, "the worker's heartbeats")
+
+    def forget(self, pid: int, worker_id: str) -> None:
+        """Delete a stopped worker's row, as a recoverer deletes an expired one. Stopped
+        inside a transaction, the worker may hold the row's lock: it then runs until its
+        next heartbeat (so it committed) and is stopped again."""
+        while True:
+            try:
+                with self.engine.connect() as connection:
+                    if connection.dialect.name == "postgresql":
+                        connection.execute(text("SET lock_timeout = '1s'"))
+                    else:
+                        connection.execute(text("PRAGMA busy_timeout = 1000"))
+                    connection.execute(delete(RunWorker).where(RunWorker.id == worker_id))
+                    connection.commit()
+                return
+            except OperationalError:
+                os.kill(pid, signal.SIGCONT)
+                self.beats(worker_id, 1)
+                os.kill(pid, signal.SIGSTOP)
 
 
 @pytest.fixture
@@ -191,6 +222,23 @@ def test_a_stopped_worker_is_detected_by_its_heartbeat_and_replaced(fault: Fault
     )
     assert pid in replacement  # the live worker or the new one
 
+    fault.gate.unlink()
+    wait_for(lambda: server.status(run_id) == "succeeded", "the recovered run to finish")
+
+
+def test_a_stopped_worker_is_killed_when_a_recoverer_forgot_it_first(fault: Fault) -> None:
+    # Another worker's recovery deletes the rows of expired workers, and may do so before
+    # the supervisor's pass sees the heartbeat expire: a row that vanished is a silence
+    # too, not a worker still starting (which would be judged only after a minute).
+    server = fault.start(workers=1, MARRAINE_WORKER_TIMEOUT_SECONDS="2")
+    run_id = server.queue(server.programme())
+    victim_id, victim = fault.running_on(run_id)
+    fault.beats(victim_id, 3)  # the supervisor has seen its row meanwhile
+
+    os.kill(victim, signal.SIGSTOP)
+    fault.forget(victim, victim_id)
+    wait_for(lambda: gone(victim), "the forgotten worker to be killed and reaped", deadline=20)
+    wait_for(lambda: len(server.workers()) == 1, "a replacement")
     fault.gate.unlink()
     wait_for(lambda: server.status(run_id) == "succeeded", "the recovered run to finish")
 
