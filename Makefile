@@ -14,7 +14,7 @@ PYTEST_WORKERS ?= 2
 OUTER  := postgres or browser or notebooks or slow
 
 .PHONY: demo check test lint format serve bench bench-quick bench-solve bench-objectives \
-	bench-stable bench-text bench-service bench-startup bench-dask messages system-deps clean help
+	bench-stable bench-text bench-service bench-startup bench-scores bench-dask messages system-deps clean help
 
 help:
 	@echo "make demo    set up the engine alone and match a synthetic programme (./marraine-demo/)"
@@ -32,6 +32,7 @@ help:
 	@echo "make bench-text  text matching across French, Arabic and English: quality and speed"
 	@echo "make bench-service  a service run (upload, POST to succeeded) against the match in it"
 	@echo "make bench-startup  import matching, marraine --help and --version as whole processes"
+	@echo "make bench-scores  marraine match --scores against a full-graph min-cost flow"
 	@echo "make bench-dask  300,000 x 30,000 on a local Dask cluster, and one machine's ceiling"
 	@echo "make messages  extract the explanations' messages and compile the catalogues"
 	@echo "make lint    ruff check, ruff format --check, the import layers, mypy --strict"
@@ -91,6 +92,9 @@ bench-objectives: $(STAMP)
 
 bench-startup: $(STAMP)
 	$(BIN)/python -m benchmarks.startup
+
+bench-scores: $(STAMP)
+	$(BIN)/python -m benchmarks.score_tables
 
 bench-service: $(STAMP) system-deps
 	$(BIN)/python -m benchmarks.service

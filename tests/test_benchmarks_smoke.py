@@ -15,7 +15,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmarks import dask_scale, objectives, run, service, solve_scaling, stable, startup
+from benchmarks import (
+    dask_scale,
+    objectives,
+    run,
+    score_tables,
+    service,
+    solve_scaling,
+    stable,
+    startup,
+)
 
 
 @pytest.mark.xdist_group("benchmarks")
@@ -229,6 +238,23 @@ def test_startup_benchmark_times_every_command_and_writes_json(tmp_path: Path) -
     commands = [row["command"] for row in results["rows"]]
     assert commands == list(startup.COMMANDS)
     assert all(row["median_seconds"] > 0 for row in results["rows"])
+
+
+@pytest.mark.xdist_group("benchmarks")
+def test_score_tables_benchmark_runs_every_command_and_agrees_with_the_flow(
+    tmp_path: Path,
+) -> None:
+    args = ["--scale", "0.01", "--rounds", "1", "--name", "smoke", "--out-dir", str(tmp_path)]
+    results = score_tables.main([*args, "--cache-dir", str(tmp_path / "cache")])
+    assert json.loads((tmp_path / "smoke.json").read_text())["rows"] == results["rows"]
+    assert {(row["instance"], row["method"]) for row in results["rows"]} == {
+        (instance.name, method) for instance in score_tables.INSTANCES
+        for method in score_tables.METHODS
+    }  # fmt: skip
+    assert all(row["status"] == "ok" for row in results["rows"])
+    # our --objective total reaches the full-graph flow's optimum on both instances
+    assert [v["same_total"] for v in results["verdicts"]] == [True, True]
+    assert "x faster than the flow" in (tmp_path / "smoke.md").read_text()
 
 
 @pytest.mark.slow  # a cluster, a warm-up, and a process per ceiling size: a minute or two
