@@ -10,6 +10,11 @@ throwaway PostgreSQL server:
   itself inside that run (the run summary's ``seconds``) — the ratio is the target
   (at most 1.3); the worker's own steps are reported too: reading participants, the
   match, storing the result;
+- **the review page** signed in as the coordinator: the first page, a later page, the
+  lowest scores first, a region filter, the sort by one criterion, a filter on an unmet
+  criterion, the programme's dashboard, and the CSV and Excel exports — each the median of
+  ``PAGE_REPEATS`` requests, server time in-process (targets: any page at most 250 ms at
+  30,000 pairs, CSV 2 s, Excel 4 s);
 - **approve all** through the domain operation the review page's bulk action calls
   (target 2 s at 30,000 pairs), then **publish** through ``POST .../publish`` (target 1 s).
 
@@ -23,6 +28,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import re
+import statistics
 import tempfile
 import time
 from collections.abc import Iterator
@@ -51,6 +58,10 @@ FULL_SIZES = "30000x3000"
 QUICK_SIZES = "3000x300"
 RUN_RATIO_TARGET = 1.3
 LARGE_FILE_MENTEES = 100_000
+PAGE_REPEATS = 3
+PAGE_TARGET_SECONDS = 0.25
+EXPORT_TARGET_SECONDS = {"csv": 2.0, "xlsx": 4.0}
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -148,6 +159,29 @@ class _Service:
             raise RuntimeError(f"run ended {run['status']}: {run.get('error')}")
         return seconds, run_id, run["summary"]
 
+    def sign_in(self) -> None:
+        """Open a page session with the admin key, as a coordinator signs in."""
+        token = CSRF.search(self.client.get("/").text)
+        assert token is not None
+        key = self.headers["Authorization"].removeprefix("Bearer ")
+        answer = self.client.post(
+            "/", data={"key": key, "csrf_token": token.group(1)}, follow_redirects=False
+        )
+        if answer.status_code != 303:
+            raise RuntimeError(f"sign-in refused: {answer.status_code}")
+
+    def page_seconds(self, views: dict[str, str]) -> dict[str, float]:
+        """The median seconds of ``PAGE_REPEATS`` requests of every view (name -> path)."""
+        seconds: dict[str, list[float]] = {name: [] for name in views}
+        for _ in range(PAGE_REPEATS):  # rounds: each view once per round
+            for name, path in views.items():
+                started = time.perf_counter()
+                answer = self.client.get(path)
+                seconds[name].append(time.perf_counter() - started)
+                if answer.status_code != 200:
+                    raise RuntimeError(f"{name} answered {answer.status_code}")
+        return {name: round(statistics.median(values), 3) for name, values in seconds.items()}
+
     def approve_all(self, run_id: str) -> float:
         """Every pair approved at once, as the page's "approve all shown" does."""
         started = time.perf_counter()
@@ -181,6 +215,8 @@ def _measure(database: str, url: str, n: int, m: int, seed: int) -> dict[str, An
         clock = _StepClock()
         with clock.watching():
             run_seconds, run_id, summary = service.run(programme_id)
+        service.sign_in()
+        pages = service.page_seconds(_views(programme_id, run_id, cohort.mentees))
         approve = service.approve_all(run_id)
         publish = service.publish(run_id)
     finally:
@@ -201,6 +237,24 @@ def _measure(database: str, url: str, n: int, m: int, seed: int) -> dict[str, An
         "matched": int(summary["matched"]),
         "approve_all_seconds": round(approve, 3),
         "publish_seconds": round(publish, 3),
+        "page_seconds": pages,
+    }
+
+
+def _views(programme_id: str, run_id: str, mentees: pd.DataFrame) -> dict[str, str]:
+    """The page requests a coordinator makes while reviewing a run."""
+    review = f"/runs/{run_id}"
+    region = str(mentees["region"].mode().iloc[0])
+    return {
+        "review": review,
+        "page 20": f"{review}?page=20",
+        "lowest first": f"{review}?sort=score_asc",
+        "one region": f"{review}?region={region}",
+        "by a criterion": f"{review}?sort=crit:needs",
+        "unmet criterion": f"{review}?unmet=language",
+        "dashboard": f"/programmes/{programme_id}",
+        "csv": f"{review}/export.csv",
+        "xlsx": f"{review}/export.xlsx",
     }
 
 
@@ -258,6 +312,7 @@ def _table(rows: list[dict[str, Any]], large: dict[str, Any] | None) -> str:
             f"| {row['store_seconds']:.2f} ({row['build_rows_seconds']:.2f}) "
             f"| {row['approve_all_seconds']:.2f} | {row['publish_seconds']:.2f} |"
         )
+    lines += ["", _page_table(rows)]
     if large is not None:
         verdict = "accepted" if large["accepted"] else "REFUSED"
         lines.append("")
@@ -265,6 +320,22 @@ def _table(rows: list[dict[str, Any]], large: dict[str, Any] | None) -> str:
             f"A {large['mentees']:,}-mentee file ({large['bytes'] / 1e6:.1f} MB): {verdict}"
             f" in {large['seconds']:.1f} s."
         )
+    return "\n".join(lines)
+
+
+def _page_table(rows: list[dict[str, Any]]) -> str:
+    """Page and export seconds per database, against their targets."""
+    views = list(rows[0]["page_seconds"]) if rows else []
+    lines = [
+        "| database | cohort | " + " | ".join(views) + " |",
+        "|---|---|" + "---:|" * len(views),
+    ]
+    for row in rows:
+        cells = [f"{row['page_seconds'][view]:.3f}" for view in views]
+        cohort = f"{row['mentees']:,} x {row['mentors']:,}"
+        lines.append(f"| {row['database']} | {cohort} | " + " | ".join(cells) + " |")
+    targets = [f"{EXPORT_TARGET_SECONDS.get(view, PAGE_TARGET_SECONDS):g}" for view in views]
+    lines.append("| target s | | " + " | ".join(targets) + " |")
     return "\n".join(lines)
 
 
@@ -277,7 +348,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             for n, m in args.sizes:
                 target = _fresh(url, f"bench_{index}_{n}_{m}")
                 rows.append(_measure(database, target, n, m, args.seed))
-                print(_table(rows[-1:], None).splitlines()[-1], flush=True)
+                print(_table(rows[-1:], None).splitlines()[2], flush=True)  # its run line
         if not args.quick:
             large = _large_file(_fresh(databases[0][1], "bench_large"), args.seed)
     report = _table(rows, large)

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from openpyxl import Workbook
 
-__all__ = ["FORMULA_START", "escape_cell", "to_csv", "to_xlsx"]
+__all__ = ["CSV_CHUNK_ROWS", "FORMULA_START", "csv_chunks", "escape_cell", "to_csv", "to_xlsx"]
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+CSV_CHUNK_ROWS = 2_000
 
 Cell = str | float | int | None
 
@@ -25,29 +27,37 @@ def escape_cell(value: Cell) -> Cell:
     return value
 
 
-def to_csv(header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:
-    """UTF-8 CSV with a BOM (so spreadsheet programs read accents right)."""
+def csv_chunks(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> Iterator[bytes]:
+    """UTF-8 CSV with a BOM (so spreadsheet programs read accents right), in chunks of
+    ``CSV_CHUNK_ROWS`` rows: a response can stream it as it is written."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
+    buffer.write("\ufeff")
     writer.writerow([escape_cell(h) for h in header])
-    for row in rows:
+    for count, row in enumerate(rows, 1):
         writer.writerow(["" if c is None else escape_cell(c) for c in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+        if count % CSV_CHUNK_ROWS == 0:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")
 
 
-def to_xlsx(header: Sequence[str], rows: Sequence[Sequence[Cell]], title: str) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = title[:31]
+def to_csv(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:
+    """The whole of :func:`csv_chunks` at once."""
+    return b"".join(csv_chunks(header, rows))
+
+
+def to_xlsx(header: Sequence[str], rows: Iterable[Sequence[Cell]], title: str) -> bytes:
+    """One sheet, written row by row (openpyxl's write-only mode: no cell objects kept).
+    Every text cell is escaped, so none starts with ``=`` and none is stored as a
+    formula."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title[:31])
+    sheet.freeze_panes = "A2"
     sheet.append([escape_cell(h) for h in header])
     for row in rows:
         sheet.append([escape_cell(c) for c in row])
-    for cells in sheet.iter_rows():
-        for cell in cells:
-            if isinstance(cell.value, str):
-                # openpyxl would store a leading "=" as a formula; these are all text.
-                cell.data_type = "s"
-    sheet.freeze_panes = "A2"
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request, Response
+from fastapi.responses import StreamingResponse
 
 from service.auth import Principal
 from service.deps import SessionDep, get_programme, get_run, not_found
@@ -24,7 +25,7 @@ from service.ops import runs as run_ops
 from service.ops.errors import ConflictError, NotFoundError, OperationError
 from service.schemas.runs import RunIn
 from service.web import _queries as queries
-from service.web.export import to_csv, to_xlsx
+from service.web.export import csv_chunks, to_xlsx
 from service.web.figures import compare_charts, run_charts
 from service.web.rendering import Page, PageDep
 from service.web.routing import WebRoute, describe, is_htmx, see_other
@@ -313,7 +314,8 @@ def export(
         *region,
         *(f"mentee_{column}" for column in columns.groups),
     ]
-    rows = [
+    # Read now (the session ends with the request); written out row by row as it streams.
+    rows = (
         [
             r.pair.mentee_id,
             r.mentee_name,
@@ -330,12 +332,12 @@ def export(
             *(r.groups or ("",) * len(columns.groups)),  # an erased mentee: empty
         ]
         for r in queries.filtered_pairs(session, run, filters)
-    ]
+    )
     name = f"marraine-{run.id}-pairs.{fmt}"
     disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
     if fmt == "csv":
-        return Response(
-            to_csv(header, rows), media_type="text/csv; charset=utf-8", headers=disposition
+        return StreamingResponse(
+            csv_chunks(header, rows), media_type="text/csv; charset=utf-8", headers=disposition
         )
     return Response(
         to_xlsx(header, rows, "pairs"),

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from matching.synthetic import generate_cohort
 from service.models import Decision, RunPair
 from service.ops.participants import frame_records
-from service.web.export import escape_cell, to_csv, to_xlsx
+from service.web.export import CSV_CHUNK_ROWS, csv_chunks, escape_cell, to_csv, to_xlsx
 from tests.browser.cohort import setup_programme
 from tests.service.conftest import Api
 
@@ -346,6 +346,19 @@ def test_exports_escape_formulas(web: Web) -> None:
     assert "'" + record["name"] in names
     assert all(not str(n).startswith("=") for n in names)
     assert client.get(f"/runs/{web.run}/export.pdf").status_code == 404
+
+
+def test_a_csv_export_streamed_in_chunks_reads_back_whole() -> None:
+    rows = [
+        [f"m{i}", "=x" if i % 997 == 0 else f"n{i}", i / 7] for i in range(2 * CSV_CHUNK_ROWS + 5)
+    ]
+    chunks = list(csv_chunks(["id", "name", "score"], rows))
+    assert len(chunks) == 3  # one per full chunk, and the rest
+    read = list(csv.reader(io.StringIO(b"".join(chunks).decode("utf-8-sig"))))
+    assert read[0] == ["id", "name", "score"]
+    assert [r[0] for r in read[1:]] == [r[0] for r in rows]
+    assert read[1][1] == "'=x"
+    assert read[2][2] == str(1 / 7)
 
 
 @pytest.mark.parametrize("value", ["=1+2", "+1", "-2", "@SUM(A1)", "\tx", "\rx"])
