@@ -34,6 +34,7 @@ from service.settings import Settings, get_settings
 from service.throttle import FailureThrottle
 from service.toml_body import TomlBodyMiddleware
 from service.web import install as install_web
+from service.web.run_reads import RunReads
 
 __all__ = ["create_app"]
 
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = sessions
     app.state.secret = ensure_secret(sessions, settings)
+    app.state.run_reads = RunReads(settings.review_cache_runs)
     app.state.throttle = FailureThrottle(
         settings.auth_failures_per_address, settings.auth_failures_per_key
     )

@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     """Most mentees in one stateless ``POST /v1/match`` or one JSON upsert."""
     max_batch_mentors: int = Field(default=2000, gt=0)
     max_page_size: int = Field(default=500, gt=0)
+    review_cache_runs: int = Field(default=8, ge=0)
+    """How many runs' pairs and chart figures each server process keeps between views of
+    the review page (checked against the run's decisions and participants at every
+    view; 0 keeps none)."""
     cors_origins: list[str] = Field(default_factory=list)
     """Origins allowed to call the API from a browser; none by default."""
     heartbeat_seconds: float = Field(default=1.0, gt=0)

@@ -29,6 +29,7 @@ from service.web.export import csv_chunks, to_xlsx
 from service.web.figures import compare_charts, run_charts
 from service.web.rendering import Page, PageDep
 from service.web.routing import WebRoute, describe, is_htmx, see_other
+from service.web.run_reads import RunReadsDep
 from service.web.security import WebPrincipalDep, check_csrf
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -109,6 +110,7 @@ def review_page(
     page: PageDep,
     session: SessionDep,
     filters: FiltersDep,
+    reads: RunReadsDep,
 ) -> Response:
     run = get_run(session, principal, run_id)
     programme = _programme(session, principal, run)
@@ -123,19 +125,18 @@ def review_page(
     }
     if run.status != "succeeded":
         return page.render("run.html", ready=False, **context)
-    pairs = queries.run_pairs(session, run, filters.reads_contributions)
-    stats = queries.run_stats(session, run, pairs)
+    view = reads.view(session, run, filters.reads_contributions)
     return page.render(
         "run.html",
         ready=True,
-        review=queries.review(session, run, filters, pairs),
+        review=queries.review(session, run, filters, view.pairs),
         counts=queries.decision_counts(session, run),
         decisions_made=queries.decisions_made(session, run),
         unmatched=queries.unmatched(session, run),
         gaps=queries.gap_matrix(session, run),
         group_gaps=queries.group_gaps(session, run),
         values=_run_values(session, run, page),
-        charts=run_charts(page, stats),
+        charts=run_charts(page, view.stats),
         **context,
     )
 
@@ -220,9 +221,9 @@ def bulk(
     run = get_run(session, principal, run_id, write=True)
     if scope == "shown":
         ids = [
-            r.pair.id
-            for r in queries.filtered_pairs(session, run, filters)
-            if r.pair.decision == "suggested"
+            line.id
+            for line in queries.filtered_lines(session, run, filters)
+            if line.decision == "suggested"
         ]
     else:
         ids = pair or []
@@ -251,7 +252,11 @@ def rematch(
 
 @router.get("/runs/{run_id}/diff")
 def diff_page(
-    run_id: str, principal: WebPrincipalDep, page: PageDep, session: SessionDep
+    run_id: str,
+    principal: WebPrincipalDep,
+    page: PageDep,
+    session: SessionDep,
+    reads: RunReadsDep,
 ) -> Response:
     """What a rematch changed compared with the run it rematched, with charts."""
     run = get_run(session, principal, run_id)
@@ -268,7 +273,7 @@ def diff_page(
         before=before,
         diff=queries.diff(session, before, run),
         charts=compare_charts(
-            page, queries.run_stats(session, before), queries.run_stats(session, run)
+            page, reads.view(session, before).stats, reads.view(session, run).stats
         ),
     )
 
@@ -292,6 +297,7 @@ def export(
     session: SessionDep,
     filters: FiltersDep,
     page: PageDep,
+    reads: RunReadsDep,
 ) -> Response:
     """The pairs the filters show (all by default) as CSV or XLSX, formula-safe, the
     explanations in the page's language."""
@@ -315,23 +321,21 @@ def export(
         *(f"mentee_{column}" for column in columns.groups),
     ]
     # Read now (the session ends with the request); written out row by row as it streams.
+    found = queries.export_rows(session, run, filters, reads.view(session, run, True).pairs)
     rows = (
         [
-            r.pair.mentee_id,
+            r.mentee_id,
             r.mentee_name,
-            r.pair.mentor_id,
+            r.mentor_id,
             r.mentor_name,
-            round(r.pair.score, 6),
-            *(
-                round(r.pair.contributions[c], 6) if c in r.pair.contributions else None
-                for c in criteria
-            ),
-            page.why(r.pair.why, r.pair.evidence),
-            r.pair.decision,
-            *([r.region] if columns.region else []),
-            *(r.groups or ("",) * len(columns.groups)),  # an erased mentee: empty
+            round(r.score, 6),
+            *(round(r.contributions[c], 6) if c in r.contributions else None for c in criteria),
+            page.why(r.why, r.evidence()),
+            r.decision,
+            *([r.traits.region] if columns.region else []),
+            *(r.traits.groups or ("",) * len(columns.groups)),  # an erased mentee: empty
         ]
-        for r in queries.filtered_pairs(session, run, filters)
+        for r in found
     )
     name = f"marraine-{run.id}-pairs.{fmt}"
     disposition = {"Content-Disposition": f'attachment; filename="{name}"'}

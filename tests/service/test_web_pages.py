@@ -312,6 +312,42 @@ def test_swap_rematch_diff_publish(web: Web) -> None:
     assert '<span class="big" id="count-active">1</span>' in dashboard.text
 
 
+def test_the_review_page_follows_participants_and_decisions_changed_elsewhere(web: Web) -> None:
+    # The page keeps a run's pairs between views; a change through the API must show at
+    # the next view all the same.
+    client = web.client
+    sign_in(client, web.key)
+    first = client.get(f"/v1/runs/{web.run}/pairs?limit=1", headers=web.api.auth(web.key)).json()[
+        "items"
+    ][0]
+    pair_id = pair_ids(web, web.run)[0]
+    moved = f"/runs/{web.run}?region=island_of_newcomers"
+    assert client.get(f"/runs/{web.run}").status_code == 200
+    assert f'id="pair-{pair_id}"' not in client.get(moved).text
+
+    cohort = generate_cohort(40, seed=21)
+    records = [{k: v for k, v in r.items() if v is not None} for r in frame_records(cohort.mentees)]
+    record = next(r for r in records if r["id"] == first["mentee_id"])
+    record["region"] = "island_of_newcomers"
+    upsert = client.post(
+        f"/v1/programmes/{web.programme}/participants/mentees",
+        json={"participants": [record]},
+        headers=web.api.auth(),
+    )
+    assert upsert.status_code == 200, upsert.text
+    assert f'id="pair-{pair_id}"' in client.get(moved).text
+
+    rejected = f"/runs/{web.run}?decision=rejected"
+    assert f'id="pair-{pair_id}"' not in client.get(rejected).text
+    answer = client.post(
+        f"/v1/runs/{web.run}/decisions",
+        json={"mentee_id": first["mentee_id"], "mentor_id": first["mentor_id"], "action": "reject"},
+        headers=web.api.auth(web.key),
+    )
+    assert answer.status_code in (200, 201), answer.text
+    assert f'id="pair-{pair_id}"' in client.get(rejected).text
+
+
 def test_exports_escape_formulas(web: Web) -> None:
     client = web.client
     sign_in(client, web.key)

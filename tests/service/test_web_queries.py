@@ -408,11 +408,11 @@ def test_charts_rows_and_unmatched_match_a_plain_reading(
         assert got == reference.unmatched_view()
         assert len(got) == 5
         # Fields stored as numbers, flags or padded text read as Python's str() of them.
-        rows = {r.pair.id: r for r in queries.filtered_pairs(session, run, queries.Filters())}
+        rows = {r.pair_id: r for r in queries.export_rows(session, run, queries.Filters())}
         for pair in reference.pairs:
             row = rows[pair.id]
             data = reference.mentees.get(pair.mentee_id, {})
-            assert (row.mentee_name, row.region, row.groups) == (
+            assert (row.mentee_name, row.traits.region, row.traits.groups) == (
                 _text(data, "name"),
                 _text(data, "region"),
                 (_text(data, "status"), _text(data, "country")) if data else (),
@@ -422,8 +422,8 @@ def test_charts_rows_and_unmatched_match_a_plain_reading(
             assert one is not None
             assert (one.mentee_name, one.region, one.groups, one.mentor_name) == (
                 row.mentee_name,
-                row.region,
-                row.groups,
+                row.traits.region,
+                row.traits.groups,
                 row.mentor_name,
             )
         assert queries.review_row(session, run, 10**9) is None

@@ -15,9 +15,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Text, cast, func, select
 from sqlalchemy.orm import Session
 
+from service.db import json_value
 from service.models import Decision, Run, RunAlternative, RunPair
 from service.web._queries.columns import Columns, run_columns
 from service.web._queries.fields import capacity, rows, text, values
@@ -27,6 +28,7 @@ __all__ = [
     "DECISIONS",
     "PAGE_SIZE",
     "AltView",
+    "ExportRow",
     "Filters",
     "GroupChoice",
     "PairView",
@@ -35,7 +37,8 @@ __all__ = [
     "alternatives",
     "decision_counts",
     "decisions_made",
-    "filtered_pairs",
+    "export_rows",
+    "filtered_lines",
     "review",
     "review_row",
     "run_criteria",
@@ -287,48 +290,76 @@ def _pairs(session: Session, run: Run, pair_ids: list[int]) -> list[PairView]:
     return [found[i] for i in pair_ids if i in found]
 
 
-def filtered_pairs(session: Session, run: Run, filters: Filters) -> list[ReviewRow]:
-    """Every pair that passes the filters, sorted (without alternatives)."""
-    columns = run_columns(session, run)
-    query = (
-        select(*PAIR_COLUMNS).where(RunPair.run_id == run.id).order_by(RunPair.position, RunPair.id)
-    )
-    pairs = {row[0]: PairView._make(row) for row in rows(session, query)}
-    mentees = values(
-        session,
-        run.programme_id,
-        "mentee",
-        (columns.mentee_name, *columns.traits),
-        {p.mentee_id for p in pairs.values()},
-    )
-    mentor_names = _names(
-        session, run, "mentor", columns.mentor_name, {p.mentor_id for p in pairs.values()}
-    )
-    names = {k: text(found[0]) for k, found in mentees.items()}
-    traits = {k: traits_of(columns, found[1:]) for k, found in mentees.items()}
-    lines = [
-        Line(
-            p.id,
-            p.position,
-            p.mentee_id,
-            p.mentor_id,
-            p.score,
-            p.decision,
-            traits.get(p.mentee_id, NOWHERE),
-            p.contributions,
+def filtered_lines(
+    session: Session, run: Run, filters: Filters, pairs: RunPairs | None = None
+) -> list[Line]:
+    """Every pair that passes the filters, sorted (``pairs`` from :func:`run_pairs`, with
+    contributions if the filters read them, saves reading the run again)."""
+    if pairs is None or (filters.reads_contributions and not pairs.with_contributions):
+        pairs = run_pairs(session, run, filters.reads_contributions)
+    return _select(pairs.lines, filters, pairs.columns)
+
+
+class ExportRow(NamedTuple):
+    """One exported pair: what the review row shows, and its explanation's evidence
+    still as JSON text, decoded row by row as the export is written (decoding a whole
+    run's evidence at once keeps millions of small objects alive)."""
+
+    pair_id: int
+    mentee_id: str
+    mentee_name: str
+    mentor_id: str
+    mentor_name: str
+    score: float
+    contributions: dict[str, float]
+    why: str
+    evidence_json: str | None
+    decision: str
+    traits: Traits
+
+    def evidence(self) -> list[dict[str, Any]] | None:
+        """The pair's evidence (None for runs stored before evidence was kept)."""
+        return None if self.evidence_json is None else json_value(self.evidence_json)
+
+
+def export_rows(
+    session: Session, run: Run, filters: Filters, pairs: RunPairs | None = None
+) -> list[ExportRow]:
+    """Every pair that passes the filters, sorted, as the exports write them."""
+    if pairs is None or not pairs.with_contributions:
+        pairs = run_pairs(session, run, with_contributions=True)
+    kept = filtered_lines(session, run, filters, pairs)
+    texts = {
+        pair_id: (why, evidence)
+        for pair_id, why, evidence in rows(
+            session,
+            select(RunPair.id, RunPair.why, cast(RunPair.evidence, Text)).where(
+                RunPair.run_id == run.id
+            ),
         )
-        for p in pairs.values()
-    ]
-    return [
-        ReviewRow(
-            pair=pairs[line.id],
-            mentee_name=names.get(line.mentee_id, ""),
-            mentor_name=mentor_names.get(line.mentor_id, ""),
-            traits=line.traits,
-            alternatives=[],
+    }
+    columns = pairs.columns
+    mentees = _names(session, run, "mentee", columns.mentee_name, {r.mentee_id for r in kept})
+    mentors = _names(session, run, "mentor", columns.mentor_name, {r.mentor_id for r in kept})
+    found = []
+    for line in kept:
+        why, evidence = texts.get(line.id, ("", None))
+        found.append(
+            ExportRow(
+                line.id,
+                line.mentee_id,
+                mentees.get(line.mentee_id, ""),
+                line.mentor_id,
+                mentors.get(line.mentor_id, ""),
+                line.score,
+                line.contributions or {},
+                why,
+                evidence,
+                line.decision,
+                line.traits,
+            )
         )
-        for line in _select(lines, filters, columns)
-    ]
+    return found
 
 
 def review(session: Session, run: Run, filters: Filters, pairs: RunPairs | None = None) -> Review:
