@@ -13,7 +13,7 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
+from starlette.routing import Match, Route
 
 from matching.errors import ConfigError, InputError, InputErrors, Problem, RuleError
 from service.ops.errors import ConflictError, InvalidError, NotFoundError, OperationError
@@ -133,17 +133,27 @@ HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 def allowed_methods(request: Request) -> list[str]:
-    """Every method some route of the application answers on the request's path (a path
-    served by two operations, say GET and POST, is two routes to Starlette, and its 405
-    names only the methods of the first): each method is tried against the routes."""
-    routes = request.app.router.routes
-    return [
-        method
-        for method in HTTP_METHODS
-        if any(
-            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
-        )
+    """The methods of the request's path as the API document has it: every route whose
+    template matches the path, whatever its method, and among those the most specific
+    template (the fewest parameters: a concrete segment wins over a parameter, as
+    OpenAPI matches paths), so ``.../participants/mentees/file`` names the upload's
+    methods, not those of the person at ``.../participants/mentees/{person_id}``. A path
+    served by two operations, say GET and POST, is two routes to Starlette: both count."""
+    matching = [
+        route
+        for route in request.app.router.routes
+        if isinstance(route, Route) and route.matches(request.scope)[0] is not Match.NONE
     ]
+    if not matching:
+        return []
+    fewest = min(len(route.param_convertors) for route in matching)
+    methods = {
+        method
+        for route in matching
+        if len(route.param_convertors) == fewest
+        for method in route.methods or ()
+    }
+    return [method for method in HTTP_METHODS if method in methods]
 
 
 async def _http_handler(request: Request, exc: Exception) -> Response:
