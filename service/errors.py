@@ -13,9 +13,10 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match, Route
+from starlette.routing import Match
 
 from matching.errors import ConfigError, InputError, InputErrors, Problem, RuleError
+from service.openapi import documented_methods
 from service.ops.errors import ConflictError, InvalidError, NotFoundError, OperationError
 
 __all__ = [
@@ -133,27 +134,22 @@ HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 def allowed_methods(request: Request) -> list[str]:
-    """The methods of the request's path as the API document has it: every route whose
-    template matches the path, whatever its method, and among those the most specific
-    template (the fewest parameters: a concrete segment wins over a parameter, as
-    OpenAPI matches paths), so ``.../participants/mentees/file`` names the upload's
-    methods, not those of the person at ``.../participants/mentees/{person_id}``. A path
-    served by two operations, say GET and POST, is two routes to Starlette: both count."""
-    matching = [
-        route
-        for route in request.app.router.routes
-        if isinstance(route, Route) and route.matches(request.scope)[0] is not Match.NONE
-    ]
-    if not matching:
-        return []
-    fewest = min(len(route.param_convertors) for route in matching)
-    methods = {
+    """The methods of the request's path as the API document has it
+    (:func:`service.openapi.documented_methods`: ``.../participants/mentees/file`` is the
+    upload's path, not the person whose id would be ``file``); for a path the document
+    leaves out (the review page), every method some route answers there. A path served
+    by two operations, say GET and POST, is two routes to Starlette: both count."""
+    documented = documented_methods(request.app, request.scope)
+    if documented is not None:
+        return [method for method in HTTP_METHODS if method in documented]
+    routes = request.app.router.routes
+    return [
         method
-        for route in matching
-        if len(route.param_convertors) == fewest
-        for method in route.methods or ()
-    }
-    return [method for method in HTTP_METHODS if method in methods]
+        for method in HTTP_METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
+    ]
 
 
 async def _http_handler(request: Request, exc: Exception) -> Response:

@@ -5,19 +5,26 @@ the route models and would otherwise leave unsaid.
   characters in every JSON text, key and query value, whatever the route: every string
   schema of a request (and every free-form object's property names) says so with
   :data:`TEXT_PATTERN`.
+- A 405's ``Allow`` names the methods of the path the document matches
+  (:func:`documented_methods`), concrete segments before parameters, as OpenAPI
+  matches paths.
 - A page's ``limit`` is at most the ``max_page_size`` setting, which FastAPI cannot know
   when the route is declared: the document states the running server's value.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from functools import cache
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from starlette.routing import get_route_path
+from starlette.types import Scope
 
-__all__ = ["TEXT_PATTERN", "install_openapi"]
+__all__ = ["TEXT_PATTERN", "documented_methods", "install_openapi"]
 
 TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 """Text the guard lets through: tabs and line breaks, no other control character (the
@@ -44,6 +51,29 @@ def install_openapi(app: FastAPI, max_page_size: int) -> None:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented override
+
+
+def documented_methods(app: FastAPI, scope: Scope) -> set[str] | None:
+    """The methods the document gives the request's path, or None for a path it leaves
+    out. Of the templates matching the path, the one with the fewest parameters wins (a
+    concrete segment before a parameter, as OpenAPI matches paths)."""
+    path = get_route_path(scope)
+    matching = [
+        (template.count("{"), item)
+        for template, item in app.openapi().get("paths", {}).items()
+        if _template_regex(template).fullmatch(path)
+    ]
+    if not matching:
+        return None
+    _fewest, item = min(matching, key=lambda match: match[0])
+    return {method.upper() for method in item}
+
+
+@cache
+def _template_regex(template: str) -> re.Pattern[str]:
+    """A path template as a regular expression: each ``{parameter}`` one segment."""
+    parts = re.split(r"\{[^}]+\}", template)
+    return re.compile("[^/]+".join(re.escape(part) for part in parts))
 
 
 def _operations(document: dict[str, Any]) -> Iterator[dict[str, Any]]:
