@@ -21,7 +21,6 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
-from starlette.routing import get_route_path
 from starlette.types import Scope
 
 __all__ = ["TEXT_PATTERN", "documented_methods", "install_openapi"]
@@ -57,7 +56,8 @@ def documented_methods(app: FastAPI, scope: Scope) -> set[str] | None:
     """The methods the document gives the request's path, or None for a path it leaves
     out. Of the templates matching the path, the one with the fewest parameters wins (a
     concrete segment before a parameter, as OpenAPI matches paths)."""
-    path = get_route_path(scope)
+    path, root = scope["path"], scope.get("root_path", "")
+    path = path.removeprefix(root) if root else path  # the app's own path, behind a prefix
     matching = [
         (template.count("{"), item)
         for template, item in app.openapi().get("paths", {}).items()
