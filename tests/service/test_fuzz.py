@@ -8,8 +8,10 @@ the ``max_page_size`` setting, no control characters in any text, the upload's f
 rule, strict numbers and booleans). A few operations also refuse, with a documented 422
 naming the field and reason, requests the document cannot describe: rules across fields
 of one configuration (unique criterion names, a weight above 0, quotas and ``stable``),
-or what the stored state decides (the columns the programme's criteria read, ranked ids
-that must be participants, a file's rows). For those operations only
+what another part of the request or the stored state decides (the columns the
+programme's criteria read, ranked ids that must be participants), and a file's name and
+rows (the name rule is stated on the part's ``Content-Disposition``, which schemathesis
+does not generate: it names every part ``file``). For those operations only
 (:data:`STATE_DEPENDENT`), the ``positive_data_acceptance`` check expects 422 besides
 its defaults, through schemathesis' own per-operation configuration (``[[operations]]``
 with ``include-name`` and ``checks.positive_data_acceptance.expected-statuses`` in a
@@ -55,7 +57,6 @@ STATE_DEPENDENT = {
     "columns, read against the stored programme",
     "PUT /v1/programmes/{programme_id}/ranks/{side}": "the file's rows; every id must be a "
     "stored participant",
-    "POST /v1/programmes/{programme_id}/runs": "ranked ids that must be stored participants",
 }
 """Operations that may refuse a request valid by the document with 422, and why."""
 POSITIVE_STATUSES = ("2xx", "3xx", "401", "403", "404", "409", "429", "5xx")
