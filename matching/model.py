@@ -26,6 +26,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictFloat,
     ValidationError,
     field_validator,
     model_validator,
@@ -262,7 +263,7 @@ class SimilarityEntry(_Frozen):
 
     a: str
     b: str
-    similarity: float = Field(ge=0.0, le=1.0)
+    similarity: float = Field(strict=True, ge=0.0, le=1.0)
 
 
 Label = str | dict[str, str]
@@ -274,11 +275,11 @@ class _CriterionBase(_Frozen):
     name: str = Field(min_length=1, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     mentee_field: str = Field(min_length=1)
     mentor_field: str = Field(min_length=1)
-    weight: float = Field(default=1.0, ge=0.0, le=MAX_WEIGHT)
-    required: bool = False
+    weight: float = Field(default=1.0, strict=True, ge=0.0, le=MAX_WEIGHT)
+    required: bool = Field(default=False, strict=True)
     """Also a hard rule: a pair is allowed only if its similarity is at least
     ``min_similarity`` (and above 0 when ``min_similarity`` is 0)."""
-    min_similarity: float = Field(default=0.0, ge=0.0, le=1.0)
+    min_similarity: float = Field(default=0.0, strict=True, ge=0.0, le=1.0)
     title: Label | None = None
     """How explanations name the criterion (default: its name, underscores as spaces)."""
     labels: dict[str, Label] = Field(default_factory=dict)
@@ -318,9 +319,9 @@ class NeedsCriterion(_CriterionBase):
     """
 
     kind: Literal["needs"] = "needs"
-    full_credit_gap: int = Field(default=2, ge=0, le=4)
-    default_mentee_level: int = Field(default=1, ge=1, le=5)
-    default_mentor_level: int = Field(default=4, ge=1, le=5)
+    full_credit_gap: int = Field(default=2, strict=True, ge=0, le=4)
+    default_mentee_level: int = Field(default=1, strict=True, ge=1, le=5)
+    default_mentor_level: int = Field(default=4, strict=True, ge=1, le=5)
     related: tuple[SimilarityEntry, ...] = ()
 
 
@@ -350,8 +351,8 @@ class NumericCriterion(_CriterionBase):
 
     kind: Literal["numeric"] = "numeric"
     mode: Literal["closeness", "at_least"] = "closeness"
-    scale: float = Field(default=1.0, gt=0.0)
-    gap: float = 0.0
+    scale: float = Field(default=1.0, strict=True, gt=0.0)
+    gap: float = Field(default=0.0, strict=True)
 
 
 class AvailabilityCriterion(_CriterionBase):
@@ -364,14 +365,14 @@ class AvailabilityCriterion(_CriterionBase):
     kind: Literal["availability"] = "availability"
     mentee_offset_field: str | None = None
     mentor_offset_field: str | None = None
-    target_hours: float = Field(default=2.0, gt=0.0)
+    target_hours: float = Field(default=2.0, strict=True, gt=0.0)
 
 
 class DistanceCriterion(_CriterionBase):
     """Coordinates ``lat|lon`` in degrees: ``1 - km / radius_km``, 0 beyond the radius."""
 
     kind: Literal["distance"] = "distance"
-    radius_km: float = Field(default=50.0, gt=0.0)
+    radius_km: float = Field(default=50.0, strict=True, gt=0.0)
 
 
 class GlossaryEntry(_Frozen):
@@ -401,9 +402,9 @@ class TextCriterion(_CriterionBase):
 
     kind: Literal["text"] = "text"
     encoder: Literal["multilingual", "ngrams"] = "multilingual"
-    ngram_min: int = Field(default=3, ge=1, le=8)
-    ngram_max: int = Field(default=5, ge=1, le=8)
-    max_features: int | None = Field(default=2**16, gt=0)
+    ngram_min: int = Field(default=3, strict=True, ge=1, le=8)
+    ngram_max: int = Field(default=5, strict=True, ge=1, le=8)
+    max_features: int | None = Field(default=2**16, strict=True, gt=0)
     glossary: tuple[GlossaryEntry, ...] = ()
 
     @model_validator(mode="after")
@@ -436,7 +437,7 @@ class RequiresRule(_Frozen):
     name: str = Field(default="", pattern=r"^[A-Za-z0-9_]*$")
     mentee_field: str
     mentor_field: str
-    optional: bool = False
+    optional: bool = Field(default=False, strict=True)
     """When a column the rule reads is absent from a file: ``False`` (the default) refuses
     the run, naming rule and column; ``True`` switches the rule off with a warning."""
 
@@ -449,7 +450,7 @@ class ExcludeSameRule(_Frozen):
     name: str = Field(default="", pattern=r"^[A-Za-z0-9_]*$")
     mentee_field: str
     mentor_field: str
-    optional: bool = False
+    optional: bool = Field(default=False, strict=True)
     """As :attr:`RequiresRule.optional`."""
 
 
@@ -464,7 +465,7 @@ class AllowedValuesRule(_Frozen):
     side: Literal["mentee", "mentor"]
     field: str = Field(min_length=1)
     values: tuple[str, ...] = Field(min_length=1)
-    optional: bool = False
+    optional: bool = Field(default=False, strict=True)
     """As :attr:`RequiresRule.optional`."""
 
 
@@ -488,10 +489,10 @@ class GroupQuota(_Frozen):
 
     field: str = Field(min_length=1)
     value: str
-    min_share: float | None = Field(default=None, ge=0.0, le=1.0)
-    min_count: int | None = Field(default=None, ge=0)
-    hard: bool = True
-    penalty: float = Field(default=1.0, gt=0.0, le=MAX_WEIGHT)
+    min_share: float | None = Field(default=None, strict=True, ge=0.0, le=1.0)
+    min_count: int | None = Field(default=None, strict=True, ge=0)
+    hard: bool = Field(default=True, strict=True)
+    penalty: float = Field(default=1.0, strict=True, gt=0.0, le=MAX_WEIGHT)
     """Soft quotas only: the score a matching gives up per missing member."""
 
     @model_validator(mode="after")
@@ -581,21 +582,21 @@ class SolverOptions(_Frozen):
     """How the assignment is solved; the defaults suit cohorts from 10 to 30,000 mentees."""
 
     method: Literal["auto", "min_cost_flow", "cp_sat", "stable"] = "auto"
-    top_k: int = Field(default=20, ge=1, le=1000)
+    top_k: int = Field(default=20, strict=True, ge=1, le=1000)
     """Candidate mentors kept per mentee before the certificate adds what is missing: her
     best by score, or from 2,000 mentees her best by score less each mentor's contention
     price (estimated on a quarter of the cohort), plus her best by score. Under the
     ``stable`` objective: the first part of each proposer's list (each later part is
     twice the last)."""
-    block_size: int = Field(default=2048, ge=1)
+    block_size: int = Field(default=2048, strict=True, ge=1)
     """Mentees scored at once against all mentors; bounds memory."""
-    certify: bool = True
+    certify: bool = Field(default=True, strict=True)
     """Prove optimality over all allowed pairs, not just the candidates."""
-    max_rounds: int = Field(default=100, ge=1)
-    time_limit_seconds: float = Field(default=60.0, gt=0.0)
+    max_rounds: int = Field(default=100, strict=True, ge=1)
+    time_limit_seconds: float = Field(default=60.0, strict=True, gt=0.0)
     """For CP-SAT only; min-cost flow always finishes."""
-    workers: int = Field(default=2, ge=1, le=64)
-    seed: int = 0
+    workers: int = Field(default=2, strict=True, ge=1, le=64)
+    seed: int = Field(default=0, strict=True)
 
 
 class StableOptions(_Frozen):
@@ -605,7 +606,7 @@ class StableOptions(_Frozen):
     proposing: Literal["mentees", "mentors"] = "mentees"
     """``mentees``: the mentee-optimal stable matching (every mentee gets the best mentors
     any stable matching gives her); ``mentors``: the mentor-optimal one."""
-    mentor_weights: dict[str, float] | None = None
+    mentor_weights: dict[str, StrictFloat] | None = None
     """The mentors' own ranking: the same criteria with these weights (criterion name to
     weight, 0 or more; criteria not named weigh 0). Default: mentors rank by the pair
     score. Mentor rank files take precedence."""
@@ -635,14 +636,14 @@ class Programme(_Frozen):
     criteria: tuple[Criterion, ...] = Field(min_length=1)
     rules: tuple[Rule, ...] = ()
     objective: Objective = "coverage"
-    min_score: float = Field(default=0.0, ge=0.0)
+    min_score: float = Field(default=0.0, strict=True, ge=0.0)
     """Pairs scoring below this are not allowed (unmatched reason ``below_min_score``)."""
-    allow_repeat_pairs: bool = False
+    allow_repeat_pairs: bool = Field(default=False, strict=True)
     """Whether a previous pair (passed to ``match(previous=...)``) may be proposed again."""
     quotas: tuple[GroupQuota, ...] = ()
     fields: FieldMap = FieldMap()
     """The programme's own column names for ids, counts, names, groups and region."""
-    alternatives: int = Field(default=3, ge=0, le=20)
+    alternatives: int = Field(default=3, strict=True, ge=0, le=20)
     solver: SolverOptions = SolverOptions()
     stable: StableOptions = StableOptions()
 

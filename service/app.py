@@ -19,6 +19,7 @@ from service.middleware import (
     RequestIdMiddleware,
     TextGuardMiddleware,
 )
+from service.openapi import install_openapi
 from service.pseudonyms import ensure_secret
 from service.routers import (
     decisions,
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router, dependencies=[Depends(refuse_unknown_query)])
     install_web(app)  # the coordinator review page at / and its /static files
     _install_docs(app)
+    install_openapi(app, settings.max_page_size)
 
     # Added last so they run first: the request id wraps everything, then the key check
     # (401 before anything reads the body), then the size limit.

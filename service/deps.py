@@ -148,7 +148,11 @@ def get_page(
     offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
     limit: Annotated[
         int | None,
-        Query(ge=1, description="Rows per page: 100 by default, at most `max_page_size`."),
+        Query(
+            ge=1,
+            description="Rows per page: 100 by default, at most the `max_page_size` setting "
+            "(the `maximum` this server states).",
+        ),
     ] = None,
 ) -> Window:
     """The listing window asked for; a ``limit`` above the ``max_page_size`` setting is

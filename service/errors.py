@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from matching.errors import ConfigError, InputError, InputErrors, Problem, RuleError
+from service.openapi import documented_methods
 from service.ops.errors import ConflictError, InvalidError, NotFoundError, OperationError
 
 __all__ = [
@@ -133,9 +134,14 @@ HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 def allowed_methods(request: Request) -> list[str]:
-    """Every method some route of the application answers on the request's path (a path
-    served by two operations, say GET and POST, is two routes to Starlette, and its 405
-    names only the methods of the first): each method is tried against the routes."""
+    """The methods of the request's path as the API document has it
+    (:func:`service.openapi.documented_methods`: ``.../participants/mentees/file`` is the
+    upload's path, not the person whose id would be ``file``); for a path the document
+    leaves out (the review page), every method some route answers there. A path served
+    by two operations, say GET and POST, is two routes to Starlette: both count."""
+    documented = documented_methods(request.app, request.scope)
+    if documented is not None:
+        return [method for method in HTTP_METHODS if method in documented]
     routes = request.app.router.routes
     return [
         method

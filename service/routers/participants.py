@@ -29,7 +29,15 @@ from service.errors import UnprocessableError, input_error_items
 from service.models import Participant, Programme, ProgrammeVersion
 from service.ops import participants as ops
 from service.ops.paging import paginate
-from service.schemas.common import BODY, READ, WRITE, Page, error_responses, page_of
+from service.schemas.common import (
+    BODY,
+    READ,
+    WRITE,
+    Page,
+    error_responses,
+    page_of,
+    upload_body,
+)
 from service.schemas.participants import (
     ErasureOut,
     ExportOut,
@@ -83,7 +91,7 @@ def upsert(
     return UpsertOut(created=created, updated=updated)
 
 
-@router.post("/{side}/file", responses=ERRORS)
+@router.post("/{side}/file", responses=ERRORS, openapi_extra=upload_body(UPLOAD_SUFFIXES))
 def upload(
     programme_id: PathText,
     side: Side,

@@ -16,7 +16,7 @@ from service.deps import PathText, PrincipalDep, SessionDep, get_programme
 from service.errors import UnprocessableError, input_error_items
 from service.ops import ranks as ops
 from service.ops.participants import EngineSide
-from service.schemas.common import BODY, READ, WRITE, error_responses
+from service.schemas.common import BODY, READ, WRITE, error_responses, upload_body
 from service.schemas.participants import Side
 from service.schemas.ranks import RanksOut
 
@@ -42,7 +42,7 @@ def _out(side: Side, stored: ops.StoredRanks) -> RanksOut:
     )
 
 
-@router.put("/{side}", responses=ERRORS)
+@router.put("/{side}", responses=ERRORS, openapi_extra=upload_body(RANK_SUFFIXES))
 def upload_ranks(
     programme_id: PathText,
     side: Side,

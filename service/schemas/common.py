@@ -19,6 +19,7 @@ __all__ = [
     "ValidationErrorOut",
     "error_responses",
     "page_of",
+    "upload_body",
 ]
 
 FieldValue = str | int | float | bool | list[str] | None
@@ -100,6 +101,32 @@ def error_responses(*groups: tuple[int, ...] | int) -> dict[int | str, dict[str,
         {code for group in groups for code in (group if isinstance(group, tuple) else (group,))}
     )
     return {code: {"model": _ERRORS[code][1], "description": _ERRORS[code][0]} for code in codes}
+
+
+def upload_body(suffixes: tuple[str, ...]) -> dict[str, Any]:
+    """The ``openapi_extra`` of a route taking one ``file`` part: its name must end with
+    one of ``suffixes`` (any case), which the document states on the part's
+    ``Content-Disposition`` (refused with 422 otherwise: the name says how to read it)."""
+    either_case = "|".join(
+        "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in suffix[1:])
+        for suffix in suffixes
+    )
+    rule = f"a file name ending {', '.join(suffixes)} (any case)"
+    disposition = {
+        "description": f"The part's file name: {rule}.",
+        "required": True,
+        "schema": {"type": "string", "pattern": f'filename="[^"]*\\.({either_case})"'},
+    }
+    return {
+        "requestBody": {
+            "description": f"One `file` part with {rule}; its content is read as the name says.",
+            "content": {
+                "multipart/form-data": {
+                    "encoding": {"file": {"headers": {"Content-Disposition": disposition}}}
+                }
+            },
+        }
+    }
 
 
 class Page(BaseModel, Generic[T]):

@@ -51,15 +51,15 @@ class ScoreIn(BaseModel):
 
     mentee_id: StrictStr | StrictInt
     mentor_id: StrictStr | StrictInt
-    score: float = Field(ge=0.0, le=MAX_SCORE)
+    score: float = Field(strict=True, ge=0.0, le=MAX_SCORE)
 
 
 class RankIn(BaseModel):
     """One ranked choice: ``rank`` 1 is the first choice; equal ranks are ties."""
 
-    mentee_id: str | int
-    mentor_id: str | int
-    rank: int = Field(ge=1, le=10**9)
+    mentee_id: StrictStr | StrictInt
+    mentor_id: StrictStr | StrictInt
+    rank: int = Field(strict=True, ge=1, le=10**9)
 
 
 class MatchIn(BaseModel):

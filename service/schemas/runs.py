@@ -50,6 +50,7 @@ class RunIn(BaseModel):
     )
     strict: bool = Field(
         default=False,
+        strict=True,
         description="Refuse the run on any input warning (a column nobody reads, an "
         "optional rule switched off, an absent count column): the run fails and its "
         "`error` names every warning",
