@@ -3,9 +3,10 @@
 A link carries a secret token (32 random bytes, URL-safe); only its SHA-256 is stored.
 A link opens its own check-in only (one person on one pair). It stops working when it
 expires (``link_days`` after it was issued), when a coordinator revokes it, and when a
-new link is issued for the same check-in. Unknown tokens are :class:`UnknownLinkError`
-(404 on the API), revoked or expired ones :class:`ClosedLinkError` (410); the routes
-count both against the client's address (:mod:`service.throttle`).
+new link is issued for the same check-in (the old token is forgotten). Unknown tokens are
+:class:`UnknownLinkError` (404 on the API), revoked or expired ones
+:class:`ClosedLinkError` (410); the routes count both against the client's address
+(:mod:`service.throttle`).
 
 A pair's outcome, from its answers: ``ended_early`` if anyone said it ended, else
 ``poor`` if anyone is not meeting or the mean rating is below 3, else ``good`` — the
@@ -56,7 +57,7 @@ class UnknownLinkError(NotFoundError):
 
 
 class ClosedLinkError(ConflictError):
-    """The link was revoked, replaced or has expired."""
+    """The link was revoked or has expired."""
 
 
 def _digest(token: str) -> str:

@@ -1,5 +1,5 @@
 """``/public/v1/checkins/{token}``: a person's check-in through her link, with no API key
-(the token is the credential). 404: unknown link; 410: revoked, replaced or expired;
+(the token is the credential). 404: unknown link (or replaced by a newer one); 410: revoked or expired;
 429: too many failed links from one address. The form page ``/checkin/{token}`` is the
 same in a browser."""
 
@@ -18,7 +18,7 @@ from service.schemas.follow_up import CheckInAnswerIn, CheckInFormOut
 router = APIRouter(prefix="/public/v1/checkins", tags=["check-in links"])
 
 ERRORS = error_responses(404, 422, 429) | {
-    410: {"description": "The link was revoked, replaced by a newer one, or has expired."}
+    410: {"description": "The link was revoked or has expired."}
 }
 
 Token = Annotated[
