@@ -80,7 +80,10 @@ def test_a_link_opens_one_persons_check_in_only(clocked: tuple[Api, Clock]) -> N
     assert [r["id"] for r in rows if r["answered_at"]] == [first["checkin_id"]]
     missing_reason = {**ENDED, "end_reason": None}
     assert api.client.post(f"{PUBLIC}/{_token(links[1])}", json=missing_reason).status_code == 422
-    assert api.client.post(f"{PUBLIC}/{_token(links[1])}", json={**GOOD, "rating": 6}).status_code == 422
+    assert (
+        api.client.post(f"{PUBLIC}/{_token(links[1])}", json={**GOOD, "rating": 6}).status_code
+        == 422
+    )
 
 
 def test_revoked_replaced_and_expired_links_are_refused(clocked: tuple[Api, Clock]) -> None:
@@ -157,11 +160,20 @@ def test_the_form_page_in_french_and_arabic(clocked: tuple[Api, Clock]) -> None:
     page = api.client.get(f"/checkin/{_token(french)}")
     assert 'lang="fr"' in page.text
     assert "Comment se passe votre binôme" in page.text
-    incomplete = {"meeting": "true", "continuing": "false", "csrf_token": CSRF.findall(page.text)[0]}
+    incomplete = {
+        "meeting": "true",
+        "continuing": "false",
+        "csrf_token": CSRF.findall(page.text)[0],
+    }
     refused = api.client.post(f"/checkin/{_token(french)}", data=incomplete)
     assert refused.status_code == 422
     assert "Répondez à chaque question" in refused.text
-    assert api.client.get("/checkin/inconnu-inconnu-inconnu", headers={"Accept-Language": "fr"}).status_code == 404
+    assert (
+        api.client.get(
+            "/checkin/inconnu-inconnu-inconnu", headers={"Accept-Language": "fr"}
+        ).status_code
+        == 404
+    )
 
     stored = api.client.get(f"/v1/programmes/{programme_id}/outcomes", headers=api.auth()).json()
     assert len(stored) == 1
@@ -217,6 +229,9 @@ def test_outcomes_reach_the_dashboard_and_researchers_pseudonymised(
     assert not ids & shown
     assert all(alias.startswith("p_") for alias in shown)
     assert sorted(o["outcome"] for o in seen).count("ended_early") == 1
-    assert api.client.get(
-        f"/v1/programmes/{programme_id}/checkins", headers=api.auth(researcher)
-    ).status_code == 403
+    assert (
+        api.client.get(
+            f"/v1/programmes/{programme_id}/checkins", headers=api.auth(researcher)
+        ).status_code
+        == 403
+    )

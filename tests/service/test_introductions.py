@@ -184,9 +184,7 @@ def test_the_mail_merge_export_holds_every_introduction(api: Api) -> None:
         for person_id in (pair["mentee_id"], pair["mentor_id"]):
             assert people[person_id]["courriel"] in text
             assert people[person_id]["nom"] in text
-    response = api.client.get(
-        f"/v1/runs/{run_id}/introductions?format=xlsx", headers=api.auth()
-    )
+    response = api.client.get(f"/v1/runs/{run_id}/introductions?format=xlsx", headers=api.auth())
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:5] == ("side", "mentee_id", "mentor_id", "name", "email")
