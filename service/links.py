@@ -1,7 +1,8 @@
 """Opening a check-in link for the public routes (the JSON API and the form page): the
-token's check-in, or 404 (unknown, or replaced by a newer link), 410 (revoked or expired), and 429 once an
-address has failed too often (:class:`service.throttle.FailureThrottle`, counted per
-client address apart from API keys)."""
+token's check-in, or 404 (unknown, or replaced by a newer link), 410 (revoked or
+expired), and 429 once an address has failed too often
+(:class:`service.throttle.FailureThrottle`, counted per client address apart from API
+keys)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
-"""``/public/v1/checkins/{token}``: a person's check-in through her link, with no API key
-(the token is the credential). 404: unknown link (or replaced by a newer one); 410: revoked or expired;
-429: too many failed links from one address. The form page ``/checkin/{token}`` is the
-same in a browser."""
+"""``/public/v1/checkins/{token}``: a person's check-in through her link, with no API
+key (the token is the credential). 404: unknown link (or replaced by a newer one); 410:
+revoked or expired; 429: too many failed links from one address. The form page
+``/checkin/{token}`` is the same in a browser."""
 
 from __future__ import annotations
 

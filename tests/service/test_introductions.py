@@ -155,7 +155,7 @@ def test_a_refused_connection_fails_the_messages_and_a_retry_sends_them(
 
 def test_check_in_links_are_mailed_once_due(mailing: tuple[Api, Inbox]) -> None:
     api, inbox = mailing
-    programme_id, run_id = published_programme(api)
+    programme_id, _run = published_programme(api)
     api.worker.deliver()
     introductions = len(inbox.messages)
     later = utcnow() + timedelta(weeks=6, days=1)
