@@ -20,6 +20,7 @@ from matching.errors import InputError
 from matching.inputs import apply_field_map
 from matching.learning import LearnedWeights, learn_weights, pair_components
 from matching.model import Programme as EngineProgramme
+from service.db import lock_row
 from service.models import Programme, ProgrammeVersion, Proposal, new_id, utcnow
 from service.ops.checkins import outcomes
 from service.ops.contacts import run_programme
@@ -150,7 +151,11 @@ def listing(session: Session, programme: Programme) -> list[Proposal]:
 def adopt(session: Session, programme: Programme, proposal_id: str, key_id: str) -> Proposal:
     """Make a proposal the programme's new configuration version. Refused when it was
     adopted already or the configuration changed since it was proposed."""
+    # One adoption (or configuration change) at a time: read the version under the lock.
+    lock_row(session, Programme.id, programme.id, touch=Programme.name)
+    session.refresh(programme)
     proposal = get(session, programme, proposal_id)
+    session.refresh(proposal)
     if proposal.status != "proposed":
         raise ConflictError("proposal_adopted", "this proposal was adopted already")
     if proposal.based_on != programme.version:

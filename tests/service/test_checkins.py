@@ -235,3 +235,29 @@ def test_outcomes_reach_the_dashboard_and_researchers_pseudonymised(
         ).status_code
         == 403
     )
+
+
+def test_erasing_a_person_removes_her_check_ins_and_messages(clocked: tuple[Api, Clock]) -> None:
+    api, clock = clocked
+    programme_id, _run = published_programme(api)
+    clock.advance(weeks=6, hours=1)
+    links = _links(api, programme_id)
+    gone = links[0]["mentee_id"]
+    for link in links:
+        assert api.client.post(f"{PUBLIC}/{_token(link)}", json=GOOD).status_code == 200
+    erased = api.client.delete(
+        f"/v1/programmes/{programme_id}/participants/mentees/{gone}", headers=api.auth()
+    )
+    assert erased.status_code == 200, erased.text
+    assert erased.json()["removed"]["checkins"] == 2, "hers and her mentor's about her"
+    assert erased.json()["removed"]["messages"] == 4
+    checkins = api.client.get(
+        f"/v1/programmes/{programme_id}/checkins?limit=500", headers=api.auth()
+    ).json()["items"]
+    messages = api.client.get(
+        f"/v1/programmes/{programme_id}/messages?limit=500", headers=api.auth()
+    ).json()["items"]
+    assert gone not in {c["mentee_id"] for c in checkins} | {m["mentee_id"] for m in messages}
+    outcomes = api.client.get(f"/v1/programmes/{programme_id}/outcomes", headers=api.auth())
+    assert gone not in outcomes.text
+    assert api.client.get(f"{PUBLIC}/{_token(links[0])}").status_code == 404
