@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 from sqlalchemy import select
 
 from service.auth import Principal
@@ -41,6 +41,8 @@ from service.web.export import to_csv, to_xlsx
 
 router = APIRouter(prefix="/v1/programmes/{programme_id}", tags=["follow-up"])
 run_router = APIRouter(prefix="/v1/runs/{run_id}", tags=["follow-up"])
+
+CheckInId = Annotated[int, Path(ge=1, le=2**31 - 1, description="A check-in's id")]
 
 READ_ERRORS = error_responses(READ)
 WRITE_ERRORS = error_responses(WRITE)
@@ -161,7 +163,7 @@ def issue_links(
 @router.post("/checkins/{checkin_id}/revoke", responses=WRITE_ERRORS)
 def revoke_checkin(
     programme_id: PathText,
-    checkin_id: int,
+    checkin_id: CheckInId,
     principal: PrincipalDep,
     session: SessionDep,
     now: NowDep,
