@@ -55,6 +55,7 @@ LETTERS = Environment(
 )
 
 PUBLISHED = ("approved", "locked")
+SIDES = ("mentee", "mentor")
 
 
 def follow_up_of(session: Session, programme_id: str) -> FollowUp:
@@ -94,9 +95,6 @@ def schedule_after_publish(session: Session, run: Run, now: datetime) -> int:
     )
     bulk_insert(session, CheckIn, [{**p, "due_at": due} for p in people])
     return len(new)
-
-
-SIDES = ("mentee", "mentor")
 
 
 @dataclass(frozen=True)

@@ -12,14 +12,14 @@ from fastapi import APIRouter, Path, Request
 from service.deps import NowDep, SessionDep
 from service.links import open_checkin
 from service.ops import checkins
-from service.schemas.common import error_responses
+from service.schemas.common import BODY, error_responses
 from service.schemas.follow_up import CheckInAnswerIn, CheckInFormOut
 
 router = APIRouter(prefix="/public/v1/checkins", tags=["check-in links"])
 
-ERRORS = error_responses(404, 422, 429) | {
-    410: {"description": "The link was revoked or has expired."}
-}
+CLOSED = {410: {"description": "The link was revoked or has expired."}}
+ERRORS = error_responses(404, 422, 429) | CLOSED
+BODY_ERRORS = error_responses(BODY, 404, 422, 429) | CLOSED
 
 Token = Annotated[
     str,
@@ -50,7 +50,7 @@ def read_checkin(
     return _out(open_checkin(request, session, token, now))
 
 
-@router.post("/{token}", responses=ERRORS)
+@router.post("/{token}", responses=BODY_ERRORS)
 def answer_checkin(
     token: Token, body: CheckInAnswerIn, request: Request, session: SessionDep, now: NowDep
 ) -> CheckInFormOut:

@@ -42,7 +42,9 @@ from service.web.export import to_csv, to_xlsx
 router = APIRouter(prefix="/v1/programmes/{programme_id}", tags=["follow-up"])
 run_router = APIRouter(prefix="/v1/runs/{run_id}", tags=["follow-up"])
 
-CheckInId = Annotated[int, Path(ge=1, le=2**31 - 1, description="A check-in's id")]
+CheckInId = Annotated[
+    str, Path(pattern=r"^[1-9][0-9]{0,8}$", description="A check-in's id (a number)")
+]
 
 READ_ERRORS = error_responses(READ)
 WRITE_ERRORS = error_responses(WRITE)
@@ -170,7 +172,7 @@ def revoke_checkin(
 ) -> CheckInOut:
     """Close a check-in's link (a new one can be issued later)."""
     programme = get_programme(session, principal, programme_id, write=True)
-    row = checkin_ops.revoke(session, programme.id, checkin_id, now)
+    row = checkin_ops.revoke(session, programme.id, int(checkin_id), now)
     session.commit()
     return CheckInOut.model_validate(row, from_attributes=True)
 
