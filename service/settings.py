@@ -83,8 +83,6 @@ class Settings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
     smtp_timeout_seconds: float = Field(default=10.0, gt=0)
-    max_delivery_attempts: int = Field(default=5, ge=1)
-    """A message failed this many times is left failed until a coordinator retries it."""
 
     @field_validator("auth_failures_per_address", "auth_failures_per_key")
     @classmethod
