@@ -153,6 +153,20 @@ def test_a_refused_connection_fails_the_messages_and_a_retry_sends_them(
     assert {(m["status"], m["reason"], m["attempts"]) for m in sent} == {("sent", None, 2)}
 
 
+def test_a_refused_address_fails_its_message_only(mailing: tuple[Api, Inbox]) -> None:
+    api, inbox = mailing
+    inbox.refused = {"mentoree3@exemple.test"}
+    programme_id, run_id = published_programme(api)
+    report = api.worker.deliver()
+    assert report.failed == 1
+    assert report.sent == 2 * len(_pairs(api, run_id)) - 1
+    failed = [m for m in _messages(api, programme_id, "introduction") if m["status"] == "failed"]
+    assert [(m["mentee_id"], m["side"], m["reason"]) for m in failed] == [
+        ("e03", "mentee", "recipient_refused")
+    ]
+    assert "mentoree3@exemple.test" not in {rcpt for _, rcpts in inbox.envelopes for rcpt in rcpts}
+
+
 def test_check_in_links_are_mailed_once_due(mailing: tuple[Api, Inbox]) -> None:
     api, inbox = mailing
     programme_id, _run = published_programme(api)
