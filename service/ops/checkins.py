@@ -26,6 +26,7 @@ from statistics import fmean
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from service.db import batches
 from service.models import CheckIn, Participant, Programme
 from service.ops.contacts import contacts, run_programme
 from service.ops.errors import ConflictError, NotFoundError
@@ -42,6 +43,7 @@ __all__ = [
     "issue",
     "issue_due",
     "open_link",
+    "outcome_of",
     "outcomes",
     "revoke",
     "stats",
@@ -183,7 +185,8 @@ class PairOutcome:
     outcome: str
 
 
-def _outcome(rows: Sequence[CheckIn]) -> PairOutcome:
+def outcome_of(rows: Sequence[CheckIn]) -> PairOutcome:
+    """One pair's answers summed up (see the module docstring for the outcome's rule)."""
     first = rows[0]
     meeting = all(bool(r.meeting) for r in rows)
     continuing = all(bool(r.continuing) for r in rows)
@@ -212,7 +215,7 @@ def outcomes(session: Session, programme_id: str) -> list[PairOutcome]:
     by_pair: dict[tuple[str, str], list[CheckIn]] = defaultdict(list)
     for row in answered:
         by_pair[(row.mentee_id, row.mentor_id)].append(row)
-    return [_outcome(rows) for rows in by_pair.values()]
+    return [outcome_of(rows) for rows in by_pair.values()]
 
 
 @dataclass(frozen=True)
@@ -236,17 +239,23 @@ class FollowUpStats:
 def _mentee_groups(
     session: Session, programme: Programme, ids: set[str]
 ) -> tuple[str | None, dict[str, str]]:
+    """The mentees' first group column, and each answering mentee's value in it."""
     config = run_programme(session, programme.id, programme.version)
     groups = config.fields.mentee.groups if config is not None else ()
     if not groups or not ids:
         return None, {}
     column = groups[0]
-    rows = session.execute(
-        select(Participant.person_id, Participant.data).where(
-            Participant.programme_id == programme.id, Participant.side == "mentee"
-        )
-    ).all()
-    return column, {person: str(data.get(column, "")) for person, data in rows if person in ids}
+    found: dict[str, str] = {}
+    for batch in batches(ids):
+        rows = session.execute(
+            select(Participant.person_id, Participant.data).where(
+                Participant.programme_id == programme.id,
+                Participant.side == "mentee",
+                Participant.person_id.in_(batch),
+            )
+        ).all()
+        found.update({person: str(data.get(column, "")) for person, data in rows})
+    return column, found
 
 
 def stats(session: Session, programme: Programme) -> FollowUpStats:
