@@ -531,12 +531,24 @@ class _SideFields(_Frozen):
     filters, match rate and mean score per group, and recruitment gaps use them."""
     region: str | None = None
     """The column of a person's region or country, shown and filtered on the page."""
+    email: str | None = None
+    """The column of a person's e-mail address: introductions and check-in links are
+    sent to it (the service); ``None``: the column ``email`` when the data has one."""
+    language: str | None = None
+    """The column of the language (``en``, ``fr`` or ``ar``) a person is written to in;
+    ``None``, or another value in a row: the programme's ``language``."""
     ignore: tuple[str, ...] = ()
     """Columns the programme knowingly leaves unread (notes, e-mail ...): no warning."""
 
     def role_columns(self) -> dict[str, str]:
         """The programme's column for each role it sets (role to column)."""
-        roles = {"id": self.id, "name": self.name, "region": self.region}
+        roles = {
+            "id": self.id,
+            "name": self.name,
+            "region": self.region,
+            "email": self.email,
+            "language": self.language,
+        }
         return {role: column for role, column in roles.items() if column}
 
 

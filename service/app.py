@@ -19,15 +19,19 @@ from service.middleware import (
     RequestIdMiddleware,
     TextGuardMiddleware,
 )
+from service.models import utcnow
 from service.openapi import install_openapi
 from service.pseudonyms import ensure_secret
 from service.routers import (
+    checkin_links,
     decisions,
+    follow_up,
     health,
     keys,
     match,
     participants,
     programmes,
+    proposals,
     ranks,
     runs,
 )
@@ -67,6 +71,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.throttle = FailureThrottle(
         settings.auth_failures_per_address, settings.auth_failures_per_key
     )
+    # Wrong or closed check-in links, counted apart from API keys (per address only).
+    app.state.link_throttle = FailureThrottle(
+        settings.auth_failures_per_address, settings.auth_failures_per_key
+    )
+    app.state.clock = utcnow
 
     install_handlers(app)
     for router in (
@@ -77,6 +86,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ranks.router,
         runs.router,
         decisions.router,
+        follow_up.router,
+        follow_up.run_router,
+        proposals.router,
+        checkin_links.router,
         keys.router,
     ):
         app.include_router(router, dependencies=[Depends(refuse_unknown_query)])

@@ -3,7 +3,8 @@ and look-ups that answer 404 for anything outside the caller's programme."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Query, Request, Response, Security
@@ -22,6 +23,7 @@ from service.throttle import FailureThrottle, key_id_of
 
 __all__ = [
     "LanguageDep",
+    "NowDep",
     "PageDep",
     "PathText",
     "PrincipalDep",
@@ -66,6 +68,15 @@ PathText = Annotated[
 ]
 """An id in a path: the spec says what the text guard (:mod:`service.middleware`) refuses."""
 
+
+def get_now(request: Request) -> datetime:
+    """The time now, by the app's clock (``app.state.clock``: the system's UTC time; tests
+    set another to move past check-in dates without waiting)."""
+    clock: Callable[[], datetime] = request.app.state.clock
+    return clock()
+
+
+NowDep = Annotated[datetime, Depends(get_now)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 SessionDep = Annotated[Session, Depends(get_session)]
 SecretDep = Annotated[bytes, Depends(get_secret)]

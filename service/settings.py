@@ -7,6 +7,7 @@ conventional name (``MARRAINE_DATABASE_URL`` works too).
 from __future__ import annotations
 
 from functools import cache
+from typing import Literal
 
 from limits import parse
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
@@ -72,6 +73,20 @@ class Settings(BaseSettings):
     ``N/minute``, ``N/hour``). Counted in the server process's memory."""
     auth_failures_per_key: str = "10/minute"
     """Failed attempts on one key id (wrong secret) before that key id answers 429."""
+    public_url: str = "http://127.0.0.1:8000"
+    """The address participants reach the service at: the check-in links in e-mails and
+    exports start with it (behind a proxy, the proxy's public address)."""
+    smtp_host: str | None = None
+    """The SMTP server introductions and check-in links are sent through; unset: nothing
+    is sent, and programmes use the mail-merge exports."""
+    smtp_port: int = Field(default=25, gt=0, lt=65536)
+    smtp_from: str = "marraine@localhost"
+    """The sender address of every message."""
+    smtp_tls: Literal["off", "starttls"] = "off"
+    """``starttls``: upgrade the connection before sending (and before credentials)."""
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0)
 
     @field_validator("auth_failures_per_address", "auth_failures_per_key")
     @classmethod

@@ -35,6 +35,7 @@ from matching.model import Programme as EngineProgramme
 from matching.result import MatchResult
 from service import engine as matching_engine
 from service.db import bulk_insert, make_engine, make_sessionmaker, migrate, session_scope
+from service.delivery import DeliveryReport, deliver_due
 from service.logs import configure_logging
 from service.models import (
     Participant,
@@ -250,6 +251,10 @@ class Worker:
             status = run.status
         log.info("run ended", extra={"fields": {"run_id": run_id, "status": status}})
 
+    def deliver(self) -> DeliveryReport:
+        """Send one batch of due introductions and check-in links (between runs)."""
+        return deliver_due(self.sessions, self.settings, utcnow())
+
     # ----------------------------------------------------------------- loop
 
     def serve_forever(self) -> None:
@@ -265,6 +270,8 @@ class Worker:
                     self.recover()
                     last_recovery = time.monotonic()
                 ran = self.run_once()
+                if ran is None and self.deliver().attempted:
+                    ran = "messages"  # more may be due: no pause before the next batch
             except Exception:
                 # The loop must outlive any single run: an unexpected error (a bug, a
                 # database hiccup) is logged without its message, which could quote data,

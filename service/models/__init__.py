@@ -2,6 +2,7 @@
 
 from service.models.base import Base, UTCDateTime, new_id, utcnow
 from service.models.decisions import Decision, Erasure
+from service.models.follow_up import CheckIn, FollowUp, Message, Proposal
 from service.models.keys import ApiKey, InstanceSecret
 from service.models.participants import Participant
 from service.models.programmes import ActivePair, Programme, ProgrammeRanks, ProgrammeVersion
@@ -19,13 +20,17 @@ __all__ = [
     "ActivePair",
     "ApiKey",
     "Base",
+    "CheckIn",
     "Decision",
     "Erasure",
+    "FollowUp",
     "InstanceSecret",
+    "Message",
     "Participant",
     "Programme",
     "ProgrammeRanks",
     "ProgrammeVersion",
+    "Proposal",
     "Run",
     "RunAlternative",
     "RunGap",

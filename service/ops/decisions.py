@@ -36,6 +36,7 @@ from service.models import (
     utcnow,
 )
 from service.ops.errors import CapacityError, ConflictError, InvalidError, NotFoundError
+from service.ops.introductions import schedule_after_publish
 
 __all__ = [
     "ACTIONS",
@@ -335,7 +336,9 @@ def _require_seats(session: Session, run: Run, mentor_ids: list[str]) -> None:
 
 
 def publish(session: Session, run: Run, programme: Programme) -> Publication:
-    """Make the run's approved and locked pairs the programme's active pairs.
+    """Make the run's approved and locked pairs the programme's active pairs, and queue
+    the introductions and check-ins of the pairs not introduced before
+    (:mod:`service.ops.introductions`).
 
     Takes the run's decision lock (it publishes the decisions made before it) and then
     the programme's row (two runs of one programme published at once do not mix)."""
@@ -369,5 +372,7 @@ def publish(session: Session, run: Run, programme: Programme) -> Publication:
     )
     run.published_at = now
     programme.published_run_id = run.id
+    # Each new pair's introductions and check-ins, sent later by a worker (never here).
+    schedule_after_publish(session, run, now)
     session.flush()
     return Publication(run_id=run.id, active_pairs=len(pairs), published_at=now)

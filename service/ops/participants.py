@@ -16,8 +16,10 @@ from matching.model import Programme as EngineProgramme
 from service.db import bulk_insert
 from service.models import (
     ActivePair,
+    CheckIn,
     Decision,
     Erasure,
+    Message,
     Participant,
     Run,
     RunAlternative,
@@ -255,6 +257,7 @@ def erase(
             ActivePair.programme_id == programme_id, active_column == person_id
         ),
     )
+    removed.update(_erase_follow_up(session, programme_id, side, person_id))
     index = 0 if side == "mentee" else 1
     for run in session.scalars(select(Run).where(Run.programme_id == programme_id)):
         for name in ("locked", "forbidden", "incumbent"):
@@ -268,6 +271,21 @@ def erase(
     session.add(Erasure(programme_id=programme_id, side=side, pseudonym=alias, key_id=key_id))
     session.flush()
     return alias, removed
+
+
+def _erase_follow_up(
+    session: Session, programme_id: str, side: EngineSide, person_id: str
+) -> dict[str, int]:
+    """Her pairs' messages and check-ins, her partners' answers about her included (a
+    check-in names the pair, and its free text may name her)."""
+    removed = {}
+    for name, entity in (("messages", Message), ("checkins", CheckIn)):
+        column = entity.mentee_id if side == "mentee" else entity.mentor_id
+        removed[name] = _delete(
+            session,
+            delete(entity).where(entity.programme_id == programme_id, column == person_id),
+        )
+    return removed
 
 
 SHORT_TEXT = 60

@@ -302,6 +302,52 @@ EN: dict[str, str] = {
     "problem.rematch_not_found": "the run to rematch does not exist.",
     "problem.rematch_not_succeeded": "only a finished run can be rematched; this one is {status}.",
     "problem.run_finished": "the run is already {status}.",
+    "checkin.title": "How is your pair going?",
+    "checkin.intro": (
+        "{programme} paired you with {partner}. "
+        "Your answer goes to the programme's coordinators only."
+    ),
+    "checkin.meeting": "Are you meeting?",
+    "checkin.yes": "Yes",
+    "checkin.no": "No",
+    "checkin.rating": "How is it going, from 1 (badly) to 5 (very well)?",
+    "checkin.continuing": "Are you continuing?",
+    "checkin.continuing_yes": "Yes, we are continuing",
+    "checkin.ended": "No, it ended early",
+    "checkin.reason": "If it ended early, why?",
+    "checkin.reason.none": "—",
+    "checkin.reason.goal_reached": "The goals were reached",
+    "checkin.reason.no_time": "Not enough time",
+    "checkin.reason.no_contact": "We could not get in touch",
+    "checkin.reason.poor_fit": "We were not a good fit",
+    "checkin.reason.moved_away": "A move or a change of situation",
+    "checkin.reason.other": "Another reason",
+    "checkin.comment": "Anything to add? (optional)",
+    "checkin.submit": "Send my answer",
+    "checkin.thanks": (
+        "Thank you: your answer is recorded. You may change it while this link works."
+    ),
+    "checkin.answered_before": "You answered already; sending again replaces your answer.",
+    "checkin.expires": "This link works until {when}.",
+    "checkin.unknown": "This check-in link is unknown. Check that you copied all of it.",
+    "checkin.closed": (
+        "This check-in link was closed or has expired. Ask the programme for a new one."
+    ),
+    "checkin.throttled": "Too many wrong links from here. Wait a minute, then try again.",
+    "checkin.invalid": "Please answer every question (and say why if the pair ended early).",
+    "followup.title": "After publishing",
+    "followup.messages": "Messages: {sent} sent, {failed} failed, {waiting} waiting.",
+    "followup.issued": "Check-in links issued",
+    "followup.answered": "Answers",
+    "followup.rate": "Response rate",
+    "followup.mean": "Mean rating",
+    "followup.by_group": "Mean rating by {column}",
+    "followup.at_risk": "Pairs at risk",
+    "followup.none_at_risk": "No pair at risk among the answers.",
+    "followup.no_checkins": "No check-in link has been issued yet.",
+    "followup.outcome.good": "going well",
+    "followup.outcome.poor": "not going well",
+    "followup.outcome.ended_early": "ended early",
 }
 
 FR: dict[str, str] = {
@@ -606,6 +652,57 @@ FR: dict[str, str] = {
         "seul un calcul terminé peut être recalculé ; celui-ci est {status}."
     ),
     "problem.run_finished": "le calcul est déjà {status}.",
+    "checkin.title": "Comment se passe votre binôme ?",
+    "checkin.intro": (
+        "{programme} vous a mis en relation avec {partner}. "
+        "Votre réponse n'est lue que par l'équipe du programme."
+    ),
+    "checkin.meeting": "Vous rencontrez-vous ?",
+    "checkin.yes": "Oui",
+    "checkin.no": "Non",
+    "checkin.rating": "Comment cela se passe-t-il, de 1 (mal) à 5 (très bien) ?",
+    "checkin.continuing": "Continuez-vous ?",
+    "checkin.continuing_yes": "Oui, nous continuons",
+    "checkin.ended": "Non, le mentorat s'est arrêté",
+    "checkin.reason": "S'il s'est arrêté, pourquoi ?",
+    "checkin.reason.none": "—",
+    "checkin.reason.goal_reached": "Les objectifs sont atteints",
+    "checkin.reason.no_time": "Pas assez de temps",
+    "checkin.reason.no_contact": "Nous n'avons pas réussi à nous joindre",
+    "checkin.reason.poor_fit": "Nous ne nous entendions pas",
+    "checkin.reason.moved_away": "Un déménagement ou un changement de situation",
+    "checkin.reason.other": "Une autre raison",
+    "checkin.comment": "Quelque chose à ajouter ? (facultatif)",
+    "checkin.submit": "Envoyer ma réponse",
+    "checkin.thanks": (
+        "Merci : votre réponse est enregistrée. "
+        "Vous pouvez la modifier tant que ce lien fonctionne."
+    ),
+    "checkin.answered_before": "Vous avez déjà répondu ; un nouvel envoi remplace votre réponse.",
+    "checkin.expires": "Ce lien fonctionne jusqu'au {when}.",
+    "checkin.unknown": "Ce lien de suivi est inconnu. Vérifiez que vous l'avez copié en entier.",
+    "checkin.closed": (
+        "Ce lien de suivi a été fermé ou a expiré. Demandez-en un nouveau au programme."
+    ),
+    "checkin.throttled": (
+        "Trop de liens erronés depuis cet appareil. Patientez une minute, puis réessayez."
+    ),
+    "checkin.invalid": (
+        "Répondez à chaque question (et dites pourquoi si le mentorat s'est arrêté)."
+    ),
+    "followup.title": "Après la publication",
+    "followup.messages": "Messages : {sent} envoyés, {failed} en échec, {waiting} en attente.",
+    "followup.issued": "Liens de suivi envoyés",
+    "followup.answered": "Réponses",
+    "followup.rate": "Taux de réponse",
+    "followup.mean": "Note moyenne",
+    "followup.by_group": "Note moyenne par {column}",
+    "followup.at_risk": "Binômes en difficulté",
+    "followup.none_at_risk": "Aucun binôme en difficulté parmi les réponses.",
+    "followup.no_checkins": "Aucun lien de suivi n'a encore été envoyé.",
+    "followup.outcome.good": "se passe bien",
+    "followup.outcome.poor": "se passe mal",
+    "followup.outcome.ended_early": "arrêté avant terme",
 }
 
 CATALOGUES: dict[Lang, dict[str, str]] = {"en": EN, "fr": FR, "ar": AR}

@@ -13,9 +13,11 @@ from matching.errors import InputError
 from service.auth import Principal
 from service.deps import SessionDep, get_programme, get_run
 from service.models import Programme
+from service.ops import checkins as checkin_ops
 from service.ops import runs as run_ops
 from service.ops.checks import check_programme
 from service.ops.errors import InvalidError
+from service.ops.introductions import message_counts
 from service.schemas.runs import RunIn
 from service.web import _queries as queries
 from service.web.rendering import Page, PageDep
@@ -53,6 +55,8 @@ def dashboard_page(
         total_active=total_active,
         active=active,
         objectives=OBJECTIVES,
+        follow_up=checkin_ops.stats(session, programme),
+        messages=message_counts(session, programme.id),
         checked="report" in check,
         **{"report": None, "refused": None, **check},
     )

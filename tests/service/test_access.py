@@ -10,7 +10,19 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from service.models import ActivePair, Decision, Participant, ProgrammeVersion, Run, RunPair
+from service.models import (
+    ActivePair,
+    CheckIn,
+    Decision,
+    Participant,
+    Programme,
+    ProgrammeVersion,
+    Proposal,
+    Run,
+    RunPair,
+    utcnow,
+)
+from service.ops import checkins
 from tests.service.conftest import Api
 
 ROLES = ("none", "other", "researcher", "coordinator", "admin")
@@ -26,6 +38,9 @@ class World:
     queued: list[str]
     revocable: list[str]
     keys: dict[str, str | None]
+    checkin: int
+    token: str
+    proposal: str
 
 
 @dataclass
@@ -40,6 +55,9 @@ OK = {200, 201, 202}
 READ = {"none": {401}, "other": {404}, "researcher": OK, "coordinator": OK, "admin": OK}
 WRITE = {"none": {401}, "other": {404}, "researcher": {403}, "coordinator": OK, "admin": OK}
 ADMIN = {**WRITE, "coordinator": {403}}
+PUBLIC = {key: {200} for key in ROLES}
+"""A check-in link: the token is the credential, whatever key comes with it."""
+ANSWER = {"meeting": True, "rating": 4, "continuing": True}
 
 
 def _decision(action: str) -> Callable[[World, int], tuple[str, dict[str, Any]]]:
@@ -216,6 +234,103 @@ CASES = [
         "POST", "/v1/runs/{run_id}/publish", lambda w, i: (f"/v1/runs/{w.run}/publish", None), WRITE
     ),
     Case(
+        "GET",
+        "/v1/programmes/{programme_id}/follow-up",
+        lambda w, i: (f"/v1/programmes/{w.a}/follow-up", None),
+        READ,
+    ),
+    Case(
+        "PUT",
+        "/v1/programmes/{programme_id}/follow-up",
+        lambda w, i: (f"/v1/programmes/{w.a}/follow-up", {"checkin_weeks": 8, "link_days": 21}),
+        WRITE,
+    ),
+    Case(
+        "GET",
+        "/v1/programmes/{programme_id}/follow-up/stats",
+        lambda w, i: (f"/v1/programmes/{w.a}/follow-up/stats", None),
+        READ,
+    ),
+    Case(
+        "GET",
+        "/v1/programmes/{programme_id}/messages",
+        lambda w, i: (f"/v1/programmes/{w.a}/messages", None),
+        WRITE,  # they name people: not for read-only keys
+    ),
+    Case(
+        "POST",
+        "/v1/programmes/{programme_id}/messages/retry",
+        lambda w, i: (f"/v1/programmes/{w.a}/messages/retry", None),
+        WRITE,
+    ),
+    Case(
+        "GET",
+        "/v1/programmes/{programme_id}/checkins",
+        lambda w, i: (f"/v1/programmes/{w.a}/checkins", None),
+        WRITE,
+    ),
+    Case(
+        "POST",
+        "/v1/programmes/{programme_id}/checkins/links",
+        lambda w, i: (f"/v1/programmes/{w.a}/checkins/links", None),
+        WRITE,
+    ),
+    Case(
+        "POST",
+        "/v1/programmes/{programme_id}/checkins/{checkin_id}/revoke",
+        lambda w, i: (f"/v1/programmes/{w.a}/checkins/{w.checkin}/revoke", None),
+        WRITE,
+    ),
+    Case(
+        "GET",
+        "/v1/programmes/{programme_id}/outcomes",
+        lambda w, i: (f"/v1/programmes/{w.a}/outcomes", None),
+        READ,
+    ),
+    Case(
+        "GET",
+        "/v1/runs/{run_id}/introductions",
+        lambda w, i: (f"/v1/runs/{w.run}/introductions", None),
+        WRITE,  # addresses: coordinators only
+    ),
+    Case(
+        "POST",
+        "/v1/programmes/{programme_id}/proposals",
+        lambda w, i: (f"/v1/programmes/{w.a}/proposals", {}),
+        {**READ, "researcher": {409}, "coordinator": {409}, "admin": {409}},  # no outcomes
+    ),
+    Case(
+        "GET",
+        "/v1/programmes/{programme_id}/proposals",
+        lambda w, i: (f"/v1/programmes/{w.a}/proposals", None),
+        READ,
+    ),
+    Case(
+        "GET",
+        "/v1/programmes/{programme_id}/proposals/{proposal_id}",
+        lambda w, i: (f"/v1/programmes/{w.a}/proposals/{w.proposal}", None),
+        READ,
+    ),
+    Case(
+        "POST",
+        "/v1/programmes/{programme_id}/proposals/{proposal_id}/adopt",
+        lambda w, i: (f"/v1/programmes/{w.a}/proposals/{w.proposal}/adopt", None),
+        # Adopted once; the admin's turn finds it adopted (and the configuration changed).
+        {**WRITE, "coordinator": {200, 409}, "admin": {200, 409}},
+    ),
+    Case(
+        "GET",
+        "/public/v1/checkins/{token}",
+        lambda w, i: (f"/public/v1/checkins/{w.token}", None),
+        PUBLIC,
+    ),
+    Case(
+        "POST",
+        "/public/v1/checkins/{token}",
+        lambda w, i: (f"/public/v1/checkins/{w.token}", ANSWER),
+        PUBLIC,
+    ),
+    Case(
         "POST",
         "/v1/keys",
         lambda w, i: ("/v1/keys", {"role": "researcher", "programme_id": w.a}),
@@ -257,7 +372,41 @@ def _world(api: Api) -> World:
     # Each role erases and decides on different people, so one role's success does not
     # change what the next one finds.
     mentees = [p["mentee_id"] for p in pairs[10 : 10 + len(ROLES)]]
-    return World(a, b, run, pairs, mentees, queued, revocable, keys)
+    checkin, token, proposal = _follow_up(api, a, run, pairs[:2])
+    return World(a, b, run, pairs, mentees, queued, revocable, keys, checkin, token, proposal)
+
+
+def _follow_up(
+    api: Api, programme_id: str, run: str, pairs: list[dict[str, Any]]
+) -> tuple[int, str, str]:
+    """Two pairs published (so check-ins exist), a link issued for one check-in, and a
+    proposal to adopt."""
+    for pair in pairs:
+        body = {"action": "approve", "mentee_id": pair["mentee_id"], "mentor_id": pair["mentor_id"]}
+        assert api.client.post(
+            f"/v1/runs/{run}/decisions", json=body, headers=api.auth()
+        ).is_success
+    assert api.client.post(f"/v1/runs/{run}/publish", headers=api.auth()).is_success
+    with api.worker.sessions() as session, session.begin():
+        rows = session.scalars(
+            select(CheckIn).where(CheckIn.programme_id == programme_id).order_by(CheckIn.id)
+        ).all()
+        token = checkins.issue(rows[0], utcnow(), 28)
+        programme = session.get(Programme, programme_id)
+        assert programme is not None
+        config = session.get(ProgrammeVersion, (programme_id, programme.version))
+        assert config is not None
+        session.add(
+            Proposal(
+                id="prop_access",
+                programme_id=programme_id,
+                based_on=programme.version,
+                config=config.config,
+                report={},
+                created_by="key_test",
+            )
+        )
+        return rows[1].id, token, "prop_access"
 
 
 def _snapshot(api: Api, programme_id: str) -> dict[str, int]:

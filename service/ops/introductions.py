@@ -1,0 +1,295 @@
+"""Introductions and check-in links: the messages that follow publishing.
+
+Publishing a run (:func:`service.ops.decisions.publish`) calls
+:func:`schedule_after_publish`: each published pair gets an introduction to each of its
+two people, and a check-in for each, due ``checkin_weeks`` after publishing, with the
+message that will carry its link. A pair already introduced in the programme (published
+again by a later run) is not introduced twice.
+
+Messages hold ids, kind, language-free state and a reason code only. Their text is
+composed when they are sent or exported (:func:`letters`), from the participants' current
+fields, the run's stored evidence rendered in each reader's language
+(:func:`service.explanations.why_in`) and the templates ``service/templates/mail/
+<kind>.<language>.txt`` (first line: the subject). Sending is two steps around the
+mailer so that no database transaction waits on an SMTP server: :func:`claim_due` (marks
+the due messages ``sending``, issues the check-in tokens) and :func:`record` (``sent``,
+or ``failed`` with the reason). :func:`retry` puts failed messages back in the queue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from importlib import resources
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from matching.model import Programme as EngineProgramme
+from service.db import bulk_insert
+from service.explanations import why_in
+from service.models import CheckIn, FollowUp, Message, Programme, Run, RunPair
+from service.ops import checkins
+from service.ops.contacts import Contact, contacts, run_programme
+
+__all__ = [
+    "Draft",
+    "claim_due",
+    "follow_up_of",
+    "letters",
+    "message_counts",
+    "record",
+    "retry",
+    "schedule_after_publish",
+]
+
+LETTERS = Environment(
+    loader=FileSystemLoader(str(resources.files("service") / "templates" / "mail")),
+    autoescape=False,  # plain-text mail: nothing is parsed as HTML
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+
+PUBLISHED = ("approved", "locked")
+SIDES = ("mentee", "mentor")
+
+
+def follow_up_of(session: Session, programme_id: str) -> FollowUp:
+    """The programme's follow-up settings (the defaults when it has set none)."""
+    stored = session.get(FollowUp, programme_id)
+    return stored or FollowUp(programme_id=programme_id, checkin_weeks=6, link_days=28)
+
+
+def schedule_after_publish(session: Session, run: Run, now: datetime) -> int:
+    """Queue the introductions and check-ins of the run's published pairs that the
+    programme has not introduced yet; returns how many pairs are new."""
+    pairs = session.execute(
+        select(RunPair.mentee_id, RunPair.mentor_id)
+        .where(RunPair.run_id == run.id, RunPair.decision.in_(PUBLISHED))
+        .order_by(RunPair.position)
+    ).all()
+    known = {
+        (m.mentee_id, m.mentor_id)
+        for m in session.execute(
+            select(Message.mentee_id, Message.mentor_id).where(
+                Message.programme_id == run.programme_id, Message.kind == "introduction"
+            )
+        )
+    }
+    new = [(p.mentee_id, p.mentor_id) for p in pairs if (p.mentee_id, p.mentor_id) not in known]
+    due = now + timedelta(weeks=follow_up_of(session, run.programme_id).checkin_weeks)
+    base = {"programme_id": run.programme_id, "run_id": run.id}
+    people = [{**base, "side": s, "mentee_id": a, "mentor_id": b} for a, b in new for s in SIDES]
+    bulk_insert(
+        session,
+        Message,
+        [
+            {**p, "kind": k, "status": "pending", "attempts": 0, "created_at": now}
+            for p in people
+            for k in ("introduction", "checkin")
+        ],
+    )
+    bulk_insert(session, CheckIn, [{**p, "due_at": due} for p in people])
+    return len(new)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A message composed for its recipient (``to`` None: no address; ``reason`` says
+    why it cannot be sent)."""
+
+    message: Message
+    recipient: Contact | None
+    partner: Contact | None
+    why: str
+    subject: str
+    body: str
+    link: str | None
+    reason: str | None
+
+
+def _pair_explanations(
+    session: Session, messages: Sequence[Message]
+) -> dict[tuple[str, str, str], RunPair]:
+    runs = {m.run_id for m in messages}
+    rows = session.scalars(
+        select(RunPair).where(RunPair.run_id.in_(runs), RunPair.decision.in_(PUBLISHED))
+    )
+    return {(p.run_id, p.mentee_id, p.mentor_id): p for p in rows}
+
+
+def letters(
+    session: Session,
+    programme: Programme,
+    messages: Sequence[Message],
+    link_of: Callable[[Message], tuple[str, datetime] | None],
+) -> list[Draft]:
+    """The messages composed in each recipient's language (``link_of`` gives a check-in
+    message its link and expiry)."""
+    runs = {m.run_id: session.get(Run, m.run_id) for m in messages}
+    configs = {
+        run_id: run_programme(session, programme.id, run.version) if run else None
+        for run_id, run in runs.items()
+    }
+    config = next((c for c in configs.values() if c is not None), None)
+    people = {
+        side: contacts(
+            session,
+            programme.id,
+            side,
+            [m.mentee_id if side == "mentee" else m.mentor_id for m in messages],
+            config,
+        )
+        for side in SIDES
+    }
+    pairs = _pair_explanations(session, messages)
+    return [_draft(programme, m, people, pairs, link_of, configs.get(m.run_id)) for m in messages]
+
+
+def _draft(
+    programme: Programme,
+    message: Message,
+    people: dict[str, dict[str, Contact]],
+    pairs: dict[tuple[str, str, str], RunPair],
+    link_of: Callable[[Message], tuple[str, datetime] | None],
+    config: EngineProgramme | None,
+) -> Draft:
+    other = "mentor" if message.side == "mentee" else "mentee"
+    ids = {"mentee": message.mentee_id, "mentor": message.mentor_id}
+    recipient = people[message.side].get(ids[message.side])
+    partner = people[other].get(ids[other])
+    pair = pairs.get((message.run_id, message.mentee_id, message.mentor_id))
+    language = recipient.language if recipient else (config.language if config else "en")
+    why = why_in(pair.why, pair.evidence, language) if pair is not None else ""
+    link = link_of(message) if message.kind == "checkin" else None
+    reason = None
+    if recipient is None or partner is None or pair is None:
+        reason = "no_recipient"  # erased since, or the pair is no longer published
+    elif recipient.email is None:
+        reason = "no_address"
+    text = ""
+    if reason != "no_recipient" and recipient is not None and partner is not None:
+        text = LETTERS.get_template(f"{message.kind}.{language}.txt").render(
+            programme=programme.name,
+            name=recipient.name,
+            partner=partner.name,
+            partner_email=partner.email,
+            side=message.side,
+            why=why,
+            link=link[0] if link else "",
+            expires=link[1].strftime("%Y-%m-%d") if link else "",
+        )
+    subject, _, body = text.partition("\n")
+    return Draft(
+        message=message,
+        recipient=recipient,
+        partner=partner,
+        why=why,
+        subject=subject,
+        body=body,
+        link=link[0] if link else None,
+        reason=reason,
+    )
+
+
+def _due(now: datetime) -> object:
+    """Pending messages that may go now: introductions, and check-ins once due."""
+    return and_(
+        Message.status == "pending",
+        or_(Message.kind == "introduction", and_(CheckIn.id.is_not(None), CheckIn.due_at <= now)),
+    )
+
+
+def _checkin_join() -> object:
+    return and_(
+        CheckIn.programme_id == Message.programme_id,
+        CheckIn.side == Message.side,
+        CheckIn.mentee_id == Message.mentee_id,
+        CheckIn.mentor_id == Message.mentor_id,
+    )
+
+
+def claim_due(
+    session: Session, public_url: str, now: datetime, limit: int = 200
+) -> list[tuple[Programme, list[Draft]]]:
+    """Take up to ``limit`` due messages (oldest first) for sending: each is marked
+    ``sending`` and counted as an attempt; a check-in message gets a new link (any earlier
+    link of that check-in stops working). Returns them composed, by programme."""
+    rows = session.execute(
+        select(Message, CheckIn)
+        .outerjoin(CheckIn, _checkin_join())  # type: ignore[arg-type]
+        .where(_due(now))  # type: ignore[arg-type]
+        .order_by(Message.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=Message)
+    ).all()
+    if not rows:
+        return []
+    links: dict[int, tuple[str, datetime]] = {}
+    for message, checkin in rows:
+        message.status, message.attempted_at = "sending", now
+        message.attempts += 1
+        if checkin is not None and message.kind == "checkin":
+            days = follow_up_of(session, message.programme_id).link_days
+            token = checkins.issue(checkin, now, days)
+            link = f"{public_url.rstrip('/')}/checkin/{token}"
+            links[message.id] = (link, now + timedelta(days=days))
+    session.flush()
+    by_programme: dict[str, list[Message]] = {}
+    for message, _checkin in rows:
+        by_programme.setdefault(message.programme_id, []).append(message)
+    out = []
+    for programme_id, messages in by_programme.items():
+        programme = session.get(Programme, programme_id)
+        assert programme is not None
+        out.append((programme, letters(session, programme, messages, lambda m: links.get(m.id))))
+    return out
+
+
+def record(session: Session, outcomes: dict[int, str | None], now: datetime) -> None:
+    """Store each sent message's outcome (``None``: sent; else the failure's reason)."""
+    for message_id, reason in outcomes.items():
+        values = {"status": "sent", "sent_at": now, "reason": None}
+        if reason is not None:
+            values = {"status": "failed", "reason": reason}
+        session.execute(
+            update(Message)
+            .where(Message.id == message_id, Message.status == "sending")
+            .values(values)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def retry(session: Session, programme_id: str, run_id: str | None = None) -> int:
+    """Queue the programme's failed messages (and any left ``sending`` by a stopped
+    sender) again; returns how many."""
+    where = [Message.programme_id == programme_id, Message.status.in_(("failed", "sending"))]
+    if run_id is not None:
+        where.append(Message.run_id == run_id)
+    result = session.execute(
+        update(Message)
+        .where(*where)
+        .values(status="pending")
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def message_counts(session: Session, programme_id: str) -> dict[str, int]:
+    """How many of the programme's messages are sent, failed and waiting."""
+    counts = dict(
+        session.execute(
+            select(Message.status, func.count())
+            .where(Message.programme_id == programme_id)
+            .group_by(Message.status)
+        ).all()
+    )
+    return {
+        "sent": int(counts.get("sent", 0)),
+        "failed": int(counts.get("failed", 0)),
+        "waiting": int(counts.get("pending", 0)) + int(counts.get("sending", 0)),
+    }
