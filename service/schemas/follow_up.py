@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
 
 __all__ = [
     "CheckInAnswerIn",
@@ -99,12 +99,19 @@ class CheckInFormOut(BaseModel):
     end_reasons: list[EndReason]
 
 
-class CheckInAnswerIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+_REASON_WHEN_ENDED: dict[str, Any] = {
+    "if": {"properties": {"continuing": {"const": False}}, "required": ["continuing"]},
+    "then": {"required": ["end_reason"], "properties": {"end_reason": {"type": "string"}}},
+}
+"""The spec's words for :meth:`CheckInAnswerIn._reason_when_ended`."""
 
-    meeting: bool = Field(description="Are you meeting?")
-    rating: int = Field(ge=1, le=5, description="How it is going, 1 (badly) to 5 (very well)")
-    continuing: bool = Field(description="false: the pair ended early")
+
+class CheckInAnswerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_REASON_WHEN_ENDED)
+
+    meeting: StrictBool = Field(description="Are you meeting?")
+    rating: StrictInt = Field(ge=1, le=5, description="How it is going, 1 (badly) to 5 (very well)")
+    continuing: StrictBool = Field(description="false: the pair ended early")
     end_reason: EndReason | None = Field(default=None, description="Required when ended")
     comment: str | None = Field(default=None, max_length=1000)
 

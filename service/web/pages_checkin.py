@@ -5,7 +5,7 @@ right to left."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
 from pydantic import ValidationError
@@ -22,6 +22,9 @@ from service.web.security import check_csrf
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
 _CLOSED = {404: "checkin.unknown", 410: "checkin.closed", 429: "checkin.throttled"}
+
+FORM_FLAGS: dict[str, Any] = {"true": True, "false": False}
+"""The form's radio values (the JSON model takes booleans only)."""
 
 
 def _page(request: Request, language: str) -> Page:
@@ -82,9 +85,9 @@ def checkin_answer(
     page = _page(request, seen.language)
     try:
         body = CheckInAnswerIn(
-            meeting=meeting,
-            rating=rating,
-            continuing=continuing,
+            meeting=FORM_FLAGS.get(meeting, meeting),
+            rating=int(rating) if rating.isdecimal() else rating,
+            continuing=FORM_FLAGS.get(continuing, continuing),
             end_reason=end_reason or None,
             comment=comment or None,
         )
