@@ -34,6 +34,7 @@ from service.settings import Settings, get_settings
 from service.throttle import FailureThrottle
 from service.toml_body import TomlBodyMiddleware
 from service.web import install as install_web
+from service.web.routing import problem_text
 
 __all__ = ["create_app"]
 
@@ -65,7 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.auth_failures_per_address, settings.auth_failures_per_key
     )
 
-    install_handlers(app)
+    install_handlers(app, problem_text)
     for router in (
         health.router,
         match.router,
