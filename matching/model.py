@@ -61,6 +61,7 @@ __all__ = [
     "SolverOptions",
     "StableOptions",
     "TextCriterion",
+    "config_reason",
     "id_problem",
     "participants_frame",
     "text_problem",

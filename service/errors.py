@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from pydantic_core import ErrorDetails
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from matching.errors import ConfigError, InputError, InputErrors, Problem, RuleError
 from matching.messages import Message, negotiate, render_message
+from matching.model import config_reason
 from service.ops.errors import ConflictError, InvalidError, NotFoundError, OperationError
 
 __all__ = [
@@ -115,10 +117,15 @@ async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
     # FastAPI echoes the refused value ("input") and its context by default; both can be
     # personal data, so only the location, message and type are returned.
     items = [
-        {"loc": _loc(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type"))}
+        {
+            "loc": _loc(e.get("loc", ())),
+            "msg": str(e.get("msg", "")),
+            "type": str(e.get("type")),
+            "message": config_reason(cast(ErrorDetails, e)),
+        }
         for e in exc.errors()
     ]
-    return unprocessable(items)
+    return unprocessable(items, request_language(request))
 
 
 async def _config_handler(request: Request, exc: Exception) -> JSONResponse:

@@ -1,0 +1,140 @@
+"""The API's errors in the reader's language: an engine error's 422 item keeps ``msg``,
+``type``, ``loc``, ``file``, ``row`` and ``column`` stable and English, and adds
+``message`` in the ``Accept-Language`` asked for (English without the header); a domain
+error's ``detail`` and a failed run's stored error follow the header too."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from httpx import Response
+
+from tests.service.conftest import Api
+
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+LATIN_WORDS = re.compile(r"\b(row|column|must|whole|number|from|to|the|is|or|more)\b")
+
+MENTORS = "id;expertise;capacity\nm1;web;2\nm2;compta;-2\nm3;web;-1\n"
+"""Semicolon CSV: rows 3 and 4 offer a negative number of seats."""
+
+CONFIG: dict[str, Any] = {
+    "criteria": [
+        {
+            "name": "besoins",
+            "kind": "needs",
+            "mentee_field": "needs",
+            "mentor_field": "expertise",
+            "weight": -1.0,
+        }
+    ]
+}
+
+
+def _upload(api: Api, programme_id: str, language: str | None) -> Response:
+    headers = api.auth() | ({"Accept-Language": language} if language else {})
+    return api.client.post(
+        f"/v1/programmes/{programme_id}/participants/mentors/file",
+        files={"file": ("marraines.csv", MENTORS.encode(), "text/csv")},
+        headers=headers,
+    )
+
+
+@SQLITE_ONLY
+def test_a_bad_upload_is_explained_in_the_accept_language(api: Api) -> None:
+    programme_id = api.programme()
+    english, french, arabic = (_upload(api, programme_id, lang) for lang in (None, "fr", "ar"))
+    assert english.status_code == french.status_code == arabic.status_code == 422
+    items = {
+        name: r.json()["detail"] for name, r in (("en", english), ("fr", french), ("ar", arabic))
+    }
+    stable = ("loc", "msg", "type", "file", "row", "column")
+    for name in ("fr", "ar"):
+        assert [{k: i[k] for k in stable} for i in items[name]] == [
+            {k: i[k] for k in stable} for i in items["en"]
+        ]
+    assert [(i["file"], i["row"], i["column"]) for i in items["en"]] == [
+        ("marraines.csv", 3, "capacity"),
+        ("marraines.csv", 4, "capacity"),
+    ]
+    assert items["en"][0]["message"] == items["en"][0]["msg"]
+    assert "must be a whole number" in items["en"][0]["msg"]
+    assert items["fr"][0]["message"].startswith("capacity doit être un nombre entier de 0 à")
+    assert items["ar"][0]["message"].startswith("يجب أن يكون capacity عددًا صحيحًا من 0 إلى")
+    for name in ("fr", "ar"):
+        for item in items[name]:
+            assert not LATIN_WORDS.search(item["message"]), item["message"]
+            assert "-2" not in item["message"]
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        (None, "must be 0.0 or more"),
+        ("fr", "doit valoir au moins 0.0"),
+        ("ar", "يجب أن يكون 0.0 أو أكثر"),
+    ],
+)
+def test_a_bad_configuration_is_explained_in_the_accept_language(
+    api: Api, language: str | None, words: str
+) -> None:
+    headers = api.auth() | ({"Accept-Language": language} if language else {})
+    response = api.client.post(
+        "/v1/programmes", json={"name": "p", "config": CONFIG}, headers=headers
+    )
+    assert response.status_code == 422, response.text
+    item = response.json()["detail"][0]
+    assert item["loc"] == ["body", "config", "criteria", 0, "needs", "weight"]
+    assert item["type"] == "greater_than_equal"
+    assert item["msg"] == "Input should be greater than or equal to 0"  # pydantic's, stable
+    assert item["message"] == words
+
+
+@SQLITE_ONLY
+def test_a_domain_error_detail_follows_the_accept_language(api: Api) -> None:
+    programme_id = api.programme()
+    response = api.client.post(f"/v1/programmes/{programme_id}/runs", json={}, headers=api.auth())
+    assert response.status_code == 202, response.text
+    url = f"/v1/runs/{response.json()['id']}/decisions"  # the run is still queued
+    decision = {"action": "approve", "mentee_id": "f1", "mentor_id": "m1"}
+
+    def detail(language: str | None) -> tuple[int, str]:
+        headers = api.auth() | ({"Accept-Language": language} if language else {})
+        response = api.client.post(url, json=decision, headers=headers)
+        return response.status_code, response.json()["detail"]
+
+    assert detail(None) == (409, "decisions need a succeeded run")
+    status, french = detail("fr")
+    assert status == 409
+    assert french.startswith("les décisions") or "calcul" in french, french
+    assert "queued" not in french  # the run's status is translated too
+    status, arabic = detail("ar")
+    assert status == 409 and not re.search(r"[A-Za-z]", arabic), arabic
+
+
+@SQLITE_ONLY
+def test_a_failed_run_says_its_error_in_the_accept_language(api: Api) -> None:
+    programme_id = api.programme()
+    config = {"criteria": [{**CONFIG["criteria"][0], "weight": 1.0}]}
+    response = api.client.put(
+        f"/v1/programmes/{programme_id}/config", json={"config": config}, headers=api.auth()
+    )
+    assert response.status_code == 200, response.text
+    response = api.client.post(f"/v1/programmes/{programme_id}/runs", json={}, headers=api.auth())
+    assert response.status_code == 202, response.text
+    run_id = response.json()["id"]
+    assert api.worker.run_once() == run_id
+
+    def error(language: str | None) -> dict[str, Any]:
+        headers = api.auth() | ({"Accept-Language": language} if language else {})
+        run = api.client.get(f"/v1/runs/{run_id}", headers=headers).json()
+        assert run["status"] == "failed", run
+        return dict(run["error"])
+
+    english, french = error(None), error("fr")
+    assert english["type"] == french["type"] == "InputError"
+    assert english["reason"] == french["reason"] == english["message"]
+    assert english["message"].startswith("no mentees")
+    assert french["message"].startswith("aucune mentorée")
