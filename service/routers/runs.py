@@ -77,10 +77,12 @@ def list_runs(
 def read_run(
     run_id: PathText, principal: PrincipalDep, session: SessionDep, language: LanguageDep
 ) -> RunOut:
-    """A run; a failed run's ``error.message`` in the ``Accept-Language`` asked for (``type``
-    and ``reason`` stay English)."""
-    out = ops.run_out(session, get_run(session, principal, run_id))
-    out["error"] = error_in(out["error"], language or "en")
+    """A run; a failed run's ``error.message`` in the ``Accept-Language`` asked for, else
+    in its programme's language (``type`` and ``reason`` stay English)."""
+    run = get_run(session, principal, run_id)
+    out = ops.run_out(session, run)
+    if out["error"]:
+        out["error"] = error_in(out["error"], language or ops.language_of(session, run))
     return RunOut.model_validate(out)
 
 

@@ -5,6 +5,7 @@ error's ``detail`` and a failed run's stored error follow the header too."""
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
 
@@ -111,7 +112,8 @@ def test_a_domain_error_detail_follows_the_accept_language(api: Api) -> None:
     assert french.startswith("les décisions") or "calcul" in french, french
     assert "queued" not in french  # the run's status is translated too
     status, arabic = detail("ar")
-    assert status == 409 and not re.search(r"[A-Za-z]", arabic), arabic
+    assert status == 409
+    assert not re.search(r"[A-Za-z]", arabic), arabic
 
 
 @SQLITE_ONLY
@@ -133,8 +135,55 @@ def test_a_failed_run_says_its_error_in_the_accept_language(api: Api) -> None:
         assert run["status"] == "failed", run
         return dict(run["error"])
 
-    english, french = error(None), error("fr")
+    english, french = error("en"), error("fr")
     assert english["type"] == french["type"] == "InputError"
     assert english["reason"] == french["reason"] == english["message"]
     assert english["message"].startswith("no mentees")
     assert french["message"].startswith("aucune mentorée")
+    assert error(None) == english  # without the header: the programme's language (en)
+    config["language"] = "ar"
+    response = api.client.put(
+        f"/v1/programmes/{programme_id}/config", json={"config": config}, headers=api.auth()
+    )
+    assert response.status_code == 200, response.text
+    response = api.client.post(f"/v1/programmes/{programme_id}/runs", json={}, headers=api.auth())
+    run_id = response.json()["id"]
+    assert api.worker.run_once() == run_id
+    arabic = error(None)
+    assert arabic["message"].startswith("لا مستفيدات")
+    assert arabic["reason"] == english["reason"]
+
+
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@SQLITE_ONLY
+def test_the_review_page_says_a_failed_run_in_its_language(
+    api: Api,
+) -> None:
+    programme_id = api.programme()
+    config = {"language": "en", "criteria": [{**CONFIG["criteria"][0], "weight": 1.0}]}
+    response = api.client.put(
+        f"/v1/programmes/{programme_id}/config", json={"config": config}, headers=api.auth()
+    )
+    assert response.status_code == 200, response.text
+    response = api.client.post(f"/v1/programmes/{programme_id}/runs", json={}, headers=api.auth())
+    run_id = response.json()["id"]
+    assert api.worker.run_once() == run_id  # fails: nobody uploaded
+    client = api.client
+    client.cookies.clear()
+    found = TOKEN.search(client.get("/").text)
+    assert found
+    key = api.key("admin", programme_id)
+    answer = client.post("/", data={"key": key, "csrf_token": found.group(1)})
+    assert answer.status_code == 200, answer.text[:300]
+    progress = {
+        lang: html.unescape(
+            client.get(f"/runs/{run_id}/progress", headers={"Accept-Language": lang}).text
+        )
+        for lang in ("en", "fr", "ar")
+    }
+    assert "no mentees: the mentee table has no rows" in progress["en"]
+    assert "aucune mentorée : la table des mentorées n'a aucune ligne" in progress["fr"]
+    assert "لا مستفيدات: جدول المستفيدات بلا صفوف" in progress["ar"]
+    assert "no mentees" not in progress["fr"] + progress["ar"]
