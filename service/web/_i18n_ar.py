@@ -269,4 +269,6 @@ AR: dict[str, str] = {
     "problem.rematch_not_found": "الحساب المطلوب إعادة حسابه غير موجود.",
     "problem.rematch_not_succeeded": "لا يُعاد إلا حساب منتهٍ؛ هذا الحساب حالته {status}.",
     "problem.run_finished": "الحساب حالته بالفعل {status}.",
+    "problem.ranks_not_found": "هذه الترتيبات غير محفوظة.",
+    "problem.last_admin_key": "هذا آخر مفتاح إدارة: أنشئي مفتاح إدارة آخر أولًا.",
 }

@@ -302,6 +302,8 @@ EN: dict[str, str] = {
     "problem.rematch_not_found": "the run to rematch does not exist.",
     "problem.rematch_not_succeeded": "only a finished run can be rematched; this one is {status}.",
     "problem.run_finished": "the run is already {status}.",
+    "problem.ranks_not_found": "these ranked choices are not stored.",
+    "problem.last_admin_key": "this is the last admin key: create another admin key first.",
 }
 
 FR: dict[str, str] = {
@@ -606,6 +608,10 @@ FR: dict[str, str] = {
         "seul un calcul terminé peut être recalculé ; celui-ci est {status}."
     ),
     "problem.run_finished": "le calcul est déjà {status}.",
+    "problem.ranks_not_found": "ces classements ne sont pas enregistrés.",
+    "problem.last_admin_key": (
+        "c'est la dernière clé d'administration : créez d'abord une autre clé d'administration."
+    ),
 }
 
 CATALOGUES: dict[Lang, dict[str, str]] = {"en": EN, "fr": FR, "ar": AR}

@@ -187,3 +187,24 @@ def test_the_review_page_says_a_failed_run_in_its_language(
     assert "aucune mentorée : la table des mentorées n'a aucune ligne" in progress["fr"]
     assert "لا مستفيدات: جدول المستفيدات بلا صفوف" in progress["ar"]
     assert "no mentees" not in progress["fr"] + progress["ar"]
+
+
+@SQLITE_ONLY
+def test_match_warnings_follow_the_accept_language(api: Api) -> None:
+    mentees = [{"id": "f1", "needs": "web"}, {"id": "f2", "needs": "compta"}]
+    mentors = [{"id": "m1", "expertise": "web", "bureau": "x"}]
+    config = {"criteria": [{**CONFIG["criteria"][0], "weight": 1.0}]}
+    body = {"mentees": mentees, "mentors": mentors, "programme": config}
+
+    def warning(language: str | None) -> str:
+        headers = api.auth() | ({"Accept-Language": language} if language else {})
+        response = api.client.post("/v1/match", json=body, headers=headers)
+        assert response.status_code == 200, response.text
+        (unread,) = [w for w in response.json()["warnings"] if w["column"] == "bureau"]
+        assert unread["code"] == "unread_column"
+        return str(unread["message"])
+
+    assert warning(None).startswith("column 'bureau' of the mentor table is read by nothing")
+    assert warning("fr").startswith("la colonne « bureau » de la table des mentors")
+    assert "bureau" in warning("ar")
+    assert not LATIN_WORDS.search(warning("ar").replace("bureau", "").replace("ignore", ""))
