@@ -207,7 +207,8 @@ def _scores(column: pa.ChunkedArray, problems: list[Problem]) -> NDArray[np.floa
     problems += _rows(~np.isfinite(values), "score", missing)
     # The assignment maximises scores: a negative score has no meaning it could keep.
     problems += _rows(values < 0, "score", Message("the score must be 0 or more"))
-    above = Message("the score must be at most {most}", most=f"{MAX_SCORE:g}")
+    most = f"{MAX_SCORE:g}"
+    above = Message("the score must be at most {most}", most=most)
     problems += _rows(values > MAX_SCORE, "score", above)
     return values
 

@@ -68,6 +68,17 @@ class MatchingError(Exception):
         """The whole error in ``language`` (``str(error)`` in English)."""
         return render_message(self.message, language)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Whole, with its fields and message, across processes (a Dask worker's error).
+        return (_rebuilt, (type(self), self.args, self.__dict__))
+
+
+def _rebuilt(kind: type[MatchingError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    error = kind.__new__(kind)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
 
 class ConfigError(MatchingError):
     """A programme configuration is invalid.
@@ -89,11 +100,23 @@ class ConfigError(MatchingError):
         self.source = source
         self.reason_message = _message(reason, self.fallback)
         self.reason = str(self.reason_message)
+        named = _PLACES.get(key, key)
         super().__init__(
-            Message("{source}: {key}: {reason}", source=source, key=key, reason=self.reason_message)
+            Message(
+                "{source}: {key}: {reason}", source=source, key=named, reason=self.reason_message
+            )
             if source
-            else Message("{key}: {reason}", key=key, reason=self.reason_message)
+            else Message("{key}: {reason}", key=named, reason=self.reason_message)
         )
+
+
+_PLACES: dict[str, str | Message] = {
+    "(file)": Message("(file)"),
+    "(syntax)": Message("(syntax)"),
+    "(top level)": Message("(top level)"),
+}
+"""The keys of errors about a whole configuration file, said in the reader's language
+(``ConfigError.key`` keeps them as they are)."""
 
 
 @dataclass(frozen=True)
