@@ -64,6 +64,7 @@ __all__ = [
     "config_reason",
     "id_problem",
     "participants_frame",
+    "syntax_reason",
     "text_problem",
 ]
 

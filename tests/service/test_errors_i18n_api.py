@@ -208,3 +208,23 @@ def test_match_warnings_follow_the_accept_language(api: Api) -> None:
     assert warning("fr").startswith("la colonne « bureau » de la table des mentors")
     assert "bureau" in warning("ar")
     assert not LATIN_WORDS.search(warning("ar").replace("bureau", "").replace("ignore", ""))
+
+
+@SQLITE_ONLY
+def test_a_configuration_that_is_not_toml_is_explained_in_the_accept_language(api: Api) -> None:
+    def item(language: str | None) -> dict[str, Any]:
+        headers = api.auth() | {"Content-Type": "application/toml"}
+        headers |= {"Accept-Language": language} if language else {}
+        response = api.client.post(
+            "/v1/programmes", content=b'name = "Lea\nobjective = 3\n', headers=headers
+        )
+        assert response.status_code == 422, response.text
+        return dict(response.json()["detail"][0])
+
+    english, french, arabic = item(None), item("fr"), item("ar")
+    assert english["msg"] == french["msg"] == arabic["msg"]  # the stable English text
+    assert english["type"] == french["type"] == "toml"
+    assert re.fullmatch(r"syntax error at line 1, column \d+", english["message"])
+    assert re.fullmatch(r"erreur de syntaxe ligne 1, colonne \d+", french["message"])
+    assert re.fullmatch(r"خطأ في الصياغة في السطر 1، العمود \d+", arabic["message"])
+    assert "Lea" not in str(french)
