@@ -129,14 +129,6 @@ class Problem:
     column: str | None
     message: Message
 
-    def __init__(
-        self, file: str | None, row: int | None, column: str | None, message: Message
-    ) -> None:
-        object.__setattr__(self, "file", file)
-        object.__setattr__(self, "row", row)
-        object.__setattr__(self, "column", column)
-        object.__setattr__(self, "message", message)
-
     @property
     def reason(self) -> str:
         return str(self.message)
