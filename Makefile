@@ -109,7 +109,7 @@ bench-dask: $(STAMP)
 messages: $(STAMP)
 	$(BIN)/pybabel extract --no-location --omit-header -k gettext -k ngettext:1,2 \
 		-k Message -k plural_message:1,2 -o matching/locale/marraine.pot \
-		matching/messages.py matching/cli.py matching/_check_text.py matching
+		matching/messages.py matching/cli.py matching/_check_text.py matching service
 	$(BIN)/pybabel update --no-fuzzy-matching --width 100 -D marraine -i matching/locale/marraine.pot \
 		-d matching/locale
 	$(BIN)/pybabel compile --statistics -D marraine -d matching/locale

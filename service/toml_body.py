@@ -13,12 +13,12 @@ import tomllib
 from typing import Any
 from urllib.parse import parse_qsl
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Message as ASGIMessage
 
-from matching.messages import Message as EngineMessage
-from matching.messages import negotiate, render_message
+from matching.messages import Message, render_message
 from matching.model import syntax_reason
-from service.middleware import read_body, send_json
+from service.middleware import read_body, scope_language, send_json
 
 __all__ = ["TOML", "TomlBodyMiddleware", "toml_request_body"]
 
@@ -76,17 +76,11 @@ def _reason(error: ValueError) -> str:
     return f"not a TOML document ({place.group(0)})" if place else "not a TOML document"
 
 
-def _message(error: ValueError) -> EngineMessage:
+def _message(error: ValueError) -> Message:
     """:func:`_reason` as the engine's catalogue says it (``message`` of the 422 item)."""
     if isinstance(error, UnicodeDecodeError):
-        return EngineMessage("not UTF-8: save the file as UTF-8")
+        return Message("not UTF-8: save the file as UTF-8")
     return syntax_reason(error)
-
-
-def _language(scope: Scope) -> str:
-    """The language ``Accept-Language`` asks for (English without it)."""
-    headers = dict(scope.get("headers") or [])
-    return negotiate(headers.get(b"accept-language", b"").decode("latin-1"))
 
 
 class TomlBodyMiddleware:
@@ -108,7 +102,7 @@ class TomlBodyMiddleware:
                     "loc": ["body"],
                     "msg": _reason(error),
                     "type": "toml",
-                    "message": render_message(_message(error), _language(scope)),
+                    "message": render_message(_message(error), scope_language(scope)),
                 }
             ]
             await send_json(send, 422, {"detail": detail})
@@ -122,7 +116,7 @@ class TomlBodyMiddleware:
         ]
         replayed = False
 
-        async def replay() -> Message:
+        async def replay() -> ASGIMessage:
             nonlocal replayed
             if not replayed:
                 replayed = True

@@ -21,8 +21,9 @@ from matching.model import Programme
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "digital-business"
-SOURCES = tuple(sorted((ROOT / "matching").rglob("*.py")))
-"""Every module of the engine: explanations, the CLI, and errors raised anywhere."""
+SOURCES = tuple(sorted([*(ROOT / "matching").rglob("*.py"), *(ROOT / "service").rglob("*.py")]))
+"""Every module: explanations, the CLI, errors raised anywhere in the engine, and the
+service's own refusals said in its error bodies."""
 KEYWORDS = {"gettext": None, "ngettext": (1, 2), "Message": None, "plural_message": (1, 2)}
 
 ENGLISH_WORDS = re.compile(

@@ -228,3 +228,26 @@ def test_a_configuration_that_is_not_toml_is_explained_in_the_accept_language(ap
     assert re.fullmatch(r"erreur de syntaxe ligne 1, colonne \d+", french["message"])
     assert re.fullmatch(r"خطأ في الصياغة في السطر 1، العمود \d+", arabic["message"])
     assert "Lea" not in str(french)
+
+
+@SQLITE_ONLY
+def test_the_service_own_refusals_are_explained_in_the_accept_language(api: Api) -> None:
+    programme_id = api.programme()
+    headers = api.auth() | {"Accept-Language": "fr"}
+    wrong_type = api.client.post(
+        f"/v1/programmes/{programme_id}/participants/mentors/file",
+        files={"file": ("marraines.pdf", b"%PDF", "application/pdf")},
+        headers=headers,
+    )
+    assert wrong_type.status_code == 422
+    (item,) = wrong_type.json()["detail"]
+    assert item["msg"].startswith("file type must be one of .csv")
+    assert item["message"].startswith("le type de fichier doit être l'un de .csv")
+    control = api.client.post(
+        "/v1/programmes", json={"name": "Léa\u0000"}, headers=headers | {"Accept-Language": "ar"}
+    )
+    assert control.status_code == 422
+    (item,) = control.json()["detail"]
+    assert item["loc"] == ["body", "name"]
+    assert item["message"] == "نص: يحتوي على محرف تحكّم أو محرف غير صالح"
+    assert item["msg"] == "text contains a control character or an invalid character"
