@@ -158,7 +158,7 @@ TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @SQLITE_ONLY
-def test_the_review_page_says_a_failed_run_in_its_language(
+def test_the_review_page_says_a_failed_run_and_the_check_in_its_language(
     api: Api,
 ) -> None:
     programme_id = api.programme()
@@ -187,6 +187,32 @@ def test_the_review_page_says_a_failed_run_in_its_language(
     assert "aucune mentorée : la table des mentorées n'a aucune ligne" in progress["fr"]
     assert "لا مستفيدات: جدول المستفيدات بلا صفوف" in progress["ar"]
     assert "no mentees" not in progress["fr"] + progress["ar"]
+    # The check before a run: a criterion's column absent from the stored mentors.
+    uploaded = client.post(
+        f"/v1/programmes/{programme_id}/participants/mentors/file",
+        files={"file": ("marraines.csv", b"id;expertise;capacity\nm1;web;2\n", "text/csv")},
+        headers=api.auth(),
+    )
+    assert uploaded.status_code == 200, uploaded.text
+    config["criteria"][0]["mentor_field"] = "skills"
+    response = api.client.put(
+        f"/v1/programmes/{programme_id}/config", json={"config": config}, headers=api.auth()
+    )
+    assert response.status_code == 200, response.text
+    csrf = TOKEN.search(answer.text)
+    assert csrf
+    checked = {
+        lang: html.unescape(
+            client.post(
+                f"/programmes/{programme_id}/check",
+                headers={"HX-Request": "true", "X-CSRF-Token": csrf.group(1)}
+                | {"Accept-Language": lang},
+            ).text
+        )
+        for lang in ("fr", "ar")
+    }
+    assert "la colonne manque ; le critère « besoins » la lit" in checked["fr"]
+    assert "العمود غير موجود؛ المعيار «besoins» يقرؤه" in checked["ar"]
 
 
 @SQLITE_ONLY
