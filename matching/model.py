@@ -725,8 +725,9 @@ class Programme(_Frozen):
         path = Path(path)
         try:
             text = path.read_text(encoding="utf-8-sig")
-        except OSError:
-            reason = Message("cannot read the file")
+        except OSError as exc:
+            found = not isinstance(exc, FileNotFoundError)
+            reason = Message("cannot read the file") if found else Message("file not found")
             raise ConfigError("(file)", reason, str(path)) from None
         try:
             is_json = path.suffix.lower() == ".json"
