@@ -223,3 +223,13 @@ def test_an_error_crosses_processes_whole() -> None:
         assert str(again) == str(error)
         assert again.render("ar") == error.render("ar")
         assert again.__dict__.keys() == error.__dict__.keys()
+
+
+def test_a_missing_programme_file_is_said_in_the_language(tmp_path: Path) -> None:
+    files = _files(tmp_path)
+    files["config"] = tmp_path / "absent.toml"
+    code, output = _match(files, "--lang=fr")
+    assert code == 1
+    assert "(fichier) : fichier introuvable" in output
+    code, output = _match(files)
+    assert "(file): file not found" in output
