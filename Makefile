@@ -112,7 +112,8 @@ bench-dask: $(STAMP)
 # tests/test_messages.py fails when a message is untranslated or a .mo is stale.
 messages: $(STAMP)
 	$(BIN)/pybabel extract --no-location --omit-header -k gettext -k ngettext:1,2 \
-		-o matching/locale/marraine.pot matching/messages.py matching/cli.py matching/_check_text.py
+		-k Message -k plural_message:1,2 -o matching/locale/marraine.pot \
+		matching/messages.py matching/cli.py matching/_check_text.py matching service
 	$(BIN)/pybabel update --no-fuzzy-matching --width 100 -D marraine -i matching/locale/marraine.pot \
 		-d matching/locale
 	$(BIN)/pybabel compile --statistics -D marraine -d matching/locale

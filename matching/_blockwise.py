@@ -25,6 +25,7 @@ from matching.candidates import (
     scan_candidates,
 )
 from matching.errors import ConfigError
+from matching.messages import Message
 from matching.scoring import PairScorer
 
 if TYPE_CHECKING:
@@ -89,12 +90,16 @@ def blockwise(target: DaskTarget) -> Iterator[Blockwise]:
         yield LocalBlockwise()
         return
     if isinstance(target, str) and not target.strip():
-        raise ConfigError("dask", "the scheduler address is empty")
+        raise ConfigError("dask", Message("the scheduler address is empty"))
     try:
         # Imported here, on the one path that needs it: ``distributed`` is optional.
         from matching import _dask
     except ImportError as exc:
-        reason = f"running on a Dask cluster needs the [dask] extra ({exc.name} is missing)"
-        raise ConfigError("dask", f"{reason}: pip install 'marraine[dask]'") from None
+        reason = Message(
+            "running on a Dask cluster needs the [dask] extra ({module} is missing): "
+            "pip install 'marraine[dask]'",
+            module=str(exc.name),
+        )
+        raise ConfigError("dask", reason) from None
     with _dask.on_cluster(target.strip() if isinstance(target, str) else target) as cluster:
         yield cluster

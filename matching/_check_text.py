@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from matching.errors import InputWarning
+from matching.messages import translator
 
 if TYPE_CHECKING:
     from matching.check import InputReport
@@ -17,38 +18,17 @@ if TYPE_CHECKING:
 __all__ = ["print_check_report", "warning_text"]
 
 
-def warning_text(t: Translations, warning: InputWarning, file: str | None) -> str:
+def warning_text(language: str, warning: InputWarning, file: str | None) -> str:
     """A warning in the reader's language (``file``: the side's file, when known)."""
-    where = file or (
-        t.gettext("the mentee table") if warning.side == "mentee" else t.gettext("the mentor table")
-    )
-    values = {"column": warning.column, "file": where, "rule": warning.rule}
-    templates = {
-        "unread_column": t.gettext(
-            "column '{column}' of {file} is read by nothing (list it under ignore if that is meant)"
-        ),
-        "demand_absent": t.gettext(
-            "no column '{column}' in {file}: every mentee asks for 1 mentor"
-        ),
-        "capacity_absent": t.gettext("no column '{column}' in {file}: every mentor takes 1 mentee"),
-        "min_load_absent": t.gettext(
-            "no column '{column}' in {file}: no mentor has a minimum load"
-        ),
-        "rule_off": t.gettext("optional rule '{rule}' is off: no column '{column}' in {file}"),
-        "rule_column_empty": t.gettext(
-            "rule '{rule}' reads column '{column}' of {file}, which is empty in every row"
-        ),
-        "role_absent": t.gettext("column '{column}', named under [fields], is absent from {file}"),
-    }
-    template = templates.get(warning.code)
-    return warning.message if template is None else template.format(**values)
+    return warning.render(language, file)
 
 
 def print_check_report(
-    console: Console, report: InputReport, t: Translations, files: dict[str, str]
+    console: Console, report: InputReport, language: str, files: dict[str, str]
 ) -> None:
     """Roles, criteria, rules, unread columns, warnings and the verdict (``files``: each
-    side's file name)."""
+    side's file name), in ``language``."""
+    t = translator(language)
     out = _Printer(console)
     out.heading(t.gettext("Roles"))
     for side, roles in report.roles.items():
@@ -72,9 +52,10 @@ def print_check_report(
     if not report.unread:
         out.line("", t.gettext("none"))
     for warning in report.warnings:
-        out.line(t.gettext("warning:"), warning_text(t, warning, files.get(warning.side or "")))
+        text = warning_text(language, warning, files.get(warning.side or ""))
+        out.line(t.gettext("warning:"), text)
     for problem in report.problems:
-        out.line(t.gettext("error:"), str(problem))
+        out.line(t.gettext("error:"), problem.render(language))
     verdict = t.gettext("A run would start.") if report.ok else t.gettext("A run would be refused.")
     console.print(verdict, highlight=False)
 

@@ -43,6 +43,7 @@ from matching.candidates import (
     scan_part,
 )
 from matching.errors import ClusterError
+from matching.messages import Message
 from matching.scoring import PairScorer
 
 __all__ = ["ClusterBlockwise", "on_cluster"]
@@ -90,7 +91,13 @@ def _connect(address: str) -> Client:
         return Client(address, timeout=CONNECT_SECONDS, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ClusterError(f"cannot reach the Dask scheduler at {address}: {reason}") from None
+        raise ClusterError(
+            Message(
+                "cannot reach the Dask scheduler at {address}: {reason}",
+                address=address,
+                reason=reason,
+            )
+        ) from None
 
 
 def _address(client: Client) -> str:
@@ -113,7 +120,8 @@ class ClusterBlockwise:
         try:
             self.client.wait_for_workers(1, timeout=CONNECT_SECONDS)
         except (OSError, TimeoutError):
-            raise ClusterError(f"the Dask cluster at {self.address} has no worker") from None
+            reason = Message("the Dask cluster at {address} has no worker", address=self.address)
+            raise ClusterError(reason) from None
 
     def scorer_future(self, scorer: PairScorer) -> Future[PairScorer]:
         """The scorer on every worker, sent once per scorer."""
@@ -185,7 +193,13 @@ class ClusterBlockwise:
             yield
         except (OSError, TimeoutError, KilledWorker, CancelledError) as exc:
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise ClusterError(f"the Dask cluster at {self.address} failed: {reason}") from None
+            raise ClusterError(
+                Message(
+                    "the Dask cluster at {address} failed: {reason}",
+                    address=self.address,
+                    reason=reason,
+                )
+            ) from None
 
 
 class ClusterPricer(CandidatePricer):

@@ -16,6 +16,7 @@ from matching._io_tables import RawTable, fix_decimal_commas, raise_problems
 from matching.errors import InputError, InputErrors, Problem
 from matching.features import check_participants
 from matching.inputs import apply_field_map, role_names, side_fields
+from matching.messages import Message
 from matching.model import (
     COUNT_BOUNDS,
     AvailabilityCriterion,
@@ -74,7 +75,7 @@ def validate_participants(
     id_column = side_fields(programme, side).id if programme is not None else "id"
     if id_column not in frame.columns:
         raise InputError(
-            f"there is no '{id_column}' column",
+            Message("there is no '{column}' column", column=id_column),
             file=table.file,
             row=table.header_row,
             column=id_column,
@@ -84,7 +85,12 @@ def validate_participants(
         frame = apply_field_map(frame, programme, side, file=table.file)
         names = dict(role_names(programme, side))
     if frame.empty:
-        raise InputError(f"no {side}s: the file has a header but no rows", file=table.file)
+        reason = (
+            Message("no mentees: the file has a header but no rows")
+            if side == "mentee"
+            else Message("no mentors: the file has a header but no rows")
+        )
+        raise InputError(reason, file=table.file)
     problems = [
         *table.problems,
         *_id_problems(table, frame, names.get("id", "id")),
@@ -97,10 +103,10 @@ def validate_participants(
         people = participants_frame(frame, side, names=names)
     except InputError as exc:
         # The checks above mirror participants_frame; this keeps its location if they drift.
-        raise InputErrors([table.problem(exc.row, exc.column, exc.reason)]) from None
+        raise InputErrors([table.problem(exc.row, exc.column, exc.problem.message)]) from None
     if programme is not None and check_fields:
         found = _check_fields(people, programme, side)
-        raise_problems([table.problem(p.row, p.column, p.reason) for p in found])
+        raise_problems([table.problem(p.row, p.column, p.message) for p in found])
     return people
 
 
@@ -109,7 +115,8 @@ def _id_problems(table: RawTable, frame: pd.DataFrame, shown: str) -> list[Probl
     the programme's name of the id column."""
     ids = frame["id"]
     missing = ids.isna().to_numpy()
-    problems = [table.problem(int(p), shown, "the id is empty") for p in np.flatnonzero(missing)]
+    empty = Message("the id is empty")
+    problems = [table.problem(int(p), shown, empty) for p in np.flatnonzero(missing)]
     for position, value in zip(np.flatnonzero(~missing), ids[~missing], strict=True):
         problem = id_problem(str(value).strip(" "))
         if problem is not None:
@@ -126,10 +133,12 @@ def _id_problems(table: RawTable, frame: pd.DataFrame, shown: str) -> list[Probl
         np.flatnonzero(~missing)[repeated.to_numpy()], present[repeated], strict=True
     ):
         first = int(table.rows[first_position[value]])
-        label = "row" if table.numbering == "sheet" else "record"
-        problems.append(
-            table.problem(int(position), shown, f"duplicate id (first used in {label} {first})")
+        reason = (
+            Message("duplicate id (first used in row {row})", row=first)
+            if table.numbering == "sheet"
+            else Message("duplicate id (first used in record {row})", row=first)
         )
+        problems.append(table.problem(int(position), shown, reason))
     return problems
 
 
@@ -162,14 +171,18 @@ def _count_problems(
         filled = frame[column].notna()
         bad = filled & (values.isna() | (values < low) | (values > high) | (values % 1 != 0))
         shown = names.get(column, column)
-        reason = f"{shown} must be a whole number from {low} to {high}"
+        reason = Message(
+            "{column} must be a whole number from {low} to {high}", column=shown, low=low, high=high
+        )
         problems += [table.problem(int(p), shown, reason) for p in np.flatnonzero(bad)]
         valid[column] = values.where(filled & ~bad)
     if "capacity" in valid and "min_load" in valid:
         over = (valid["min_load"] > valid["capacity"].fillna(1)).to_numpy()
         least, most = names.get("min_load", "min_load"), names.get("capacity", "capacity")
         problems += [
-            table.problem(int(p), least, f"{least} must not exceed {most}")
+            table.problem(
+                int(p), least, Message("{low} must not exceed {high}", low=least, high=most)
+            )
             for p in np.flatnonzero(over)
         ]
     return problems

@@ -27,6 +27,7 @@ from matching._io_tables import (
     sniff_delimiter,
 )
 from matching.errors import InputError, Problem
+from matching.messages import Message
 from matching.model import MAX_SCORE
 
 __all__ = ["SCORE_COLUMNS", "read_scores"]
@@ -44,21 +45,21 @@ def read_scores(
     path = Path(path)
     label = file_label(path)
     if not path.is_file():
-        raise InputError("file not found", file=label)
+        raise InputError(Message("file not found"), file=label)
     suffix = path.suffix.lower()
     if suffix in CSV_SUFFIXES:
         table, delimiter, first_row = _read_csv(path, label), True, 2
     elif suffix == ".parquet":
         table, delimiter, first_row = _read_parquet(path, label), False, 1
     else:
-        raise InputError("unknown file type for scores: use .csv or .parquet", file=label)
+        raise InputError(Message("unknown file type for scores: use .csv or .parquet"), file=label)
     return _validate(table, label, first_row, delimiter, mentee_ids, mentor_ids)
 
 
 def _read_csv(path: Path, label: str) -> pa.Table:
     """Arrow's multithreaded CSV reader, all three columns as text first."""
     if path.stat().st_size == 0:
-        raise InputError("the file is empty", file=label)
+        raise InputError(Message("the file is empty"), file=label)
     with path.open("rb") as stream:
         head = stream.read(1 << 16)
         stream.seek(0)
@@ -89,11 +90,13 @@ def _read_csv(path: Path, label: str) -> pa.Table:
             ragged.clear()
             table = parse(threads=False)
     except pa.ArrowInvalid:
-        raise InputError("not a readable CSV file (check the header row)", file=label) from None
+        raise InputError(
+            Message("not a readable CSV file (check the header row)"), file=label
+        ) from None
     if ragged:
         raise_problems(
             [
-                Problem(label, number, None, "the number of cells differs from the header")
+                Problem(label, number, None, Message("the number of cells differs from the header"))
                 for number in ragged[:MAX_PROBLEMS]
             ]
         )
@@ -110,12 +113,12 @@ def _read_parquet(path: Path, label: str) -> pa.Table:
     try:
         schema = pq.read_schema(path)
     except (pa.ArrowException, OSError):
-        raise InputError("not a valid Parquet file", file=label) from None
+        raise InputError(Message("not a valid Parquet file"), file=label) from None
     columns = [c for c in SCORE_COLUMNS if c in schema.names]
     try:
         return pq.read_table(path, columns=columns)
     except (pa.ArrowException, OSError):
-        raise InputError("not a valid Parquet file", file=label) from None
+        raise InputError(Message("not a valid Parquet file"), file=label) from None
 
 
 def _validate(
@@ -130,7 +133,8 @@ def _validate(
     for column in SCORE_COLUMNS:
         if column not in table.column_names:
             row = 1 if from_csv else None
-            raise InputError(f"there is no '{column}' column", file=label, row=row, column=column)
+            reason = Message("there is no '{column}' column", column=column)
+            raise InputError(reason, file=label, row=row, column=column)
     mentees = pd.Index(list(dict.fromkeys(str(i) for i in mentee_ids)))
     mentors = pd.Index(list(dict.fromkeys(str(i) for i in mentor_ids)))
     problems: list[Problem] = []
@@ -139,7 +143,7 @@ def _validate(
     score = _scores(table.column("score"), problems)
     if not problems:
         key = mentee_idx.astype(np.int64) * max(len(mentors), 1) + mentor_idx
-        problems += _rows(_repeated(key), "mentor_id", "this pair is listed twice")
+        problems += _rows(_repeated(key), "mentor_id", Message("this pair is listed twice"))
     problems = [
         replace(p, file=label, row=None if p.row is None else p.row + first_row) for p in problems
     ]
@@ -174,8 +178,8 @@ def _id_codes(
         [pc.fill_null(chunk.indices, -1).to_numpy(zero_copy_only=False) for chunk in unified.chunks]
     ).astype(np.int64)
     result = np.where(codes < 0, -2, lookup[np.maximum(codes, 0)] if lookup.size else -1)
-    problems += _rows(result == -2, name, "the id is empty")
-    problems += _rows(result == -1, name, "unknown id: not in the participant file")
+    problems += _rows(result == -2, name, Message("the id is empty"))
+    problems += _rows(result == -1, name, Message("unknown id: not in the participant file"))
     return np.maximum(result, -1).astype(np.int32)
 
 
@@ -194,13 +198,18 @@ def _scores(column: pa.ChunkedArray, problems: list[Problem]) -> NDArray[np.floa
         try:
             values = pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            problems.append(Problem(None, None, "score", "the score column is not numeric"))
+            problems.append(
+                Problem(None, None, "score", Message("the score column is not numeric"))
+            )
             return np.zeros(len(column), dtype=np.float64)
     values = np.asarray(values, dtype=np.float64)
-    problems += _rows(~np.isfinite(values), "score", "the score is missing or not a finite number")
+    missing = Message("the score is missing or not a finite number")
+    problems += _rows(~np.isfinite(values), "score", missing)
     # The assignment maximises scores: a negative score has no meaning it could keep.
-    problems += _rows(values < 0, "score", "the score must be 0 or more")
-    problems += _rows(values > MAX_SCORE, "score", f"the score must be at most {MAX_SCORE:g}")
+    problems += _rows(values < 0, "score", Message("the score must be 0 or more"))
+    most = f"{MAX_SCORE:g}"
+    above = Message("the score must be at most {most}", most=most)
+    problems += _rows(values > MAX_SCORE, "score", above)
     return values
 
 
@@ -215,7 +224,7 @@ def _repeated(key: NDArray[np.int64]) -> NDArray[np.bool_]:
     return repeated
 
 
-def _rows(mask: NDArray[np.bool_], column: str, reason: str) -> list[Problem]:
+def _rows(mask: NDArray[np.bool_], column: str, reason: Message) -> list[Problem]:
     """Problems at the first flagged 0-based positions (file and row offset added later)."""
     positions = np.flatnonzero(mask)[:MAX_PROBLEMS]
     return [Problem(None, int(p), column, reason) for p in positions]

@@ -32,6 +32,7 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from matching.errors import InputError, InputErrors, Problem
+from matching.messages import Message, plural_message
 
 __all__ = [
     "MAX_PROBLEMS",
@@ -77,10 +78,16 @@ class RawTable:
         """The header's row number (1 in a sheet; records have no header row)."""
         return 1 if self.numbering == "sheet" else None
 
-    def problem(self, position: int | None, column: str | None, reason: str) -> Problem:
+    def problem(self, position: int | None, column: str | None, reason: Message) -> Problem:
         """A problem at a 0-based data position, located as a person sees it."""
         row = None if position is None else int(self.rows[position])
-        return Problem(file=self.file, row=row, column=column, reason=reason)
+        return Problem(self.file, row, column, reason)
+
+
+def _nth_column(position: int) -> str:
+    """How a column without a usable heading is named: by its place, 1-based (the
+    ``column`` field programs read stays in English)."""
+    return f"column {position + 1}"
 
 
 def file_label(path: Path) -> str:
@@ -106,7 +113,7 @@ def read_table(path: str | Path) -> RawTable:
     path = Path(path)
     label = file_label(path)
     if not path.is_file():
-        raise InputError("file not found", file=label)
+        raise InputError(Message("file not found"), file=label)
     suffix = path.suffix.lower()
     if suffix in CSV_SUFFIXES:
         table = _read_csv(path, label)
@@ -118,7 +125,7 @@ def read_table(path: str | Path) -> RawTable:
         table = _read_json(path, label)
     else:
         raise InputError(
-            "unknown file type: use .csv (or .tsv), .xlsx, .parquet or .json", file=label
+            Message("unknown file type: use .csv (or .tsv), .xlsx, .parquet or .json"), file=label
         )
     return table
 
@@ -153,7 +160,7 @@ def check_utf8_stream(stream: io.BufferedIOBase, label: str, delimiter: str | No
     try:
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        raise InputError("not UTF-8: save the file as UTF-8", file=label) from None
+        raise InputError(Message("not UTF-8: save the file as UTF-8"), file=label) from None
 
 
 def _not_utf8(data: bytes, offset: int, label: str, delimiter: str | None) -> InputError:
@@ -173,7 +180,7 @@ def _not_utf8(data: bytes, offset: int, label: str, delimiter: str | None) -> In
         if 0 <= position < len(header):
             column = header[position].strip() or None
     return InputError(
-        "not UTF-8: save the file as UTF-8 (in Excel: 'CSV UTF-8')",
+        Message("not UTF-8: save the file as UTF-8 (in Excel: 'CSV UTF-8')"),
         file=label,
         row=row,
         column=column,
@@ -205,7 +212,7 @@ def _read_csv(path: Path, label: str) -> RawTable:
     """CSV with ``,`` ``;`` or tab, UTF-8 with or without BOM, any line endings."""
     data = path.read_bytes()
     if not data.strip():
-        raise InputError("the file is empty", file=label)
+        raise InputError(Message("the file is empty"), file=label)
     text = decode_utf8(data, label)
     delimiter = sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
@@ -213,7 +220,7 @@ def _read_csv(path: Path, label: str) -> RawTable:
         records = list(reader)
     except csv.Error:
         raise InputError(
-            "malformed quotes: a quote opened in a cell is never closed",
+            Message("malformed quotes: a quote opened in a cell is never closed"),
             file=label,
             row=reader.line_num,
         ) from None
@@ -228,7 +235,7 @@ def _read_xlsx(path: Path, label: str) -> RawTable:
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError):
-        raise InputError("not a valid Excel .xlsx file", file=label) from None
+        raise InputError(Message("not a valid Excel .xlsx file"), file=label) from None
     try:
         sheet = workbook.worksheets[0]
         first_row = sheet.min_row or 1
@@ -236,7 +243,7 @@ def _read_xlsx(path: Path, label: str) -> RawTable:
     finally:
         workbook.close()
     if not any(any(cell for cell in record) for record in records):
-        raise InputError("the file is empty", file=label)
+        raise InputError(Message("the file is empty"), file=label)
     return _from_records(label, records, numbering="sheet", first_row=first_row)
 
 
@@ -267,9 +274,11 @@ def _from_records(
     """Header + data records -> a text frame; blank lines are skipped but keep their number."""
     header_index = next((i for i, r in enumerate(records) if any(c.strip() for c in r)), None)
     if header_index is None:
-        raise InputError("the file is empty", file=label)
+        raise InputError(Message("the file is empty"), file=label)
     if header_index > 0:
-        raise InputError("no header: the first row must name the columns", file=label, row=1)
+        raise InputError(
+            Message("no header: the first row must name the columns"), file=label, row=1
+        )
     header = [cell.strip().lstrip("\ufeff") for cell in records[0]]
     problems: list[Problem] = []
     ragged: list[Problem] = []
@@ -287,10 +296,10 @@ def _from_records(
     for position, name in enumerate(header):
         if not name:
             problems.append(
-                Problem(label, 1, f"column {position + 1}", "the column has no heading")
+                Problem(label, 1, _nth_column(position), Message("the column has no heading"))
             )
         elif header.index(name) != position:
-            problems.append(Problem(label, 1, name, "this heading appears twice"))
+            problems.append(Problem(label, 1, name, Message("this heading appears twice")))
     keep: list[int] = []
     rows: list[list[str]] = []
     for position, record in enumerate(data):
@@ -301,8 +310,12 @@ def _from_records(
                 Problem(
                     label,
                     int(row_numbers[position]),
-                    f"column {width + 1}",
-                    f"more cells than the header has columns ({width})",
+                    _nth_column(width),
+                    plural_message(
+                        "more cells than the header has columns ({count})",
+                        "more cells than the header has columns ({count})",
+                        width,
+                    ),
                 )
             )
             continue
@@ -341,7 +354,7 @@ def _read_parquet(path: Path, label: str) -> RawTable:
     try:
         table = pq.read_table(path)
     except (pa.ArrowException, OSError):
-        raise InputError("not a valid Parquet file", file=label) from None
+        raise InputError(Message("not a valid Parquet file"), file=label) from None
     columns = {name: _arrow_text(table.column(name)) for name in table.column_names}
     frame = pd.DataFrame(
         {name: column.to_pandas() for name, column in columns.items()},
@@ -364,26 +377,29 @@ def _read_json(path: Path, label: str) -> RawTable:
     """A JSON list of objects; lists become ``a|b``, numbers text, ``null`` missing."""
     data = path.read_bytes()
     if not data.strip():
-        raise InputError("the file is empty", file=label)
+        raise InputError(Message("the file is empty"), file=label)
     text = decode_utf8(data, label)
     try:
         records = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InputError(f"not valid JSON (line {exc.lineno})", file=label) from None
+        reason = Message("not valid JSON (line {line})", line=exc.lineno)
+        raise InputError(reason, file=label) from None
     if not isinstance(records, list):
-        raise InputError("must be a JSON list of objects, one a participant", file=label)
+        raise InputError(Message("must be a JSON list of objects, one a participant"), file=label)
     problems: list[Problem] = []
     rows: list[dict[str, str | None]] = []
     for position, record in enumerate(records):
         if not isinstance(record, dict):
-            problems.append(Problem(label, position + 1, None, "not a JSON object"))
+            problems.append(Problem(label, position + 1, None, Message("not a JSON object")))
             continue
         row: dict[str, str | None] = {}
         for key, value in record.items():
             cell = _json_text(value)
             if cell is _NOT_TEXT:
                 problems.append(
-                    Problem(label, position + 1, str(key), "nested objects are not allowed")
+                    Problem(
+                        label, position + 1, str(key), Message("nested objects are not allowed")
+                    )
                 )
             else:
                 row[str(key)] = cell if isinstance(cell, str) else None
@@ -422,7 +438,7 @@ def _records_table(label: str, frame: pd.DataFrame) -> RawTable:
     duplicated = pd.Index(frame.columns).duplicated()
     if duplicated.any():
         name = str(frame.columns[int(np.argmax(duplicated))])
-        raise InputError("this column name appears twice", file=label, column=name)
+        raise InputError(Message("this column name appears twice"), file=label, column=name)
     return RawTable(
         file=label,
         frame=_clean(frame),

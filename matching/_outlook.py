@@ -30,7 +30,7 @@ from numpy.typing import NDArray
 from matching.defaults import default_programme
 from matching.errors import InputError, InputErrors
 from matching.features import check_participants
-from matching.messages import Evidence, Language, render
+from matching.messages import Evidence, Language, Message, render
 from matching.model import GroupQuota, Mentee, Mentor, Programme, participants_frame
 from matching.scoring import PairScorer
 from matching.solver import Bottleneck, find_bottleneck
@@ -134,7 +134,7 @@ def quota_members(quota: GroupQuota, mentees: pd.DataFrame) -> IntArray:
         The mentees have no such column.
     """
     if quota.field not in mentees.columns:
-        raise InputError("quota field is missing from the mentees", column=quota.field)
+        raise InputError(Message("quota field is missing from the mentees"), column=quota.field)
     values = mentees[quota.field].astype(str).str.strip().str.lower()
     return np.flatnonzero(values.to_numpy() == quota.value.strip().lower()).astype(np.int64)
 

@@ -38,7 +38,7 @@ from matching.defaults import default_programme
 from matching.errors import InputError, InputErrors, QuotaError, RuleError
 from matching.features import check_participants
 from matching.inputs import InputWarning, prepare_participants, review_columns, strict_check
-from matching.messages import STABLE_PAIR, Evidence, Language, render
+from matching.messages import STABLE_PAIR, Evidence, Language, Message, plural_message
 from matching.model import (
     Mentee,
     Mentor,
@@ -568,7 +568,14 @@ class _Ids:
         for side, found in (("mentee_id", mentee), ("mentor_id", mentor)):
             if (found < 0).any():
                 position = int(np.argmax(found < 0)) + 1
-                raise InputError(f"{what} pair {position}: unknown {side}", column=side)
+                # "locked pair 3: ...": the API locates the error by this prefix.
+                reason = Message(
+                    "{table} pair {position}: unknown {column}",
+                    table=what,
+                    position=position,
+                    column=side,
+                )
+                raise InputError(reason, column=side)
         return list(dict.fromkeys(zip(mentee.tolist(), mentor.tolist(), strict=True)))
 
 
@@ -587,7 +594,11 @@ def _participants(
     mentor_frame = _sorted(prepare_participants(mentors, programme, "mentor"))
     for side, frame in (("mentee", mentee_frame), ("mentor", mentor_frame)):
         if frame.empty:
-            raise InputError(f"no {side}s: the {side} table has no rows")
+            raise InputError(
+                Message("no mentees: the mentee table has no rows")
+                if side == "mentee"
+                else Message("no mentors: the mentor table has no rows")
+            )
     warnings: tuple[InputWarning, ...] = ()
     if reviewed:
         review = review_columns(mentee_frame, mentor_frame, programme)
@@ -605,7 +616,13 @@ def _check_locked(locked: list[tuple[int, int]], excluded: list[tuple[int, int]]
     """A pair cannot be both locked and forbidden (or a forbidden repeat)."""
     clash = set(locked) & set(excluded)
     if clash:
-        raise RuleError(f"{len(clash)} locked pair(s) are also forbidden or previous pairs")
+        raise RuleError(
+            plural_message(
+                "{count} locked pair is also forbidden or a previous pair",
+                "{count} locked pairs are also forbidden or previous pairs",
+                len(clash),
+            )
+        )
 
 
 def _mark(stage: _Stage, pairs: list[tuple[int, int]], n_mentors: int) -> NDArray[np.bool_]:
@@ -661,12 +678,12 @@ def _unmeetable(
     rest. (Scores from a table have no rules to name: the caller keeps the solver's
     words.)"""
     found = [o for o in outlooks(programme, scorer, mentees, mentors, language) if o.hard]
-    short = [o.limit for o in found if not o.meetable]
+    short = tuple(o.evidence for o in found if not o.meetable)
     if short:
-        return QuotaError("\n".join(short))  # one line per quota
+        return QuotaError(Message("{limits}", limits=short))  # one line per quota
     names = ", ".join(o.name for o in found)
     together = Evidence("quotas_together", values={"names": names, "count": len(found)})
-    return QuotaError(render(together, language))
+    return QuotaError(Message("{limits}", limits=(together,)))
 
 
 def _scores_sha256(programme: Programme, scores: pd.DataFrame) -> str:
@@ -735,9 +752,9 @@ def _objective(requested: Objective | None, programme: Programme, ranked: bool) 
     if programme.solver.method == "stable" or (ranked and requested is None):
         objective = "stable"
     if ranked and objective != "stable":
-        raise RuleError("ranked preferences need the 'stable' objective")
+        raise RuleError(Message("ranked preferences need the 'stable' objective"))
     if objective == "stable" and programme.quotas:
-        raise RuleError("the 'stable' objective cannot honour quotas")
+        raise RuleError(Message("the 'stable' objective cannot honour quotas"))
     return objective
 
 

@@ -30,6 +30,7 @@ from numpy.typing import NDArray
 
 from matching._io_tables import MAX_PROBLEMS, RawTable, raise_problems, read_table
 from matching.errors import InputError, Problem
+from matching.messages import Message
 from matching.solver import ArcLists, Proposing, oriented_lists
 
 __all__ = [
@@ -69,7 +70,7 @@ def read_ranks(
     for column in RANK_COLUMNS:
         if column not in table.frame.columns:
             raise InputError(
-                f"there is no '{column}' column",
+                Message("there is no '{column}' column", column=column),
                 file=table.file,
                 row=table.header_row,
                 column=column,
@@ -81,13 +82,14 @@ def read_ranks(
         text = frame[column].astype("string").str.strip()
         ids[column] = text
         empty = text.isna() | (text == "")
-        problems += _located(table, empty, column, "the id is empty")
+        problems += _located(table, empty, column, Message("the id is empty"))
         unknown = ~empty & ~text.isin(members)
-        problems += _located(table, unknown, column, "unknown id: not in the participant file")
+        unknown_id = Message("unknown id: not in the participant file")
+        problems += _located(table, unknown, column, unknown_id)
     rank = _ranks(frame["rank"])
-    problems += _located(table, rank.isna(), "rank", "the rank must be a whole number from 1")
+    problems += _located(table, rank.isna(), "rank", _RANK_RULE)
     pair = ids["mentee_id"].fillna("") + "\x00" + ids["mentor_id"].fillna("")
-    problems += _located(table, pair.duplicated(), "mentor_id", "this pair is ranked twice")
+    problems += _located(table, pair.duplicated(), "mentor_id", _RANKED_TWICE)
     problems.sort(key=lambda p: (p.row or 0, p.column or ""))
     raise_problems(problems)
     return pd.DataFrame(
@@ -107,7 +109,11 @@ def _ranks(column: pd.Series) -> pd.Series:
     return value.where(whole)
 
 
-def _located(table: RawTable, mask: pd.Series, column: str, reason: str) -> list[Problem]:
+_RANK_RULE = Message("the rank must be a whole number from 1")
+_RANKED_TWICE = Message("this pair is ranked twice")
+
+
+def _located(table: RawTable, mask: pd.Series, column: str, reason: Message) -> list[Problem]:
     positions = np.flatnonzero(mask.fillna(False).to_numpy(bool))[:MAX_PROBLEMS]
     return [table.problem(int(p), column, reason) for p in positions]
 
@@ -140,23 +146,24 @@ def rank_table(
     """
     for column in RANK_COLUMNS:
         if column not in frame.columns:
-            raise InputError(f"{what}: there is no '{column}' column", column=column)
+            missing = Message("there is no '{column}' column", column=column)
+            raise InputError(_in_table(what, missing), column=column)
     mentee = mentee_index.get_indexer(pd.Index(frame["mentee_id"].astype(str).str.strip()))
     mentor = mentor_index.get_indexer(pd.Index(frame["mentor_id"].astype(str).str.strip()))
     rank = _ranks(frame["rank"].reset_index(drop=True))
     for column, bad, reason in (
-        ("mentee_id", mentee < 0, "unknown id"),
-        ("mentor_id", mentor < 0, "unknown id"),
-        ("rank", rank.isna().to_numpy(bool), "the rank must be a whole number from 1"),
+        ("mentee_id", mentee < 0, Message("unknown id")),
+        ("mentor_id", mentor < 0, Message("unknown id")),
+        ("rank", rank.isna().to_numpy(bool), _RANK_RULE),
     ):
         if bad.any():
-            raise InputError(f"{what}: {reason}", row=int(np.argmax(bad)), column=column)
+            raise InputError(_in_table(what, reason), row=int(np.argmax(bad)), column=column)
     key = mentee.astype(np.int64) * max(len(mentor_index), 1) + mentor
     order = np.argsort(key, kind="stable")
     twice = np.flatnonzero(np.diff(key[order]) == 0)
     if twice.size:
         row = int(order[twice[0] + 1])
-        raise InputError(f"{what}: this pair is ranked twice", row=row, column="mentor_id")
+        raise InputError(_in_table(what, _RANKED_TWICE), row=row, column="mentor_id")
     return RankTable(key[order], rank.to_numpy(np.int64)[order])
 
 
@@ -226,3 +233,8 @@ def ranked_lists(
         values[1][keep],
         proposing,
     )
+
+
+def _in_table(what: str, reason: Message) -> Message:
+    """A reason prefixed by the table it is about (``mentee_ranks``, ``mentor_ranks``)."""
+    return Message("{table}: {reason}", table=what, reason=reason)

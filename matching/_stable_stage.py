@@ -19,6 +19,7 @@ from matching._pairs import is_member
 from matching._preferences import RankTable, ranked_lists
 from matching._stable_lists import ScoredLists
 from matching.errors import RuleError
+from matching.messages import Message
 from matching.model import Programme
 from matching.scoring import PairScorer
 from matching.solver import (
@@ -78,8 +79,10 @@ def solve_stable_stage(
     problem, programme = given.problem, given.programme
     if given.scorer is None and programme.stable.mentor_weights is not None:
         raise RuleError(
-            "stable.mentor_weights reweigh the criteria, which a score table replaces: "
-            "give the mentors' ranks instead"
+            Message(
+                "stable.mentor_weights reweigh the criteria, which a score table replaces: "
+                "give the mentors' ranks instead"
+            )
         )
     proposing = programme.stable.proposing
     mentor_scorer = _mentor_scorer(programme, given.scorer, frames)

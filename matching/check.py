@@ -33,7 +33,7 @@ from matching.inputs import (
     rule_name,
     side_fields,
 )
-from matching.messages import Language
+from matching.messages import Language, render_message
 from matching.model import (
     CategoryCriterion,
     Criterion,
@@ -66,6 +66,9 @@ class InputReport:
     warnings: tuple[InputWarning, ...]
     problems: tuple[Problem, ...] = field(default=())
     """What would refuse the run (absent columns of criteria or rules, bad cells)."""
+    language: str = "en"
+    """Of the ``message`` of each warning and problem in :meth:`to_dict` (``reason``
+    stays English)."""
 
     @property
     def ok(self) -> bool:
@@ -82,9 +85,15 @@ class InputReport:
             "rules": self.rules,
             "unread": self.unread,
             "quotas": self.quotas,
-            "warnings": [w.to_dict() for w in self.warnings],
+            "warnings": [w.to_dict(self.language) for w in self.warnings],
             "problems": [
-                {"file": p.file, "row": p.row, "column": p.column, "reason": p.reason}
+                {
+                    "file": p.file,
+                    "row": p.row,
+                    "column": p.column,
+                    "reason": p.reason,
+                    "message": render_message(p.message, self.language),
+                }
                 for p in self.problems
             ],
         }
@@ -126,7 +135,7 @@ def check_inputs(
     for side in SIDES:
         file = participant_file(frames[side])
         problems += [
-            Problem(file, p.row, p.column, p.reason)
+            Problem(file, p.row, p.column, p.message)
             for p in check_participants(frames[side], programme, side)
         ]
     return InputReport(
@@ -139,6 +148,7 @@ def check_inputs(
         quotas=quota_section(frames["mentee"], frames["mentor"], programme, language),
         warnings=warnings,
         problems=tuple(problems),
+        language=language or programme.language,
     )
 
 
@@ -157,8 +167,9 @@ def quota_section(
     try:
         return [o.to_dict() for o in quota_outlook(mentees, mentors, programme, language=language)]
     except InputError as error:
+        reason = render_message(error.problem.message, language or programme.language)
         return [
-            {"name": q.name, "hard": q.hard, "meetable": False, "limit": error.reason}
+            {"name": q.name, "hard": q.hard, "meetable": False, "limit": reason}
             for q in programme.quotas
         ]
 

@@ -126,7 +126,7 @@ def demo(
     from matching.io import write_demo_inputs, write_result
     from matching.synthetic import generate_cohort
 
-    with _refusing_bad_input(lang or "en"), process_settings(), _progress() as report:
+    with _refusing_bad_input(lang), process_settings(), _progress() as report:
         report("generate", 0.0)
         cohort = generate_cohort(mentees, mentors, seed=seed)
         result = match(
@@ -217,8 +217,8 @@ def match_files(
     from matching.io import read_pairs, read_participants, read_ranks, read_scores, write_result
     from matching.model import Programme
 
-    with _refusing_bad_input(lang or "en"), process_settings():
-        programme = Programme.from_file(config) if config else default_programme()
+    with _refusing_bad_input(lang) as reader, process_settings():
+        programme = reader.read(Programme.from_file(config) if config else default_programme())
         ranks_only = not (config or scores) and bool(mentee_ranks or mentor_ranks)
         criteria = None if scores or ranks_only else programme
         checked = criteria is not None
@@ -286,8 +286,8 @@ def check_files(
     from matching.io import read_participants
     from matching.model import Programme
 
-    with _refusing_bad_input(lang or "en", written=False):
-        programme = Programme.from_file(config) if config else default_programme()
+    with _refusing_bad_input(lang, written=False) as reader:
+        programme = reader.read(Programme.from_file(config) if config else default_programme())
         report = check_inputs(
             read_participants(mentees, "mentee", programme, check_fields=False),
             read_participants(mentors, "mentor", programme, check_fields=False),
@@ -298,7 +298,7 @@ def check_files(
         sys.stdout.write(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n")
     else:
         files = {"mentee": mentees.name, "mentor": mentors.name}
-        print_check_report(console, report, translator(lang or programme.language), files)
+        print_check_report(console, report, lang or programme.language, files)
     raise typer.Exit(0 if report.ok else 1)
 
 
@@ -379,18 +379,35 @@ _add_plugins()
 # --------------------------------------------------------------------------- output
 
 
+class _Reader:
+    """The language errors are said in: ``--lang``, else the programme's once it is read."""
+
+    def __init__(self, language: Language | None) -> None:
+        self.chosen = language
+        self.language: str = language or "en"
+
+    def read(self, programme: Programme) -> Programme:
+        """Say errors in ``programme``'s language unless ``--lang`` chose one."""
+        self.language = self.chosen or programme.language
+        return programme
+
+
 @contextmanager
-def _refusing_bad_input(language: str, *, written: bool = True) -> Iterator[None]:
-    """Turn engine errors into a clear message and exit code 1 (no traceback); the frame
-    of the message in ``language`` (the problem itself names file, row and column).
-    ``written``: the command writes files, so say that nothing was."""
-    t = translator(language)
-    label = escape(t.gettext("error:"))
+def _refusing_bad_input(chosen: Language | None, *, written: bool = True) -> Iterator[_Reader]:
+    """Turn engine errors into a clear message and exit code 1 (no traceback), in the
+    reader's language (``chosen``, else the programme's once the command has it): each
+    problem names file, row and column. ``written``: the command writes files, so say
+    that nothing was."""
+    reader = _Reader(chosen)
     try:
-        yield
+        yield reader
     except InputErrors as exc:
+        language = reader.language
+        t = translator(language)
+        label = escape(t.gettext("error:"))
         for problem in exc.problems[:PROBLEMS_SHOWN]:
-            errors.print(f"[red]{label}[/red] {escape(str(problem))}", highlight=False)
+            text = escape(problem.render(language))
+            errors.print(f"[red]{label}[/red] {text}", highlight=False)
         hidden = len(exc.problems) - PROBLEMS_SHOWN
         if hidden > 0:
             more = t.ngettext(
@@ -401,7 +418,9 @@ def _refusing_bad_input(language: str, *, written: bool = True) -> Iterator[None
             errors.print(t.gettext("Nothing was written."), highlight=False)
         raise typer.Exit(1) from None
     except MatchingError as exc:
-        errors.print(f"[red]{label}[/red] {escape(str(exc))}", highlight=False)
+        t = translator(reader.language)
+        label = escape(t.gettext("error:"))
+        errors.print(f"[red]{label}[/red] {escape(exc.render(reader.language))}", highlight=False)
         if written:
             errors.print(t.gettext("Nothing was written."), highlight=False)
         raise typer.Exit(1) from None
@@ -412,7 +431,7 @@ def _print_warnings(warnings: Sequence[InputWarning], language: str, files: dict
     t = translator(language)
     label = escape(t.gettext("warning:"))
     for warning in warnings:
-        text = warning_text(t, warning, files.get(warning.side or ""))
+        text = warning_text(language, warning, files.get(warning.side or ""))
         errors.print(f"[yellow]{label}[/yellow] {escape(text)}", highlight=False)
 
 

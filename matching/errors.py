@@ -15,6 +15,11 @@ An unmatched mentee is data (``MatchResult.unmatched``), never an exception; so 
 :class:`InputWarning` (``MatchResult.warnings``) unless the run is strict. Messages name
 fields, rows and reasons; they never quote a participant's submitted values, so they can be
 logged and returned in HTTP error bodies as they are.
+
+Every error carries its words as data: ``message`` is a :class:`~matching.messages.Message`
+(the catalogue's English template and the values it names), so ``str(error)`` is English
+for logs while :meth:`MatchingError.render` says it in French or Arabic (plural forms
+included); ``file``, ``row``, ``column`` and ``key`` stay as they are, for programs.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
+
+from matching.messages import Message, plural_message, render_message
 
 __all__ = [
     "ClusterError",
@@ -38,8 +45,39 @@ __all__ = [
 ]
 
 
+def _message(reason: str | Message, fallback: Message) -> Message:
+    """``reason`` as a message: English text from outside the catalogues says
+    ``fallback`` in the other languages."""
+    return reason if isinstance(reason, Message) else Message.verbatim(reason, fallback)
+
+
 class MatchingError(Exception):
-    """Root of every exception the engine raises on purpose."""
+    """Root of every exception the engine raises on purpose.
+
+    ``message`` is what is wrong, as data; ``str(error)`` says it in English and
+    :meth:`render` in any language of :mod:`matching.messages`."""
+
+    fallback = Message("the matching failed")
+    """What an error raised with plain English text says in the other languages."""
+
+    def __init__(self, message: str | Message) -> None:
+        self.message = _message(message, self.fallback)
+        super().__init__(str(self.message))
+
+    def render(self, language: str = "en") -> str:
+        """The whole error in ``language`` (``str(error)`` in English)."""
+        return render_message(self.message, language)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Whole, with its fields and message, across processes (a Dask worker's error).
+        return (_rebuilt, (type(self), self.args, self.__dict__))
+
+
+def _rebuilt(kind: type[MatchingError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    error = kind.__new__(kind)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class ConfigError(MatchingError):
@@ -55,31 +93,70 @@ class ConfigError(MatchingError):
         The file the configuration came from, when there is one.
     """
 
-    def __init__(self, key: str, reason: str, source: str | None = None) -> None:
+    fallback = Message("this setting is invalid")
+
+    def __init__(self, key: str, reason: str | Message, source: str | None = None) -> None:
         self.key = key
-        self.reason = reason
         self.source = source
-        where = f"{source}: " if source else ""
-        super().__init__(f"{where}{key}: {reason}")
+        self.reason_message = _message(reason, self.fallback)
+        self.reason = str(self.reason_message)
+        named = _PLACES.get(key, key)
+        super().__init__(
+            Message(
+                "{source}: {key}: {reason}", source=source, key=named, reason=self.reason_message
+            )
+            if source
+            else Message("{key}: {reason}", key=named, reason=self.reason_message)
+        )
+
+
+_PLACES: dict[str, str | Message] = {
+    "(file)": Message("(file)"),
+    "(syntax)": Message("(syntax)"),
+    "(top level)": Message("(top level)"),
+}
+"""The keys of errors about a whole configuration file, said in the reader's language
+(``ConfigError.key`` keeps them as they are)."""
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One located problem in input data: where it is and why it is refused."""
+    """One located problem in input data: where it is and why it is refused
+    (``message``; ``reason`` is its English text)."""
 
     file: str | None
     row: int | None
     column: str | None
-    reason: str
+    message: Message
+
+    @property
+    def reason(self) -> str:
+        return str(self.message)
 
     def __str__(self) -> str:
-        parts = [p for p in (self.file, _row(self.row), self.column) if p]
-        return f"{', '.join(parts)}: {self.reason}" if parts else self.reason
+        return self.render("en")
 
+    def render(self, language: str = "en") -> str:
+        """Where and why in ``language``: ``file, row 3, column: reason``."""
+        return render_message(self.located(), language)
 
-def _row(row: int | None) -> str | None:
-    """Format a 1-based data row number (header is row 1 in a CSV file)."""
-    return None if row is None else f"row {row}"
+    def located(self) -> Message:
+        """The problem with its place, as one message."""
+        if self.row is not None:
+            where: tuple[str | Message | None, ...] = (
+                self.file,
+                Message("row {row}", row=self.row),
+                self.column,
+            )
+        else:
+            where = (self.file, self.column)
+        parts = tuple(p for p in where if p)
+        if not parts:
+            return self.message
+        place = parts[0]
+        for part in parts[1:]:
+            place = Message("{place}, {part}", place=place, part=part)
+        return Message("{place}: {reason}", place=place, reason=self.message)
 
 
 class InputError(MatchingError):
@@ -89,16 +166,18 @@ class InputError(MatchingError):
     0-based position in a JSON list when the data did not come from a file.
     """
 
+    fallback = Message("this value is refused")
+
     def __init__(
         self,
-        reason: str,
+        reason: str | Message,
         *,
         file: str | None = None,
         row: int | None = None,
         column: str | None = None,
     ) -> None:
-        self.problem = Problem(file=file, row=row, column=column, reason=reason)
-        super().__init__(str(self.problem))
+        self.problem = Problem(file, row, column, _message(reason, self.fallback))
+        super().__init__(self.problem.located())
 
     @property
     def file(self) -> str | None:
@@ -125,21 +204,34 @@ class InputErrors(InputError):  # noqa: N818  (several InputError at once)
             raise ValueError("InputErrors needs at least one problem")
         self.problems: tuple[Problem, ...] = tuple(problems)
         first = self.problems[0]
-        super().__init__(first.reason, file=first.file, row=first.row, column=first.column)
+        super().__init__(first.message, file=first.file, row=first.row, column=first.column)
         more = len(self.problems) - 1
-        self.args = (str(first) + (f" (and {more} more problems)" if more else ""),)
+        if more:
+            self.message = plural_message(
+                "{problem} (and {count} more problem)",
+                "{problem} (and {count} more problems)",
+                more,
+                problem=first.located(),
+            )
+            self.args = (str(self.message),)
 
 
 class RuleError(MatchingError):
-    """Rules or decisions contradict each other (e.g. a locked pair is also forbidden)."""
+    """Rules or decisions contradict each other (e.g. a locked pair is forbidden)."""
+
+    fallback = Message("the rules and decisions contradict each other")
 
 
 class QuotaError(RuleError):
     """Hard quotas that no matching can meet (the message says which and why)."""
 
+    fallback = Message("the hard quotas cannot all be met")
+
 
 class SolverError(MatchingError):
     """The solver failed, or returned a solution the validator refuses."""
+
+    fallback = Message("the solver failed (the log has the details)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,20 +241,29 @@ class InputWarning:
     side, file and column, never a cell's content."""
 
     code: str
-    """``unread_column``, ``demand_absent``, ``capacity_absent``, ``min_load_absent`` or
-    ``rule_off``."""
+    """``unread_column``, ``demand_absent``, ``capacity_absent``, ``min_load_absent``,
+    ``rule_off``, ``rule_column_empty`` or ``role_absent``."""
     side: Literal["mentee", "mentor"] | None
     column: str | None
-    message: str
+    message: Message
+    """The warning in words (``str()``: English; :meth:`render`: any language)."""
     rule: str | None = None
     """The rule a ``rule_off`` warning is about."""
 
-    def to_dict(self) -> dict[str, Any]:
+    def render(self, language: str = "en", file: str | None = None) -> str:
+        """The warning in ``language``; ``file`` names the side's file when the message
+        could only say "the mentee table"."""
+        message = self.message
+        if file and "file" in message.values:
+            message = message.replacing(file=file)
+        return render_message(message, language)
+
+    def to_dict(self, language: str = "en") -> dict[str, Any]:
         return {
             "code": self.code,
             "side": self.side,
             "column": self.column,
-            "message": self.message,
+            "message": self.render(language),
         }
 
 
@@ -172,10 +273,15 @@ class StrictInputError(InputErrors):
     def __init__(self, warnings: Sequence[InputWarning]) -> None:
         self.warnings = tuple(warnings)
         super().__init__(
-            [Problem(None, None, w.column, f"strict: {w.message}") for w in self.warnings]
+            [
+                Problem(None, None, w.column, Message("strict: {warning}", warning=w.message))
+                for w in self.warnings
+            ]
         )
 
 
 class ClusterError(MatchingError):
     """The Dask cluster a match was asked to run on cannot be reached or failed (the
     message names the scheduler's address and the reason)."""
+
+    fallback = Message("the Dask cluster cannot be reached or failed (the log has the details)")

@@ -28,6 +28,7 @@ from numpy.typing import NDArray
 
 from matching._pairs import pair_keys
 from matching.errors import InputError
+from matching.messages import Message
 from matching.model import Mentee, Mentor, NeedsCriterion, Programme, participants_frame
 from matching.result import MatchResult
 
@@ -107,7 +108,7 @@ def _positions(ids: pd.Series, index: pd.Index, column: str) -> NDArray[np.int64
     found = index.get_indexer(pd.Index(ids.astype(str)))
     if (found < 0).any():
         raise InputError(
-            "the result names a participant absent from the table",
+            Message("the result names a participant absent from the table"),
             row=int(np.argmax(found < 0)),
             column=column,
         )
@@ -311,7 +312,7 @@ def group_fairness(result: MatchResult, mentees: People, column: str) -> pd.Data
     """
     frame = _frame(mentees, "mentee")
     if column not in frame.columns:
-        raise InputError("the mentee table has no such group column", column=column)
+        raise InputError(Message("the mentee table has no such group column"), column=column)
     labels = frame[column].astype(object).where(frame[column].notna(), MISSING_GROUP)
     labels = labels.map(lambda v: str(v).strip() or MISSING_GROUP)
     pairs = pairs_table(result)
@@ -490,7 +491,7 @@ class _ScorerSource:
         self._n = n_mentees
         n_fitted = getattr(scorer, "n_mentees_", n_mentees)
         if n_fitted != n_mentees:
-            raise InputError("the scorer was fitted on another mentee table", column="id")
+            raise InputError(Message("the scorer was fitted on another mentee table"), column="id")
 
     def pair_scores(
         self, mentee_idx: NDArray[np.int64], mentor_idx: NDArray[np.int64], score: FloatArray
@@ -516,10 +517,11 @@ class _TableSource:
     def __init__(self, table: pd.DataFrame, mentees: pd.Index, mentors: pd.Index) -> None:
         for column in ("mentee_id", "mentor_id"):
             if column not in table.columns:
-                raise InputError(f"the scores have no '{column}' column", column=column)
+                reason = Message("the scores have no '{column}' column", column=column)
+                raise InputError(reason, column=column)
         both = {"mentee_score", "mentor_score"} <= set(table.columns)
         if not both and "score" not in table.columns:
-            raise InputError("the scores have no 'score' column", column="score")
+            raise InputError(Message("the scores have no 'score' column"), column="score")
         i = _positions(table["mentee_id"].astype(str).str.strip(), mentees, "mentee_id")
         j = _positions(table["mentor_id"].astype(str).str.strip(), mentors, "mentor_id")
         mentee_col, mentor_col = ("mentee_score", "mentor_score") if both else ("score", "score")
@@ -530,7 +532,7 @@ class _TableSource:
         self._n, self._m = len(mentees), len(mentors)
         key = self._i * self._m + self._j
         if (np.diff(key) == 0).any():
-            raise InputError("pair listed twice in the scores", column="mentor_id")
+            raise InputError(Message("pair listed twice in the scores"), column="mentor_id")
         self._key = key
 
     def pair_scores(
@@ -540,7 +542,9 @@ class _TableSource:
         at = np.searchsorted(self._key, key)
         at = np.minimum(at, max(self._key.size - 1, 0))
         if key.size and (self._key.size == 0 or (self._key[at] != key).any()):
-            raise InputError("a pair of the result is absent from the scores", column="score")
+            raise InputError(
+                Message("a pair of the result is absent from the scores"), column="score"
+            )
         return self._for_mentee[at], self._for_mentor[at]
 
     def blocks(self, block_size: int) -> Iterator[tuple[int, FloatArray, FloatArray]]:

@@ -26,6 +26,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from matching.errors import InputError, InputErrors, InputWarning, Problem, StrictInputError
+from matching.messages import Message, plural_message
 from matching.model import (
     AllowedValuesRule,
     Mentee,
@@ -127,14 +128,21 @@ def apply_field_map(
     renames = _renames(programme, side)
     id_column = side_fields(programme, side).id
     if id_column not in frame.columns:
-        raise InputError(
-            f"there is no '{id_column}' column (the {side}s' id)", file=file, column=id_column
+        reason = (
+            Message("there is no '{column}' column (the mentees' id)", column=id_column)
+            if side == "mentee"
+            else Message("there is no '{column}' column (the mentors' id)", column=id_column)
         )
+        raise InputError(reason, file=file, column=id_column)
     for column, role in renames.items():
         if role in frame.columns and column in frame.columns:
             raise InputError(
-                f"the programme reads '{column}' as the {role}; remove or rename the "
-                f"column '{role}'",
+                Message(
+                    "the programme reads '{column}' as the {role}; remove or rename the "
+                    "column '{role}'",
+                    column=column,
+                    role=role,
+                ),
                 file=file,
                 column=role,
             )
@@ -248,15 +256,21 @@ def _review_rules(
             kept.append(rule)
         for side, column in absent:
             where = _where(frames[side], side)
+            name = rule_name(rule)
             if rule.optional:
-                message = (
-                    f"optional rule '{rule_name(rule)}' is off: no column '{column}' in {where}"
+                message = Message(
+                    "optional rule '{rule}' is off: no column '{column}' in {file}",
+                    rule=name,
+                    column=column,
+                    file=where,
                 )
-                warnings.append(InputWarning("rule_off", side, column, message, rule_name(rule)))
+                warnings.append(InputWarning("rule_off", side, column, message, name))
             else:
-                reason = (
-                    f"rule '{rule_name(rule)}' reads this column, absent from {where} "
-                    "(mark the rule optional = true to run without it)"
+                reason = Message(
+                    "rule '{rule}' reads this column, absent from {file} "
+                    "(mark the rule optional = true to run without it)",
+                    rule=name,
+                    file=where,
                 )
                 problems.append(Problem(participant_file(frames[side]), None, column, reason))
     return kept, warnings, problems
@@ -289,8 +303,12 @@ def known_columns(programme: Programme, side: Side) -> set[str]:
     return known
 
 
-def _where(frame: pd.DataFrame, side: Side) -> str:
-    return participant_file(frame) or f"the {side} table"
+def _where(frame: pd.DataFrame, side: Side) -> str | Message:
+    """How a message names one side's file: its name, else which table it is."""
+    file = participant_file(frame)
+    if file:
+        return file
+    return Message("the mentee table") if side == "mentee" else Message("the mentor table")
 
 
 def _empty_rule_warnings(
@@ -303,9 +321,11 @@ def _empty_rule_warnings(
         for side, column in rule_columns(rule):
             cells = frames[side][column]
             if cells.map(lambda c: c is None or (isinstance(c, str) and not c.strip())).all():
-                message = (
-                    f"rule '{rule_name(rule)}' reads column '{column}' of "
-                    f"{_where(frames[side], side)}, which is empty in every row"
+                message = Message(
+                    "rule '{rule}' reads column '{column}' of {file}, which is empty in every row",
+                    rule=rule_name(rule),
+                    column=column,
+                    file=_where(frames[side], side),
                 )
                 warnings.append(
                     InputWarning("rule_column_empty", side, column, message, rule_name(rule))
@@ -323,7 +343,11 @@ def _role_warnings(frame: pd.DataFrame, programme: Programme, side: Side) -> lis
             "role_absent",
             side,
             column,
-            f"column '{column}', named under [fields.{side}], is absent from {_where(frame, side)}",
+            Message(
+                "column '{column}', named under [fields], is absent from {file}",
+                column=column,
+                file=_where(frame, side),
+            ),
         )
         for column in dict.fromkeys(named)
         if column not in present
@@ -341,15 +365,28 @@ def _count_warnings(frame: pd.DataFrame, programme: Programme, side: Side) -> li
         named = role in fields.model_fields_set or role == "capacity"
         if column in present or not named:
             continue
-        person = f"every {side}"
-        takes = {
-            "demand": f"asks for {default} mentor",
-            "capacity": f"takes {default} mentee",
-            "min_load": f"has a minimum load of {default}",
+        where = _where(frame, side)
+        message = {
+            "demand": plural_message(
+                "no column '{column}' in {file}: every mentee asks for {count} mentor",
+                "no column '{column}' in {file}: every mentee asks for {count} mentors",
+                default,
+                column=column,
+                file=where,
+            ),
+            "capacity": plural_message(
+                "no column '{column}' in {file}: every mentor takes {count} mentee",
+                "no column '{column}' in {file}: every mentor takes {count} mentees",
+                default,
+                column=column,
+                file=where,
+            ),
+            "min_load": Message(
+                "no column '{column}' in {file}: no mentor has a minimum load",
+                column=column,
+                file=where,
+            ),
         }[role]
-        message = f"no column '{column}' in {_where(frame, side)}: {person} {takes}"
-        if role == "min_load":
-            message = f"no column '{column}' in {_where(frame, side)}: no mentor has a minimum load"
         warnings.append(InputWarning(f"{role}_absent", side, column, message))
     return warnings
 
@@ -362,8 +399,12 @@ def _unread_warnings(frame: pd.DataFrame, programme: Programme, side: Side) -> l
             "unread_column",
             side,
             column,
-            f"column '{column}' of {_where(frame, side)} is read by nothing "
-            "(list it under ignore if that is meant)",
+            Message(
+                "column '{column}' of {file} is read by nothing "
+                "(list it under ignore if that is meant)",
+                column=column,
+                file=_where(frame, side),
+            ),
         )
         for column in original_columns(frame, programme, side)
         if column not in known

@@ -35,6 +35,7 @@ from matching._io_participants import validate_participants
 from matching._io_tables import MAX_PROBLEMS, raise_problems, read_table
 from matching.defaults import default_programme_text
 from matching.errors import InputError, Problem
+from matching.messages import Message
 from matching.model import Programme
 from matching.result import MatchResult
 
@@ -179,13 +180,13 @@ def read_pairs(path: str | Path) -> list[tuple[str, str]]:
     for column in ("mentee_id", "mentor_id"):
         if column not in table.frame.columns:
             raise InputError(
-                f"there is no '{column}' column",
+                Message("there is no '{column}' column", column=column),
                 file=table.file,
                 row=table.header_row,
                 column=column,
             )
         for position in table.frame.index[table.frame[column].isna()][:MAX_PROBLEMS]:
-            problems.append(table.problem(int(position), column, "the id is empty"))
+            problems.append(table.problem(int(position), column, Message("the id is empty")))
     problems.sort(key=lambda p: (p.row or 0, p.column or ""))
     raise_problems(problems)
     mentees = table.frame["mentee_id"].astype(str).tolist()

@@ -31,6 +31,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
 from matching.errors import InputError
+from matching.messages import Message
 from matching.model import Mentee, Mentor, Programme, participants_frame
 
 __all__ = [
@@ -91,7 +92,9 @@ def simulate_outcomes(
     names = list(hidden_weights)
     missing = [name for name in names if name not in components.columns]
     if missing:
-        raise InputError("the components have no column for a hidden weight", column=missing[0])
+        raise InputError(
+            Message("the components have no column for a hidden weight"), column=missing[0]
+        )
     weights = np.array([float(hidden_weights[name]) for name in names])
     if (weights < 0).any() or weights.sum() <= 0:
         raise ValueError("hidden weights must be non-negative with a positive sum")
@@ -168,7 +171,7 @@ def _indexer(ids: pd.Series, known: pd.Series, column: str) -> NDArray[np.int64]
     """Positions of ``ids`` among ``known``; unknown ids are an input error."""
     found = pd.Index(known.astype(str)).get_indexer(pd.Index(ids.astype(str)))
     if (found < 0).any():
-        raise InputError("unknown id", row=int(np.argmax(found < 0)), column=column)
+        raise InputError(Message("unknown id"), row=int(np.argmax(found < 0)), column=column)
     return found.astype(np.int64)
 
 
@@ -247,7 +250,7 @@ class LearnedWeights:
         old = {c.name: float(c.weight) for c in programme.criteria}
         unknown = [c for c in self.criteria if c not in old]
         if unknown:
-            raise InputError("learned criterion not in the programme", column=unknown[0])
+            raise InputError(Message("learned criterion not in the programme"), column=unknown[0])
         share = sum(old[c] for c in self.criteria) or 1.0
         new = {**old, **{c: self.weights[c] * share for c in self.criteria}}
         total = sum(new.values())
@@ -318,19 +321,20 @@ def learn_weights(
     names = tuple(criteria)
     for column in (*names, outcome):
         if column not in pairs.columns:
-            raise InputError("the pairs have no such column", column=column)
+            raise InputError(Message("the pairs have no such column"), column=column)
     x = pairs[list(names)].to_numpy(np.float64)
     if not np.isfinite(x).all():
         bad = ~np.isfinite(x)
         raise InputError(
-            "similarity is not a finite number",
+            Message("similarity is not a finite number"),
             row=int(np.argmax(bad.any(axis=1))),
             column=names[int(np.argmax(bad.any(axis=0)))],
         )
     y = pairs[outcome].astype(object).isin(list(positive)).to_numpy()
     n_positive = int(y.sum())
     if n_positive < cv or len(y) - n_positive < cv:
-        raise InputError(f"need at least {cv} pairs of each outcome class", column=outcome)
+        reason = Message("need at least {count} pairs of each outcome class", count=cv)
+        raise InputError(reason, column=outcome)
 
     folds = StratifiedKFold(n_splits=cv, shuffle=True, random_state=seed)
     # GridSearchCV over C is LogisticRegressionCV without its version-dependent attributes.

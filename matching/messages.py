@@ -10,6 +10,11 @@ Values are shown as the coordinator wrote them, or as the label she configured f
 (a :data:`Label` is either one text or one text per language). The catalogues are
 ``.po`` files compiled to the ``.mo`` files beside them; ``make messages`` extracts,
 updates and compiles them (``tests/test_messages.py`` fails when they drift).
+
+The engine's errors and warnings are data too: each carries a :class:`Message` (its
+English template, the catalogue's message id, and the values it names: fields, rows,
+counts, never a cell's content), which ``str()`` says in English for logs and
+:func:`render_message` says in any of :data:`LANGUAGES`.
 """
 
 from __future__ import annotations
@@ -33,10 +38,13 @@ __all__ = [
     "Evidence",
     "Label",
     "Language",
+    "Message",
     "label_text",
     "negotiate",
+    "plural_message",
     "render",
     "render_many",
+    "render_message",
     "render_why",
     "translator",
 ]
@@ -89,6 +97,136 @@ class Evidence:
     def naming(self, named: bool = True) -> Evidence:
         """A copy that names (or not) its criterion."""
         return replace(self, named=named)
+
+
+MessageValue: TypeAlias = "str | int | float | Message | Evidence | tuple[MessageValue, ...]"
+"""What a message may name: names and numbers as they are, sentences (a :class:`Message`
+or an :class:`Evidence`) rendered in the reader's language, and tuples of either (names
+joined by commas, sentences one a line)."""
+
+
+class Message:
+    """A sentence as data: its English template (``text``, the catalogue's message id),
+    for a count its plural template, and the values the template names.
+
+    Write it where the error is raised, so that ``make messages`` extracts it::
+
+        Message("the column '{column}' is empty", column=name)
+        plural_message("{count} row is refused", "{count} rows are refused", count)
+
+    ``str(message)`` is the English sentence (logs, tracebacks); :func:`render_message`
+    says it in another language. ``verbatim`` marks a text that no catalogue holds (an
+    outside library's words): other languages say ``fallback`` instead."""
+
+    __slots__ = ("count", "fallback", "plural", "text", "values")
+
+    def __init__(self, text: str, /, **values: MessageValue) -> None:
+        self.text = text
+        self.values: dict[str, MessageValue] = values
+        self.plural: str | None = None
+        self.count: int | None = None
+        self.fallback: Message | None = None
+
+    @classmethod
+    def verbatim(cls, text: str, fallback: Message) -> Message:
+        """English text outside the catalogues; ``fallback`` in any other language."""
+        message = cls("{text}", text=text)
+        message.fallback = fallback
+        return message
+
+    def replacing(self, **values: MessageValue) -> Message:
+        """A copy naming other values."""
+        copy = Message(self.text, **(self.values | values))
+        copy.plural, copy.count, copy.fallback = self.plural, self.count, self.fallback
+        return copy
+
+    def __str__(self) -> str:
+        return render_message(self, "en")
+
+    def __repr__(self) -> str:
+        return f"Message({str(self)!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Message) and self.to_dict() == other.to_dict()
+
+    def __hash__(self) -> int:
+        return hash(str(self))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form (a failed run stores its error's), read by :meth:`from_dict`."""
+        data: dict[str, Any] = {"text": self.text, "values": _value_data(self.values)}
+        if self.plural is not None:
+            data |= {"plural": self.plural, "count": self.count}
+        if self.fallback is not None:
+            data["fallback"] = self.fallback.to_dict()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Message:
+        message = cls(str(data["text"]), **_values_from(data.get("values", {})))
+        if data.get("plural") is not None:
+            message.plural, message.count = str(data["plural"]), int(data["count"])
+        if data.get("fallback"):
+            message.fallback = cls.from_dict(data["fallback"])
+        return message
+
+
+def plural_message(singular: str, plural: str, count: int, /, **values: MessageValue) -> Message:
+    """A :class:`Message` whose words follow ``count`` (named ``{count}`` in the text),
+    with the plural forms of each language (Arabic has six)."""
+    message = Message(singular, count=count, **values)
+    message.plural, message.count = plural, count
+    return message
+
+
+def _value_data(values: Mapping[str, MessageValue]) -> dict[str, Any]:
+    def data(value: MessageValue) -> Any:
+        if isinstance(value, Message):
+            return {"message": value.to_dict()}
+        if isinstance(value, Evidence):
+            return {"evidence": value.to_dict()}
+        if isinstance(value, tuple):
+            return {"items": [data(item) for item in value]}
+        return value
+
+    return {name: data(value) for name, value in values.items()}
+
+
+def _values_from(data: Mapping[str, Any]) -> dict[str, MessageValue]:
+    def value(item: Any) -> MessageValue:
+        if isinstance(item, dict):
+            if "message" in item:
+                return Message.from_dict(item["message"])
+            if "evidence" in item:
+                return Evidence.from_dict(item["evidence"])
+            return tuple(value(part) for part in item.get("items", ()))
+        return cast(MessageValue, item)
+
+    return {name: value(item) for name, item in data.items()}
+
+
+def render_message(message: Message, language: str = "en") -> str:
+    """A message in one language (its English template when a catalogue lacks it)."""
+    if message.fallback is not None and language != "en":
+        return render_message(message.fallback, language)
+    t = translator(language)
+    if message.plural is None:
+        template = t.gettext(message.text)
+    else:
+        template = t.ngettext(message.text, message.plural, message.count or 0)
+    values = {name: _value_text(value, language) for name, value in message.values.items()}
+    return template.format(**values)
+
+
+def _value_text(value: MessageValue, language: str) -> str:
+    if isinstance(value, Message):
+        return render_message(value, language)
+    if isinstance(value, Evidence):
+        return render(value, language)
+    if isinstance(value, tuple):
+        sentences = any(isinstance(item, Message | Evidence) for item in value)
+        return ("\n" if sentences else ", ").join(_value_text(item, language) for item in value)
+    return str(value)
 
 
 COORDINATOR_CHOICE = Evidence("coordinator_choice")

@@ -32,8 +32,10 @@ from pydantic import (
     model_validator,
 )
 
+from matching._config_reasons import config_reason, syntax_reason
 from matching._objective import Objective
 from matching.errors import ConfigError, InputError
+from matching.messages import Message
 
 __all__ = [
     "AllowedValuesRule",
@@ -60,8 +62,10 @@ __all__ = [
     "SolverOptions",
     "StableOptions",
     "TextCriterion",
+    "config_reason",
     "id_problem",
     "participants_frame",
+    "syntax_reason",
     "text_problem",
 ]
 
@@ -90,15 +94,15 @@ _ID_REFUSED = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029/\\\\]")
 _TEXT_REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
-def text_problem(value: str) -> str | None:
+def text_problem(value: str) -> Message | None:
     """Why ``value`` cannot be stored as text, or ``None``: text may hold tabs and line
     breaks but no other control character (NUL included) and no lone surrogate."""
     if _TEXT_REFUSED.search(value):
-        return "contains a control character or an invalid character"
+        return Message("contains a control character or an invalid character")
     return None
 
 
-def id_problem(value: str) -> str | None:
+def id_problem(value: str) -> Message | None:
     """Why ``value`` cannot be a participant id, or ``None`` — the one rule for ids.
 
     An id is a label that must survive a URL path segment (``GET`` and ``DELETE`` of one
@@ -107,15 +111,15 @@ def id_problem(value: str) -> str | None:
     line breaks included), not ``.`` or ``..`` (which URL clients collapse), no spaces
     around it (callers drop those first)."""
     if not value:
-        return "the id is empty"
+        return Message("the id is empty")
     if len(value) > ID_MAX_LENGTH:
-        return f"the id is longer than {ID_MAX_LENGTH} characters"
+        return Message("the id is longer than {count} characters", count=ID_MAX_LENGTH)
     if value != value.strip(" "):
-        return "the id starts or ends with a space"
+        return Message("the id starts or ends with a space")
     if value in (".", ".."):
-        return "the id must not be '.' or '..'"
+        return Message("the id must not be '.' or '..'")
     if _ID_REFUSED.search(value):
-        return "the id must not contain '/', '\\', control characters or line separators"
+        return Message("the id must not contain '/', '\\', control characters or line separators")
     return None
 
 
@@ -152,7 +156,7 @@ class _Participant(BaseModel):
     def _count_not_a_flag(cls, value: Any) -> Any:
         # JSON's true is not a count of 1.
         if isinstance(value, bool):
-            raise ValueError("must be a whole number, not true or false")
+            raise ValueError(Message("must be a whole number, not true or false"))
         return value
 
     @property
@@ -177,7 +181,7 @@ class Mentor(_Participant):
     @model_validator(mode="after")
     def _min_load_within_capacity(self) -> Self:
         if self.min_load > self.capacity:
-            raise ValueError("min_load must not exceed capacity")
+            raise ValueError(Message("min_load must not exceed capacity"))
         return self
 
 
@@ -206,7 +210,10 @@ def participants_frame(
         frame = pd.DataFrame.from_records(rows) if rows else pd.DataFrame({"id": []})
     if "id" not in frame.columns:
         id_column = shown.get("id", "id")
-        raise InputError(f"the participant table has no '{id_column}' column", column=id_column)
+        raise InputError(
+            Message("the participant table has no '{column}' column", column=id_column),
+            column=id_column,
+        )
     # Spaces around an id are dropped; any other character is checked by the id rule.
     frame["id"] = frame["id"].map(lambda v: str(v).strip(" ") if v is not None else "")
     for row, value in enumerate(frame["id"]):
@@ -216,14 +223,18 @@ def participants_frame(
     duplicated = frame["id"].duplicated()
     if duplicated.any():
         row = int(duplicated.to_numpy().argmax())
-        raise InputError(f"duplicate {side} id", row=row, column=shown.get("id", "id"))
+        reason = (
+            Message("duplicate mentee id") if side == "mentee" else Message("duplicate mentor id")
+        )
+        raise InputError(reason, row=row, column=shown.get("id", "id"))
     counts = {"mentee": {"demand": 1}, "mentor": {"capacity": 1, "min_load": 0}}[side]
     for column, default in counts.items():
         frame[column] = _count_column(frame, column, default, shown.get(column, column))
     if side == "mentor" and (frame["min_load"] > frame["capacity"]).any():
         row = int((frame["min_load"] > frame["capacity"]).to_numpy().argmax())
         low, high = shown.get("min_load", "min_load"), shown.get("capacity", "capacity")
-        raise InputError(f"{low} must not exceed {high}", row=row, column=low)
+        reason = Message("{low} must not exceed {high}", low=low, high=high)
+        raise InputError(reason, row=row, column=low)
     return frame.reset_index(drop=True)
 
 
@@ -249,9 +260,10 @@ def _count_column(frame: pd.DataFrame, column: str, default: int, shown: str) ->
     bad = values.isna() | (values < low) | (values > high) | (values % 1 != 0) | flags
     if bad.any():
         row = int(bad.to_numpy().argmax())
-        raise InputError(
-            f"{shown} must be a whole number from {low} to {high}", row=row, column=shown
+        reason = Message(
+            "{column} must be a whole number from {low} to {high}", column=shown, low=low, high=high
         )
+        raise InputError(reason, row=row, column=shown)
     return values.astype("int64")
 
 
@@ -303,7 +315,7 @@ class _CriterionBase(_Frozen):
 def _check_label(label: Label | None) -> None:
     """A label per language names only known languages, at least one."""
     if isinstance(label, dict) and (not label or set(label) - {"en", "fr", "ar"}):
-        raise ValueError("a label per language uses the codes en, fr and ar")
+        raise ValueError(Message("a label per language uses the codes en, fr and ar"))
 
 
 class NeedsCriterion(_CriterionBase):
@@ -388,7 +400,7 @@ class GlossaryEntry(_Frozen):
     @classmethod
     def _terms_have_words(cls, terms: tuple[str, ...]) -> tuple[str, ...]:
         if any(not any(ch.isalnum() for ch in term) for term in terms):
-            raise ValueError("every term needs at least one letter or digit")
+            raise ValueError(Message("every term needs at least one letter or digit"))
         return terms
 
 
@@ -410,7 +422,7 @@ class TextCriterion(_CriterionBase):
     @model_validator(mode="after")
     def _ngram_order(self) -> Self:
         if self.ngram_min > self.ngram_max:
-            raise ValueError("ngram_min must not exceed ngram_max")
+            raise ValueError(Message("ngram_min must not exceed ngram_max"))
         return self
 
 
@@ -498,7 +510,7 @@ class GroupQuota(_Frozen):
     @model_validator(mode="after")
     def _one_minimum(self) -> Self:
         if (self.min_share is None) == (self.min_count is None):
-            raise ValueError("give exactly one of min_share and min_count")
+            raise ValueError(Message("give exactly one of min_share and min_count"))
         return self
 
     @property
@@ -586,7 +598,7 @@ class FieldMap(_Frozen):
             columns = list(side.role_columns().values())
             for column in columns:
                 if columns.count(column) > 1:
-                    raise ValueError(f"column '{column}' plays two roles")
+                    raise ValueError(Message("column '{column}' plays two roles", column=column))
         return self
 
 
@@ -629,9 +641,9 @@ class StableOptions(_Frozen):
         if value is None:
             return value
         if any(not w >= 0.0 or w == float("inf") for w in value.values()):
-            raise ValueError("mentor weights must be finite numbers, 0 or more")
+            raise ValueError(Message("mentor weights must be finite numbers, 0 or more"))
         if sum(value.values()) <= 0:
-            raise ValueError("at least one mentor weight must be above 0")
+            raise ValueError(Message("at least one mentor weight must be above 0"))
         return value
 
 
@@ -665,26 +677,33 @@ class Programme(_Frozen):
         reserved = {"mentee_id", "mentor_id", "score", "why"}
         for name in names:
             if names.count(name) > 1:
-                raise ValueError(f"criterion name '{name}' is used twice")
+                raise ValueError(Message("criterion name '{name}' is used twice", name=name))
             if name in reserved:
-                raise ValueError(f"criterion name '{name}' is reserved for an output column")
+                raise ValueError(
+                    Message("criterion name '{name}' is reserved for an output column", name=name)
+                )
         if sum(c.weight for c in self.criteria) <= 0:
-            raise ValueError("at least one criterion needs a weight above 0")
+            raise ValueError(Message("at least one criterion needs a weight above 0"))
         return self
 
     @model_validator(mode="after")
     def _quotas_need_a_method_that_honours_them(self) -> Self:
         if self.quotas and self.solver.method == "stable":
-            raise ValueError("solver.method 'stable' cannot honour quotas: use 'auto'")
+            raise ValueError(Message("solver.method 'stable' cannot honour quotas: use 'auto'"))
         if self.quotas and self.objective == "stable":
-            raise ValueError("the objective 'stable' cannot honour quotas")
+            raise ValueError(Message("the objective 'stable' cannot honour quotas"))
         return self
 
     @model_validator(mode="after")
     def _mentor_weights_name_criteria(self) -> Self:
         unknown = set(self.stable.mentor_weights or {}) - set(self.criterion_names)
         if unknown:
-            raise ValueError(f"stable.mentor_weights names unknown criteria: {sorted(unknown)}")
+            raise ValueError(
+                Message(
+                    "stable.mentor_weights names unknown criteria: {names}",
+                    names=tuple(sorted(unknown)),
+                )
+            )
         return self
 
     @property
@@ -711,7 +730,7 @@ class Programme(_Frozen):
         except ValidationError as exc:
             error = exc.errors(include_input=False)[0]
             key = ".".join(str(part) for part in error["loc"]) or "(top level)"
-            raise ConfigError(key, error["msg"], source) from None
+            raise ConfigError(key, config_reason(error), source) from None
 
     @classmethod
     def from_file(cls, path: str | Path) -> Programme:
@@ -720,14 +739,17 @@ class Programme(_Frozen):
         try:
             text = path.read_text(encoding="utf-8-sig")
         except OSError as exc:
-            raise ConfigError("(file)", f"cannot read: {exc.strerror}", str(path)) from None
+            found = not isinstance(exc, FileNotFoundError)
+            reason = Message("cannot read the file") if found else Message("file not found")
+            raise ConfigError("(file)", reason, str(path)) from None
         try:
             is_json = path.suffix.lower() == ".json"
             data = json.loads(text) if is_json else tomllib.loads(text)
         except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise ConfigError("(syntax)", str(exc), str(path)) from None
+            raise ConfigError("(syntax)", syntax_reason(exc), str(path)) from None
         if not isinstance(data, dict):
-            raise ConfigError("(top level)", "must be a table / object", str(path))
+            reason = Message("must be a table / object")
+            raise ConfigError("(top level)", reason, str(path))
         return cls.from_dict(data, source=str(path))
 
     # ----------------------------------------------------------------- identity
@@ -755,7 +777,8 @@ class Programme(_Frozen):
         """A copy with some criterion weights replaced (unknown names are an error)."""
         unknown = set(weights) - set(self.criterion_names)
         if unknown:
-            raise ConfigError("criteria", f"unknown criterion names: {sorted(unknown)}")
+            reason = Message("unknown criterion names: {names}", names=tuple(sorted(unknown)))
+            raise ConfigError("criteria", reason)
         criteria = tuple(
             c.model_copy(update={"weight": float(weights[c.name])}) if c.name in weights else c
             for c in self.criteria

@@ -184,14 +184,17 @@ class MatchResult:
     """Every quota of the programme, met or short by how many."""
     groups: tuple[GroupOutcome, ...] = ()
     """Match rate and mean score per configured mentee group column and value."""
+    warnings_language: str = "en"
+    """The language of each warning's ``message`` in :meth:`to_dict` (set by
+    :meth:`in_language`)."""
 
     @property
     def criteria(self) -> tuple[str, ...]:
         return self.summary.criteria
 
     def in_language(self, language: str) -> MatchResult:
-        """The same result with every ``why`` and unmatched ``detail`` in ``language``
-        (``en``, ``fr`` or ``ar``), rendered from the evidence."""
+        """The same result with every ``why``, unmatched ``detail`` and warning in
+        ``language`` (``en``, ``fr`` or ``ar``), rendered from the evidence."""
         why = render_many([p.evidence for p in self.pairs], language)
         pairs = tuple(
             replace(p, why=text) if p.evidence else p
@@ -201,7 +204,7 @@ class MatchResult:
             replace(u, detail=render(u.evidence, language)) if u.evidence else u
             for u in self.unmatched
         )
-        return replace(self, pairs=pairs, unmatched=unmatched)
+        return replace(self, pairs=pairs, unmatched=unmatched, warnings_language=language)
 
     def pairs_frame(self) -> pd.DataFrame:
         """``pairs.csv`` as a DataFrame: ids, score, one column per criterion, ``why``."""
@@ -240,7 +243,7 @@ class MatchResult:
             },
             "gaps": [g.to_dict() for g in self.gaps],
             "summary": self.summary.to_dict(),
-            "warnings": [w.to_dict() for w in self.warnings],
+            "warnings": [w.to_dict(self.warnings_language) for w in self.warnings],
             **self.outcomes_dict(),
         }
 

@@ -29,6 +29,7 @@ from matching.defaults import default_programme
 from matching.errors import ConfigError
 from matching.evaluation import ALL, evaluate, pairs_table
 from matching.learning import pair_components
+from matching.messages import Message
 from matching.model import Mentee, Mentor, Objective, Programme, participants_frame
 from matching.result import MatchResult
 
@@ -151,7 +152,8 @@ class MatchingEstimator(BaseEstimator):  # type: ignore[misc]
         if updates:
             unknown = sorted(set(updates) - set(self._base().criterion_names))
             if unknown:
-                raise ConfigError("criteria", f"unknown criterion names: {unknown}")
+                reason = Message("unknown criterion names: {names}", names=tuple(unknown))
+                raise ConfigError("criteria", reason)
             self.weights = {**(self.weights or {}), **updates}
         return self
 

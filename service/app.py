@@ -39,6 +39,7 @@ from service.settings import Settings, get_settings
 from service.throttle import FailureThrottle
 from service.toml_body import TomlBodyMiddleware
 from service.web import install as install_web
+from service.web.routing import problem_text
 from service.web.run_reads import RunReads
 
 __all__ = ["create_app"]
@@ -77,7 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.clock = utcnow
 
-    install_handlers(app)
+    install_handlers(app, problem_text)
     for router in (
         health.router,
         match.router,

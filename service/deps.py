@@ -13,7 +13,7 @@ from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from matching.messages import Language, negotiate
+from matching.messages import Language, Message, negotiate
 from service.auth import Principal, authenticate
 from service.errors import UnprocessableError
 from service.models import Programme, Run
@@ -176,6 +176,7 @@ def get_page(
                     "loc": ["query", "limit"],
                     "msg": f"Input should be less than or equal to {most}",
                     "type": "less_than_equal",
+                    "message": Message("must be {limit} or less", limit=most),
                 }
             ]
         )
@@ -199,6 +200,7 @@ def refuse_unknown_query(request: Request) -> None:
                     "loc": ["query", name],
                     "msg": "unknown query parameter",
                     "type": "extra_forbidden",
+                    "message": Message("unknown query parameter"),
                 }
                 for name in unknown
             ]

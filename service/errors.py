@@ -1,31 +1,42 @@
 """Exception handlers: 422 bodies give field paths and reasons, never submitted values;
 the service's domain errors (:mod:`service.ops.errors`) get their status codes here, in
-:data:`DOMAIN_STATUS`, the one place they are mapped to HTTP."""
+:data:`DOMAIN_STATUS`, the one place they are mapped to HTTP.
+
+An engine error's item keeps ``msg`` (English, stable) and ``type``, ``loc``, ``file``,
+``row``, ``column`` for programs, and adds ``message``: the same reason in the language
+``Accept-Language`` asks for (en, fr or ar; English without the header). A domain error's
+``detail`` is said in that language too (its ``code`` and ``params`` are the data)."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, cast
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from pydantic_core import ErrorDetails
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from matching.errors import ConfigError, InputError, InputErrors, Problem, RuleError
+from matching.messages import Message, negotiate, render_message
+from matching.model import config_reason
 from service.openapi import documented_methods
 from service.ops.errors import ConflictError, InvalidError, NotFoundError, OperationError
 
 __all__ = [
     "DOMAIN_STATUS",
+    "DomainText",
     "UnprocessableError",
     "allowed_methods",
     "config_error_items",
+    "error_in",
     "input_error_items",
     "install_handlers",
+    "request_language",
     "status_of",
     "unprocessable",
 ]
@@ -37,8 +48,25 @@ def _loc(parts: Sequence[Any]) -> list[str | int]:
     return [p if isinstance(p, int) else str(p) for p in parts]
 
 
-def unprocessable(items: list[dict[str, Any]]) -> JSONResponse:
-    return JSONResponse(status_code=422, content={"detail": items})
+DomainText = Callable[[OperationError, str], str]
+"""A domain error's sentence in a language (the review page's catalogue has them)."""
+
+
+def request_language(request: Request) -> str:
+    """The language ``Accept-Language`` asks for, English without the header."""
+    return negotiate(request.headers.get("accept-language"))
+
+
+def unprocessable(items: list[dict[str, Any]], language: str = "en") -> JSONResponse:
+    """A 422 with located problems; an item's ``message`` (a :class:`Message`) said in
+    ``language``."""
+    said = [
+        {**item, "message": render_message(item["message"], language)}
+        if isinstance(item.get("message"), Message)
+        else item
+        for item in items
+    ]
+    return JSONResponse(status_code=422, content={"detail": said})
 
 
 class UnprocessableError(Exception):
@@ -51,12 +79,13 @@ class UnprocessableError(Exception):
 
 async def _unprocessable_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, UnprocessableError)
-    return unprocessable(exc.items)
+    return unprocessable(exc.items, request_language(request))
 
 
 def config_error_items(error: ConfigError, prefix: Sequence[str]) -> list[dict[str, Any]]:
     path = [int(p) if p.isdigit() else p for p in error.key.split(".")]
-    return [{"loc": _loc([*prefix, *path]), "msg": error.reason, "type": "config_error"}]
+    item = {"loc": _loc([*prefix, *path]), "msg": error.reason, "type": "config_error"}
+    return [item | {"message": error.reason_message}]
 
 
 def input_error_items(error: InputError, prefix: Sequence[str]) -> list[dict[str, Any]]:
@@ -74,6 +103,7 @@ def input_error_items(error: InputError, prefix: Sequence[str]) -> list[dict[str
             {
                 "loc": _loc(loc),
                 "msg": problem.reason,
+                "message": problem.message,
                 "type": "input_error",
                 "file": problem.file,
                 "row": problem.row,
@@ -88,25 +118,31 @@ async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
     # FastAPI echoes the refused value ("input") and its context by default; both can be
     # personal data, so only the location, message and type are returned.
     items = [
-        {"loc": _loc(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type"))}
+        {
+            "loc": _loc(e.get("loc", ())),
+            "msg": str(e.get("msg", "")),
+            "type": str(e.get("type")),
+            "message": config_reason(cast(ErrorDetails, e)),
+        }
         for e in exc.errors()
     ]
-    return unprocessable(items)
+    return unprocessable(items, request_language(request))
 
 
 async def _config_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ConfigError)
-    return unprocessable(config_error_items(exc, ["body", "config"]))
+    return unprocessable(config_error_items(exc, ["body", "config"]), request_language(request))
 
 
 async def _input_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, InputError)
-    return unprocessable(input_error_items(exc, ["body"]))
+    return unprocessable(input_error_items(exc, ["body"]), request_language(request))
 
 
 async def _rule_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RuleError)
-    return unprocessable([{"loc": ["body"], "msg": str(exc), "type": "rule_error"}])
+    item = {"loc": ["body"], "msg": str(exc), "type": "rule_error", "message": exc.message}
+    return unprocessable([item], request_language(request))
 
 
 DOMAIN_STATUS: dict[type[OperationError], int] = {
@@ -125,9 +161,24 @@ def status_of(error: OperationError) -> int:
     return 400
 
 
-async def _operation_handler(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, OperationError)
-    return JSONResponse(status_code=status_of(exc), content={"detail": exc.detail})
+def _operation_handler(domain_text: DomainText | None) -> Callable[..., Awaitable[JSONResponse]]:
+    """The handler of domain errors: ``detail`` in the language asked for."""
+
+    async def handle(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, OperationError)
+        language = request_language(request)
+        detail = exc.detail if domain_text is None else domain_text(exc, language)
+        return JSONResponse(status_code=status_of(exc), content={"detail": detail})
+
+    return handle
+
+
+def error_in(error: dict[str, Any] | None, language: str) -> dict[str, Any] | None:
+    """A failed run's stored ``error`` with its ``message`` (stored as data) said in
+    ``language``; ``type`` and ``reason`` (English) as stored."""
+    if not error or not isinstance(error.get("message"), dict):
+        return error
+    return {**error, "message": render_message(Message.from_dict(error["message"]), language)}
 
 
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
@@ -163,11 +214,12 @@ async def _http_handler(request: Request, exc: Exception) -> Response:
     return await http_exception_handler(request, exc)
 
 
-def install_handlers(app: FastAPI) -> None:
+def install_handlers(app: FastAPI, domain_text: DomainText | None = None) -> None:
+    """The handlers; ``domain_text`` says domain errors in a language (else English)."""
     app.add_exception_handler(StarletteHTTPException, _http_handler)
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(UnprocessableError, _unprocessable_handler)
     app.add_exception_handler(ConfigError, _config_handler)
     app.add_exception_handler(InputError, _input_handler)
     app.add_exception_handler(RuleError, _rule_handler)
-    app.add_exception_handler(OperationError, _operation_handler)
+    app.add_exception_handler(OperationError, _operation_handler(domain_text))

@@ -19,8 +19,10 @@ from urllib.parse import parse_qsl
 from fastapi import HTTPException
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Message as ASGIMessage
 
+from matching.messages import Message, negotiate, render_message
 from matching.model import text_problem
 from service.deps import authenticate_request
 from service.logs import request_id_var
@@ -31,6 +33,7 @@ __all__ = [
     "RequestIdMiddleware",
     "TextGuardMiddleware",
     "read_body",
+    "scope_language",
     "send_json",
 ]
 
@@ -58,7 +61,7 @@ class RequestIdMiddleware:
         status = 500
         answered = False
 
-        async def send_with_id(message: Message) -> None:
+        async def send_with_id(message: ASGIMessage) -> None:
             nonlocal status, answered
             if message["type"] == "http.response.start":
                 status, answered = message["status"], True
@@ -146,7 +149,7 @@ class BodyLimitMiddleware:
         too_large = False
         answered = False
 
-        async def limited_receive() -> Message:
+        async def limited_receive() -> ASGIMessage:
             nonlocal received, too_large
             message = await receive()
             if message["type"] == "http.request":
@@ -156,7 +159,7 @@ class BodyLimitMiddleware:
                     raise _TooLargeError
             return message
 
-        async def guarded_send(message: Message) -> None:
+        async def guarded_send(message: ASGIMessage) -> None:
             nonlocal answered
             # The app may turn the interrupted read into its own error answer: replace it.
             if too_large:
@@ -202,10 +205,14 @@ async def send_json(
 class _RefusedError(Exception):
     """A request part the guard refuses: where it is and why (never the value)."""
 
-    def __init__(self, loc: list[str | int], msg: str) -> None:
-        super().__init__(msg)
+    def __init__(self, loc: list[str | int], msg: Message) -> None:
+        super().__init__(str(msg))
         self.loc = loc
         self.msg = msg
+
+
+_NOT_FINITE_NUMBER = Message("must be a finite number (not NaN, Infinity or beyond 1e308)")
+_FIELD_NAME = Message("a field name contains a control character")
 
 
 class _NotFinite:
@@ -221,13 +228,13 @@ def _check_json(value: Any, loc: list[str | int]) -> None:
     if isinstance(value, str):
         problem = text_problem(value)
         if problem is not None:
-            raise _RefusedError(loc, f"text {problem}")
+            raise _RefusedError(loc, Message("text {problem}", problem=problem))
     elif value is _NOT_FINITE:
-        raise _RefusedError(loc, "must be a finite number (not NaN, Infinity or beyond 1e308)")
+        raise _RefusedError(loc, _NOT_FINITE_NUMBER)
     elif isinstance(value, dict):
         for key, item in value.items():
             if text_problem(key) is not None:
-                raise _RefusedError(loc, "a field name contains a control character")
+                raise _RefusedError(loc, _FIELD_NAME)
             _check_json(item, [*loc, key])
     elif isinstance(value, list):
         for index, item in enumerate(value):
@@ -237,10 +244,10 @@ def _check_json(value: Any, loc: list[str | int]) -> None:
 def _check_pairs(text: str, where: str) -> None:
     for name, value in parse_qsl(text, keep_blank_values=True):
         if text_problem(name) is not None:
-            raise _RefusedError([where], "a field name contains a control character")
+            raise _RefusedError([where], _FIELD_NAME)
         problem = text_problem(value)
         if problem is not None:
-            raise _RefusedError([where, name], f"text {problem}")
+            raise _RefusedError([where, name], Message("text {problem}", problem=problem))
 
 
 def check_request(scope: Scope, body: bytes | None) -> None:
@@ -248,7 +255,7 @@ def check_request(scope: Scope, body: bytes | None) -> None:
     JSON or form body, NaN, Infinity or a number beyond floating point in JSON, or a JSON
     number too long to parse."""
     if _PATH_REFUSED.search(scope.get("path", "")):
-        raise _RefusedError(["path"], "the path contains a control character")
+        raise _RefusedError(["path"], Message("the path contains a control character"))
     _check_pairs(scope.get("query_string", b"").decode("latin-1"), "query")
     if not body:
         return
@@ -271,7 +278,7 @@ def check_request(scope: Scope, body: bytes | None) -> None:
     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         return  # not JSON: FastAPI answers that itself
     except ValueError:
-        raise _RefusedError(["body"], "a number is too long") from None
+        raise _RefusedError(["body"], Message("a number is too long")) from None
     # Raw control characters are invalid JSON and a lone surrogate is invalid UTF-8: in
     # a parsed body they can only come from \u escapes (or DEL, allowed raw), so a body
     # without either, and without a non-finite number, needs no walk.
@@ -280,7 +287,14 @@ def check_request(scope: Scope, body: bytes | None) -> None:
     try:
         _check_json(document, ["body"])
     except RecursionError:
-        raise _RefusedError(["body"], "the document is nested too deeply") from None
+        raise _RefusedError(["body"], Message("the document is nested too deeply")) from None
+
+
+def scope_language(scope: Scope) -> str:
+    """The language a request's ``Accept-Language`` asks for (English without it), for
+    answers written before the routes run."""
+    headers = dict(scope.get("headers") or [])
+    return negotiate(headers.get(b"accept-language", b"").decode("latin-1"))
 
 
 def _content_type(scope: Scope) -> str | None:
@@ -314,7 +328,14 @@ class TextGuardMiddleware:
         try:
             check_request(scope, body)
         except _RefusedError as refused:
-            detail = [{"loc": refused.loc, "msg": refused.msg, "type": "value_error"}]
+            detail = [
+                {
+                    "loc": refused.loc,
+                    "msg": str(refused.msg),
+                    "type": "value_error",
+                    "message": render_message(refused.msg, scope_language(scope)),
+                }
+            ]
             await send_json(send, 422, {"detail": detail})
             return
         if body is None:
@@ -322,7 +343,7 @@ class TextGuardMiddleware:
             return
         replayed = False
 
-        async def replay() -> Message:
+        async def replay() -> ASGIMessage:
             nonlocal replayed
             if not replayed:
                 replayed = True

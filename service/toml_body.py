@@ -13,9 +13,12 @@ import tomllib
 from typing import Any
 from urllib.parse import parse_qsl
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Message as ASGIMessage
 
-from service.middleware import read_body, send_json
+from matching.messages import Message, render_message
+from matching.model import syntax_reason
+from service.middleware import read_body, scope_language, send_json
 
 __all__ = ["TOML", "TomlBodyMiddleware", "toml_request_body"]
 
@@ -73,6 +76,13 @@ def _reason(error: ValueError) -> str:
     return f"not a TOML document ({place.group(0)})" if place else "not a TOML document"
 
 
+def _message(error: ValueError) -> Message:
+    """:func:`_reason` as the engine's catalogue says it (``message`` of the 422 item)."""
+    if isinstance(error, UnicodeDecodeError):
+        return Message("not UTF-8: save the file as UTF-8")
+    return syntax_reason(error)
+
+
 class TomlBodyMiddleware:
     """Turns a TOML request body into the JSON one the configuration routes read; a body
     that is not TOML is refused with 422 and the parser's line and column."""
@@ -87,7 +97,14 @@ class TomlBodyMiddleware:
         try:
             body = _as_json(await read_body(receive), scope.get("query_string", b"").decode())
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-            detail = [{"loc": ["body"], "msg": _reason(error), "type": "toml"}]
+            detail = [
+                {
+                    "loc": ["body"],
+                    "msg": _reason(error),
+                    "type": "toml",
+                    "message": render_message(_message(error), scope_language(scope)),
+                }
+            ]
             await send_json(send, 422, {"detail": detail})
             return
         headers = [
@@ -99,7 +116,7 @@ class TomlBodyMiddleware:
         ]
         replayed = False
 
-        async def replay() -> Message:
+        async def replay() -> ASGIMessage:
             nonlocal replayed
             if not replayed:
                 replayed = True

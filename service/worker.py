@@ -395,7 +395,11 @@ def _summary(result: MatchResult) -> dict[str, Any]:
 def _error_body(error: MatchingError) -> dict[str, Any]:
     """A failed run's ``error``: the engine's error type and reason; a strict run
     refused on warnings lists them (code, side, column, message) too."""
-    body: dict[str, Any] = {"type": type(error).__name__, "reason": str(error)}
+    body: dict[str, Any] = {
+        "type": type(error).__name__,
+        "reason": str(error),
+        "message": error.message.to_dict(),  # said again in each reader's language
+    }
     if isinstance(error, StrictInputError):
         body["warnings"] = [w.to_dict() for w in error.warnings]
     return body

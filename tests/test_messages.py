@@ -21,12 +21,10 @@ from matching.model import Programme
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "digital-business"
-SOURCES = (
-    ROOT / "matching" / "messages.py",
-    ROOT / "matching" / "cli.py",
-    ROOT / "matching" / "_check_text.py",
-)
-KEYWORDS = {"gettext": None, "ngettext": (1, 2)}
+SOURCES = tuple(sorted([*(ROOT / "matching").rglob("*.py"), *(ROOT / "service").rglob("*.py")]))
+"""Every module: explanations, the CLI, errors raised anywhere in the engine, and the
+service's own refusals said in its error bodies."""
+KEYWORDS = {"gettext": None, "ngettext": (1, 2), "Message": None, "plural_message": (1, 2)}
 
 ENGLISH_WORDS = re.compile(
     r"\b(covers|mentor level|need level|through|related|both speak|in common|same|similar|"

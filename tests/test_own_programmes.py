@@ -253,12 +253,15 @@ def test_a_bad_capacity_cell_is_refused_naming_file_row_and_the_programme_column
     broken = tmp_path / "marraines.csv"
     broken.write_text("\n".join(lines), encoding="utf-8-sig")
     args = ["--mentees", str(mentees), "--mentors", str(broken), "--config", str(config)]
-    done = runner.invoke(app, ["match", *args, "--out", str(tmp_path / "out")])
+    done = runner.invoke(app, ["match", *args, "--lang", "en", "--out", str(tmp_path / "out")])
     assert done.exit_code == 1
     assert "marraines.csv, row 4, capacité: capacité must be a whole number" in done.stderr
     assert "marraines.csv, row 4, identifiant: duplicate id (first used in row 3)" in done.stderr
     assert "beaucoup" not in done.stderr
     assert not (tmp_path / "out").exists()
+    french = runner.invoke(app, ["match", *args, "--out", str(tmp_path / "out")])  # its language
+    assert french.exit_code == 1
+    assert "marraines.csv, ligne 4, capacité : capacité doit être" in french.stderr
 
 
 # --------------------------------------------------------------------------- fail safe

@@ -34,6 +34,7 @@ from matching.features._parse import (
     parse_slots,
     parse_tags,
 )
+from matching.messages import Message
 from matching.model import (
     AvailabilityCriterion,
     CategoryCriterion,
@@ -55,7 +56,7 @@ def _offset(cell: object) -> float:
     value = parse_number(cell)
     low, high = UTC_OFFSET_RANGE
     if not math.isnan(value) and not low <= value <= high:
-        raise CellError("a UTC offset must be a number of hours from -12 to 14")
+        raise CellError(Message("a UTC offset must be a number of hours from -12 to 14"))
     return value
 
 
@@ -117,7 +118,7 @@ def check_participants(frame: pd.DataFrame, programme: Programme, side: Side) ->
                         None,
                         None,
                         field,
-                        f"column is missing; criterion '{criterion.name}' reads it",
+                        _missing_column(criterion.name),
                     )
                 )
             continue
@@ -136,6 +137,10 @@ def check_participants(frame: pd.DataFrame, programme: Programme, side: Side) ->
     )
 
 
+def _missing_column(criterion: str) -> Message:
+    return Message("column is missing; criterion '{criterion}' reads it", criterion=criterion)
+
+
 def _check_offsets(
     frame: pd.DataFrame, criterion: AvailabilityCriterion, side: Side, checked: set[tuple[str, str]]
 ) -> list[Problem]:
@@ -150,7 +155,7 @@ def _check_offsets(
                 None,
                 None,
                 offset_field,
-                f"column is missing; criterion '{criterion.name}' reads it",
+                _missing_column(criterion.name),
             )
         ]
     problems = [
@@ -159,7 +164,7 @@ def _check_offsets(
     ]
     slots = frame[getattr(criterion, f"{side}_field")]
     lacking = missing_mask(frame[offset_field]) & ~missing_mask(slots)
-    reason = "a UTC offset is needed where availability is given"
+    reason = Message("a UTC offset is needed where availability is given")
     return problems + [
         Problem(None, row, offset_field, reason) for row in np.flatnonzero(lacking).tolist()
     ]

@@ -20,6 +20,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from matching.messages import Message
+
 T = TypeVar("T")
 IntArray = NDArray[np.int64]
 
@@ -29,9 +31,9 @@ LEVEL_MIN, LEVEL_MAX = 1, 5
 class CellError(ValueError):
     """A cell cannot be read; ``reason`` says why without quoting the cell."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: Message) -> None:
         self.reason = reason
-        super().__init__(reason)
+        super().__init__(str(reason))
 
 
 def is_missing(cell: object) -> bool:
@@ -95,7 +97,7 @@ def _levelled_item(item: str) -> tuple[str, int]:
         level = _LEVELS.get(level_text) or _level(level_text)
     key = tag.strip().casefold()  # normalise(): items are text already
     if not key:
-        raise CellError("a tag is empty before ':level'")
+        raise CellError(Message("a tag is empty before ':level'"))
     return key, level
 
 
@@ -103,16 +105,19 @@ _LEVELS = {str(level): level for level in range(LEVEL_MIN, LEVEL_MAX + 1)}
 """Levels as usually written (``3``), read without :func:`_level`'s number parsing."""
 
 
+_LEVEL_RANGE = Message(
+    "a level after ':' must be a whole number from {low} to {high}", low=LEVEL_MIN, high=LEVEL_MAX
+)
+
+
 def _level(text: str) -> int:
     """A level from 1 to 5."""
     try:
         value = float(text.strip().replace(",", "."))
     except ValueError:
-        raise CellError(
-            f"a level after ':' must be a whole number from {LEVEL_MIN} to {LEVEL_MAX}"
-        ) from None
+        raise CellError(_LEVEL_RANGE) from None
     if not value.is_integer() or not LEVEL_MIN <= value <= LEVEL_MAX:
-        raise CellError(f"a level after ':' must be a whole number from {LEVEL_MIN} to {LEVEL_MAX}")
+        raise CellError(_LEVEL_RANGE)
     return int(value)
 
 
@@ -121,7 +126,7 @@ def parse_number(cell: object) -> float:
     if is_missing(cell):
         return math.nan
     if isinstance(cell, bool):
-        raise CellError("must be a number")
+        raise CellError(Message("must be a number"))
     if isinstance(cell, int | float):
         value = float(cell)
     else:
@@ -131,9 +136,9 @@ def parse_number(cell: object) -> float:
         try:
             value = float(text)
         except ValueError:
-            raise CellError("must be a number") from None
+            raise CellError(Message("must be a number")) from None
     if not math.isfinite(value):
-        raise CellError("must be a finite number")
+        raise CellError(Message("must be a finite number"))
     return value
 
 
@@ -144,7 +149,7 @@ def parse_single(cell: object) -> str | None:
     if isinstance(cell, list | tuple):
         items = split_items(cell)
         if len(items) != 1:
-            raise CellError("expects one value, not a list")
+            raise CellError(Message("expects one value, not a list"))
         return normalise(items[0])
     return normalise(cell)
 
@@ -175,15 +180,15 @@ def _slot(item: str) -> tuple[int, int]:
     """One ``mon 18-20`` item of :func:`parse_slots`."""
     match = _SLOT.match(item.casefold())
     if match is None:
-        raise CellError("a time slot must look like 'mon 18-20' or 'wed 7:30-9'")
+        raise CellError(Message("a time slot must look like 'mon 18-20' or 'wed 7:30-9'"))
     day_text = match["day"]
     day = next((i for i, d in enumerate(_DAYS) if day_text.startswith(d)), None)
     if day is None:
-        raise CellError("a time slot must start with a day, mon to sun")
+        raise CellError(Message("a time slot must start with a day, mon to sun"))
     start = _half_hours(match["h1"], match["m1"], round_up=False)
     end = _half_hours(match["h2"], match["m2"], round_up=True)
     if start == end:
-        raise CellError("a time slot must not be empty")
+        raise CellError(Message("a time slot must not be empty"))
     if end < start:
         end += 24 * SLOTS_PER_HOUR
     offset = day * 24 * SLOTS_PER_HOUR
@@ -194,7 +199,7 @@ def _half_hours(hours: str, minutes: str | None, *, round_up: bool) -> int:
     """Hours and minutes as half-hour steps, rounded outward to the half hour."""
     h, m = int(hours), int(minutes or 0)
     if not 0 <= h <= 24 or m >= 60 or (h == 24 and m):
-        raise CellError("hours in a time slot must be from 0 to 24")
+        raise CellError(Message("hours in a time slot must be from 0 to 24"))
     total = h * 60 + m
     step = 60 // SLOTS_PER_HOUR
     return -(-total // step) if round_up else total // step
@@ -206,12 +211,12 @@ def parse_coordinates(cell: object) -> tuple[float, float] | None:
         return None
     items = split_items(cell)
     if len(items) != 2:
-        raise CellError("coordinates must be 'latitude|longitude'")
+        raise CellError(Message("coordinates must be 'latitude|longitude'"))
     lat, lon = (parse_number(item) for item in items)
     if not -90.0 <= lat <= 90.0:
-        raise CellError("latitude must be between -90 and 90")
+        raise CellError(Message("latitude must be between -90 and 90"))
     if not -180.0 <= lon <= 180.0:
-        raise CellError("longitude must be between -180 and 180")
+        raise CellError(Message("longitude must be between -180 and 180"))
     return lat, lon
 
 
@@ -321,10 +326,10 @@ def parse_column(cells: Sequence[Any] | pd.Series, parse: Callable[[object], T])
 
 def column_problems(
     cells: Sequence[Any] | pd.Series, parse: Callable[[object], Any]
-) -> list[tuple[int, str]]:
+) -> list[tuple[int, Message]]:
     """(row, reason) for every cell ``parse`` refuses (once per distinct value), by row."""
     codes, distinct = factorize(cells)
-    reasons: dict[int, str] = {}
+    reasons: dict[int, Message] = {}
     for code, cell in enumerate(distinct):
         try:
             parse(cell)
@@ -343,6 +348,6 @@ def column_problems(
 class RowError(CellError):
     """A :class:`CellError` located at a 0-based row of a column."""
 
-    def __init__(self, row: int, reason: str) -> None:
+    def __init__(self, row: int, reason: Message) -> None:
         super().__init__(reason)
         self.row = row

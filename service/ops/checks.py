@@ -9,6 +9,7 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from matching import check_inputs, prepare_participants, quota_outlook
+from matching.messages import Language
 from matching.model import Programme as EngineProgramme
 from service.models import Programme, ProgrammeVersion
 from service.ops.errors import ConflictError
@@ -17,24 +18,30 @@ from service.ops.participants import side_frame
 __all__ = ["check_programme"]
 
 
-def check_programme(session: Session, programme: Programme) -> dict[str, Any]:
+def check_programme(
+    session: Session, programme: Programme, language: Language | None = None
+) -> dict[str, Any]:
     """The engine's input report on the programme's participants and configuration:
     roles, criteria, rules (pairs excluded), unread columns, quotas, warnings, and the
-    problems that would refuse a run (as JSON-ready data)."""
+    problems that would refuse a run (as JSON-ready data); its words in ``language``
+    (default: the programme's)."""
     version = session.get(ProgrammeVersion, (programme.id, programme.version))
     if version is None:  # every programme is created with its version 1
         raise ConflictError("no_configuration", "programme has no configuration")
     config = EngineProgramme.from_dict(version.config)
     mentees = side_frame(session, programme.id, "mentee", config)
     mentors = side_frame(session, programme.id, "mentor", config)
-    report = check_inputs(mentees, mentors, config).to_dict()
+    report = check_inputs(mentees, mentors, config, language).to_dict()
     if config.quotas and report["ok"]:
-        report["quotas"] = _quotas(mentees, mentors, config)
+        report["quotas"] = _quotas(mentees, mentors, config, language)
     return report
 
 
 def _quotas(
-    mentees: pd.DataFrame, mentors: pd.DataFrame, config: EngineProgramme
+    mentees: pd.DataFrame,
+    mentors: pd.DataFrame,
+    config: EngineProgramme,
+    language: Language | None,
 ) -> list[dict[str, Any]]:
     """Whether each quota can be met: what it asks of its group and the most of the group
     that can be matched, and what limits it, in words."""
@@ -42,6 +49,7 @@ def _quotas(
         prepare_participants(mentees, config, "mentee"),
         prepare_participants(mentors, config, "mentor"),
         config,
+        language=language,
     )
     return [
         {

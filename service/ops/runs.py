@@ -146,6 +146,13 @@ def cancel(run: Run) -> None:
         raise ConflictError("run_finished", f"run is already {run.status}", status=run.status)
 
 
+def language_of(session: Session, run: Run) -> str:
+    """The language of a run's programme configuration (``en`` when it sets none)."""
+    version = session.get(ProgrammeVersion, (run.programme_id, run.version))
+    config = version.config if version is not None else {}
+    return str(config.get("language") or "en")
+
+
 def objective_of(session: Session, run: Run) -> str:
     """The objective a run optimises: the one it asked for, else the one its result
     reports, else its configuration's (``stable`` when ranked choices or the solver

@@ -66,7 +66,14 @@ def match_batch(
         raise UnprocessableError(input_error_items(error, _location(error, body))) from None
     except RuleError as error:
         raise UnprocessableError(
-            [{"loc": ["body", "objective"], "msg": str(error), "type": "rule_error"}]
+            [
+                {
+                    "loc": ["body", "objective"],
+                    "msg": str(error),
+                    "type": "rule_error",
+                    "message": error.message,
+                }
+            ]
         ) from None
     if language is not None:
         result = result.in_language(language)

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matching.errors import InputError
+from matching.messages import Message
 from matching.model import Programme as EngineProgramme
 from service.db import checkpoint
 from service.deps import (
@@ -113,6 +114,7 @@ def upload(
                     "loc": ["body", "file"],
                     "msg": f"file type must be one of {', '.join(UPLOAD_SUFFIXES)}",
                     "type": "input_error",
+                    "message": Message("file type must be one of {types}", types=UPLOAD_SUFFIXES),
                 }
             ]
         ) from None

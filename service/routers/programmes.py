@@ -13,7 +13,15 @@ from matching.defaults import default_programme
 from matching.errors import ConfigError, InputError
 from matching.learning import to_toml
 from matching.model import Programme as EngineProgramme
-from service.deps import PageDep, PathText, PrincipalDep, SecretDep, SessionDep, get_programme
+from service.deps import (
+    LanguageDep,
+    PageDep,
+    PathText,
+    PrincipalDep,
+    SecretDep,
+    SessionDep,
+    get_programme,
+)
 from service.errors import UnprocessableError, input_error_items
 from service.models import ActivePair, Programme, ProgrammeVersion, new_id
 from service.ops.checks import check_programme
@@ -181,15 +189,18 @@ def read_config(
 
 
 @router.post("/{programme_id}/check", responses=error_responses(WRITE, 409, 422))
-def check(programme_id: PathText, principal: PrincipalDep, session: SessionDep) -> CheckOut:
+def check(
+    programme_id: PathText, principal: PrincipalDep, session: SessionDep, language: LanguageDep
+) -> CheckOut:
     """Check before a run: what a run of the current configuration would read of the
     stored participants — the column of each role, criterion and rule (found or not),
     columns nobody reads, values the criteria do not know, the pairs each rule excludes,
-    the quotas — with the run's warnings and what would refuse it (`ok` false).
+    the quotas — with the run's warnings and what would refuse it (`ok` false), in the
+    `Accept-Language` asked for, else the programme's language.
     Nothing is matched. 422 when the ids or counts cannot be read at all."""
     programme = get_programme(session, principal, programme_id, write=True)
     try:
-        return CheckOut.model_validate(check_programme(session, programme))
+        return CheckOut.model_validate(check_programme(session, programme, language))
     except InputError as error:
         raise UnprocessableError(input_error_items(error, ["participants"])) from None
 

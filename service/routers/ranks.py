@@ -12,6 +12,7 @@ from fastapi import APIRouter, File, Response, UploadFile
 
 from matching.errors import InputError
 from matching.io import read_ranks
+from matching.messages import Message
 from service.deps import PathText, PrincipalDep, SessionDep, get_programme
 from service.errors import UnprocessableError, input_error_items
 from service.ops import ranks as ops
@@ -67,6 +68,7 @@ def upload_ranks(
                     "loc": ["body", "file"],
                     "msg": f"file type must be one of {', '.join(RANK_SUFFIXES)}",
                     "type": "input_error",
+                    "message": Message("file type must be one of {types}", types=RANK_SUFFIXES),
                 }
             ]
         )

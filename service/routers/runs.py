@@ -22,6 +22,7 @@ from service.deps import (
     get_programme,
     get_run,
 )
+from service.errors import error_in
 from service.explanations import detail_in, why_in
 from service.models import Run, RunAlternative, RunGap, RunPair, RunUnmatched
 from service.ops import runs as ops
@@ -73,8 +74,16 @@ def list_runs(
 
 
 @router.get("/v1/runs/{run_id}", responses=READ_ERRORS)
-def read_run(run_id: PathText, principal: PrincipalDep, session: SessionDep) -> RunOut:
-    return RunOut.model_validate(ops.run_out(session, get_run(session, principal, run_id)))
+def read_run(
+    run_id: PathText, principal: PrincipalDep, session: SessionDep, language: LanguageDep
+) -> RunOut:
+    """A run; a failed run's ``error.message`` in the ``Accept-Language`` asked for, else
+    in its programme's language (``type`` and ``reason`` stay English)."""
+    run = get_run(session, principal, run_id)
+    out = ops.run_out(session, run)
+    if out["error"]:
+        out["error"] = error_in(out["error"], language or ops.language_of(session, run))
+    return RunOut.model_validate(out)
 
 
 @router.post("/v1/runs/{run_id}/cancel", responses=ERRORS)

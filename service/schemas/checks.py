@@ -19,6 +19,9 @@ class ProblemOut(BaseModel):
     row: int | None
     column: str | None
     reason: str
+    message: str = Field(
+        default="", description="The reason in the `Accept-Language` asked for (`reason`: English)"
+    )
 
 
 class CheckOut(BaseModel):

@@ -47,6 +47,11 @@ class ErrorItem(BaseModel):
     file: str | None = None
     row: int | None = None
     column: str | None = None
+    message: str | None = Field(
+        default=None,
+        description="The reason in the `Accept-Language` asked for (en, fr or ar; English "
+        "without the header); `msg` stays English",
+    )
 
 
 class ValidationErrorOut(BaseModel):

@@ -308,4 +308,6 @@ AR: dict[str, str] = {
     "followup.outcome.good": "تسير جيدًا",
     "followup.outcome.poor": "لا تسير جيدًا",
     "followup.outcome.ended_early": "انتهت قبل أوانها",
+    "problem.ranks_not_found": "هذه الترتيبات غير محفوظة.",
+    "problem.last_admin_key": "هذا آخر مفتاح إدارة: أنشئي مفتاح إدارة آخر أولًا.",
 }

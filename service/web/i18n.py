@@ -348,6 +348,8 @@ EN: dict[str, str] = {
     "followup.outcome.good": "going well",
     "followup.outcome.poor": "not going well",
     "followup.outcome.ended_early": "ended early",
+    "problem.ranks_not_found": "these ranked choices are not stored.",
+    "problem.last_admin_key": "this is the last admin key: create another admin key first.",
 }
 
 FR: dict[str, str] = {
@@ -703,6 +705,10 @@ FR: dict[str, str] = {
     "followup.outcome.good": "se passe bien",
     "followup.outcome.poor": "se passe mal",
     "followup.outcome.ended_early": "arrêté avant terme",
+    "problem.ranks_not_found": "ces classements ne sont pas enregistrés.",
+    "problem.last_admin_key": (
+        "c'est la dernière clé d'administration : créez d'abord une autre clé d'administration."
+    ),
 }
 
 CATALOGUES: dict[Lang, dict[str, str]] = {"en": EN, "fr": FR, "ar": AR}

@@ -74,9 +74,9 @@ def check(
     a plain form the dashboard with the report in its panel."""
     programme = get_programme(session, principal, programme_id, write=True)
     try:
-        report, refused = check_programme(session, programme), None
+        report, refused = check_programme(session, programme, page.lang), None
     except InputError as error:
-        report, refused = None, str(error)
+        report, refused = None, error.render(page.lang)
     if is_htmx(request):
         return page.render("_check.html", report=report, refused=refused)
     return dashboard_page(page, session, principal, programme, report=report, refused=refused)

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from matching import __version__
+from service.errors import error_in
 from service.explanations import detail_in, why_in
 from service.web.i18n import (
     DIRECTIONS,
@@ -90,6 +91,14 @@ class Page:
     def detail(self, text: str, evidence: Mapping[str, Any] | None) -> str:
         """An unmatched mentee's detail in the page's language."""
         return detail_in(text, evidence, self.lang)
+
+    def run_error(self, error: Mapping[str, Any] | None) -> str | None:
+        """A failed run's error in the page's language (its English reason for runs that
+        stored no message), None when the run stored none."""
+        said = error_in(dict(error), self.lang) if error else None
+        if not said:
+            return None
+        return str(said.get("message") or said.get("reason") or "") or None
 
     def render(
         self,

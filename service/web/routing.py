@@ -16,10 +16,11 @@ from fastapi.routing import APIRoute
 
 from service.errors import status_of
 from service.ops.errors import OperationError
+from service.web.i18n import CATALOGUES, LANGUAGES, Lang, translator
 from service.web.rendering import Page, get_page
 from service.web.security import SECURITY_HEADERS, SignInRequiredError, store_session
 
-__all__ = ["WebRoute", "describe", "is_htmx", "see_other"]
+__all__ = ["WebRoute", "describe", "is_htmx", "problem_text", "see_other"]
 
 
 def is_htmx(request: Request) -> bool:
@@ -46,6 +47,22 @@ def describe(page: Page, error: OperationError) -> str:
         for name, value in error.params.items()
     }
     return _message(page, status_of(error), page.t(f"problem.{error.code}", **values))
+
+
+def problem_text(error: OperationError, language: str) -> str:
+    """A domain error's sentence in ``language`` for the API's ``detail`` (a run status
+    named in it translated too); its English ``detail`` when the catalogue lacks it."""
+    if language == "en" or language not in LANGUAGES:
+        return error.detail
+    lang: Lang = language
+    if f"problem.{error.code}" not in CATALOGUES[lang]:
+        return error.detail
+    t = translator(lang)
+    values = {
+        name: t(f"status.{value}") if name == "status" else value
+        for name, value in error.params.items()
+    }
+    return t(f"problem.{error.code}", **values)
 
 
 def _error_page(request: Request, status: int, detail: str) -> Response:

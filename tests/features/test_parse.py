@@ -29,6 +29,7 @@ from matching.features._parse import (
     parse_tags,
     split_items,
 )
+from matching.messages import Message
 from matching.model import AvailabilityCriterion, NeedsCriterion
 
 
@@ -134,8 +135,8 @@ def test_parse_column_and_problems_equal_the_general_path(dtype: str) -> None:
     with pytest.raises(RowError) as want:
         _reference_parse_column(cells.tolist(), parse)
     assert (
-        (got.value.row, got.value.reason)
-        == (want.value.row, want.value.reason)
+        (got.value.row, str(got.value.reason))
+        == (want.value.row, str(want.value.reason))
         == (
             4,
             "a level after ':' must be a whole number from 1 to 5",
@@ -158,7 +159,7 @@ def _reference_levelled(cell: object, default_level: int) -> dict[str, int]:
             level = _level(level_text)
         key = normalise(tag)
         if not key:
-            raise CellError("a tag is empty before ':level'")
+            raise CellError(Message("a tag is empty before ':level'"))
         result[key] = max(level, result.get(key, 0))
     return result
 
@@ -171,7 +172,7 @@ def _outcome(parse: Callable[[object, int], Any], cell: object, default: int) ->
     try:
         return parse(cell, default)
     except CellError as exc:
-        return exc.reason
+        return str(exc.reason)
 
 
 @settings(max_examples=400, deadline=None)
