@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from service.ops.paging import Slice
 
@@ -14,6 +14,7 @@ __all__ = [
     "WRITE",
     "ErrorItem",
     "FieldValue",
+    "JsonInt",
     "Message",
     "Page",
     "ValidationErrorOut",
@@ -26,6 +27,17 @@ FieldValue = str | int | float | bool | list[str] | None
 """What a participant's field may hold in JSON: text, a number, a flag or a list of tags."""
 
 T = TypeVar("T")
+
+
+def _not_bool_or_text(value: Any) -> Any:
+    if isinstance(value, bool | str):
+        raise ValueError("must be a whole number")
+    return value
+
+
+JsonInt = Annotated[int, BeforeValidator(_not_bool_or_text)]
+"""A whole number as JSON Schema's ``integer`` means it: ``3`` and ``3.0``, not ``true``
+or ``"3"`` (pydantic's strict int refuses ``3.0``, its lax int takes the other two)."""
 
 
 class Message(BaseModel):

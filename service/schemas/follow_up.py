@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
+
+from service.schemas.common import JsonInt
 
 __all__ = [
     "CheckInAnswerIn",
@@ -110,7 +112,7 @@ class CheckInAnswerIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra=_REASON_WHEN_ENDED)
 
     meeting: StrictBool = Field(description="Are you meeting?")
-    rating: StrictInt = Field(ge=1, le=5, description="How it is going, 1 (badly) to 5 (very well)")
+    rating: JsonInt = Field(ge=1, le=5, description="How it is going, 1 (badly) to 5 (very well)")
     continuing: StrictBool = Field(description="false: the pair ended early")
     end_reason: EndReason | None = Field(default=None, description="Required when ended")
     comment: str | None = Field(default=None, max_length=1000)

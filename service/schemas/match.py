@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
 from matching.model import MAX_SCORE, Objective, Programme
-from service.schemas.common import FieldValue
+from service.schemas.common import FieldValue, JsonInt
 from service.schemas.outcomes import GroupOut, InputWarningOut, QuotaOut
 
 __all__ = [
@@ -59,7 +59,7 @@ class RankIn(BaseModel):
 
     mentee_id: StrictStr | StrictInt
     mentor_id: StrictStr | StrictInt
-    rank: int = Field(strict=True, ge=1, le=10**9)
+    rank: JsonInt = Field(ge=1, le=10**9)
 
 
 class MatchIn(BaseModel):
