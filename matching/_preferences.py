@@ -29,6 +29,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from matching._io_tables import MAX_PROBLEMS, RawTable, raise_problems, read_table
+from matching._pairs import ScoredPairs, pair_keys
 from matching.errors import InputError, Problem
 from matching.solver import ArcLists, Proposing, oriented_lists
 
@@ -151,7 +152,7 @@ def rank_table(
     ):
         if bad.any():
             raise InputError(f"{what}: {reason}", row=int(np.argmax(bad)), column=column)
-    key = mentee.astype(np.int64) * max(len(mentor_index), 1) + mentor
+    key = pair_keys(mentee, mentor, len(mentor_index))
     order = np.argsort(key, kind="stable")
     twice = np.flatnonzero(np.diff(key[order]) == 0)
     if twice.size:
@@ -187,7 +188,7 @@ def scores_from_ranks(
 def ranked_lists(
     n_mentees: int,
     n_mentors: int,
-    pairs: tuple[IntArray, IntArray, FloatArray],
+    pairs: ScoredPairs,
     mentor_value: FloatArray | None,
     ranks: tuple[RankTable | None, RankTable | None],
     proposing: Proposing,
@@ -197,7 +198,7 @@ def ranked_lists(
     Parameters
     ----------
     pairs
-        (mentee, mentor, score) of the pairs the rules allow (locked pairs left out).
+        The pairs the rules allow, with their scores (locked pairs left out).
     mentor_value
         The mentors' own score of each pair; default the pair score.
     ranks
@@ -206,8 +207,8 @@ def ranked_lists(
     proposing
         Whose lists are walked: ``mentees`` or ``mentors``.
     """
-    mentee, mentor, score = pairs
-    key = mentee * max(n_mentors, 1) + mentor
+    mentee, mentor, score = pairs.arrays()
+    key = pairs.keys(n_mentors)
     keep = np.ones(key.size, dtype=bool)
     values = [score, score if mentor_value is None else mentor_value]
     for side, table in enumerate(ranks):
