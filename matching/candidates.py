@@ -1237,7 +1237,7 @@ class CandidatePricer:
         self.rounds_ += 1
         key = np.concatenate(keys) if keys else np.empty(0, dtype=np.int64)
         value = np.concatenate(values) if values else np.empty(0, dtype=np.float64)
-        return self._exact_violators(prices, key, value)
+        return self._exact_violators(prices, key, value).arrays()
 
     def _split_rows(self, prices: RoundPrices) -> tuple[IntArray, IntArray, IntArray]:
         """Which mentee rows to scan past their pools: densely (``dense``), on the
@@ -1325,7 +1325,7 @@ class CandidatePricer:
 
     def _exact_violators(
         self, prices: RoundPrices, key: IntArray, value: FloatArray
-    ) -> tuple[IntArray, IntArray, FloatArray]:
+    ) -> ScoredPairs:
         """From block-score candidates (keys, reduced values): each mentee's
         ``per_mentee`` most violating (ties: lower mentor) plus the error band, checked
         on exact scores, in (mentee, mentor) order."""
@@ -1344,7 +1344,5 @@ class CandidatePricer:
         mentee, mentor, key = mentee[pick], mentor[pick], key[pick]
         score, ok = self.scorer.exact_pairs(mentee, mentor)
         ok &= score - prices.mentee[mentee] - prices.mentor[mentor] > prices.tolerance
-        key, mentee, mentor, score = key[ok], mentee[ok], mentor[ok], score[ok]
-        order = np.argsort(key, kind="stable")
-        mentee, mentor, score = mentee[order], mentor[order], score[order]
-        return mentee.astype(np.int64), mentor.astype(np.int64), score
+        order = np.argsort(key[ok], kind="stable")
+        return ScoredPairs(mentee[ok], mentor[ok], score[ok]).take(order)
