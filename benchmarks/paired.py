@@ -12,7 +12,8 @@ as the ``marraine`` command runs it.
 
 Printed per case: both medians, the ratio of the medians (this tree / baseline), the
 median of the per-round ratios, and whether it is within ``--target`` (1.05 by default);
-and whether both trees found the same total score (they must: the refactorings this
+each step's ratio of medians (``summary.timings``: a step whose code did not change shows
+the noise); and whether both trees found the same total score (they must: the refactorings this
 guards change no result). Everything, every run included, goes to ``--out`` as JSON.
 """
 
@@ -183,6 +184,10 @@ def summarise(runs: dict[str, list[dict[str, Any]]], target: float) -> dict[str,
     ratio = statistics.median(current) / statistics.median(baseline)
     paired = statistics.median(a / b for a, b in zip(current, baseline, strict=True))
     totals = {round(run["total_score"], 6) for name in runs for run in runs[name]}
+    steps = {
+        step: round(_median_step(runs["current"], step) / _median_step(runs["baseline"], step), 4)
+        for step in runs["current"][0]["timings"]
+    }
     return {
         "median_current": statistics.median(current),
         "median_baseline": statistics.median(baseline),
@@ -190,7 +195,13 @@ def summarise(runs: dict[str, list[dict[str, Any]]], target: float) -> dict[str,
         "median_paired_ratio": round(paired, 4),
         "within_target": paired <= target,
         "same_result": len(totals) == 1,
+        "step_ratios": steps,
     }
+
+
+def _median_step(runs: list[dict[str, Any]], step: str) -> float:
+    """The median seconds of one step of ``summary.timings`` (a floor keeps it above 0)."""
+    return max(float(statistics.median(run["timings"].get(step, 0.0) for run in runs)), 1e-4)
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -225,6 +236,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             f"{case:<10} {row['median_current']:>10.2f} {row['median_baseline']:>11.2f} "
             f"{row['ratio_of_medians']:>7.3f} {row['median_paired_ratio']:>7.3f}  {verdict}"
         )
+        steps = ", ".join(f"{step} {ratio:.2f}" for step, ratio in row["step_ratios"].items())
+        print(f"{'':<10} steps (ratio of medians): {steps}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n")
     print(f"written {args.out}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -98,9 +99,7 @@ class ScoredPairs:
         """Flat int64 / float64 views of any array-likes of one length (copies only where
         the dtype or layout differs)."""
         return ScoredPairs(
-            np.asarray(mentee, dtype=np.int64).ravel(),
-            np.asarray(mentor, dtype=np.int64).ravel(),
-            np.asarray(score, dtype=np.float64).ravel(),
+            _flat(mentee, np.int64), _flat(mentor, np.int64), _flat(score, np.float64)
         )
 
     @classmethod
@@ -142,3 +141,9 @@ class ScoredPairs:
     def with_scores(self, score: FloatArray) -> ScoredPairs:
         """The same pairs (the same arrays) with other scores."""
         return ScoredPairs(self.mentee, self.mentor, score)
+
+
+def _flat(values: ArrayLike, dtype: type[np.generic]) -> NDArray[Any]:
+    """``values`` as a flat array of ``dtype``: the very array when it already is one."""
+    array = np.asarray(values, dtype=dtype)
+    return array if array.ndim == 1 else array.ravel()
