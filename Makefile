@@ -14,7 +14,8 @@ PYTEST_WORKERS ?= 2
 OUTER  := postgres or browser or notebooks or slow
 
 .PHONY: demo check test lint format serve bench bench-quick bench-solve bench-objectives \
-	bench-stable bench-text bench-service bench-startup bench-scores bench-dask messages system-deps clean help
+	bench-stable bench-text bench-service bench-startup bench-scores bench-dask bench-paired \
+	messages system-deps clean help
 
 help:
 	@echo "make demo    set up the engine alone and match a synthetic programme (./marraine-demo/)"
@@ -34,6 +35,7 @@ help:
 	@echo "make bench-startup  import matching, marraine --help and --version as whole processes"
 	@echo "make bench-scores  marraine match --scores against a full-graph min-cost flow"
 	@echo "make bench-dask  300,000 x 30,000 on a local Dask cluster, and one machine's ceiling"
+	@echo "make bench-paired  this tree's match against BASELINE (default main), paired rounds"
 	@echo "make messages  extract the explanations' messages and compile the catalogues"
 	@echo "make lint    ruff check, ruff format --check, the import layers, mypy --strict"
 
@@ -107,6 +109,10 @@ bench-text: $(STAMP)
 
 bench-dask: $(STAMP)
 	$(BIN)/python -m benchmarks.dask_scale
+
+BASELINE ?= main
+bench-paired: $(STAMP)
+	$(BIN)/python -m benchmarks.paired --baseline $(BASELINE)
 
 # The .mo files are committed beside their .po sources (a fresh clone needs no step);
 # tests/test_messages.py fails when a message is untranslated or a .mo is stale.

@@ -40,9 +40,10 @@ import numpy as np
 from benchmarks._measure import run_measured
 from benchmarks.instances import build_instance, load_instance
 from benchmarks.solvers import evaluate
-from matching._runtime import HUGEPAGE_VARIABLE
 
 HERE = Path(__file__).resolve().parent
+HUGEPAGE_VARIABLE = "NUMPY_MADVISE_HUGEPAGE"
+"""NumPy's own switch for its hugepage advice (the one ``matching.process_settings()`` sets)."""
 ROOT = HERE.parent
 RESULTS = HERE / "results"
 CACHE = HERE / ".cache"

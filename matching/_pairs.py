@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -66,32 +67,68 @@ def is_in(values: IntArray, pool: IntArray) -> BoolArray:
 
 @dataclass(frozen=True)
 class ScoredPairs:
-    """Pairs (mentee index, mentor index) with a score each, as three aligned arrays."""
+    """Pairs (mentee index, mentor index) with a score each: three aligned flat arrays,
+    int64, int64 and float64, of one length (checked, never copied).
+
+    Candidates, score tables, the solver's problem and working arcs, the stable lists and
+    the explanations all hold their pairs as one of these; types that add a column per
+    pair (a score table's eligibility, the solver's priced-in flags) extend it.
+    """
 
     mentee: IntArray
     mentor: IntArray
     score: FloatArray
 
+    def __post_init__(self) -> None:
+        columns = (("mentee", self.mentee, np.int64), ("mentor", self.mentor, np.int64))
+        for name, array, dtype in (*columns, ("score", self.score, np.float64)):
+            if not isinstance(array, np.ndarray) or array.dtype != dtype or array.ndim != 1:
+                raise TypeError(f"ScoredPairs.{name} must be a flat {np.dtype(dtype)} array")
+        if not self.mentee.size == self.mentor.size == self.score.size:
+            raise ValueError(
+                "ScoredPairs arrays differ in length: "
+                f"{self.mentee.size}, {self.mentor.size}, {self.score.size}"
+            )
+
     @classmethod
     def empty(cls) -> ScoredPairs:
-        return cls(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64))
+        return ScoredPairs(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64))
 
     @classmethod
     def of(cls, mentee: ArrayLike, mentor: ArrayLike, score: ArrayLike) -> ScoredPairs:
-        """Flat int64 / float64 copies-or-views of any array-likes of one length."""
-        return cls(
-            np.asarray(mentee, dtype=np.int64).ravel(),
-            np.asarray(mentor, dtype=np.int64).ravel(),
-            np.asarray(score, dtype=np.float64).ravel(),
+        """Flat int64 / float64 views of any array-likes of one length (copies only where
+        the dtype or layout differs)."""
+        return ScoredPairs(
+            _flat(mentee, np.int64), _flat(mentor, np.int64), _flat(score, np.float64)
+        )
+
+    @classmethod
+    def concat(cls, parts: Iterable[ScoredPairs]) -> ScoredPairs:
+        """All pairs of ``parts``, in order."""
+        listed = list(parts)
+        if not listed:
+            return ScoredPairs.empty()
+        return ScoredPairs(
+            np.concatenate([part.mentee for part in listed]),
+            np.concatenate([part.mentor for part in listed]),
+            np.concatenate([part.score for part in listed]),
         )
 
     @property
     def size(self) -> int:
         return int(self.mentee.size)
 
+    def arrays(self) -> tuple[IntArray, IntArray, FloatArray]:
+        """(mentee, mentor, score): the shape :class:`matching.solver.ArcPricer` returns."""
+        return self.mentee, self.mentor, self.score
+
     def keys(self, n_mentors: int) -> IntArray:
         """Each pair's key (module docstring)."""
         return pair_keys(self.mentee, self.mentor, n_mentors)
+
+    def among(self, keys: IntArray, n_mentors: int) -> BoolArray:
+        """Which pairs have their key in ``keys`` (any order)."""
+        return is_in(self.keys(n_mentors), keys)
 
     def take(self, which: IntArray | BoolArray) -> ScoredPairs:
         """The pairs at these positions (or where the mask is true)."""
@@ -100,3 +137,13 @@ class ScoredPairs:
     def in_order(self) -> ScoredPairs:
         """The same pairs in canonical (mentee, mentor) order."""
         return self.take(np.lexsort((self.mentor, self.mentee)))
+
+    def with_scores(self, score: FloatArray) -> ScoredPairs:
+        """The same pairs (the same arrays) with other scores."""
+        return ScoredPairs(self.mentee, self.mentor, score)
+
+
+def _flat(values: ArrayLike, dtype: type[np.generic]) -> NDArray[Any]:
+    """``values`` as a flat array of ``dtype``: the very array when it already is one."""
+    array = np.asarray(values, dtype=dtype)
+    return array if array.ndim == 1 else array.ravel()

@@ -256,9 +256,7 @@ def _match(
         problem = AssignmentProblem(
             n_mentees=len(ids.mentees),
             n_mentors=len(ids.mentors),
-            arc_mentee=stage.arcs.mentee,
-            arc_mentor=stage.arcs.mentor,
-            arc_score=stage.arcs.score,
+            arcs=stage.arcs,
             demand=mentee_frame["demand"].to_numpy(np.int64),
             capacity=mentor_frame["capacity"].to_numpy(np.int64),
             min_load=mentor_frame["min_load"].to_numpy(np.int64),
@@ -461,11 +459,10 @@ def _score_from_table(
     arcs = table_arcs(scores, ids.mentee_index, ids.mentor_index, locked, excluded, min_score)
     candidates = None if top_k is None else candidate_mask(arcs, top_k, locked, len(ids.mentors))
     if candidates is None:
-        every = ScoredPairs(arcs.mentee, arcs.mentor, arcs.score)
-        return _Stage((), every, arcs.eligibility, min_score)
+        return _Stage((), arcs, arcs.eligibility, min_score)
     return _Stage(
         criteria=(),
-        arcs=ScoredPairs(arcs.mentee, arcs.mentor, arcs.score).take(candidates),
+        arcs=arcs.take(candidates),
         eligibility=arcs.eligibility,
         min_score=min_score,
         pricer=TablePricer(arcs, len(ids.mentors)),
@@ -501,8 +498,8 @@ def _explain(
 ) -> _Explained:
     """Pairs with contributions and evidence, unmatched reasons, alternatives, gaps
     (``given_score``: the ``why`` of a pair whose score came without criteria)."""
-    order = np.lexsort((-solution.score, solution.mentee_idx))
-    mentee_idx, mentor_idx = solution.mentee_idx[order], solution.mentor_idx[order]
+    chosen = solution.pairs.take(np.lexsort((-solution.score, solution.mentee_idx)))
+    mentee_idx, mentor_idx = chosen.mentee, chosen.mentor
     if stage.scorer is not None:
         contributions = stage.scorer.pair_contributions(mentee_idx, mentor_idx)
         evidence = stage.scorer.evidence_data(mentee_idx, mentor_idx)
@@ -516,7 +513,7 @@ def _explain(
         ids.mentors,
         mentee_idx,
         mentor_idx,
-        solution.score[order],
+        chosen.score,
         contributions,
         stage.criteria,
         evidence,
@@ -536,7 +533,7 @@ def _explain(
     unmatched_idx = ids.mentee_index.get_indexer(pd.Index([u.mentee_id for u in unmatched]))
     alternatives = explain.alternatives(
         stage.arcs,
-        ScoredPairs(mentee_idx, mentor_idx, solution.score[order]),
+        chosen,
         mentors["capacity"].to_numpy(np.int64),
         (ids.mentees, ids.mentors),
         n_alternatives,
@@ -627,7 +624,7 @@ def _check_locked(locked: list[tuple[int, int]], excluded: list[tuple[int, int]]
 
 def _mark(stage: _Stage, pairs: list[tuple[int, int]], n_mentors: int) -> NDArray[np.bool_]:
     """Boolean mask over the stage's arcs of the given index pairs."""
-    return np.isin(stage.arcs.keys(n_mentors), keys_of(pairs, n_mentors))
+    return stage.arcs.among(keys_of(pairs, n_mentors), n_mentors)
 
 
 def _quotas(programme: Programme, mentees: pd.DataFrame) -> tuple[QuotaConstraint, ...]:
@@ -771,9 +768,7 @@ def _locked_only(scan: CandidateScan, locked: list[tuple[int, int]]) -> Candidat
     """The scan's records with the locked pairs (exact scores) as the only arcs."""
     pairs = np.array(locked, dtype=np.int64).reshape(-1, 2)
     score, _ = scan.scorer.exact_pairs(pairs[:, 0], pairs[:, 1])
-    return dataclasses.replace(
-        scan.records, arc_mentee=pairs[:, 0], arc_mentor=pairs[:, 1], arc_score=score
-    )
+    return dataclasses.replace(scan.records, arcs=ScoredPairs(pairs[:, 0], pairs[:, 1], score))
 
 
 def _pool(graph: CandidateGraph) -> Pool | None:
@@ -791,7 +786,7 @@ def _with_arcs(stage: _Stage, run: StableRun) -> _Stage:
         eligibility = dataclasses.replace(eligibility, allowed=run.acceptable)
     return dataclasses.replace(
         stage,
-        arcs=ScoredPairs(run.arc_mentee, run.arc_mentor, run.arc_score),
+        arcs=run.arcs,
         eligibility=eligibility,
         pricer=None,
     )

@@ -29,6 +29,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from matching._io_tables import MAX_PROBLEMS, RawTable, raise_problems, read_table
+from matching._pairs import ScoredPairs, pair_keys
 from matching.errors import InputError, Problem
 from matching.messages import Message
 from matching.solver import ArcLists, Proposing, oriented_lists
@@ -158,7 +159,7 @@ def rank_table(
     ):
         if bad.any():
             raise InputError(_in_table(what, reason), row=int(np.argmax(bad)), column=column)
-    key = mentee.astype(np.int64) * max(len(mentor_index), 1) + mentor
+    key = pair_keys(mentee, mentor, len(mentor_index))
     order = np.argsort(key, kind="stable")
     twice = np.flatnonzero(np.diff(key[order]) == 0)
     if twice.size:
@@ -194,7 +195,7 @@ def scores_from_ranks(
 def ranked_lists(
     n_mentees: int,
     n_mentors: int,
-    pairs: tuple[IntArray, IntArray, FloatArray],
+    pairs: ScoredPairs,
     mentor_value: FloatArray | None,
     ranks: tuple[RankTable | None, RankTable | None],
     proposing: Proposing,
@@ -204,7 +205,7 @@ def ranked_lists(
     Parameters
     ----------
     pairs
-        (mentee, mentor, score) of the pairs the rules allow (locked pairs left out).
+        The pairs the rules allow, with their scores (locked pairs left out).
     mentor_value
         The mentors' own score of each pair; default the pair score.
     ranks
@@ -213,8 +214,8 @@ def ranked_lists(
     proposing
         Whose lists are walked: ``mentees`` or ``mentors``.
     """
-    mentee, mentor, score = pairs
-    key = mentee * max(n_mentors, 1) + mentor
+    mentee, mentor, score = pairs.arrays()
+    key = pairs.keys(n_mentors)
     keep = np.ones(key.size, dtype=bool)
     values = [score, score if mentor_value is None else mentor_value]
     for side, table in enumerate(ranks):

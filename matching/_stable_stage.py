@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from matching._pairs import is_member
+from matching._pairs import ScoredPairs, is_member, split_keys
 from matching._preferences import RankTable, ranked_lists
 from matching._stable_lists import ScoredLists
 from matching.errors import RuleError
@@ -61,9 +61,7 @@ class StableRun:
     lists, each mentee's number of acceptable mentors (locked ones included)."""
 
     solution: AssignmentSolution
-    arc_mentee: IntArray
-    arc_mentor: IntArray
-    arc_score: FloatArray
+    arcs: ScoredPairs
     acceptable: IntArray | None
 
 
@@ -97,27 +95,18 @@ def solve_stable_stage(
             pool=given.pool,
         )
         solution = solve_stable(problem, given.config, lists, proposing)
-        mentee, mentor, score = (
-            solution.priced_mentee,
-            solution.priced_mentor,
-            solution.priced_score,
-        )
-        return StableRun(solution, *_with_locked(problem, mentee, mentor, score), None)
-    mentee, mentor, score = _acceptable(given, excluded)
-    mentor_value = None if mentor_scorer is None else mentor_scorer.exact_pairs(mentee, mentor)[0]
+        return StableRun(solution, _with_locked(problem, solution.priced), None)
+    pairs = _acceptable(given, excluded)
+    mentor_value = (
+        None if mentor_scorer is None else mentor_scorer.exact_pairs(pairs.mentee, pairs.mentor)[0]
+    )
     arc_lists = ranked_lists(
-        problem.n_mentees,
-        problem.n_mentors,
-        (mentee, mentor, score),
-        mentor_value,
-        given.ranks,
-        proposing,
+        problem.n_mentees, problem.n_mentors, pairs, mentor_value, given.ranks, proposing
     )
     solution = solve_stable(problem, given.config, arc_lists, proposing)
-    mentee, mentor, score = _oriented(arc_lists, proposing)
-    arcs = _with_locked(problem, mentee, mentor, score)
-    acceptable = np.bincount(arcs[0], minlength=problem.n_mentees).astype(np.int64)
-    return StableRun(solution, *arcs, acceptable)
+    arcs = _with_locked(problem, _oriented(arc_lists, proposing))
+    acceptable = np.bincount(arcs.mentee, minlength=problem.n_mentees).astype(np.int64)
+    return StableRun(solution, arcs, acceptable)
 
 
 def _mentor_scorer(
@@ -130,44 +119,32 @@ def _mentor_scorer(
     return PairScorer(mentor_programme, dtype=scorer.dtype).fit(*frames)
 
 
-def _acceptable(given: StableInput, excluded: IntArray) -> tuple[IntArray, IntArray, FloatArray]:
+def _acceptable(given: StableInput, excluded: IntArray) -> ScoredPairs:
     """Pairs the lists may hold: the problem's free arcs (a score table), or with criteria
     the ranked pairs the rules allow."""
     problem = given.problem
     if given.scorer is None:
-        free = ~np.asarray(problem.arc_locked, dtype=bool)
-        return (
-            np.asarray(problem.arc_mentee, np.int64)[free],
-            np.asarray(problem.arc_mentor, np.int64)[free],
-            np.asarray(problem.arc_score, np.float64)[free],
-        )
+        return problem.arcs.take(~np.asarray(problem.arc_locked, dtype=bool))
     tables = [t for t in given.ranks if t is not None]
     keys = tables[0].key
     for table in tables[1:]:
         keys = keys[is_member(keys, table.key)]
     keys = keys[~is_member(keys, excluded)]
-    m = max(problem.n_mentors, 1)
-    mentee, mentor = keys // m, keys % m
+    mentee, mentor = split_keys(keys, problem.n_mentors)
     score, ok = given.scorer.exact_pairs(mentee, mentor)
-    return mentee[ok], mentor[ok], score[ok]
+    return ScoredPairs(mentee[ok], mentor[ok], score[ok])
 
 
-def _oriented(lists: ArcLists, proposing: str) -> tuple[IntArray, IntArray, FloatArray]:
+def _oriented(lists: ArcLists, proposing: str) -> ScoredPairs:
     """The lists' pairs as (mentee, mentor, score)."""
     proposer, receiver, score = lists.entries()
     if proposing == "mentees":
-        return proposer, receiver, score
-    return receiver, proposer, score
+        return ScoredPairs(proposer, receiver, score)
+    return ScoredPairs(receiver, proposer, score)
 
 
-def _with_locked(
-    problem: AssignmentProblem, mentee: IntArray, mentor: IntArray, score: FloatArray
-) -> tuple[IntArray, IntArray, FloatArray]:
+def _with_locked(problem: AssignmentProblem, pairs: ScoredPairs) -> ScoredPairs:
     """These pairs plus the problem's locked pairs (in no particular order: the
     alternatives sort what they keep)."""
-    locked = np.asarray(problem.arc_locked, dtype=bool)
-    return (
-        np.concatenate([np.asarray(problem.arc_mentee, np.int64)[locked], mentee]),
-        np.concatenate([np.asarray(problem.arc_mentor, np.int64)[locked], mentor]),
-        np.concatenate([np.asarray(problem.arc_score, np.float64)[locked], score]),
-    )
+    locked = problem.arcs.take(np.asarray(problem.arc_locked, dtype=bool))
+    return ScoredPairs.concat([locked, pairs])

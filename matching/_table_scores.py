@@ -12,7 +12,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from matching._arrays import rank_in_runs
-from matching._pairs import ScoredPairs, keys_of, pair_keys
+from matching._pairs import ScoredPairs, is_in, is_member, keys_of, pair_keys
 from matching.candidates import FORBIDDEN, PREVIOUS
 from matching.errors import InputError, RuleError
 from matching.explain import Eligibility
@@ -33,7 +33,8 @@ PER_MENTOR = 3
 
 @dataclass(frozen=True)
 class TableArcs(ScoredPairs):
-    """Allowed pairs of a score table, in (mentee, mentor) order, and who may match whom."""
+    """Allowed pairs of a score table, in (mentee, mentor) order, with their scores, and
+    who may match whom."""
 
     eligibility: Eligibility
 
@@ -79,8 +80,8 @@ def table_arcs(
     mentee, mentor, score, key = mentee[order], mentor[order], score[order], key[order]
 
     forbidden, previous = excluded
-    is_forbidden = np.isin(key, keys_of(forbidden, n_mentors))
-    is_previous = np.isin(key, keys_of(previous, n_mentors)) & ~is_forbidden
+    is_forbidden = is_in(key, keys_of(forbidden, n_mentors))
+    is_previous = is_in(key, keys_of(previous, n_mentors)) & ~is_forbidden
     rule_ok = ~(is_forbidden | is_previous)
     keep = rule_ok & (score >= min_score)
     best = np.full(n_mentees, np.nan)
@@ -100,7 +101,7 @@ def table_arcs(
         ).astype(np.int64),
         best_rule_allowed=best,
     )
-    missing = ~np.isin(keys_of(locked, n_mentors), key[keep])
+    missing = ~is_member(keys_of(locked, n_mentors), key[keep])  # keys in order
     if missing.any():
         raise RuleError(
             f"locked pair {int(np.argmax(missing)) + 1} has no allowed score "
@@ -119,7 +120,7 @@ def candidate_mask(
         return None
     keep = _best_per_group(arcs.mentee, arcs.score, top_k)
     keep |= _best_per_group(arcs.mentor, arcs.score, PER_MENTOR)
-    keep |= np.isin(pair_keys(arcs.mentee, arcs.mentor, n_mentors), keys_of(locked, n_mentors))
+    keep |= arcs.among(keys_of(locked, n_mentors), n_mentors)
     return keep
 
 
@@ -130,7 +131,7 @@ class TablePricer:
     round costs a few passes over the table's arrays. Keeps no memory between calls.
     """
 
-    def __init__(self, arcs: TableArcs, n_mentors: int, per_mentee: int = 10) -> None:
+    def __init__(self, arcs: ScoredPairs, n_mentors: int, per_mentee: int = 10) -> None:
         self._arcs = arcs
         self._n_mentors = n_mentors
         self._per_mentee = per_mentee
@@ -149,8 +150,8 @@ class TablePricer:
         violating = np.flatnonzero(reduced > tolerance)
         if known is not None and known.size and violating.size:
             # Few pairs improve: look only theirs up (the table may hold every pair).
-            key = pair_keys(arcs.mentee[violating], arcs.mentor[violating], self._n_mentors)
-            violating = violating[~np.isin(key, known)]
+            key = arcs.take(violating).keys(self._n_mentors)
+            violating = violating[~is_in(key, known)]
         mentee, value = arcs.mentee[violating], reduced[violating]
         chosen = violating[_best_per_group(mentee, value, self._per_mentee)]
         return arcs.mentee[chosen], arcs.mentor[chosen], arcs.score[chosen]

@@ -91,10 +91,9 @@ class CandidateGraph:
 
     Attributes
     ----------
-    arc_mentee, arc_mentor : ndarray int64
-        Candidate pairs, sorted by (mentee, mentor), unique, all allowed.
-    arc_score : ndarray float64
-        Their exact scores.
+    arcs : ScoredPairs
+        Candidate pairs, sorted by (mentee, mentor), unique, all allowed, with their
+        exact scores (``arc_mentee``, ``arc_mentor``, ``arc_score`` read its arrays).
     allowed_count : ndarray int64 (n_mentees,)
         Mentors allowed by every rule, explicit pair and the minimum score.
     rule_allowed_count : ndarray int64 (n_mentees,)
@@ -118,9 +117,7 @@ class CandidateGraph:
         Sorted keys ``mentee x n_mentors + mentor`` of the forbidden pairs the pool excludes.
     """
 
-    arc_mentee: IntArray
-    arc_mentor: IntArray
-    arc_score: FloatArray
+    arcs: ScoredPairs
     allowed_count: IntArray
     rule_allowed_count: IntArray
     exclusion_counts: IntArray
@@ -135,12 +132,22 @@ class CandidateGraph:
     @property
     def n_arcs(self) -> int:
         """Number of candidate arcs."""
-        return int(self.arc_mentee.size)
+        return self.arcs.size
 
     @property
-    def arcs(self) -> ScoredPairs:
-        """The candidate arcs as scored pairs."""
-        return ScoredPairs(self.arc_mentee, self.arc_mentor, self.arc_score)
+    def arc_mentee(self) -> IntArray:
+        """``arcs.mentee`` (the same array)."""
+        return self.arcs.mentee
+
+    @property
+    def arc_mentor(self) -> IntArray:
+        """``arcs.mentor`` (the same array)."""
+        return self.arcs.mentor
+
+    @property
+    def arc_score(self) -> FloatArray:
+        """``arcs.score`` (the same array)."""
+        return self.arcs.score
 
 
 @dataclass(frozen=True)
@@ -158,16 +165,15 @@ class CandidateScan:
     it into the :class:`CandidateGraph`.
 
     The arcs are each mentee's ``top_k`` by block score (``by_score``, keys
-    ``mentee x n_mentors + mentor``), each mentor's best mentees (``mentor_side_*``) and
+    ``mentee x n_mentors + mentor``), each mentor's best mentees (``mentor_side``, block
+    scores) and
     the locked pairs; ``records`` is the graph without its arcs (eligibility, pools).
     """
 
     scorer: PairScorer
     top_k: int
     by_score: IntArray
-    mentor_side_mentee: IntArray
-    mentor_side_mentor: IntArray
-    mentor_side_score: NDArray[np.float32]
+    mentor_side: ScoredPairs
     locked_keys: IntArray
     records: CandidateGraph
 
@@ -194,13 +200,14 @@ class CandidateScan:
             return None
         cols, vals = self.pool_mentor[rows], self.pool_score[rows]
         row, slot = _nonzero(_top_per_row(np.where(self._passes(vals), vals, -np.inf), self.top_k))
-        position = np.searchsorted(rows, self.mentor_side_mentee)
+        side = self.mentor_side
+        position = np.searchsorted(rows, side.mentee)
         position = np.minimum(position, rows.size - 1)
-        reached = rows[position] == self.mentor_side_mentee
+        reached = rows[position] == side.mentee
         mentee = np.concatenate([row, position[reached]])
         mentor = cols[row, slot].astype(np.int64)
-        mentor = np.concatenate([mentor, self.mentor_side_mentor[reached]])
-        score = np.concatenate([vals[row, slot], self.mentor_side_score[reached]])
+        mentor = np.concatenate([mentor, side.mentor[reached]])
+        score = np.concatenate([vals[row, slot], side.score[reached]])
         key = pair_keys(mentee, mentor, self.n_mentors)
         _, first = np.unique(key, return_index=True)
         return CandidateSample(
@@ -226,7 +233,7 @@ class CandidateScan:
             assert self.pool_score is not None  # pools come in pairs
             price = np.asarray(mentor_price, dtype=np.float64)
             mentee_side = self._by_price(self.pool_mentor, self.pool_score, price)
-        mentor_side = pair_keys(self.mentor_side_mentee, self.mentor_side_mentor, m)
+        mentor_side = self.mentor_side.keys(m)
         keys = sorted_unique(np.concatenate([mentee_side, mentor_side, self.locked_keys]))
         arc_mentee, arc_mentor = split_keys(keys, m)
         # Exact scores are computed pair by pair: in parts on the threads (the table
@@ -241,12 +248,8 @@ class CandidateScan:
         # Float32 could let a pair right at min_score or a threshold through: exact check
         # wins (locked pairs were checked exactly, so they always stay).
         keep = arc_ok | is_member(keys, self.locked_keys)
-        return replace(
-            self.records,
-            arc_mentee=arc_mentee[keep].astype(np.int64),
-            arc_mentor=arc_mentor[keep].astype(np.int64),
-            arc_score=arc_score[keep],
-        )
+        arcs = ScoredPairs(arc_mentee[keep], arc_mentor[keep], arc_score[keep])
+        return replace(self.records, arcs=arcs)
 
     def _passes(self, vals: NDArray[np.float32]) -> BoolArray:
         """Pool slots holding an allowed mentor (finite, at least the minimum score)."""
@@ -553,9 +556,7 @@ def _assemble(
         scorer=scorer,
         top_k=plan.top_k,
         by_score=np.concatenate(chosen) if chosen else np.empty(0, dtype=np.int64),
-        mentor_side_mentee=mentor_side.mentee,
-        mentor_side_mentor=mentor_side.mentor,
-        mentor_side_score=mentor_side.score.astype(np.float32),
+        mentor_side=mentor_side,
         locked_keys=plan.locked_keys,
         records=rows.records(best, names, plan.forbidden_keys, pools=plan.width > 0),
     )
@@ -639,12 +640,9 @@ class _ScanRows:
         self, best: FloatArray, names: tuple[str, ...], forbidden_keys: IntArray, *, pools: bool
     ) -> CandidateGraph:
         """The candidate graph without its arcs: eligibility counts and pools."""
-        no_arcs = np.empty(0, dtype=np.int64)
         counts = self.counts
         return CandidateGraph(
-            arc_mentee=no_arcs,
-            arc_mentor=no_arcs,
-            arc_score=np.empty(0, dtype=np.float64),
+            arcs=ScoredPairs.empty(),
             allowed_count=counts.allowed,
             rule_allowed_count=counts.rule_allowed,
             exclusion_counts=counts.exclusions,
@@ -701,11 +699,11 @@ class _MentorsBest:
         )
 
     def live(self) -> ScoredPairs:
-        """The kept (mentee, mentor, block score) entries, by rank then mentor."""
+        """The kept (mentee, mentor, block score) entries, by rank then mentor; scores at
+        float32 precision, as the pools hold them."""
         live = np.isfinite(self.score)
-        return ScoredPairs(
-            self.mentee[live], np.nonzero(live)[1].astype(np.int64), self.score[live]
-        )
+        score = self.score[live].astype(np.float32).astype(np.float64)
+        return ScoredPairs(self.mentee[live], np.nonzero(live)[1].astype(np.int64), score)
 
 
 class _BlockScan:
@@ -1239,7 +1237,7 @@ class CandidatePricer:
         self.rounds_ += 1
         key = np.concatenate(keys) if keys else np.empty(0, dtype=np.int64)
         value = np.concatenate(values) if values else np.empty(0, dtype=np.float64)
-        return self._exact_violators(prices, key, value)
+        return self._exact_violators(prices, key, value).arrays()
 
     def _split_rows(self, prices: RoundPrices) -> tuple[IntArray, IntArray, IntArray]:
         """Which mentee rows to scan past their pools: densely (``dense``), on the
@@ -1327,7 +1325,7 @@ class CandidatePricer:
 
     def _exact_violators(
         self, prices: RoundPrices, key: IntArray, value: FloatArray
-    ) -> tuple[IntArray, IntArray, FloatArray]:
+    ) -> ScoredPairs:
         """From block-score candidates (keys, reduced values): each mentee's
         ``per_mentee`` most violating (ties: lower mentor) plus the error band, checked
         on exact scores, in (mentee, mentor) order."""
@@ -1346,7 +1344,5 @@ class CandidatePricer:
         mentee, mentor, key = mentee[pick], mentor[pick], key[pick]
         score, ok = self.scorer.exact_pairs(mentee, mentor)
         ok &= score - prices.mentee[mentee] - prices.mentor[mentor] > prices.tolerance
-        key, mentee, mentor, score = key[ok], mentee[ok], mentor[ok], score[ok]
-        order = np.argsort(key, kind="stable")
-        mentee, mentor, score = mentee[order], mentor[order], score[order]
-        return mentee.astype(np.int64), mentor.astype(np.int64), score
+        order = np.argsort(key[ok], kind="stable")
+        return ScoredPairs(mentee[ok], mentor[ok], score[ok]).take(order)

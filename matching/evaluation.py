@@ -530,7 +530,7 @@ class _TableSource:
         self._for_mentee = pd.to_numeric(table[mentee_col]).to_numpy(np.float64)[order]
         self._for_mentor = pd.to_numeric(table[mentor_col]).to_numpy(np.float64)[order]
         self._n, self._m = len(mentees), len(mentors)
-        key = self._i * self._m + self._j
+        key = pair_keys(self._i, self._j, self._m)
         if (np.diff(key) == 0).any():
             raise InputError(Message("pair listed twice in the scores"), column="mentor_id")
         self._key = key
@@ -538,7 +538,7 @@ class _TableSource:
     def pair_scores(
         self, mentee_idx: NDArray[np.int64], mentor_idx: NDArray[np.int64], score: FloatArray
     ) -> tuple[FloatArray, FloatArray]:
-        key = mentee_idx * self._m + mentor_idx
+        key = pair_keys(mentee_idx, mentor_idx, self._m)
         at = np.searchsorted(self._key, key)
         at = np.minimum(at, max(self._key.size - 1, 0))
         if key.size and (self._key.size == 0 or (self._key[at] != key).any()):

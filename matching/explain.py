@@ -159,7 +159,7 @@ def alternatives(
         return {}
     spare = capacity - np.bincount(chosen.mentor, minlength=len(mentor_ids))
     n_mentors = len(mentor_ids)
-    taken = np.isin(candidates.keys(n_mentors), chosen.keys(n_mentors))
+    taken = candidates.among(chosen.keys(n_mentors), n_mentors)
     free = candidates.take((spare[candidates.mentor] > 0) & ~taken)
     # Best first within each mentee, ties by mentor index: deterministic.
     ranked = free.take(np.lexsort((free.mentor, -free.score, free.mentee)))

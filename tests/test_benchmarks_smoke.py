@@ -18,6 +18,7 @@ import pytest
 from benchmarks import (
     dask_scale,
     objectives,
+    paired,
     run,
     score_tables,
     service,
@@ -288,3 +289,18 @@ def test_dask_benchmark_runs_on_a_local_cluster_and_matches_the_local_result(
     assert results["projection"]["workers"] == 16
     assert [row["status"] for row in results["ceiling"]["rows"]] == ["ok", "ok"]
     assert "extrapolated_n" in results["ceiling"]
+
+
+@pytest.mark.xdist_group("benchmarks")
+def test_paired_benchmark_runs_both_trees_and_finds_the_same_result(tmp_path: Path) -> None:
+    out = tmp_path / "paired.json"
+    sizes = ["--size", "60x6", "--scores", "40x5"]
+    report = paired.main(["--baseline", "HEAD", "--rounds", "2", *sizes, "--out", str(out)])
+    assert json.loads(out.read_text()) == json.loads(json.dumps(report))
+    assert set(report["cases"]) == {"programme", "scores"}
+    for case, row in report["cases"].items():
+        assert row["same_result"], case
+        assert row["median_paired_ratio"] > 0
+        for tree in ("current", "baseline"):
+            assert len(report["runs"][case][tree]) == 2
+    assert len(report["baseline"]["commit"]) == 40

@@ -91,7 +91,7 @@ def test_a_mentor_priced_out_stays_only_where_he_is_best_or_chosen_by_his_side()
     allowed = np.isfinite(scan.pool_score)
     best = np.argmax(np.where(allowed, scan.pool_score, -np.inf), axis=1)
     best_mentor = scan.pool_mentor[np.arange(N), best]
-    his_side = set(scan.mentor_side_mentee[scan.mentor_side_mentor == dear].tolist())
+    his_side = set(scan.mentor_side.mentee[scan.mentor_side.mentor == dear].tolist())
     # A pool with top_k allowed mentors or fewer is taken whole, whatever the prices.
     few = allowed.sum(axis=1) <= scan.top_k
     in_pool = (scan.pool_mentor == dear) & allowed
@@ -201,7 +201,7 @@ def test_any_prices_keep_rules_exclusions_locked_pairs_and_the_mentor_side(
     np.testing.assert_array_equal(graph.arc_score, score)
     assert not arcs & set(excluded)
     assert set(locked) <= arcs
-    mentor_side = _pairs(scan.mentor_side_mentee, scan.mentor_side_mentor)
+    mentor_side = _pairs(scan.mentor_side.mentee, scan.mentor_side.mentor)
     assert mentor_side <= arcs
     keys = graph.arc_mentee * M + graph.arc_mentor
     assert np.all(np.diff(keys) > 0)  # sorted, each pair once

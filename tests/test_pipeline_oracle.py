@@ -16,7 +16,7 @@ import pytest
 import matching
 from matching.model import Objective, Programme, participants_frame
 from matching.scoring import PairScorer
-from matching.solver import AssignmentProblem, QuotaConstraint, _contention
+from matching.solver import AssignmentProblem, QuotaConstraint, ScoredPairs, _contention
 from matching.synthetic import generate_cohort
 from tests.solver.oracles import milp_optimum
 
@@ -74,9 +74,11 @@ def _every_allowed_pair(
     return AssignmentProblem(
         n_mentees=len(mentees),
         n_mentors=len(mentors),
-        arc_mentee=mentee[ok].astype(np.int64),
-        arc_mentor=mentor[ok].astype(np.int64),
-        arc_score=np.asarray(score[ok], np.float64),
+        arcs=ScoredPairs.of(
+            mentee[ok].astype(np.int64),
+            mentor[ok].astype(np.int64),
+            np.asarray(score[ok], np.float64),
+        ),
         demand=mentees["demand"].to_numpy(np.int64),
         capacity=mentors["capacity"].to_numpy(np.int64),
         min_load=mentors["min_load"].to_numpy(np.int64),
@@ -189,9 +191,7 @@ def test_locked_forbidden_and_previous_pairs_keep_the_optimum_over_every_pair(
     is_locked = np.isin(np.arange(full.n_arcs), locked)
     allowed = dataclasses.replace(
         full,
-        arc_mentee=full.arc_mentee[keep],
-        arc_mentor=full.arc_mentor[keep],
-        arc_score=full.arc_score[keep],
+        arcs=ScoredPairs.of(full.arc_mentee[keep], full.arc_mentor[keep], full.arc_score[keep]),
         arc_locked=is_locked[keep],
     )
     best = milp_optimum(allowed, objective)

@@ -1,7 +1,8 @@
 """The assignment problem and its solvers (layers: docs/architecture.md).
 
-One problem type (:class:`AssignmentProblem`: sparse allowed pairs with scores, demands,
-capacities, minimum loads, locked and incumbent pairs, quotas), one configuration
+One problem type (:class:`AssignmentProblem`: sparse allowed pairs with their scores as
+:class:`ScoredPairs`, demands, capacities, minimum loads, locked and incumbent pairs,
+quotas), one configuration
 (:class:`SolverConfig`) and one answer (:class:`AssignmentSolution`), behind
 :func:`solve`: OR-Tools min-cost flow by default (exact on the arcs, and over all allowed
 pairs with an :class:`ArcPricer`; quotas on groups that share no mentee included),
@@ -12,6 +13,7 @@ the proposals need them, :mod:`._stable`).
 generation which pairs matter. ``docs/architecture.md`` shows the layers.
 """
 
+from matching._pairs import ScoredPairs
 from matching.solver._contention import contention_prices, subsample
 from matching.solver._diagnostics import (
     Bottleneck,
@@ -51,6 +53,7 @@ __all__ = [
     "PreferenceLists",
     "Proposing",
     "QuotaConstraint",
+    "ScoredPairs",
     "SolverConfig",
     "Thresholds",
     "allowed_graph",

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from matching._pairs import is_in, pair_keys
+from matching._pairs import ScoredPairs, is_in
 from matching.solver._prepare import Residual
 from matching.solver._problem import (
     ArcPricer,
@@ -25,12 +25,10 @@ from matching.solver._problem import (
 
 
 @dataclass(frozen=True)
-class WorkArcs:
-    """Arcs a flow is built on; ``priced`` marks pairs a pricer added."""
+class WorkArcs(ScoredPairs):
+    """Arcs a flow is built on, with two flags per arc: ``incumbent`` (a pair of an
+    earlier suggestion) and ``priced`` (a pair a pricer added)."""
 
-    mentee: IntArray
-    mentor: IntArray
-    score: FloatArray
     incumbent: BoolArray
     priced: BoolArray
     n_mentors: int
@@ -38,27 +36,21 @@ class WorkArcs:
     @classmethod
     def from_problem(cls, problem: AssignmentProblem, residual: Residual) -> WorkArcs:
         """The free arcs whose mentee still wants and whose mentor still has a seat."""
-        free = residual.free
-        mentee = np.asarray(problem.arc_mentee, dtype=np.int64)[free]
-        mentor = np.asarray(problem.arc_mentor, dtype=np.int64)[free]
-        usable = (residual.demand[mentee] > 0) & (residual.capacity[mentor] > 0)
-        score = np.asarray(problem.arc_score, dtype=np.float64)[free]
+        free = problem.arcs.take(residual.free)
+        usable = (residual.demand[free.mentee] > 0) & (residual.capacity[free.mentor] > 0)
         return cls(
-            mentee[usable],
-            mentor[usable],
-            score[usable],
+            free.mentee[usable],
+            free.mentor[usable],
+            free.score[usable],
             residual.incumbent(problem)[usable],
             np.zeros(int(usable.sum()), dtype=bool),
             problem.n_mentors,
         )
 
     @property
-    def size(self) -> int:
-        return int(self.mentee.size)
-
-    @property
-    def keys(self) -> IntArray:
-        return pair_keys(self.mentee, self.mentor, self.n_mentors)
+    def key(self) -> IntArray:
+        """Each arc's pair key."""
+        return self.keys(self.n_mentors)
 
     def at_least(self, threshold: float) -> WorkArcs:
         """The arcs scoring ``>= threshold``."""
@@ -75,53 +67,45 @@ class WorkArcs:
             self.n_mentors,
         )
 
-    def with_pairs(self, mentee: IntArray, mentor: IntArray, score: FloatArray) -> WorkArcs:
+    def with_pairs(self, pairs: ScoredPairs) -> WorkArcs:
         """These arcs plus new priced-in pairs, back in (mentee, mentor) order."""
         # Both sides are in key order (new pairs once sorted): merge, do not re-sort.
-        first = np.lexsort((mentor, mentee))
-        mentee, mentor, score = mentee[first], mentor[first], score[first]
-        slot = np.searchsorted(self.keys, pair_keys(mentee, mentor, self.n_mentors))
-        slot += np.arange(mentee.size)
-        is_new = np.zeros(self.size + mentee.size, dtype=bool)
+        added = pairs.take(np.lexsort((pairs.mentor, pairs.mentee)))
+        slot = np.searchsorted(self.key, added.keys(self.n_mentors))
+        slot += np.arange(added.size)
+        is_new = np.zeros(self.size + added.size, dtype=bool)
         is_new[slot] = True
 
-        def merged(old: NDArray[Any], added: NDArray[Any]) -> NDArray[Any]:
+        def merged(old: NDArray[Any], new: NDArray[Any]) -> NDArray[Any]:
             out = np.empty(is_new.size, dtype=old.dtype)
-            out[is_new], out[~is_new] = added, old
+            out[is_new], out[~is_new] = new, old
             return out
 
         return WorkArcs(
-            merged(self.mentee, mentee),
-            merged(self.mentor, mentor),
-            merged(self.score, score),
-            merged(self.incumbent, np.zeros(mentee.size, dtype=bool)),
-            merged(self.priced, np.ones(mentee.size, dtype=bool)),
+            merged(self.mentee, added.mentee),
+            merged(self.mentor, added.mentor),
+            merged(self.score, added.score),
+            merged(self.incumbent, np.zeros(added.size, dtype=bool)),
+            merged(self.priced, np.ones(added.size, dtype=bool)),
             self.n_mentors,
         )
 
 
 def new_pairs(
-    pairs: tuple[IntArray, IntArray, FloatArray],
-    known: IntArray,
-    residual: Residual,
-    n_mentors: int,
-) -> tuple[IntArray, IntArray, FloatArray]:
+    found: ScoredPairs, known: IntArray, residual: Residual, n_mentors: int
+) -> ScoredPairs:
     """Pricer output minus pairs already known, unusable ones and duplicates."""
-    mentee = np.asarray(pairs[0], dtype=np.int64).ravel()
-    mentor = np.asarray(pairs[1], dtype=np.int64).ravel()
-    score = np.asarray(pairs[2], dtype=np.float64).ravel()
-    if mentee.size == 0:
-        return mentee, mentor, score
-    key = pair_keys(mentee, mentor, n_mentors)
-    usable = (residual.demand[mentee] > 0) & (residual.capacity[mentor] > 0)
+    if found.size == 0:
+        return found
+    key = found.keys(n_mentors)
+    usable = (residual.demand[found.mentee] > 0) & (residual.capacity[found.mentor] > 0)
     keep = usable & ~is_in(key, known)
     _, first = np.unique(key[keep], return_index=True)
-    index = np.flatnonzero(keep)[first]
-    return mentee[index], mentor[index], score[index]
+    return found.take(np.flatnonzero(keep)[first])
 
 
-Accept = Callable[[IntArray, IntArray, FloatArray], BoolArray]
-"""Which of the pricer's new pairs (mentee, mentor, score) a pricing loop takes."""
+Accept = Callable[[ScoredPairs], BoolArray]
+"""Which of the pricer's new pairs a pricing loop takes."""
 
 
 def price_new_pairs(
@@ -131,7 +115,7 @@ def price_new_pairs(
     residual: Residual,
     n_mentors: int,
     accept: Accept | None = None,
-) -> tuple[tuple[IntArray, IntArray, FloatArray], IntArray]:
+) -> tuple[ScoredPairs, IntArray]:
     """The new usable pairs that beat ``prices`` and that ``accept`` takes, and the keys
     of those the pricer returned but were refused.
 
@@ -145,18 +129,15 @@ def price_new_pairs(
     refused = np.zeros(0, np.int64)
     while True:
         asked = np.concatenate([known, refused])
-        found = pricer.price(prices[0], prices[1], 0.0, asked)
-        mentee, mentor, score = new_pairs(found, asked, residual, n_mentors)
+        found = ScoredPairs.of(*pricer.price(prices[0], prices[1], 0.0, asked))
+        pairs = new_pairs(found, asked, residual, n_mentors)
         if accept is not None:
-            keep = accept(mentee, mentor, score)
-            mentee, mentor, score = mentee[keep], mentor[keep], score[keep]
-        returned = pair_keys(np.ravel(found[0]), np.ravel(found[1]), n_mentors)
-        if mentee.size or returned.size == 0:
-            taken = pair_keys(mentee, mentor, n_mentors)
-            return (mentee, mentor, score), np.concatenate(
-                [refused, returned[~is_in(returned, taken)]]
-            )
+            pairs = pairs.take(accept(pairs))
+        returned = found.keys(n_mentors)
+        if pairs.size or returned.size == 0:
+            taken = pairs.keys(n_mentors)
+            return pairs, np.concatenate([refused, returned[~is_in(returned, taken)]])
         fresh = returned[~is_in(returned, asked)]
         if fresh.size == 0:
-            return (mentee, mentor, score), refused
+            return pairs, refused
         refused = np.concatenate([refused, fresh])

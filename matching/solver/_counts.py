@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from matching._pairs import ScoredPairs
 from matching.solver._arcs import Accept, WorkArcs, price_new_pairs
 from matching.solver._levels import (
     Duals,
@@ -34,7 +35,7 @@ from matching.solver._levels import (
 )
 from matching.solver._network import FlowNetwork, maximum_flow
 from matching.solver._prepare import Residual
-from matching.solver._problem import ArcPricer, BoolArray, FloatArray, IntArray
+from matching.solver._problem import ArcPricer, BoolArray, IntArray
 
 FairLevels = tuple[int, int, int]
 """(quota shortfall, min-load units, matched units) of the count probe: the levels above
@@ -138,9 +139,9 @@ def _raising_counts(
 ) -> Accept:
     """Accept the pairs scoring ``> above`` whose count slack is below ``bonus``."""
 
-    def accept(mentee: IntArray, mentor: IntArray, score: FloatArray) -> BoolArray:
-        slack = mentee_dual[mentee] + mentor_dual[mentor]
-        return np.asarray((score > above) & (slack < bonus))
+    def accept(pairs: ScoredPairs) -> BoolArray:
+        slack = mentee_dual[pairs.mentee] + mentor_dual[pairs.mentor]
+        return np.asarray((pairs.score > above) & (slack < bonus))
 
     return accept
 
@@ -164,13 +165,11 @@ def price_counts(
             (lam * mentor_dual).astype(np.float64),
         )
         accept = _raising_counts(above, mentee_dual, mentor_dual, bonus)
-        known = np.concatenate([arcs.keys, locked_keys])
+        known = np.concatenate([arcs.key, locked_keys])
         # Refusals hold for this round's duals only: each round asks afresh.
-        (mentee, mentor, score), _ = price_new_pairs(
-            pricer, prices, known, residual, arcs.n_mentors, accept
-        )
-        if mentee.size == 0:
+        found, _ = price_new_pairs(pricer, prices, known, residual, arcs.n_mentors, accept)
+        if found.size == 0:
             return arcs, rounds, True
-        arcs = arcs.with_pairs(mentee, mentor, score)
+        arcs = arcs.with_pairs(found)
         if rounds >= max_rounds:
             return arcs, rounds, False

@@ -135,7 +135,7 @@ def _lowest_score(built: _Model, problem: AssignmentProblem, residual: Residual)
     floor = built.model.new_int_var(0, int(built.values.max(initial=0)), "lowest")
     for a in range(built.arcs.size):
         built.model.add(floor <= int(built.values[a])).only_enforce_if(built.x[a])
-    locked_scores = np.asarray(problem.arc_score)[residual.locked]
+    locked_scores = problem.arcs.score[residual.locked]
     if locked_scores.size:
         built.model.add(floor <= int(np.rint(locked_scores.min() * SCALE)))
     return floor
@@ -210,9 +210,7 @@ def _add_quotas(
 ) -> list[tuple[cp_model.IntVar, int]]:
     """At least ``min_matched`` mentees of each hard quota group get a mentor; for a soft
     one, the members short of it: returned with the integer penalty each costs."""
-    already = np.bincount(
-        np.asarray(problem.arc_mentee, np.int64)[residual.locked], minlength=problem.n_mentees
-    )
+    already = np.bincount(problem.arcs.mentee[residual.locked], minlength=problem.n_mentees)
     shorts: list[tuple[cp_model.IntVar, int]] = []
     for index, quota in enumerate(problem.quotas):
         members = np.unique(np.asarray(quota.mentees, np.int64))
@@ -238,9 +236,7 @@ def _penalty_int(
     problem: AssignmentProblem, residual: Residual, arcs: WorkArcs, chosen: IntArray
 ) -> int:
     """The soft quotas' integer penalty of the chosen free arcs with the locked pairs."""
-    mentee = np.concatenate(
-        [np.asarray(problem.arc_mentee, np.int64)[residual.locked], arcs.mentee[chosen]]
-    )
+    mentee = np.concatenate([problem.arcs.mentee[residual.locked], arcs.mentee[chosen]])
     per_mentee = np.bincount(mentee, minlength=problem.n_mentees)
     return sum(
         int(np.rint(q.penalty * SCALE)) * q.short(per_mentee) for q in problem.quotas if not q.hard
@@ -256,7 +252,7 @@ def _infeasible_quotas(problem: AssignmentProblem, residual: Residual, arcs: Wor
         sub = arcs.subset(members)
         demand = np.zeros_like(residual.demand)
         demand[np.unique(sub.mentee)] = 1
-        locked = np.asarray(problem.arc_mentee, np.int64)[residual.locked]
+        locked = problem.arcs.mentee[residual.locked]
         done = int(np.isin(np.unique(locked), quota.mentees).sum())
         reachable = demand.sum()
         bottleneck = find_bottleneck(sub.mentee, sub.mentor, demand, residual.capacity)

@@ -29,8 +29,8 @@ def connected_components(problem: AssignmentProblem) -> list[IntArray]:
     array sorted.
     """
     n, m = problem.n_mentees, problem.n_mentors
-    mentee = np.asarray(problem.arc_mentee, np.int64)
-    mentor = np.asarray(problem.arc_mentor, np.int64)
+    mentee = problem.arcs.mentee
+    mentor = problem.arcs.mentor
     graph = coo_array((np.ones(mentee.size), (mentee, n + mentor)), shape=(n + m, n + m))
     _, labels = _components(graph, directed=False)
     has_arc = np.bincount(mentee, minlength=n) > 0
@@ -123,9 +123,9 @@ def allowed_graph(problem: AssignmentProblem) -> nx.Graph:
     graph.add_weighted_edges_from(
         (("mentee", i), ("mentor", j), s)
         for i, j, s in zip(
-            problem.arc_mentee.tolist(),
-            problem.arc_mentor.tolist(),
-            problem.arc_score.tolist(),
+            problem.arcs.mentee.tolist(),
+            problem.arcs.mentor.tolist(),
+            problem.arcs.score.tolist(),
             strict=True,
         )
     )

@@ -64,8 +64,8 @@ def solve_fair(
             added = grown.size - above.size
             if added == 0:
                 break
-            fresh = grown.subset(grown.priced & ~np.isin(grown.keys, arcs.keys))
-            arcs = arcs.with_pairs(fresh.mentee, fresh.mentor, fresh.score)
+            fresh = grown.priced & ~grown.among(arcs.key, arcs.n_mentors)
+            arcs = arcs.with_pairs(grown.take(fresh))
             if rounds >= max_rounds:
                 certified = False
                 t = _best_threshold(arcs, residual, target)

@@ -47,6 +47,7 @@ import time
 
 import numpy as np
 
+from matching._pairs import ScoredPairs
 from matching.errors import SolverError
 from matching.solver._problem import (
     ArcPricer,
@@ -107,7 +108,7 @@ def solve_with_bonus(
     started = time.perf_counter()
     member = np.zeros(problem.n_mentees, dtype=bool)
     member[np.asarray(quota.mentees, np.int64)] = True
-    locked_mentees = np.asarray(problem.arc_mentee, np.int64)[problem.arc_locked]
+    locked_mentees = problem.arcs.mentee[problem.arc_locked]
     member_free = member.copy()
     member_free[locked_mentees] = False  # matched already: the bonus would change nothing
     needed = quota.min_matched - int(member[np.unique(locked_mentees)].sum())
@@ -115,7 +116,7 @@ def solve_with_bonus(
 
     low = probe(0.0)
     high: _Point | None = None
-    step = max(1e-6, float(np.max(problem.arc_score, initial=0.0)))
+    step = max(1e-6, float(np.max(problem.arcs.score, initial=0.0)))
     for _ in range(MAX_DOUBLINGS):
         try:
             result = probe(step)
@@ -185,8 +186,7 @@ class _Probe:
         ``enforced``: the quotas every flow holds."""
         self.problem, self.config, self.pricer = problem, config, pricer
         self.member, self.needed, self.enforced = member, needed, enforced
-        empty = np.zeros(0, np.int64)
-        self.carried: tuple[IntArray, IntArray, FloatArray] = (empty, empty, np.zeros(0))
+        self.carried = ScoredPairs.empty()
         """Pairs the pricer added in earlier flows (mentee, mentor, true score)."""
         self.count = 0
         self.bound = float("inf")
@@ -238,33 +238,16 @@ class _Probe:
     def _with_bonus(self, bonus: float) -> AssignmentProblem:
         """The problem with the enforced quotas only, the carried pairs added, the bonus on
         the free pairs of the relaxed quota's members."""
-        base = self.problem
-        mentee, mentor, score = self.carried
-        arc_mentee = np.concatenate([np.asarray(base.arc_mentee, np.int64), mentee])
-        locked = np.concatenate([base.arc_locked, np.zeros(mentee.size, dtype=bool)])
-        incumbent = base.arc_incumbent
-        if incumbent is not None:
-            incumbent = np.concatenate([incumbent, np.zeros(mentee.size, dtype=bool)])
-        arc_score = np.concatenate([np.asarray(base.arc_score, np.float64), score])
-        return dataclasses.replace(
-            base,
-            quotas=self.enforced,
-            arc_mentee=arc_mentee,
-            arc_mentor=np.concatenate([np.asarray(base.arc_mentor, np.int64), mentor]),
-            arc_score=arc_score + bonus * (self.member[arc_mentee] & ~locked),
-            arc_locked=locked,
-            arc_incumbent=incumbent,
-        )
+        grown = self.problem.with_free_arcs(self.carried)
+        arcs = grown.arcs
+        raised = arcs.score + bonus * (self.member[arcs.mentee] & ~grown.arc_locked)
+        return dataclasses.replace(grown, quotas=self.enforced, arcs=arcs.with_scores(raised))
 
     def _carry(self, solution: AssignmentSolution, bonus: float) -> None:
         """Add the pairs priced for ``solution`` (bonus taken off) to the carried ones."""
-        mentee, mentor, score = self.carried
-        new_score = solution.priced_score - bonus * self.member[solution.priced_mentee]
-        self.carried = (
-            np.concatenate([mentee, solution.priced_mentee]),
-            np.concatenate([mentor, solution.priced_mentor]),
-            np.concatenate([score, new_score]),
-        )
+        priced = solution.priced
+        true_score = priced.score - bonus * self.member[priced.mentee]
+        self.carried = ScoredPairs.concat([self.carried, priced.with_scores(true_score)])
 
     def _true_scores(self, solution: AssignmentSolution, bonus: float) -> AssignmentSolution:
         """The solution with the bonus taken off its pairs' scores, and every pair carried
@@ -275,9 +258,7 @@ class _Probe:
             solution,
             score=score,
             total_score=float(score.sum()),
-            priced_mentee=self.carried[0],
-            priced_mentor=self.carried[1],
-            priced_score=self.carried[2],
+            priced=self.carried,
         )
 
 

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from matching._pairs import ScoredPairs
 from matching.solver._arcs import Accept, WorkArcs, price_new_pairs
 from matching.solver._certificate import upper_bound_int
 from matching.solver._counts import count_levels, price_counts
@@ -54,7 +55,7 @@ from matching.solver._levels import (
 )
 from matching.solver._network import FlowNetwork, solve_min_cost_flow
 from matching.solver._prepare import Residual
-from matching.solver._problem import ArcPricer, BoolArray, FloatArray, IntArray
+from matching.solver._problem import ArcPricer, BoolArray, IntArray
 from matching.solver._reoptimise import reoptimise
 
 QUICK_PAIRS = 2
@@ -232,16 +233,17 @@ def _pricing_loop(arcs: WorkArcs, loop: _Loop) -> FlowOutcome:
         duals = _read_duals(current, loop, progress)
         if loop.pricer is None:
             break
-        mentee, mentor, score = _price_round(arcs, loop, current.levels, duals, progress)
-        if mentee.size == 0:
+        found = _price_round(arcs, loop, current.levels, duals, progress)
+        if found.size == 0:
             progress.certified = True
             break
         if progress.rounds >= loop.max_rounds:
             # The last violators (each mentee's largest among them) widen the bound.
-            value = current.levels.values(score) - duals.mentee[mentee] - duals.mentor[mentor]
-            progress.leftover = (mentee, value)
+            value = current.levels.values(found.score)
+            value -= duals.mentee[found.mentee] + duals.mentor[found.mentor]
+            progress.leftover = (found.mentee, value)
             break
-        arcs = arcs.with_pairs(mentee, mentor, score)
+        arcs = arcs.with_pairs(found)
     return _outcome(arcs, loop, current, progress)
 
 
@@ -261,7 +263,7 @@ def _solve_round(arcs: WorkArcs, loop: _Loop, progress: _Progress) -> _Round:
     )
     net = network_for(arcs, residual, levels)
     tick = time.perf_counter()
-    keys = arcs.keys
+    keys = arcs.key
     previous, warm = progress.previous, None
     if previous is not None and levels == previous.levels:
         assert previous.distance is not None
@@ -291,21 +293,21 @@ def _read_duals(current: _Round, loop: _Loop, progress: _Progress) -> Duals:
 
 def _price_round(
     arcs: WorkArcs, loop: _Loop, levels: Levels, duals: Duals, progress: _Progress
-) -> tuple[IntArray, IntArray, FloatArray]:
+) -> ScoredPairs:
     """The new pairs that beat the duals (in score units) and that the loop takes."""
     assert loop.pricer is not None
     tick = time.perf_counter()
     mentee_price = (duals.mentee - levels.bonus) / levels.scale
     mentor_price = duals.mentor / levels.scale
-    known = np.concatenate([arcs.keys, loop.known_extra, progress.refused])
+    known = np.concatenate([arcs.key, loop.known_extra, progress.refused])
     accept = None if loop.threshold is None else _at_least(loop.threshold)
-    (mentee, mentor, score), more = price_new_pairs(
+    found, more = price_new_pairs(
         loop.pricer, (mentee_price, mentor_price), known, loop.residual, arcs.n_mentors, accept
     )
     progress.refused = np.concatenate([progress.refused, more])  # same residual, threshold
     progress.stats["price_seconds"] += time.perf_counter() - tick
-    progress.stats["priced_arcs"] = progress.stats.get("priced_arcs", 0.0) + mentee.size
-    return mentee, mentor, score
+    progress.stats["priced_arcs"] = progress.stats.get("priced_arcs", 0.0) + found.size
+    return found
 
 
 def _outcome(arcs: WorkArcs, loop: _Loop, last: _Round, progress: _Progress) -> FlowOutcome:
@@ -355,8 +357,8 @@ def _outcome(arcs: WorkArcs, loop: _Loop, last: _Round, progress: _Progress) -> 
 def _at_least(threshold: float) -> Accept:
     """Accept the pairs scoring at least ``threshold`` (``fair``'s last level)."""
 
-    def accept(mentee: IntArray, mentor: IntArray, score: FloatArray) -> BoolArray:
-        return np.asarray(score >= threshold)
+    def accept(pairs: ScoredPairs) -> BoolArray:
+        return np.asarray(pairs.score >= threshold)
 
     return accept
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from matching.errors import RuleError
 from matching.solver._network import QuotaGroups
-from matching.solver._problem import AssignmentProblem, BoolArray, FloatArray, IntArray
+from matching.solver._problem import AssignmentProblem, BoolArray, IntArray
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class Residual:
 
     def locked_score(self, problem: AssignmentProblem) -> float:
         """Sum of the locked pairs' scores."""
-        return float(np.asarray(problem.arc_score, dtype=np.float64)[self.locked].sum())
+        return float(problem.arcs.score[self.locked].sum())
 
 
 def prepare(problem: AssignmentProblem) -> Residual:
@@ -53,9 +53,8 @@ def prepare(problem: AssignmentProblem) -> Residual:
         Locked pairs exceed a mentee's demand or a mentor's capacity.
     """
     check_shapes(problem)
-    mentee = np.asarray(problem.arc_mentee, dtype=np.int64)
-    mentor = np.asarray(problem.arc_mentor, dtype=np.int64)
-    order = _key_order(mentee, mentor, problem.n_mentors)
+    mentee, mentor = problem.arcs.mentee, problem.arcs.mentor
+    order = _key_order(problem.arcs.keys(problem.n_mentors))
     locked_mask = np.asarray(problem.arc_locked, dtype=bool)[order]
     locked, free = order[locked_mask], order[~locked_mask]
     per_mentee = np.bincount(mentee[locked], minlength=problem.n_mentees)
@@ -75,11 +74,11 @@ def prepare(problem: AssignmentProblem) -> Residual:
 
 
 def check_shapes(problem: AssignmentProblem) -> None:
-    """Refuse arrays of inconsistent lengths, out-of-range indices or duplicate pairs."""
+    """Refuse flags of another length than the arcs (whose own arrays agree by
+    construction), out-of-range indices or duplicate pairs."""
     n = problem.n_arcs
-    arrays = (problem.arc_mentor, problem.arc_score, problem.arc_locked)
-    if any(np.asarray(a).shape != (n,) for a in arrays):
-        raise RuleError("arc arrays differ in length")
+    if np.asarray(problem.arc_locked).shape != (n,):
+        raise RuleError("arc_locked differs in length from the arcs")
     if problem.arc_incumbent is not None and np.asarray(problem.arc_incumbent).shape != (n,):
         raise RuleError("arc_incumbent differs in length from the arcs")
     if np.asarray(problem.demand).shape != (problem.n_mentees,):
@@ -87,7 +86,7 @@ def check_shapes(problem: AssignmentProblem) -> None:
     for name in ("capacity", "min_load"):
         if np.asarray(getattr(problem, name)).shape != (problem.n_mentors,):
             raise RuleError(f"{name} must have one entry per mentor")
-    mentee, mentor = np.asarray(problem.arc_mentee), np.asarray(problem.arc_mentor)
+    mentee, mentor, score = problem.arcs.arrays()
     if n and (
         mentee.min() < 0
         or mentor.min() < 0
@@ -95,10 +94,9 @@ def check_shapes(problem: AssignmentProblem) -> None:
         or mentor.max() >= problem.n_mentors
     ):
         raise RuleError("an arc refers to a mentee or mentor index out of range")
-    score: FloatArray = np.asarray(problem.arc_score, dtype=np.float64)
     if not np.isfinite(score).all() or (n and score.min() < 0):
         raise RuleError("arc scores must be finite and >= 0")
-    key = mentee.astype(np.int64) * max(problem.n_mentors, 1) + mentor
+    key = problem.arcs.keys(problem.n_mentors)
     if _increasing(key):
         return  # distinct (candidate graphs come sorted: no sort needed)
     key = np.sort(key)
@@ -112,8 +110,9 @@ def _increasing(key: IntArray) -> bool:
     return bool(np.all(key[1:] > key[:-1]))
 
 
-def _key_order(mentee: IntArray, mentor: IntArray, n_mentors: int) -> IntArray:
-    """The order sorting arcs by (mentee, mentor); the identity when they already are."""
-    if _increasing(mentee * max(n_mentors, 1) + mentor):
-        return np.arange(mentee.size, dtype=np.int64)
-    return np.lexsort((mentor, mentee))
+def _key_order(key: IntArray) -> IntArray:
+    """The order sorting arcs by key, i.e. by (mentee, mentor); the identity when they
+    already are."""
+    if _increasing(key):
+        return np.arange(key.size, dtype=np.int64)
+    return np.argsort(key, kind="stable")

@@ -10,7 +10,7 @@ contradict capacities.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
 import numpy as np
@@ -70,17 +70,15 @@ def soft_penalty(
 class AssignmentProblem:
     """Sparse capacity-constrained assignment.
 
-    Arrays of one length (the arcs): ``arc_mentee``, ``arc_mentor``, ``arc_score``
-    (float64 in [0, sum of weights]), ``arc_locked`` (the pair must be in the solution).
-    Per mentee: ``demand`` (mentors wanted). Per mentor: ``capacity`` and ``min_load``.
-    At most one arc per (mentee, mentor) pair.
+    ``arcs``: the allowed pairs with their scores (float64 in [0, sum of weights]), at
+    most one per (mentee, mentor) pair. One flag per arc: ``arc_locked`` (the pair must
+    be in the solution) and ``arc_incumbent``. Per mentee: ``demand`` (mentors wanted).
+    Per mentor: ``capacity`` and ``min_load``.
     """
 
     n_mentees: int
     n_mentors: int
-    arc_mentee: IntArray
-    arc_mentor: IntArray
-    arc_score: FloatArray
+    arcs: ScoredPairs
     demand: IntArray
     capacity: IntArray
     min_load: IntArray
@@ -92,12 +90,33 @@ class AssignmentProblem:
 
     @property
     def n_arcs(self) -> int:
-        return int(self.arc_mentee.shape[0])
+        return self.arcs.size
 
     @property
-    def arcs(self) -> ScoredPairs:
-        """The allowed pairs as scored pairs (int64 / float64 views where they already are)."""
-        return ScoredPairs.of(self.arc_mentee, self.arc_mentor, self.arc_score)
+    def arc_mentee(self) -> IntArray:
+        """``arcs.mentee`` (the same array)."""
+        return self.arcs.mentee
+
+    @property
+    def arc_mentor(self) -> IntArray:
+        """``arcs.mentor`` (the same array)."""
+        return self.arcs.mentor
+
+    @property
+    def arc_score(self) -> FloatArray:
+        """``arcs.score`` (the same array)."""
+        return self.arcs.score
+
+    def with_free_arcs(self, added: ScoredPairs) -> AssignmentProblem:
+        """This problem with more arcs, neither locked nor incumbent, after its own."""
+        unflagged = np.zeros(added.size, dtype=bool)
+        incumbent = self.arc_incumbent
+        return replace(
+            self,
+            arcs=ScoredPairs.concat([self.arcs, added]),
+            arc_locked=np.concatenate([self.arc_locked, unflagged]),
+            arc_incumbent=None if incumbent is None else np.concatenate([incumbent, unflagged]),
+        )
 
 
 @dataclass(frozen=True)
@@ -138,11 +157,9 @@ class AssignmentSolution:
     rounds: int = 1
     arcs_used: int = 0
     stats: dict[str, float] = field(default_factory=dict)
-    priced_mentee: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
-    """Pairs a pricer added to the problem's arcs (mentee, mentor, score): allowed pairs
-    that were not candidates; a solution's pairs are among the arcs and these."""
-    priced_mentor: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
-    priced_score: FloatArray = field(default_factory=lambda: np.zeros(0, np.float64))
+    priced: ScoredPairs = field(default_factory=ScoredPairs.empty)
+    """Pairs a pricer added to the problem's arcs: allowed pairs that were not
+    candidates; a solution's pairs are among the arcs and these."""
     penalty: float = 0.0
     """Score given up to soft quotas missed (0 without soft quotas)."""
 
@@ -154,6 +171,11 @@ class AssignmentSolution:
     def value(self) -> float:
         """The score level of the objective: ``total_score - penalty``."""
         return self.total_score - self.penalty
+
+    @property
+    def pairs(self) -> ScoredPairs:
+        """The chosen pairs as scored pairs (the same arrays)."""
+        return ScoredPairs(self.mentee_idx, self.mentor_idx, self.score)
 
 
 class ArcPricer(Protocol):

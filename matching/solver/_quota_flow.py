@@ -68,7 +68,7 @@ def quota_groups(problem: AssignmentProblem, residual: Residual) -> QuotaGroups:
         all, or too few of them (named in the message).
     """
     n = problem.n_mentees
-    locked_mentees = np.asarray(problem.arc_mentee, dtype=np.int64)[residual.locked]
+    locked_mentees = problem.arcs.mentee[residual.locked]
     matched_already = np.zeros(n, dtype=bool)
     matched_already[locked_mentees] = True
     member_group = np.full(n, -1, dtype=np.int64)

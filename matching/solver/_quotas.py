@@ -33,7 +33,7 @@ import dataclasses
 
 import numpy as np
 
-from matching._pairs import pair_keys
+from matching._pairs import ScoredPairs, is_in
 from matching.errors import RuleError
 from matching.solver import _lagrangian as lagrangian
 from matching.solver._arcs import new_pairs
@@ -43,8 +43,6 @@ from matching.solver._problem import (
     ArcPricer,
     AssignmentProblem,
     AssignmentSolution,
-    FloatArray,
-    IntArray,
     SolverConfig,
 )
 from matching.solver._quota_flow import flow_enforces_quotas, overlapping_quotas
@@ -87,15 +85,14 @@ def solve_with_quotas(
     if quotas_met(problem, relaxed):
         relaxed.stats["quotas_met_without_them"] = 1.0
         return relaxed
-    priced = (relaxed.priced_mentee, relaxed.priced_mentor, relaxed.priced_score)
-    return solve_cp_sat_over_all_pairs(problem, config, pricer, priced)
+    return solve_cp_sat_over_all_pairs(problem, config, pricer, relaxed.priced)
 
 
 def solve_cp_sat_over_all_pairs(
     problem: AssignmentProblem,
     config: SolverConfig,
     pricer: ArcPricer | None,
-    known: tuple[IntArray, IntArray, FloatArray] | None = None,
+    known: ScoredPairs | None = None,
 ) -> AssignmentSolution:
     """CP-SAT whose proof covers every allowed pair, not only the problem's arcs (see
     module docstring); ``known``: allowed pairs found already, used past the size limit."""
@@ -103,10 +100,9 @@ def solve_cp_sat_over_all_pairs(
         return solve_cp_sat(problem, config)  # every allowed pair, or no proof asked
     if problem.n_mentees * problem.n_mentors <= CP_SAT_MAX_ARCS:
         extra = _missing_pairs(problem, pricer)
-        return _priced(solve_cp_sat(_with_arcs(problem, *extra), config), *extra)
-    if known is None:
-        known = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64))
-    solution = _priced(solve_cp_sat(_with_arcs(problem, *known), config), *known)
+        return _priced(solve_cp_sat(problem.with_free_arcs(extra), config), extra)
+    known = ScoredPairs.empty() if known is None else known
+    solution = _priced(solve_cp_sat(problem.with_free_arcs(known), config), known)
     loose = dataclasses.replace(problem, quotas=(), min_load=np.zeros_like(problem.min_load))
     bound = solve_flow(loose, dataclasses.replace(config, objective="total"), pricer)
     upper = max(solution.value, bound.upper_bound)  # penalties only lower the optimum
@@ -139,9 +135,7 @@ def quotas_met(problem: AssignmentProblem, solution: AssignmentSolution) -> bool
     )
 
 
-def _missing_pairs(
-    problem: AssignmentProblem, pricer: ArcPricer
-) -> tuple[IntArray, IntArray, FloatArray]:
+def _missing_pairs(problem: AssignmentProblem, pricer: ArcPricer) -> ScoredPairs:
     """Every usable allowed pair not among the problem's arcs, in (mentee, mentor) order.
 
     At prices every score beats, each pricing returns up to its per-mentee cap of the
@@ -149,50 +143,20 @@ def _missing_pairs(
     none is left (a few calls: the problem has at most ``CP_SAT_MAX_ARCS`` pairs)."""
     m = problem.n_mentors
     everyone = np.full(problem.n_mentees, ANY_PAIR), np.full(m, ANY_PAIR)
-    arcs = pair_keys(problem.arc_mentee, problem.arc_mentor, m)
+    arcs = problem.arcs.keys(m)
     known, found = arcs, []
     while True:
-        mentee, mentor, score = pricer.price(*everyone, 0.0, known)
-        if np.asarray(mentee).size == 0:
+        pairs = ScoredPairs.of(*pricer.price(*everyone, 0.0, known))
+        if pairs.size == 0:
             break
-        found.append((np.asarray(mentee, np.int64), np.asarray(mentor, np.int64), score))
-        keys = pair_keys(found[-1][0], found[-1][1], m)
-        if np.isin(keys, known).all():
+        found.append(pairs)
+        keys = pairs.keys(m)
+        if is_in(keys, known).all():
             break  # a pricer ignoring ``known``: it has returned all it has
         known = np.concatenate([known, keys])
-    if not found:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64)
-    pairs = (
-        np.concatenate([f[0] for f in found]),
-        np.concatenate([f[1] for f in found]),
-        np.concatenate([np.asarray(f[2], np.float64) for f in found]),
-    )
-    mentee, mentor, score = new_pairs(pairs, arcs, prepare(problem), m)
-    order = np.lexsort((mentor, mentee))
-    return mentee[order], mentor[order], score[order]
+    return new_pairs(ScoredPairs.concat(found), arcs, prepare(problem), m).in_order()
 
 
-def _with_arcs(
-    problem: AssignmentProblem, mentee: IntArray, mentor: IntArray, score: FloatArray
-) -> AssignmentProblem:
-    """``problem`` with more (free, not incumbent) arcs."""
-    incumbent = problem.arc_incumbent
-    return dataclasses.replace(
-        problem,
-        arc_mentee=np.concatenate([np.asarray(problem.arc_mentee, np.int64), mentee]),
-        arc_mentor=np.concatenate([np.asarray(problem.arc_mentor, np.int64), mentor]),
-        arc_score=np.concatenate([np.asarray(problem.arc_score, np.float64), score]),
-        arc_locked=np.concatenate([problem.arc_locked, np.zeros(mentee.size, bool)]),
-        arc_incumbent=None
-        if incumbent is None
-        else np.concatenate([incumbent, np.zeros(mentee.size, bool)]),
-    )
-
-
-def _priced(
-    solution: AssignmentSolution, mentee: IntArray, mentor: IntArray, score: FloatArray
-) -> AssignmentSolution:
+def _priced(solution: AssignmentSolution, added: ScoredPairs) -> AssignmentSolution:
     """``solution`` reporting the added arcs as priced in (they were not candidates)."""
-    return dataclasses.replace(
-        solution, priced_mentee=mentee, priced_mentor=mentor, priced_score=score
-    )
+    return dataclasses.replace(solution, priced=added)

@@ -4,14 +4,12 @@ the gap and the status."""
 
 from __future__ import annotations
 
-import numpy as np
-
+from matching._pairs import ScoredPairs
 from matching.solver._arcs import WorkArcs
 from matching.solver._prepare import Residual
 from matching.solver._problem import (
     AssignmentProblem,
     AssignmentSolution,
-    FloatArray,
     IntArray,
     SolverConfig,
     soft_penalty,
@@ -40,13 +38,11 @@ def build_solution(
     the bound is proven over all allowed pairs (status ``optimal``). Pairs a pricer added
     to ``arcs`` are reported as priced.
     """
-    mentee, mentor, score = merge_pairs(
-        problem, residual, arcs.mentee[chosen], arcs.mentor[chosen], arcs.score[chosen]
-    )
+    pairs = merge_pairs(problem, residual, arcs.take(chosen))
+    mentee, mentor, score = pairs.arrays()
     total = float(score.sum())
     penalty = soft_penalty(problem.quotas, problem.n_mentees, mentee) if soft_quotas else 0.0
     upper = total - penalty + max(0.0, bound_excess)
-    priced = arcs.priced
     return AssignmentSolution(
         mentee_idx=mentee,
         mentor_idx=mentor,
@@ -60,26 +56,14 @@ def build_solution(
         rounds=rounds,
         arcs_used=arcs.size,
         stats={} if stats is None else dict(stats),
-        priced_mentee=arcs.mentee[priced],
-        priced_mentor=arcs.mentor[priced],
-        priced_score=arcs.score[priced],
+        priced=arcs.take(arcs.priced),
         penalty=penalty,
     )
 
 
-def merge_pairs(
-    problem: AssignmentProblem,
-    residual: Residual,
-    mentee: IntArray,
-    mentor: IntArray,
-    score: FloatArray,
-) -> tuple[IntArray, IntArray, FloatArray]:
+def merge_pairs(problem: AssignmentProblem, residual: Residual, chosen: ScoredPairs) -> ScoredPairs:
     """Locked pairs plus solver pairs, in (mentee, mentor) order."""
-    all_mentee = np.concatenate([np.asarray(problem.arc_mentee, np.int64)[residual.locked], mentee])
-    all_mentor = np.concatenate([np.asarray(problem.arc_mentor, np.int64)[residual.locked], mentor])
-    all_score = np.concatenate([np.asarray(problem.arc_score, np.float64)[residual.locked], score])
-    order = np.lexsort((all_mentor, all_mentee))
-    return all_mentee[order], all_mentor[order], all_score[order]
+    return ScoredPairs.concat([problem.arcs.take(residual.locked), chosen]).in_order()
 
 
 def relative_gap(total: float, upper: float) -> float:

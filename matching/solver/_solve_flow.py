@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 
-import numpy as np
-
-from matching._pairs import pair_keys
 from matching.errors import SolverError
 from matching.solver._arcs import WorkArcs
 from matching.solver._fair import solve_fair
@@ -54,7 +51,7 @@ def solve_flow(
     if not config.certify:
         pricer = None
     if config.objective == "fair":
-        locked_scores = np.asarray(problem.arc_score, dtype=np.float64)[residual.locked]
+        locked_scores = problem.arcs.score[residual.locked]
         outcome = solve_fair(
             arcs,
             residual,
@@ -100,6 +97,4 @@ def solve_flow(
 
 def _locked_keys(problem: AssignmentProblem, residual: Residual) -> IntArray:
     """Keys (mentee x n_mentors + mentor) of the locked pairs."""
-    mentee = np.asarray(problem.arc_mentee, dtype=np.int64)[residual.locked]
-    mentor = np.asarray(problem.arc_mentor, dtype=np.int64)[residual.locked]
-    return pair_keys(mentee, mentor, problem.n_mentors)
+    return problem.arcs.take(residual.locked).keys(problem.n_mentors)

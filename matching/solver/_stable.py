@@ -34,6 +34,7 @@ from typing import Literal, Protocol
 import numpy as np
 
 from matching._arrays import rank_in_runs
+from matching._pairs import ScoredPairs, is_in, pair_keys
 from matching.solver._prepare import Residual, prepare
 from matching.solver._problem import (
     AssignmentProblem,
@@ -363,9 +364,9 @@ class ArcLists:
         blocks = worse.blocks(
             self._proposer, self._receiver, self._proposer_value, self._receiver_value
         )
-        key = self._proposer * self._m + self._receiver
-        held = matched.proposer * self._m + matched.receiver
-        return int(np.count_nonzero(blocks & ~np.isin(key, held)))
+        key = pair_keys(self._proposer, self._receiver, self._m)
+        held = pair_keys(matched.proposer, matched.receiver, self._m)
+        return int(np.count_nonzero(blocks & ~is_in(key, held)))
 
 
 @dataclass(frozen=True)
@@ -472,7 +473,7 @@ def stable_matching(
         if proposing == "mentees"
         else (matched.receiver, matched.proposer)
     )
-    return np.isin(mentee * max(m, 1) + mentor, held_mentee * max(m, 1) + held_mentor)
+    return is_in(pair_keys(mentee, mentor, m), pair_keys(held_mentee, held_mentor, m))
 
 
 def oriented_lists(
@@ -545,10 +546,17 @@ def solve_stable(
         stats["pairs_checked"] = float(lists.pairs_checked)
         stats["check_seconds"] = time.perf_counter() - checked
     held = outcome.matched
+    by_mentees = proposing == "mentees"
     free_mentee, free_mentor = (
-        (held.proposer, held.receiver) if proposing == "mentees" else (held.receiver, held.proposer)
+        (held.proposer, held.receiver) if by_mentees else (held.receiver, held.proposer)
     )
-    mentee, mentor, score = merge_pairs(problem, residual, free_mentee, free_mentor, held.score)
+    pairs = merge_pairs(problem, residual, ScoredPairs(free_mentee, free_mentor, held.score))
+    mentee, mentor, score = pairs.arrays()
+    listed_mentee, listed_mentor = (
+        (outcome.listed_proposer, outcome.listed_receiver)
+        if by_mentees
+        else (outcome.listed_receiver, outcome.listed_proposer)
+    )
     total = float(score.sum())
     stats["seconds"] = time.perf_counter() - started
     return AssignmentSolution(
@@ -564,13 +572,7 @@ def solve_stable(
         rounds=outcome.rounds,
         arcs_used=outcome.listed,
         stats=stats,
-        priced_mentee=outcome.listed_proposer
-        if proposing == "mentees"
-        else outcome.listed_receiver,
-        priced_mentor=outcome.listed_receiver
-        if proposing == "mentees"
-        else outcome.listed_proposer,
-        priced_score=outcome.listed_score,
+        priced=ScoredPairs(listed_mentee, listed_mentor, outcome.listed_score),
     )
 
 
@@ -578,10 +580,7 @@ def _residual_lists(
     problem: AssignmentProblem, residual: Residual, proposing: Proposing
 ) -> ArcLists:
     """Both sides ranking the problem's free arcs by score."""
-    free = residual.free
-    mentee = np.asarray(problem.arc_mentee, np.int64)[free]
-    mentor = np.asarray(problem.arc_mentor, np.int64)[free]
-    score = np.asarray(problem.arc_score, np.float64)[free]
+    mentee, mentor, score = problem.arcs.take(residual.free).arrays()
     return oriented_lists(
         problem.n_mentees, problem.n_mentors, mentee, mentor, score, score, score, proposing
     )

@@ -7,7 +7,7 @@ from collections.abc import Collection
 import numpy as np
 from numpy.typing import NDArray
 
-from matching._pairs import keys_of, pair_keys
+from matching._pairs import ScoredPairs, is_in, keys_of, pair_keys
 from matching.errors import SolverError
 from matching.solver._problem import AssignmentProblem, AssignmentSolution
 
@@ -54,11 +54,8 @@ def validate(
     if not in_range.all():
         raise SolverError(f"{int((~in_range).sum())} pair(s) refer to indices out of range")
     key = pair_keys(mentee, mentor, n_mentors)
-    arc_key = pair_keys(problem.arc_mentee, problem.arc_mentor, n_mentors)
-    all_key = np.concatenate(
-        [arc_key, pair_keys(solution.priced_mentee, solution.priced_mentor, n_mentors)]
-    )
-    all_score = np.concatenate([np.asarray(problem.arc_score, np.float64), solution.priced_score])
+    allowed = ScoredPairs.concat([problem.arcs, solution.priced])
+    all_key, all_score = allowed.keys(n_mentors), allowed.score
     order = np.argsort(all_key, kind="stable")
     position = np.searchsorted(all_key[order], key)
     position = np.minimum(position, max(all_key.size - 1, 0))
@@ -73,9 +70,9 @@ def validate(
     _count(problems, None, "duplicate pair(s)", key.size - np.unique(key).size)
     if forbidden:
         bad = keys_of(forbidden, n_mentors)
-        _count(problems, np.isin(key, bad), "forbidden pair(s) chosen")
-    locked = arc_key[np.asarray(problem.arc_locked, bool)]
-    _count(problems, ~np.isin(locked, key), "locked pair(s) missing")
+        _count(problems, is_in(key, bad), "forbidden pair(s) chosen")
+    locked = problem.arcs.take(np.asarray(problem.arc_locked, bool)).keys(n_mentors)
+    _count(problems, ~is_in(locked, key), "locked pair(s) missing")
     per_mentee = np.bincount(mentee, minlength=problem.n_mentees)
     per_mentor = np.bincount(mentor, minlength=problem.n_mentors)
     _count(problems, per_mentee > problem.demand, "mentee(s) above their demand")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from matching.solver import AssignmentProblem, QuotaConstraint
+from matching.solver import AssignmentProblem, QuotaConstraint, ScoredPairs
 
 
 def random_problem(
@@ -61,9 +61,7 @@ def random_problem(
     return AssignmentProblem(
         n_mentees=n_mentees,
         n_mentors=n_mentors,
-        arc_mentee=mentee,
-        arc_mentor=mentor,
-        arc_score=score,
+        arcs=ScoredPairs.of(mentee, mentor, score),
         demand=demand,
         capacity=capacity,
         min_load=min_load,
@@ -78,9 +76,7 @@ def one_seat_for_three() -> AssignmentProblem:
     return AssignmentProblem(
         n_mentees=3,
         n_mentors=1,
-        arc_mentee=np.array([0, 1, 2]),
-        arc_mentor=np.array([0, 0, 0]),
-        arc_score=np.array([0.5, 0.4, 0.3]),
+        arcs=ScoredPairs.of(np.array([0, 1, 2]), np.array([0, 0, 0]), np.array([0.5, 0.4, 0.3])),
         demand=np.ones(3, np.int64),
         capacity=np.array([1]),
         min_load=np.array([0]),

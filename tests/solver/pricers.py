@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from matching.solver import AssignmentProblem
+from matching.solver import AssignmentProblem, ScoredPairs
 
 
 class DensePricer:
@@ -61,9 +61,9 @@ def top_k(problem: AssignmentProblem, k: int) -> AssignmentProblem:
     return AssignmentProblem(
         n_mentees=problem.n_mentees,
         n_mentors=problem.n_mentors,
-        arc_mentee=problem.arc_mentee[keep],
-        arc_mentor=problem.arc_mentor[keep],
-        arc_score=problem.arc_score[keep],
+        arcs=ScoredPairs.of(
+            problem.arc_mentee[keep], problem.arc_mentor[keep], problem.arc_score[keep]
+        ),
         demand=problem.demand,
         capacity=problem.capacity,
         min_load=problem.min_load,

@@ -30,7 +30,7 @@ def _contended(seed: int):  # type: ignore[no-untyped-def]
     )
     popular = rng.random(problem.n_mentors) ** 3  # a few mentors everyone scores highly
     score = np.round(0.5 * problem.arc_score + 0.5 * popular[problem.arc_mentor], 4)
-    return dataclasses.replace(problem, arc_score=score)
+    return dataclasses.replace(problem, arcs=problem.arcs.with_scores(score))
 
 
 @pytest.mark.parametrize("seed", range(40))

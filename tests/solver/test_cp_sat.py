@@ -34,7 +34,7 @@ def _with_quota(seed: int) -> AssignmentProblem:
     score = problem.arc_score.copy()
     score[np.isin(problem.arc_mentee, members)] *= 0.2
     reachable = np.unique(problem.arc_mentee[np.isin(problem.arc_mentee, members)]).size
-    problem = dataclasses.replace(problem, arc_score=np.round(score, 4))
+    problem = dataclasses.replace(problem, arcs=problem.arcs.with_scores(np.round(score, 4)))
     # The largest quota up to half the reachable group that the MILP oracle can meet.
     for needed in range(reachable // 2, -1, -1):
         candidate = dataclasses.replace(

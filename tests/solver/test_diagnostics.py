@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matching.solver import (
+    ScoredPairs,
     SolverConfig,
     allowed_graph,
     connected_components,
@@ -63,9 +64,7 @@ def test_two_language_communities_are_two_components() -> None:
     problem = AssignmentProblem(
         n_mentees=4,
         n_mentors=2,
-        arc_mentee=np.array([0, 1, 2, 3]),
-        arc_mentor=np.array([0, 0, 1, 1]),
-        arc_score=np.full(4, 0.5),
+        arcs=ScoredPairs.of(np.array([0, 1, 2, 3]), np.array([0, 0, 1, 1]), np.full(4, 0.5)),
         demand=np.ones(4, np.int64),
         capacity=np.ones(2, np.int64),
         min_load=np.zeros(2, np.int64),

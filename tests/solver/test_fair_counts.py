@@ -63,12 +63,10 @@ def test_min_cut_prices_flag_every_pair_that_raises_the_count(seed: int, density
     arcs = every.subset(rng.random(every.size) < density)
     mentee_price, mentor_price, slack = count_prices(arcs, residual)
     _, matched = count_levels(arcs, residual)
-    missing = every.subset(~np.isin(every.keys, arcs.keys))
+    missing = every.subset(~np.isin(every.key, arcs.key))
     flagged_any = False
     for a in range(missing.size):
-        grown = arcs.with_pairs(
-            missing.mentee[a : a + 1], missing.mentor[a : a + 1], missing.score[a : a + 1]
-        )
+        grown = arcs.with_pairs(missing.take(slice(a, a + 1)))
         raises = count_levels(grown, residual)[1] > matched
         flagged = mentee_price[missing.mentee[a]] + mentor_price[missing.mentor[a]] < slack
         assert flagged or not raises
@@ -142,12 +140,10 @@ def test_quota_probe_prices_flag_every_pair_that_raises_the_levels(
     arcs = every.subset(rng.random(every.size) < density)
     mentee_price, mentor_price, slack = count_prices(arcs, residual)
     levels = fair_levels(arcs, residual)
-    missing = every.subset(~np.isin(every.keys, arcs.keys))
+    missing = every.subset(~np.isin(every.key, arcs.key))
     flagged_any = False
     for a in range(missing.size):
-        grown = arcs.with_pairs(
-            missing.mentee[a : a + 1], missing.mentor[a : a + 1], missing.score[a : a + 1]
-        )
+        grown = arcs.with_pairs(missing.take(slice(a, a + 1)))
         raises = _rank(fair_levels(grown, residual)) > _rank(levels)
         flagged = mentee_price[missing.mentee[a]] + mentor_price[missing.mentor[a]] < slack
         assert flagged or not raises

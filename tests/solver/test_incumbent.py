@@ -8,7 +8,7 @@ import itertools
 import numpy as np
 import pytest
 
-from matching.solver import AssignmentProblem, SolverConfig, solve, validate
+from matching.solver import AssignmentProblem, ScoredPairs, SolverConfig, solve, validate
 from tests.solver.helpers import chosen_mask
 from tests.solver.instances import random_problem
 from tests.solver.oracles import brute_force, levels_of
@@ -19,9 +19,7 @@ def test_ties_are_broken_towards_the_incumbent_pairs() -> None:
     base = AssignmentProblem(
         n_mentees=2,
         n_mentors=2,
-        arc_mentee=np.array([0, 0, 1, 1]),
-        arc_mentor=np.array([0, 1, 0, 1]),
-        arc_score=np.full(4, 0.5),
+        arcs=ScoredPairs.of(np.array([0, 0, 1, 1]), np.array([0, 1, 0, 1]), np.full(4, 0.5)),
         demand=np.array([1, 1]),
         capacity=np.array([1, 1]),
         min_load=np.array([0, 0]),
@@ -37,9 +35,7 @@ def test_incumbents_never_cost_score() -> None:
     problem = AssignmentProblem(
         n_mentees=1,
         n_mentors=2,
-        arc_mentee=np.array([0, 0]),
-        arc_mentor=np.array([0, 1]),
-        arc_score=np.array([0.4, 0.6]),
+        arcs=ScoredPairs.of(np.array([0, 0]), np.array([0, 1]), np.array([0.4, 0.6])),
         demand=np.array([1]),
         capacity=np.array([1, 1]),
         min_load=np.array([0, 0]),

@@ -36,7 +36,7 @@ def _binding_quota(seed: int) -> AssignmentProblem | None:
     members = np.flatnonzero(rng.random(problem.n_mentees) < 0.4).astype(np.int64)
     score = problem.arc_score.copy()
     score[np.isin(problem.arc_mentee, members)] *= 0.3
-    problem = dataclasses.replace(problem, arc_score=np.round(score, 4))
+    problem = dataclasses.replace(problem, arcs=problem.arcs.with_scores(np.round(score, 4)))
     objective = "coverage" if seed % 2 else "total"
     free = solve(problem, SolverConfig(objective=objective))  # type: ignore[arg-type]
     got = int(np.isin(free.mentee_idx, members).sum())

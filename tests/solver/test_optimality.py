@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from matching.solver import SolverConfig, solve, validate
+from matching.solver import ScoredPairs, SolverConfig, solve, validate
 from tests.solver.helpers import assert_same_levels, solution_levels
 from tests.solver.instances import random_problem
 from tests.solver.oracles import brute_force, milp_optimum
@@ -74,9 +74,7 @@ def test_coverage_matches_more_mentees_than_total_when_it_must() -> None:
     problem = AssignmentProblem(
         n_mentees=2,
         n_mentors=2,
-        arc_mentee=np.array([0, 0, 1]),
-        arc_mentor=np.array([0, 1, 0]),
-        arc_score=np.array([1.0, 0.0, 0.5]),
+        arcs=ScoredPairs.of(np.array([0, 0, 1]), np.array([0, 1, 0]), np.array([1.0, 0.0, 0.5])),
         demand=np.array([1, 1]),
         capacity=np.array([1, 1]),
         min_load=np.array([0, 0]),
@@ -96,9 +94,9 @@ def test_fair_raises_the_lowest_score_at_the_same_coverage() -> None:
     problem = AssignmentProblem(
         n_mentees=2,
         n_mentors=2,
-        arc_mentee=np.array([0, 0, 1, 1]),
-        arc_mentor=np.array([0, 1, 0, 1]),
-        arc_score=np.array([0.9, 0.5, 0.45, 0.1]),
+        arcs=ScoredPairs.of(
+            np.array([0, 0, 1, 1]), np.array([0, 1, 0, 1]), np.array([0.9, 0.5, 0.45, 0.1])
+        ),
         demand=np.array([1, 1]),
         capacity=np.array([1, 1]),
         min_load=np.array([0, 0]),

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from matching.errors import RuleError, SolverError
-from matching.solver import AssignmentProblem, SolverConfig, solve, validate
+from matching.solver import AssignmentProblem, ScoredPairs, SolverConfig, solve, validate
 from tests.solver.instances import random_problem
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -91,9 +91,11 @@ def test_permuting_mentees_and_mentors_permutes_the_answer(
     permuted = AssignmentProblem(
         n_mentees=problem.n_mentees,
         n_mentors=problem.n_mentors,
-        arc_mentee=p_mentee[problem.arc_mentee][arcs],
-        arc_mentor=p_mentor[problem.arc_mentor][arcs],
-        arc_score=problem.arc_score[arcs],
+        arcs=ScoredPairs.of(
+            p_mentee[problem.arc_mentee][arcs],
+            p_mentor[problem.arc_mentor][arcs],
+            problem.arc_score[arcs],
+        ),
         demand=_inverse(problem.demand, p_mentee),
         capacity=_inverse(problem.capacity, p_mentor),
         min_load=_inverse(problem.min_load, p_mentor),
@@ -134,9 +136,7 @@ def test_locked_pairs_beyond_a_capacity_are_a_rule_error() -> None:
     problem = AssignmentProblem(
         n_mentees=2,
         n_mentors=1,
-        arc_mentee=np.array([0, 1]),
-        arc_mentor=np.array([0, 0]),
-        arc_score=np.array([0.5, 0.5]),
+        arcs=ScoredPairs.of(np.array([0, 1]), np.array([0, 0]), np.array([0.5, 0.5])),
         demand=np.array([1, 1]),
         capacity=np.array([1]),
         min_load=np.array([0]),
@@ -151,9 +151,7 @@ def test_min_loads_are_met_before_coverage_when_possible() -> None:
     problem = AssignmentProblem(
         n_mentees=1,
         n_mentors=2,
-        arc_mentee=np.array([0, 0]),
-        arc_mentor=np.array([0, 1]),
-        arc_score=np.array([0.9, 0.1]),
+        arcs=ScoredPairs.of(np.array([0, 0]), np.array([0, 1]), np.array([0.9, 0.1])),
         demand=np.array([1]),
         capacity=np.array([1, 1]),
         min_load=np.array([0, 1]),
@@ -180,9 +178,9 @@ def _subset(
     incumbent = None if problem.arc_incumbent is None else problem.arc_incumbent[index]
     return dataclasses.replace(
         problem,
-        arc_mentee=problem.arc_mentee[index],
-        arc_mentor=problem.arc_mentor[index],
-        arc_score=problem.arc_score[index],
+        arcs=ScoredPairs.of(
+            problem.arc_mentee[index], problem.arc_mentor[index], problem.arc_score[index]
+        ),
         arc_locked=problem.arc_locked[index],
         arc_incumbent=incumbent,
     )

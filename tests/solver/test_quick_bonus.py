@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from matching.solver import AssignmentProblem, SolverConfig, solve, validate
+from matching.solver import AssignmentProblem, ScoredPairs, SolverConfig, solve, validate
 from tests.solver.helpers import assert_same_levels, solution_levels
 from tests.solver.oracles import milp_optimum
 from tests.solver.pricers import DensePricer
@@ -31,9 +31,9 @@ def _chain(k: int) -> AssignmentProblem:
     return AssignmentProblem(
         n_mentees=k + 1,
         n_mentors=k + 1,
-        arc_mentee=np.array(mentee, dtype=np.int64),
-        arc_mentor=np.array(mentor, dtype=np.int64),
-        arc_score=np.array(score),
+        arcs=ScoredPairs.of(
+            np.array(mentee, dtype=np.int64), np.array(mentor, dtype=np.int64), np.array(score)
+        ),
         demand=np.ones(k + 1, dtype=np.int64),
         capacity=np.ones(k + 1, dtype=np.int64),
         min_load=np.zeros(k + 1, dtype=np.int64),
@@ -60,9 +60,9 @@ def test_coverage_is_highest_even_when_the_quick_bonus_is_too_small(
         problem = AssignmentProblem(
             n_mentees=problem.n_mentees,
             n_mentors=problem.n_mentors,
-            arc_mentee=problem.arc_mentee[keep],
-            arc_mentor=problem.arc_mentor[keep],
-            arc_score=problem.arc_score[keep],
+            arcs=ScoredPairs.of(
+                problem.arc_mentee[keep], problem.arc_mentor[keep], problem.arc_score[keep]
+            ),
             demand=problem.demand,
             capacity=problem.capacity,
             min_load=problem.min_load,

@@ -11,7 +11,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from matching.errors import RuleError, SolverError
-from matching.solver import AssignmentProblem, QuotaConstraint, SolverConfig, solve, validate
+from matching.solver import (
+    AssignmentProblem,
+    QuotaConstraint,
+    ScoredPairs,
+    SolverConfig,
+    solve,
+    validate,
+)
 from matching.solver._arcs import WorkArcs
 from matching.solver._min_cost_flow import solve_with_pricing
 from matching.solver._prepare import prepare
@@ -41,7 +48,7 @@ def _with_disjoint_quotas(seed: int, groups: int) -> AssignmentProblem:
     label = rng.integers(-1, groups, problem.n_mentees)  # -1: in no group
     score = problem.arc_score.copy()
     score[label[problem.arc_mentee] >= 0] *= 0.3
-    problem = dataclasses.replace(problem, arc_score=np.round(score, 4))
+    problem = dataclasses.replace(problem, arcs=problem.arcs.with_scores(np.round(score, 4)))
     objective = "coverage" if seed % 2 else "total"
     free = solve(problem, SolverConfig(objective=objective))  # type: ignore[arg-type]
     quotas = []
@@ -210,9 +217,7 @@ def _member_outside_her_candidates() -> AssignmentProblem:
     return AssignmentProblem(
         n_mentees=2,
         n_mentors=2,
-        arc_mentee=np.array([0, 1, 1]),
-        arc_mentor=np.array([0, 0, 1]),
-        arc_score=np.array([0.9, 0.8, 0.1]),
+        arcs=ScoredPairs.of(np.array([0, 1, 1]), np.array([0, 0, 1]), np.array([0.9, 0.8, 0.1])),
         demand=np.ones(2, np.int64),
         capacity=np.array([1, 1]),
         min_load=np.zeros(2, np.int64),

@@ -13,7 +13,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from matching.errors import RuleError, SolverError
-from matching.solver import AssignmentProblem, QuotaConstraint, SolverConfig, solve, validate
+from matching.solver import (
+    AssignmentProblem,
+    QuotaConstraint,
+    ScoredPairs,
+    SolverConfig,
+    solve,
+    validate,
+)
 from tests.solver.helpers import assert_same_levels, solution_levels
 from tests.solver.instances import random_problem
 from tests.solver.oracles import milp_optimum
@@ -42,7 +49,7 @@ def _with_quotas(seed: int, layout: str, kinds: tuple[str, str]) -> AssignmentPr
         groups = [np.arange(0, n // 2 + 1), np.arange(n // 3, n)]
     member = np.isin(problem.arc_mentee, np.concatenate(groups))
     score = np.where(member, problem.arc_score * 0.4, problem.arc_score)
-    problem = dataclasses.replace(problem, arc_score=np.round(score, 3))
+    problem = dataclasses.replace(problem, arcs=problem.arcs.with_scores(np.round(score, 3)))
     quotas = []
     for g, (kind, members) in enumerate(zip(kinds, groups, strict=True)):
         required = int(rng.integers(0, members.size + 1))
@@ -98,9 +105,9 @@ def _one_seat(penalty: float, hard: bool = False) -> AssignmentProblem:
     return AssignmentProblem(
         n_mentees=2,
         n_mentors=1,
-        arc_mentee=np.array([0, 1], np.int64),
-        arc_mentor=np.array([0, 0], np.int64),
-        arc_score=np.array([0.2, 0.9]),
+        arcs=ScoredPairs.of(
+            np.array([0, 1], np.int64), np.array([0, 0], np.int64), np.array([0.2, 0.9])
+        ),
         demand=np.ones(2, np.int64),
         capacity=np.ones(1, np.int64),
         min_load=np.zeros(1, np.int64),
