@@ -76,7 +76,8 @@ def write_inputs(directory: Path, args: argparse.Namespace) -> None:
     case = directory / "programme"
     case.mkdir()
     _participants(cohort.mentees, cohort.mentors, case)
-    (case / "programme.json").write_text(cohort.programme.model_dump_json())
+    # Unset (None) settings left out, so a baseline from before a new one reads it too.
+    (case / "programme.json").write_text(cohort.programme.model_dump_json(exclude_none=True))
     n, m = parse_size(args.scores)
     mentees, mentors, scores = generate_scores(n, m, density=args.density, seed=args.seed)
     case = directory / "scores"
@@ -122,10 +123,11 @@ def time_once(tree: Path, case: Path) -> dict[str, Any]:
         [sys.executable, str(Path(__file__).resolve()), WORKER, str(tree), str(case)],
         env=env,
         cwd=case,  # not a tree: nothing but PYTHONPATH chooses the engine
-        check=True,
         capture_output=True,
         text=True,
     )
+    if done.returncode != 0:
+        raise RuntimeError(f"the match on {tree.name} failed:\n{done.stderr[-3000:]}")
     record: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     record["load_before"] = os.getloadavg()[0]
     return record
