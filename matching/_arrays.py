@@ -20,7 +20,14 @@ def rank_in_runs(sorted_group: NDArray[np.integer]) -> IntArray:
     ``np.lexsort``), so that every group is one contiguous run.
     """
     group = np.asarray(sorted_group)
-    rank: IntArray = np.arange(group.size, dtype=np.int64) - np.searchsorted(group, group)
+    position = np.arange(group.size, dtype=np.int64)
+    if group.size == 0:
+        return position
+    starts = np.zeros(group.size, dtype=np.int64)
+    new_run = group[1:] != group[:-1]
+    starts[1:][new_run] = position[1:][new_run]
+    # Linear: each element's run starts at the last run start before it.
+    rank: IntArray = position - np.maximum.accumulate(starts)
     return rank
 
 

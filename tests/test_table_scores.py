@@ -6,10 +6,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import matching
 from matching import Programme
-from matching._table_scores import TablePricer, candidate_mask, table_arcs
+from matching._arrays import rank_in_runs
+from matching._table_scores import (
+    TablePricer,
+    _best_in_rows,
+    _best_per_group,
+    candidate_mask,
+    table_arcs,
+)
 from tests.oracle import optimum
 
 # A programme is only a carrier of solver options here: top_k = 1 forces pruning.
@@ -122,3 +131,65 @@ def test_a_mentee_kept_from_her_listed_mentors_is_told_which_pairs_did_it() -> N
     # m1 is both forbidden and previous: it counts once, as forbidden.
     assert reason.detail == "rule 'previous' excludes 2 of 3 mentors"
     assert [(p.mentee_id, p.mentor_id) for p in result.pairs] == [("b", "m1")]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n_mentees=st.integers(1, 6),
+    n_mentors=st.integers(1, 5),
+    density=st.floats(0.1, 1.0),
+    shuffle=st.booleans(),
+    seed=st.integers(0, 10_000),
+)
+def test_a_table_in_any_row_order_gives_the_same_arcs_and_best_scores(
+    n_mentees: int, n_mentors: int, density: float, shuffle: bool, seed: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    cells = [(i, j) for i in range(n_mentees) for j in range(n_mentors) if rng.random() < density]
+    scores = pd.DataFrame(
+        {
+            "mentee_id": [f"s{i}" for i, _ in cells],
+            "mentor_id": [f"t{j}" for _, j in cells],
+            "score": np.round(rng.random(len(cells)), 1),  # ties on purpose
+        }
+    )
+    shown = scores.sample(frac=1.0, random_state=seed) if shuffle else scores
+    mentees = pd.Index([f"s{i}" for i in range(n_mentees)])
+    mentors = pd.Index([f"t{j}" for j in range(n_mentors)])
+    forbidden = [(i, j) for i, j in cells if rng.random() < 0.2]
+    arcs = table_arcs(shown, mentees, mentors, [], (forbidden, []), min_score=0.3)
+    expected = table_arcs(scores, mentees, mentors, [], (forbidden, []), min_score=0.3)
+    np.testing.assert_array_equal(arcs.mentee, expected.mentee)
+    np.testing.assert_array_equal(arcs.mentor, expected.mentor)
+    np.testing.assert_array_equal(arcs.score, expected.score)
+    allowed = [
+        (i, s) for (i, j), s in zip(cells, scores["score"], strict=True) if (i, j) not in forbidden
+    ]
+    best = [max((s for i, s in allowed if i == m), default=np.nan) for m in range(n_mentees)]
+    np.testing.assert_array_equal(arcs.eligibility.best_rule_allowed, best)
+
+
+@given(st.lists(st.integers(0, 4), max_size=40).map(sorted))
+def test_rank_in_runs_counts_from_each_runs_start(group: list[int]) -> None:
+    expected = [group[:k].count(value) for k, value in enumerate(group)]
+    assert rank_in_runs(np.array(group, dtype=np.int64)).tolist() == expected
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n_mentees=st.integers(1, 7),
+    n_mentors=st.integers(1, 6),
+    k=st.integers(1, 4),
+    seed=st.integers(0, 10_000),
+)
+def test_the_best_of_a_complete_grid_are_the_best_per_group(
+    n_mentees: int, n_mentors: int, k: int, seed: int
+) -> None:
+    grid = np.round(np.random.default_rng(seed).random((n_mentees, n_mentors)), 1)  # ties
+    mentee, mentor = np.divmod(np.arange(grid.size, dtype=np.int64), n_mentors)
+    np.testing.assert_array_equal(
+        _best_in_rows(grid, k).ravel(), _best_per_group(mentee, grid.ravel(), k)
+    )
+    np.testing.assert_array_equal(
+        _best_in_rows(grid.T, k).T.ravel(), _best_per_group(mentor, grid.ravel(), k)
+    )
