@@ -156,6 +156,11 @@ def measure(instance: Instance, rounds: int, cache: Path) -> list[dict[str, Any]
                 else:
                     run["stderr_tail"] = measured.stderr_tail
                 runs[method].append(run)
+                print(
+                    f"{instance.name} {method}: {measured.status} {measured.wall_seconds:.2f} s",
+                    file=sys.stderr,
+                    flush=True,
+                )
     return [_row(instance, method, runs[method]) for method in METHODS]
 
 
