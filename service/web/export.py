@@ -8,7 +8,7 @@ import csv
 import io
 from collections.abc import Iterable, Iterator, Sequence
 
-from openpyxl import Workbook
+from xlsxwriter import Workbook
 
 __all__ = ["CSV_CHUNK_ROWS", "FORMULA_START", "csv_chunks", "escape_cell", "to_csv", "to_xlsx"]
 
@@ -49,15 +49,22 @@ def to_csv(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:
 
 
 def to_xlsx(header: Sequence[str], rows: Iterable[Sequence[Cell]], title: str) -> bytes:
-    """One sheet, written row by row (openpyxl's write-only mode: no cell objects kept).
-    Every text cell is escaped, so none starts with ``=`` and none is stored as a
-    formula."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title[:31])
-    sheet.freeze_panes = "A2"
-    sheet.append([escape_cell(h) for h in header])
-    for row in rows:
-        sheet.append([escape_cell(c) for c in row])
+    """One sheet, written row by row (XlsxWriter's constant-memory mode: one row held at a
+    time). Text stays text: no formula, number or link is read out of a string, and every
+    text cell is escaped besides."""
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    options = {
+        "constant_memory": True,
+        "strings_to_formulas": False,
+        "strings_to_numbers": False,
+        "strings_to_urls": False,
+        "nan_inf_to_errors": True,  # a spreadsheet error cell rather than a failed export
+    }
+    workbook = Workbook(buffer, options)
+    sheet = workbook.add_worksheet(title[:31])
+    sheet.freeze_panes(1, 0)
+    sheet.write_row(0, 0, [escape_cell(h) for h in header])
+    for number, row in enumerate(rows, 1):
+        sheet.write_row(number, 0, [escape_cell(c) for c in row])
+    workbook.close()
     return buffer.getvalue()
