@@ -1,9 +1,10 @@
 """The coordinator review page: server-rendered Jinja2 + htmx, served by the same app as
 the API and built on the same operations (:mod:`service.ops`).
 
-This package owns the page routers (sign-in, dashboard, run review), their sessions,
-CSRF and security headers, the French and English catalogues, the charts and the
-exports; ``service/templates`` and ``service/static`` hold the templates and assets.
+This package owns the page routers (sign-in, dashboard, run review, the public check-in
+form), their sessions, CSRF and security headers, the English, French and Arabic
+catalogues, the charts, the exports and the run reads kept between views;
+``service/templates`` and ``service/static`` hold the templates and assets.
 :func:`install` mounts it all on an app.
 """
 
