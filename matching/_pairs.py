@@ -147,3 +147,28 @@ def _flat(values: ArrayLike, dtype: type[np.generic]) -> NDArray[Any]:
     """``values`` as a flat array of ``dtype``: the very array when it already is one."""
     array = np.asarray(values, dtype=dtype)
     return array if array.ndim == 1 else array.ravel()
+
+
+class ArcViews:
+    """``n_arcs``, ``arc_mentee``, ``arc_mentor`` and ``arc_score``: the arrays of a
+    class's ``arcs`` under the names they had before :class:`ScoredPairs` (the same
+    arrays, not copies), for the public types that hold one."""
+
+    arcs: ScoredPairs
+
+    @property
+    def n_arcs(self) -> int:
+        """Number of arcs."""
+        return self.arcs.size
+
+    @property
+    def arc_mentee(self) -> IntArray:
+        return self.arcs.mentee
+
+    @property
+    def arc_mentor(self) -> IntArray:
+        return self.arcs.mentor
+
+    @property
+    def arc_score(self) -> FloatArray:
+        return self.arcs.score

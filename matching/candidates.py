@@ -36,6 +36,7 @@ from numpy.typing import NDArray
 
 from matching._arrays import rank_in_runs
 from matching._pairs import (
+    ArcViews,
     ScoredPairs,
     is_member,
     pair_keys,
@@ -86,7 +87,7 @@ block-level filters are loosened by it and the survivors are checked exactly."""
 
 
 @dataclass(frozen=True)
-class CandidateGraph:
+class CandidateGraph(ArcViews):
     """Candidate arcs and per-mentee eligibility, from :func:`build_candidates`.
 
     Attributes
@@ -128,26 +129,6 @@ class CandidateGraph:
     pool_score: NDArray[np.float32] | None = None
     pool_bound: NDArray[np.float32] | None = None
     forbidden_keys: IntArray | None = None
-
-    @property
-    def n_arcs(self) -> int:
-        """Number of candidate arcs."""
-        return self.arcs.size
-
-    @property
-    def arc_mentee(self) -> IntArray:
-        """``arcs.mentee`` (the same array)."""
-        return self.arcs.mentee
-
-    @property
-    def arc_mentor(self) -> IntArray:
-        """``arcs.mentor`` (the same array)."""
-        return self.arcs.mentor
-
-    @property
-    def arc_score(self) -> FloatArray:
-        """``arcs.score`` (the same array)."""
-        return self.arcs.score
 
 
 @dataclass(frozen=True)

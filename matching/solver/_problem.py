@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from matching._objective import Objective
-from matching._pairs import ScoredPairs
+from matching._pairs import ArcViews, ScoredPairs
 
 __all__ = [
     "ArcPricer",
@@ -67,7 +67,7 @@ def soft_penalty(
 
 
 @dataclass(frozen=True)
-class AssignmentProblem:
+class AssignmentProblem(ArcViews):
     """Sparse capacity-constrained assignment.
 
     ``arcs``: the allowed pairs with their scores (float64 in [0, sum of weights]), at
@@ -87,25 +87,6 @@ class AssignmentProblem:
     arc_incumbent: BoolArray | None = None
     """Pairs of an earlier suggestion: among optimal solutions, keep as many as possible
     (a rematch changes as few pairs as the objective allows)."""
-
-    @property
-    def n_arcs(self) -> int:
-        return self.arcs.size
-
-    @property
-    def arc_mentee(self) -> IntArray:
-        """``arcs.mentee`` (the same array)."""
-        return self.arcs.mentee
-
-    @property
-    def arc_mentor(self) -> IntArray:
-        """``arcs.mentor`` (the same array)."""
-        return self.arcs.mentor
-
-    @property
-    def arc_score(self) -> FloatArray:
-        """``arcs.score`` (the same array)."""
-        return self.arcs.score
 
     def with_free_arcs(self, added: ScoredPairs) -> AssignmentProblem:
         """This problem with more arcs, neither locked nor incumbent, after its own."""
