@@ -9,6 +9,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -312,29 +313,37 @@ def test_swap_rematch_diff_publish(web: Web) -> None:
     assert '<span class="big" id="count-active">1</span>' in dashboard.text
 
 
-def test_the_review_page_follows_participants_and_decisions_changed_elsewhere(web: Web) -> None:
-    # The page keeps a run's pairs between views; a change through the API must show at
-    # the next view all the same.
+def edit_first_mentee(web: Web, field: str, value: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Set one field of the mentee of the run's first pair through the API; returns that
+    pair (as the API lists it) and her record as uploaded."""
     client = web.client
-    sign_in(client, web.key)
     first = client.get(f"/v1/runs/{web.run}/pairs?limit=1", headers=web.api.auth(web.key)).json()[
         "items"
     ][0]
-    pair_id = pair_ids(web, web.run)[0]
-    moved = f"/runs/{web.run}?region=island_of_newcomers"
-    assert client.get(f"/runs/{web.run}").status_code == 200
-    assert f'id="pair-{pair_id}"' not in client.get(moved).text
-
     cohort = generate_cohort(40, seed=21)
     records = [{k: v for k, v in r.items() if v is not None} for r in frame_records(cohort.mentees)]
     record = next(r for r in records if r["id"] == first["mentee_id"])
-    record["region"] = "island_of_newcomers"
+    record[field] = value
     upsert = client.post(
         f"/v1/programmes/{web.programme}/participants/mentees",
         json={"participants": [record]},
         headers=web.api.auth(),
     )
     assert upsert.status_code == 200, upsert.text
+    return first, record
+
+
+def test_the_review_page_follows_participants_and_decisions_changed_elsewhere(web: Web) -> None:
+    # The page keeps a run's pairs between views; a change through the API must show at
+    # the next view all the same.
+    client = web.client
+    sign_in(client, web.key)
+    pair_id = pair_ids(web, web.run)[0]
+    moved = f"/runs/{web.run}?region=island_of_newcomers"
+    assert client.get(f"/runs/{web.run}").status_code == 200
+    assert f'id="pair-{pair_id}"' not in client.get(moved).text
+
+    first, _record = edit_first_mentee(web, "region", "island_of_newcomers")
     assert f'id="pair-{pair_id}"' in client.get(moved).text
 
     rejected = f"/runs/{web.run}?decision=rejected"
@@ -351,19 +360,7 @@ def test_the_review_page_follows_participants_and_decisions_changed_elsewhere(we
 def test_exports_escape_formulas(web: Web) -> None:
     client = web.client
     sign_in(client, web.key)
-    first = client.get(f"/v1/runs/{web.run}/pairs?limit=1", headers=web.api.auth(web.key)).json()[
-        "items"
-    ][0]
-    cohort = generate_cohort(40, seed=21)
-    records = [{k: v for k, v in r.items() if v is not None} for r in frame_records(cohort.mentees)]
-    record = next(r for r in records if r["id"] == first["mentee_id"])
-    record["name"] = '=HYPERLINK("http://example.invalid","x")'
-    upsert = client.post(
-        f"/v1/programmes/{web.programme}/participants/mentees",
-        json={"participants": [record]},
-        headers=web.api.auth(),
-    )
-    assert upsert.status_code == 200, upsert.text
+    first, record = edit_first_mentee(web, "name", '=HYPERLINK("http://example.invalid","x")')
 
     answer = client.get(f"/runs/{web.run}/export.csv")
     assert answer.status_code == 200
