@@ -133,9 +133,9 @@ def json_text(value: Any) -> str:
 
 
 def json_value(text: str | bytes) -> Any:
-    """A JSON column's value (orjson: reading a 30,000-pair run's evidence took most of an
-    export's time with the standard library), falling back to the standard library for
-    what orjson refuses and older rows may hold (``NaN``, integers beyond 64 bits)."""
+    """A JSON column's value, decoded with orjson (a run's evidence is the bulk of what
+    exports read), falling back to the standard library for what orjson refuses and
+    older rows may hold (``NaN``, integers beyond 64 bits)."""
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError:
