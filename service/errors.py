@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import Any, cast
 
 from fastapi import FastAPI, Request
@@ -32,6 +33,7 @@ __all__ = [
     "DomainText",
     "UnprocessableError",
     "allowed_methods",
+    "checked_file_name",
     "config_error_items",
     "error_in",
     "input_error_items",
@@ -75,6 +77,27 @@ class UnprocessableError(Exception):
     def __init__(self, items: list[dict[str, Any]]) -> None:
         super().__init__(f"{len(items)} problem(s)")
         self.items = items
+
+
+def checked_file_name(
+    filename: str | None, default: str, allowed: Sequence[str]
+) -> tuple[str, str]:
+    """An uploaded file's own name (no folders) and its lower-case suffix; a 422 naming
+    the file types accepted unless the suffix is one of ``allowed``."""
+    name = Path(filename or default).name
+    suffix = Path(name).suffix.lower()
+    if suffix not in allowed:
+        raise UnprocessableError(
+            [
+                {
+                    "loc": ["body", "file"],
+                    "msg": f"file type must be one of {', '.join(allowed)}",
+                    "type": "input_error",
+                    "message": Message("file type must be one of {types}", types=tuple(allowed)),
+                }
+            ]
+        )
+    return name, suffix
 
 
 async def _unprocessable_handler(request: Request, exc: Exception) -> JSONResponse:

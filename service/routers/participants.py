@@ -13,7 +13,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matching.errors import InputError
-from matching.messages import Message
 from matching.model import Programme as EngineProgramme
 from service.db import checkpoint
 from service.deps import (
@@ -26,7 +25,7 @@ from service.deps import (
     get_programme,
     not_found,
 )
-from service.errors import UnprocessableError, input_error_items
+from service.errors import UnprocessableError, checked_file_name, input_error_items
 from service.models import Participant, Programme, ProgrammeVersion
 from service.ops import participants as ops
 from service.ops.paging import paginate
@@ -105,19 +104,7 @@ def upload(
     from matching.io import read_participants
 
     programme = get_programme(session, principal, programme_id, write=True)
-    name = Path(file.filename or "upload.csv").name
-    suffix = Path(name).suffix.lower()
-    if suffix not in UPLOAD_SUFFIXES:
-        raise UnprocessableError(
-            [
-                {
-                    "loc": ["body", "file"],
-                    "msg": f"file type must be one of {', '.join(UPLOAD_SUFFIXES)}",
-                    "type": "input_error",
-                    "message": Message("file type must be one of {types}", types=UPLOAD_SUFFIXES),
-                }
-            ]
-        ) from None
+    name, suffix = checked_file_name(file.filename, "upload.csv", UPLOAD_SUFFIXES)
     with tempfile.TemporaryDirectory(prefix="marraine-upload-") as folder:
         path = Path(folder) / f"upload{suffix}"
         with path.open("wb") as copy:

@@ -12,9 +12,8 @@ from fastapi import APIRouter, File, Response, UploadFile
 
 from matching.errors import InputError
 from matching.io import read_ranks
-from matching.messages import Message
 from service.deps import PathText, PrincipalDep, SessionDep, get_programme
-from service.errors import UnprocessableError, input_error_items
+from service.errors import UnprocessableError, checked_file_name, input_error_items
 from service.ops import ranks as ops
 from service.ops.participants import EngineSide
 from service.schemas.common import BODY, READ, WRITE, error_responses, upload_body
@@ -59,19 +58,7 @@ def upload_ranks(
     are ties, and an unranked pair is not acceptable to that side (README, "Stable
     matching and ranked preferences"). Stable runs queued afterwards use them."""
     programme = get_programme(session, principal, programme_id, write=True)
-    name = Path(file.filename or "ranks.csv").name
-    suffix = Path(name).suffix.lower()
-    if suffix not in RANK_SUFFIXES:
-        raise UnprocessableError(
-            [
-                {
-                    "loc": ["body", "file"],
-                    "msg": f"file type must be one of {', '.join(RANK_SUFFIXES)}",
-                    "type": "input_error",
-                    "message": Message("file type must be one of {types}", types=RANK_SUFFIXES),
-                }
-            ]
-        )
+    name, suffix = checked_file_name(file.filename, "ranks.csv", RANK_SUFFIXES)
     mentee_ids, mentor_ids = ops.participant_ids(session, programme.id)
     with tempfile.TemporaryDirectory(prefix="marraine-ranks-") as folder:
         path = Path(folder) / f"ranks{suffix}"
