@@ -3,6 +3,8 @@ error handlers and routers."""
 
 from __future__ import annotations
 
+import os
+
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
@@ -35,7 +37,7 @@ from service.routers import (
     ranks,
     runs,
 )
-from service.settings import Settings, get_settings
+from service.settings import Settings, get_settings, warn_unknown_variables
 from service.throttle import FailureThrottle
 from service.toml_body import TomlBodyMiddleware
 from service.web import install as install_web
@@ -53,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; the database is migrated to the latest schema before it serves."""
     settings = settings or get_settings()
     configure_logging(settings.log_level)
+    warn_unknown_variables(os.environ)
     engine = make_engine(settings.database_url)
     migrate(engine)
     sessions = make_sessionmaker(engine)

@@ -6,6 +6,9 @@ conventional name (``MARRAINE_DATABASE_URL`` works too).
 
 from __future__ import annotations
 
+import difflib
+import logging
+from collections.abc import Mapping
 from functools import cache
 from typing import Literal
 
@@ -13,7 +16,15 @@ from limits import parse
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings", "get_settings"]
+__all__ = ["Settings", "get_settings", "unknown_variables", "warn_unknown_variables"]
+
+log = logging.getLogger("service.settings")
+
+# ``MARRAINE_`` variables that other parts of Marraine read, not the service's settings:
+# the engine's Dask scheduler, and the notebooks' service address, key and programme.
+OTHER_VARIABLES = frozenset(
+    {"MARRAINE_DASK_SCHEDULER", "MARRAINE_URL", "MARRAINE_KEY", "MARRAINE_PROGRAMME"}
+)
 
 
 class Settings(BaseSettings):
@@ -105,3 +116,34 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """The settings read from the environment, once per process."""
     return Settings()
+
+
+def _setting_variables() -> set[str]:
+    """Every variable name a setting is read from (the prefix, or its aliases)."""
+    names = {f"MARRAINE_{name.upper()}" for name in Settings.model_fields}
+    for field in Settings.model_fields.values():
+        if isinstance(field.validation_alias, AliasChoices):
+            names.update(str(alias).upper() for alias in field.validation_alias.choices)
+    return names
+
+
+def unknown_variables(environ: Mapping[str, str]) -> list[tuple[str, str | None]]:
+    """``MARRAINE_`` variables in ``environ`` that no setting reads, each with the
+    setting it most resembles (a misspelling is otherwise silently unused)."""
+    known = _setting_variables() | OTHER_VARIABLES
+    unknown = sorted(
+        n for n in environ if n.upper().startswith("MARRAINE_") and n.upper() not in known
+    )
+    return [
+        (name, next(iter(difflib.get_close_matches(name.upper(), sorted(known), n=1)), None))
+        for name in unknown
+    ]
+
+
+def warn_unknown_variables(environ: Mapping[str, str]) -> None:
+    """Log a warning per unknown ``MARRAINE_`` variable (its name only, never its value)."""
+    for name, closest in unknown_variables(environ):
+        log.warning(
+            "unknown setting variable: it is not read",
+            extra={"fields": {"variable": name, "did_you_mean": closest}},
+        )

@@ -51,7 +51,7 @@ from service.models import (
 )
 from service.ops.participants import side_frame
 from service.recovery import QUEUED_AGAIN, database_now, recover_lost_runs, release_worker
-from service.settings import Settings, get_settings
+from service.settings import Settings, get_settings, warn_unknown_variables
 
 __all__ = ["EXIT_HUNG", "Worker", "main"]
 
@@ -512,6 +512,7 @@ def main(
     (``serve`` chooses it to watch its children)."""
     settings = settings or get_settings()
     configure_logging(settings.log_level)
+    warn_unknown_variables(os.environ)
     engine = make_engine(settings.database_url)
     migrate(engine)
     worker = Worker(settings, engine, parent_pid, worker_id)
