@@ -37,7 +37,7 @@ from service.schemas.follow_up import (
     OutcomeOut,
     RetryOut,
 )
-from service.web.export import to_csv, to_xlsx
+from service.spreadsheets import to_csv, to_xlsx
 
 router = APIRouter(prefix="/v1/programmes/{programme_id}", tags=["follow-up"])
 run_router = APIRouter(prefix="/v1/runs/{run_id}", tags=["follow-up"])

@@ -24,8 +24,8 @@ from service.ops import decisions as decision_ops
 from service.ops import runs as run_ops
 from service.ops.errors import ConflictError, NotFoundError, OperationError
 from service.schemas.runs import RunIn
+from service.spreadsheets import csv_chunks, to_xlsx
 from service.web import _queries as queries
-from service.web.export import csv_chunks, to_xlsx
 from service.web.figures import compare_charts, run_charts
 from service.web.rendering import Page, PageDep
 from service.web.routing import WebRoute, describe, is_htmx, see_other

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from matching.synthetic import generate_cohort
 from service.models import Decision, RunPair
 from service.ops.participants import frame_records
-from service.web.export import CSV_CHUNK_ROWS, csv_chunks, escape_cell, to_csv, to_xlsx
+from service.spreadsheets import CSV_CHUNK_ROWS, csv_chunks, escape_cell, to_csv, to_xlsx
 from tests.browser.cohort import setup_programme
 from tests.service.conftest import Api
 

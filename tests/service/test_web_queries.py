@@ -22,10 +22,10 @@ from sqlalchemy.orm import Session
 
 from service import db as db_module
 from service.models import Participant, Run, RunAlternative, RunPair, RunUnmatched
+from service.spreadsheets import escape_cell
 from service.web import _queries as queries
 from service.web._queries import fields as fields_module
 from service.web._queries import table as table_module
-from service.web.export import escape_cell
 from tests.browser.cohort import setup_programme
 from tests.service.conftest import Api
 from tests.service.test_web_pages import sign_in

@@ -1,6 +1,7 @@
-"""Exports of a run's pairs as CSV and XLSX, safe to open in a spreadsheet: a text cell
-that starts with ``=``, ``+``, ``-``, ``@`` (or a tab or carriage return) is prefixed with
-a quote so it is shown as text, never run as a formula (CSV / formula injection)."""
+"""CSV and XLSX files for the review page and the API alike (a run's pairs, mail-merge
+lists), safe to open in a spreadsheet: a text cell that starts with ``=``, ``+``, ``-``,
+``@`` (or a tab or carriage return) is prefixed with a quote so it is shown as text,
+never run as a formula (CSV / formula injection)."""
 
 from __future__ import annotations
 
