@@ -119,6 +119,7 @@ AR: dict[str, str] = {
     "bulk.done": "الثنائيات: {count}، القرار: {decision}.",
     "bulk.nothing": "لم يتم اختيار أي ثنائي.",
     "unmatched.title": "مستفيدات بدون مرشد",
+    "unmatched.page": "الصفحة {page} من {pages} (المجموع {total})",
     "unmatched.none": "لكل مستفيدة مرشد.",
     "unmatched.reason": "السبب",
     "unmatched.detail": "التفصيل",

@@ -111,6 +111,7 @@ def review_page(
     session: SessionDep,
     filters: FiltersDep,
     reads: RunReadsDep,
+    unmatched_page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
 ) -> Response:
     run = get_run(session, principal, run_id)
     programme = _programme(session, principal, run)
@@ -132,7 +133,7 @@ def review_page(
         review=queries.review(session, run, filters, view.pairs),
         counts=queries.decision_counts(session, run),
         decisions_made=queries.decisions_made(session, run),
-        unmatched=queries.unmatched(session, run),
+        unmatched=queries.unmatched(session, run, unmatched_page),
         gaps=queries.gap_matrix(session, run),
         group_gaps=queries.group_gaps(session, run),
         values=_run_values(session, run, page),

@@ -1,11 +1,12 @@
 """The review page's routes without a browser (TestClient, SQLite and PostgreSQL): sign-in,
 session cookie, CSRF, security headers, another programme's pages (404), decisions saved
 through the API's operations with their audit rows, bulk, rematch diff, publish, exports
-with formula escaping, languages."""
+with formula escaping, languages, the unmatched list's pages."""
 
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from matching.synthetic import generate_cohort
 from service.models import Decision, RunPair
 from service.ops.participants import frame_records
 from service.spreadsheets import CSV_CHUNK_ROWS, csv_chunks, escape_cell, to_csv, to_xlsx
+from service.web._queries import gaps as gaps_module
 from tests.browser.cohort import setup_programme
 from tests.service.conftest import Api
 
@@ -440,3 +442,34 @@ def test_revoked_key_signs_the_session_out(web: Web) -> None:
     assert answer.headers["location"] == "/"
     polled = client.get(f"/runs/{web.run}/row", headers={"HX-Request": "true"})
     assert polled.headers.get("hx-redirect") == "/"
+
+
+def _unmatched_ids(html: str) -> list[str]:
+    section = html.split('id="unmatched"', 1)[1].split("</section>", 1)[0]
+    return re.findall(r"<th scope=\"row\"[^>]*>[^<]*<small>([^<]+)</small>", section)
+
+
+def test_the_unmatched_list_is_paginated_and_keeps_the_pairs_filters(
+    web: Web, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(gaps_module, "UNMATCHED_PAGE_SIZE", 3)
+    client = web.client
+    sign_in(client, web.key)
+    summary = client.get(f"/v1/runs/{web.run}", headers=web.api.auth()).json()["summary"]
+    assert summary["unmatched"] == 8
+
+    pages = [client.get(f"/runs/{web.run}?sort=score_asc&unmatched_page={n}") for n in (1, 2, 3)]
+    shown = [_unmatched_ids(p.text) for p in pages]
+    assert [len(ids) for ids in shown] == [3, 3, 2]
+    assert len({i for ids in shown for i in ids}) == 8
+    assert "Page 2 of 3 (8 in all)" in pages[1].text
+    # The pager's links keep the pairs' sort and lead to the neighbouring pages.
+    pager = pages[1].text.split('id="unmatched-pager"', 1)[1].split("</nav>", 1)[0]
+    links = [html.unescape(h) for h in re.findall(r'href="([^"]+)"', pager)]
+    assert links == [
+        "?sort=score_asc&unmatched_page=1#unmatched",
+        "?sort=score_asc&unmatched_page=3#unmatched",
+    ]
+    # A page past the last shows the last; a page that is not a number is refused.
+    assert _unmatched_ids(client.get(f"/runs/{web.run}?unmatched_page=40").text) == shown[2]
+    assert client.get(f"/runs/{web.run}?unmatched_page=x").status_code in (400, 422)

@@ -25,6 +25,7 @@ from service.models import Participant, Run, RunAlternative, RunPair, RunUnmatch
 from service.spreadsheets import escape_cell
 from service.web import _queries as queries
 from service.web._queries import fields as fields_module
+from service.web._queries import gaps as gaps_module
 from service.web._queries import table as table_module
 from tests.browser.cohort import setup_programme
 from tests.service.conftest import Api
@@ -131,6 +132,7 @@ def small_pages(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch)
     """Pages of 7 rows; ids looked up in IN lists up to the real limit, or up to 5 (so
     that the 60 mentees are read as a whole side)."""
     monkeypatch.setattr(table_module, "PAGE_SIZE", PAGE)
+    monkeypatch.setattr(gaps_module, "UNMATCHED_PAGE_SIZE", 2)
     monkeypatch.setattr(fields_module, "BIND_LIMIT", request.param)
     monkeypatch.setattr(db_module, "BIND_LIMIT", request.param)  # batches()
     return int(request.param)
@@ -395,6 +397,8 @@ def test_charts_rows_and_unmatched_match_a_plain_reading(
         assert _stats(queries.run_stats(session, run)) == reference.stats()
         shared = queries.run_pairs(session, run, with_contributions=True)
         assert _stats(queries.run_stats(session, run, shared)) == reference.stats()
+        pages = [queries.unmatched(session, run, page) for page in (1, 2, 3)]
+        assert [(p.total, p.page, p.pages) for p in pages] == [(5, 1, 3), (5, 2, 3), (5, 3, 3)]
         got = [
             (
                 u.mentee_id,
@@ -403,10 +407,12 @@ def test_charts_rows_and_unmatched_match_a_plain_reading(
                 u.needs,
                 [(a.mentor_id, a.mentor_name, a.free) for a in u.alternatives],
             )
-            for u in queries.unmatched(session, run)
+            for page in pages
+            for u in page.rows
         ]
         assert got == reference.unmatched_view()
-        assert len(got) == 5
+        # A page past the last shows the last, as the pairs' pager does.
+        assert queries.unmatched(session, run, 99).rows == pages[-1].rows
         # Fields stored as numbers, flags or padded text read as Python's str() of them.
         rows = {r.pair_id: r for r in queries.export_rows(session, run, queries.Filters())}
         for pair in reference.pairs:
@@ -435,6 +441,7 @@ def test_no_statement_binds_more_than_a_page_of_ids(
     """With pages of 7 rows and at most 5 ids per IN list, a run of 60 mentees never
     shows up as 60 bound parameters, whichever page, export or action is asked for."""
     monkeypatch.setattr(table_module, "PAGE_SIZE", PAGE)
+    monkeypatch.setattr(gaps_module, "UNMATCHED_PAGE_SIZE", 2)
     monkeypatch.setattr(fields_module, "BIND_LIMIT", 5)
     monkeypatch.setattr(db_module, "BIND_LIMIT", 5)  # batches()
     client = setting.api.client

@@ -6,7 +6,8 @@
 - :mod:`.pairs`: a run's pairs as light tuples, shared by the review table and the charts;
 - :mod:`.table`: the review table (filters, sort, pages, rows with alternatives),
   decision counts and the rows of the exports;
-- :mod:`.gaps`: unmatched mentees with what would help, and recruitment gaps;
+- :mod:`.gaps`: unmatched mentees (a page at a time) with what would help, and recruitment
+  gaps;
 - :mod:`.stats`: the figures behind the charts;
 - :mod:`.rematch`: what a rematch changed (the diff page);
 - :mod:`.dashboard`: the dashboard's programmes, counts, runs and pairs in effect.
@@ -31,6 +32,7 @@ from service.web._queries.fields import people
 from service.web._queries.gaps import (
     GapMatrix,
     GroupGap,
+    UnmatchedPage,
     UnmatchedView,
     gap_matrix,
     group_gaps,
@@ -77,6 +79,7 @@ __all__ = [
     "ReviewRow",
     "RunPairs",
     "RunStats",
+    "UnmatchedPage",
     "UnmatchedView",
     "active_pairs",
     "decision_counts",

@@ -1,14 +1,16 @@
 """Who a run left unmatched, why, and what would help: each mentee's reason, needs,
 languages (the columns of the programme's needs and language criteria, if it has them)
-and alternative mentors; recruitment gaps as a needs x languages table."""
+and alternative mentors, a page at a time; recruitment gaps as a needs x languages table."""
 
 from __future__ import annotations
 
+import math
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from service.models import Run, RunAlternative, RunGap, RunUnmatched
@@ -16,7 +18,18 @@ from service.web._queries.columns import run_columns
 from service.web._queries.fields import rows, tags, text, values
 from service.web._queries.table import AltView, alternatives
 
-__all__ = ["GapMatrix", "GroupGap", "UnmatchedView", "gap_matrix", "group_gaps", "unmatched"]
+__all__ = [
+    "UNMATCHED_PAGE_SIZE",
+    "GapMatrix",
+    "GroupGap",
+    "UnmatchedPage",
+    "UnmatchedView",
+    "gap_matrix",
+    "group_gaps",
+    "unmatched",
+]
+
+UNMATCHED_PAGE_SIZE = 50
 
 
 @dataclass(frozen=True)
@@ -31,7 +44,23 @@ class UnmatchedView:
     alternatives: list[AltView]
 
 
-def unmatched(session: Session, run: Run) -> list[UnmatchedView]:
+@dataclass(frozen=True)
+class UnmatchedPage:
+    """One page of the unmatched mentees, in id order."""
+
+    rows: list[UnmatchedView]
+    total: int
+    page: int
+    pages: int
+
+
+def unmatched(session: Session, run: Run, page: int = 1) -> UnmatchedPage:
+    """The ``page``-th ``UNMATCHED_PAGE_SIZE`` unmatched mentees (a page past the last
+    shows the last); only the shown mentees' fields and alternatives are read."""
+    in_run = RunUnmatched.run_id == run.id
+    total = session.scalar(select(func.count()).select_from(RunUnmatched).where(in_run)) or 0
+    pages = max(1, math.ceil(total / UNMATCHED_PAGE_SIZE))
+    page = min(max(1, page), pages)
     found = rows(
         session,
         select(
@@ -40,27 +69,26 @@ def unmatched(session: Session, run: Run) -> list[UnmatchedView]:
             RunUnmatched.detail,
             RunUnmatched.evidence,
         )
-        .where(RunUnmatched.run_id == run.id)
-        .order_by(RunUnmatched.mentee_id),
+        .where(in_run)
+        .order_by(RunUnmatched.mentee_id)
+        .offset((page - 1) * UNMATCHED_PAGE_SIZE)
+        .limit(UNMATCHED_PAGE_SIZE),
     )
+    return UnmatchedPage(_unmatched_views(session, run, found), total, page, pages)
+
+
+def _unmatched_views(session: Session, run: Run, found: Sequence[Any]) -> list[UnmatchedView]:
     if not found:
         return []
+    shown = {mentee_id for mentee_id, *_ in found}
     columns = run_columns(session, run)
     wanted = (columns.mentee_name, columns.needs, columns.languages)
     read = tuple(dict.fromkeys(c for c in wanted if c))
-    stored = values(
-        session, run.programme_id, "mentee", read, ids={mentee_id for mentee_id, *_ in found}
-    )
+    stored = values(session, run.programme_id, "mentee", read, ids=shown)
     mentees = {
         k: tuple(got[read.index(c)] if c else None for c in wanted) for k, got in stored.items()
     }
-    others = alternatives(
-        session,
-        run,
-        RunAlternative.mentee_id.in_(
-            select(RunUnmatched.mentee_id).where(RunUnmatched.run_id == run.id)
-        ),
-    )
+    others = alternatives(session, run, RunAlternative.mentee_id.in_(shown))
     views = []
     for mentee_id, reason, detail, evidence in found:
         name, needs, languages = mentees.get(mentee_id, (None, None, None))
