@@ -19,6 +19,7 @@ from benchmarks import (
     dask_scale,
     objectives,
     paired,
+    review_browser,
     run,
     score_tables,
     service,
@@ -230,6 +231,31 @@ def test_service_benchmark_runs_a_stored_run_and_writes_json(tmp_path: Path) -> 
     assert row["matched"] > 0
     assert row["run_seconds"] >= row["match_seconds"] > 0
     assert "ratio" in (tmp_path / "smoke.md").read_text()
+
+
+@pytest.mark.browser  # a real server and Debian's chromium
+@pytest.mark.xdist_group("benchmarks")
+def test_review_page_benchmark_opens_every_view_in_chromium_and_writes_json(
+    tmp_path: Path,
+) -> None:
+    args = ["--sizes", "200x20", "--name", "smoke", "--out-dir", str(tmp_path)]
+    results = review_browser.main(args)
+    assert json.loads((tmp_path / "smoke.json").read_text())["rows"] == results["rows"]
+    (row,) = results["rows"]
+    assert (row["mentees"], row["mentors"]) == (200, 20)
+    assert set(row["views"]) == {
+        "first view",
+        "review",
+        "page 20",
+        "lowest first",
+        "one region",
+        "by a criterion",
+        "unmet criterion",
+        "unmatched, page 2",
+    }
+    for timing in row["views"].values():
+        assert 0 < timing["server"] <= timing["interactive"] <= timing["loaded"]
+    assert "interactive" in (tmp_path / "smoke.md").read_text()
 
 
 @pytest.mark.xdist_group("benchmarks")
