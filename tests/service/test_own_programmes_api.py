@@ -210,6 +210,16 @@ def test_the_review_page_shows_names_real_groups_and_the_reports(
     assert checked.status_code == 200
     assert 'id="check-report"' in checked.text
     assert ("how_did_you_hear" in checked.text) == bool(EXPECTED_WARNINGS[name])
+    # Values only one side has (the Moroccan mentors' tamazight), as the API reports them.
+    report = _ok(api.client.post(f"/v1/programmes/{programme_id}/check", headers=api.auth()))
+    shown = [
+        f"{entry['unshared']} {words}: {', '.join(entry['unshared_values'])}"
+        for criterion in report["criteria"]
+        for side, words in (("mentee", "no mentor has"), ("mentor", "no mentee has"))
+        if (entry := criterion[side]).get("unshared")
+    ]
+    assert all(text in html.unescape(checked.text) for text in shown)
+    assert ("1 no mentee has: tamazight" in shown) == (name == "maroc")
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
