@@ -92,6 +92,15 @@ def _criterion_side(
         text += "; " + t.gettext("{count} unknown: {values}").format(
             count=entry["unknown"], values=", ".join(entry["unknown_values"])
         )
+    if entry.get("unshared"):
+        unshared = (
+            t.gettext("values no mentor has ({count}): {values}")
+            if side == "mentee"
+            else t.gettext("values no mentee has ({count}): {values}")
+        )
+        text += "; " + unshared.format(
+            count=entry["unshared"], values=", ".join(entry["unshared_values"])
+        )
     return _found(t, True), text
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic_core import ErrorDetails
 
-from matching.messages import Message
+from matching.messages import Message, plural_message
 
 __all__ = ["config_reason", "syntax_reason"]
 
@@ -41,8 +41,12 @@ _BY_TYPE: dict[str, Callable[[Mapping[str, Any]], Message]] = {
     "bool_type": lambda c: Message("must be true or false"),
     "string_type": lambda c: Message("must be a text"),
     "string_too_short": lambda c: Message("must not be empty"),
-    "too_short": lambda c: Message("needs at least {count} items", count=c["min_length"]),
-    "too_long": lambda c: Message("takes at most {count} items", count=c["max_length"]),
+    "too_short": lambda c: plural_message(
+        "needs at least {count} item", "needs at least {count} items", c["min_length"]
+    ),
+    "too_long": lambda c: plural_message(
+        "takes at most {count} item", "takes at most {count} items", c["max_length"]
+    ),
     "list_type": lambda c: Message("must be a list"),
     "tuple_type": lambda c: Message("must be a list"),
     "dict_type": lambda c: Message("must be a table / object"),

@@ -51,7 +51,8 @@ BLOCK_ROWS = 2048
 """Mentees per block when counting the pairs a rule excludes."""
 
 UNKNOWN_SHOWN = 20
-"""Unknown tag values listed per criterion and side (the count is always exact)."""
+"""Unknown tag values, and values the other side lacks, listed per criterion and side
+(the counts are always exact)."""
 
 
 @dataclass(frozen=True)
@@ -194,20 +195,33 @@ def _roles(frame: pd.DataFrame, programme: Programme, side: Side) -> list[dict[s
 
 def _criterion(criterion: Criterion, frames: dict[Side, pd.DataFrame]) -> dict[str, Any]:
     entry: dict[str, Any] = {"name": criterion.name, "kind": criterion.kind}
+    tags: dict[Side, set[str]] = {}
     for side in SIDES:
         column = getattr(criterion, f"{side}_field")
         frame = frames[side]
         if column not in frame.columns:
             entry[side] = {"column": column, "found": False}
             continue
-        entry[side] = {"column": column, "found": True, **_values(criterion, frame[column])}
+        values, tags[side] = _values(criterion, frame[column])
+        entry[side] = {"column": column, "found": True, **values}
+    if _is_tagged(criterion) and len(tags) == len(SIDES):
+        for side, other in zip(SIDES, SIDES[::-1], strict=True):
+            # A typo, or a need no mentor offers: the criterion never matches it exactly.
+            alone = sorted(tags[side] - tags[other])
+            entry[side]["unshared"] = len(alone)
+            entry[side]["unshared_values"] = alone[:UNKNOWN_SHOWN]
     return entry
 
 
-def _values(criterion: Criterion, cells: pd.Series) -> dict[str, Any]:
+def _is_tagged(criterion: Criterion) -> bool:
+    """Whether the criterion compares tags or categories (values a side may lack)."""
+    return isinstance(criterion, NeedsCriterion | OverlapCriterion | CategoryCriterion)
+
+
+def _values(criterion: Criterion, cells: pd.Series) -> tuple[dict[str, Any], set[str]]:
     """Distinct values, empty cells and values outside the criterion's vocabulary (each
-    distinct cell parsed once)."""
-    tagged = isinstance(criterion, NeedsCriterion | OverlapCriterion | CategoryCriterion)
+    distinct cell parsed once); and the tags found (none for an untagged criterion)."""
+    tagged = _is_tagged(criterion)
     counts: Counter[str] = Counter()
     empty = distinct = 0
     for cell, times in cells.value_counts(dropna=False).items():
@@ -227,7 +241,7 @@ def _values(criterion: Criterion, cells: pd.Series) -> dict[str, Any]:
         unknown = sorted(tag for tag in counts if tag not in vocabulary)
         values["unknown"] = len(unknown)
         values["unknown_values"] = unknown[:UNKNOWN_SHOWN]
-    return values
+    return values, set(counts)
 
 
 def _vocabulary(criterion: Criterion) -> set[str]:

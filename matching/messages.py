@@ -369,11 +369,14 @@ def _needs(e: Evidence, c: _Context) -> str:
         )
         for item in e.values.get("related", ())
     )
+    missing = tuple(label_text(item["need"], language) for item in e.values.get("missing", ()))
     parts = []
     if covered:
         parts.append(t.gettext("covers {items}").format(items=c.words(covered)))
     if related:
         parts.append(t.gettext("related expertise for {items}").format(items=c.words(related)))
+    if missing:
+        parts.append(t.gettext("does not cover {items}").format(items=c.words(missing)))
     return t.gettext("; ").join(parts)
 
 

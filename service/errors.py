@@ -148,8 +148,19 @@ async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
             "message": config_reason(cast(ErrorDetails, e)),
         }
         for e in exc.errors()
+        if not _caused_by_its_items(e, exc.errors())
     ]
     return unprocessable(items, request_language(request))
+
+
+def _caused_by_its_items(error: Any, errors: Sequence[Any]) -> bool:
+    """pydantic's ``too_short`` on a list some of whose items failed (a list of one bad
+    criterion "needs at least 1 item" after validation): the items' errors say why."""
+    loc = tuple(error.get("loc", ()))
+    return error.get("type") == "too_short" and any(
+        tuple(other.get("loc", ()))[: len(loc)] == loc and len(other.get("loc", ())) > len(loc)
+        for other in errors
+    )
 
 
 async def _config_handler(request: Request, exc: Exception) -> JSONResponse:

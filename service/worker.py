@@ -30,7 +30,7 @@ from sqlalchemy import CursorResult, Engine, Result, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from matching import process_settings
-from matching.errors import MatchingError, StrictInputError
+from matching.errors import InputWarning, MatchingError, StrictInputError
 from matching.model import Programme as EngineProgramme
 from matching.result import MatchResult
 from service import engine as matching_engine
@@ -387,9 +387,15 @@ def _summary(result: MatchResult) -> dict[str, Any]:
     groups as ``summary.json`` holds them."""
     return {
         **result.summary.to_dict(),
-        "warnings": [w.to_dict() for w in result.warnings],
+        "warnings": [_warning_data(w) for w in result.warnings],
         **result.outcomes_dict(),
     }
+
+
+def _warning_data(warning: InputWarning) -> dict[str, Any]:
+    """A warning as stored: ``summary.json``'s entry with its message as data, said again
+    in each reader's language (:func:`service.ops.runs.outcomes`)."""
+    return {**warning.to_dict(), "message": warning.message.to_dict()}
 
 
 def _error_body(error: MatchingError) -> dict[str, Any]:
@@ -401,7 +407,7 @@ def _error_body(error: MatchingError) -> dict[str, Any]:
         "message": error.message.to_dict(),  # said again in each reader's language
     }
     if isinstance(error, StrictInputError):
-        body["warnings"] = [w.to_dict() for w in error.warnings]
+        body["warnings"] = [_warning_data(w) for w in error.warnings]
     return body
 
 

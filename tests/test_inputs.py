@@ -9,8 +9,10 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from rich.console import Console
 
 import matching
+from matching._check_text import print_check_report
 from matching.errors import InputError, StrictInputError
 from matching.inputs import as_mapped
 from matching.model import Programme
@@ -149,6 +151,28 @@ def test_check_inputs_counts_the_pairs_each_rule_excludes() -> None:
     # m3 has no allowed statut -> 4 pairs.
     assert excluded == {"wants_woman": 2, "same_school": 3, "women_only": 4}
     assert report.ok
+
+
+def test_check_names_the_values_only_one_side_has() -> None:
+    """Without labels to know values by, a value no one on the other side has (a typo,
+    a need no mentor offers) is what the coordinator must see before matching."""
+    mentees = _mentees().assign(sujets=["code", "Code|biologie", "bio", "Français"])
+    mentors = _mentors().assign(sujets=["code|bio", "code|chimie", "bio"])
+    report = matching.check_inputs(mentees, mentors, PROGRAMME)
+    (topics,) = report.criteria
+    assert topics["mentee"]["unshared"] == 2
+    assert topics["mentee"]["unshared_values"] == ["biologie", "français"]
+    assert topics["mentor"]["unshared"] == 1
+    assert topics["mentor"]["unshared_values"] == ["chimie"]
+    text = {}
+    for language in ("en", "fr", "ar"):
+        console = Console(record=True, width=300)
+        print_check_report(console, report, language, {})
+        text[language] = console.export_text()
+    assert "values no mentor has (2): biologie, français" in text["en"]
+    assert "valeurs qu'aucun mentor n'a (2) : biologie, français" in text["fr"]
+    assert "chimie" in text["ar"]
+    assert "no mentee has" not in text["ar"]
 
 
 # --------------------------------------------------------------------------- fail safe

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from matching.messages import render_many
 from matching.model import Programme, participants_frame
 from matching.scoring import PairScorer, count_rows
 from matching.synthetic import generate_cohort
@@ -147,6 +148,24 @@ def test_evidence_in_words() -> None:
     assert lacking == ["covers none of her needs", "no language in common"]
     many = scorer.evidence_many(np.array([0, 0]), np.array([0, 2]))
     assert many == ["; ".join(phrases), "; ".join(lacking)]
+
+
+def test_evidence_names_the_needs_a_pair_leaves_uncovered() -> None:
+    mentees = pd.DataFrame(
+        {"id": ["a"], "needs": ["export:2|bookkeeping:1|seo"], "languages": ["fr"]}
+    )
+    mentors = pd.DataFrame({"id": ["m"], "expertise": ["export:5"], "languages": ["fr"]})
+    scorer = PairScorer(PROGRAMME).fit(
+        participants_frame(mentees, "mentee"), participants_frame(mentors, "mentor")
+    )
+    # What she needs and the mentor does not offer is said beside what is covered.
+    assert scorer.evidence(0, 0)[0] == (
+        "covers export (mentor level 5 for need level 2); does not cover bookkeeping and seo"
+    )
+    french = render_many(scorer.evidence_data(np.array([0]), np.array([0])), "fr")[0]
+    assert "ne couvre pas bookkeeping et seo" in french
+    arabic = render_many(scorer.evidence_data(np.array([0]), np.array([0])), "ar")[0]
+    assert "لا يغطي bookkeeping" in arabic
 
 
 def test_evidence_in_french_and_arabic_with_configured_labels() -> None:

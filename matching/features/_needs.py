@@ -224,11 +224,13 @@ class NeedsSimilarity(Similarity):
         return min(1.0, max(0.0, (level - need + 1) / (gap + 1))) if level else 0.0
 
     def evidence(self, mentee_idx: IntArray, mentor_idx: IntArray) -> list[Evidence | None]:
-        """``covers SEO (mentor level 4 for need level 1) and social media``.
+        """``covers SEO (mentor level 4 for need level 1); does not cover export``.
 
         Every need of every pair at once: a need is covered when the mentor's own level
         earns credit; otherwise the related tag giving the most credit is named (the
-        first one among equals, by tag order), if any gives some."""
+        first one among equals, by tag order), if any gives some; the needs left without
+        either are named as not covered. A pair with neither gets no evidence here (the
+        scorer says it covers none of her needs)."""
         look = self._lookups()
         counts = look.need_ptr[mentee_idx + 1] - look.need_ptr[mentee_idx]
         pair = np.repeat(np.arange(mentee_idx.size), counts)
@@ -251,7 +253,9 @@ class NeedsSimilarity(Similarity):
             found = np.asarray(value[np.arange(rest.size), via] > 0, dtype=bool)
             related[rest[found]] = True
             text[rest[found]] = look.related_text[tag[rest[found]], via[found]]
-        return _join_pieces(title_of(self.criterion), text, pair, covered, related, mentee_idx.size)
+        found = covered | related
+        text[~found] = look.missing_text[tag[~found]]
+        return _join_pieces(title_of(self.criterion), text, pair, found, covered, mentee_idx.size)
 
 
 class _Lookups:
@@ -283,6 +287,8 @@ class _Lookups:
         for k, table in enumerate(covered_items):
             for lv, row in enumerate(table):
                 self.covered_text[k, lv, :] = row
+        self.missing_text = np.empty(len(tags), dtype=object)
+        self.missing_text[:] = [{"need": t} for t in tags]
         self.related_text = np.empty((len(tags), len(tags)), dtype=object)
         for k, t in enumerate(tags):
             self.related_text[k, :] = [{"need": t, "via": via} for via in tags]
@@ -292,29 +298,34 @@ def _join_pieces(
     title: Label,
     text: NDArray[np.object_],
     pair: IntArray,
+    found: BoolArray,
     covered: BoolArray,
-    related: BoolArray,
     n_pairs: int,
 ) -> list[Evidence | None]:
-    """Each pair's evidence from the pieces of its needs (``pair`` numbers them, in order).
-    Pairs with the same pieces share one evidence object (rendered once)."""
-    out: list[Evidence | None] = []
-    covers, relates = text[covered].tolist(), text[related].tolist()
-    cover_end = np.cumsum(np.bincount(pair[covered], minlength=n_pairs)).tolist()
-    relate_end = np.cumsum(np.bincount(pair[related], minlength=n_pairs)).tolist()
+    """Each pair's evidence from the pieces of its needs (``pair`` numbers them, in order):
+    ``found`` needs are covered (``covered``) or met through a related tag, the others
+    missing. A pair with no need found gets none. Pairs with the same pieces share one
+    evidence object (rendered once)."""
+    groups = (covered, found & ~covered, ~found)  # covered, related, missing
+    pieces = [text[group].tolist() for group in groups]
+    ends = [np.cumsum(np.bincount(pair[group], minlength=n_pairs)).tolist() for group in groups]
     # The pieces are the lookup tables' own objects, alive throughout: their identity is
     # their content.
-    made: dict[tuple[tuple[int, ...], tuple[int, ...]], Evidence] = {}
-    c = r = 0
-    for c_end, r_end in zip(cover_end, relate_end, strict=True):
-        if c_end > c or r_end > r:
-            key = (tuple(map(id, covers[c:c_end])), tuple(map(id, relates[r:r_end])))
-            evidence = made.get(key)
-            if evidence is None:
-                values = {"covered": covers[c:c_end], "related": relates[r:r_end]}
-                evidence = made[key] = Evidence("needs", title, values)
-            out.append(evidence)
-        else:
+    made: dict[tuple[tuple[int, ...], ...], Evidence] = {}
+    out: list[Evidence | None] = []
+    starts = [0, 0, 0]
+    for row_ends in zip(*ends, strict=True):
+        spans = [group[s:e] for group, s, e in zip(pieces, starts, row_ends, strict=True)]
+        starts = list(row_ends)
+        if not (spans[0] or spans[1]):
             out.append(None)
-        c, r = c_end, r_end
+            continue
+        key = tuple(tuple(map(id, span)) for span in spans)
+        evidence = made.get(key)
+        if evidence is None:
+            values = {"covered": spans[0], "related": spans[1]}
+            if spans[2]:
+                values["missing"] = spans[2]
+            evidence = made[key] = Evidence("needs", title, values)
+        out.append(evidence)
     return out

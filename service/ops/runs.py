@@ -11,13 +11,22 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from matching.messages import Message, render_message
 from service.auth import Principal
 from service.models import Programme, ProgrammeVersion, Run, RunPair, new_id, utcnow
 from service.ops.decisions import lock_run
 from service.ops.errors import ConflictError, NotFoundError
 from service.ops.ranks import snapshot as stored_ranks
 
-__all__ = ["QueuedRun", "cancel", "create_run", "objective_of", "outcomes", "run_out"]
+__all__ = [
+    "QueuedRun",
+    "cancel",
+    "create_run",
+    "objective_of",
+    "outcomes",
+    "run_out",
+    "warning_in",
+]
 
 
 @dataclass(frozen=True)
@@ -169,21 +178,39 @@ def objective_of(session: Session, run: Run) -> str:
     return str(config.get("objective") or "coverage")
 
 
-def outcomes(run: Run) -> dict[str, list[Any]]:
-    """A run's warnings, quota report and groups as its summary holds them (a strict run
-    refused on warnings: the warnings of its error); empty before the run has run."""
+def outcomes(run: Run, language: str = "en") -> dict[str, list[Any]]:
+    """A run's warnings (their messages in ``language``), quota report and groups as its
+    summary holds them (a strict run refused on warnings: the warnings of its error);
+    empty before the run has run."""
     summary = run.summary or {}
     warnings = summary.get("warnings")
     if warnings is None:
         warnings = (run.error or {}).get("warnings")
     return {
-        "warnings": list(warnings or []),
+        "warnings": [warning_in(w, language) for w in warnings or []],
         "quotas": list(summary.get("quotas") or []),
         "groups": list(summary.get("groups") or []),
     }
 
 
-def run_out(session: Session, run: Run) -> dict[str, Any]:
+def warning_in(warning: dict[str, Any], language: str) -> dict[str, Any]:
+    """A stored warning with its message (stored as data) said in ``language``; a run
+    stored before warnings kept their data has its English words."""
+    message = warning.get("message")
+    if not isinstance(message, dict):
+        return warning
+    return {**warning, "message": render_message(Message.from_dict(message), language)}
+
+
+def run_out(session: Session, run: Run, language: str = "en") -> dict[str, Any]:
+    """A run as the API shows it; its warnings (in its summary or its error too) said in
+    ``language``."""
+    said = outcomes(run, language)
+    summary, error = run.summary, run.error
+    if summary and "warnings" in summary:
+        summary = {**summary, "warnings": said["warnings"]}
+    if error and "warnings" in error:
+        error = {**error, "warnings": said["warnings"]}
     return {
         "id": run.id,
         "programme_id": run.programme_id,
@@ -196,9 +223,9 @@ def run_out(session: Session, run: Run) -> dict[str, Any]:
         "objective_given": run.objective is not None,
         "rematch_of": run.rematch_of,
         "strict": run.strict,
-        "error": run.error,
-        "summary": run.summary,
-        **outcomes(run),
+        "error": error,
+        "summary": summary,
+        **said,
         "created_at": run.created_at,
         "started_at": run.started_at,
         "finished_at": run.finished_at,

@@ -44,6 +44,7 @@ def create_run(
     principal: PrincipalDep,
     session: SessionDep,
     response: Response,
+    language: LanguageDep,
     body: RunIn | None = None,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> RunOut:
@@ -60,39 +61,51 @@ def create_run(
     ).run
     session.commit()
     response.headers["Location"] = f"/v1/runs/{run.id}"
-    return RunOut.model_validate(ops.run_out(session, run))
+    return _run_out(session, run, language)
 
 
 @router.get("/v1/programmes/{programme_id}/runs", responses=READ_ERRORS)
 def list_runs(
-    programme_id: PathText, principal: PrincipalDep, session: SessionDep, page: PageDep
+    programme_id: PathText,
+    principal: PrincipalDep,
+    session: SessionDep,
+    page: PageDep,
+    language: LanguageDep,
 ) -> Page[RunOut]:
     programme = get_programme(session, principal, programme_id)
     query = select(Run).where(Run.programme_id == programme.id)
     rows = paginate(session, query, page, Run.created_at.desc(), Run.id)
-    return page_of(rows, [RunOut.model_validate(ops.run_out(session, r)) for r in rows.items])
+    return page_of(rows, [_run_out(session, r, language) for r in rows.items])
 
 
 @router.get("/v1/runs/{run_id}", responses=READ_ERRORS)
 def read_run(
     run_id: PathText, principal: PrincipalDep, session: SessionDep, language: LanguageDep
 ) -> RunOut:
-    """A run; a failed run's ``error.message`` in the ``Accept-Language`` asked for, else
-    in its programme's language (``type`` and ``reason`` stay English)."""
-    run = get_run(session, principal, run_id)
-    out = ops.run_out(session, run)
-    if out["error"]:
-        out["error"] = error_in(out["error"], language or ops.language_of(session, run))
-    return RunOut.model_validate(out)
+    """A run; its warnings and a failed run's ``error.message`` in the ``Accept-Language``
+    asked for, else in its programme's language (``type`` and ``reason`` stay English)."""
+    return _run_out(session, get_run(session, principal, run_id), language)
 
 
 @router.post("/v1/runs/{run_id}/cancel", responses=ERRORS)
-def cancel_run(run_id: PathText, principal: PrincipalDep, session: SessionDep) -> RunOut:
+def cancel_run(
+    run_id: PathText, principal: PrincipalDep, session: SessionDep, language: LanguageDep
+) -> RunOut:
     """Cancel a queued run, or ask the worker to stop a running one."""
     run = get_run(session, principal, run_id, write=True)
     ops.cancel(run)
     session.commit()
-    return RunOut.model_validate(ops.run_out(session, run))
+    return _run_out(session, run, language)
+
+
+def _run_out(session: Session, run: Run, language: str | None) -> RunOut:
+    """A run with its words — its warnings, a failed run's ``error.message`` — in
+    ``language``, else in its programme's language."""
+    said = language or ops.language_of(session, run)
+    out = ops.run_out(session, run, said)
+    if out["error"]:
+        out["error"] = error_in(out["error"], said)
+    return RunOut.model_validate(out)
 
 
 class _Ids:

@@ -35,7 +35,9 @@ class CheckOut(BaseModel):
     )
     criteria: list[dict[str, Any]] = Field(
         description="Per criterion and side: its column, whether found, distinct values, "
-        "empty cells, values its labels do not know"
+        "empty cells, values its labels do not know; for tags and categories, the values "
+        "the other side never has (`unshared`, `unshared_values`: a typo, a need no mentor "
+        "offers)"
     )
     rules: list[dict[str, Any]] = Field(
         description="Per rule: its columns, `status` (on, off, refused) and the pairs it excludes"

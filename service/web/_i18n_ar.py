@@ -191,6 +191,8 @@ AR: dict[str, str] = {
     "check.quotas": "الحصص",
     "check.unread": "أعمدة لا يقرؤها شيء",
     "check.refused": "سيُرفض الحساب: {reason}",
+    "check.unshared.mentee": "{count} لا يملكها أي مرشد: {values}",
+    "check.unshared.mentor": "{count} لا تملكها أي مستفيدة: {values}",
     "dashboard.strict": "صارم: رفض الحساب عند أي تنبيه",
     "rematch.title": "إعادة المطابقة",
     "rematch.intro": (

@@ -223,6 +223,8 @@ EN: dict[str, str] = {
     "check.quotas": "Quotas",
     "check.unread": "Columns nobody reads",
     "check.refused": "The run would be refused: {reason}",
+    "check.unshared.mentee": "{count} no mentor has: {values}",
+    "check.unshared.mentor": "{count} no mentee has: {values}",
     "dashboard.strict": "Strict: refuse the run on any warning",
     "rematch.title": "Rematch",
     "rematch.intro": (
@@ -565,6 +567,8 @@ FR: dict[str, str] = {
     "check.quotas": "Quotas",
     "check.unread": "Colonnes que rien ne lit",
     "check.refused": "Le calcul serait refusé : {reason}",
+    "check.unshared.mentee": "{count} qu'aucun mentor n'a : {values}",
+    "check.unshared.mentor": "{count} qu'aucune mentorée n'a : {values}",
     "dashboard.strict": "Strict : refuser le calcul au moindre avertissement",
     "rematch.title": "Recalculer",
     "rematch.intro": (

@@ -122,7 +122,7 @@ def review_page(
         "notice": _notice(page, request),
         "criteria": queries.run_criteria(run),
         "filters": filters,
-        "outcomes": run_ops.outcomes(run),
+        "outcomes": run_ops.outcomes(run, page.lang),
     }
     if run.status != "succeeded":
         return page.render("run.html", ready=False, **context)

@@ -154,6 +154,29 @@ def test_a_failed_run_says_its_error_in_the_accept_language(api: Api) -> None:
     assert arabic["reason"] == english["reason"]
 
 
+@SQLITE_ONLY
+def test_a_bad_criterion_is_named_once_and_counts_read_in_the_singular(api: Api) -> None:
+    programme_id = api.programme()
+
+    def refused(config: dict[str, Any], language: str) -> list[dict[str, Any]]:
+        response = api.client.put(
+            f"/v1/programmes/{programme_id}/config",
+            json={"config": config},
+            headers=api.auth() | {"Accept-Language": language},
+        )
+        assert response.status_code == 422, response.text
+        return list(response.json()["detail"])
+
+    # The one criterion's bad weight, not also "criteria needs at least 1 items".
+    (item,) = refused({"criteria": [{**CONFIG["criteria"][0], "weight": "lourd"}]}, "en")
+    assert item["loc"][-1] == "weight"
+    (empty,) = refused({"criteria": []}, "en")
+    assert empty["loc"] == ["body", "config", "criteria"]
+    assert empty["message"] == "needs at least 1 item"
+    (empty,) = refused({"criteria": []}, "fr")
+    assert empty["message"] == "demande au moins 1 élément"
+
+
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 

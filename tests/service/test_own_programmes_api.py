@@ -210,6 +210,16 @@ def test_the_review_page_shows_names_real_groups_and_the_reports(
     assert checked.status_code == 200
     assert 'id="check-report"' in checked.text
     assert ("how_did_you_hear" in checked.text) == bool(EXPECTED_WARNINGS[name])
+    # Values only one side has (the Moroccan mentors' tamazight), as the API reports them.
+    report = _ok(api.client.post(f"/v1/programmes/{programme_id}/check", headers=api.auth()))
+    shown = [
+        f"{entry['unshared']} {words}: {', '.join(entry['unshared_values'])}"
+        for criterion in report["criteria"]
+        for side, words in (("mentee", "no mentor has"), ("mentor", "no mentee has"))
+        if (entry := criterion[side]).get("unshared")
+    ]
+    assert all(text in html.unescape(checked.text) for text in shown)
+    assert ("1 no mentee has: tamazight" in shown) == (name == "maroc")
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -227,6 +237,45 @@ def test_a_strict_run_is_refused_naming_its_warnings(api: Api) -> None:
     assert run["status"] == "failed"
     assert "how_did_you_hear" in run["error"]["reason"]
     assert [(w["side"], w["column"]) for w in run["warnings"]] == EXPECTED_WARNINGS["dix-pays"]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_runs_warnings_follow_the_accept_language(api: Api) -> None:
+    """A stored run says its warnings in each reader's language, as the check before it
+    does; a strict run refused on them too."""
+    programme_id = _create(api, "dix-pays")
+    run_id = api.finished_run(programme_id)
+    strict_id = _ok(
+        api.client.post(
+            f"/v1/programmes/{programme_id}/runs", json={"strict": True}, headers=api.auth()
+        ),
+        202,
+    )["id"]
+    assert api.worker.run_once() == strict_id
+
+    def messages(run: str, language: str | None) -> list[str]:
+        headers = api.auth() | ({"Accept-Language": language} if language else {})
+        body = _ok(api.client.get(f"/v1/runs/{run}", headers=headers))
+        said = [w["message"] for w in body["warnings"]]
+        stored = (body["summary"] or body["error"])["warnings"]
+        assert [w["message"] for w in stored] == said
+        return said
+
+    for run in (run_id, strict_id):
+        assert messages(run, None)[0].startswith("column 'how_did_you_hear' of the mentee")
+        (french,) = messages(run, "fr")
+        assert french.startswith("la colonne « how_did_you_hear » de la table des mentorées")
+        (arabic,) = messages(run, "ar")
+        assert "how_did_you_hear" in arabic
+        assert "column" not in arabic
+    listed = _ok(
+        api.client.get(
+            f"/v1/programmes/{programme_id}/runs", headers=api.auth() | {"Accept-Language": "fr"}
+        )
+    )
+    said = [w["message"] for r in listed["items"] for w in r["warnings"]]
+    assert len(said) == 2
+    assert all(text.startswith("la colonne") for text in said)
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
