@@ -10,3 +10,8 @@ as ``coverage`` does, the one whose lowest pair score is highest, then highest t
 ``stable``: no mentee and mentor who both prefer each other to what they got (deferred
 acceptance, mentee-optimal unless ``stable.proposing = "mentors"``); the same as
 ``solver.method = "stable"``."""
+
+Proposing = Literal["mentees", "mentors"]
+"""Who proposes in deferred acceptance, hence which stable matching the ``stable``
+objective returns: ``mentees``, the mentee-optimal one (default); ``mentors``, the
+mentor-optimal one."""

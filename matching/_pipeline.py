@@ -59,6 +59,7 @@ from matching.solver import (
     ArcPricer,
     AssignmentProblem,
     AssignmentSolution,
+    Proposing,
     QuotaConstraint,
     SolverConfig,
     connected_components,
@@ -89,6 +90,7 @@ def match(
     *,
     scores: pd.DataFrame | None = None,
     objective: Objective | None = None,
+    proposing: Proposing | None = None,
     locked: PairList = (),
     forbidden: PairList = (),
     previous: PairList = (),
@@ -116,6 +118,10 @@ def match(
         Overrides ``programme.objective``: ``coverage``, ``total``, ``fair`` or
         ``stable`` (deferred acceptance: no mentee and mentor who both prefer each other
         to what they got; ``solver.method = "stable"`` asks for it too).
+    proposing
+        Overrides ``programme.stable.proposing`` for the ``stable`` objective:
+        ``mentees`` (the mentee-optimal stable matching) or ``mentors`` (the
+        mentor-optimal one) — so that a score table or rank files need no programme.
     locked
         (mentee_id, mentor_id) pairs that must be in the result.
     forbidden
@@ -170,6 +176,7 @@ def match(
             programme,
             scores=scores,
             objective=objective,
+            proposing=proposing,
             locked=locked,
             forbidden=forbidden,
             previous=previous,
@@ -183,6 +190,15 @@ def match(
         )
 
 
+def _with_proposing(programme: Programme, proposing: Proposing | None) -> Programme:
+    """``programme`` with ``proposing`` in place of its ``[stable] proposing`` (as it is
+    when None)."""
+    if proposing is None:
+        return programme
+    options = programme.stable.model_copy(update={"proposing": proposing})
+    return programme.model_copy(update={"stable": options})
+
+
 def _match(
     mentees: Sequence[Mentee] | pd.DataFrame,
     mentors: Sequence[Mentor] | pd.DataFrame,
@@ -190,6 +206,7 @@ def _match(
     *,
     scores: pd.DataFrame | None,
     objective: Objective | None,
+    proposing: Proposing | None,
     locked: PairList,
     forbidden: PairList,
     previous: PairList,
@@ -207,6 +224,7 @@ def _match(
     explicit_programme = programme is not None
     programme = programme if programme is not None else default_programme()
     configured = programme  # its hash is recorded, even when an optional rule is off
+    programme = _with_proposing(programme, proposing)
     ranked = mentee_ranks is not None or mentor_ranks is not None
     objective = _objective(objective, programme, ranked)
     stable = objective == "stable"

@@ -29,7 +29,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.table import Table
 
 from matching._check_text import print_check_report, warning_text
-from matching._objective import Objective
+from matching._objective import Objective, Proposing
 from matching._runtime import process_settings
 from matching._version import VERSION
 from matching.errors import InputErrors, InputWarning, MatchingError
@@ -72,6 +72,15 @@ ObjectiveOption = Annotated[
         "total score (default) | total: best total score | fair: as many matched as "
         "coverage, with the lowest pair score as high as possible | stable: no mentee and "
         "mentor who both prefer each other to what they got (deferred acceptance).",
+        show_default=False,
+    ),
+]
+ProposingOption = Annotated[
+    Proposing | None,
+    typer.Option(
+        "--proposing",
+        help="For --objective stable: mentees (the mentee-optimal stable matching, the "
+        "default) | mentors (the mentor-optimal one). Overrides [stable] proposing.",
         show_default=False,
     ),
 ]
@@ -168,6 +177,7 @@ def match_files(
         ),
     ] = None,
     objective: ObjectiveOption = None,
+    proposing: ProposingOption = None,
     locked: Annotated[
         Path | None,
         typer.Option("--locked", help="Pairs that must be kept (mentee_id, mentor_id)."),
@@ -245,6 +255,7 @@ def match_files(
                 programme if config or not (scores or ranks_only) else None,
                 scores=score_frame,
                 objective=objective,
+                proposing=proposing,
                 progress=report,
                 mentee_ranks=mentee_rank_frame,
                 mentor_ranks=mentor_rank_frame,

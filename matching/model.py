@@ -33,7 +33,7 @@ from pydantic import (
 )
 
 from matching._config_reasons import config_reason, syntax_reason
-from matching._objective import Objective
+from matching._objective import Objective, Proposing
 from matching.errors import ConfigError, InputError
 from matching.messages import Message
 
@@ -56,6 +56,7 @@ __all__ = [
     "Objective",
     "OverlapCriterion",
     "Programme",
+    "Proposing",
     "RequiresRule",
     "Rule",
     "SimilarityEntry",
@@ -627,7 +628,7 @@ class StableOptions(_Frozen):
     """How the ``stable`` objective ranks and who proposes (see the README's "Stable
     matching and ranked preferences")."""
 
-    proposing: Literal["mentees", "mentors"] = "mentees"
+    proposing: Proposing = "mentees"
     """``mentees``: the mentee-optimal stable matching (every mentee gets the best mentors
     any stable matching gives her); ``mentors``: the mentor-optimal one."""
     mentor_weights: dict[str, StrictFloat] | None = None

@@ -9,7 +9,7 @@ from typing import Any, cast
 import pandas as pd
 
 import matching
-from matching.model import Objective, Programme
+from matching.model import Objective, Programme, Proposing
 from matching.result import MatchResult
 
 __all__ = ["match"]
@@ -22,6 +22,7 @@ def match(
     *,
     scores: pd.DataFrame | None = None,
     objective: Objective | None = None,
+    proposing: Proposing | None = None,
     locked: Iterable[tuple[str, str]] = (),
     forbidden: Iterable[tuple[str, str]] = (),
     incumbent: Iterable[tuple[str, str]] = (),
@@ -41,6 +42,8 @@ def match(
         "progress": progress,
         "strict": strict,
     }
+    if proposing is not None:  # given for stable runs only
+        kwargs["proposing"] = proposing
     if mentee_ranks is not None or mentor_ranks is not None:  # stable runs only
         kwargs |= {"mentee_ranks": mentee_ranks, "mentor_ranks": mentor_ranks}
     return engine(mentees, mentors, programme, **kwargs)

@@ -196,7 +196,7 @@ class Worker:
             locked = [(a, b) for a, b in run.locked or []]
             forbidden = [(a, b) for a, b in run.forbidden or []]
             incumbent = [(a, b) for a, b in run.incumbent or []]
-            ranks = {f"{side}_ranks": _ranks(run.ranks, side) for side in ("mentee", "mentor")}
+            mentee_ranks, mentor_ranks = (_ranks(run.ranks, side) for side in ("mentee", "mentor"))
             strict = run.strict
         with process_settings():  # this process is the worker's own (matching._runtime)
             return matching_engine.match(
@@ -209,7 +209,8 @@ class Worker:
                 incumbent=incumbent,
                 progress=_Progress(self, run_id),
                 strict=strict,
-                **ranks,
+                mentee_ranks=mentee_ranks,
+                mentor_ranks=mentor_ranks,
             )
 
     def _finish(self, run_id: str, values: dict[str, Any]) -> None:

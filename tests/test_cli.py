@@ -424,6 +424,30 @@ def test_ranked_choices_give_a_stable_matching_with_its_check(tmp_path: Path) ->
     assert unmatched["detail"][0].startswith("every mentor she ranked (2 acceptable)")
 
 
+def test_proposing_mentors_gives_the_mentor_optimal_matching_without_a_config(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "mentees.csv").write_text("id\na\nb\n")
+    (tmp_path / "mentors.csv").write_text("id,capacity\nX,1\nY,1\n")
+    (tmp_path / "wishes.csv").write_text("mentee_id,mentor_id,rank\na,X,1\na,Y,2\nb,Y,1\nb,X,2\n")
+    (tmp_path / "choices.csv").write_text("mentee_id,mentor_id,rank\nb,X,1\na,X,2\na,Y,1\nb,Y,2\n")
+    files = ["--mentees", str(tmp_path / "mentees.csv"), "--mentors", str(tmp_path / "mentors.csv")]
+    ranks = ["--mentee-ranks", str(tmp_path / "wishes.csv")]
+    ranks += ["--mentor-ranks", str(tmp_path / "choices.csv")]
+    found = {}
+    for side in ("mentees", "mentors"):
+        out = tmp_path / side
+        done = runner.invoke(app, ["match", *files, *ranks, "--proposing", side, "--out", str(out)])
+        assert done.exit_code == 0, done.output
+        pairs = pd.read_csv(out / "pairs.csv")
+        found[side] = set(zip(pairs["mentee_id"], pairs["mentor_id"], strict=True))
+        assert json.loads((out / "summary.json").read_text())["proposing"] == side
+    assert found == {"mentees": {("a", "X"), ("b", "Y")}, "mentors": {("b", "X"), ("a", "Y")}}
+    refused = runner.invoke(app, ["match", *files, *ranks, "--proposing", "everyone"])
+    assert refused.exit_code == 2
+    assert "everyone" in refused.output
+
+
 def test_a_bad_rank_is_refused_by_file_row_and_column(tmp_path: Path) -> None:
     done = runner.invoke(app, _ranked_files(tmp_path, "first"))
     assert done.exit_code == 1

@@ -304,6 +304,38 @@ def test_ranks_alone_need_no_programme_and_explain_the_unmatched() -> None:
     assert all(p.why.startswith("stable: both ranked each other higher") for p in result.pairs)
 
 
+def _crossed_ranks() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Two mentees and two mentors whose first choices cross: the mentee-optimal and the
+    mentor-optimal stable matchings differ."""
+    mentees = pd.DataFrame({"id": ["a", "b"]})
+    mentors = pd.DataFrame({"id": ["X", "Y"], "capacity": [1, 1]})
+    columns = ["mentee_id", "mentor_id", "rank"]
+    wishes = pd.DataFrame(
+        [("a", "X", 1), ("a", "Y", 2), ("b", "Y", 1), ("b", "X", 2)], columns=columns
+    )
+    choices = pd.DataFrame(
+        [("b", "X", 1), ("a", "X", 2), ("a", "Y", 1), ("b", "Y", 2)], columns=columns
+    )
+    return mentees, mentors, wishes, choices
+
+
+def test_who_proposes_is_chosen_without_a_programme() -> None:
+    mentees, mentors, wishes, choices = _crossed_ranks()
+    given = {"mentee_ranks": wishes, "mentor_ranks": choices}
+    default = matching.match(mentees, mentors, **given)
+    by_mentors = matching.match(mentees, mentors, proposing="mentors", **given)
+    assert _pairs(default) == {("a", "X"), ("b", "Y")}
+    assert _pairs(by_mentors) == {("b", "X"), ("a", "Y")}
+    assert (by_mentors.summary.proposing, by_mentors.summary.blocking_pairs) == ("mentors", 0)
+    # The argument overrides the programme's own choice, as objective= does.
+    programme = _ranks_programme("mentors")
+    scores = wishes.assign(score=1.0 / wishes["rank"]).drop(columns="rank")
+    overridden = matching.match(
+        mentees, mentors, programme, scores=scores, proposing="mentees", **given
+    )
+    assert _pairs(overridden) == _pairs(default)
+
+
 def test_ranks_with_another_objective_or_bad_rows_are_refused() -> None:
     mentees = pd.DataFrame({"id": ["a"]})
     mentors = pd.DataFrame({"id": ["X"]})

@@ -13,6 +13,7 @@ the proposals need them, :mod:`._stable`).
 generation which pairs matter. ``docs/architecture.md`` shows the layers.
 """
 
+from matching._objective import Proposing
 from matching._pairs import ScoredPairs
 from matching.solver._contention import contention_prices, subsample
 from matching.solver._diagnostics import (
@@ -34,7 +35,6 @@ from matching.solver._stable import (
     ListPart,
     Matched,
     PreferenceLists,
-    Proposing,
     Thresholds,
     oriented_lists,
     solve_stable,

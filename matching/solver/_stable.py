@@ -29,11 +29,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Protocol
 
 import numpy as np
 
 from matching._arrays import rank_in_runs
+from matching._objective import Proposing
 from matching._pairs import ScoredPairs, is_in, pair_keys
 from matching.solver._prepare import Residual, prepare
 from matching.solver._problem import (
@@ -55,8 +56,6 @@ __all__ = [
     "solve_stable",
     "stable_matching",
 ]
-
-Proposing = Literal["mentees", "mentors"]
 
 
 @dataclass(frozen=True)

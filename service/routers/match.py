@@ -120,6 +120,7 @@ def _run(
         programme if body.programme is not None or _uses_criteria(body) else None,
         scores=scores,
         objective=body.objective,
+        proposing=body.proposing,
         mentee_ranks=_ranks(body.mentee_ranks),
         mentor_ranks=_ranks(body.mentor_ranks),
     )

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
-from matching.model import MAX_SCORE, Objective, Programme
+from matching.model import MAX_SCORE, Objective, Programme, Proposing
 from service.schemas.common import FieldValue, JsonInt
 from service.schemas.outcomes import GroupOut, InputWarningOut, QuotaOut
 
@@ -78,6 +78,12 @@ class MatchIn(BaseModel):
         default=None, description="Precomputed pair scores, replacing the criteria"
     )
     objective: Objective | None = None
+    proposing: Proposing | None = Field(
+        default=None,
+        description="For the stable objective: `mentees` (the mentee-optimal stable "
+        "matching) or `mentors` (the mentor-optimal one); overrides the programme's "
+        "`[stable] proposing`, so a score table or ranks need no programme",
+    )
     mentee_ranks: list[RankIn] | None = Field(
         default=None,
         description="The mentees' ranked choices, for the stable objective (implied when "

@@ -241,6 +241,17 @@ def test_stateless_stable_match_from_ranked_choices(api: Api) -> None:
     assert response.status_code == 422
     assert "stable" in response.json()["detail"][0]["msg"]
 
+    # The mentors propose when asked: c and a, whom x and y rank first, get them.
+    by_mentors = {**body, "proposing": "mentors"}
+    response = api.client.post("/v1/match", json=by_mentors, headers=api.auth())
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert {(p["mentee_id"], p["mentor_id"]) for p in answer["pairs"]} == {("a", "x"), ("c", "y")}
+    assert (answer["summary"]["proposing"], answer["summary"]["blocking_pairs"]) == ("mentors", 0)
+    response = api.client.post("/v1/match", json={**body, "proposing": "both"}, headers=api.auth())
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "proposing"]
+
 
 def test_a_programme_run_takes_ranked_choices_and_a_rematch_keeps_them(api: Api) -> None:
     programme_id = api.programme()
