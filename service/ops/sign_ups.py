@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import math
 import re
 import secrets
 from collections.abc import Iterable, Sequence
@@ -34,10 +35,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matching.errors import InputError, InputErrors, Problem
-from matching.messages import Message as Words
+from matching.messages import Message
 from matching.model import Programme as EngineProgramme
 from service.db import batches
-from service.models import Message, Participant, Programme, SignUpForm, new_id
+from service.models import Message as Outgoing
+from service.models import Participant, Programme, SignUpForm, new_id
 from service.ops import participants
 from service.ops.checkins import ClosedLinkError, UnknownLinkError
 from service.ops.contacts import run_programme
@@ -52,7 +54,7 @@ __all__ = [
     "approve",
     "correct",
     "current_programme",
-    "email_problem",
+    "form_problems",
     "open_form",
     "open_form_link",
     "open_person",
@@ -164,13 +166,47 @@ class Submission:
     guardian_consent: bool = False
 
 
-def email_problem(fields: Sequence[FormField], cells: dict[str, Any]) -> Problem | None:
-    """An e-mail answer that cannot be an address (the engine does not read it)."""
+def _out_of_bounds(field: FormField, value: Any) -> bool:
+    """A number outside the form's bounds (a mentor's capacity: 1 to 20 on the form,
+    whatever a file may hold); text that is not a number is the engine's to refuse."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return False
+    low = field.minimum if field.minimum is not None else -math.inf
+    high = field.maximum if field.maximum is not None else math.inf
+    return not low <= number <= high
+
+
+def form_problems(fields: Sequence[FormField], cells: dict[str, Any]) -> list[Problem]:
+    """What the form itself refuses, beyond the engine's checks: a required question left
+    empty, a question it does not ask, an e-mail that cannot be an address, a number out
+    of its bounds."""
+    problems = [
+        Problem(None, None, f.column, Message("this field is required"))
+        for f in fields
+        if f.required and cells.get(f.column) in (None, "", [])
+    ]
+    known = {f.column for f in fields}
+    problems += [
+        Problem(None, None, column, Message("this form does not ask for this field"))
+        for column in cells
+        if column not in known
+    ]
     for field in fields:
         value = cells.get(field.column)
-        if field.kind == "email" and value and not _EMAIL.match(str(value)):
-            return Problem(None, None, field.column, Words("is not an e-mail address"))
-    return None
+        if value in (None, ""):
+            continue
+        if field.kind == "email" and not _EMAIL.match(str(value)):
+            problems.append(Problem(None, None, field.column, Message("is not an e-mail address")))
+        if field.kind == "number" and _out_of_bounds(field, value):
+            reason = Message(
+                "must be a number from {low} to {high}",
+                low=f"{field.minimum:g}",
+                high=f"{field.maximum:g}",
+            )
+            problems.append(Problem(None, None, field.column, reason))
+    return problems
 
 
 def _checked(opened: Opened, person_id: str, submission: Submission) -> dict[str, Any]:
@@ -178,21 +214,10 @@ def _checked(opened: Opened, person_id: str, submission: Submission) -> dict[str
     naming the field (never its value)."""
     problems: list[Problem] = []
     if not submission.consent:
-        problems.append(Problem(None, None, None, Words("consent is required")))
+        problems.append(Problem(None, None, None, Message("consent is required")))
     if opened.asks_guardian and not submission.guardian_consent:
-        problems.append(Problem(None, None, None, Words("a guardian's consent is required")))
-    for field in opened.fields:
-        if field.required and submission.cells.get(field.column) in (None, "", []):
-            problems.append(Problem(None, None, field.column, Words("this field is required")))
-    known = {field.column for field in opened.fields}
-    problems += [
-        Problem(None, None, column, Words("this form does not ask for this field"))
-        for column in submission.cells
-        if column not in known
-    ]
-    wrong_email = email_problem(opened.fields, submission.cells)
-    if wrong_email is not None:
-        problems.append(wrong_email)
+        problems.append(Problem(None, None, None, Message("a guardian's consent is required")))
+    problems += form_problems(opened.fields, submission.cells)
     if problems:
         raise InputErrors(problems)
     record = {**submission.cells, _id_column(opened.config, opened.side): person_id}
@@ -241,9 +266,9 @@ def submit(
     return person, token
 
 
-def _link_message(person: Participant, now: datetime) -> Message:
+def _link_message(person: Participant, now: datetime) -> Outgoing:
     """The outbox's message carrying her own link (no pair: the other id is empty)."""
-    return Message(
+    return Outgoing(
         programme_id=person.programme_id,
         run_id="",
         kind="sign_up",

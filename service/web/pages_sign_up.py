@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from starlette.datastructures import FormData
 
 from matching.errors import InputError, Problem
-from matching.messages import label_text, render_message
+from matching.messages import Message, label_text, render_message
 from service.db import checkpoint
 from service.deps import NowDep, SecretDep, SessionDep, SettingsDep
 from service.links import count_submission, open_own_link, open_sign_up
@@ -55,11 +55,11 @@ def _closed(request: Request, error: HTTPException) -> Response:
 
 def _said(problem: Problem, opened: sign_ups.Opened, lang: str) -> str:
     """A problem in the page's language, naming its question (never the answer)."""
-    reason = render_message(problem.message, lang)
-    titles = {f.column: f.title_in(lang) for f in opened.fields}
     if problem.column is None:
-        return reason
-    return f"{titles.get(problem.column, problem.column)} : {reason}"
+        return render_message(problem.message, lang)
+    titles = {f.column: f.title_in(lang) for f in opened.fields}
+    title = titles.get(problem.column, problem.column)
+    return render_message(Message("{place}: {reason}", place=title, reason=problem.message), lang)
 
 
 def _form(
