@@ -220,7 +220,9 @@ def _checked(opened: Opened, person_id: str, submission: Submission) -> dict[str
     problems += form_problems(opened.fields, submission.cells)
     if problems:
         raise InputErrors(problems)
-    record = {**submission.cells, _id_column(opened.config, opened.side): person_id}
+    # A question left unanswered is an empty cell, as in a file (never a missing column).
+    empty = dict.fromkeys((f.column for f in opened.fields), None)
+    record = {**empty, **submission.cells, _id_column(opened.config, opened.side): person_id}
     return participants.check_records([record], opened.config, opened.side)[0]
 
 
