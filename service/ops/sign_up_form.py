@@ -69,6 +69,9 @@ class FormField:
     choices: tuple[Choice, ...] = ()
     minimum: float | None = None
     maximum: float | None = None
+    role: Literal["name", "email", "language", "capacity"] | None = None
+    """The engine's role the column plays, if any: pages name these questions in their
+    own words (``sign_up.role.*`` in the page catalogues) rather than by column."""
 
     def title_in(self, language: str) -> str:
         return label_text(self.title, language)
@@ -121,12 +124,13 @@ def form_fields(
     def add(field: FormField) -> None:
         found.setdefault(field.column, field)
 
-    name = roles.name or "name"
-    add(FormField(name, "text", _column_title(name), required=True))
-    add(FormField(roles.email or "email", "email", _column_title(roles.email or "email")))
+    name, email = roles.name or "name", roles.email or "email"
+    add(FormField(name, "text", _column_title(name), required=True, role="name"))
+    add(FormField(email, "email", _column_title(email), role="email"))
     if roles.language:
         languages = tuple(Choice(code, code) for code in LANGUAGES)
-        add(FormField(roles.language, "language", _column_title(roles.language), True, languages))
+        column = roles.language
+        add(FormField(column, "language", _column_title(column), True, languages, role="language"))
     for criterion in programme.criteria:
         add(_criterion_field(criterion, getattr(criterion, f"{side}_field")))
         offset = getattr(criterion, f"{side}_offset_field", None)
@@ -139,7 +143,8 @@ def form_fields(
             add(FormField(column, "text", _column_title(column)))
     if side == "mentor":
         capacity = roles.capacity
-        add(FormField(capacity, "number", _column_title(capacity), True, (), 1, MAX_CAPACITY))
+        title = _column_title(capacity)
+        add(FormField(capacity, "number", title, True, (), 1, MAX_CAPACITY, role="capacity"))
     return tuple(found.values())
 
 

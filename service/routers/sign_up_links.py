@@ -29,7 +29,7 @@ from service.schemas.sign_ups import (
     SubmissionIn,
     SubmittedOut,
 )
-from service.web.i18n import Lang, retention_notice
+from service.web.i18n import Lang, question_title, retention_notice
 
 router = APIRouter(prefix="/public/v1", tags=["sign-up links"])
 
@@ -52,7 +52,7 @@ def _form_out(opened: ops.Opened, language: Lang) -> SignUpOut:
         FormFieldOut(
             column=f.column,
             kind=f.kind,
-            title=f.title_in(language),
+            title=question_title(f.role, f.title, language),
             required=f.required,
             choices=[
                 ChoiceOut(value=c.value, label=label_text(c.label, language)) for c in f.choices

@@ -308,6 +308,10 @@ AR: dict[str, str] = {
     "sign_up.required_note": "الأسئلة المعلّمة بـ * إلزامية.",
     "sign_up.problems": "يرجى تصحيح هذه الإجابات:",
     "sign_up.level": "المستوى",
+    "sign_up.role.name": "اسمك",
+    "sign_up.role.email": "بريدك الإلكتروني",
+    "sign_up.role.language": "اللغة التي نراسلك بها",
+    "sign_up.role.capacity": "عدد المستفيدات اللواتي يمكنك إرشادهن",
     "sign_up.level_hint.mentee": "اختاري كل موضوع وحدّدي مستواك، من 1 (مبتدئة) إلى 5 (خبيرة).",
     "sign_up.level_hint.mentor": (
         "اختاري كل موضوع يمكنك تعليمه وحدّدي مستواك، من 1 (مبتدئة) إلى 5 (خبيرة)."

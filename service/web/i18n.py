@@ -17,6 +17,7 @@ __all__ = [
     "Lang",
     "Translator",
     "choose_language",
+    "question_title",
     "retention_notice",
     "translator",
 ]
@@ -350,6 +351,10 @@ EN: dict[str, str] = {
     "sign_up.required_note": "Questions marked * must be answered.",
     "sign_up.problems": "Please correct these answers:",
     "sign_up.level": "Level",
+    "sign_up.role.name": "Your name",
+    "sign_up.role.email": "Your e-mail address",
+    "sign_up.role.language": "The language we write to you in",
+    "sign_up.role.capacity": "How many mentees you can take",
     "sign_up.level_hint.mentee": (
         "Tick each topic and give your level, from 1 (beginner) to 5 (expert)."
     ),
@@ -768,6 +773,10 @@ FR: dict[str, str] = {
     "sign_up.required_note": "Les questions marquées * sont obligatoires.",
     "sign_up.problems": "Veuillez corriger ces réponses :",
     "sign_up.level": "Niveau",
+    "sign_up.role.name": "Votre nom",
+    "sign_up.role.email": "Votre adresse e-mail",
+    "sign_up.role.language": "La langue dans laquelle vous écrire",
+    "sign_up.role.capacity": "Combien de mentorées vous pouvez suivre",
     "sign_up.level_hint.mentee": (
         "Cochez chaque sujet et donnez votre niveau, de 1 (débutante) à 5 (experte)."
     ),
@@ -852,6 +861,12 @@ def translator(lang: Lang) -> Translator:
         return text.format(**values) if values else text
 
     return t
+
+
+def question_title(role: str | None, title: Label, lang: Lang) -> str:
+    """How a sign-up form names a question: a role's own words (name, e-mail, language,
+    capacity), else the title the configuration gives it."""
+    return translator(lang)(f"sign_up.role.{role}") if role else label_text(title, lang)
 
 
 def retention_notice(notice: Label | None, lang: Lang) -> str:

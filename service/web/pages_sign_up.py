@@ -21,7 +21,14 @@ from service.links import count_submission, open_own_link, open_sign_up
 from service.models import Participant
 from service.ops import sign_ups
 from service.ops.sign_up_form import DAYS, HOURS, LEVELS, cells_from_form, shown_values
-from service.web.i18n import LANG_COOKIE, LANGUAGES, retention_notice, translator
+from service.web.i18n import (
+    LANG_COOKIE,
+    LANGUAGES,
+    Lang,
+    question_title,
+    retention_notice,
+    translator,
+)
 from service.web.rendering import Page, get_page
 from service.web.routing import WebRoute
 from service.web.security import check_csrf
@@ -53,11 +60,11 @@ def _closed(request: Request, error: HTTPException) -> Response:
     )
 
 
-def _said(problem: Problem, opened: sign_ups.Opened, lang: str) -> str:
+def _said(problem: Problem, opened: sign_ups.Opened, lang: Lang) -> str:
     """A problem in the page's language, naming its question (never the answer)."""
     if problem.column is None:
         return render_message(problem.message, lang)
-    titles = {f.column: f.title_in(lang) for f in opened.fields}
+    titles = {f.column: question_title(f.role, f.title, lang) for f in opened.fields}
     title = titles.get(problem.column, problem.column)
     return render_message(Message("{place}: {reason}", place=title, reason=problem.message), lang)
 
@@ -81,6 +88,7 @@ def _form(
         problems=problems or [],
         notice=retention_notice(opened.config.sign_up.retention_notice, page.lang),
         label=lambda text: label_text(text, page.lang),
+        title_of=lambda field: question_title(field.role, field.title, page.lang),
         days=DAYS,
         hours=HOURS,
         levels=LEVELS,

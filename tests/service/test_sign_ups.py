@@ -21,7 +21,7 @@ from service.models import CheckIn, Message, Participant
 from service.settings import Settings
 from service.worker import Worker
 from tests.service.conftest import Api
-from tests.service.follow_up_world import Clock
+from tests.service.follow_up_world import Clock, Inbox, smtp, text_of
 from tests.service.sign_up_world import (
     CONFIG,
     form_link,
@@ -30,6 +30,8 @@ from tests.service.sign_up_world import (
     sign_up_programme,
     submission,
 )
+
+__all__ = ["smtp"]  # the fixture, imported for pytest
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 FR = {"Accept-Language": "fr"}
@@ -333,3 +335,34 @@ def test_a_minors_programme_is_a_configuration_flag(api: Api) -> None:
         f"/v1/programmes/{programme_id}/config", json={"config": bad}, headers=api.auth()
     )
     assert refused.status_code == 422
+
+
+def test_her_own_link_is_mailed_in_her_language(
+    settings: Settings, smtp: tuple[Inbox, int]
+) -> None:
+    inbox, port = smtp
+    configured = settings.model_copy(
+        update={"smtp_host": "127.0.0.1", "smtp_port": port, "public_url": "https://m.test"}
+    )
+    app = create_app(configured)
+    with session_scope(app.state.sessions) as session:
+        _row, admin_key = create_key(session, "admin", None)
+    with TestClient(app) as client:
+        api = Api(client, admin_key, Worker(configured, app.state.engine))
+        programme_id = sign_up_programme(api)
+        _id, token = form_link(api, programme_id, "mentees")
+        arabic = _own_token(_sign_up(api, token, mentee(1)))  # langue: ar
+        _own_token(_sign_up(api, token, mentee(2, courriel=None)))  # no address given
+        report = api.worker.deliver()
+        assert (report.sent, report.failed) == (1, 1)
+        [mail] = inbox.to("salma1@exemple.test")
+        assert mail["Subject"] == "Passerelles: توصّلنا بتسجيلك"
+        assert f"https://m.test/me/{arabic}" in text_of(mail)  # the link she was shown
+        messages = client.get(f"/v1/programmes/{programme_id}/messages", headers=api.auth()).json()[
+            "items"
+        ]
+        assert sorted((m["kind"], m["status"], m["reason"]) for m in messages) == [
+            ("sign_up", "failed", "no_address"),
+            ("sign_up", "sent", None),
+        ]
+    app.state.engine.dispose()
