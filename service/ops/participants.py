@@ -200,6 +200,7 @@ def export(session: Session, participant: Participant) -> dict[str, Any]:
         "side": f"{side}s",
         "id": person_id,
         "fields": participant.data,
+        "status": participant.status,
         "updated_at": participant.updated_at,
         "suggested_pairs": [
             {
