@@ -188,11 +188,10 @@ def form_problems(fields: Sequence[FormField], cells: dict[str, Any]) -> list[Pr
         if f.required and cells.get(f.column) in (None, "", [])
     ]
     known = {f.column for f in fields}
-    problems += [
-        Problem(None, None, column, Message("this form does not ask for this field"))
-        for column in cells
-        if column not in known
-    ]
+    if set(cells) - known:  # named by no one: the sender's key may be anything, even a name
+        problems.append(
+            Problem(None, None, None, Message("this form does not ask for a field sent"))
+        )
     for field in fields:
         value = cells.get(field.column)
         if value in (None, ""):
