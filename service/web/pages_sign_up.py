@@ -117,7 +117,10 @@ def sign_up_form(token: str, request: Request, session: SessionDep, now: NowDep)
         opened = open_sign_up(request, session, token, now)
     except HTTPException as error:
         return _closed(request, error)
-    return _form(get_page(request), opened, action="submit")
+    page = get_page(request)
+    # The language she reads the page in is the first guess for the one to write to her in.
+    guess = {f.column: [page.lang] for f in opened.fields if f.kind == "language"}
+    return _form(page, opened, values=guess, action="submit")
 
 
 @router.post("/sign-up/{token}", dependencies=[Depends(check_csrf)])

@@ -117,6 +117,8 @@ def test_approving_or_rejecting_a_list_is_all_or_none(api: Api) -> None:
     for i in range(3):
         _sign_up(api, token, mentee(10 + i))
     ids = [p["id"] for p in _pending(api, programme_id)]
+    forms = api.client.get(f"/v1/programmes/{programme_id}/sign-up-forms", headers=api.auth())
+    assert [f["submissions"] for f in forms.json()["items"]] == [3]
     url = f"/v1/programmes/{programme_id}/sign-ups"
     refused = api.client.post(
         f"{url}/approve", json={"side": "mentees", "ids": [*ids, "e0"]}, headers=api.auth()
