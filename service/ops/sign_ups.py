@@ -42,7 +42,7 @@ from service.models import Message as Outgoing
 from service.models import Participant, Programme, SignUpForm, new_id
 from service.ops import participants
 from service.ops.checkins import ClosedLinkError, UnknownLinkError
-from service.ops.contacts import run_programme
+from service.ops.contacts import contacts, run_programme
 from service.ops.errors import NotFoundError
 from service.ops.participants import EngineSide
 from service.ops.sign_up_form import FormField, form_fields
@@ -50,6 +50,7 @@ from service.ops.sign_up_form import FormField, form_fields
 __all__ = [
     "SELF_ERASURE",
     "Opened",
+    "PendingPerson",
     "Submission",
     "approve",
     "correct",
@@ -58,6 +59,7 @@ __all__ = [
     "open_form",
     "open_form_link",
     "open_person",
+    "pending_people",
     "person_token",
     "problems_of",
     "reject",
@@ -341,6 +343,41 @@ def _all_pending(
             missing=len(set(person_ids)) - len(found),
         )
     return found
+
+
+@dataclass(frozen=True)
+class PendingPerson:
+    """A sign-up waiting for a coordinator, as the dashboard lists her."""
+
+    side: EngineSide
+    person_id: str
+    name: str
+    submitted_at: datetime
+
+
+def pending_people(session: Session, programme: Programme, limit: int) -> list[PendingPerson]:
+    """The programme's oldest pending sign-ups (up to ``limit``), with their names read
+    through the programme's ``[fields]``."""
+    rows = session.execute(
+        select(Participant.side, Participant.person_id, Participant.updated_at)
+        .where(Participant.programme_id == programme.id, Participant.status == "pending")
+        .order_by(Participant.updated_at, Participant.person_id)
+        .limit(limit)
+    ).all()
+    config = current_programme(session, programme)
+    names = {
+        side: contacts(session, programme.id, side, [r[1] for r in rows if r[0] == side], config)
+        for side in ("mentee", "mentor")
+    }
+    return [
+        PendingPerson(
+            side="mentee" if side == "mentee" else "mentor",
+            person_id=person_id,
+            name=names[side][person_id].name if person_id in names[side] else person_id,
+            submitted_at=submitted_at,
+        )
+        for side, person_id, submitted_at in rows
+    ]
 
 
 def approve(

@@ -43,6 +43,7 @@ def install(app: FastAPI) -> None:
         pages_auth,
         pages_checkin,
         pages_dashboard,
+        pages_pending,
         pages_review,
         pages_sign_up,
     )
@@ -53,6 +54,7 @@ def install(app: FastAPI) -> None:
         pages_review.router,
         pages_checkin.router,
         pages_sign_up.router,
+        pages_pending.router,
     ):
         app.include_router(router)
     static = StaticFiles(directory=str(resources.files("service") / "static"))

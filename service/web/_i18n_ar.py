@@ -298,6 +298,20 @@ AR: dict[str, str] = {
     "dashboard.pending": "تسجيلات بانتظار الموافقة",
     "problem.form_not_found": "استمارة التسجيل هذه ليست في هذا البرنامج.",
     "problem.sign_up_not_found": "بعض المعرّفات ليست تسجيلات معلّقة في هذا البرنامج.",
+    "sign_ups.title": "تسجيلات بانتظار الموافقة",
+    "sign_ups.intro": (
+        "الأشخاص الذين سجّلوا عبر استمارة. تقرؤهم عمليات المطابقة بعد الموافقة؛ والرفض "
+        "يمحو إجاباتهم."
+    ),
+    "sign_ups.pick": "اختيار",
+    "sign_ups.name": "الاسم",
+    "sign_ups.side": "الدور",
+    "sign_ups.submitted": "تاريخ التسجيل",
+    "sign_ups.side.mentee": "مستفيدة",
+    "sign_ups.side.mentor": "مرشدة",
+    "sign_ups.approve": "الموافقة على المحدَّد",
+    "sign_ups.reject": "رفض المحدَّد ومحوه",
+    "problem.unknown_sign_up": "أحد التسجيلات مُسمّى بشكل خاطئ.",
     "sign_up.heading": "التسجيل",
     "sign_up.title.mentee": "التسجيل كمستفيدة من الإرشاد",
     "sign_up.title.mentor": "التسجيل كمرشدة",

@@ -341,6 +341,20 @@ EN: dict[str, str] = {
     "dashboard.pending": "Sign-ups to approve",
     "problem.form_not_found": "this sign-up form is not in this programme.",
     "problem.sign_up_not_found": "some of the ids are not pending sign-ups of this programme.",
+    "sign_ups.title": "Sign-ups to approve",
+    "sign_ups.intro": (
+        "People who signed up through a form. Runs read them once approved; rejecting "
+        "erases their answers."
+    ),
+    "sign_ups.pick": "Select",
+    "sign_ups.name": "Name",
+    "sign_ups.side": "Side",
+    "sign_ups.submitted": "Signed up",
+    "sign_ups.side.mentee": "mentee",
+    "sign_ups.side.mentor": "mentor",
+    "sign_ups.approve": "Approve the selected",
+    "sign_ups.reject": "Reject and erase the selected",
+    "problem.unknown_sign_up": "a sign-up is named wrongly.",
     "sign_up.heading": "Sign up",
     "sign_up.title.mentee": "Sign up as a mentee",
     "sign_up.title.mentor": "Sign up as a mentor",
@@ -763,6 +777,20 @@ FR: dict[str, str] = {
     "problem.sign_up_not_found": (
         "certains identifiants ne sont pas des inscriptions en attente de ce programme."
     ),
+    "sign_ups.title": "Inscriptions à valider",
+    "sign_ups.intro": (
+        "Les personnes inscrites par un formulaire. Les exécutions les lisent une fois "
+        "validées ; refuser efface leurs réponses."
+    ),
+    "sign_ups.pick": "Choisir",
+    "sign_ups.name": "Nom",
+    "sign_ups.side": "Rôle",
+    "sign_ups.submitted": "Inscrite le",
+    "sign_ups.side.mentee": "mentorée",
+    "sign_ups.side.mentor": "marraine",
+    "sign_ups.approve": "Valider la sélection",
+    "sign_ups.reject": "Refuser et effacer la sélection",
+    "problem.unknown_sign_up": "une inscription est mal désignée.",
     "sign_up.heading": "Inscription",
     "sign_up.title.mentee": "S'inscrire comme mentorée",
     "sign_up.title.mentor": "S'inscrire comme marraine",

@@ -119,7 +119,9 @@ def sign_up_form(token: str, request: Request, session: SessionDep, now: NowDep)
         return _closed(request, error)
     page = get_page(request)
     # The language she reads the page in is the first guess for the one to write to her in.
-    guess = {f.column: [page.lang] for f in opened.fields if f.kind == "language"}
+    guess: dict[str, list[str]] = {
+        f.column: [page.lang] for f in opened.fields if f.kind == "language"
+    }
     return _form(page, opened, values=guess, action="submit")
 
 

@@ -371,3 +371,51 @@ def test_her_own_link_is_mailed_in_her_language(
             ("sign_up", "sent", None),
         ]
     app.state.engine.dispose()
+
+
+def _signed_in(api: Api, key: str) -> None:
+    api.client.cookies.clear()
+    signin = api.client.get("/")
+    api.client.post("/", data={"key": key, "csrf_token": CSRF.findall(signin.text)[0]})
+
+
+def test_the_dashboard_lists_sign_ups_to_approve_or_reject(api: Api) -> None:
+    programme_id = sign_up_programme(api)
+    _id, mentees = form_link(api, programme_id, "mentees")
+    _id, mentors = form_link(api, programme_id, "mentors")
+    _sign_up(api, mentees, mentee(1, nom="Nour Haddad"))
+    _sign_up(api, mentees, mentee(2, nom="Rania Chraibi"))
+    _sign_up(api, mentors, mentor(3, nom="Zoé Garnier"))
+    ids = {p["fields"]["nom"]: (p["side"], p["id"]) for p in _pending(api, programme_id)}
+
+    _signed_in(api, api.key("coordinator", programme_id))
+    page = api.client.get(f"/programmes/{programme_id}", headers=FR)
+    assert 'id="count-pending">3<' in page.text
+    assert "Inscriptions à valider" in page.text
+    assert all(name in page.text for name in ids)
+    csrf = CSRF.findall(page.text)[0]
+
+    def picked(*names: str) -> list[str]:
+        return [f"{ids[n][0][:-1]}:{ids[n][1]}" for n in names]
+
+    approved = api.client.post(
+        f"/programmes/{programme_id}/sign-ups/approve",
+        data={"csrf_token": csrf, "picked": picked("Nour Haddad", "Zoé Garnier")},
+    )
+    assert approved.status_code == 200  # back on the dashboard, after the redirect
+    rejected = api.client.post(
+        f"/programmes/{programme_id}/sign-ups/reject",
+        data={"csrf_token": csrf, "picked": picked("Rania Chraibi")},
+    )
+    assert rejected.status_code == 200
+    assert 'id="count-pending"' not in rejected.text
+    assert _pending(api, programme_id) == []
+    listed = api.client.get(
+        f"/v1/programmes/{programme_id}/participants/mentors", headers=api.auth()
+    ).json()
+    assert ids["Zoé Garnier"][1] in {p["id"] for p in listed["items"]}
+
+    _signed_in(api, api.key("researcher", programme_id))
+    _sign_up(api, mentees, mentee(4, nom="Amina Tazi"))
+    seen = api.client.get(f"/programmes/{programme_id}")
+    assert "Amina Tazi" not in seen.text  # read-only keys see the count, not the names
