@@ -8,7 +8,7 @@ native control with its label, so the whole form works from the keyboard."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from starlette.datastructures import FormData
@@ -105,10 +105,21 @@ def _submission(opened: sign_ups.Opened, form: FormData) -> sign_ups.Submission:
     )
 
 
-def _refused(page: Page, opened: sign_ups.Opened, form: FormData, error: InputError) -> Response:
+def _refused(
+    page: Page, opened: sign_ups.Opened, form: FormData, error: InputError, **context: Any
+) -> Response:
+    """The form again with her answers and each problem named (422)."""
     said = [_said(p, opened, page.lang) for p in sign_ups.problems_of(error)]
     values = {name: [str(v) for v in form.getlist(name)] for name in form}
-    return _form(page, opened, status_code=422, values=values, problems=said, action="submit")
+    return _form(page, opened, status_code=422, values=values, problems=said, **context)
+
+
+async def _form_data(request: Request) -> FormData:
+    """The posted form (read once; the CSRF check has read it already)."""
+    return await request.form()
+
+
+FormDep = Annotated[FormData, Depends(_form_data)]
 
 
 @router.get("/sign-up/{token}")
@@ -126,9 +137,10 @@ def sign_up_form(token: str, request: Request, session: SessionDep, now: NowDep)
 
 
 @router.post("/sign-up/{token}", dependencies=[Depends(check_csrf)])
-async def sign_up_submit(
+def sign_up_submit(
     token: str,
     request: Request,
+    form: FormDep,
     session: SessionDep,
     secret: SecretDep,
     settings: SettingsDep,
@@ -139,18 +151,14 @@ async def sign_up_submit(
         count_submission(request)
     except HTTPException as error:
         return _closed(request, error)
-    page, form = get_page(request), await request.form()
+    page = get_page(request)
     try:
         _person, own = sign_ups.submit(session, opened, _submission(opened, form), secret, now)
     except InputError as error:
-        return _refused(page, opened, form, error)
+        return _refused(page, opened, form, error, action="submit")
     session.commit()
     link = f"{settings.public_url.rstrip('/')}/me/{own}"
     return page.render("sign_up_done.html", opened=opened, link=link, withdrawn=False)
-
-
-def _own(request: Request, session: SessionDep, token: str) -> tuple[Participant, sign_ups.Opened]:
-    return open_own_link(request, session, token)
 
 
 def _own_page(request: Request, person: Participant, opened: sign_ups.Opened) -> Page:
@@ -162,7 +170,7 @@ def _own_page(request: Request, person: Participant, opened: sign_ups.Opened) ->
 @router.get("/me/{token}")
 def own_data(token: str, request: Request, session: SessionDep) -> Response:
     try:
-        person, opened = _own(request, session, token)
+        person, opened = open_own_link(request, session, token)
     except HTTPException as error:
         return _closed(request, error)
     page = _own_page(request, person, opened)
@@ -171,27 +179,17 @@ def own_data(token: str, request: Request, session: SessionDep) -> Response:
 
 
 @router.post("/me/{token}", dependencies=[Depends(check_csrf)])
-async def own_data_correct(token: str, request: Request, session: SessionDep) -> Response:
+def own_data_correct(token: str, request: Request, form: FormDep, session: SessionDep) -> Response:
     try:
-        person, opened = _own(request, session, token)
+        person, opened = open_own_link(request, session, token)
         count_submission(request)
     except HTTPException as error:
         return _closed(request, error)
-    page, form = _own_page(request, person, opened), await request.form()
+    page = _own_page(request, person, opened)
     try:
         sign_ups.correct(session, person, opened, _submission(opened, form))
     except InputError as error:
-        said = [_said(p, opened, page.lang) for p in sign_ups.problems_of(error)]
-        values = {name: [str(v) for v in form.getlist(name)] for name in form}
-        return _form(
-            page,
-            opened,
-            status_code=422,
-            values=values,
-            problems=said,
-            action="correct",
-            person=person,
-        )
+        return _refused(page, opened, form, error, action="correct", person=person)
     session.commit()
     values = shown_values(opened.fields, person.data)
     saved = page.t("sign_up.saved")
@@ -203,7 +201,7 @@ def own_data_withdraw(
     token: str, request: Request, session: SessionDep, secret: SecretDep
 ) -> Response:
     try:
-        person, opened = _own(request, session, token)
+        person, opened = open_own_link(request, session, token)
     except HTTPException as error:
         return _closed(request, error)
     page = _own_page(request, person, opened)

@@ -316,6 +316,14 @@ def test_the_form_page_in_french_signs_her_up_and_names_a_wrong_answer(api: Api)
     mine = api.client.get(f"/me/{own.group(1)}")
     assert 'value="Inès Tazi"' in mine.text
     assert "pas encore relu" in unescape(mine.text)
+    moved = {**form, "besoins.level.comptabilite": "1", "ville": "casablanca"}
+    corrected = api.client.post(f"/me/{own.group(1)}", data=moved)
+    assert "Vos corrections sont enregistrées" in unescape(corrected.text)
+    assert _pending(api, programme_id)[0]["fields"]["ville"] == "casablanca"
+    wrong = api.client.post(f"/me/{own.group(1)}", data={**moved, "dispo.mon.to": ""})
+    assert wrong.status_code == 422
+    assert "disponibilités : " in unescape(wrong.text)
+    assert _pending(api, programme_id)[0]["fields"]["dispo"] == "mon 18-20"
     withdrawn = api.client.post(
         f"/me/{own.group(1)}/withdraw", data={"csrf_token": CSRF.findall(mine.text)[0]}
     )
