@@ -59,6 +59,7 @@ __all__ = [
     "Proposing",
     "RequiresRule",
     "Rule",
+    "SignUpOptions",
     "SimilarityEntry",
     "SolverOptions",
     "StableOptions",
@@ -648,6 +649,24 @@ class StableOptions(_Frozen):
         return value
 
 
+class SignUpOptions(_Frozen):
+    """What the service's sign-up forms say and ask beyond the fields (TOML
+    ``[sign_up]``)."""
+
+    minors: bool = Field(default=False, strict=True)
+    """The programme's mentees are minors: a mentee's form also asks for a parent's or
+    guardian's consent."""
+    retention_notice: Label | None = None
+    """How long the programme keeps what a person submits and why, shown above the
+    consent box (one text, or one per language); ``None``: the service's default text."""
+
+    @field_validator("retention_notice")
+    @classmethod
+    def _notice_languages(cls, notice: Label | None) -> Label | None:
+        _check_label(notice)
+        return notice
+
+
 # --------------------------------------------------------------------------- programme
 
 
@@ -671,6 +690,8 @@ class Programme(_Frozen):
     alternatives: int = Field(default=3, strict=True, ge=0, le=20)
     solver: SolverOptions = SolverOptions()
     stable: StableOptions = StableOptions()
+    sign_up: SignUpOptions = SignUpOptions()
+    """What the service's sign-up forms add: a guardian's consent, the retention notice."""
 
     @model_validator(mode="after")
     def _unique_criterion_names(self) -> Self:
@@ -763,6 +784,8 @@ class Programme(_Frozen):
             del data["stable"]
         if self.fields == FieldMap():
             del data["fields"]
+        if self.sign_up == SignUpOptions():
+            del data["sign_up"]
         _drop_new_defaults(data)
         return json.dumps(data, sort_keys=True, separators=(",", ":"))
 

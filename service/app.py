@@ -36,6 +36,9 @@ from service.routers import (
     proposals,
     ranks,
     runs,
+    sign_up_forms,
+    sign_up_links,
+    sign_ups,
 )
 from service.settings import Settings, get_settings, warn_unknown_variables
 from service.throttle import FailureThrottle
@@ -79,6 +82,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.link_throttle = FailureThrottle(
         settings.auth_failures_per_address, settings.auth_failures_per_key
     )
+    # Sign-up submissions per address: every one counts, accepted or refused.
+    app.state.sign_up_throttle = FailureThrottle(
+        settings.sign_ups_per_address, settings.sign_ups_per_address
+    )
     app.state.clock = utcnow
 
     install_handlers(app, problem_text)
@@ -94,6 +101,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         follow_up.run_router,
         proposals.router,
         checkin_links.router,
+        sign_up_forms.router,
+        sign_ups.router,
+        sign_up_links.router,
         keys.router,
     ):
         app.include_router(router, dependencies=[Depends(refuse_unknown_query)])

@@ -1,5 +1,5 @@
-"""Sending the due messages (introductions, check-in links) through SMTP: the run
-worker's step between runs, never a request's.
+"""Sending the due messages (introductions, check-in links, sign-ups' own links) through
+SMTP: the run worker's step between runs, never a request's.
 
 One batch is three steps so that no transaction waits on the mail server: claim and
 compose (:func:`service.ops.introductions.claim_due`, committed), send (one SMTP
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from service.db import session_scope
 from service.mail import Letter, SmtpMailer
 from service.ops.introductions import Draft, claim_due, record
+from service.pseudonyms import load_secret
 from service.settings import Settings
 
 __all__ = ["DeliveryReport", "deliver_due"]
@@ -59,7 +60,8 @@ def deliver_due(
         return DeliveryReport(sent=0, failed=0)
     send = send or SmtpMailer(settings).send
     with session_scope(sessions) as session:
-        claimed = claim_due(session, settings.public_url, now)
+        secret = load_secret(session, settings)  # derives each sign-up's own link
+        claimed = claim_due(session, settings.public_url, now, secret)
     outcomes: dict[int, str | None] = {}
     for _programme, drafts in claimed:
         ready = [d for d in drafts if d.reason is None]

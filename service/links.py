@@ -1,39 +1,75 @@
-"""Opening a check-in link for the public routes (the JSON API and the form page): the
-token's check-in, or 404 (unknown, or replaced by a newer link), 410 (revoked or
-expired), and 429 once an address has failed too often
+"""Opening a link for the public routes (the JSON API and the form pages): a check-in,
+a sign-up form, or a person's own link; 404 (unknown, or replaced by a newer link), 410
+(revoked or expired), and 429 once an address has failed too often
 (:class:`service.throttle.FailureThrottle`, counted per client address apart from API
-keys)."""
+keys). Submissions through a form or a person's own link are counted per address too
+(:func:`count_submission`), accepted or refused."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 
 from fastapi import HTTPException, Request
 from sqlalchemy.orm import Session
 
 from service.deps import client_address, too_many_failures
-from service.ops import checkins
+from service.models import Participant
+from service.ops import checkins, sign_ups
 from service.throttle import FailureThrottle
 
-__all__ = ["open_checkin"]
+__all__ = ["count_submission", "open_checkin", "open_own_link", "open_sign_up"]
+
+T = TypeVar("T")
 
 
-def open_checkin(
-    request: Request, session: Session, token: str, now: datetime
-) -> checkins.CheckInView:
-    """The check-in ``token`` opens, as its person sees it."""
+def _opened(request: Request, what: str, opener: Callable[[], T]) -> T:
+    """``opener()``'s answer, or the HTTP error saying why the link does not open; a
+    failure counts against the client's address."""
     throttle: FailureThrottle = request.app.state.link_throttle
     address = client_address(request)
     wait = throttle.retry_after(address, None)
     if wait is not None:
         raise too_many_failures(wait)
     try:
-        return checkins.view(session, checkins.open_link(session, token, now))
+        return opener()
     except checkins.UnknownLinkError:
         throttle.failed(address, None)
-        raise HTTPException(status_code=404, detail="unknown check-in link") from None
+        raise HTTPException(status_code=404, detail=f"unknown {what} link") from None
     except checkins.ClosedLinkError:
         throttle.failed(address, None)
         raise HTTPException(
-            status_code=410, detail="this check-in link was revoked or has expired"
+            status_code=410, detail=f"this {what} link was revoked or has expired"
         ) from None
+
+
+def open_checkin(
+    request: Request, session: Session, token: str, now: datetime
+) -> checkins.CheckInView:
+    """The check-in ``token`` opens, as its person sees it."""
+    return _opened(
+        request, "check-in", lambda: checkins.view(session, checkins.open_link(session, token, now))
+    )
+
+
+def open_sign_up(request: Request, session: Session, token: str, now: datetime) -> sign_ups.Opened:
+    """The sign-up form ``token`` opens."""
+    return _opened(request, "sign-up", lambda: sign_ups.open_form(session, token, now))
+
+
+def open_own_link(
+    request: Request, session: Session, token: str
+) -> tuple[Participant, sign_ups.Opened]:
+    """The person ``token`` (her own link) opens, with her side's form."""
+    return _opened(request, "personal", lambda: sign_ups.open_person(session, token))
+
+
+def count_submission(request: Request) -> None:
+    """Count a submission from the client's address; 429 once it has sent too many."""
+    throttle: FailureThrottle = request.app.state.sign_up_throttle
+    address = client_address(request)
+    wait = throttle.retry_after(address, None)
+    if wait is not None:
+        raise too_many_failures(wait)
+    throttle.failed(address, None)

@@ -84,6 +84,10 @@ class Settings(BaseSettings):
     ``N/minute``, ``N/hour``). Counted in the server process's memory."""
     auth_failures_per_key: str = "10/minute"
     """Failed attempts on one key id (wrong secret) before that key id answers 429."""
+    sign_ups_per_address: str = "30/hour"
+    """Sign-up form submissions (and corrections through a person's own link) one client
+    address may send in a moving window before it answers 429 (a school's network is one
+    address: raise it for programmes that sign up a class at once)."""
     public_url: str = "http://127.0.0.1:8000"
     """The address participants reach the service at: the check-in links in e-mails and
     exports start with it (behind a proxy, the proxy's public address)."""
@@ -99,7 +103,7 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_timeout_seconds: float = Field(default=10.0, gt=0)
 
-    @field_validator("auth_failures_per_address", "auth_failures_per_key")
+    @field_validator("auth_failures_per_address", "auth_failures_per_key", "sign_ups_per_address")
     @classmethod
     def _rate(cls, value: str) -> str:
         parse(value)  # raises ValueError on a malformed rate

@@ -4,7 +4,7 @@ from service.models.base import Base, UTCDateTime, new_id, utcnow
 from service.models.decisions import Decision, Erasure
 from service.models.follow_up import CheckIn, FollowUp, Message, Proposal
 from service.models.keys import ApiKey, InstanceSecret
-from service.models.participants import Participant
+from service.models.participants import PARTICIPANT_STATUSES, Participant
 from service.models.programmes import ActivePair, Programme, ProgrammeRanks, ProgrammeVersion
 from service.models.runs import (
     Run,
@@ -15,8 +15,10 @@ from service.models.runs import (
     RunWorker,
 )
 from service.models.sessions import SignedInSession
+from service.models.sign_up import SignUpForm
 
 __all__ = [
+    "PARTICIPANT_STATUSES",
     "ActivePair",
     "ApiKey",
     "Base",
@@ -37,6 +39,7 @@ __all__ = [
     "RunPair",
     "RunUnmatched",
     "RunWorker",
+    "SignUpForm",
     "SignedInSession",
     "UTCDateTime",
     "new_id",

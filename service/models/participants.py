@@ -1,11 +1,13 @@
-"""Participants of a programme: one row a person and side, fields as JSON."""
+"""Participants of a programme: one row a person and side, fields as JSON, and whether
+a coordinator has approved her (people who signed up through a form wait as
+``pending``; runs read ``approved`` people only)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.models.base import Base, UTCDateTime, utcnow
@@ -24,3 +26,15 @@ class Participant(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     """Every field but ``id`` (counts included), as submitted after normalisation."""
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    status: Mapped[str] = mapped_column(
+        String(10), default="approved", server_default=text("'approved'"), index=True
+    )
+    """``approved`` (uploads, and sign-ups a coordinator approved) or ``pending``."""
+    link_nonce: Mapped[str | None] = mapped_column(String(32))
+    """Set for people who signed up through a form: with the instance secret it derives
+    her own link's token (so the mail outbox can send it); only the token's SHA-256 is
+    stored, in ``link_sha256``."""
+    link_sha256: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
+
+
+PARTICIPANT_STATUSES = ("approved", "pending")

@@ -1,4 +1,5 @@
-"""Introductions and check-in links: the messages that follow publishing.
+"""Introductions, check-in links and sign-ups' own links: the messages that follow
+publishing and signing up.
 
 Publishing a run (:func:`service.ops.decisions.publish`) calls
 :func:`schedule_after_publish`: each published pair gets an introduction to each of its
@@ -30,9 +31,10 @@ from sqlalchemy.orm import Session
 from matching.model import Programme as EngineProgramme
 from service.db import bulk_insert
 from service.explanations import why_in
-from service.models import CheckIn, FollowUp, Message, Programme, Run, RunPair
+from service.models import CheckIn, FollowUp, Message, Participant, Programme, Run, RunPair
 from service.ops import checkins
 from service.ops.contacts import Contact, contacts, run_programme
+from service.ops.sign_ups import person_token
 
 __all__ = [
     "Draft",
@@ -197,11 +199,63 @@ def _draft(
 
 
 def _due(now: datetime) -> object:
-    """Pending messages that may go now: introductions, and check-ins once due."""
+    """Pending messages that may go now: introductions and sign-up links, and check-ins
+    once due."""
     return and_(
         Message.status == "pending",
-        or_(Message.kind == "introduction", and_(CheckIn.id.is_not(None), CheckIn.due_at <= now)),
+        or_(
+            Message.kind.in_(("introduction", "sign_up")),
+            and_(CheckIn.id.is_not(None), CheckIn.due_at <= now),
+        ),
     )
+
+
+def _sign_up_draft(
+    message: Message,
+    person: Participant | None,
+    recipient: Contact | None,
+    programme: Programme,
+    fallback: str,
+    link: Callable[[Participant], str],
+) -> Draft:
+    reason = "no_recipient" if person is None or recipient is None else None
+    if reason is None and recipient is not None and recipient.email is None:
+        reason = "no_address"
+    url = link(person) if person is not None and reason is None else ""
+    text = ""
+    if recipient is not None:
+        text = LETTERS.get_template(f"sign_up.{recipient.language or fallback}.txt").render(
+            programme=programme.name, name=recipient.name, side=message.side, link=url
+        )
+    subject, _, body = text.partition("\n")
+    return Draft(message, recipient, None, "", subject, body, url or None, reason)
+
+
+def sign_up_letters(
+    session: Session,
+    programme: Programme,
+    messages: Sequence[Message],
+    link: Callable[[Participant], str],
+) -> list[Draft]:
+    """The mails carrying each new sign-up's own link (``link`` gives a person's URL),
+    in her language; a person withdrawn or rejected since gets none."""
+    config = run_programme(session, programme.id, programme.version)
+    fallback = config.language if config is not None else "en"
+    drafts = []
+    for message in messages:
+        person_id = message.mentee_id if message.side == "mentee" else message.mentor_id
+        person = session.scalar(
+            select(Participant).where(
+                Participant.programme_id == programme.id,
+                Participant.side == message.side,
+                Participant.person_id == person_id,
+            )
+        )
+        recipient = contacts(session, programme.id, message.side, [person_id], config).get(
+            person_id
+        )
+        drafts.append(_sign_up_draft(message, person, recipient, programme, fallback, link))
+    return drafts
 
 
 def _checkin_join() -> object:
@@ -214,11 +268,12 @@ def _checkin_join() -> object:
 
 
 def claim_due(
-    session: Session, public_url: str, now: datetime, limit: int = 200
+    session: Session, public_url: str, now: datetime, secret: bytes, limit: int = 200
 ) -> list[tuple[Programme, list[Draft]]]:
     """Take up to ``limit`` due messages (oldest first) for sending: each is marked
     ``sending`` and counted as an attempt; a check-in message gets a new link (any earlier
-    link of that check-in stops working). Returns them composed, by programme."""
+    link of that check-in stops working), a sign-up's message her own link (derived from
+    ``secret``). Returns them composed, by programme."""
     rows = session.execute(
         select(Message, CheckIn)
         .outerjoin(CheckIn, _checkin_join())  # type: ignore[arg-type]
@@ -242,11 +297,20 @@ def claim_due(
     by_programme: dict[str, list[Message]] = {}
     for message, _checkin in rows:
         by_programme.setdefault(message.programme_id, []).append(message)
+    base = public_url.rstrip("/")
+
+    def own_link(person: Participant) -> str:
+        return f"{base}/me/{person_token(secret, person)}"
+
     out = []
     for programme_id, messages in by_programme.items():
         programme = session.get(Programme, programme_id)
         assert programme is not None
-        out.append((programme, letters(session, programme, messages, lambda m: links.get(m.id))))
+        pairs = [m for m in messages if m.kind != "sign_up"]
+        drafts = letters(session, programme, pairs, lambda m: links.get(m.id))
+        signed_up = [m for m in messages if m.kind == "sign_up"]
+        drafts += sign_up_letters(session, programme, signed_up, own_link)
+        out.append((programme, drafts))
     return out
 
 

@@ -86,7 +86,7 @@ def check_records(
 def side_frame(
     session: Session, programme_id: str, side: EngineSide, programme: EngineProgramme
 ) -> pd.DataFrame:
-    """One side's stored participants as the programme's own files hold them: its id and
+    """One side's approved participants as the programme's own files hold them: its id and
     count columns under the names its ``[fields]`` give them (stored under the engine's),
     every other field as stored, in id order — what :func:`matching.match` and
     :func:`matching.check_inputs` read through the programme's field map."""
@@ -96,7 +96,11 @@ def side_frame(
     # Two columns, not ORM objects: at 30,000 participants the objects cost seconds.
     rows = session.execute(
         select(Participant.person_id, Participant.data)
-        .where(Participant.programme_id == programme_id, Participant.side == side)
+        .where(
+            Participant.programme_id == programme_id,
+            Participant.side == side,
+            Participant.status == "approved",  # sign-ups wait for a coordinator
+        )
         .order_by(Participant.person_id)
     ).all()
     if not rows:
@@ -116,7 +120,9 @@ LOOKUP_BATCH = 500
 def upsert(
     session: Session, programme_id: str, side: EngineSide, records: Iterable[Mapping[str, Any]]
 ) -> tuple[int, int]:
-    """Insert or replace participants by id; returns (created, updated)."""
+    """Insert or replace participants by id, approved (a file or JSON upload is the
+    coordinator's own: it approves a pending sign-up it names); returns (created,
+    updated)."""
     by_id = {str(r["id"]): {k: v for k, v in r.items() if k != "id"} for r in records}
     ids = list(by_id)
     existing: dict[str, Participant] = {}
@@ -134,6 +140,7 @@ def upsert(
     for person_id, data in by_id.items():
         if person_id in existing:
             existing[person_id].data = data
+            existing[person_id].status = "approved"
         else:
             created.append(
                 {
@@ -142,6 +149,7 @@ def upsert(
                     "person_id": person_id,
                     "data": data,
                     "updated_at": now,
+                    "status": "approved",
                 }
             )
     session.flush()
@@ -192,6 +200,7 @@ def export(session: Session, participant: Participant) -> dict[str, Any]:
         "side": f"{side}s",
         "id": person_id,
         "fields": participant.data,
+        "status": participant.status,
         "updated_at": participant.updated_at,
         "suggested_pairs": [
             {

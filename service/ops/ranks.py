@@ -35,11 +35,12 @@ class StoredRanks:
 
 
 def participant_ids(session: Session, programme_id: str) -> tuple[list[str], list[str]]:
-    """The ids of the programme's mentees and mentors (what a rank file may name)."""
+    """The ids of the programme's approved mentees and mentors (what a rank file may
+    name)."""
     ids: dict[str, list[str]] = {"mentee": [], "mentor": []}
     found = session.execute(
         select(Participant.side, Participant.person_id).where(
-            Participant.programme_id == programme_id
+            Participant.programme_id == programme_id, Participant.status == "approved"
         )
     )
     for side, person_id in found:

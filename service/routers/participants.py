@@ -134,10 +134,13 @@ def list_participants(
     secret: SecretDep,
     page: PageDep,
 ) -> Page[ParticipantOut]:
-    """Participants by id; researchers see pseudonyms and no free text."""
+    """Approved participants by id (sign-ups waiting for approval are listed under
+    ``.../sign-ups``); researchers see pseudonyms and no free text."""
     programme = get_programme(session, principal, programme_id)
     query = select(Participant).where(
-        Participant.programme_id == programme.id, Participant.side == _engine_side(side)
+        Participant.programme_id == programme.id,
+        Participant.side == _engine_side(side),
+        Participant.status == "approved",
     )
     rows = paginate(session, query, page, Participant.person_id)
     if principal.role == "researcher":

@@ -45,7 +45,7 @@ class FollowUpOut(BaseModel):
 class MessageOut(BaseModel):
     id: int
     run_id: str
-    kind: Literal["introduction", "checkin"]
+    kind: Literal["introduction", "checkin", "sign_up"]
     side: Side
     mentee_id: str
     mentor_id: str

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from service.schemas.common import FieldValue
 from service.schemas.match import ParticipantIn
@@ -48,6 +48,9 @@ class ExportOut(BaseModel):
     side: Side
     id: str
     fields: dict[str, FieldValue]
+    status: Literal["approved", "pending"] = Field(
+        description="pending: signed up through a form, not yet approved"
+    )
     updated_at: datetime
     suggested_pairs: list[dict[str, Any]]
     active_pairs: list[dict[str, Any]]

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Literal
 
+from matching.messages import Label, label_text
 from service.web._i18n_ar import AR
 
 __all__ = [
@@ -16,6 +17,8 @@ __all__ = [
     "Lang",
     "Translator",
     "choose_language",
+    "question_title",
+    "retention_notice",
     "translator",
 ]
 
@@ -338,6 +341,83 @@ EN: dict[str, str] = {
     ),
     "checkin.throttled": "Too many wrong links from here. Wait a minute, then try again.",
     "checkin.invalid": "Please answer every question (and say why if the pair ended early).",
+    "dashboard.pending": "Sign-ups to approve",
+    "problem.form_not_found": "this sign-up form is not in this programme.",
+    "problem.sign_up_not_found": "some of the ids are not pending sign-ups of this programme.",
+    "sign_ups.title": "Sign-ups to approve",
+    "sign_ups.intro": (
+        "People who signed up through a form. Runs read them once approved; rejecting "
+        "erases their answers."
+    ),
+    "sign_ups.pick": "Select",
+    "sign_ups.name": "Name",
+    "sign_ups.side": "Side",
+    "sign_ups.submitted": "Signed up",
+    "sign_ups.side.mentee": "mentee",
+    "sign_ups.side.mentor": "mentor",
+    "sign_ups.approve": "Approve the selected",
+    "sign_ups.reject": "Reject and erase the selected",
+    "problem.unknown_sign_up": "a sign-up is named wrongly.",
+    "sign_up.heading": "Sign up",
+    "sign_up.title.mentee": "Sign up as a mentee",
+    "sign_up.title.mentor": "Sign up as a mentor",
+    "sign_up.own_title": "Your answers",
+    "sign_up.intro": "{programme}: tell us about yourself so that we can find you the right match.",
+    "sign_up.status.pending": "The team has not reviewed your sign-up yet.",
+    "sign_up.status.approved": "The team has approved your sign-up.",
+    "sign_up.required_note": "Questions marked * must be answered.",
+    "sign_up.problems": "Please correct these answers:",
+    "sign_up.level": "Level",
+    "sign_up.role.name": "Your name",
+    "sign_up.role.email": "Your e-mail address",
+    "sign_up.role.language": "The language we write to you in",
+    "sign_up.role.capacity": "How many mentees you can take",
+    "sign_up.level_hint.mentee": (
+        "Tick each topic and give your level, from 1 (beginner) to 5 (expert)."
+    ),
+    "sign_up.level_hint.mentor": (
+        "Tick each topic you can teach and give your level, from 1 (beginner) to 5 (expert)."
+    ),
+    "sign_up.availability_hint": (
+        "Your free hours each week, in your local time (leave a day empty if you are not free)."
+    ),
+    "sign_up.day": "Day",
+    "sign_up.from": "From",
+    "sign_up.to": "To",
+    "sign_up.day.mon": "Monday",
+    "sign_up.day.tue": "Tuesday",
+    "sign_up.day.wed": "Wednesday",
+    "sign_up.day.thu": "Thursday",
+    "sign_up.day.fri": "Friday",
+    "sign_up.day.sat": "Saturday",
+    "sign_up.day.sun": "Sunday",
+    "sign_up.retention": (
+        "The programme keeps your answers only to match you and follow your mentoring, "
+        "and erases them when the programme ends or as soon as you withdraw them "
+        "through your own link."
+    ),
+    "sign_up.consent": "I agree that the programme stores my answers to match me.",
+    "sign_up.guardian": "A parent or legal guardian agrees to this sign-up.",
+    "sign_up.submit": "Send my sign-up",
+    "sign_up.save": "Save my corrections",
+    "sign_up.saved": "Your corrections were saved.",
+    "sign_up.withdraw_explained": (
+        "Withdrawing erases your answers, and any pair you were part of, for good."
+    ),
+    "sign_up.withdraw": "Withdraw and erase my data",
+    "sign_up.done": (
+        "Thank you: {programme} received your sign-up. The team will review it before matching."
+    ),
+    "sign_up.own_link": (
+        "Your own link: keep it to see, correct or withdraw your answers at any time. "
+        "Do not share it."
+    ),
+    "sign_up.withdrawn": "Your data was erased from {programme}.",
+    "sign_up.unknown": "This link is unknown. Check that you copied all of it.",
+    "sign_up.closed": (
+        "This sign-up link was closed or has expired. Ask the programme for a new one."
+    ),
+    "sign_up.throttled": "Too many attempts from here. Wait a while, then try again.",
     "followup.title": "After publishing",
     "followup.messages": "Messages: {sent} sent, {failed} failed, {waiting} waiting.",
     "followup.issued": "Check-in links issued",
@@ -698,6 +778,92 @@ FR: dict[str, str] = {
     "checkin.invalid": (
         "Répondez à chaque question (et dites pourquoi si le mentorat s'est arrêté)."
     ),
+    "dashboard.pending": "Inscriptions à valider",
+    "problem.form_not_found": "ce formulaire d'inscription n'est pas dans ce programme.",
+    "problem.sign_up_not_found": (
+        "certains identifiants ne sont pas des inscriptions en attente de ce programme."
+    ),
+    "sign_ups.title": "Inscriptions à valider",
+    "sign_ups.intro": (
+        "Les personnes inscrites par un formulaire. Les exécutions les lisent une fois "
+        "validées ; refuser efface leurs réponses."
+    ),
+    "sign_ups.pick": "Choisir",
+    "sign_ups.name": "Nom",
+    "sign_ups.side": "Rôle",
+    "sign_ups.submitted": "Inscrite le",
+    "sign_ups.side.mentee": "mentorée",
+    "sign_ups.side.mentor": "marraine",
+    "sign_ups.approve": "Valider la sélection",
+    "sign_ups.reject": "Refuser et effacer la sélection",
+    "problem.unknown_sign_up": "une inscription est mal désignée.",
+    "sign_up.heading": "Inscription",
+    "sign_up.title.mentee": "S'inscrire comme mentorée",
+    "sign_up.title.mentor": "S'inscrire comme marraine",
+    "sign_up.own_title": "Vos réponses",
+    "sign_up.intro": "{programme} : parlez-nous de vous pour que nous trouvions le bon binôme.",
+    "sign_up.status.pending": "L'équipe n'a pas encore relu votre inscription.",
+    "sign_up.status.approved": "L'équipe a validé votre inscription.",
+    "sign_up.required_note": "Les questions marquées * sont obligatoires.",
+    "sign_up.problems": "Veuillez corriger ces réponses :",
+    "sign_up.level": "Niveau",
+    "sign_up.role.name": "Votre nom",
+    "sign_up.role.email": "Votre adresse e-mail",
+    "sign_up.role.language": "La langue dans laquelle vous écrire",
+    "sign_up.role.capacity": "Combien de mentorées vous pouvez suivre",
+    "sign_up.level_hint.mentee": (
+        "Cochez chaque sujet et donnez votre niveau, de 1 (débutante) à 5 (experte)."
+    ),
+    "sign_up.level_hint.mentor": (
+        "Cochez chaque sujet que vous pouvez enseigner et donnez votre niveau, de 1 "
+        "(débutante) à 5 (experte)."
+    ),
+    "sign_up.availability_hint": (
+        "Vos heures libres chaque semaine, à votre heure locale (laissez vide un jour "
+        "où vous n'êtes pas libre)."
+    ),
+    "sign_up.day": "Jour",
+    "sign_up.from": "De",
+    "sign_up.to": "À",
+    "sign_up.day.mon": "Lundi",
+    "sign_up.day.tue": "Mardi",
+    "sign_up.day.wed": "Mercredi",
+    "sign_up.day.thu": "Jeudi",
+    "sign_up.day.fri": "Vendredi",
+    "sign_up.day.sat": "Samedi",
+    "sign_up.day.sun": "Dimanche",
+    "sign_up.retention": (
+        "Le programme conserve vos réponses uniquement pour former les binômes et "
+        "suivre votre mentorat, et les efface à la fin du programme ou dès que vous les "
+        "retirez par votre lien personnel."
+    ),
+    "sign_up.consent": (
+        "J'accepte que le programme conserve mes réponses pour me mettre en relation."
+    ),
+    "sign_up.guardian": "Un parent ou tuteur légal consent à cette inscription.",
+    "sign_up.submit": "Envoyer mon inscription",
+    "sign_up.save": "Enregistrer mes corrections",
+    "sign_up.saved": "Vos corrections sont enregistrées.",
+    "sign_up.withdraw_explained": (
+        "Vous retirer efface définitivement vos réponses et tout binôme dont vous faisiez partie."
+    ),
+    "sign_up.withdraw": "Me retirer et effacer mes données",
+    "sign_up.done": (
+        "Merci : {programme} a bien reçu votre inscription. L'équipe la relira avant la "
+        "mise en relation."
+    ),
+    "sign_up.own_link": (
+        "Votre lien personnel : gardez-le pour voir, corriger ou retirer vos réponses à "
+        "tout moment. Ne le partagez pas."
+    ),
+    "sign_up.withdrawn": "Vos données ont été effacées de {programme}.",
+    "sign_up.unknown": "Ce lien est inconnu. Vérifiez que vous l'avez copié en entier.",
+    "sign_up.closed": (
+        "Ce lien d'inscription a été fermé ou a expiré. Demandez-en un nouveau au programme."
+    ),
+    "sign_up.throttled": (
+        "Trop de tentatives depuis cet appareil. Patientez un moment, puis réessayez."
+    ),
     "followup.title": "Après la publication",
     "followup.messages": "Messages : {sent} envoyés, {failed} en échec, {waiting} en attente.",
     "followup.issued": "Liens de suivi envoyés",
@@ -729,6 +895,18 @@ def translator(lang: Lang) -> Translator:
         return text.format(**values) if values else text
 
     return t
+
+
+def question_title(role: str | None, title: Label, lang: Lang) -> str:
+    """How a sign-up form names a question: a role's own words (name, e-mail, language,
+    capacity), else the title the configuration gives it."""
+    return translator(lang)(f"sign_up.role.{role}") if role else label_text(title, lang)
+
+
+def retention_notice(notice: Label | None, lang: Lang) -> str:
+    """A programme's retention notice (``[sign_up] retention_notice``) in ``lang``, else
+    the catalogue's default text."""
+    return label_text(notice, lang) if notice else translator(lang)("sign_up.retention")
 
 
 def _parse_accept_language(header: str) -> list[tuple[float, str]]:

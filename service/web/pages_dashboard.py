@@ -15,6 +15,7 @@ from service.deps import SessionDep, get_programme, get_run
 from service.models import Programme
 from service.ops import checkins as checkin_ops
 from service.ops import runs as run_ops
+from service.ops import sign_ups
 from service.ops.checks import check_programme
 from service.ops.errors import InvalidError
 from service.ops.introductions import message_counts
@@ -27,6 +28,8 @@ from service.web.security import WebPrincipalDep, check_csrf
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
 OBJECTIVES = ("coverage", "total", "fair", "stable")
+PENDING_SHOWN = 100
+"""Sign-ups listed on the dashboard at once (the oldest first; the API pages the rest)."""
 
 
 @router.get("/programmes/{programme_id}")
@@ -57,6 +60,11 @@ def dashboard_page(
         objectives=OBJECTIVES,
         follow_up=checkin_ops.stats(session, programme),
         messages=message_counts(session, programme.id),
+        pending=(
+            sign_ups.pending_people(session, programme, PENDING_SHOWN)
+            if principal.role != "researcher"
+            else []
+        ),
         checked="report" in check,
         **{"report": None, "refused": None, **check},
     )

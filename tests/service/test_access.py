@@ -29,6 +29,20 @@ ROLES = ("none", "other", "researcher", "coordinator", "admin")
 
 
 @dataclass
+class SignUps:
+    """Programme A's form links and pending sign-ups, one of each per role (so one role's
+    revocation or decision does not change what the next finds); programme B's form and
+    its people's own links, one per role (the public routes take no key: they act on B so
+    that the check that another programme's key changes nothing in A stays exact)."""
+
+    forms: list[str]
+    approve: list[str]
+    reject: list[str]
+    form_token: str
+    own: list[str]
+
+
+@dataclass
 class World:
     a: str
     b: str
@@ -41,6 +55,7 @@ class World:
     checkin: int
     token: str
     proposal: str
+    sign_ups: SignUps
 
 
 @dataclass
@@ -57,6 +72,8 @@ WRITE = {"none": {401}, "other": {404}, "researcher": {403}, "coordinator": OK, 
 ADMIN = {**WRITE, "coordinator": {403}}
 PUBLIC = {key: {200} for key in ROLES}
 """A check-in link: the token is the credential, whatever key comes with it."""
+SIGN_UP = {"name": "Awa Diop", "languages": "french", "region": "dakar"}
+"""A valid mentee of the default programme (its other questions left empty)."""
 ANSWER = {"meeting": True, "rating": 4, "continuing": True}
 
 
@@ -343,6 +360,84 @@ CASES = [
         {"none": {401}, "other": {200}, "researcher": {403}, "coordinator": {403}, "admin": {200}},
     ),
     Case("DELETE", "/v1/keys/{key_id}", lambda w, i: (f"/v1/keys/{w.revocable[i]}", None), ADMIN),
+    Case(
+        "POST",
+        "/v1/programmes/{programme_id}/sign-up-forms",
+        lambda w, i: (f"/v1/programmes/{w.a}/sign-up-forms", {"side": "mentors"}),
+        WRITE,
+    ),
+    Case(
+        "GET",
+        "/v1/programmes/{programme_id}/sign-up-forms",
+        lambda w, i: (f"/v1/programmes/{w.a}/sign-up-forms", None),
+        WRITE,  # coordinators' business: who opened which link
+    ),
+    Case(
+        "POST",
+        "/v1/programmes/{programme_id}/sign-up-forms/{form_id}/revoke",
+        lambda w, i: (f"/v1/programmes/{w.a}/sign-up-forms/{w.sign_ups.forms[i]}/revoke", None),
+        WRITE,
+    ),
+    Case(
+        "GET",
+        "/v1/programmes/{programme_id}/sign-ups",
+        lambda w, i: (f"/v1/programmes/{w.a}/sign-ups", None),
+        WRITE,  # submitted fields name people: not for read-only keys
+    ),
+    Case(
+        "POST",
+        "/v1/programmes/{programme_id}/sign-ups/approve",
+        lambda w, i: (
+            f"/v1/programmes/{w.a}/sign-ups/approve",
+            {"side": "mentees", "ids": [w.sign_ups.approve[i]]},
+        ),
+        WRITE,
+    ),
+    Case(
+        "POST",
+        "/v1/programmes/{programme_id}/sign-ups/reject",
+        lambda w, i: (
+            f"/v1/programmes/{w.a}/sign-ups/reject",
+            {"side": "mentees", "ids": [w.sign_ups.reject[i]]},
+        ),
+        WRITE,
+    ),
+    Case(
+        "GET",
+        "/public/v1/sign-up/{token}",
+        lambda w, i: (f"/public/v1/sign-up/{w.sign_ups.form_token}", None),
+        PUBLIC,
+    ),
+    Case(
+        "POST",
+        "/public/v1/sign-up/{token}",
+        lambda w, i: (
+            f"/public/v1/sign-up/{w.sign_ups.form_token}",
+            {"fields": SIGN_UP, "consent": True},
+        ),
+        {key: {201} for key in ROLES},
+    ),
+    Case(
+        "GET",
+        "/public/v1/me/{token}",
+        lambda w, i: (f"/public/v1/me/{w.sign_ups.own[i]}", None),
+        PUBLIC,
+    ),
+    Case(
+        "PUT",
+        "/public/v1/me/{token}",
+        lambda w, i: (
+            f"/public/v1/me/{w.sign_ups.own[i]}",
+            {"fields": {**SIGN_UP, "region": "thies"}, "consent": True},
+        ),
+        PUBLIC,
+    ),
+    Case(
+        "DELETE",
+        "/public/v1/me/{token}",
+        lambda w, i: (f"/public/v1/me/{w.sign_ups.own[i]}", None),
+        {key: {204} for key in ROLES},
+    ),
 ]
 
 
@@ -373,7 +468,52 @@ def _world(api: Api) -> World:
     # change what the next one finds.
     mentees = [p["mentee_id"] for p in pairs[10 : 10 + len(ROLES)]]
     checkin, token, proposal = _follow_up(api, a, run, pairs[:2])
-    return World(a, b, run, pairs, mentees, queued, revocable, keys, checkin, token, proposal)
+    return World(
+        a,
+        b,
+        run,
+        pairs,
+        mentees,
+        queued,
+        revocable,
+        keys,
+        checkin,
+        token,
+        proposal,
+        _sign_ups(api, a, b),
+    )
+
+
+def _form(api: Api, programme_id: str) -> tuple[str, str]:
+    """A new mentees' form link of the programme: (its id, its token)."""
+    opened = api.client.post(
+        f"/v1/programmes/{programme_id}/sign-up-forms", json={"side": "mentees"}, headers=api.auth()
+    )
+    assert opened.status_code == 201, opened.text
+    return opened.json()["id"], str(opened.json()["link"]).rsplit("/", 1)[1]
+
+
+def _signed_up(api: Api, token: str, count: int) -> list[str]:
+    """``count`` people signed up through a form: their own links' tokens."""
+    body = {"fields": SIGN_UP, "consent": True}
+    answers = [api.client.post(f"/public/v1/sign-up/{token}", json=body) for _ in range(count)]
+    assert all(a.status_code == 201 for a in answers), answers[0].text
+    return [str(a.json()["link"]).rsplit("/", 1)[1] for a in answers]
+
+
+def _sign_ups(api: Api, a: str, b: str) -> SignUps:
+    forms = [_form(api, a)[0] for _ in ROLES]
+    _signed_up(api, _form(api, a)[1], 2 * len(ROLES))
+    pending = api.client.get(f"/v1/programmes/{a}/sign-ups?limit=50", headers=api.auth())
+    ids = [p["id"] for p in pending.json()["items"]]
+    _form_b, token_b = _form(api, b)
+    return SignUps(
+        forms=forms,
+        approve=ids[: len(ROLES)],
+        reject=ids[len(ROLES) :],
+        form_token=token_b,
+        own=_signed_up(api, token_b, len(ROLES)),
+    )
 
 
 def _follow_up(

@@ -22,17 +22,19 @@ def programmes(session: Session, programme_id: str | None) -> list[Programme]:
 
 
 def participant_counts(session: Session, programme_id: str) -> dict[str, int]:
-    counts = dict(
-        session.execute(
-            select(Participant.side, func.count())
+    counts = {
+        (side, status): count
+        for side, status, count in session.execute(
+            select(Participant.side, Participant.status, func.count())
             .where(Participant.programme_id == programme_id)
-            .group_by(Participant.side)
+            .group_by(Participant.side, Participant.status)
         ).all()
-    )
+    }
     mentors = values(session, programme_id, "mentor", ("capacity",))
     return {
-        "mentees": int(counts.get("mentee", 0)),
-        "mentors": int(counts.get("mentor", 0)),
+        "mentees": int(counts.get(("mentee", "approved"), 0)),
+        "mentors": int(counts.get(("mentor", "approved"), 0)),
+        "pending": sum(int(n) for (_side, status), n in counts.items() if status == "pending"),
         "seats": sum(capacity(seats) for (seats,) in mentors.values()),
     }
 

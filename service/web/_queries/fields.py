@@ -79,7 +79,9 @@ def people(
 ) -> dict[str, dict[str, Any]]:
     """Participants' fields by id (all of one side, or only ``ids``, in bounded batches)."""
     query = select(Participant.person_id, Participant.data).where(
-        Participant.programme_id == programme_id, Participant.side == side
+        Participant.programme_id == programme_id,
+        Participant.side == side,
+        Participant.status == "approved",
     )
     if ids is None:
         return {person_id: data for person_id, data in rows(session, query)}
@@ -128,7 +130,9 @@ def stored_values(
     """The fields ``names`` of every participant of one side, decoded in Python from the
     stored documents: exact whatever the values hold, and slower than :func:`values`."""
     query = select(Participant.person_id, Participant.data).where(
-        Participant.programme_id == programme_id, Participant.side == side
+        Participant.programme_id == programme_id,
+        Participant.side == side,
+        Participant.status == "approved",
     )
     return {pid: tuple(data.get(n) for n in names) for pid, data in rows(session, query)}
 
@@ -140,7 +144,9 @@ def _side_values(
     if not extractable(names):
         return stored_values(session, programme_id, side, names)
     query = select(Participant.person_id, *(field(Participant, n) for n in names)).where(
-        Participant.programme_id == programme_id, Participant.side == side
+        Participant.programme_id == programme_id,
+        Participant.side == side,
+        Participant.status == "approved",
     )
     found = rows(session, query)
     if not found:

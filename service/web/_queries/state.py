@@ -31,7 +31,7 @@ def run_state(session: Session, run: Run) -> RunState:
     ).one()
     changed = session.execute(
         select(func.count(), func.max(Participant.updated_at)).where(
-            Participant.programme_id == run.programme_id
+            Participant.programme_id == run.programme_id, Participant.status == "approved"
         )
     ).one()
     return RunState((int(decided[0]), decided[1]), (int(changed[0]), changed[1]))
