@@ -18,6 +18,7 @@ from matching.messages import label_text
 from service.db import checkpoint
 from service.deps import LanguageDep, NowDep, SecretDep, SessionDep, SettingsDep
 from service.errors import UnprocessableError
+from service.i18n import Lang, question_title, retention_notice
 from service.links import count_submission, open_own_link, open_sign_up
 from service.ops import sign_ups as ops
 from service.schemas.common import BODY, error_responses
@@ -29,7 +30,6 @@ from service.schemas.sign_ups import (
     SubmissionIn,
     SubmittedOut,
 )
-from service.web.i18n import Lang, question_title, retention_notice
 
 router = APIRouter(prefix="/public/v1", tags=["sign-up links"])
 

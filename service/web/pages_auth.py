@@ -11,9 +11,9 @@ from fastapi.responses import RedirectResponse
 
 from service.auth import Principal, authenticate
 from service.deps import SessionDep, client_address
+from service.i18n import LANG_COOKIE, LANGUAGES
 from service.throttle import FailureThrottle, key_id_of
 from service.web import _queries as queries
-from service.web.i18n import LANG_COOKIE, LANGUAGES
 from service.web.rendering import PageDep
 from service.web.routing import WebRoute, see_other
 from service.web.security import (

@@ -11,10 +11,10 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
 from pydantic import ValidationError
 
 from service.deps import NowDep, SessionDep
+from service.i18n import LANG_COOKIE, LANGUAGES, translator
 from service.links import open_checkin
 from service.ops import checkins
 from service.schemas.follow_up import CheckInAnswerIn
-from service.web.i18n import LANG_COOKIE, LANGUAGES, translator
 from service.web.rendering import Page, get_page
 from service.web.routing import WebRoute
 from service.web.security import check_csrf

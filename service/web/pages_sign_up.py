@@ -17,11 +17,7 @@ from matching.errors import InputError, Problem
 from matching.messages import Message, label_text, render_message
 from service.db import checkpoint
 from service.deps import NowDep, SecretDep, SessionDep, SettingsDep
-from service.links import count_submission, open_own_link, open_sign_up
-from service.models import Participant
-from service.ops import sign_ups
-from service.ops.sign_up_form import DAYS, HOURS, LEVELS, cells_from_form, shown_values
-from service.web.i18n import (
+from service.i18n import (
     LANG_COOKIE,
     LANGUAGES,
     Lang,
@@ -29,6 +25,10 @@ from service.web.i18n import (
     retention_notice,
     translator,
 )
+from service.links import count_submission, open_own_link, open_sign_up
+from service.models import Participant
+from service.ops import sign_ups
+from service.ops.sign_up_form import DAYS, HOURS, LEVELS, cells_from_form, shown_values
 from service.web.rendering import Page, get_page
 from service.web.routing import WebRoute
 from service.web.security import check_csrf

@@ -17,7 +17,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from matching import __version__
 from service.errors import error_in
 from service.explanations import detail_in, why_in
-from service.web.i18n import (
+from service.i18n import (
     DIRECTIONS,
     LANG_COOKIE,
     LANGUAGE_NAMES,

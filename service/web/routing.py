@@ -15,8 +15,8 @@ from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 
 from service.errors import status_of
+from service.i18n import CATALOGUES, LANGUAGES, Lang, translator
 from service.ops.errors import OperationError
-from service.web.i18n import CATALOGUES, LANGUAGES, Lang, translator
 from service.web.rendering import Page, get_page
 from service.web.security import SECURITY_HEADERS, SignInRequiredError, store_session
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from service.web.i18n import CATALOGUES, EN
+from service.i18n import CATALOGUES, EN
 from tests.service.conftest import EXAMPLES, Api
 
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

@@ -1,6 +1,7 @@
-"""The review page's English, French and Arabic message catalogues, and the choice of
-language: the ``lang`` cookie when set (the switch links), else the browser's
-``Accept-Language``. Arabic pages are laid out right to left (:data:`DIRECTIONS`)."""
+"""The service's English, French and Arabic sentences — the review page's, the public
+forms', and the API's problem texts — and the choice of language: the ``lang`` cookie
+when set (the switch links), else the browser's ``Accept-Language``. Arabic pages are
+laid out right to left (:data:`DIRECTIONS`)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Callable
 from typing import Literal
 
 from matching.messages import Label, label_text
-from service.web._i18n_ar import AR
+from service._i18n_ar import AR
 
 __all__ = [
     "DIRECTIONS",

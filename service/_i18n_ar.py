@@ -1,5 +1,5 @@
-"""The review page's Arabic catalogue (Modern Standard Arabic, as the programmes' Arabic
-forms write it; the page is laid out right to left). Keys as in :mod:`service.web.i18n`."""
+"""The service's Arabic catalogue (Modern Standard Arabic, as the programmes' Arabic
+forms write it; the page is laid out right to left). Keys as in :mod:`service.i18n`."""
 
 from __future__ import annotations
 
