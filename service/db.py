@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar, TypeVarTuple, cast
 
 import orjson
 from alembic import command
@@ -14,7 +14,11 @@ from alembic.config import Config
 from sqlalchemy import (
     JSON,
     Connection,
+    CursorResult,
     Engine,
+    Insert,
+    Result,
+    Select,
     Table,
     create_engine,
     event,
@@ -23,6 +27,8 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator, TypeEngine
@@ -32,6 +38,7 @@ __all__ = [
     "batches",
     "bulk_insert",
     "checkpoint",
+    "insert_from_select",
     "is_sqlite",
     "json_text",
     "json_value",
@@ -39,10 +46,12 @@ __all__ = [
     "make_engine",
     "make_sessionmaker",
     "migrate",
+    "rowcount",
     "session_scope",
 ]
 
 K = TypeVar("K", str, int)
+Ts = TypeVarTuple("Ts")
 
 BIND_LIMIT = 500
 """At most this many ids bound in one query (SQLite refuses more than 32,766 variables;
@@ -91,6 +100,34 @@ def _copy_converter(column_type: TypeEngine[Any], dialect: Dialect) -> Callable[
     if isinstance(column_type, TypeDecorator):
         return lambda value: column_type.process_bind_param(value, dialect)
     return lambda value: value
+
+
+def insert_from_select(
+    session: Session,
+    entity: type[Any],
+    columns: list[str],
+    rows: Select[*Ts],
+    skip_existing: bool = False,
+) -> int:
+    """``INSERT INTO`` a mapped class's table ``(columns) SELECT ...`` within the
+    session's transaction: rows made by the database from others, none through Python.
+    ``skip_existing``: a row whose unique key is taken already is left out
+    (``ON CONFLICT DO NOTHING``, which SQLite and PostgreSQL share) rather than refused.
+    Returns how many rows it inserted (the driver's count, which SQLAlchemy keeps for an
+    INSERT only when asked)."""
+    table = cast(Table, entity.__table__)
+    dialect = session.get_bind().dialect.name
+    if skip_existing:
+        upsert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        statement: Insert = upsert(table).from_select(columns, rows).on_conflict_do_nothing()
+    else:
+        statement = insert(table).from_select(columns, rows)
+    return rowcount(session.execute(statement.execution_options(preserve_rowcount=True)))
+
+
+def rowcount(result: Result[Any]) -> int:
+    """Rows an INSERT, UPDATE or DELETE wrote (its result is a cursor result)."""
+    return int(cast(CursorResult[Any], result).rowcount)
 
 
 def lock_row(
