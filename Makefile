@@ -14,7 +14,7 @@ PYTEST_WORKERS ?= 2
 OUTER  := postgres or browser or notebooks or slow
 
 .PHONY: demo check test lint format serve bench bench-quick bench-solve bench-objectives \
-	bench-stable bench-text bench-service bench-review bench-startup bench-scores bench-dask bench-paired \
+	bench-stable bench-text bench-service bench-publish bench-review bench-startup bench-scores bench-dask bench-paired \
 	messages system-deps clean help
 
 help:
@@ -32,6 +32,7 @@ help:
 	@echo "make bench-stable  stable matching against the hospital-residents library, and at scale"
 	@echo "make bench-text  text matching across French, Arabic and English: quality and speed"
 	@echo "make bench-service  a service run (upload, POST to succeeded) against the match in it"
+	@echo "make bench-publish  publishing 30,000 pairs: this tree against BASELINE (default main)"
 	@echo "make bench-review  the review page in Chromium: server time and time to interactive"
 	@echo "make bench-startup  import matching, marraine --help and --version as whole processes"
 	@echo "make bench-scores  marraine match --scores against a full-graph min-cost flow"
@@ -101,6 +102,9 @@ bench-scores: $(STAMP)
 
 bench-service: $(STAMP) system-deps
 	$(BIN)/python -m benchmarks.service
+
+bench-publish: $(STAMP) system-deps
+	$(BIN)/python -m benchmarks.publish --baseline $(BASELINE)
 
 bench-review: $(STAMP) system-deps
 	$(BIN)/python -m benchmarks.review_browser $(ARGS)

@@ -16,7 +16,9 @@ throwaway PostgreSQL server:
   ``PAGE_REPEATS`` requests, server time in-process (targets: any page at most 250 ms at
   30,000 pairs, CSV 2 s, Excel 4 s);
 - **approve all** through the domain operation the review page's bulk action calls
-  (target 2 s at 30,000 pairs), then **publish** through ``POST .../publish`` (target 1 s).
+  (target 2 s at 30,000 pairs), then **publish** through ``POST .../publish`` (target 1 s),
+  then the worker's step that queues the published pairs' introductions and check-ins
+  after the publish (nobody waits for it; reported apart).
 
 A last line uploads a 100,000-mentee file to check that files of that size are accepted.
 Output: a plain table, ``results/<name>.json`` and ``results/<name>.md``. Nothing is
@@ -28,6 +30,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import re
 import statistics
 import tempfile
@@ -46,6 +49,7 @@ from service import worker as worker_module
 from service.app import create_app
 from service.auth import Principal, create_key
 from service.db import session_scope
+from service.delivery import queue_published
 from service.models import Run, RunPair
 from service.ops.decisions import decide_many
 from service.settings import Settings
@@ -200,6 +204,12 @@ class _Service:
             raise RuntimeError(f"publish refused: {answer.status_code} {answer.text[:300]}")
         return time.perf_counter() - started
 
+    def queue_follow_up(self) -> float:
+        """The worker's step after a publish: its introductions and check-ins queued."""
+        started = time.perf_counter()
+        queue_published(self.worker.sessions)
+        return time.perf_counter() - started
+
     def close(self) -> None:
         self.client.close()
         self.app.state.engine.dispose()
@@ -219,6 +229,7 @@ def _measure(database: str, url: str, n: int, m: int, seed: int) -> dict[str, An
         pages = service.page_seconds(_views(programme_id, run_id, cohort.mentees))
         approve = service.approve_all(run_id)
         publish = service.publish(run_id)
+        queue = service.queue_follow_up()
     finally:
         service.close()
     match_seconds = float(summary["seconds"])
@@ -237,6 +248,8 @@ def _measure(database: str, url: str, n: int, m: int, seed: int) -> dict[str, An
         "matched": int(summary["matched"]),
         "approve_all_seconds": round(approve, 3),
         "publish_seconds": round(publish, 3),
+        "queue_follow_up_seconds": round(queue, 3),
+        "load_average": round(os.getloadavg()[0], 2),
         "page_seconds": pages,
     }
 
@@ -300,8 +313,9 @@ def _table(rows: list[dict[str, Any]], large: dict[str, Any] | None) -> str:
     lines = [
         "| database | cohort | upload s | POST to succeeded s | match s | ratio (target "
         f"<= {RUN_RATIO_TARGET}) | worker: read participants s | match call s | store s "
-        "(building rows s) | approve all s (target 2) | publish s (target 1) |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "(building rows s) | approve all s (target 2) | publish s (target 1) | worker queues "
+        "its messages s | load |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
         lines.append(
@@ -310,7 +324,8 @@ def _table(rows: list[dict[str, Any]], large: dict[str, Any] | None) -> str:
             f"| {row['match_seconds']:.2f} | {row['run_over_match']:.2f} "
             f"| {row['read_participants_seconds']:.2f} | {row['execute_seconds']:.2f} "
             f"| {row['store_seconds']:.2f} ({row['build_rows_seconds']:.2f}) "
-            f"| {row['approve_all_seconds']:.2f} | {row['publish_seconds']:.2f} |"
+            f"| {row['approve_all_seconds']:.2f} | {row['publish_seconds']:.2f} "
+            f"| {row['queue_follow_up_seconds']:.2f} | {row['load_average']:.1f} |"
         )
     lines += ["", _page_table(rows)]
     if large is not None:

@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar, TypeVarTuple, cast
 
 import orjson
 from alembic import command
@@ -14,7 +14,11 @@ from alembic.config import Config
 from sqlalchemy import (
     JSON,
     Connection,
+    CursorResult,
     Engine,
+    Insert,
+    Result,
+    Select,
     Table,
     create_engine,
     event,
@@ -23,6 +27,8 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator, TypeEngine
@@ -32,6 +38,7 @@ __all__ = [
     "batches",
     "bulk_insert",
     "checkpoint",
+    "insert_from_select",
     "is_sqlite",
     "json_text",
     "json_value",
@@ -39,10 +46,12 @@ __all__ = [
     "make_engine",
     "make_sessionmaker",
     "migrate",
+    "rowcount",
     "session_scope",
 ]
 
 K = TypeVar("K", str, int)
+Ts = TypeVarTuple("Ts")
 
 BIND_LIMIT = 500
 """At most this many ids bound in one query (SQLite refuses more than 32,766 variables;
@@ -62,25 +71,42 @@ def is_sqlite(engine: Engine) -> bool:
 
 def bulk_insert(session: Session, entity: type[Any], rows: list[dict[str, Any]]) -> None:
     """Insert many rows of a mapped class's table (dicts keyed by column name, all with
-    the same keys)
-    within the session's transaction: ``COPY`` on PostgreSQL, one multi-row executemany
-    elsewhere. Both skip the ORM's per-object bookkeeping, which dominated the time to
-    store a large run; columns left out take their defaults (the ids)."""
+    the same keys) within the session's transaction: ``COPY`` on PostgreSQL, the
+    driver's ``executemany`` of plain tuples elsewhere. Both skip the ORM's per-object
+    bookkeeping and SQLAlchemy's per-row parameter handling, which dominated the time to
+    store a large run; each value goes through its column type's own conversion (JSON
+    as text, UTC datetimes). Columns left out take their server defaults (the ids), not
+    Python-side ones: give every other column."""
     if not rows:
         return
     table = cast(Table, entity.__table__)
     connection = session.connection()
-    if connection.dialect.name != "postgresql":
-        connection.execute(insert(table), rows)
-        return
+    dialect = connection.dialect
     columns = list(rows[0])
-    convert = [_copy_converter(table.c[name].type, connection.dialect) for name in columns]
-    names = ", ".join(connection.dialect.identifier_preparer.quote(name) for name in columns)
-    statement = f"COPY {table.name} ({names}) FROM STDIN"
+    names = ", ".join(dialect.identifier_preparer.quote(name) for name in columns)
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    with cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row([to(row[name]) for name, to in zip(columns, convert, strict=True)])
+    if dialect.name == "postgresql":
+        convert = [_copy_converter(table.c[name].type, dialect) for name in columns]
+        with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([to(row[name]) for name, to in zip(columns, convert, strict=True)])
+        return
+    binds = [(name, _bind_processor(table.c[name].type, dialect)) for name in columns]
+    marks = ", ".join("?" for _ in columns)  # the qmark style of the SQLite driver
+    cursor.executemany(
+        f"INSERT INTO {table.name} ({names}) VALUES ({marks})",
+        (
+            tuple(row[name] if bind is None else bind(row[name]) for name, bind in binds)
+            for row in rows
+        ),
+    )
+    cursor.close()
+
+
+def _bind_processor(column_type: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
+    """How SQLAlchemy itself converts a value of this type for the driver (None: as it
+    is)."""
+    return column_type.dialect_impl(dialect).bind_processor(dialect)
 
 
 def _copy_converter(column_type: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any]:
@@ -91,6 +117,34 @@ def _copy_converter(column_type: TypeEngine[Any], dialect: Dialect) -> Callable[
     if isinstance(column_type, TypeDecorator):
         return lambda value: column_type.process_bind_param(value, dialect)
     return lambda value: value
+
+
+def insert_from_select(
+    session: Session,
+    entity: type[Any],
+    columns: list[str],
+    rows: Select[*Ts],
+    skip_existing: bool = False,
+) -> int:
+    """``INSERT INTO`` a mapped class's table ``(columns) SELECT ...`` within the
+    session's transaction: rows made by the database from others, none through Python.
+    ``skip_existing``: a row whose unique key is taken already is left out
+    (``ON CONFLICT DO NOTHING``, which SQLite and PostgreSQL share) rather than refused.
+    Returns how many rows it inserted (the driver's count, which SQLAlchemy keeps for an
+    INSERT only when asked)."""
+    table = cast(Table, entity.__table__)
+    dialect = session.get_bind().dialect.name
+    if skip_existing:
+        upsert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        statement: Insert = upsert(table).from_select(columns, rows).on_conflict_do_nothing()
+    else:
+        statement = insert(table).from_select(columns, rows)
+    return rowcount(session.execute(statement.execution_options(preserve_rowcount=True)))
+
+
+def rowcount(result: Result[Any]) -> int:
+    """Rows an INSERT, UPDATE or DELETE wrote (its result is a cursor result)."""
+    return int(cast(CursorResult[Any], result).rowcount)
 
 
 def lock_row(

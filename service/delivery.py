@@ -1,5 +1,6 @@
 """Sending the due messages (introductions, check-in links, sign-ups' own links) through
-SMTP: the run worker's step between runs, never a request's.
+SMTP: the run worker's step between runs, never a request's; before it, the worker
+queues the messages of pairs published since (:func:`queue_published`).
 
 One batch is three steps so that no transaction waits on the mail server: claim and
 compose (:func:`service.ops.introductions.claim_due`, committed), send (one SMTP
@@ -14,15 +15,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.db import session_scope
 from service.mail import Letter, SmtpMailer
-from service.ops.introductions import Draft, claim_due, record
+from service.models import Programme
+from service.ops.introductions import Draft, claim_due, queue_follow_up, record
 from service.pseudonyms import load_secret
 from service.settings import Settings
 
-__all__ = ["DeliveryReport", "deliver_due"]
+__all__ = ["DeliveryReport", "deliver_due", "queue_published"]
 
 log = logging.getLogger("service.delivery")
 
@@ -52,10 +55,25 @@ def _letter(draft: Draft) -> Letter:
     )
 
 
+def queue_published(sessions: sessionmaker[Session]) -> int:
+    """Queue the introductions and check-ins that publishes left to queue, one programme
+    a transaction (:func:`service.ops.introductions.queue_follow_up`); returns how many
+    programmes had some."""
+    with sessions() as session:
+        pending = session.scalars(select(Programme.id).where(Programme.follow_up_pending)).all()
+    for programme_id in pending:
+        with session_scope(sessions) as session:
+            queue_follow_up(session, programme_id)
+    return len(pending)
+
+
 def deliver_due(
     sessions: sessionmaker[Session], settings: Settings, now: datetime, send: Send | None = None
 ) -> DeliveryReport:
-    """Send up to one batch of due messages; nothing when no SMTP server is configured."""
+    """Queue what publishes left to queue (with or without SMTP: the mail-merge export
+    and the check-in links read them too), then send up to one batch of due messages;
+    nothing is sent when no SMTP server is configured."""
+    queue_published(sessions)
     if settings.smtp_host is None and send is None:
         return DeliveryReport(sent=0, failed=0)
     send = send or SmtpMailer(settings).send

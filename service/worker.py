@@ -23,10 +23,10 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
 import pandas as pd
-from sqlalchemy import CursorResult, Engine, Result, select, update
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from matching import process_settings
@@ -34,7 +34,14 @@ from matching.errors import InputWarning, MatchingError, StrictInputError
 from matching.model import Programme as EngineProgramme
 from matching.result import MatchResult
 from service import engine as matching_engine
-from service.db import bulk_insert, make_engine, make_sessionmaker, migrate, session_scope
+from service.db import (
+    bulk_insert,
+    make_engine,
+    make_sessionmaker,
+    migrate,
+    rowcount,
+    session_scope,
+)
 from service.delivery import DeliveryReport, deliver_due
 from service.logs import configure_logging
 from service.models import (
@@ -104,7 +111,7 @@ class Worker:
         beat, or forgotten after a silence longer than ``worker_timeout_seconds``)."""
         with self._beating, session_scope(self.sessions) as session:
             now = database_now(session)
-            changed = _rowcount(
+            changed = rowcount(
                 session.execute(
                     update(RunWorker).where(RunWorker.id == self.id).values(heartbeat_at=now)
                 )
@@ -412,11 +419,6 @@ def _error_body(error: MatchingError) -> dict[str, Any]:
     return body
 
 
-def _rowcount(result: Result[Any]) -> int:
-    """Rows changed by an UPDATE (its result is a cursor result)."""
-    return int(cast(CursorResult[Any], result).rowcount)
-
-
 def _previous_decisions(session: Session, run: Run) -> dict[tuple[str, str], str]:
     """A rematch shows the decisions it honoured: approved/locked pairs keep their label."""
     if run.rematch_of is None:
@@ -449,7 +451,7 @@ class _Progress:
             return
         self.step, self.last = step, now
         with session_scope(self.worker.sessions) as session:
-            changed = _rowcount(
+            changed = rowcount(
                 session.execute(
                     update(Run)
                     .where(

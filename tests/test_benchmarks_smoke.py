@@ -19,6 +19,7 @@ from benchmarks import (
     dask_scale,
     objectives,
     paired,
+    publish,
     review_browser,
     run,
     score_tables,
@@ -318,6 +319,17 @@ def test_dask_benchmark_runs_on_a_local_cluster_and_matches_the_local_result(
 
 
 @pytest.mark.xdist_group("benchmarks")
+def test_publish_benchmark_publishes_with_both_trees_and_queues_every_message(
+    tmp_path: Path,
+) -> None:
+    args = ["--baseline", "HEAD", "--pairs", "50", "--rounds", "1", "--sqlite-only"]
+    report = publish.main([*args, "--name", "smoke", "--out-dir", str(tmp_path)])
+    assert json.loads((tmp_path / "smoke.json").read_text()) == report
+    assert set(report["runs"]["sqlite"]) == {"baseline", "this tree"}
+    for (done,) in report["runs"]["sqlite"].values():
+        assert done["messages"] == 4 * 50, "every pair's four messages queued in the end"
+
+
 def test_paired_benchmark_runs_both_trees_and_finds_the_same_result(tmp_path: Path) -> None:
     out = tmp_path / "paired.json"
     sizes = ["--size", "60x6", "--scores", "40x5"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.models.base import Base, UTCDateTime, utcnow
@@ -20,6 +20,9 @@ class Programme(Base):
     """The current configuration version."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_run_id: Mapped[str | None] = mapped_column(String(40))
+    follow_up_pending: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """Whether the introductions and check-ins of the pairs last published are still to
+    be queued (:func:`service.ops.introductions.queue_follow_up`)."""
 
 
 class ProgrammeVersion(Base):

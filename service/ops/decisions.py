@@ -19,12 +19,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, delete, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    delete,
+    func,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from matching.messages import COORDINATOR_CHOICE, render
 from service.auth import Principal
-from service.db import batches, bulk_insert, lock_row
+from service.db import batches, bulk_insert, insert_from_select, lock_row
 from service.models import (
     ActivePair,
     Decision,
@@ -33,10 +41,11 @@ from service.models import (
     Run,
     RunAlternative,
     RunPair,
+    UTCDateTime,
     utcnow,
 )
 from service.ops.errors import CapacityError, ConflictError, InvalidError, NotFoundError
-from service.ops.introductions import schedule_after_publish
+from service.ops.introductions import queue_follow_up
 
 __all__ = [
     "ACTIONS",
@@ -336,9 +345,10 @@ def _require_seats(session: Session, run: Run, mentor_ids: list[str]) -> None:
 
 
 def publish(session: Session, run: Run, programme: Programme) -> Publication:
-    """Make the run's approved and locked pairs the programme's active pairs, and queue
-    the introductions and check-ins of the pairs not introduced before
-    (:mod:`service.ops.introductions`).
+    """Make the run's approved and locked pairs the programme's active pairs, and mark
+    the introductions and check-ins of the pairs not introduced before as due to be
+    queued (:func:`~service.ops.introductions.queue_follow_up`; those of the previous
+    publish are queued first if they still were not).
 
     Takes the run's decision lock (it publishes the decisions made before it) and then
     the programme's row (two runs of one programme published at once do not mix)."""
@@ -348,31 +358,30 @@ def publish(session: Session, run: Run, programme: Programme) -> Publication:
             "publish_not_succeeded", "only a succeeded run can be published", status=run.status
         )
     lock_row(session, Programme.id, programme.id, touch=Programme.name)
+    queue_follow_up(session, programme.id)  # from the active pairs replaced below
     now = utcnow()
     session.execute(delete(ActivePair).where(ActivePair.programme_id == programme.id))
-    pairs = session.execute(
-        select(RunPair.mentee_id, RunPair.mentor_id, RunPair.score)
-        .where(RunPair.run_id == run.id, RunPair.decision.in_(("approved", "locked")))
-        .order_by(RunPair.position)
-    ).all()
-    bulk_insert(
+    # Made by the database from the run's pairs (INSERT ... SELECT): nothing per pair
+    # goes through Python.
+    made = insert_from_select(
         session,
         ActivePair,
-        [
-            {
-                "programme_id": programme.id,
-                "mentee_id": pair.mentee_id,
-                "mentor_id": pair.mentor_id,
-                "score": pair.score,
-                "run_id": run.id,
-                "published_at": now,
-            }
-            for pair in pairs
-        ],
+        ["programme_id", "mentee_id", "mentor_id", "score", "run_id", "published_at"],
+        select(
+            literal(programme.id),
+            RunPair.mentee_id,
+            RunPair.mentor_id,
+            RunPair.score,
+            literal(run.id),
+            literal(now, UTCDateTime()),
+        )
+        .where(RunPair.run_id == run.id, RunPair.decision.in_(("approved", "locked")))
+        .order_by(RunPair.position),
     )
     run.published_at = now
     programme.published_run_id = run.id
-    # Each new pair's introductions and check-ins, sent later by a worker (never here).
-    schedule_after_publish(session, run, now)
+    # Each new pair's introductions and check-ins, queued after this commit and sent
+    # later by a worker (never here).
+    programme.follow_up_pending = True
     session.flush()
-    return Publication(run_id=run.id, active_pairs=len(pairs), published_at=now)
+    return Publication(run_id=run.id, active_pairs=made, published_at=now)

@@ -1,11 +1,11 @@
 """Introductions, check-in links and sign-ups' own links: the messages that follow
 publishing and signing up.
 
-Publishing a run (:func:`service.ops.decisions.publish`) calls
-:func:`schedule_after_publish`: each published pair gets an introduction to each of its
-two people, and a check-in for each, due ``checkin_weeks`` after publishing, with the
-message that will carry its link. A pair already introduced in the programme (published
-again by a later run) is not introduced twice.
+Each pair a run publishes (:func:`service.ops.decisions.publish`) gets an introduction
+to each of its two people, and a check-in for each, due ``checkin_weeks`` after
+publishing, with the message that will carry its link; :func:`queue_follow_up` makes
+them, after the publish, from what it made active. A pair already introduced in the
+programme (published again by a later run) is not introduced twice.
 
 Messages hold ids, kind, language-free state and a reason code only. Their text is
 composed when they are sent or exported (:func:`letters`), from the participants' current
@@ -23,15 +23,36 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from importlib import resources
+from itertools import product
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import (
+    Subquery,
+    and_,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from matching.model import Programme as EngineProgramme
-from service.db import bulk_insert
+from service.db import insert_from_select, lock_row, rowcount
 from service.explanations import why_in
-from service.models import CheckIn, FollowUp, Message, Participant, Programme, Run, RunPair
+from service.models import (
+    ActivePair,
+    CheckIn,
+    FollowUp,
+    Message,
+    Participant,
+    Programme,
+    Run,
+    RunPair,
+    UTCDateTime,
+)
 from service.ops import checkins
 from service.ops.contacts import Contact, contacts, run_programme
 from service.ops.sign_ups import person_token
@@ -42,9 +63,9 @@ __all__ = [
     "follow_up_of",
     "letters",
     "message_counts",
+    "queue_follow_up",
     "record",
     "retry",
-    "schedule_after_publish",
 ]
 
 LETTERS = Environment(
@@ -66,37 +87,106 @@ def follow_up_of(session: Session, programme_id: str) -> FollowUp:
     return stored or FollowUp(programme_id=programme_id, checkin_weeks=6, link_days=28)
 
 
-def schedule_after_publish(session: Session, run: Run, now: datetime) -> int:
-    """Queue the introductions and check-ins of the run's published pairs that the
-    programme has not introduced yet; returns how many pairs are new."""
-    pairs = session.execute(
-        select(RunPair.mentee_id, RunPair.mentor_id)
-        .where(RunPair.run_id == run.id, RunPair.decision.in_(PUBLISHED))
-        .order_by(RunPair.position)
-    ).all()
-    known = {
-        (m.mentee_id, m.mentor_id)
-        for m in session.execute(
-            select(Message.mentee_id, Message.mentor_id).where(
-                Message.programme_id == run.programme_id, Message.kind == "introduction"
-            )
+def queue_follow_up(session: Session, programme_id: str) -> bool:
+    """Queue the introductions and check-ins of the pairs the programme last published,
+    if that publish left them to queue (:attr:`Programme.follow_up_pending`); returns
+    whether it did. The caller commits.
+
+    Publishing only marks them (:func:`service.ops.decisions.publish`): four messages
+    and two check-ins a pair are 180,000 rows at 30,000 pairs, seconds of index upkeep
+    that the coordinator would wait for. They are queued here from the active pairs —
+    what that publish made active, with its run and time — by the worker between runs,
+    by every reader of the messages and check-ins before it reads, and by the next
+    publish before it replaces the active pairs: each publish's rows are the ones an
+    immediate queueing would have made. A pair introduced before (published again) has
+    its rows already (they are made, and erased, together): its rows meet their unique
+    keys and are skipped, an index probe each that the insert makes anyway."""
+    if not session.scalar(select(Programme.follow_up_pending).where(Programme.id == programme_id)):
+        return False
+    lock_row(session, Programme.id, programme_id, touch=Programme.name)
+    if not session.scalar(select(Programme.follow_up_pending).where(Programme.id == programme_id)):
+        return False  # another queued them while this one waited for the lock
+    published = session.execute(
+        select(ActivePair.run_id, ActivePair.published_at)
+        .where(ActivePair.programme_id == programme_id)
+        .limit(1)
+    ).first()
+    if published is not None:
+        weeks = follow_up_of(session, programme_id).checkin_weeks
+        _insert_follow_up(session, programme_id, published.published_at + timedelta(weeks=weeks))
+    session.execute(
+        update(Programme)
+        .where(Programme.id == programme_id)
+        .values(follow_up_pending=False)
+        .execution_options(synchronize_session="evaluate")
+    )
+    return True
+
+
+def _insert_follow_up(session: Session, programme_id: str, due: datetime) -> None:
+    """Two ``INSERT ... SELECT`` from the active pairs (in the order they were
+    published): each person's check-in, then her introduction and check-in message."""
+    pairs = select(ActivePair).where(ActivePair.programme_id == programme_id).subquery("pairs")
+    sides = _constants(("side", "ordinal"), [(side, n) for n, side in enumerate(SIDES)])
+    insert_from_select(
+        session,
+        CheckIn,
+        [*PAIR_COLUMNS, "due_at"],
+        select(
+            pairs.c.programme_id,
+            pairs.c.run_id,
+            sides.c.side,
+            pairs.c.mentee_id,
+            pairs.c.mentor_id,
+            literal(due, UTCDateTime()),
         )
-    }
-    new = [(p.mentee_id, p.mentor_id) for p in pairs if (p.mentee_id, p.mentor_id) not in known]
-    due = now + timedelta(weeks=follow_up_of(session, run.programme_id).checkin_weeks)
-    base = {"programme_id": run.programme_id, "run_id": run.id}
-    people = [{**base, "side": s, "mentee_id": a, "mentor_id": b} for a, b in new for s in SIDES]
-    bulk_insert(
+        .select_from(pairs.join(sides, true()))
+        .where(true())  # SQLite reads ON CONFLICT after a join's ON as part of it
+        .order_by(pairs.c.id, sides.c.ordinal),
+        skip_existing=True,
+    )
+    each = _constants(
+        ("side", "kind", "ordinal"),
+        [(side, kind, n) for n, (side, kind) in enumerate(product(SIDES, MESSAGE_ORDER))],
+    )
+    insert_from_select(
         session,
         Message,
-        [
-            {**p, "kind": k, "status": "pending", "attempts": 0, "created_at": now}
-            for p in people
-            for k in ("introduction", "checkin")
-        ],
+        [*PAIR_COLUMNS, "kind", "status", "attempts", "created_at"],
+        select(
+            pairs.c.programme_id,
+            pairs.c.run_id,
+            each.c.side,
+            pairs.c.mentee_id,
+            pairs.c.mentor_id,
+            each.c.kind,
+            literal("pending"),
+            literal(0),
+            pairs.c.published_at,
+        )
+        .select_from(pairs.join(each, true()))
+        .where(true())
+        .order_by(pairs.c.id, each.c.ordinal),
+        skip_existing=True,
     )
-    bulk_insert(session, CheckIn, [{**p, "due_at": due} for p in people])
-    return len(new)
+
+
+PAIR_COLUMNS = ("programme_id", "run_id", "side", "mentee_id", "mentor_id")
+"""The columns a message and a check-in share: whose, which run, which person of which
+pair."""
+
+MESSAGE_ORDER = ("introduction", "checkin")
+"""Each person's messages of a pair, in the order they are queued."""
+
+
+def _constants(names: tuple[str, ...], rows: list[tuple[object, ...]]) -> Subquery:
+    """A few constant rows as a table to join with (``UNION ALL`` of literal selects:
+    SQLite reads no column names from a ``VALUES`` alias)."""
+    selects = [
+        select(*(literal(value).label(name) for name, value in zip(names, row, strict=True)))
+        for row in rows
+    ]
+    return union_all(*selects).subquery()
 
 
 @dataclass(frozen=True)
@@ -340,7 +430,7 @@ def retry(session: Session, programme_id: str, run_id: str | None = None) -> int
         .values(status="pending")
         .execution_options(synchronize_session=False)
     )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return rowcount(result)
 
 
 def message_counts(session: Session, programme_id: str) -> dict[str, int]:

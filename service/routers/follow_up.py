@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from service.auth import Principal
 from service.deps import (
@@ -70,6 +71,13 @@ SPREADSHEETS = {
 }
 
 
+def _queued(session: Session, programme_id: str) -> None:
+    """The messages and check-ins of the last publish queued before they are read or
+    changed (the worker queues them too; whoever comes first does it once)."""
+    if ops.queue_follow_up(session, programme_id):
+        session.commit()
+
+
 @router.get("/follow-up", responses=READ_ERRORS)
 def read_follow_up(
     programme_id: PathText, principal: PrincipalDep, session: SessionDep
@@ -87,6 +95,7 @@ def update_follow_up(
     """Set the weeks from publishing to the check-ins (pairs published from now on) and
     the days a check-in link works."""
     programme = get_programme(session, principal, programme_id, write=True)
+    _queued(session, programme.id)  # pairs published before keep their due dates
     stored = session.get(FollowUp, programme.id) or FollowUp(programme_id=programme.id)
     stored.checkin_weeks, stored.link_days = body.checkin_weeks, body.link_days
     session.add(stored)
@@ -104,6 +113,7 @@ def list_messages(
 ) -> Page[MessageOut]:
     """The programme's messages and their delivery state (coordinators: they name people)."""
     programme = get_programme(session, principal, programme_id, write=True)
+    _queued(session, programme.id)
     query = select(Message).where(Message.programme_id == programme.id)
     if status is not None:
         query = query.where(Message.status == status)
@@ -117,6 +127,7 @@ def retry_messages(
 ) -> RetryOut:
     """Put the failed messages back in the queue; the worker sends them between runs."""
     programme = get_programme(session, principal, programme_id, write=True)
+    _queued(session, programme.id)
     queued = ops.retry(session, programme.id)
     session.commit()
     return RetryOut(queued=queued)
@@ -128,6 +139,7 @@ def list_checkins(
 ) -> Page[CheckInOut]:
     """Each person's check-in: due, issued, answered, revoked."""
     programme = get_programme(session, principal, programme_id, write=True)
+    _queued(session, programme.id)
     query = select(CheckIn).where(CheckIn.programme_id == programme.id)
     rows = paginate(session, query, page, CheckIn.id)
     return page_of(rows, [CheckInOut.model_validate(c, from_attributes=True) for c in rows.items])
@@ -145,6 +157,7 @@ def issue_links(
     are kept): for programmes that send them from their own tools. Any earlier link of
     the same check-in stops working."""
     programme = get_programme(session, principal, programme_id, write=True)
+    _queued(session, programme.id)
     days = ops.follow_up_of(session, programme.id).link_days
     issued = checkin_ops.issue_due(session, programme.id, now, days)
     session.commit()
@@ -248,6 +261,7 @@ def mail_merge(
     own tools. Coordinators only (it holds addresses)."""
     run = get_run(session, principal, run_id, write=True)
     programme = get_programme(session, principal, run.programme_id, write=True)
+    _queued(session, programme.id)
     messages = session.scalars(
         select(Message)
         .where(Message.run_id == run.id, Message.kind == "introduction")

@@ -18,7 +18,7 @@ from service.ops import runs as run_ops
 from service.ops import sign_ups
 from service.ops.checks import check_programme
 from service.ops.errors import InvalidError
-from service.ops.introductions import message_counts
+from service.ops.introductions import message_counts, queue_follow_up
 from service.schemas.runs import RunIn
 from service.web import _queries as queries
 from service.web.rendering import Page, PageDep
@@ -49,6 +49,8 @@ def dashboard_page(
 ) -> Response:
     """The dashboard, with a check's report (``report``, ``refused``) when one was asked."""
     total_active, active = queries.active_pairs(session, programme.id)
+    if queue_follow_up(session, programme.id):  # the messages of a publish just made
+        session.commit()
     return page.render(
         "dashboard.html",
         principal=principal,

@@ -1,5 +1,5 @@
 """Imported at start-up (by a ``sitecustomize``: ``tests.service.processes.gated_env``)
-by every process of a fault test: while the file named by ``GATED_ENGINE_FILE`` exists,
+by every process of a fault test: while the file named by ``GATE_FILE`` exists,
 ``matching.match`` reports progress and does not finish, so the test can kill or stop a
 worker mid-run; once the file is removed, runs go through the real engine."""
 
@@ -15,7 +15,7 @@ _REAL_MATCH = matching.match
 
 
 def _gated(*args: Any, progress: Any = None, **kwargs: Any) -> Any:
-    gate = os.environ.get("GATED_ENGINE_FILE")
+    gate = os.environ.get("GATE_FILE")
     done = 0.0
     while gate and os.path.exists(gate):
         done = min(0.5, done + 0.01)

@@ -39,13 +39,16 @@ def service_env(database_url: str, **extra: str) -> dict[str, str]:
     return env
 
 
-def gated_env(env: dict[str, str], folder: Path, gate: Path) -> dict[str, str]:
-    """``env`` for processes whose engine waits while the file ``gate`` exists
-    (:mod:`tests.service.gated_engine`, imported at start-up by a ``sitecustomize``)."""
+def gated_env(
+    env: dict[str, str], folder: Path, gate: Path, module: str = "tests.service.gated_engine"
+) -> dict[str, str]:
+    """``env`` for processes that import ``module`` at start-up (by a ``sitecustomize``)
+    with the file ``gate`` named in ``GATE_FILE``: by default
+    :mod:`tests.service.gated_engine`, whose engine waits while that file exists."""
     site = folder / "gated-site"
     site.mkdir(exist_ok=True)
-    (site / "sitecustomize.py").write_text("import tests.service.gated_engine\n")
-    return {**env, "PYTHONPATH": f"{site}{os.pathsep}{ROOT}", "GATED_ENGINE_FILE": str(gate)}
+    (site / "sitecustomize.py").write_text(f"import {module}\n")
+    return {**env, "PYTHONPATH": f"{site}{os.pathsep}{ROOT}", "GATE_FILE": str(gate)}
 
 
 def python(

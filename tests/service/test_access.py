@@ -527,6 +527,7 @@ def _follow_up(
             f"/v1/runs/{run}/decisions", json=body, headers=api.auth()
         ).is_success
     assert api.client.post(f"/v1/runs/{run}/publish", headers=api.auth()).is_success
+    api.worker.deliver()  # no SMTP: the worker's step between runs only queues them
     with api.worker.sessions() as session, session.begin():
         rows = session.scalars(
             select(CheckIn).where(CheckIn.programme_id == programme_id).order_by(CheckIn.id)

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from matching import match
 from matching.defaults import default_programme
+from matching.synthetic import generate_cohort
 from service.app import create_app
 from service.auth import create_key
 from service.db import json_value, session_scope
@@ -96,6 +97,27 @@ def test_files_have_their_own_size_limit(database_url: str) -> None:
             headers={**headers, "Content-Type": "application/json"},
         )
         assert json_body.status_code == 413
+    app.state.engine.dispose()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_100000_mentee_file_is_accepted_with_the_default_limits(database_url: str) -> None:
+    """A large programme's file (about 31 MB, over the JSON body limit) goes through the
+    default upload limit, parsed from the spooled file."""
+    defaults = Settings(database_url=database_url, secret_key="test-secret")
+    mentees = generate_cohort(100_000, 100, seed=0).mentees
+    data = mentees.to_csv(index=False).encode()
+    assert len(data) > defaults.max_body_bytes
+    app = create_app(defaults.model_copy(update={"log_level": "WARNING"}))
+    with session_scope(app.state.sessions) as session:
+        _row, key = create_key(session, "admin", None)
+    headers = {"Authorization": f"Bearer {key}"}
+    with TestClient(app) as client:
+        created = client.post("/v1/programmes", json={"name": "p"}, headers=headers)
+        url = f"/v1/programmes/{created.json()['id']}/participants/mentees/file"
+        answer = client.post(url, files={"file": ("m.csv", data, "text/csv")}, headers=headers)
+        assert answer.status_code == 200, answer.text[:300]
+        assert answer.json() == {"created": 100_000, "updated": 0}
     app.state.engine.dispose()
 
 
