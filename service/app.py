@@ -24,6 +24,8 @@ from service.openapi import install_openapi
 from service.pseudonyms import ensure_secret
 from service.routers import (
     checkin_links,
+    choice_links,
+    choices,
     decisions,
     follow_up,
     health,
@@ -34,6 +36,7 @@ from service.routers import (
     proposals,
     ranks,
     runs,
+    waves,
 )
 from service.settings import Settings, get_settings
 from service.throttle import FailureThrottle
@@ -91,6 +94,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         follow_up.run_router,
         proposals.router,
         checkin_links.router,
+        waves.router,
+        choices.router,
+        choice_links.router,
         keys.router,
     ):
         app.include_router(router, dependencies=[Depends(refuse_unknown_query)])

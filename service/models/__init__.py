@@ -15,12 +15,16 @@ from service.models.runs import (
     RunWorker,
 )
 from service.models.sessions import SignedInSession
+from service.models.waves import ChoiceLink, ChoiceOption, ChoiceRound, Wave, WaveSettings
 
 __all__ = [
     "ActivePair",
     "ApiKey",
     "Base",
     "CheckIn",
+    "ChoiceLink",
+    "ChoiceOption",
+    "ChoiceRound",
     "Decision",
     "Erasure",
     "FollowUp",
@@ -39,6 +43,8 @@ __all__ = [
     "RunWorker",
     "SignedInSession",
     "UTCDateTime",
+    "Wave",
+    "WaveSettings",
     "new_id",
     "utcnow",
 ]

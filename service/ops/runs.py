@@ -16,6 +16,7 @@ from service.models import Programme, ProgrammeVersion, Run, RunPair, new_id, ut
 from service.ops.decisions import lock_run
 from service.ops.errors import ConflictError, NotFoundError
 from service.ops.ranks import snapshot as stored_ranks
+from service.ops.waves import attach as attach_to_wave
 
 __all__ = ["QueuedRun", "cancel", "create_run", "objective_of", "outcomes", "run_out"]
 
@@ -71,6 +72,9 @@ def create_run(
         _inherit_decisions(session, run, programme.id, str(body["rematch_of"]))
     if run.ranks is None and body.get("objective") in (None, "stable"):
         run.ranks = stored_ranks(session, programme.id)
+    wave_id = body.get("wave_id") or run.wave_id  # a rematch stays in its parent's wave
+    if wave_id:
+        attach_to_wave(session, run, str(wave_id))
     session.add(run)
     try:
         session.flush()
@@ -133,6 +137,7 @@ def _inherit_decisions(session: Session, run: Run, programme_id: str, parent_id:
     run.incumbent = [[p.mentee_id, p.mentor_id] for p in pairs if p.decision != "rejected"]
     if run.ranks is None:  # the same people's choices still hold
         run.ranks = parent.ranks
+    run.wave_id = parent.wave_id
 
 
 def cancel(run: Run) -> None:
@@ -183,6 +188,14 @@ def outcomes(run: Run) -> dict[str, list[Any]]:
     }
 
 
+def _priority_out(priority: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A run's carry-over priority as the API shows it: how many are carried, not who
+    (researchers read runs too)."""
+    if priority is None:
+        return None
+    return {**priority, "carried": len(priority.get("carried") or [])}
+
+
 def run_out(session: Session, run: Run) -> dict[str, Any]:
     return {
         "id": run.id,
@@ -195,6 +208,8 @@ def run_out(session: Session, run: Run) -> dict[str, Any]:
         "objective": objective_of(session, run),
         "objective_given": run.objective is not None,
         "rematch_of": run.rematch_of,
+        "wave_id": run.wave_id,
+        "priority": _priority_out(run.priority),
         "strict": run.strict,
         "error": run.error,
         "summary": run.summary,

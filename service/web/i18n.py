@@ -8,6 +8,9 @@ from collections.abc import Callable
 from typing import Literal
 
 from service.web._i18n_ar import AR
+from service.web._i18n_choices import AR as WAVES_AR
+from service.web._i18n_choices import EN as WAVES_EN
+from service.web._i18n_choices import FR as WAVES_FR
 
 __all__ = [
     "DIRECTIONS",
@@ -28,7 +31,7 @@ LANG_COOKIE = "marraine_lang"
 
 Translator = Callable[..., str]
 
-EN: dict[str, str] = {
+_EN_PAGE: dict[str, str] = {
     "app.name": "Marraine",
     "app.tagline": "Mentor–mentee matching, reviewed by people",
     "nav.skip": "Skip to content",
@@ -352,7 +355,7 @@ EN: dict[str, str] = {
     "problem.last_admin_key": "this is the last admin key: create another admin key first.",
 }
 
-FR: dict[str, str] = {
+_FR_PAGE: dict[str, str] = {
     "app.name": "Marraine",
     "app.tagline": "Mise en relation mentor·es–mentorées, revue par des personnes",
     "nav.skip": "Aller au contenu",
@@ -711,7 +714,9 @@ FR: dict[str, str] = {
     ),
 }
 
-CATALOGUES: dict[Lang, dict[str, str]] = {"en": EN, "fr": FR, "ar": AR}
+EN: dict[str, str] = _EN_PAGE | WAVES_EN
+FR: dict[str, str] = _FR_PAGE | WAVES_FR
+CATALOGUES: dict[Lang, dict[str, str]] = {"en": EN, "fr": FR, "ar": AR | WAVES_AR}
 
 
 def translator(lang: Lang) -> Translator:
