@@ -39,13 +39,20 @@ class _NoSniff:
 
 def install(app: FastAPI) -> None:
     """Mount the review page's routers and its static files (``/static``) on ``app``."""
-    from service.web import pages_auth, pages_checkin, pages_dashboard, pages_review
+    from service.web import (
+        pages_auth,
+        pages_checkin,
+        pages_choices,
+        pages_dashboard,
+        pages_review,
+    )
 
     for router in (
         pages_auth.router,
         pages_dashboard.router,
         pages_review.router,
         pages_checkin.router,
+        pages_choices.router,
     ):
         app.include_router(router)
     static = StaticFiles(directory=str(resources.files("service") / "static"))
