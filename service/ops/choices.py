@@ -136,14 +136,7 @@ def open_round(
 
 def _options(session: Session, run: Run, k: int) -> list[dict[str, Any]]:
     """Each mentee's suggestion and up to ``k`` spare alternatives (present people only)."""
-    present = {
-        (side, person)
-        for side, person in session.execute(
-            select(Participant.side, Participant.person_id).where(
-                Participant.programme_id == run.programme_id
-            )
-        )
-    }
+    present = _present(session, run.programme_id)
     options: list[dict[str, Any]] = []
     for pair in session.scalars(
         select(RunPair).where(RunPair.run_id == run.id, RunPair.decision != "rejected")
@@ -166,6 +159,16 @@ def _options(session: Session, run: Run, k: int) -> list[dict[str, Any]]:
         for o in options
         if ("mentee", o["mentee_id"]) in present and ("mentor", o["mentor_id"]) in present
     ]
+
+
+def _present(session: Session, programme_id: str) -> set[tuple[str, str]]:
+    """The programme's participants now, as (side, id): erased people are never listed."""
+    rows = session.execute(
+        select(Participant.side, Participant.person_id).where(
+            Participant.programme_id == programme_id
+        )
+    )
+    return {(side, person) for side, person in rows}
 
 
 def _option(mentee: str, mentor: str, score: float, *, suggested: bool) -> dict[str, Any]:
@@ -283,7 +286,12 @@ def final_run(
     if waiting and now < found.deadline:
         raise ConflictError("choices_open", "mentees may still answer until the deadline")
     answered = {li.person_id for li in links if li.side == "mentee" and li.answered_at}
-    options = session.scalars(select(ChoiceOption).where(ChoiceOption.round_id == found.id)).all()
+    present = _present(session, run.programme_id)
+    options = [
+        o
+        for o in session.scalars(select(ChoiceOption).where(ChoiceOption.round_id == found.id))
+        if ("mentee", o.mentee_id) in present and ("mentor", o.mentor_id) in present
+    ]
     body = {
         "objective": "stable",
         "mentee_ranks": _mentee_lists(options, answered),

@@ -3,10 +3,10 @@ public lists and answers)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 __all__ = [
     "ChoiceAnswerIn",
@@ -94,9 +94,17 @@ class ChoiceRoundIn(BaseModel):
 
     deadline: datetime | None = Field(
         default=None,
-        description="When the lists close (UTC; default: the settings' `choice_days` "
-        "from now); after it, a mentee who did not answer keeps her suggestion",
+        description="When the lists close (without an offset: UTC; default: the "
+        "settings' `choice_days` from now); after it, a mentee who did not answer keeps "
+        "her suggestion",
     )
+
+    @field_validator("deadline")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
 
 
 class ChoiceRoundOut(BaseModel):

@@ -78,6 +78,9 @@ def test_each_mentee_gets_her_suggestion_and_k_spare_alternatives(
 ) -> None:
     api, clock = clocked
     _programme_id, run_id = _programme(api)
+    past = {"deadline": "2000-01-01T00:00:00"}  # no offset: read as UTC
+    response = api.client.post(f"/v1/runs/{run_id}/choices", json=past, headers=api.auth())
+    assert response.status_code == 422
     tokens = _send(api, run_id, clock)
     pairs = _ok(api.client.get(f"/v1/runs/{run_id}/pairs", headers=api.auth()))["items"]
     assert {m for side, m in tokens if side == "mentee"} == {p["mentee_id"] for p in pairs}
