@@ -216,3 +216,20 @@ def test_the_final_run_is_mentee_optimal_stable_for_the_submitted_lists(
     assert got == expected
     stable = all_stable_matchings(index, mentee_value, mentor_value, demand, capacity)
     assert side_optimal(stable, mentee_value, 0, len(ids_e)) == textbook
+
+
+def test_erasing_a_mentee_removes_her_from_every_list(clocked: tuple[Api, Clock]) -> None:
+    api, clock = clocked
+    programme_id, run_id = _programme(api)
+    tokens = _send(api, run_id, clock)
+    mine = _ok(api.client.get(f"{PUBLIC}/{tokens[('mentee', 'e00')]}"))["options"]
+    erased = _ok(
+        api.client.delete(
+            f"/v1/programmes/{programme_id}/participants/mentees/e00", headers=api.auth()
+        )
+    )
+    assert erased["removed"]["choices"] == len(mine) + 1, "her lines and her link"
+    assert api.client.get(f"{PUBLIC}/{tokens[('mentee', 'e00')]}").status_code == 404
+    for option in mine:
+        seen = _ok(api.client.get(f"{PUBLIC}/{tokens[('mentor', option['id'])]}"))
+        assert "e00" not in {o["id"] for o in seen["options"]}
