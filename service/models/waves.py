@@ -65,7 +65,10 @@ class ChoiceRound(Base):
     programme_id: Mapped[str] = mapped_column(
         ForeignKey("programmes.id", ondelete="CASCADE"), index=True
     )
-    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
+    run_id: Mapped[str] = mapped_column(
+        ForeignKey("runs.id", ondelete="CASCADE"), index=True, unique=True
+    )
+    """One round per run."""
     k: Mapped[int]
     deadline: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

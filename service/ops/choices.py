@@ -43,6 +43,7 @@ from service.models import (
     new_id,
 )
 from service.ops.contacts import contacts, run_programme
+from service.ops.decisions import lock_run
 from service.ops.errors import ConflictError, InvalidError, NotFoundError
 from service.ops.runs import create_run
 from service.ops.waves import settings_of
@@ -83,7 +84,11 @@ class IssuedLink:
 
 
 def round_of(session: Session, run: Run) -> ChoiceRound:
-    found = session.scalar(select(ChoiceRound).where(ChoiceRound.run_id == run.id))
+    found = session.scalar(
+        select(ChoiceRound)
+        .where(ChoiceRound.run_id == run.id)
+        .execution_options(populate_existing=True)
+    )
     if found is None:
         raise NotFoundError("choices_not_found", "this run has no choices")
     return found
@@ -93,7 +98,9 @@ def open_round(
     session: Session, run: Run, deadline: datetime | None, now: datetime
 ) -> tuple[ChoiceRound, list[IssuedLink]]:
     """Offer the lists of ``run`` (succeeded, choices on for its programme) until
-    ``deadline`` and issue everyone's link; the tokens are for the caller to hand out."""
+    ``deadline`` and issue everyone's link; the tokens are for the caller to hand out.
+    Holds the run's decision lock: the lists are the decisions made before them."""
+    lock_run(session, run)
     stored = settings_of(session, run.programme_id)
     if not stored.choices:
         raise ConflictError("choices_off", "this programme does not offer choices")
@@ -277,7 +284,8 @@ def final_run(
     session: Session, run: Run, programme: Programme, principal: Principal, now: datetime
 ) -> Run:
     """Queue the stable run on the submitted lists (see the module): after the deadline,
-    or before it once every mentee has answered."""
+    or before it once every mentee has answered. Holds the run's lock: one final run."""
+    lock_run(session, run)
     found = round_of(session, run)
     if found.final_run_id is not None:
         raise ConflictError("choices_done", "the final run of these choices was made")

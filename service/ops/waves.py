@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from service.db import lock_row
 from service.models import (
     Participant,
     Programme,
@@ -72,7 +73,9 @@ def settings_of(session: Session, programme_id: str) -> WaveSettings:
 
 
 def create(session: Session, programme: Programme, name: str | None) -> Wave:
-    """Open the programme's next wave; 409 while another wave is open."""
+    """Open the programme's next wave; 409 while another wave is open. Holds the
+    programme's row lock: two requests at once open one wave, the other gets 409."""
+    lock_row(session, Programme.id, programme.id, touch=Programme.name)
     open_wave = session.scalar(
         select(Wave.id).where(Wave.programme_id == programme.id, Wave.status == "open")
     )

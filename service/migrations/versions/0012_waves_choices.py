@@ -79,7 +79,7 @@ def upgrade() -> None:
         sa.Column("final_run_id", sa.String(40), nullable=True),
     )
     op.create_index("ix_choice_rounds_programme_id", "choice_rounds", ["programme_id"])
-    op.create_index("ix_choice_rounds_run_id", "choice_rounds", ["run_id"])
+    op.create_index("ix_choice_rounds_run_id", "choice_rounds", ["run_id"], unique=True)
     op.create_table(
         "choice_options",
         sa.Column("id", sa.Integer(), primary_key=True),
