@@ -123,6 +123,8 @@ def test_carried_over_mentees_get_the_programmes_priority(api: Api) -> None:
     assert _pairs(api, first) == [("c2", "m1")]
     summary = api.client.get(f"/v1/runs/{first}", headers=api.auth()).json()
     assert summary["priority"]["mode"] == "first"
+    quotas = [(q["name"], q["hard"], q["required"], q["met"]) for q in summary["quotas"]]
+    assert quotas == [("marraine_carried_over=yes", True, 1, True)]
     # A rematch stays in the wave, with its rules.
     rematch = _run(api, programme_id, {"rematch_of": first})
     assert api.client.get(f"/v1/runs/{rematch}", headers=api.auth()).json()["wave_id"] == wave
