@@ -71,6 +71,16 @@ def _settings(api: Api, programme_id: str, **values: Any) -> None:
     assert response.status_code == 200, response.text
 
 
+def _signed_in_page(api: Api, programme_id: str) -> None:
+    """Sign the test client in to the review page with a coordinator's key."""
+    api.client.cookies.clear()
+    form = api.client.get("/").text
+    token = form.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    key = api.key("coordinator", programme_id)
+    answer = api.client.post("/", data={"key": key, "csrf_token": token})
+    assert answer.status_code == 200, answer.text[:300]
+
+
 def _second_wave(api: Api) -> tuple[str, str, str]:
     """Wave 1 matched c1 with m1 and left c2; wave 2 adds n1. Returns (programme, wave 1,
     wave 2)."""
@@ -117,6 +127,11 @@ def test_carried_over_mentees_get_the_programmes_priority(api: Api) -> None:
     assert pairs[0]["why"].endswith(
         "reportée de la vague précédente : ses binômes comptent 0.3 de plus"
     )
+    # The review page says it too, in the coordinator's language.
+    _signed_in_page(api, programme_id)
+    page = api.client.get(f"/runs/{large}", headers={"Accept-Language": "ar"}).text
+    assert "منقولة من الدفعة السابقة: تُحتسب ثنائياتها بزيادة 0.3" in page
+    api.client.cookies.clear()
     # Matched first: whatever the scores, she takes the seat.
     _settings(api, programme_id, priority="first")
     first = _run(api, programme_id, {"wave_id": wave})
