@@ -26,6 +26,8 @@ from service.openapi import install_openapi
 from service.pseudonyms import ensure_secret
 from service.routers import (
     checkin_links,
+    choice_links,
+    choices,
     decisions,
     follow_up,
     health,
@@ -39,6 +41,7 @@ from service.routers import (
     sign_up_forms,
     sign_up_links,
     sign_ups,
+    waves,
 )
 from service.settings import Settings, get_settings, warn_unknown_variables
 from service.throttle import FailureThrottle
@@ -104,6 +107,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sign_up_forms.router,
         sign_ups.router,
         sign_up_links.router,
+        waves.router,
+        choices.router,
+        choice_links.router,
         keys.router,
     ):
         app.include_router(router, dependencies=[Depends(refuse_unknown_query)])

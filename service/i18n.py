@@ -10,6 +10,9 @@ from typing import Literal
 
 from matching.messages import Label, label_text
 from service._i18n_ar import AR
+from service._i18n_choices import AR as WAVES_AR
+from service._i18n_choices import EN as WAVES_EN
+from service._i18n_choices import FR as WAVES_FR
 
 __all__ = [
     "DIRECTIONS",
@@ -32,7 +35,7 @@ LANG_COOKIE = "marraine_lang"
 
 Translator = Callable[..., str]
 
-EN: dict[str, str] = {
+_EN_PAGE: dict[str, str] = {
     "app.name": "Marraine",
     "app.tagline": "Mentor–mentee matching, reviewed by people",
     "nav.skip": "Skip to content",
@@ -436,7 +439,7 @@ EN: dict[str, str] = {
     "problem.last_admin_key": "this is the last admin key: create another admin key first.",
 }
 
-FR: dict[str, str] = {
+_FR_PAGE: dict[str, str] = {
     "app.name": "Marraine",
     "app.tagline": "Mise en relation mentor·es–mentorées, revue par des personnes",
     "nav.skip": "Aller au contenu",
@@ -884,7 +887,9 @@ FR: dict[str, str] = {
     ),
 }
 
-CATALOGUES: dict[Lang, dict[str, str]] = {"en": EN, "fr": FR, "ar": AR}
+EN: dict[str, str] = _EN_PAGE | WAVES_EN
+FR: dict[str, str] = _FR_PAGE | WAVES_FR
+CATALOGUES: dict[Lang, dict[str, str]] = {"en": EN, "fr": FR, "ar": AR | WAVES_AR}
 
 
 def translator(lang: Lang) -> Translator:

@@ -1,9 +1,10 @@
 """Opening a link for the public routes (the JSON API and the form pages): a check-in,
-a sign-up form, or a person's own link; 404 (unknown, or replaced by a newer link), 410
-(revoked or expired), and 429 once an address has failed too often
-(:class:`service.throttle.FailureThrottle`, counted per client address apart from API
-keys). Submissions through a form or a person's own link are counted per address too
-(:func:`count_submission`), accepted or refused."""
+a sign-up form, a person's own link or a choice list; 404 (unknown, or replaced by a newer
+link), 410 (revoked, expired, or past its deadline), and 429 once an address has failed
+too often (:class:`service.throttle.FailureThrottle`, counted per client address apart
+from API keys; every kind of link counts alike). Submissions through a form or a
+person's own link are counted per address too (:func:`count_submission`), accepted or
+refused."""
 
 from __future__ import annotations
 
@@ -16,10 +17,17 @@ from sqlalchemy.orm import Session
 
 from service.deps import client_address, too_many_failures
 from service.models import Participant
-from service.ops import checkins, sign_ups
+from service.ops import checkins, choices, sign_ups
+from service.ops.errors import ClosedLinkError, UnknownLinkError
 from service.throttle import FailureThrottle
 
-__all__ = ["count_submission", "open_checkin", "open_own_link", "open_sign_up"]
+__all__ = [
+    "count_submission",
+    "open_checkin",
+    "open_choices",
+    "open_own_link",
+    "open_sign_up",
+]
 
 T = TypeVar("T")
 
@@ -34,10 +42,10 @@ def _opened(request: Request, what: str, opener: Callable[[], T]) -> T:
         raise too_many_failures(wait)
     try:
         return opener()
-    except checkins.UnknownLinkError:
+    except UnknownLinkError:
         throttle.failed(address, None)
         raise HTTPException(status_code=404, detail=f"unknown {what} link") from None
-    except checkins.ClosedLinkError:
+    except ClosedLinkError:
         throttle.failed(address, None)
         raise HTTPException(
             status_code=410, detail=f"this {what} link was revoked or has expired"
@@ -73,3 +81,13 @@ def count_submission(request: Request) -> None:
     if wait is not None:
         raise too_many_failures(wait)
     throttle.failed(address, None)
+
+
+def open_choices(
+    request: Request, session: Session, token: str, now: datetime
+) -> choices.ChoiceView:
+    """The list ``token`` opens (a mentee's to rank, a mentor's to accept), as its person
+    sees it."""
+    return _opened(
+        request, "choice", lambda: choices.view(session, choices.open_link(session, token, now))
+    )

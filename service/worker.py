@@ -34,6 +34,7 @@ from matching.errors import InputWarning, MatchingError, StrictInputError
 from matching.model import Programme as EngineProgramme
 from matching.result import MatchResult
 from service import engine as matching_engine
+from service.carry_over import prioritise
 from service.db import (
     bulk_insert,
     make_engine,
@@ -205,11 +206,15 @@ class Worker:
             incumbent = [(a, b) for a, b in run.incumbent or []]
             mentee_ranks, mentor_ranks = (_ranks(run.ranks, side) for side in ("mentee", "mentor"))
             strict = run.strict
+            priority = run.priority
         with process_settings():  # this process is the worker's own (matching._runtime)
+            wave = prioritise(
+                programme, mentees, mentors, priority, locked=locked, forbidden=forbidden
+            )
             return matching_engine.match(
-                mentees,
+                wave.mentees,
                 mentors,
-                programme,
+                wave.programme,
                 objective=objective,  # type: ignore[arg-type]  # validated by RunIn
                 locked=locked,
                 forbidden=forbidden,

@@ -16,6 +16,7 @@ from service.models.runs import (
 )
 from service.models.sessions import SignedInSession
 from service.models.sign_up import SignUpForm
+from service.models.waves import ChoiceLink, ChoiceOption, ChoiceRound, Wave, WaveSettings
 
 __all__ = [
     "PARTICIPANT_STATUSES",
@@ -23,6 +24,9 @@ __all__ = [
     "ApiKey",
     "Base",
     "CheckIn",
+    "ChoiceLink",
+    "ChoiceOption",
+    "ChoiceRound",
     "Decision",
     "Erasure",
     "FollowUp",
@@ -42,6 +46,8 @@ __all__ = [
     "SignUpForm",
     "SignedInSession",
     "UTCDateTime",
+    "Wave",
+    "WaveSettings",
     "new_id",
     "utcnow",
 ]

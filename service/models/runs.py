@@ -35,6 +35,13 @@ class Run(Base):
     ranks: Mapped[dict[str, list[list[Any]]] | None] = mapped_column(JSON)
     """Ranked choices of a stable run: ``mentee`` / ``mentor`` lists of
     ``[mentee_id, mentor_id, rank]`` (a side absent: none given)."""
+    wave_id: Mapped[str | None] = mapped_column(
+        ForeignKey("waves.id", ondelete="SET NULL"), index=True
+    )
+    """The wave (intake) the run belongs to, if any."""
+    priority: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    """How the run favours mentees carried over from the wave before: ``mode``
+    (``bonus`` or ``first``), ``bonus`` and the ``carried`` mentee ids; None: nobody is."""
     strict: Mapped[bool] = mapped_column(default=False, server_default=false())
     """Whether any input warning (an unread column, an optional rule switched off ...)
     refuses the run."""

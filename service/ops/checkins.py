@@ -29,16 +29,14 @@ from sqlalchemy.orm import Session
 from service.db import batches
 from service.models import CheckIn, Participant, Programme
 from service.ops.contacts import contacts, run_programme
-from service.ops.errors import ConflictError, NotFoundError
+from service.ops.errors import ClosedLinkError, NotFoundError, UnknownLinkError
 
 __all__ = [
     "END_REASONS",
     "Answer",
     "CheckInView",
-    "ClosedLinkError",
     "FollowUpStats",
     "PairOutcome",
-    "UnknownLinkError",
     "answer",
     "issue",
     "issue_due",
@@ -52,14 +50,6 @@ __all__ = [
 
 END_REASONS = ("goal_reached", "no_time", "no_contact", "poor_fit", "moved_away", "other")
 """Why a pair ended early (the form's fixed list; ``other`` with free text)."""
-
-
-class UnknownLinkError(NotFoundError):
-    """No check-in has this token."""
-
-
-class ClosedLinkError(ConflictError):
-    """The link was revoked or has expired."""
 
 
 def _digest(token: str) -> str:

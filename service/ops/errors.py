@@ -6,9 +6,13 @@ own language from ``code`` and ``params``::
 
     OperationError              an operation refused; nothing it did is kept
     ├── NotFoundError           what the request names does not exist (here)      -> 404
+    │   └── UnknownLinkError    no personal link has this token                    -> 404
     ├── ConflictError           the stored state does not allow it now             -> 409
-    │   └── CapacityError       a mentor would have more mentees than seats        -> 409
+    │   ├── CapacityError       a mentor would have more mentees than seats        -> 409
+    │   └── ClosedLinkError     the personal link was revoked, expired or is over  -> 410
     └── InvalidError            the request is wrong whatever the state            -> 422
+
+(The public link routes say 404 and 410 themselves, :mod:`service.links`.)
 
 Every error carries ``code`` (a stable name of the rule, e.g. ``mentor_full``), ``detail``
 (the API's English sentence) and ``params`` (the values the sentence names). None of them
@@ -19,10 +23,12 @@ from __future__ import annotations
 
 __all__ = [
     "CapacityError",
+    "ClosedLinkError",
     "ConflictError",
     "InvalidError",
     "NotFoundError",
     "OperationError",
+    "UnknownLinkError",
 ]
 
 
@@ -47,6 +53,16 @@ class ConflictError(OperationError):
 
 class CapacityError(ConflictError):
     """The decision would give a mentor more mentees than her capacity."""
+
+
+class UnknownLinkError(NotFoundError):
+    """No personal link (a check-in, a sign-up form, her own link, a choice list) has this
+    token."""
+
+
+class ClosedLinkError(ConflictError):
+    """The personal link was revoked, has expired, or its round is over (a deadline
+    passed, a final run queued)."""
 
 
 class InvalidError(OperationError):

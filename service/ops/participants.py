@@ -17,6 +17,9 @@ from service.db import bulk_insert, json_value
 from service.models import (
     ActivePair,
     CheckIn,
+    ChoiceLink,
+    ChoiceOption,
+    ChoiceRound,
     Decision,
     Erasure,
     Message,
@@ -271,6 +274,7 @@ def erase(
         ),
     )
     removed.update(_erase_follow_up(session, programme_id, side, person_id))
+    removed.update(_erase_choices(session, programme_id, side, person_id))
     index = 0 if side == "mentee" else 1
     for run in session.scalars(select(Run).where(Run.programme_id == programme_id)):
         for name in ("locked", "forbidden", "incumbent"):
@@ -278,6 +282,12 @@ def erase(
             kept = [p for p in pairs if p[index] != person_id]
             if len(kept) != len(pairs):
                 setattr(run, name, kept)
+        carried = (run.priority or {}).get("carried") or []
+        if side == "mentee" and person_id in carried:
+            run.priority = {
+                **(run.priority or {}),
+                "carried": [c for c in carried if c != person_id],
+            }
     _pseudonymise_decisions(session, participant, alias)
     _forget_idempotency_keys(session, participant, secret)
     session.delete(participant)
@@ -299,6 +309,28 @@ def _erase_follow_up(
             delete(entity).where(entity.programme_id == programme_id, column == person_id),
         )
     return removed
+
+
+def _erase_choices(
+    session: Session, programme_id: str, side: EngineSide, person_id: str
+) -> dict[str, int]:
+    """Her lines on everyone's short lists, and her own choice link."""
+    rounds = select(ChoiceRound.id).where(ChoiceRound.programme_id == programme_id)
+    column = ChoiceOption.mentee_id if side == "mentee" else ChoiceOption.mentor_id
+    return {
+        "choices": _delete(
+            session,
+            delete(ChoiceOption).where(ChoiceOption.round_id.in_(rounds), column == person_id),
+        )
+        + _delete(
+            session,
+            delete(ChoiceLink).where(
+                ChoiceLink.round_id.in_(rounds),
+                ChoiceLink.side == side,
+                ChoiceLink.person_id == person_id,
+            ),
+        )
+    }
 
 
 SHORT_TEXT = 60

@@ -17,6 +17,7 @@ from service.models import Programme, ProgrammeVersion, Run, RunPair, new_id, ut
 from service.ops.decisions import lock_run
 from service.ops.errors import ConflictError, NotFoundError
 from service.ops.ranks import snapshot as stored_ranks
+from service.ops.waves import attach as attach_to_wave
 
 __all__ = [
     "QueuedRun",
@@ -80,6 +81,9 @@ def create_run(
         _inherit_decisions(session, run, programme.id, str(body["rematch_of"]))
     if run.ranks is None and body.get("objective") in (None, "stable"):
         run.ranks = stored_ranks(session, programme.id)
+    wave_id = body.get("wave_id") or run.wave_id  # a rematch stays in its parent's wave
+    if wave_id:
+        attach_to_wave(session, run, str(wave_id))
     session.add(run)
     try:
         session.flush()
@@ -142,6 +146,7 @@ def _inherit_decisions(session: Session, run: Run, programme_id: str, parent_id:
     run.incumbent = [[p.mentee_id, p.mentor_id] for p in pairs if p.decision != "rejected"]
     if run.ranks is None:  # the same people's choices still hold
         run.ranks = parent.ranks
+    run.wave_id = parent.wave_id
 
 
 def cancel(run: Run) -> None:
@@ -193,6 +198,14 @@ def outcomes(run: Run, language: str = "en") -> dict[str, list[Any]]:
     }
 
 
+def _priority_out(priority: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A run's carry-over priority as the API shows it: how many are carried, not who
+    (researchers read runs too)."""
+    if priority is None:
+        return None
+    return {**priority, "carried": len(priority.get("carried") or [])}
+
+
 def warning_in(warning: dict[str, Any], language: str) -> dict[str, Any]:
     """A stored warning with its message (stored as data) said in ``language``; a run
     stored before warnings kept their data has its English words."""
@@ -222,6 +235,8 @@ def run_out(session: Session, run: Run, language: str = "en") -> dict[str, Any]:
         "objective": objective_of(session, run),
         "objective_given": run.objective is not None,
         "rematch_of": run.rematch_of,
+        "wave_id": run.wave_id,
+        "priority": _priority_out(run.priority),
         "strict": run.strict,
         "error": error,
         "summary": summary,

@@ -41,9 +41,8 @@ from service.db import batches
 from service.models import Message as Outgoing
 from service.models import Participant, Programme, SignUpForm, new_id
 from service.ops import participants
-from service.ops.checkins import ClosedLinkError, UnknownLinkError
 from service.ops.contacts import contacts, run_programme
-from service.ops.errors import NotFoundError
+from service.ops.errors import ClosedLinkError, NotFoundError, UnknownLinkError
 from service.ops.participants import EngineSide
 from service.ops.sign_up_form import FormField, form_fields
 

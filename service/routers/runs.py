@@ -24,6 +24,7 @@ from service.deps import (
 )
 from service.errors import error_in
 from service.explanations import detail_in, why_in
+from service.i18n import LANGUAGES, translator
 from service.models import Run, RunAlternative, RunGap, RunPair, RunUnmatched
 from service.ops import runs as ops
 from service.ops.paging import paginate
@@ -138,6 +139,25 @@ def _alternatives(
     return found
 
 
+class _CarriedNote:
+    """A carried-over mentee's pair says so after its explanation: the bonus her pairs
+    got, or that she was matched first (:mod:`service.carry_over`)."""
+
+    def __init__(self, run: Run, language: str) -> None:
+        priority = run.priority or {}
+        self.carried = set(priority.get("carried") or [])
+        t = translator(language if language in LANGUAGES else "en")
+        bonus = priority.get("bonus")
+        self.note = (
+            t("wave.carried_bonus", bonus=f"{bonus:g}")
+            if priority.get("mode") == "bonus"
+            else t("wave.carried_first")
+        )
+
+    def __call__(self, mentee_id: str, why: str) -> str:
+        return f"{why}; {self.note}" if mentee_id in self.carried else why
+
+
 @router.get("/v1/runs/{run_id}/pairs", responses=READ_ERRORS)
 def run_pairs(
     run_id: PathText,
@@ -169,13 +189,14 @@ def run_pairs(
         query = query.where(RunPair.score <= max_score)
     rows = paginate(session, query, page, RunPair.position, RunPair.id)
     alternatives = _alternatives(session, run.id, [r.mentee_id for r in rows.items], ids)
+    carried = _CarriedNote(run, language or ops.language_of(session, run))
     items = [
         RunPairOut(
             mentee_id=ids(r.mentee_id),
             mentor_id=ids(r.mentor_id),
             score=r.score,
             contributions=r.contributions,
-            why=why_in(r.why, r.evidence, language),
+            why=carried(r.mentee_id, why_in(r.why, r.evidence, language)),
             decision=r.decision,
             alternatives=alternatives.get(r.mentee_id, []),
         )

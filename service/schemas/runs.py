@@ -48,6 +48,14 @@ class RunIn(BaseModel):
     mentor_ranks: list[RankIn] | None = Field(
         default=None, max_length=1_000_000, description="The mentors' ranked choices"
     )
+    wave_id: str | None = Field(
+        default=None,
+        max_length=40,
+        description="The open wave (intake) the run belongs to: pairs published by "
+        "runs outside it are never proposed, and the mentees the wave before left "
+        "unmatched are favoured as the programme's wave settings say (not in a stable "
+        "run); a rematch stays in its parent's wave",
+    )
     strict: bool = Field(
         default=False,
         strict=True,
@@ -73,6 +81,13 @@ class RunOut(BaseModel):
         description="Whether the run was created with its own objective (false: the programme's)"
     )
     rematch_of: str | None
+    wave_id: str | None
+    priority: dict[str, Any] | None = Field(
+        description="How the run favours mentees carried over from the wave before: "
+        "`mode` (`bonus`: each of their pairs counts `bonus` more, as a soft quota whose "
+        "penalty is the bonus; `first`: as many of them matched as can be before anyone "
+        "else, as a hard quota), `bonus`, `carried` (how many); null: nobody is"
+    )
     strict: bool
     error: dict[str, Any] | None = Field(
         description="Why a failed run failed: `type` and `reason`; a strict run refused "

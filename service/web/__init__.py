@@ -42,6 +42,7 @@ def install(app: FastAPI) -> None:
     from service.web import (
         pages_auth,
         pages_checkin,
+        pages_choices,
         pages_dashboard,
         pages_pending,
         pages_review,
@@ -55,6 +56,7 @@ def install(app: FastAPI) -> None:
         pages_checkin.router,
         pages_sign_up.router,
         pages_pending.router,
+        pages_choices.router,
     ):
         app.include_router(router)
     static = StaticFiles(directory=str(resources.files("service") / "static"))

@@ -27,7 +27,7 @@ FORM_FLAGS: dict[str, Any] = {"true": True, "false": False}
 """The form's radio values (the JSON model takes booleans only)."""
 
 
-def _page(request: Request, language: str) -> Page:
+def person_page(request: Request, language: str) -> Page:
     """The page in the person's language, unless her ``lang`` cookie chose another."""
     page = get_page(request)
     if request.cookies.get(LANG_COOKIE) in LANGUAGES:
@@ -61,7 +61,7 @@ def checkin_form(token: str, request: Request, session: SessionDep, now: NowDep)
     seen = _open(request, session, token, now)
     if isinstance(seen, Response):
         return seen
-    page = _page(request, seen.language)
+    page = person_page(request, seen.language)
     return page.render(
         "checkin.html", seen=seen, message=None, reasons=checkins.END_REASONS, done=False
     )
@@ -82,7 +82,7 @@ def checkin_answer(
     seen = _open(request, session, token, now)
     if isinstance(seen, Response):
         return seen
-    page = _page(request, seen.language)
+    page = person_page(request, seen.language)
     try:
         body = CheckInAnswerIn(
             meeting=FORM_FLAGS.get(meeting, meeting),

@@ -56,6 +56,9 @@ class World:
     token: str
     proposal: str
     sign_ups: SignUps
+    wave: str
+    choices: dict[str, str]
+    """A mentee's and a mentor's choice-link tokens (by side)."""
 
 
 @dataclass
@@ -348,6 +351,83 @@ CASES = [
         PUBLIC,
     ),
     Case(
+        "GET",
+        "/v1/programmes/{programme_id}/wave-settings",
+        lambda w, i: (f"/v1/programmes/{w.a}/wave-settings", None),
+        READ,
+    ),
+    Case(
+        "PUT",
+        "/v1/programmes/{programme_id}/wave-settings",
+        lambda w, i: (f"/v1/programmes/{w.a}/wave-settings", {"choices": True}),
+        WRITE,
+    ),
+    Case(
+        "POST",
+        "/v1/programmes/{programme_id}/waves",
+        lambda w, i: (f"/v1/programmes/{w.a}/waves", {}),
+        # The world's wave is open until the coordinator's turn closes it (below).
+        {**WRITE, "coordinator": {409}, "admin": {201}},
+    ),
+    Case(
+        "GET",
+        "/v1/programmes/{programme_id}/waves",
+        lambda w, i: (f"/v1/programmes/{w.a}/waves", None),
+        READ,
+    ),
+    Case("GET", "/v1/waves/{wave_id}", lambda w, i: (f"/v1/waves/{w.wave}", None), READ),
+    Case(
+        "POST",
+        "/v1/waves/{wave_id}/close",
+        lambda w, i: (f"/v1/waves/{w.wave}/close", None),
+        {**WRITE, "admin": {409}},  # closed by the coordinator's turn
+    ),
+    Case(
+        "GET",
+        "/v1/waves/{wave_id}/report",
+        lambda w, i: (f"/v1/waves/{w.wave}/report", None),
+        READ,  # counts only, never a person
+    ),
+    Case(
+        "POST",
+        "/v1/runs/{run_id}/choices",
+        lambda w, i: (f"/v1/runs/{w.run}/choices", {}),
+        {**WRITE, "coordinator": {409}, "admin": {409}},  # the world sent them already
+    ),
+    Case(
+        "GET",
+        "/v1/runs/{run_id}/choices",
+        lambda w, i: (f"/v1/runs/{w.run}/choices", None),
+        READ,
+    ),
+    Case(
+        "POST",
+        "/v1/runs/{run_id}/choices/final-run",
+        lambda w, i: (f"/v1/runs/{w.run}/choices/final-run", None),
+        {**WRITE, "coordinator": {409}, "admin": {409}},  # before the deadline
+    ),
+    Case(
+        "GET",
+        "/public/v1/choices/{token}",
+        lambda w, i: (f"/public/v1/choices/{w.choices['mentee']}", None),
+        PUBLIC,
+    ),
+    Case(
+        "POST",
+        "/public/v1/choices/{token}/ranking",
+        lambda w, i: (
+            f"/public/v1/choices/{w.choices['mentee']}/ranking",
+            {"ranking": [w.choices["first"]]},
+        ),
+        PUBLIC,
+    ),
+    Case(
+        "POST",
+        "/public/v1/choices/{token}/answers",
+        lambda w, i: (f"/public/v1/choices/{w.choices['mentor']}/answers", {"declined": []}),
+        PUBLIC,
+    ),
+    Case(
         "POST",
         "/v1/keys",
         lambda w, i: ("/v1/keys", {"role": "researcher", "programme_id": w.a}),
@@ -468,6 +548,7 @@ def _world(api: Api) -> World:
     # change what the next one finds.
     mentees = [p["mentee_id"] for p in pairs[10 : 10 + len(ROLES)]]
     checkin, token, proposal = _follow_up(api, a, run, pairs[:2])
+    wave, choice_tokens = _wave_and_choices(api, a, run)
     return World(
         a,
         b,
@@ -481,6 +562,8 @@ def _world(api: Api) -> World:
         token,
         proposal,
         _sign_ups(api, a, b),
+        wave,
+        choice_tokens,
     )
 
 
@@ -514,6 +597,24 @@ def _sign_ups(api: Api, a: str, b: str) -> SignUps:
         form_token=token_b,
         own=_signed_up(api, token_b, len(ROLES)),
     )
+
+
+def _wave_and_choices(api: Api, programme_id: str, run: str) -> tuple[str, dict[str, str]]:
+    """An open wave holding the published run (so it has a report), and the run's lists
+    sent: a mentee's and a mentor's tokens, and the first mentor on that mentee's list."""
+    wave = api.client.post(f"/v1/programmes/{programme_id}/waves", headers=api.auth()).json()
+    with api.worker.sessions() as session, session.begin():
+        held = session.get(Run, run)
+        assert held is not None
+        held.wave_id = wave["id"]
+    settings = {"choices": True}
+    api.client.put(
+        f"/v1/programmes/{programme_id}/wave-settings", json=settings, headers=api.auth()
+    )
+    sent = api.client.post(f"/v1/runs/{run}/choices", headers=api.auth()).json()["links"]
+    tokens = {li["side"]: li["link"].rsplit("/", 1)[1] for li in sent}
+    first = api.client.get(f"/public/v1/choices/{tokens['mentee']}").json()["options"][0]["id"]
+    return wave["id"], tokens | {"first": first}
 
 
 def _follow_up(
