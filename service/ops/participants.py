@@ -74,6 +74,8 @@ def check_records(
     """Validate JSON participants as the engine would, in the programme's own column
     names (its field map renames the id and count columns to the engine's, as for a
     file); raises InputError / InputErrors naming the programme's columns."""
+    # Imported on first use, not at start-up: the criteria's checks bring scikit-learn and
+    # SciPy, a second of every API process's start.
     from matching.errors import InputErrors
     from matching.features import check_participants
 

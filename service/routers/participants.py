@@ -101,6 +101,8 @@ def upload(
 ) -> UpsertOut:
     """Upload a participant file. Refused as a whole with the engine's row-level report
     (file, row, column, reason) when any row is invalid; then nothing is stored."""
+    # Imported on the first upload, not at start-up: the readers bring pandas' Excel and
+    # Parquet engines, which every API process would otherwise load to serve nothing.
     from matching.io import read_participants
 
     programme = get_programme(session, principal, programme_id, write=True)
