@@ -5,8 +5,10 @@ need profiles, a few thousand goal texts. :class:`Deduplicated` fits a similarit
 the distinct values of each side only and maps people to them; when the table of
 distinct mentee values x distinct mentor values is small enough it is computed once
 (float64, plus a float32 copy), and every block is a gather from it, so rounds of
-pricing cost almost nothing. Otherwise each block computes the distinct values it
-contains and gathers. Results are the same as the wrapped similarity's, except that a
+pricing cost almost nothing. A larger table is kept in float32 only (the same float32
+values, half the memory): float32 blocks still gather from it, while exact float64
+scores are computed once per distinct pair. Past that, each block computes the distinct
+values it contains and gathers. Results are the same as the wrapped similarity's, except that a
 text criterion's document frequencies count distinct texts (a template repeated by
 thousands does not swamp the vocabulary weights).
 """
@@ -31,6 +33,11 @@ TABLE_LIMIT = 2**26
 for the float32 table over every mentor. Past it, each block computes its own distinct
 values, which repeats work across blocks and pricing rounds (``benchmarks/README.md``,
 "Measurements behind the constants")."""
+COMPACT_TABLE_LIMIT = 2**29
+"""Largest distinct-values table (entries) kept in float32 when it is past
+:data:`TABLE_LIMIT`: 2 GiB. Without it every block recomputes its distinct values, as
+many times as mentees repeat them (a cohort's goal texts: 50 mentees a text at
+300,000 mentees)."""
 TABLE_ROWS = 512
 """Distinct mentee values computed at once when building the table."""
 TABLE_THREADS = max(1, min(4, os.cpu_count() or 1))
@@ -53,11 +60,19 @@ class Deduplicated(Similarity):
         The similarity to wrap (unfitted).
     table_limit
         Largest (distinct mentee values x distinct mentor values) computed whole.
+    compact_limit
+        Largest such table kept, in float32, past ``table_limit``.
     """
 
-    def __init__(self, inner: Similarity, table_limit: int = TABLE_LIMIT) -> None:
+    def __init__(
+        self,
+        inner: Similarity,
+        table_limit: int = TABLE_LIMIT,
+        compact_limit: int = COMPACT_TABLE_LIMIT,
+    ) -> None:
         self.inner = inner
         self.table_limit = table_limit
+        self.compact_limit = compact_limit
 
     def fit(self, mentee_cells: Cells, mentor_cells: Cells) -> Self:
         """Fit the inner similarity on distinct values; build the table when it fits."""
@@ -66,33 +81,53 @@ class Deduplicated(Similarity):
         self.inner.fit(distinct_a, distinct_b)
         n_a, n_b = len(distinct_a), len(distinct_b)
         self.n_mentees_, self.n_mentors_ = self._codes_a.size, self._codes_b.size
-        self._table: FloatArray | None = None
+        self._table: NDArray[np.floating[Any]] | None = None
         self._expanded: dict[Any, NDArray[np.floating[Any]]] = {}
         if n_a * n_b <= self.table_limit:
-            table = np.empty((n_a, n_b))
-
-            def fill(start: int) -> None:
-                stop = min(start + TABLE_ROWS, n_a)
-                table[start:stop] = self.inner.block(
-                    np.arange(start, stop, dtype=np.int64), np.float64
-                )
-
-            # Row ranges on threads: the products (scipy sparse, BLAS) release the GIL,
-            # and each range writes its own rows (same values as in one thread). BLAS
-            # runs single-threaded meanwhile: threads inside threads oversubscribe the
-            # cores.
-            starts = range(0, n_a, TABLE_ROWS)
-            if len(starts) > 1:
-                with (
-                    _blas().limit(limits=1, user_api="blas"),
-                    ThreadPoolExecutor(min(len(starts), TABLE_THREADS)) as pool,
-                ):
-                    list(pool.map(fill, starts))
-            else:
-                for start in starts:
-                    fill(start)
-            self._table = table
+            self._table = self._build_table(n_a, n_b, np.float64)
+        elif n_a * n_b <= self.compact_limit:
+            self._table = self._build_table(n_a, n_b, np.float32)
         return self
+
+    def _build_table(
+        self, n_a: int, n_b: int, dtype: type[np.floating[Any]]
+    ) -> NDArray[np.floating[Any]]:
+        """Every distinct mentee value x every distinct mentor value, computed in float64
+        by ranges of rows and stored in ``dtype`` (float32: the values a float64 table
+        would give once cast)."""
+        table = np.empty((n_a, n_b), dtype=dtype)
+
+        def fill(start: int) -> None:
+            stop = min(start + TABLE_ROWS, n_a)
+            table[start:stop] = self.inner.block(np.arange(start, stop, dtype=np.int64), np.float64)
+
+        # Row ranges on threads: the products (scipy sparse, BLAS) release the GIL, and
+        # each range writes its own rows (same values as in one thread). BLAS runs
+        # single-threaded meanwhile: threads inside threads oversubscribe the cores.
+        starts = range(0, n_a, TABLE_ROWS)
+        if len(starts) > 1:
+            with (
+                _blas().limit(limits=1, user_api="blas"),
+                ThreadPoolExecutor(min(len(starts), TABLE_THREADS)) as pool,
+            ):
+                list(pool.map(fill, starts))
+        else:
+            for start in starts:
+                fill(start)
+        return table
+
+    def _exact(self) -> FloatArray | None:
+        """The table when it holds exact (float64) values."""
+        table = self._table
+        if table is None or table.dtype != np.float64:
+            return None
+        return np.asarray(table, dtype=np.float64)
+
+    def _gathers(self, dtype: type[np.floating[Any]]) -> bool:
+        """Whether blocks in ``dtype`` gather from the table (a float32 table serves
+        float32 blocks only)."""
+        table = self._table
+        return table is not None and np.dtype(dtype).itemsize <= table.dtype.itemsize
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickled without the expanded tables (a cluster's workers receive fitted
@@ -104,11 +139,14 @@ class Deduplicated(Similarity):
         fits: a block is then one row gather (contiguous copies), the cheapest there is."""
         key = np.dtype(dtype)
         if key not in self._expanded:
-            if self._table is None or self._table.shape[0] * self.n_mentors_ > self.table_limit:
+            table = self._table
+            if not self._gathers(dtype) or table is None:
+                return None
+            if table.shape[0] * self.n_mentors_ > self.table_limit:
                 return None
             # Cast the small distinct table first, then gather: the same values without
             # a float64 temporary of the expanded size.
-            small = np.asarray(self._table, dtype=key)
+            small = np.asarray(table, dtype=key)
             self._expanded[key] = np.ascontiguousarray(np.take(small, self._codes_b, axis=1))
         return self._expanded[key]
 
@@ -123,8 +161,10 @@ class Deduplicated(Similarity):
         expanded = self._expanded_table(dtype)
         if expanded is not None:
             return np.asarray(expanded[codes], dtype=dtype)
-        if self._table is not None:
-            part = self._table[codes].astype(dtype)
+        if self._table is not None and self._gathers(dtype):
+            # Rows first, cast (when the table is float64) on the small part, then the
+            # columns: no copy when the table is already in ``dtype``.
+            part = np.asarray(self._table[codes], dtype=dtype)
         else:
             distinct, inverse = unique_inverse(codes)
             part = self.inner.block(distinct.astype(np.int64), dtype)[inverse]
@@ -134,7 +174,7 @@ class Deduplicated(Similarity):
         self, rows: IntArray, columns: IntArray, dtype: type[np.floating[Any]]
     ) -> NDArray[np.floating[Any]]:
         """A gather of just those columns from the table (the values of :meth:`block`)."""
-        if self._table is None:
+        if self._table is None or not self._gathers(dtype):
             return super().block_columns(rows, columns, dtype)
         part = self._table[np.ix_(self._codes_a[rows], self._codes_b[columns])]
         return np.asarray(part, dtype=dtype)
@@ -142,8 +182,9 @@ class Deduplicated(Similarity):
     def pairs(self, mentee_idx: IntArray, mentor_idx: IntArray) -> FloatArray:
         """Exact similarities, computed once per distinct pair of values."""
         a, b = self._codes_a[mentee_idx], self._codes_b[mentor_idx]
-        if self._table is not None:
-            return np.asarray(self._table[a, b], dtype=np.float64)
+        exact = self._exact()
+        if exact is not None:
+            return np.asarray(exact[a, b], dtype=np.float64)
         n_b = self.distinct[1]
         keys, inverse = unique_inverse(a * n_b + b)
         values = self.inner.pairs(keys // n_b, keys % n_b)
@@ -155,8 +196,9 @@ class Deduplicated(Similarity):
         n_b = max(self.distinct[1], 1)
         keys, inverse = unique_inverse(a * n_b + b)
         distinct_a, distinct_b = keys // n_b, keys % n_b
-        if self._table is not None:
-            values = np.asarray(self._table[distinct_a, distinct_b], dtype=np.float64)
+        exact = self._exact()
+        if exact is not None:
+            values = np.asarray(exact[distinct_a, distinct_b], dtype=np.float64)
             made = self.inner.evidence_given(distinct_a, distinct_b, values)
         else:
             made = self.inner.evidence(distinct_a, distinct_b)
