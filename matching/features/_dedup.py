@@ -16,9 +16,11 @@ thousands does not swamp the vocabulary weights).
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from functools import cache
-from typing import Any, Self
+from typing import Any, Protocol, Self
 
 import numpy as np
 from numpy.typing import NDArray
@@ -42,6 +44,34 @@ TABLE_ROWS = 512
 """Distinct mentee values computed at once when building the table."""
 TABLE_THREADS = max(1, min(4, os.cpu_count() or 1))
 """Threads building a table (the products release the GIL)."""
+
+
+class TableRows(Protocol):
+    """Where a distinct-values table is computed (e.g. a cluster's workers)."""
+
+    def __call__(
+        self, inner: Similarity, ranges: Sequence[tuple[int, int]], columns: int
+    ) -> Iterable[FloatArray] | None:
+        """:func:`table_rows` of ``inner`` for each range of distinct mentee values, in
+        order (``columns`` distinct mentor values each), or None to compute them here."""
+        ...
+
+
+def table_rows(inner: Similarity, start: int, stop: int) -> FloatArray:
+    """Rows ``start:stop`` of the distinct-values table of a fitted ``inner``, in
+    float64: every range is computed by this one call, wherever it runs, so a table
+    assembled from ranges computed elsewhere holds the same numbers (under
+    :func:`one_blas_thread`: BLAS gives other last bits with other thread counts)."""
+    rows = inner.block(np.arange(start, stop, dtype=np.int64), np.float64)
+    return np.asarray(rows, dtype=np.float64)
+
+
+def one_blas_thread() -> AbstractContextManager[Any]:
+    """BLAS limited to one thread in this process for the block: products then give
+    the same bits whatever the machine's cores (and threads inside threads would
+    oversubscribe them)."""
+    limited: AbstractContextManager[Any] = _blas().limit(limits=1, user_api="blas")
+    return limited
 
 
 @cache
@@ -74,8 +104,11 @@ class Deduplicated(Similarity):
         self.table_limit = table_limit
         self.compact_limit = compact_limit
 
-    def fit(self, mentee_cells: Cells, mentor_cells: Cells) -> Self:
-        """Fit the inner similarity on distinct values; build the table when it fits."""
+    def fit(
+        self, mentee_cells: Cells, mentor_cells: Cells, *, rows: TableRows | None = None
+    ) -> Self:
+        """Fit the inner similarity on distinct values; build the table when it fits
+        (its rows computed by ``rows`` when given, here otherwise)."""
         self._codes_a, distinct_a = factorize(mentee_cells)
         self._codes_b, distinct_b = factorize(mentor_cells)
         self.inner.fit(distinct_a, distinct_b)
@@ -84,36 +117,38 @@ class Deduplicated(Similarity):
         self._table: NDArray[np.floating[Any]] | None = None
         self._expanded: dict[Any, NDArray[np.floating[Any]]] = {}
         if n_a * n_b <= self.table_limit:
-            self._table = self._build_table(n_a, n_b, np.float64)
+            self._table = self._build_table((n_a, n_b), np.float64, rows)
         elif n_a * n_b <= self.compact_limit:
-            self._table = self._build_table(n_a, n_b, np.float32)
+            self._table = self._build_table((n_a, n_b), np.float32, rows)
         return self
 
     def _build_table(
-        self, n_a: int, n_b: int, dtype: type[np.floating[Any]]
+        self, shape: tuple[int, int], dtype: type[np.floating[Any]], rows: TableRows | None
     ) -> NDArray[np.floating[Any]]:
         """Every distinct mentee value x every distinct mentor value, computed in float64
-        by ranges of rows and stored in ``dtype`` (float32: the values a float64 table
-        would give once cast)."""
-        table = np.empty((n_a, n_b), dtype=dtype)
+        by ranges of :data:`TABLE_ROWS` rows and stored in ``dtype`` (float32: the values
+        a float64 table would give once cast)."""
+        table = np.empty(shape, dtype=dtype)
+        n_a = shape[0]
+        ranges = [(start, min(start + TABLE_ROWS, n_a)) for start in range(0, n_a, TABLE_ROWS)]
+        computed = None if rows is None else rows(self.inner, ranges, shape[1])
+        if computed is not None:
+            for (start, stop), part in zip(ranges, computed, strict=True):
+                table[start:stop] = part
+            return table
 
-        def fill(start: int) -> None:
-            stop = min(start + TABLE_ROWS, n_a)
-            table[start:stop] = self.inner.block(np.arange(start, stop, dtype=np.int64), np.float64)
+        def fill(bounds: tuple[int, int]) -> None:
+            table[bounds[0] : bounds[1]] = table_rows(self.inner, *bounds)
 
         # Row ranges on threads: the products (scipy sparse, BLAS) release the GIL, and
-        # each range writes its own rows (same values as in one thread). BLAS runs
-        # single-threaded meanwhile: threads inside threads oversubscribe the cores.
-        starts = range(0, n_a, TABLE_ROWS)
-        if len(starts) > 1:
-            with (
-                _blas().limit(limits=1, user_api="blas"),
-                ThreadPoolExecutor(min(len(starts), TABLE_THREADS)) as pool,
-            ):
-                list(pool.map(fill, starts))
-        else:
-            for start in starts:
-                fill(start)
+        # each range writes its own rows (same values as in one thread).
+        with one_blas_thread():
+            if len(ranges) > 1:
+                with ThreadPoolExecutor(min(len(ranges), TABLE_THREADS)) as pool:
+                    list(pool.map(fill, ranges))
+            else:
+                for bounds in ranges:
+                    fill(bounds)
         return table
 
     def _exact(self) -> FloatArray | None:
