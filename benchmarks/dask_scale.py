@@ -3,8 +3,8 @@
 1. **On a cluster.** A seeded synthetic cohort (``matching.synthetic.generate_cohort``,
    default programme, ``coverage``) is matched with ``match(..., dask=client)`` on a
    ``distributed.LocalCluster`` of as many one-thread worker processes as the machine has
-   cores. Reported: the steps' times (``summary.timings``), the scan and pricing tasks'
-   compute times from the task stream (per part, summed, the longest), the scan's wall
+   cores. Reported: the steps' times (``summary.timings``), the table, scan and pricing
+   tasks' compute times from the task stream (per part, summed, the longest), the scan's wall
    time on the workers, each worker's peak RSS (``ru_maxrss`` read on the worker) and this
    process's peak RSS during the match. With ``--compare`` the same cohort is matched in
    this process too, and pairs, total and bound must be identical.
@@ -161,6 +161,7 @@ def cluster_run(n: int, m: int, workers: int, seed: int, compare: bool) -> dict[
         "matched": result.summary.matched,
         "total_score": result.summary.total_score,
         "upper_bound": result.summary.upper_bound,
+        "tables": _task_costs(tasks, "_table_rows"),
         "scan": _task_costs(tasks, "scan_part"),
         "pricing": _task_costs(tasks, "_violators"),
         "driver_peak_rss_bytes": driver_peak,
@@ -267,7 +268,13 @@ def markdown(results: dict[str, Any]) -> str:
         "|---|---|---|---|---|---|",
     ]
     timings = run["timings"]
-    lines.append(f"| encode | central | {timings.get('encode', 0)} | | | |")
+    lines.append(f"| encode (all) | central + workers | {timings.get('encode', 0)} | | | |")
+    tables = run.get("tables", {"tasks": 0})
+    if tables["tasks"]:
+        lines.append(
+            f"| table tasks | workers (wall) | {tables['wall_seconds']} | {tables['tasks']} "
+            f"| {tables['work_seconds']} | {tables['longest_seconds']} |"
+        )
     for phase, step in (("scan", "score"), ("pricing", "solve")):
         costs = run[phase]
         lines.append(f"| {step} (all) | central + workers | {timings.get(step, 0)} | | | |")
