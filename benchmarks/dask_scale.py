@@ -3,8 +3,8 @@
 1. **On a cluster.** A seeded synthetic cohort (``matching.synthetic.generate_cohort``,
    default programme, ``coverage``) is matched with ``match(..., dask=client)`` on a
    ``distributed.LocalCluster`` of as many one-thread worker processes as the machine has
-   cores. Reported: the steps' times (``summary.timings``), the scan and pricing tasks'
-   compute times from the task stream (per part, summed, the longest), the scan's wall
+   cores. Reported: the steps' times (``summary.timings``), the table, scan and pricing
+   tasks' compute times from the task stream (per part, summed, the longest), the scan's wall
    time on the workers, each worker's peak RSS (``ru_maxrss`` read on the worker) and this
    process's peak RSS during the match. With ``--compare`` the same cohort is matched in
    this process too, and pairs, total and bound must be identical.
@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import dask
 import numpy as np
 from distributed import Client, LocalCluster, get_task_stream
 
@@ -41,6 +42,10 @@ QUICK_SIZE = "6000x600"
 FULL_CEILING = "10000x1000,30000x3000,60000x6000,100000x10000"
 QUICK_CEILING = "1000x100,2000x200"
 GIB = 2**30
+TRIM_SETTING = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
+"""Dask's nanny starts workers with ``MALLOC_TRIM_THRESHOLD_=65536``, which also turns
+off glibc's growing mmap threshold: every chunk-sized array of the scan is then a fresh
+mapping, faulted in page by page (``benchmarks/README.md``). None leaves glibc's own."""
 RESULTS = Path(__file__).parent / "results"
 
 
@@ -60,6 +65,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-ceiling", action="store_true")
     parser.add_argument("--compare", action="store_true", help="match locally too: identical?")
     parser.add_argument("--quick", action="store_true", help="small sizes, with --compare")
+    parser.add_argument(
+        "--dask-trim", action="store_true", help="keep Dask's MALLOC_TRIM_THRESHOLD_ on workers"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--name", help="results file stem (default dask-scale or -quick)")
     parser.add_argument("--out-dir", type=Path, default=RESULTS)
@@ -114,13 +122,18 @@ def _same(local: matching.MatchResult, cluster: matching.MatchResult) -> dict[st
     }
 
 
-def cluster_run(n: int, m: int, workers: int, seed: int, compare: bool) -> dict[str, Any]:
-    """Match an N x M cohort on a LocalCluster of ``workers`` processes (module docstring)."""
+def cluster_run(
+    n: int, m: int, workers: int, seed: int, compare: bool, dask_trim: bool = False
+) -> dict[str, Any]:
+    """Match an N x M cohort on a LocalCluster of ``workers`` processes (module docstring);
+    their malloc trim threshold is glibc's own unless ``dask_trim`` (see TRIM_SETTING)."""
     started = time.perf_counter()
     cohort = generate_cohort(n, m, seed=seed)
     generated = time.perf_counter() - started
     print(f"cohort {n:,} x {m:,} drawn in {generated:.0f} s", file=sys.stderr, flush=True)
+    trim = {} if dask_trim else {TRIM_SETTING: None}
     with (
+        dask.config.set(trim),
         LocalCluster(
             n_workers=workers,
             threads_per_worker=1,
@@ -151,6 +164,7 @@ def cluster_run(n: int, m: int, workers: int, seed: int, compare: bool) -> dict[
         "n": n,
         "m": m,
         "workers": workers,
+        "worker_malloc_trim": "dask's 65536" if dask_trim else "glibc's own",
         "seconds": round(seconds, 2),
         "warm_up_seconds": round(warm_up, 2),
         "timings": dict(result.summary.timings),
@@ -161,6 +175,7 @@ def cluster_run(n: int, m: int, workers: int, seed: int, compare: bool) -> dict[
         "matched": result.summary.matched,
         "total_score": result.summary.total_score,
         "upper_bound": result.summary.upper_bound,
+        "tables": _task_costs(tasks, "_table_rows"),
         "scan": _task_costs(tasks, "scan_part"),
         "pricing": _task_costs(tasks, "_violators"),
         "driver_peak_rss_bytes": driver_peak,
@@ -267,7 +282,13 @@ def markdown(results: dict[str, Any]) -> str:
         "|---|---|---|---|---|---|",
     ]
     timings = run["timings"]
-    lines.append(f"| encode | central | {timings.get('encode', 0)} | | | |")
+    lines.append(f"| encode (all) | central + workers | {timings.get('encode', 0)} | | | |")
+    tables = run.get("tables", {"tasks": 0})
+    if tables["tasks"]:
+        lines.append(
+            f"| table tasks | workers (wall) | {tables['wall_seconds']} | {tables['tasks']} "
+            f"| {tables['work_seconds']} | {tables['longest_seconds']} |"
+        )
     for phase, step in (("scan", "score"), ("pricing", "solve")):
         costs = run[phase]
         lines.append(f"| {step} (all) | central + workers | {timings.get(step, 0)} | | | |")
@@ -342,7 +363,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "cpus": os.cpu_count(),
         },
         "load_before": os.getloadavg(),
-        "cluster": cluster_run(n, m, args.workers, args.seed, args.compare or args.quick),
+        "cluster": cluster_run(
+            n, m, args.workers, args.seed, args.compare or args.quick, args.dask_trim
+        ),
     }
     results["projection"] = projection(results["cluster"], args.project_workers)
     if not args.no_ceiling:

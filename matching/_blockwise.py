@@ -1,6 +1,7 @@
 """Where a match's blockwise work runs: in this process, or on a Dask cluster.
 
-The candidate scan and the certificate's pricing scans grow with mentees x mentors.
+The candidate scan and the certificate's pricing scans grow with mentees x mentors, the
+criteria's distinct-values tables with the distinct values of both sides.
 :func:`blockwise` gives what runs them: this process's threads by default, or the
 workers of a Dask cluster when a scheduler is given (``match(..., dask=...)``, or the
 ``MARRAINE_DASK_SCHEDULER`` environment variable when ``dask`` is None). Either way the
@@ -13,7 +14,7 @@ engine alone imports and runs without it.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Literal, Protocol, TypeAlias, Unpack
 
@@ -25,8 +26,9 @@ from matching.candidates import (
     scan_candidates,
 )
 from matching.errors import ConfigError
+from matching.features import Similarity
 from matching.messages import Message
-from matching.scoring import PairScorer
+from matching.scoring import FloatArray, PairScorer
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -45,6 +47,13 @@ DaskTarget: TypeAlias = "str | Client | Literal[False] | None"
 class Blockwise(Protocol):
     """Runs the blockwise work of a match."""
 
+    def table_rows(
+        self, inner: Similarity, ranges: Sequence[tuple[int, int]], columns: int
+    ) -> Iterable[FloatArray] | None:
+        """A distinct-values table's rows (:class:`matching.features.TableRows`), or
+        None for this process's threads."""
+        ...
+
     def scan(
         self, scorer: PairScorer, *, top_k: int, **options: Unpack[ScanOptions]
     ) -> CandidateScan:
@@ -60,6 +69,11 @@ class Blockwise(Protocol):
 
 class LocalBlockwise:
     """The blockwise work on this process's threads."""
+
+    def table_rows(
+        self, inner: Similarity, ranges: Sequence[tuple[int, int]], columns: int
+    ) -> Iterable[FloatArray] | None:
+        return None
 
     def scan(
         self, scorer: PairScorer, *, top_k: int, **options: Unpack[ScanOptions]

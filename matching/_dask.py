@@ -2,14 +2,18 @@
 
 What grows with mentees x mentors runs as tasks on the cluster's workers: the candidate
 scan (scoring every block, each mentee's best mentors, each mentor's best mentees) and
-the dense part of each pricing round of the certificate. Fitting the scorer, choosing
-the arcs and the solve stay in this process.
+the dense part of each pricing round of the certificate, and the rows of the criteria's
+large distinct-values tables (what encoding costs at scale: distinct need profiles x
+distinct mentor profiles, goal texts x bios). Reading the participants, fitting the
+encoders on distinct values, choosing the arcs and the solve stay in this process.
 
 The fitted scorer is sent to every worker once (a broadcast scatter) and each task
 names it by its future. The scan is cut into parts at chunk starts
 (:meth:`matching.candidates.ScanPlan.parts`) and a pricing round's chunks are grouped in
 order, so the workers score exactly the chunks a local run scores, and only the parts'
-records and the violating pairs come back: the result is the local one, pair for pair,
+records and the violating pairs come back. A table's rows are computed by the ranges a
+local run computes (:func:`matching.features.table_rows`) and come back in order: the
+scorer is the local one, and the result is the local one, pair for pair,
 to the last digit of the total and the bound (when the workers run the same numeric
 libraries as this process).
 
@@ -22,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import CancelledError
 from contextlib import contextmanager
-from typing import Any, Unpack
+from typing import Any, TypeVar, Unpack
 
 import numpy as np
 from distributed import Client, Future, KilledWorker, as_completed
@@ -43,8 +47,9 @@ from matching.candidates import (
     scan_part,
 )
 from matching.errors import ClusterError
+from matching.features import Similarity, one_blas_thread, table_rows
 from matching.messages import Message
-from matching.scoring import PairScorer
+from matching.scoring import FloatArray, PairScorer
 
 __all__ = ["ClusterBlockwise", "on_cluster"]
 
@@ -59,11 +64,19 @@ PARTS_PER_WORKER = 4
 the end by a small part only."""
 PRICING_TASK_ENTRIES = 2**25
 """Pairs a pricing task scores at most."""
+TABLE_TASK_ENTRIES = 2**24
+"""Distinct-values table entries a task computes at most (128 MiB of float64 coming
+back)."""
+LOCAL_TABLE_ENTRIES = 2**23
+"""A distinct-values table smaller than this is computed here, on this process's
+threads: sending the fitted similarity and its rows would cost more (the same numbers
+either way)."""
 LOCAL_PRICING_ENTRIES = 2**22
 """A pricing round scoring fewer pairs than this runs here: the round trip to the
 cluster would cost more than the scan (the result is the same either way)."""
 
 Violators = tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]
+Job = TypeVar("Job")
 
 
 @contextmanager
@@ -135,6 +148,33 @@ class ClusterBlockwise:
         with self.failures():
             future: Future[Any] = self.client.scatter(value, broadcast=True, hash=False)
         return future
+
+    def table_rows(
+        self, inner: Similarity, ranges: Sequence[tuple[int, int]], columns: int
+    ) -> Iterator[FloatArray] | None:
+        """A distinct-values table's rows (:class:`matching.features.TableRows`), by
+        tasks of consecutive ranges; None (here) for a small table."""
+        sizes = [(stop - start) * columns for start, stop in ranges]
+        if sum(sizes) < LOCAL_TABLE_ENTRIES:
+            return None
+        shared = self.scatter(inner)
+        with self.failures():
+            futures = [
+                self.client.submit(_table_rows, shared, batch, pure=False)
+                for batch in _batches(list(ranges), sizes, TABLE_TASK_ENTRIES)
+            ]
+        return self._in_order(futures, shared)
+
+    def _in_order(
+        self, futures: list[Future[list[FloatArray]]], shared: Future[Similarity]
+    ) -> Iterator[FloatArray]:
+        """The tasks' rows in order, each task released once read (the table is filled
+        as they come, not held twice)."""
+        with self.failures():
+            for future in futures:
+                yield from future.result()
+                future.release()
+        shared.release()
 
     def scan(
         self, scorer: PairScorer, *, top_k: int, **options: Unpack[ScanOptions]
@@ -252,11 +292,18 @@ def _violators(
     return ViolatorSearch(scorer, forbidden, per_mentee, prices).run_all(jobs)
 
 
-def _batches(jobs: list[PricingJob], sizes: list[int], limit: int) -> list[list[PricingJob]]:
-    """Consecutive jobs grouped into batches of at most ``limit`` pairs (one job each
+def _table_rows(inner: Similarity, ranges: list[tuple[int, int]]) -> list[FloatArray]:
+    """A table task: the rows of each range, in order (runs on a worker, whose one
+    task thread is the only one changing the BLAS limit)."""
+    with one_blas_thread():
+        return [table_rows(inner, start, stop) for start, stop in ranges]
+
+
+def _batches(jobs: list[Job], sizes: list[int], limit: int) -> list[list[Job]]:
+    """Consecutive jobs grouped into batches of at most ``limit`` entries (one job each
     when a job alone is larger)."""
-    batches: list[list[PricingJob]] = []
-    batch: list[PricingJob] = []
+    batches: list[list[Job]] = []
+    batch: list[Job] = []
     filled = 0
     for job, size in zip(jobs, sizes, strict=True):
         if batch and filled + size > limit:

@@ -403,7 +403,7 @@ def _score_with_programme(
         problems += check_participants(mentors, programme, "mentor")
         if problems:
             raise InputErrors(problems)
-        scorer = PairScorer(programme).fit(mentees, mentors)
+        scorer = PairScorer(programme).fit(mentees, mentors, table_rows=work.table_rows)
     with clock.step("score"):
         scan = work.scan(
             scorer,

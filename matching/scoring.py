@@ -21,7 +21,14 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from matching._labels import lacks
-from matching.features import RuleMask, SideRuleMask, Similarity, fit_rule, fit_similarity
+from matching.features import (
+    RuleMask,
+    SideRuleMask,
+    Similarity,
+    TableRows,
+    fit_rule,
+    fit_similarity,
+)
 from matching.messages import UNNAMED_KINDS, Evidence, render, render_many
 from matching.model import Programme
 
@@ -104,7 +111,13 @@ class PairScorer:
         self.programme = programme
         self.dtype = dtype
 
-    def fit(self, mentees: pd.DataFrame, mentors: pd.DataFrame) -> Self:
+    def fit(
+        self,
+        mentees: pd.DataFrame,
+        mentors: pd.DataFrame,
+        *,
+        table_rows: TableRows | None = None,
+    ) -> Self:
         """Encode both sides for every criterion and rule.
 
         Parameters
@@ -113,6 +126,10 @@ class PairScorer:
             Participant frames as returned by :func:`matching.model.participants_frame`;
             the columns the criteria read must exist (see
             :func:`matching.features.check_participants`).
+        table_rows
+            Where the criteria's distinct-values tables are computed (a cluster's
+            workers, :mod:`matching._dask`); in this process when None. The same
+            numbers either way.
 
         Returns
         -------
@@ -121,7 +138,7 @@ class PairScorer:
         """
         programme = self.programme
         self.similarities_: tuple[Similarity, ...] = tuple(
-            fit_similarity(c, mentees, mentors) for c in programme.criteria
+            fit_similarity(c, mentees, mentors, table_rows=table_rows) for c in programme.criteria
         )
         self.rules_: tuple[RuleMask | SideRuleMask, ...] = tuple(
             fit_rule(r, mentees, mentors) for r in programme.rules

@@ -1,7 +1,8 @@
 """``match(..., dask=...)`` on a real Dask cluster against one process: identical results.
 
-A ``distributed.LocalCluster`` of two worker processes (one thread each) runs the
-candidate scan and the certificate's pricing scans; the pairs, their scores, the totals,
+A ``distributed.LocalCluster`` of two worker processes (one thread each) computes the
+criteria's distinct-values tables and runs the candidate scan and the certificate's
+pricing scans; the pairs, their scores, the totals,
 bounds, gaps and every explanation must be those of the run in this process. The
 cut-offs below which the work stays here are lowered so that small cohorts use the
 cluster for every step it can take, and the task stream proves the workers ran it.
@@ -44,8 +45,10 @@ def client() -> Iterator[Client]:
 
 @pytest.fixture(autouse=True)
 def everything_on_the_cluster(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Small cohorts in several scan parts, every pricing round on the workers, and the
-    contention prices that large cohorts use to choose candidates."""
+    """Small cohorts in several scan parts, every table and pricing round on the
+    workers, and the contention prices that large cohorts use to choose candidates."""
+    monkeypatch.setattr(_dask, "LOCAL_TABLE_ENTRIES", 0)
+    monkeypatch.setattr(_dask, "TABLE_TASK_ENTRIES", 2**12)
     monkeypatch.setattr(_dask, "PART_ENTRIES", 2**14)
     monkeypatch.setattr(_dask, "LOCAL_PRICING_ENTRIES", 0)
     monkeypatch.setattr(_dask, "PRICING_TASK_ENTRIES", 2**15)
@@ -99,7 +102,38 @@ def test_the_cluster_gives_the_local_result(
         )
     _same(local, on_cluster)
     assert local.summary.gap == on_cluster.summary.gap
-    assert "scan_part" in _tasks(stream)
+    assert {"_table_rows", "scan_part"} <= _tasks(stream)
+
+
+def _frames(cohort: Any) -> tuple[Any, Any]:
+    mentees = participants_frame(cohort.mentees, "mentee").sort_values("id")
+    mentors = participants_frame(cohort.mentors, "mentor").sort_values("id")
+    return mentees.reset_index(drop=True), mentors.reset_index(drop=True)
+
+
+def test_tables_computed_on_the_workers_score_every_pair_as_here(client: Client) -> None:
+    """A scorer whose distinct-values tables came from the workers, in many tasks,
+    scores every block, column subset and exact pair to the last bit as one fitted
+    here."""
+    cohort = generate_cohort(700, 90, seed=13)
+    mentees, mentors = _frames(cohort)
+    here = PairScorer(cohort.programme).fit(mentees, mentors)
+    cluster = ClusterBlockwise(client, "local")
+    with get_task_stream(client) as stream:
+        there = PairScorer(cohort.programme).fit(mentees, mentors, table_rows=cluster.table_rows)
+    assert len([t for t in stream.data if "_table_rows" in str(t["key"])]) > 1
+    rows = np.arange(0, 700, 3, dtype=np.int64)
+    columns = np.arange(0, 90, 4, dtype=np.int64)
+    for ours, theirs in (
+        (here.score_block(rows), there.score_block(rows)),
+        (here.score_block(rows, columns), there.score_block(rows, columns)),
+    ):
+        np.testing.assert_array_equal(theirs.score, ours.score)
+        np.testing.assert_array_equal(theirs.allowed, ours.allowed)
+    mentee, mentor = np.repeat(rows, 90), np.tile(np.arange(90), rows.size)
+    np.testing.assert_array_equal(
+        there.pair_contributions(mentee, mentor), here.pair_contributions(mentee, mentor)
+    )
 
 
 @pytest.mark.parametrize("seed", [11, 12])
@@ -108,11 +142,7 @@ def test_pricing_scans_on_the_workers_find_the_local_violators(client: Client, s
     pairs violating (rows past their pools scanned densely, or on the cheap mentors):
     the same pairs and exact scores, found by tasks on the workers."""
     cohort = generate_cohort(900, 80, seed=seed)
-    mentees = participants_frame(cohort.mentees, "mentee").sort_values("id")
-    mentors = participants_frame(cohort.mentors, "mentor").sort_values("id")
-    scorer = PairScorer(cohort.programme).fit(
-        mentees.reset_index(drop=True), mentors.reset_index(drop=True)
-    )
+    scorer = PairScorer(cohort.programme).fit(*_frames(cohort))
     forbidden = [(i, (i * 7) % 80) for i in range(0, 900, 4)]
     graph = build_candidates(scorer, top_k=2, pool=8, forbidden=forbidden)
     local = CandidatePricer(scorer, graph, forbidden=forbidden)

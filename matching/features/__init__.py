@@ -22,7 +22,7 @@ from matching.features._availability import AvailabilityEncoder, AvailabilitySim
 from matching.features._base import Similarity
 from matching.features._category import CategoryEncoder, CategorySimilarity
 from matching.features._check import check_participants
-from matching.features._dedup import Deduplicated
+from matching.features._dedup import Deduplicated, TableRows, one_blas_thread, table_rows
 from matching.features._distance import CoordinateEncoder, DistanceSimilarity
 from matching.features._glossary import Glossary, default_glossary
 from matching.features._multilingual import MultilingualTextEncoder
@@ -61,6 +61,7 @@ __all__ = [
     "RuleMask",
     "SideRuleMask",
     "Similarity",
+    "TableRows",
     "TagSetEncoder",
     "TextEncoder",
     "TextSimilarity",
@@ -70,8 +71,10 @@ __all__ = [
     "fit_similarity",
     "make_similarity",
     "normalise",
+    "one_blas_thread",
     "parse_levelled",
     "parse_tags",
+    "table_rows",
 ]
 
 
@@ -115,7 +118,11 @@ def _cells(frame: pd.DataFrame, criterion: Criterion, side: str) -> Any:
 
 
 def fit_similarity(
-    criterion: Criterion, mentees: pd.DataFrame, mentors: pd.DataFrame
+    criterion: Criterion,
+    mentees: pd.DataFrame,
+    mentors: pd.DataFrame,
+    *,
+    table_rows: TableRows | None = None,
 ) -> Similarity:
     """A :class:`Similarity` fitted on the criterion's columns of both participant frames.
 
@@ -126,6 +133,9 @@ def fit_similarity(
     mentees, mentors
         Participant frames (see :func:`matching.model.participants_frame`); the columns
         the criterion reads must exist (:func:`check_participants` says so).
+    table_rows
+        Where its distinct-values table is computed (a cluster's workers); here when
+        None.
 
     Returns
     -------
@@ -133,5 +143,7 @@ def fit_similarity(
     """
     similarity = Deduplicated(make_similarity(criterion))
     return similarity.fit(
-        _cells(mentees, criterion, "mentee"), _cells(mentors, criterion, "mentor")
+        _cells(mentees, criterion, "mentee"),
+        _cells(mentors, criterion, "mentor"),
+        rows=table_rows,
     )

@@ -2,8 +2,10 @@
 
 Small cohorts always fit the distinct-values tables, so every other test reads a table;
 past :data:`~matching.features._dedup.TABLE_LIMIT` entries (large cohorts with many
-distinct texts or need profiles) blocks, pairs and phrases are computed from the block's
-distinct values instead. Both paths must agree on every criterion kind.
+distinct texts or need profiles) the table is kept in float32, and past
+:data:`~matching.features._dedup.COMPACT_TABLE_LIMIT` blocks, pairs and phrases are
+computed from the block's distinct values instead. Every path must agree on every
+criterion kind.
 """
 
 from __future__ import annotations
@@ -38,9 +40,11 @@ def _criteria() -> list[Criterion]:
     return [*_cohort().programme.criteria, *EXTRA_CRITERIA]
 
 
-def _fitted(criterion: Criterion, table_limit: int) -> Deduplicated:
+def _fitted(criterion: Criterion, table_limit: int, compact_limit: int = 2**29) -> Deduplicated:
     cohort = _cohort()
-    similarity = Deduplicated(make_similarity(criterion), table_limit=table_limit)
+    similarity = Deduplicated(
+        make_similarity(criterion), table_limit=table_limit, compact_limit=compact_limit
+    )
     return similarity.fit(
         _cells(cohort.mentees, criterion, "mentee"), _cells(cohort.mentors, criterion, "mentor")
     )
@@ -50,9 +54,16 @@ def _fitted(criterion: Criterion, table_limit: int) -> Deduplicated:
 def test_blocks_pairs_and_phrases_agree_with_and_without_tables(criterion: Criterion) -> None:
     whole = _fitted(criterion, 2**26)
     n_distinct = whole.distinct[0] * whole.distinct[1]
-    # Whole table and its per-mentor copy; the table alone; no table at all.
-    regimes = {"table only": _fitted(criterion, n_distinct), "no table": _fitted(criterion, 0)}
+    # Whole table and its per-mentor copy; the table alone; the float32 table (with its
+    # per-mentor copy, and alone); no table at all.
+    regimes = {
+        "table only": _fitted(criterion, n_distinct),
+        "float32 table": _fitted(criterion, 0),
+        "float32 table only": _fitted(criterion, 0, n_distinct),
+        "no table": _fitted(criterion, 0, 0),
+    }
     assert whole._table is not None
+    assert regimes["float32 table only"]._table is not None
     assert regimes["no table"]._table is None
     n, m = whole.n_mentees_, whole.n_mentors_
     rng = np.random.default_rng(0)
@@ -85,12 +96,21 @@ def test_blocks_pairs_and_phrases_agree_with_and_without_tables(criterion: Crite
             similarity.pairs(mentee, mentor), expected["pairs"], atol=1e-12, err_msg=name
         )
         assert similarity.phrases(mentee, mentor) == expected["phrases"], name
+    # A float32 table holds the whole table's values cast: its float32 blocks and
+    # columns are the same numbers, so a large cohort's scan reads what a small one's does.
+    for name in ("float32 table", "float32 table only"):
+        compact = regimes[name]
+        np.testing.assert_array_equal(compact.block(rows, np.float32), expected["block32"])
+        np.testing.assert_array_equal(
+            compact.block_columns(rows, columns, np.float32),
+            whole.block_columns(rows, columns, np.float32),
+        )
 
 
 @pytest.mark.parametrize("criterion", _criteria(), ids=lambda criterion: criterion.name)
 def test_pairs_agree_with_blocks_without_a_table(criterion: Criterion) -> None:
     """The exact pair values (final scores, explanations) are the block values."""
-    similarity = _fitted(criterion, 0)
+    similarity = _fitted(criterion, 0, 0)
     rows = np.arange(similarity.n_mentees_, dtype=np.int64)[::7]
     block = similarity.block(rows, np.float64)
     mentee = np.repeat(rows, similarity.n_mentors_)
