@@ -1,5 +1,6 @@
 """Evidence computed for many pairs at once equals the pair-by-pair reading of the
-criterion: covered needs, related expertise (the first best related tag), common tags."""
+criterion: covered needs, related expertise (the first best related tag), the needs left
+without either, common tags."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ def _needs_reference(similarity: NeedsSimilarity, i: int, j: int) -> Evidence | 
     sim = similarity.needs_encoder_.tag_similarity_
     needs = similarity._need_levels[i]
     have = similarity._mentor_levels[j]
-    covered, related = [], []
+    covered, related, missing = [], [], []
     for t in np.flatnonzero(needs).tolist():
         n, level = int(needs[t]), int(have[t])
         if credit(level, n) > 0:
@@ -44,9 +45,13 @@ def _needs_reference(similarity: NeedsSimilarity, i: int, j: int) -> Evidence | 
                 best, via = float(sim[t, k]) * credit(int(have[k]), n), k
         if via >= 0:
             related.append({"need": tags[t], "via": tags[via]})
+        else:
+            missing.append({"need": tags[t]})
     if not covered and not related:
         return None
-    values = {"covered": covered, "related": related}
+    values: dict[str, Any] = {"covered": covered, "related": related}
+    if missing:
+        values["missing"] = missing
     return Evidence("needs", title_of(similarity.criterion), values)
 
 
