@@ -128,8 +128,9 @@ def _mark(schema: Any, components: dict[str, Any], seen: set[str]) -> None:
         return
     if schema.get("type") == "string" and not any(key in schema for key in _SPECIFIC):
         schema["pattern"] = TEXT_PATTERN
-    free_form = schema.get("additionalProperties")
-    if schema.get("type") == "object" and free_form not in (None, False):
+    # An object open to more keys (``additionalProperties`` absent means open too) says
+    # that their names follow the text rule, as the request guard checks them.
+    if schema.get("type") == "object" and schema.get("additionalProperties") is not False:
         schema.setdefault("propertyNames", {"pattern": TEXT_PATTERN})
     for key, value in schema.items():
         if key not in ("examples", "example", "default", "const", "enum"):

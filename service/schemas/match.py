@@ -47,7 +47,7 @@ class ParticipantIn(BaseModel):
 
 
 class ScoreIn(BaseModel):
-    model_config = ConfigDict(allow_inf_nan=False)
+    model_config = ConfigDict(allow_inf_nan=False, extra="forbid")
 
     mentee_id: StrictStr | StrictInt
     mentor_id: StrictStr | StrictInt
@@ -56,6 +56,8 @@ class ScoreIn(BaseModel):
 
 class RankIn(BaseModel):
     """One ranked choice: ``rank`` 1 is the first choice; equal ranks are ties."""
+
+    model_config = ConfigDict(extra="forbid")
 
     mentee_id: StrictStr | StrictInt
     mentor_id: StrictStr | StrictInt

@@ -251,6 +251,11 @@ def test_stateless_stable_match_from_ranked_choices(api: Api) -> None:
     response = api.client.post("/v1/match", json={**body, "proposing": "both"}, headers=api.auth())
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", "proposing"]
+    # A key a rank row does not have is refused, never ignored.
+    extra = {**body, "mentee_ranks": [{"mentee_id": "a", "mentor_id": "x", "rank": 1, "score": 2}]}
+    response = api.client.post("/v1/match", json=extra, headers=api.auth())
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "mentee_ranks", 0, "score"]
 
 
 def test_a_programme_run_takes_ranked_choices_and_a_rematch_keeps_them(api: Api) -> None:
